@@ -1,0 +1,42 @@
+/* PostgreSQL through libpq: a fixed-size connection pool (connections are checked and
+ * re-opened when broken) and small helpers that turn a failed result into errstr. */
+#ifndef COMMON_DB_H
+#define COMMON_DB_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+typedef struct db_pool db_pool_t;
+
+/* Opens `size` connections lazily (the first acquire connects). conninfo is a libpq URL or
+ * key=value string. Caller frees with db_pool_free. Never NULL. Thread-safe afterwards. */
+db_pool_t *db_pool_new(const char *conninfo, int size);
+
+/* Takes a connection, waiting at most timeout_ms for one to be free. A connection found
+ * broken is reset. Returns NULL with errstr when none could be had or connecting failed.
+ * Give it back with db_pool_release. Thread-safe. */
+PGconn *db_pool_acquire(db_pool_t *pool, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* Returns a connection. A connection left inside a transaction is rolled back first; a
+ * broken one is reset before the next use. Accepts NULL pg. Thread-safe. */
+void db_pool_release(db_pool_t *pool, PGconn *pg);
+
+/* Closes every connection. Accepts NULL. Not while connections are out. */
+void db_pool_free(db_pool_t *pool);
+
+/* SELECT 1 on a pooled connection, for /readyz. Returns 0 or -1 (errstr). */
+int db_ping(db_pool_t *pool, char *errstr, size_t errstr_size);
+
+/* PQexecParams with text parameters and text results. Returns the result when its status
+ * is PGRES_COMMAND_OK or PGRES_TUPLES_OK; otherwise clears it, writes the server's message
+ * (and SQLSTATE into sqlstate[6] if non-NULL) and returns NULL. Caller PQclear()s. */
+PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params,
+                  char *errstr, size_t errstr_size, char sqlstate[6]);
+
+/* Runs BEGIN / COMMIT / ROLLBACK. Return 0 or -1 (errstr). */
+int db_begin(PGconn *pg, char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+int db_commit(PGconn *pg, char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+void db_rollback(PGconn *pg);
+
+#endif

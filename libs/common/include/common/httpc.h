@@ -1,0 +1,63 @@
+/* HTTP client over libcurl: timeouts, and the retry policy of the official OpenAI and
+ * Browserbase SDKs (retry on network errors, 408, 409, 429, >= 500 unless x-should-retry
+ * says otherwise; wait retry-after-ms, then Retry-After seconds or HTTP date, else capped
+ * exponential backoff with jitter). */
+#ifndef COMMON_HTTPC_H
+#define COMMON_HTTPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+typedef struct {
+    int max_retries;          /* default 2 */
+    long connect_timeout_ms;  /* default 5000 */
+    long timeout_ms;          /* default 60000 */
+    double max_retry_after_s; /* a Retry-After longer than this is not waited for: no retry */
+    size_t max_response;      /* bytes; a larger body fails the request (default 8 MiB) */
+} httpc_policy_t;
+
+typedef struct {
+    long status;          /* 0 when no response arrived */
+    char *body;           /* NUL-terminated, caller frees via httpc_response_free */
+    size_t body_len;
+    char *content_type;
+    /* From the response headers: -1 when absent. */
+    int64_t retry_after_ms;
+    int should_retry;     /* x-should-retry: 1 true, 0 false, -1 absent */
+    char *location;       /* Location header, if any */
+    int attempts;         /* how many requests were made */
+} httpc_response_t;
+
+/* Fills the defaults above. */
+void httpc_policy_default(httpc_policy_t *p);
+
+/* Performs the request (method "GET", "POST", ...; headers may be NULL; body may be NULL),
+ * retrying per policy. Returns 0 when a response arrived (any status: the caller decides)
+ * and -1 on a transport failure after the last retry (errstr). resp is filled in both cases;
+ * free it with httpc_response_free. Thread-safe (one easy handle per call). */
+int httpc_request(const char *method, const char *url, const struct curl_slist *headers,
+                  const void *body, size_t body_len, const httpc_policy_t *policy,
+                  httpc_response_t *resp, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+void httpc_response_free(httpc_response_t *resp);
+
+/* The policy as pure functions, for callers that drive curl themselves (curl multi). */
+bool httpc_should_retry(long status, int should_retry_header);
+/* Delay before retry number `attempt` (0-based): the server's advice when 0 < it <= max
+ * (retry_after_ms >= 0), else min(0.5 * 2^attempt, 8) s times (1 - 0.25 * rand). Returns -1
+ * when the server asked for longer than max_retry_after_s (do not retry). */
+int64_t httpc_retry_delay_ms(int attempt, int64_t retry_after_ms, double max_retry_after_s);
+/* Parses Retry-After / retry-after-ms header values into milliseconds (-1 if unparsable):
+ * "1.5" seconds, "120", or an HTTP date. now_s is the wall clock for dates. */
+int64_t httpc_parse_retry_after(const char *retry_after_ms, const char *retry_after,
+                                int64_t now_s);
+
+/* A curl header callback that fills retry_after_ms, should_retry, content_type and location
+ * of a httpc_response_t passed as userdata. For curl multi users. */
+size_t httpc_header_cb(char *buffer, size_t size, size_t nitems, void *userdata);
+
+#endif

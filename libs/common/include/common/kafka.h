@@ -1,0 +1,120 @@
+/* Kafka wrappers over librdkafka: an idempotent producer that trusts only delivery reports,
+ * an at-least-once consumer (offsets stored only after the handler's effect is durable,
+ * poison messages to bb.dlq), and topic creation. KAFKA_* environment variables pass through
+ * to librdkafka (KAFKA_SOCKET_TIMEOUT_MS -> socket.timeout.ms). */
+#ifndef COMMON_KAFKA_H
+#define COMMON_KAFKA_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct kafka_producer kafka_producer_t;
+typedef struct kafka_consumer kafka_consumer_t;
+
+/* ---- producer ---------------------------------------------------------------------- */
+
+/* Called from the producer's poll thread once per message with its delivery result
+ * (err 0 = written with acks=all). msg_opaque is what kafka_produce was given. */
+typedef void (*kafka_delivery_fn)(void *msg_opaque, int err, const char *errstr, void *ctx);
+
+/* Creates an idempotent producer (enable.idempotence, acks=all) with its own poll thread.
+ * client_id names the service. on_delivery may be NULL. Caller frees with
+ * kafka_producer_free. Returns NULL with errstr. */
+kafka_producer_t *kafka_producer_new(const char *bootstrap, const char *client_id,
+                                     kafka_delivery_fn on_delivery, void *ctx, char *errstr,
+                                     size_t errstr_size);
+
+/* Enqueues one message (key and payload are copied). The delivery callback reports the
+ * outcome. Returns 0, or -1 when it could not even be enqueued (errstr). Thread-safe. */
+int kafka_produce(kafka_producer_t *p, const char *topic, const char *key, const void *payload,
+                  size_t len, void *msg_opaque, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+/* Produces and waits for the delivery report (at most timeout_ms). Returns 0 only when the
+ * broker acknowledged the write. Thread-safe; does not call the on_delivery callback. */
+int kafka_produce_sync(kafka_producer_t *p, const char *topic, const char *key,
+                       const void *payload, size_t len, int timeout_ms, char *errstr,
+                       size_t errstr_size) __attribute__((warn_unused_result));
+
+/* Waits until every enqueued message has a delivery report. Returns 0 or -1 on timeout. */
+int kafka_producer_flush(kafka_producer_t *p, int timeout_ms);
+
+/* Flushes (up to 5 s), stops the poll thread and destroys. Accepts NULL. */
+void kafka_producer_free(kafka_producer_t *p);
+
+/* Metadata round trip to the cluster, for /readyz. Returns 0 when a broker answered. */
+int kafka_producer_ping(kafka_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* ---- consumer ---------------------------------------------------------------------- */
+
+typedef enum {
+    HANDLE_OK,       /* effect is durable: store the offset */
+    HANDLE_RETRY,    /* transient failure: retry the same message after a capped backoff */
+    HANDLE_DROP,     /* poison: publish to bb.dlq with errstr as reason, then store the offset */
+    HANDLE_DEFERRED, /* the handler took the message; it calls kafka_consumer_complete later */
+} handle_result_t;
+
+typedef struct {
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    const char *key; /* NUL-terminated copy, "" when absent */
+    size_t key_len;
+    const void *payload;
+    size_t len;
+    int64_t timestamp_ms;
+    void *token; /* for HANDLE_DEFERRED: pass to kafka_consumer_complete */
+} kafka_message_t;
+
+/* Handles one message. The message and its buffers are valid until the handler returns, or,
+ * for HANDLE_DEFERRED, until kafka_consumer_complete. On DROP/RETRY write the reason into
+ * errstr. */
+typedef handle_result_t (*kafka_handler_fn)(const kafka_message_t *msg, void *ctx, char *errstr,
+                                            size_t errstr_size);
+
+typedef struct {
+    const char *bootstrap;
+    const char *group_id;
+    const char *client_id;
+    const char *const *topics; /* NULL-terminated */
+    kafka_handler_fn handler;
+    void *ctx;
+    kafka_producer_t *dlq_producer; /* required: where poison messages go */
+    /* Deferred messages in flight per partition before the partition is paused (1 = one job
+     * at a time per partition, as the poster; 0 means 1). Offsets are stored in order: a
+     * partition's stored offset only passes a message once it and all before it completed. */
+    int max_in_flight_per_partition;
+    int poll_timeout_ms; /* 0 -> 100 */
+} kafka_consumer_config_t;
+
+/* Creates a consumer in a group (cooperative-sticky, enable.auto.offset.store=false,
+ * auto commit of stored offsets). Returns NULL with errstr. Caller frees with
+ * kafka_consumer_free. */
+kafka_consumer_t *kafka_consumer_new(const kafka_consumer_config_t *cfg, char *errstr,
+                                     size_t errstr_size);
+
+/* Polls and dispatches until *stop is set, then waits (at most drain_timeout_ms) for
+ * deferred messages, commits stored offsets and closes the consumer. Returns 0 or -1.
+ * Runs on the calling thread; the handler runs on it too. */
+int kafka_consumer_run(kafka_consumer_t *c, const volatile sig_atomic_t *stop,
+                       int drain_timeout_ms);
+
+/* Completes a deferred message: result OK stores its offset (in order), DROP sends it to
+ * bb.dlq with reason first, RETRY hands it back to the handler later. Thread-safe; may be
+ * called from any thread. The token is invalid afterwards. */
+void kafka_consumer_complete(kafka_consumer_t *c, void *token, handle_result_t result,
+                             const char *reason);
+
+/* Frees a consumer that kafka_consumer_run has returned from (or never ran). Accepts NULL. */
+void kafka_consumer_free(kafka_consumer_t *c);
+
+/* ---- admin ------------------------------------------------------------------------- */
+
+/* Creates the topics that do not exist yet, with `partitions` partitions and replication
+ * factor `replication`. Existing topics are left as they are. Returns 0 or -1 (errstr). */
+int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int partitions,
+                        int replication, int timeout_ms, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+#endif

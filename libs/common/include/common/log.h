@@ -1,0 +1,20 @@
+/* Logging: one line per event on stderr, "<time> <LEVEL> <service> <message>".
+ * Never log secrets or full buyer PII. */
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
+
+typedef enum { LOG_LEVEL_DEBUG = 0, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR } log_level_t;
+
+/* Sets the service name shown on every line and the minimum level ("debug", "info", "warn",
+ * "error"; NULL or unknown keeps "info"). Call once at start, before threads. */
+void log_init(const char *service, const char *level);
+
+/* Writes one line if level >= the minimum. Thread-safe (one write(2) per line). */
+void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define LOG_DEBUG(...) log_write(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define LOG_INFO(...) log_write(LOG_LEVEL_INFO, __VA_ARGS__)
+#define LOG_WARN(...) log_write(LOG_LEVEL_WARN, __VA_ARGS__)
+#define LOG_ERROR(...) log_write(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+#endif

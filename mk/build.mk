@@ -1,0 +1,91 @@
+# Discovery-based build:
+#   libs/common/src/*.c            -> $(BUILD)/libcommon.a
+#   services/<svc>/src/*.c         -> $(BUILD)/bin/byebuy-<svc>   (main.c holds main())
+#   services/<svc>/tools/<x>.c     -> $(BUILD)/bin/byebuy-<x>     (extra programs, linked with the service objects)
+#   tests/sandbox/*.c              -> $(BUILD)/bin/byebuy-sandbox
+#   libs/common/tests/test_*.c     -> $(BUILD)/tests/common_test_*            (cmocka)
+#   services/<svc>/tests/test_*.c  -> $(BUILD)/tests/<svc>_test_*  (linked with the service objects but main.c)
+
+SERVICES := api poster monitor responder
+
+COMMON_SRC := $(wildcard libs/common/src/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
+COMMON_LIB := $(BUILD)/libcommon.a
+
+define service_rules
+$(1)_SRC      := $$(wildcard services/$(1)/src/*.c)
+$(1)_OBJ      := $$($(1)_SRC:%.c=$$(BUILD)/obj/%.o)
+$(1)_LIBOBJ   := $$(filter-out %/main.o,$$($(1)_OBJ))
+$(1)_BIN      := $$(BUILD)/bin/byebuy-$(1)
+$(1)_TOOLS    := $$(patsubst services/$(1)/tools/%.c,$$(BUILD)/bin/byebuy-%,$$(wildcard services/$(1)/tools/*.c))
+$(1)_TESTS    := $$(patsubst services/$(1)/tests/%.c,$$(BUILD)/tests/$(1)_%,$$(wildcard services/$(1)/tests/test_*.c))
+
+$$($(1)_BIN): $$($(1)_OBJ) $$(COMMON_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+
+$$(BUILD)/bin/byebuy-%: services/$(1)/tools/%.c $$($(1)_LIBOBJ) $$(COMMON_LIB)
+	@mkdir -p $$(@D) $$(BUILD)/obj/services/$(1)/tools
+	$$(CC) $$(CPPFLAGS) -Iservices/$(1)/src $$(CFLAGS) -MF $$(BUILD)/obj/services/$(1)/tools/$$*.d -c -o $$(BUILD)/obj/services/$(1)/tools/$$*.o $$<
+	$$(CC) $$(LDFLAGS) -o $$@ $$(BUILD)/obj/services/$(1)/tools/$$*.o $$($(1)_LIBOBJ) $$(COMMON_LIB) $$(LDLIBS)
+
+$$(BUILD)/tests/$(1)_%: services/$(1)/tests/%.c $$($(1)_LIBOBJ) $$(COMMON_LIB)
+	@mkdir -p $$(@D) $$(BUILD)/obj/services/$(1)/tests
+	$$(CC) $$(CPPFLAGS) -Iservices/$(1)/src $$(CFLAGS) -MF $$(BUILD)/obj/services/$(1)/tests/$$*.d -c -o $$(BUILD)/obj/services/$(1)/tests/$$*.o $$<
+	$$(CC) $$(LDFLAGS) -o $$@ $$(BUILD)/obj/services/$(1)/tests/$$*.o $$($(1)_LIBOBJ) $$(COMMON_LIB) $$(LDLIBS) $$(TEST_LDLIBS)
+endef
+$(foreach s,$(SERVICES),$(eval $(call service_rules,$(s))))
+
+SANDBOX_SRC := $(wildcard tests/sandbox/*.c)
+SANDBOX_OBJ := $(SANDBOX_SRC:%.c=$(BUILD)/obj/%.o)
+SANDBOX_BIN := $(if $(SANDBOX_SRC),$(BUILD)/bin/byebuy-sandbox)
+
+COMMON_TESTS := $(patsubst libs/common/tests/%.c,$(BUILD)/tests/common_%,$(wildcard libs/common/tests/test_*.c))
+
+BINS  := $(foreach s,$(SERVICES),$(if $($(s)_SRC),$($(s)_BIN)) $($(s)_TOOLS)) $(SANDBOX_BIN)
+TESTS := $(COMMON_TESTS) $(foreach s,$(SERVICES),$($(s)_TESTS))
+
+.PHONY: all bins unit-tests clean check format lint
+all: bins
+bins: $(BINS)
+unit-tests: $(TESTS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -I$(dir $<) $(CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(SANDBOX_BIN): $(SANDBOX_OBJ) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/common_%: libs/common/tests/%.c $(COMMON_LIB)
+	@mkdir -p $(@D) $(BUILD)/obj/libs/common/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MF $(BUILD)/obj/libs/common/tests/$*.d -c -o $(BUILD)/obj/libs/common/tests/$*.o $<
+	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/libs/common/tests/$*.o $(COMMON_LIB) $(LDLIBS) $(TEST_LDLIBS)
+
+# Unit tests only (no stack): used by `make check` and by scripts/test.sh.
+.PHONY: unit
+unit: unit-tests
+	@scripts/run-unit.sh $(TESTS)
+
+# -Werror plus an ASan+UBSan build of the unit tests, run.
+check:
+	$(MAKE) WERROR=1 bins unit-tests
+	$(MAKE) WERROR=1 SANITIZER=address,undefined unit
+
+C_FILES = $(shell git ls-files '*.c' '*.h')
+format:
+	clang-format -i $(C_FILES)
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilibs/common/include $(filter %.c,$(C_FILES))
+	clang-tidy --quiet $(filter %.c,$(C_FILES)) -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS) 2>/dev/null
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

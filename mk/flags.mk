@@ -1,0 +1,31 @@
+# Compiler and linker flags. `make WERROR=1` adds -Werror; `make SANITIZER=address,undefined`
+# builds everything into build-san/ with the sanitizers.
+CC        ?= cc
+WERROR    ?= 0
+SANITIZER ?=
+OPT       ?= -O2 -g
+
+BUILD := build
+ifneq ($(SANITIZER),)
+BUILD := build-san
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wformat=2 -Wundef -Wno-format-nonliteral -Wno-format-truncation
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+PKGS     := libcjson rdkafka libcurl libpq vips libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS += -D_GNU_SOURCE -Ilibs/common/include -MMD -MP
+CFLAGS   += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread $(PKG_CFLAGS)
+LDLIBS   += -lcivetweb $(PKG_LIBS) -lpthread -lm
+TEST_LDLIBS := -lcmocka
+
+ifneq ($(SANITIZER),)
+CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=$(SANITIZER)
+endif

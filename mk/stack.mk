@@ -1,0 +1,12 @@
+# The local stack and the two commands of the README. Scripts do the work; see scripts/.
+.PHONY: up down test deps status logs
+deps:
+	scripts/install-deps.sh
+up: deps bins
+	scripts/stack.sh up
+down:
+	scripts/stack.sh down
+status:
+	scripts/stack.sh status
+test: deps
+	scripts/test.sh

@@ -1,0 +1,78 @@
+/* The api service's shared context: configuration, the database pool, the Kafka clients, the
+ * relay and consumer threads and the HTTP server. One `struct app` per process, passed to
+ * every handler (civetweb cbdata, librdkafka opaque); there are no other globals. */
+#ifndef API_APP_H
+#define API_APP_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <civetweb.h>
+
+#include "common/db.h"
+#include "common/kafka.h"
+#include "common/metrics.h"
+
+/* Filled by config_load from the table in main.c. */
+struct api_config {
+    char *database_url;
+    char *kafka_bootstrap;
+    char *kafka_group_id;
+    char *http_host;
+    long long http_port;
+    long long http_threads;
+    long long db_pool_size;
+    char *cors_origins;
+    char *upload_dir;
+    long long max_body_bytes;
+    long long max_upload_bytes;  /* one image file */
+    long long max_images;        /* per listing */
+    long long max_image_pixels;  /* decoded width*height limit (decompression bombs) */
+    long long image_max_side;    /* stored images are scaled down to fit this box */
+    char *public_url;            /* base of the image URLs sent to the poster; may be NULL */
+    char *migrations_dir;
+    char *log_level;
+    long long outbox_batch;
+    long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
+    long long kafka_partitions;
+    long long kafka_replication;
+};
+
+struct app {
+    struct api_config cfg;
+    char exe_dir[4096];              /* directory of the running binary (migration lookup) */
+
+    db_pool_t *pool;
+
+    kafka_producer_t *producer;      /* the relay's producer (delivery reports -> outbox rows) */
+    kafka_producer_t *dlq_producer;  /* the status consumer's poison-message producer */
+    kafka_consumer_t *consumer;
+
+    /* Set by main after HTTP has stopped, to stop the relay and the consumer in that order. */
+    volatile sig_atomic_t workers_stop;
+
+    pthread_t relay_thread;
+    bool relay_started;
+    pthread_t consumer_thread;
+    bool consumer_started;
+    struct outbox_relay *relay;      /* owned by outbox.c */
+
+    struct mg_context *http;
+
+    struct {
+        metric_t *outbox_published;  /* counter */
+        metric_t *outbox_failed;     /* counter */
+        metric_t *outbox_lag;        /* gauge: unpublished rows */
+        metric_t *events_applied;    /* counter */
+        metric_t *events_duplicate;  /* counter */
+        metric_t *events_dropped;    /* counter */
+    } m;
+};
+
+/* Default DB wait for request handlers, in milliseconds. */
+#define API_DB_TIMEOUT_MS 2000
+
+#endif

@@ -1,0 +1,65 @@
+/* The responder's view of one reply request before any text is written: what the buyer
+ * said (intent, offer), what the seller's policy allows (computed in C from price, floor and
+ * flexibility: the model is never told the floor), and whether a pre-guard already decided
+ * to hand the chat to the seller. Built by plan_build; consumed by the rules engine, the
+ * LLM prompt and the post-guards. */
+#ifndef RESPONDER_PLAN_H
+#define RESPONDER_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/event.h"
+
+typedef enum {
+    INTENT_AVAILABILITY, /* "is this still available?" */
+    INTENT_OFFER,        /* names a price: "would you do 75" */
+    INTENT_LOWEST,       /* "what's your lowest?" */
+    INTENT_DETAILS,      /* condition, size, age, works?, from the description */
+    INTENT_PICKUP,       /* pickup, delivery, where, when */
+    INTENT_WHICH_ITEM,   /* listing unknown: ask which item */
+    INTENT_ACCEPT,       /* buyer agrees to the last counter ("deal", "ok 90 works") */
+    INTENT_DECLINE,      /* "no thanks", "too much" */
+    INTENT_THANKS,
+    INTENT_OTHER,
+} intent_t;
+
+/* Stable names for events and logs: "availability", "offer", ... */
+const char *intent_name(intent_t intent);
+
+typedef struct {
+    int64_t price_cents;          /* asking */
+    int64_t floor_cents;          /* the seller's secret minimum */
+    int64_t visible_lowest_cents; /* the lowest we will ever say; >= floor */
+    int64_t accept_cents;         /* an offer at or above this is accepted at once */
+    /* counter ladder: successive counters, from near asking down to visible_lowest */
+    int64_t ladder[4];
+    int nladder;
+    bool firm;                    /* flexibility so low that we do not counter */
+} policy_t;
+
+typedef enum {
+    OFFER_VERDICT_NONE,    /* no offer in the message */
+    OFFER_VERDICT_ACCEPT,  /* offer >= accept threshold (and >= floor) */
+    OFFER_VERDICT_COUNTER, /* answer with counter_cents */
+    OFFER_VERDICT_DECLINE, /* far too low: say the visible lowest */
+} offer_verdict_t;
+
+typedef struct {
+    intent_t intent;
+    policy_t policy;
+    int64_t buyer_offer_cents;     /* parsed from the new messages; 0 = none */
+    offer_verdict_t verdict;
+    int64_t counter_cents;         /* when verdict is COUNTER (or DECLINE: visible lowest) */
+    int rounds;                    /* earlier counters by us in history */
+    /* pre-guard: when handoff is set, no automatic text is sent */
+    bool handoff;
+    char handoff_reason[160];      /* "asks for a verification code", ... */
+} plan_t;
+
+/* Computes the plan for a request. Pure and thread-safe. Returns 0, or -1 with errstr when
+ * the request cannot be planned (e.g. floor above price). */
+int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
+#endif

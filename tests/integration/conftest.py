@@ -1,0 +1,274 @@
+"""Fixtures for the black-box integration tests: the real PostgreSQL and Kafka that
+scripts/test.sh started (BB_TEST_PG_URL, BB_TEST_KAFKA), the service binaries from
+build/bin started as plain processes (stopped by PID at teardown), and kcat for topics.
+
+Environment that scripts/test.sh must set: BB_TEST_PG_URL (admin URL of the test cluster),
+BB_TEST_KAFKA (bootstrap), BB_KAFKA_LIBS (folder of the Kafka jars, for its admin tools),
+BB_ROOT (the repository), BB_BIN_DIR (build/bin)."""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+ROOT = Path(os.environ.get("BB_ROOT", Path(__file__).resolve().parents[2]))
+BIN_DIR = Path(os.environ.get("BB_BIN_DIR", ROOT / "build" / "bin"))
+LOG_DIR = ROOT / ".run" / "test-logs"
+
+# Which variable carries the listening port of each program.
+PORT_VARIABLE = {
+    "api": "HTTP_PORT",
+    "poster": "HEALTH_PORT",
+    "monitor": "HEALTH_PORT",
+    "responder": "HEALTH_PORT",
+    "sandbox": "SANDBOX_PORT",
+}
+
+
+def _require_env(name):
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run the integration tests through `make test` "
+                    f"(scripts/test.sh starts PostgreSQL and Kafka and sets it)")
+    return value
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(name="free_port")
+def free_port_fixture():
+    return free_port
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap():
+    return _require_env("BB_TEST_KAFKA")
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    return _require_env("BB_TEST_PG_URL")
+
+
+@pytest.fixture
+def fresh_db(pg_url, request):
+    """URL of a new, empty database, dropped after the test."""
+    name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = pg_url.rpartition("/")  # postgresql://user@host:port/<db>
+    url = f"{base}/{name}"
+    yield url
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def sql(url, query, params=None):
+    """Runs one statement; returns all rows (list of tuples) when it yields any."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        cur = conn.execute(query, params)
+        return cur.fetchall() if cur.description else []
+
+
+class ServiceProcess:
+    """One running service binary, owned by the test that started it."""
+
+    def __init__(self, name, binary, env, port, log_path, args):
+        self.name = name
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}" if port else None
+        self.log_path = log_path
+        self.env = env
+        self._log = open(log_path, "ab")
+        self.proc = subprocess.Popen([str(binary), *args], env=env, cwd=str(ROOT),
+                                     stdin=subprocess.DEVNULL, stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+        self.pid = self.proc.pid
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def wait_ready(self, path="/readyz", timeout=30):
+        """Waits until GET path answers 200; fails with the log's tail otherwise."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if not self.alive():
+                pytest.fail(f"{self.name} exited with {self.proc.returncode} before ready:\n"
+                            f"{self.log_tail()}")
+            try:
+                r = requests.get(self.url + path, timeout=2)
+                if r.status_code == 200:
+                    return r
+                last = f"{r.status_code} {r.text[:300]}"
+            except requests.RequestException as e:
+                last = str(e)
+            time.sleep(0.1)
+        pytest.fail(f"{self.name} not ready after {timeout}s (last: {last}):\n{self.log_tail()}")
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.alive():
+            os.kill(self.pid, sig)
+        if sig == signal.SIGKILL:
+            self.proc.wait(timeout=10)
+
+    def wait_exit(self, timeout=10):
+        """Waits for the process to exit; returns its exit status (None if still running)."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self, timeout=10):
+        """SIGTERM, then SIGKILL after timeout. Returns the exit status."""
+        if self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._log.close()
+        return self.proc.returncode
+
+    def log_text(self):
+        self._log.flush()
+        return Path(self.log_path).read_text(errors="replace")
+
+    def log_tail(self, lines=40):
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+class Services:
+    """Factory of service processes; everything it started is stopped at teardown."""
+
+    def __init__(self, kafka_bootstrap, test_name):
+        self.kafka_bootstrap = kafka_bootstrap
+        self.test_name = re.sub(r"[^A-Za-z0-9_.-]", "_", test_name)[:80]
+        self.started = []
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+
+    def start(self, name, env=None, port=None, args=(), wait=True, ready_path="/readyz"):
+        """Starts build/bin/byebuy-<name> with a base environment (Kafka bootstrap, a free
+        port, LOG_LEVEL=debug) overridden by env. Waits for ready_path unless wait=False."""
+        binary = BIN_DIR / f"byebuy-{name}"
+        if not binary.exists():
+            pytest.fail(f"{binary} is not built (run `make bins`)")
+        port = port or free_port()
+        full_env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap,
+            "LOG_LEVEL": "debug",
+            "HTTP_HOST": "127.0.0.1",
+        }
+        if name in PORT_VARIABLE:
+            full_env[PORT_VARIABLE[name]] = str(port)
+        full_env.update({k: str(v) for k, v in (env or {}).items()})
+        n = sum(1 for s in self.started if s.name == name)
+        log_path = LOG_DIR / f"{self.test_name}.{name}.{n}.log"
+        svc = ServiceProcess(name, binary, full_env, port, log_path, list(args))
+        self.started.append(svc)
+        if wait:
+            svc.wait_ready(ready_path)
+        return svc
+
+    def stop_all(self):
+        for svc in reversed(self.started):
+            try:
+                svc.stop()
+            except Exception:  # keep stopping the others
+                pass
+
+
+@pytest.fixture
+def services(kafka_bootstrap, request):
+    s = Services(kafka_bootstrap, request.node.name)
+    yield s
+    s.stop_all()
+
+
+class Kcat:
+    """Reads and writes topics with kcat, as an outside observer."""
+
+    def __init__(self, bootstrap):
+        self.bootstrap = bootstrap
+
+    def consume(self, topic, count=None, timeout=10, key=None, offset="beginning"):
+        """Messages of topic from offset to the current end (or until `count` messages
+        matched), as dicts {key, partition, offset, payload, json}. Filters by key."""
+        deadline = time.monotonic() + timeout
+        while True:
+            out = subprocess.run(
+                ["kcat", "-b", self.bootstrap, "-C", "-t", topic, "-o", offset, "-e", "-J", "-q",
+                 "-X", "topic.metadata.refresh.interval.ms=1000"],
+                capture_output=True, text=True, timeout=max(5, timeout + 5))
+            msgs = []
+            for line in out.stdout.splitlines():
+                try:
+                    m = json.loads(line)
+                except ValueError:
+                    continue
+                if key is not None and m.get("key") != key:
+                    continue
+                payload = m.get("payload")
+                try:
+                    parsed = json.loads(payload) if payload else None
+                except ValueError:
+                    parsed = None
+                msgs.append({"key": m.get("key"), "partition": m.get("partition"),
+                             "offset": m.get("offset"), "payload": payload, "json": parsed})
+            if count is None or len(msgs) >= count or time.monotonic() >= deadline:
+                return msgs
+            time.sleep(0.2)
+
+    def wait_for(self, topic, predicate, count=1, timeout=20):
+        """Waits until at least `count` messages satisfy predicate(msg); returns them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.consume(topic, timeout=0) if predicate(m)]
+            if len(found) >= count or time.monotonic() >= deadline:
+                return found
+            time.sleep(0.2)
+
+    def produce(self, topic, key, payload):
+        self.produce_many(topic, [(key, payload)])
+
+    def produce_many(self, topic, messages):
+        """messages: iterable of (key, payload str or dict). Payloads are sent one per line,
+        so they must not contain raw newlines (compact JSON never does)."""
+        lines = []
+        for key, payload in messages:
+            if not isinstance(payload, str):
+                payload = json.dumps(payload, separators=(",", ":"))
+            if "\n" in payload or "\t" in (key or ""):
+                raise ValueError("payload with a newline or key with a tab")
+            lines.append(f"{key or ''}\t{payload}")
+        subprocess.run(["kcat", "-b", self.bootstrap, "-P", "-t", topic, "-K", "\t", "-z", "none"],
+                       input="\n".join(lines) + "\n", text=True, check=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def kcat(kafka_bootstrap):
+    return Kcat(kafka_bootstrap)
+
+
+def cloudevent(type_, data, subject=None, source="byebuy/test", id_=None):
+    """A CloudEvents 1.0 envelope as the services write them."""
+    return {"specversion": "1.0", "id": id_ or str(uuid.uuid4()), "source": source,
+            "type": type_, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "subject": subject, "datacontenttype": "application/json", "data": data}
