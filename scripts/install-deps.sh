@@ -43,7 +43,8 @@ if command -v java >/dev/null 2>&1; then
 fi
 if [ "${java_major:-0}" -lt 17 ]; then missing+=(openjdk-17-jre-headless); fi
 # python3 may be another interpreter than Debian's (pyenv): it only needs a working pip.
-if command -v python3 >/dev/null 2>&1 && python3 -m pip --version >/dev/null 2>&1; then
+if [[ " ${missing[*]} " == *" python3-pip "* ]] && command -v python3 >/dev/null 2>&1 &&
+    python3 -m pip --version >/dev/null 2>&1; then
     missing=("${missing[@]/python3-pip/}")
 fi
 read -r -a missing <<<"${missing[*]}"

@@ -63,8 +63,7 @@ start_detached() {
     # calls setsid() and execs without forking: $! is the final process.
     setsid "$@" </dev/null >>"$log" 2>&1 &
     START_PID=$!
-    # Give exec a moment so the start time we record is that of the real program.
-    sleep 0.05
+    # The start time is set at fork and survives exec, so it can be read right away.
     write_pidfile "$pidfile" "$START_PID" || true
 }
 

@@ -272,3 +272,87 @@ def cloudevent(type_, data, subject=None, source="byebuy/test", id_=None):
     return {"specversion": "1.0", "id": id_ or str(uuid.uuid4()), "source": source,
             "type": type_, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "subject": subject, "datacontenttype": "application/json", "data": data}
+
+
+@pytest.fixture(scope="session")
+def chromedriver():
+    """A chromedriver on a free 127.0.0.1 port (never --allowed-ips), shared by the session;
+    returns its URL. Chromium itself is started per WebDriver session by the poster."""
+    port = free_port()
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(LOG_DIR / "chromedriver.log", "ab")
+    proc = subprocess.Popen(["/usr/bin/chromedriver", f"--port={port}"], stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/status", timeout=1).json()["value"]["ready"]:
+                break
+        except (requests.RequestException, ValueError, KeyError):
+            pass
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("chromedriver did not become ready")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def jpeg_with_gps(path, width=640, height=480, color=(200, 30, 30)):
+    """Writes a JPEG like a phone photo: real pixels (made by the vips CLI) plus an APP1 EXIF
+    block whose IFD0 has Orientation 1 and a GPSInfo IFD with a latitude. Returns path."""
+    base = str(path) + ".base.jpg"
+    r, g, b = color
+    subprocess.run(["vips", "black", base + ".v", str(width), str(height), "--bands", "3"],
+                   check=True)
+    subprocess.run(["vips", "linear", base + ".v", base, "1 1 1", f"{r} {g} {b}"], check=True)
+    os.unlink(base + ".v")
+    raw = Path(base).read_bytes()
+    os.unlink(base)
+
+    def le16(v):
+        return v.to_bytes(2, "little")
+
+    def le32(v):
+        return v.to_bytes(4, "little")
+
+    # TIFF: header(8) IFD0 at 8 with 2 entries (12 each) + next(4) = 8+2+24+4 = 38 -> GPS IFD
+    gps_ifd_at = 38
+    tiff = b"II*\x00" + le32(8)
+    tiff += le16(2)
+    tiff += le16(0x0112) + le16(3) + le32(1) + le16(1) + le16(0)        # Orientation = 1
+    tiff += le16(0x8825) + le16(4) + le32(1) + le32(gps_ifd_at)          # GPSInfo pointer
+    tiff += le32(0)
+    # GPS IFD: GPSLatitudeRef 'N' (ASCII, 2 bytes inline)
+    tiff += le16(1) + le16(1) + le16(2) + le32(2) + b"N\x00\x00\x00" + le32(0)
+    app1 = b"Exif\x00\x00" + tiff
+    segment = b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1
+    Path(path).write_bytes(raw[:2] + segment + raw[2:])
+    return path
+
+
+def jpeg_has_gps(data: bytes) -> bool:
+    """Whether a JPEG's APP1 EXIF block carries a GPSInfo pointer in IFD0."""
+    i = 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker, seglen = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+        if marker == 0xDA:  # start of scan: no more metadata segments
+            return False
+        seg = data[i + 4:i + 2 + seglen]
+        if marker == 0xE1 and seg.startswith(b"Exif\x00\x00"):
+            tiff = seg[6:]
+            order = "little" if tiff[:2] == b"II" else "big"
+            ifd = int.from_bytes(tiff[4:8], order)
+            n = int.from_bytes(tiff[ifd:ifd + 2], order)
+            for k in range(n):
+                tag = int.from_bytes(tiff[ifd + 2 + 12 * k:ifd + 4 + 12 * k], order)
+                if tag == 0x8825:
+                    return True
+        i += 2 + seglen
+    return False

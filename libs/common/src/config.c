@@ -329,6 +329,25 @@ void config_free(const config_entry_t *table, size_t n, void *out)
     }
 }
 
+/* A URL such as postgresql://user:secret@host/db keeps its password out of the logs even when
+ * its variable is a plain STRING. Returns s itself or buf. */
+static const char *mask_url_password(const char *s, char *buf, size_t size)
+{
+    if (!s)
+        return "";
+    const char *scheme = strstr(s, "://");
+    if (!scheme)
+        return s;
+    const char *user = scheme + 3;
+    const char *at = strchr(user, '@');
+    const char *colon = strchr(user, ':');
+    const char *slash = strchr(user, '/');
+    if (!at || !colon || colon > at || (slash && slash < at))
+        return s;
+    snprintf(buf, size, "%.*s:***%s", (int)(colon - s), s, at);
+    return buf;
+}
+
 void config_log(const config_entry_t *table, size_t n, const void *out)
 {
     for (size_t i = 0; i < n; i++) {
@@ -337,7 +356,8 @@ void config_log(const config_entry_t *table, size_t n, const void *out)
         switch (e->type) {
         case CONFIG_STRING: {
             const char *s = *(char *const *)(const void *)field;
-            LOG_INFO("config %s=%s", e->name, s ? s : "");
+            char masked[512];
+            LOG_INFO("config %s=%s", e->name, mask_url_password(s, masked, sizeof(masked)));
             break;
         }
         case CONFIG_SECRET: {

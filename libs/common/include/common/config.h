@@ -29,14 +29,22 @@ typedef struct {
     { name, type, def, min, max, req, offsetof(st, field), help }
 
 /* Fills `out` from the environment and then `dotenv_path` (NULL: ".env" if present; a missing
- * file is fine). Returns 0, or -1 with "<VARIABLE>: <what is wrong>" in errstr. */
+ * file is fine). Returns 0, or -1 with "<VARIABLE>: <what is wrong>" in errstr.
+ * An empty variable counts as unset. The .env file holds KEY=VALUE lines, `# comments`, an
+ * optional `export ` prefix, 'literal' or "double-quoted" values (" \ 
+ escapes), no
+ * interpolation; a malformed line fails with "<path>:<line>: ...". Values: INT and DOUBLE are
+ * the whole string (no blanks or trailing junk) within [min, max]; BOOL is
+ * 1/0, true/false, yes/no, on/off (any case). `out` should start zeroed. Not thread-safe
+ * (getenv): call once at start. */
 int config_load(const config_entry_t *table, size_t n, void *out, const char *dotenv_path,
                 char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
 /* Frees the strings config_load allocated in `out`. Accepts a zeroed struct. */
 void config_free(const config_entry_t *table, size_t n, void *out);
 
-/* Prints "NAME=value" lines (secrets shown as "***") at INFO level. */
+/* Prints "NAME=value" lines at INFO level: secrets as "***", and the password of a URL
+ * ("scheme://user:password@host") masked in plain strings too. */
 void config_log(const config_entry_t *table, size_t n, const void *out);
 
 #endif

@@ -20,6 +20,14 @@ typedef struct {
     size_t nparams;
     char request_id[40];                 /* from X-Request-Id or generated; echoed back */
     void *app;                           /* the service's struct app * */
+    /* Set by the router and read by http_send_* / http_read_*: handlers leave them alone. */
+    const char *cors_origin; /* the request's Origin when it is allowed, else NULL */
+    bool cors_vary;          /* CORS is configured: every response carries Vary: Origin */
+    bool head_only;          /* HEAD request served by a GET route: headers only */
+    bool continue_sent;      /* "100 Continue" already written */
+    bool close_after;        /* body left unread: the response says Connection: close */
+    size_t max_body;         /* http_options_t.max_body (used when a read passes max 0) */
+    int status;              /* status sent; 0 until a response went out */
 } http_request_t;
 
 /* Handles a request and returns the HTTP status it sent (for logs and metrics). */
@@ -39,12 +47,34 @@ typedef struct {
 /* Registers one civetweb handler on "/" that dispatches through routes (copied pointer:
  * routes must outlive the server), answers OPTIONS preflights and 100-continue, sends
  * 404/405 problems, adds CORS headers for allowed origins, logs one line per request and
- * counts it in metrics. */
+ * counts it in metrics.
+ *
+ * Matching: routes are tried in order against the decoded path (query excluded); literal
+ * characters must be equal, "{name}" takes one non-empty segment, a trailing "*" takes the
+ * rest (possibly empty) as one more param, and one trailing "/" on the path is ignored.
+ * No allocation and no regex per request. HEAD is served by GET routes (headers only).
+ * A path matched with another method gets 405 with Allow; OPTIONS gets 204 with Allow and,
+ * for an allowed Origin, the CORS preflight headers (Allow-Methods, Allow-Headers:
+ * Content-Type, Authorization, X-Request-Id, Idempotency-Key, Max-Age 600). Responses to an
+ * allowed Origin echo it in Access-Control-Allow-Origin and expose Location, Link and
+ * X-Request-Id. cors_origins entries are exact origins ("http://localhost:5173"); "*" allows
+ * any origin (echoed).
+ * X-Request-Id is taken from the request when it is 1-39 characters of [A-Za-z0-9._:-],
+ * otherwise a UUID is generated; every response echoes it.
+ * Log: "http GET /path 200 1.23ms rid=<id>" at INFO (DEBUG for successful /healthz, /readyz
+ * and /metrics); never bodies or query strings. Metrics: bb_http_requests_total{route,code}
+ * and bb_http_request_duration_seconds{route} (route is the pattern, "unmatched" for 404).
+ * A handler that returns without sending gets a 500 problem sent for it (and an error log).
+ * The router state lives until the process ends. Call before clients connect. */
 void http_router_mount(struct mg_context *ctx, const http_route_t *routes, size_t nroutes,
                        const http_options_t *opts, void *app);
 
-/* Sends status with a JSON body (consumed) and optional extra header lines
- * ("Location: /x\r\nLink: <..>; rel=\"next\"\r\n", may be NULL). Returns status. */
+/* Sends status with a JSON body (consumed; NULL sends an empty body) and optional extra
+ * header lines ("Location: /x\r\nLink: <..>; rel=\"next\"\r\n", may be NULL). Returns status.
+ * All http_send_* write the whole response (status line, Content-Type, Content-Length,
+ * X-Request-Id, Cache-Control: no-store for JSON, CORS, extra headers, body) in one go;
+ * a second send on the same request is refused (logged) and returns the first status.
+ * 204 and 304 carry neither body nor Content-Length. */
 int http_send_json(http_request_t *req, int status, cJSON *body, const char *extra_headers);
 
 /* Sends a raw body with a content type. Returns status. */
@@ -57,18 +87,24 @@ int http_send_problem(http_request_t *req, int status, const char *field, const 
     __attribute__((format(printf, 4, 5)));
 
 /* Reads the whole body into a new NUL-terminated buffer (caller frees) if it is at most
- * max bytes. Returns 0; -1 when too large (caller answers 413) or the client went away. */
+ * max bytes (0: the router's max_body). Returns 0; -1 when too large (caller answers 413) or
+ * the client went away. A Content-Length above max fails before anything is read; chunked
+ * bodies are read until they pass max. Answers "Expect: 100-continue" before reading. */
 int http_read_body(http_request_t *req, size_t max, char **out, size_t *len)
     __attribute__((warn_unused_result));
 
-/* Reads the body as a JSON object (max bytes). On failure sends the problem itself (400,
- * 413, 415) and returns NULL. Caller cJSON_Delete()s. */
+/* Reads the body as a JSON object (max bytes). On failure sends the problem itself (415
+ * when Content-Type is not application/json or application/<x>+json, 413 over max, 400 for
+ * an empty body, invalid JSON (naming the byte, line and column) or a non-object) and
+ * returns NULL. Caller cJSON_Delete()s. */
 cJSON *http_read_json(http_request_t *req, size_t max);
 
-/* Copies query parameter `name` into buf. Returns its length, or -1 when absent. */
+/* Copies query parameter `name` (URL-decoded) into buf. Returns its length, -1 when absent,
+ * -2 when it does not fit in buf (treat as a bad request). */
 int http_query(const http_request_t *req, const char *name, char *buf, size_t size);
 
-/* Parses path parameter i as a positive int64. Returns 0 or -1 (caller answers 404). */
+/* Parses path parameter i as a positive int64 (digits only). Returns 0 or -1 (caller
+ * answers 404). */
 int http_param_id(const http_request_t *req, size_t i, int64_t *out);
 
 #endif

@@ -1,0 +1,275 @@
+/* Payloads of bb.posting.requests (posting.requested, delisting.requested) and
+ * bb.posting.events (posting.* and delisting.* results): build and parse (see event.h). */
+#include "common/event.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/xmalloc.h"
+
+/* An int-sized integer field ("attempt", "width"). */
+static int get_int(const cJSON *obj, const char *field, bool required, int *out, char *errstr,
+                   size_t errstr_size)
+{
+    int64_t v;
+    *out = 0;
+    if (ev_get_int64(obj, field, required, &v, errstr, errstr_size) < 0)
+        return -1;
+    if (v < INT_MIN || v > INT_MAX) {
+        snprintf(errstr, errstr_size, "%s: out of range", field);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int non_negative(const char *field, int64_t v, char *errstr, size_t errstr_size)
+{
+    if (v >= 0)
+        return 0;
+    snprintf(errstr, errstr_size, "%s: must not be negative", field);
+    return -1;
+}
+
+/* ---- posting.requested ------------------------------------------------------------------ */
+
+static cJSON *image_build(const ev_image_t *im)
+{
+    cJSON *o = cJSON_CreateObject();
+    ev_add_string(o, F_URL, im->url);
+    ev_add_string(o, F_PATH, im->path);
+    ev_add_string(o, F_SHA256, im->sha256);
+    ev_add_string(o, F_CONTENT_TYPE, im->content_type);
+    cJSON_AddNumberToObject(o, F_WIDTH, im->width);
+    cJSON_AddNumberToObject(o, F_HEIGHT, im->height);
+    return o;
+}
+
+cJSON *posting_requested_build(const posting_requested_t *e)
+{
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddNumberToObject(data, F_JOB_ID, (double)e->job_id);
+    cJSON_AddNumberToObject(data, F_ATTEMPT, e->attempt);
+    ev_add_string(data, F_PLATFORM, e->platform);
+    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, true);
+    cJSON *l = cJSON_AddObjectToObject(data, F_LISTING);
+    const ev_listing_t *li = &e->listing;
+    cJSON_AddNumberToObject(l, F_ID, (double)li->id);
+    ev_add_string(l, F_TITLE, li->title);
+    ev_add_string(l, F_DESCRIPTION, li->description);
+    cJSON_AddNumberToObject(l, F_PRICE_CENTS, (double)li->price_cents);
+    ev_add_string(l, F_CURRENCY, li->currency);
+    ev_add_string(l, F_CONDITION, li->condition);
+    ev_add_string(l, F_CATEGORY, li->category);
+    ev_add_string(l, F_LOCATION, li->location);
+    cJSON *imgs = cJSON_AddArrayToObject(l, F_IMAGES);
+    for (size_t i = 0; i < li->nimages; i++)
+        cJSON_AddItemToArray(imgs, image_build(&li->images[i]));
+    return data;
+}
+
+static int image_parse(const cJSON *o, ev_image_t *im, char *errstr, size_t errstr_size)
+{
+    if (!cJSON_IsObject(o)) {
+        snprintf(errstr, errstr_size, "expected an object");
+        return -1;
+    }
+    if (ev_get_string(o, F_URL, true, &im->url, errstr, errstr_size) < 0 ||
+        ev_get_string(o, F_PATH, false, &im->path, errstr, errstr_size) < 0 ||
+        ev_get_string(o, F_SHA256, false, &im->sha256, errstr, errstr_size) < 0 ||
+        ev_get_string(o, F_CONTENT_TYPE, false, &im->content_type, errstr, errstr_size) < 0 ||
+        get_int(o, F_WIDTH, false, &im->width, errstr, errstr_size) < 0 ||
+        get_int(o, F_HEIGHT, false, &im->height, errstr, errstr_size) < 0)
+        return -1;
+    return 0;
+}
+
+static int listing_parse(const cJSON *l, ev_listing_t *li, char *errstr, size_t errstr_size)
+{
+    const cJSON *imgs = NULL;
+    if (ev_get_int64(l, F_ID, true, &li->id, errstr, errstr_size) < 0 ||
+        ev_get_string(l, F_TITLE, true, &li->title, errstr, errstr_size) < 0 ||
+        ev_get_string(l, F_DESCRIPTION, false, &li->description, errstr, errstr_size) < 0 ||
+        ev_get_int64(l, F_PRICE_CENTS, true, &li->price_cents, errstr, errstr_size) < 0 ||
+        non_negative(F_PRICE_CENTS, li->price_cents, errstr, errstr_size) < 0 ||
+        ev_get_string(l, F_CURRENCY, true, &li->currency, errstr, errstr_size) < 0 ||
+        ev_get_string(l, F_CONDITION, false, &li->condition, errstr, errstr_size) < 0 ||
+        ev_get_string(l, F_CATEGORY, false, &li->category, errstr, errstr_size) < 0 ||
+        ev_get_string(l, F_LOCATION, false, &li->location, errstr, errstr_size) < 0 ||
+        ev_get_array(l, F_IMAGES, false, &imgs, errstr, errstr_size) < 0)
+        return -1;
+    int n = imgs ? cJSON_GetArraySize(imgs) : 0;
+    if (n == 0)
+        return 0;
+    li->images = xcalloc((size_t)n, sizeof(*li->images));
+    li->nimages = (size_t)n;
+    int i = 0;
+    for (const cJSON *o = imgs->child; o; o = o->next, i++) {
+        if (image_parse(o, &li->images[i], errstr, errstr_size) < 0) {
+            char where[32];
+            snprintf(where, sizeof(where), F_IMAGES "[%d]", i);
+            if (!cJSON_IsObject(o)) /* "images[2]: expected an object", not "images[2].expected" */
+                snprintf(errstr, errstr_size, "%s: expected an object", where);
+            else
+                ev_errstr_prefix(errstr, errstr_size, where);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int posting_requested_parse(const cJSON *data, posting_requested_t *e, char *errstr,
+                            size_t errstr_size)
+{
+    const cJSON *l = NULL;
+    memset(e, 0, sizeof(*e));
+    if (ev_get_int64(data, F_JOB_ID, true, &e->job_id, errstr, errstr_size) < 0 ||
+        get_int(data, F_ATTEMPT, true, &e->attempt, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_PLATFORM, true, &e->platform, errstr, errstr_size) < 0 ||
+        ev_get_int64(data, F_ACCOUNT_ID, false, &e->account_id, errstr, errstr_size) < 0 ||
+        ev_get_object(data, F_LISTING, true, &l, errstr, errstr_size) < 0)
+        goto fail;
+    if (listing_parse(l, &e->listing, errstr, errstr_size) < 0) {
+        ev_errstr_prefix(errstr, errstr_size, F_LISTING);
+        goto fail;
+    }
+    return 0;
+fail:
+    posting_requested_free(e);
+    return -1;
+}
+
+void posting_requested_free(posting_requested_t *e)
+{
+    if (!e)
+        return;
+    free(e->platform);
+    ev_listing_t *li = &e->listing;
+    free(li->title);
+    free(li->description);
+    free(li->currency);
+    free(li->condition);
+    free(li->category);
+    free(li->location);
+    for (size_t i = 0; i < li->nimages; i++) {
+        free(li->images[i].url);
+        free(li->images[i].path);
+        free(li->images[i].sha256);
+        free(li->images[i].content_type);
+    }
+    free(li->images);
+    memset(e, 0, sizeof(*e));
+}
+
+/* ---- delisting.requested ---------------------------------------------------------------- */
+
+cJSON *delisting_requested_build(const delisting_requested_t *e)
+{
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddNumberToObject(data, F_JOB_ID, (double)e->job_id);
+    cJSON_AddNumberToObject(data, F_LISTING_ID, (double)e->listing_id);
+    ev_add_string(data, F_PLATFORM, e->platform);
+    ev_add_string(data, F_EXTERNAL_ID, e->external_id);
+    ev_add_string(data, F_EXTERNAL_URL, e->external_url);
+    return data;
+}
+
+int delisting_requested_parse(const cJSON *data, delisting_requested_t *e, char *errstr,
+                              size_t errstr_size)
+{
+    memset(e, 0, sizeof(*e));
+    if (ev_get_int64(data, F_JOB_ID, true, &e->job_id, errstr, errstr_size) < 0 ||
+        ev_get_int64(data, F_LISTING_ID, true, &e->listing_id, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_PLATFORM, true, &e->platform, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_EXTERNAL_ID, false, &e->external_id, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_EXTERNAL_URL, false, &e->external_url, errstr, errstr_size) < 0)
+        goto fail;
+    /* The poster finds the live listing by its marketplace id or its URL: one is needed. */
+    if (!e->external_id && !e->external_url) {
+        snprintf(errstr, errstr_size, F_EXTERNAL_ID ": missing (or " F_EXTERNAL_URL ")");
+        goto fail;
+    }
+    return 0;
+fail:
+    delisting_requested_free(e);
+    return -1;
+}
+
+void delisting_requested_free(delisting_requested_t *e)
+{
+    if (!e)
+        return;
+    free(e->platform);
+    free(e->external_id);
+    free(e->external_url);
+    memset(e, 0, sizeof(*e));
+}
+
+/* ---- posting.* / delisting.* results ---------------------------------------------------- */
+
+cJSON *posting_event_build(const posting_event_t *e)
+{
+    cJSON *data = cJSON_CreateObject();
+    cJSON_AddNumberToObject(data, F_JOB_ID, (double)e->job_id);
+    cJSON_AddNumberToObject(data, F_ATTEMPT, e->attempt);
+    /* Only the members the event uses, so a posting.log does not carry an empty error. */
+    if (e->level)
+        cJSON_AddStringToObject(data, F_LEVEL, e->level);
+    if (e->message)
+        cJSON_AddStringToObject(data, F_MESSAGE, e->message);
+    if (e->artifact)
+        cJSON_AddStringToObject(data, F_ARTIFACT, e->artifact);
+    if (e->external_id)
+        cJSON_AddStringToObject(data, F_EXTERNAL_ID, e->external_id);
+    if (e->external_url)
+        cJSON_AddStringToObject(data, F_EXTERNAL_URL, e->external_url);
+    if (e->error_code || e->error_message) {
+        cJSON *err = cJSON_AddObjectToObject(data, F_ERROR);
+        ev_add_string(err, F_CODE, e->error_code);
+        ev_add_string(err, F_MESSAGE, e->error_message);
+        cJSON_AddBoolToObject(err, F_RETRYABLE, e->retryable);
+    }
+    return data;
+}
+
+int posting_event_parse(const cJSON *data, posting_event_t *e, char *errstr, size_t errstr_size)
+{
+    const cJSON *err = NULL;
+    memset(e, 0, sizeof(*e));
+    if (ev_get_int64(data, F_JOB_ID, true, &e->job_id, errstr, errstr_size) < 0 ||
+        get_int(data, F_ATTEMPT, true, &e->attempt, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_LEVEL, false, &e->level, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_MESSAGE, false, &e->message, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_ARTIFACT, false, &e->artifact, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_EXTERNAL_ID, false, &e->external_id, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_EXTERNAL_URL, false, &e->external_url, errstr, errstr_size) < 0 ||
+        ev_get_object(data, F_ERROR, false, &err, errstr, errstr_size) < 0)
+        goto fail;
+    if (err && (ev_get_string(err, F_CODE, true, &e->error_code, errstr, errstr_size) < 0 ||
+                ev_get_string(err, F_MESSAGE, false, &e->error_message, errstr, errstr_size) <
+                    0 ||
+                ev_get_bool(err, F_RETRYABLE, false, &e->retryable, errstr, errstr_size) < 0)) {
+        ev_errstr_prefix(errstr, errstr_size, F_ERROR);
+        goto fail;
+    }
+    return 0;
+fail:
+    posting_event_free(e);
+    return -1;
+}
+
+void posting_event_free(posting_event_t *e)
+{
+    if (!e)
+        return;
+    free(e->level);
+    free(e->message);
+    free(e->artifact);
+    free(e->external_id);
+    free(e->external_url);
+    free(e->error_code);
+    free(e->error_message);
+    memset(e, 0, sizeof(*e));
+}

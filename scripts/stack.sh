@@ -1,0 +1,462 @@
+#!/usr/bin/env bash
+# Starts, stops and shows the local Bye-Buy stack without Docker: a private PostgreSQL cluster,
+# a single-node KRaft Apache Kafka, and for the dev profile chromedriver, the sandbox
+# marketplace and the four services. Everything lives under .run/<profile>/ and listens on
+# 127.0.0.1. Processes are tracked by PID + start time and stopped only by those PIDs.
+#
+#   scripts/stack.sh up|down|status|clean [--profile dev|test]
+#
+# Profile dev (make up):  PostgreSQL 54320, Kafka 19092 (controller 19093), api 8080,
+#                         poster 8081, monitor 8082, responder 8083, sandbox 8090, chromedriver 9515.
+# Profile test (make test): PostgreSQL 55432, Kafka 29092 (controller 29093); nothing else.
+# Ports can be overridden with BB_<NAME>_PORT (dev) or BB_TEST_<NAME>_PORT (test), e.g.
+# BB_PG_PORT=5999 make up. `clean` stops the profile and deletes its data.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$BB_ROOT"
+
+usage() {
+    say "usage: scripts/stack.sh up|down|status|clean [--profile dev|test]"
+    exit 2
+}
+
+CMD="${1:-}"
+[ -n "$CMD" ] || usage
+shift
+PROFILE=dev
+while [ $# -gt 0 ]; do
+    case "$1" in
+    --profile) [ $# -ge 2 ] || usage; PROFILE="$2"; shift 2 ;;
+    --profile=*) PROFILE="${1#--profile=}"; shift ;;
+    *) usage ;;
+    esac
+done
+case "$PROFILE" in dev | test) ;; *) die "unknown profile '$PROFILE' (dev or test)" ;; esac
+
+# ---- configuration --------------------------------------------------------------------------
+
+# Reads KEY=VALUE lines of .env into the environment for keys not set yet (the environment
+# wins, as in the services' own config loader). No shell evaluation of the file.
+load_dotenv() {
+    local line key val
+    [ -f "$BB_ROOT/.env" ] || return 0
+    while IFS= read -r line || [ -n "$line" ]; do
+        line="${line#"${line%%[![:space:]]*}"}"
+        case "$line" in '' | '#'*) continue ;; esac
+        line="${line#export }"
+        key="${line%%=*}"
+        [ "$key" != "$line" ] || continue
+        [[ "$key" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || continue
+        val="${line#*=}"
+        case "$val" in \"*\") val="${val:1:${#val}-2}" ;; \'*\') val="${val:1:${#val}-2}" ;; esac
+        [ -n "${!key+x}" ] || export "$key=$val"
+    done <"$BB_ROOT/.env"
+}
+
+# Port of a component: BB_<NAME>_PORT (dev) / BB_TEST_<NAME>_PORT (test), else the default.
+port_of() {
+    local var="$PREFIX${1}_PORT"
+    local v="${!var:-$2}"
+    [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] && [ "$v" -lt 65536 ] || die "$var: not a port number: '$v'"
+    printf '%s' "$v"
+}
+
+if [ "$PROFILE" = dev ]; then
+    # The dev stack honours .env; tests must not depend on a developer's settings.
+    load_dotenv
+    PREFIX=BB_
+    PG_PORT="$(port_of PG 54320)"
+    KAFKA_PORT="$(port_of KAFKA 19092)"
+    KAFKA_CONTROLLER_PORT="$(port_of KAFKA_CONTROLLER 19093)"
+    API_PORT="$(port_of API 8080)"
+    POSTER_PORT="$(port_of POSTER 8081)"
+    MONITOR_PORT="$(port_of MONITOR 8082)"
+    RESPONDER_PORT="$(port_of RESPONDER 8083)"
+    SANDBOX_PORT="$(port_of SANDBOX 8090)"
+    CHROMEDRIVER_PORT="$(port_of CHROMEDRIVER 9515)"
+    COMPONENTS=(pg kafka chromedriver sandbox api poster monitor responder)
+else
+    PREFIX=BB_TEST_
+    PG_PORT="$(port_of PG 55432)"
+    KAFKA_PORT="$(port_of KAFKA 29092)"
+    KAFKA_CONTROLLER_PORT="$(port_of KAFKA_CONTROLLER 29093)"
+    COMPONENTS=(pg kafka)
+fi
+
+RUN="$BB_ROOT/.run/$PROFILE"
+LOGS="$RUN/logs"
+PIDS="$RUN/pids"
+BIN="$BB_ROOT/build/bin"
+KAFKA_VERSION=4.1.1
+KAFKA_LIBS="${BB_KAFKA_HOME:-$BB_ROOT/.cache/kafka-$KAFKA_VERSION}/libs"
+JAVA="${JAVA:-java}"
+CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver || echo /usr/bin/chromedriver)}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+READY_TIMEOUT="${BB_READY_TIMEOUT:-60}"
+LOG_LEVEL="${LOG_LEVEL:-info}"
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+rel() { printf '%s' "${1#"$BB_ROOT"/}"; }
+
+# Dies when PORT is taken by a process that is not ours: starting would only fail later.
+require_free_port() {
+    local port="$1" what="$2" var="$3"
+    if port_open "$port"; then
+        die "$what: port $port on 127.0.0.1 is already in use by another process (set $var to another port, or stop it)"
+    fi
+}
+
+# Waits until "$@" succeeds, up to TIMEOUT seconds, while PIDFILE's process stays alive.
+wait_ready() {
+    local name="$1" timeout="$2" pidfile="$3" log="$4"
+    shift 4
+    local deadline=$((SECONDS + timeout))
+    while ! "$@" >/dev/null 2>&1; do
+        if [ -n "$pidfile" ] && ! pidfile_alive "$pidfile"; then
+            tail_log "$log"
+            die "$name exited during start; see $(rel "$log")"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            tail_log "$log"
+            die "$name not ready after ${timeout}s; see $(rel "$log")"
+        fi
+        sleep 0.25
+    done
+}
+
+http_ok() { curl -fsS -o /dev/null -m 2 "$1"; }
+
+# ---- PostgreSQL --------------------------------------------------------------------------------
+# initdb/pg_ctl refuse root, so they run as the postgres user, which must own the cluster
+# directory and be able to reach it. A checkout under a private home (/root/...) is not
+# reachable by postgres: then the cluster lives under /tmp and .run/<profile>/pg links to it.
+
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then
+        (cd / && runuser -u postgres -- "$@")
+    else
+        "$@"
+    fi
+}
+
+pg_home() {
+    if [ -L "$RUN/pg" ]; then
+        readlink "$RUN/pg"
+    elif [ -d "$RUN/pg" ] || [ "$(id -u)" != 0 ] || runuser -u postgres -- test -x "$RUN" 2>/dev/null; then
+        printf '%s' "$RUN/pg"
+    else
+        printf '%s' "/tmp/byebuy-pg-$(printf '%s' "$RUN" | sha256sum | cut -c1-12)"
+    fi
+}
+
+pg_running() {
+    local home
+    home="$(pg_home)"
+    [ -f "$home/data/PG_VERSION" ] && as_pg "$PG_BIN/pg_ctl" -D "$home/data" status >/dev/null 2>&1
+}
+
+pg_pid() { head -n1 "$(pg_home)/data/postmaster.pid" 2>/dev/null || true; }
+
+pg_up() {
+    local home data sock log
+    [ -x "$PG_BIN/pg_ctl" ] || die "PostgreSQL 15 binaries not found in $PG_BIN (run scripts/install-deps.sh)"
+    home="$(pg_home)"
+    data="$home/data" sock="$home/sock" log="$home/postgres.log"
+    if pg_running; then
+        note "postgres   already running (pid $(pg_pid), port $PG_PORT)"
+        return 0
+    fi
+    require_free_port "$PG_PORT" postgres "${PREFIX}PG_PORT"
+    mkdir -p "$home" "$sock"
+    [ "$home" = "$RUN/pg" ] || ln -sfn "$home" "$RUN/pg"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$home" "$sock"; fi
+    chmod 700 "$home"
+    touch "$log"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$log"; fi
+    ln -sfn "$log" "$LOGS/postgres.log"
+    if [ ! -f "$data/PG_VERSION" ]; then
+        note "postgres   initdb $(rel "$data")"
+        as_pg "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
+            >>"$log" 2>&1 || { tail_log "$log"; die "initdb failed; see $(rel "$LOGS/postgres.log")"; }
+    fi
+    local opts="-p $PG_PORT -k $sock -c listen_addresses=127.0.0.1 -c max_connections=300"
+    # Throwaway test data: durability costs time and buys nothing.
+    [ "$PROFILE" != test ] || opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    note "postgres   starting on 127.0.0.1:$PG_PORT"
+    as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$log" -o "$opts" -w -t "$READY_TIMEOUT" start >/dev/null ||
+        { tail_log "$log"; die "PostgreSQL did not start; see $(rel "$LOGS/postgres.log")"; }
+    wait_ready postgres "$READY_TIMEOUT" "" "$log" pg_isready -q -h 127.0.0.1 -p "$PG_PORT" -t 1
+    if [ "$PROFILE" = dev ]; then
+        if [ "$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
+            "SELECT 1 FROM pg_database WHERE datname = 'byebuy'")" != 1 ]; then
+            note "postgres   creating database byebuy"
+            createdb -h 127.0.0.1 -p "$PG_PORT" -U postgres byebuy
+        fi
+    fi
+}
+
+pg_down() {
+    local home pid
+    home="$(pg_home)"
+    pg_running || return 0
+    pid="$(pg_pid)"
+    note "postgres   stopping (pid $pid)"
+    if ! as_pg "$PG_BIN/pg_ctl" -D "$home/data" -m fast -w -t 30 stop >/dev/null 2>&1; then
+        note "postgres   did not stop in 30 s: SIGKILL"
+        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+    fi
+}
+
+# ---- Kafka ---------------------------------------------------------------------------------------
+
+kafka_config() {
+    cat <<EOF
+# Written by scripts/stack.sh ($PROFILE profile): single-node KRaft, broker + controller.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+log.dirs=$RUN/kafka/data
+num.partitions=6
+auto.create.topics.enable=false
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=12
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+EOF
+}
+
+kafka_log4j() {
+    cat <<EOF
+# Written by scripts/stack.sh: the broker logs to one file.
+status = error
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $LOGS/kafka.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.file.ref = file
+logger.kafka-request.name = kafka.request.logger
+logger.kafka-request.level = warn
+logger.state-change.name = state.change.logger
+logger.state-change.level = warn
+EOF
+}
+
+kafka_ready() { kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 2 >/dev/null 2>&1; }
+
+kafka_up() {
+    local dir="$RUN/kafka" pidfile="$PIDS/kafka.pid" cid
+    if pidfile_alive "$pidfile"; then
+        note "kafka      already running (pid $(pidfile_pid "$pidfile"), port $KAFKA_PORT)"
+        return 0
+    fi
+    ls "$KAFKA_LIBS"/kafka_2.13-*.jar >/dev/null 2>&1 ||
+        die "Apache Kafka jars missing in $(rel "$KAFKA_LIBS") (run scripts/install-deps.sh or make deps)"
+    command -v kcat >/dev/null || die "kcat not installed (run scripts/install-deps.sh)"
+    require_free_port "$KAFKA_PORT" kafka "${PREFIX}KAFKA_PORT"
+    require_free_port "$KAFKA_CONTROLLER_PORT" "kafka controller" "${PREFIX}KAFKA_CONTROLLER_PORT"
+    mkdir -p "$dir/data"
+    kafka_log4j >"$dir/log4j2.properties"
+    if [ -f "$dir/data/meta.properties" ]; then
+        # The voter set (controller endpoint) is written into the log at format time.
+        kafka_config | cmp -s - "$dir/server.properties" ||
+            die "Kafka settings changed since its storage was formatted; run: scripts/stack.sh clean --profile $PROFILE"
+    else
+        kafka_config >"$dir/server.properties"
+        # A cluster id is 16 random bytes in URL-safe base64 without padding.
+        cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+        note "kafka      formatting storage (cluster $cid)"
+        "$JAVA" -Xmx256m -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$KAFKA_LIBS/*" \
+            kafka.tools.StorageTool format --standalone -t "$cid" -c "$dir/server.properties" \
+            >>"$LOGS/kafka-format.log" 2>&1 ||
+            { tail_log "$LOGS/kafka-format.log"; die "formatting Kafka storage failed; see $(rel "$LOGS/kafka-format.log")"; }
+    fi
+    note "kafka      starting on 127.0.0.1:$KAFKA_PORT"
+    printf '==== %s start\n' "$(date -u +%FT%TZ)" >>"$LOGS/kafka.out"
+    start_detached "$pidfile" "$LOGS/kafka.out" "$JAVA" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
+        -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties" \
+        -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties"
+    wait_ready kafka "${BB_KAFKA_READY_TIMEOUT:-120}" "$pidfile" "$LOGS/kafka.log" kafka_ready
+}
+
+# ---- chromedriver, sandbox, services ---------------------------------------------------------
+
+chromedriver_up() {
+    local pidfile="$PIDS/chromedriver.pid"
+    if pidfile_alive "$pidfile"; then
+        note "chromedriver already running (pid $(pidfile_pid "$pidfile"), port $CHROMEDRIVER_PORT)"
+        return 0
+    fi
+    if [ ! -x "$CHROMEDRIVER" ]; then
+        note "chromedriver not installed: skipped (run scripts/install-deps.sh)"
+        return 0
+    fi
+    require_free_port "$CHROMEDRIVER_PORT" chromedriver "${PREFIX}CHROMEDRIVER_PORT"
+    note "chromedriver starting on 127.0.0.1:$CHROMEDRIVER_PORT"
+    # No --allowed-ips: with it chromedriver listens on every interface.
+    start_detached "$pidfile" "$LOGS/chromedriver.out" "$CHROMEDRIVER" --port="$CHROMEDRIVER_PORT" \
+        --log-path="$LOGS/chromedriver.log"
+    wait_ready chromedriver "$READY_TIMEOUT" "$pidfile" "$LOGS/chromedriver.out" \
+        http_ok "http://127.0.0.1:$CHROMEDRIVER_PORT/status"
+}
+
+# Environment every service gets (on top of the caller's environment and .env).
+service_env() {
+    SVC_ENV=(
+        "DATABASE_URL=${DATABASE_URL:-postgresql://postgres@127.0.0.1:$PG_PORT/byebuy}"
+        "KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
+        "HTTP_HOST=${HTTP_HOST:-127.0.0.1}"
+        "LOG_LEVEL=$LOG_LEVEL"
+        "WEBDRIVER_URL=${WEBDRIVER_URL:-http://127.0.0.1:$CHROMEDRIVER_PORT}"
+        "SANDBOX_URL=${SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
+        "UPLOAD_DIR=${UPLOAD_DIR:-$RUN/uploads}"
+        "PROFILE_DIR=${PROFILE_DIR:-$RUN/profiles}"
+    )
+}
+
+# Starts build/bin/byebuy-NAME with PORT_VAR=PORT, then waits for /healthz.
+# A binary that is not built is skipped with a note (the stack still comes up).
+binary_up() {
+    local name="$1" port="$2" port_var="$3" exe="$BIN/byebuy-$1" pidfile="$PIDS/$1.pid"
+    if pidfile_alive "$pidfile"; then
+        note "$(printf '%-10s' "$name") already running (pid $(pidfile_pid "$pidfile"), port $port)"
+        return 0
+    fi
+    if [ ! -x "$exe" ]; then
+        note "$(printf '%-10s' "$name") not built ($(rel "$exe") missing): skipped"
+        return 0
+    fi
+    require_free_port "$port" "$name" "${PREFIX}$(printf '%s' "$name" | tr a-z A-Z)_PORT"
+    service_env
+    note "$(printf '%-10s' "$name") starting on 127.0.0.1:$port"
+    printf '==== %s start\n' "$(date -u +%FT%TZ)" >>"$LOGS/$name.log"
+    start_detached "$pidfile" "$LOGS/$name.log" env "${SVC_ENV[@]}" "$port_var=$port" "$exe"
+    wait_ready "$name" "$READY_TIMEOUT" "$pidfile" "$LOGS/$name.log" http_ok "http://127.0.0.1:$port/healthz"
+}
+
+component_up() {
+    case "$1" in
+    pg) pg_up ;;
+    kafka) kafka_up ;;
+    chromedriver) chromedriver_up ;;
+    sandbox) binary_up sandbox "$SANDBOX_PORT" HTTP_PORT ;;
+    api) binary_up api "$API_PORT" HTTP_PORT ;;
+    poster) binary_up poster "$POSTER_PORT" HEALTH_PORT ;;
+    monitor) binary_up monitor "$MONITOR_PORT" HEALTH_PORT ;;
+    responder) binary_up responder "$RESPONDER_PORT" HEALTH_PORT ;;
+    esac
+}
+
+component_down() {
+    case "$1" in
+    pg) pg_down ;;
+    *)
+        if pidfile_alive "$PIDS/$1.pid"; then
+            note "$(printf '%-10s' "$1") stopping (pid $(pidfile_pid "$PIDS/$1.pid"))"
+        fi
+        stop_pidfile "$PIDS/$1.pid" "$1" 10 || die "could not stop $1"
+        ;;
+    esac
+}
+
+component_port() {
+    case "$1" in
+    pg) echo "$PG_PORT" ;;
+    kafka) echo "$KAFKA_PORT" ;;
+    chromedriver) echo "$CHROMEDRIVER_PORT" ;;
+    sandbox) echo "$SANDBOX_PORT" ;;
+    api) echo "$API_PORT" ;;
+    poster) echo "$POSTER_PORT" ;;
+    monitor) echo "$MONITOR_PORT" ;;
+    responder) echo "$RESPONDER_PORT" ;;
+    esac
+}
+
+component_log() {
+    case "$1" in
+    pg) rel "$LOGS/postgres.log" ;;
+    chromedriver) rel "$LOGS/chromedriver.log" ;;
+    *) rel "$LOGS/$1.log" ;;
+    esac
+}
+
+# ---- commands ------------------------------------------------------------------------------------
+
+cmd_up() {
+    local c t0
+    t0="$(now_s)"
+    say "stack ($PROFILE): starting in $(rel "$RUN")"
+    for c in "${COMPONENTS[@]}"; do component_up "$c"; done
+    say "stack ($PROFILE): up in $(elapsed "$t0") s"
+    if [ "$PROFILE" = dev ]; then
+        if pidfile_alive "$PIDS/api.pid"; then
+            say "Bye-Buy is up: http://127.0.0.1:$API_PORT"
+        else
+            say "Bye-Buy stack is up without the api (build/bin/byebuy-api not built)"
+        fi
+        say "  logs: $(rel "$LOGS")/   status: make status   stop: make down"
+    else
+        say "  PostgreSQL postgresql://postgres@127.0.0.1:$PG_PORT/postgres, Kafka 127.0.0.1:$KAFKA_PORT, logs $(rel "$LOGS")/"
+    fi
+}
+
+cmd_down() {
+    local i
+    [ -d "$RUN" ] || { say "stack ($PROFILE): nothing to stop"; return 0; }
+    say "stack ($PROFILE): stopping"
+    for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do component_down "${COMPONENTS[$i]}"; done
+    say "stack ($PROFILE): down"
+}
+
+cmd_status() {
+    local c state pid
+    printf '%-13s %-9s %-8s %-6s %s\n' COMPONENT STATE PID PORT LOG
+    for c in "${COMPONENTS[@]}"; do
+        state=stopped pid=-
+        if [ "$c" = pg ]; then
+            if pg_running; then state=running pid="$(pg_pid)"; fi
+        elif pidfile_alive "$PIDS/$c.pid"; then
+            state=running pid="$(pidfile_pid "$PIDS/$c.pid")"
+        elif [ "$c" = chromedriver ] && [ ! -x "$CHROMEDRIVER" ]; then
+            state=missing
+        elif [ "$c" != kafka ] && [ ! -x "$BIN/byebuy-$c" ] && [ "$c" != chromedriver ]; then
+            state="not built"
+        fi
+        printf '%-13s %-9s %-8s %-6s %s\n' "$c" "$state" "$pid" "$(component_port "$c")" "$(component_log "$c")"
+    done
+}
+
+cmd_clean() {
+    local home
+    cmd_down
+    home="$(pg_home)"
+    [ "$home" = "$RUN/pg" ] || rm -rf "$home"
+    rm -rf "$RUN"
+    say "stack ($PROFILE): data removed"
+}
+
+mkdir -p "$RUN"
+# One stack command per profile at a time.
+exec 9>"$RUN/.lock"
+flock -w 300 9 || die "another scripts/stack.sh is working on $(rel "$RUN") (lock held for 300 s)"
+case "$CMD" in
+up)
+    mkdir -p "$LOGS" "$PIDS"
+    [ "$PROFILE" != dev ] || mkdir -p "$RUN/uploads" "$RUN/profiles"
+    cmd_up
+    ;;
+down) cmd_down ;;
+status) cmd_status ;;
+clean) cmd_clean ;;
+*) usage ;;
+esac

@@ -1,0 +1,55 @@
+/* Image intake for listings: a file the client uploaded (already streamed to a temporary
+ * path) is identified by its bytes, decoded with libvips, auto-rotated, capped in size,
+ * stripped of all metadata (EXIF, GPS, XMP) by re-encoding, and stored under a generated
+ * name with a thumbnail beside it. The client's file name and type are never trusted. */
+#ifndef API_IMAGES_H
+#define API_IMAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    int64_t max_bytes;     /* larger uploads are refused (413) */
+    int max_edge;          /* longest edge of the stored image, px */
+    int thumb_edge;        /* longest edge of the thumbnail, px */
+    int64_t max_pixels;    /* refuse decompression bombs before decoding */
+} image_limits_t;
+
+typedef struct {
+    char name[64];         /* "<uuid>.jpg": the stored file under the upload dir */
+    char thumb_name[72];   /* "<uuid>_thumb.jpg" */
+    char content_type[16]; /* of the stored file: image/jpeg, image/png, image/webp */
+    int width, height;     /* of the stored file */
+    int64_t bytes;
+    char sha256[65];       /* of the stored file */
+} image_stored_t;
+
+typedef enum {
+    IMAGE_OK = 0,
+    IMAGE_UNSUPPORTED, /* not JPEG/PNG/WebP/HEIC by its bytes: 415 */
+    IMAGE_INVALID,     /* claims to be an image but does not decode, or too many pixels: 422 */
+    IMAGE_TOO_LARGE,   /* over max_bytes: 413 */
+    IMAGE_FAILED,      /* our side (disk, libvips): 500 */
+} image_result_t;
+
+/* Starts libvips once per process (argv0 for its messages). Returns 0 or -1. Not
+ * thread-safe: call from main before serving. */
+int images_init(const char *argv0) __attribute__((warn_unused_result));
+void images_shutdown(void);
+
+/* Processes src_path into upload_dir. On IMAGE_OK both files exist (written to temporary
+ * names and renamed, so a crash never leaves a half-written stored file) and out is filled;
+ * on any other result nothing is left in upload_dir and errstr says why in words a seller
+ * understands. src_path is not removed. Thread-safe. */
+image_result_t image_ingest(const char *src_path, const char *upload_dir,
+                            const image_limits_t *limits, image_stored_t *out, char *errstr,
+                            size_t errstr_size);
+
+/* Removes a stored image and its thumbnail (used when the transaction that would have
+ * referenced them fails). Missing files are fine. */
+void image_remove(const char *upload_dir, const char *name);
+
+/* The HTTP status that goes with a result. */
+int image_result_status(image_result_t r);
+
+#endif

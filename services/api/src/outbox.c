@@ -1,0 +1,390 @@
+/* Outbox enqueue (inside the caller's transaction) and the relay thread that publishes
+ * outbox rows to Kafka, marking them published only when the broker acknowledged them. */
+#include "outbox.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "common/db.h"
+#include "common/event.h"
+#include "common/kafka.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+
+#define RELAY_IDLE_WAKE_MS 1000    /* safety net when a NOTIFY was missed */
+#define RELAY_STOP_GRACE_MS 3000   /* how long a stopping relay still waits for reports */
+#define RELAY_MAX_BACKOFF_S 60
+
+typedef struct {
+    int64_t id;
+    bool done;
+    int err;
+    char errmsg[256];
+} outbox_item_t;
+
+struct outbox_relay {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    outbox_item_t *items; /* one batch; reused only once every report of it arrived */
+    size_t nitems_cap;
+    size_t outstanding;   /* produced, no report yet */
+    PGconn *pg;           /* the relay's own connection (LISTEN) */
+};
+
+int outbox_enqueue(PGconn *pg, const char *topic, const char *key, const char *type,
+                   const char *subject, cJSON *data, char event_id[UUID_STR_LEN], char *errstr,
+                   size_t errstr_size)
+{
+    char id[UUID_STR_LEN];
+    util_uuid_v4(id);
+    char *payload = event_encode("api", type, subject, id, data);
+    if (!payload) {
+        snprintf(errstr, errstr_size, "outbox: could not encode %s event", type);
+        return -1;
+    }
+    const char *params[5] = { id, topic, key, type, payload };
+    PGresult *res = db_exec(pg,
+                            "INSERT INTO outbox (event_id, topic, key, type, payload) "
+                            "VALUES ($1, $2, $3, $4, $5)",
+                            5, params, errstr, errstr_size, NULL);
+    free(payload);
+    if (!res)
+        return -1;
+    PQclear(res);
+    if (event_id)
+        memcpy(event_id, id, UUID_STR_LEN);
+    return 0;
+}
+
+void outbox_on_delivery(void *msg_opaque, int err, const char *errstr, void *ctx)
+{
+    struct app *app = ctx;
+    struct outbox_relay *r = app->relay;
+    outbox_item_t *item = msg_opaque;
+    if (!r || !item)
+        return;
+    pthread_mutex_lock(&r->mu);
+    item->done = true;
+    item->err = err;
+    if (err)
+        snprintf(item->errmsg, sizeof(item->errmsg), "%s", errstr ? errstr : "delivery failed");
+    if (r->outstanding > 0)
+        r->outstanding--;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+int outbox_relay_init(struct app *app)
+{
+    struct outbox_relay *r = xcalloc(1, sizeof(*r));
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    r->nitems_cap = (size_t)(app->cfg.outbox_batch > 0 ? app->cfg.outbox_batch : 100);
+    r->items = xcalloc(r->nitems_cap, sizeof(*r->items));
+    app->relay = r;
+    return 0;
+}
+
+void outbox_relay_free(struct app *app)
+{
+    struct outbox_relay *r = app->relay;
+    if (!r)
+        return;
+    if (r->pg)
+        PQfinish(r->pg);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r->items);
+    free(r);
+    app->relay = NULL;
+}
+
+/* (Re)opens the relay's connection and LISTENs. Returns 0 or -1. */
+static int relay_connect(struct app *app, struct outbox_relay *r)
+{
+    if (r->pg && PQstatus(r->pg) == CONNECTION_OK)
+        return 0;
+    if (r->pg)
+        PQfinish(r->pg);
+    r->pg = PQconnectdb(app->cfg.database_url);
+    if (PQstatus(r->pg) != CONNECTION_OK) {
+        LOG_WARN("outbox relay: connecting: %s", PQerrorMessage(r->pg));
+        return -1;
+    }
+    char err[256];
+    PGresult *res = db_exec(r->pg, "LISTEN outbox", 0, NULL, err, sizeof(err), NULL);
+    if (!res) {
+        LOG_WARN("outbox relay: LISTEN: %s", err);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* Waits until every report of the batch arrived; after a stop, at most RELAY_STOP_GRACE_MS.
+ * Returns true when all arrived. */
+static bool relay_wait_reports(struct app *app, struct outbox_relay *r)
+{
+    int64_t stop_deadline = 0;
+    pthread_mutex_lock(&r->mu);
+    while (r->outstanding > 0) {
+        if (app->workers_stop) {
+            int64_t now = util_now_ms();
+            if (!stop_deadline)
+                stop_deadline = now + RELAY_STOP_GRACE_MS;
+            else if (now >= stop_deadline)
+                break;
+        }
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 100 * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    bool all = r->outstanding == 0;
+    pthread_mutex_unlock(&r->mu);
+    return all;
+}
+
+/* Marks the batch's results in the claiming transaction. Returns 0 or -1. */
+static int relay_record(struct outbox_relay *r, size_t n, size_t *published, char *errstr,
+                        size_t errstr_size)
+{
+    /* Published ids as one array literal: one UPDATE for the whole batch. */
+    size_t cap = n * 24 + 4, len = 0;
+    char *ids = xmalloc(cap);
+    int rc = -1;
+    ids[len++] = '{';
+    *published = 0;
+    for (size_t i = 0; i < n; i++) {
+        outbox_item_t *it = &r->items[i];
+        if (it->done && it->err == 0) {
+            len += (size_t)snprintf(ids + len, cap - len, "%s%" PRId64, *published ? "," : "",
+                                    it->id);
+            (*published)++;
+            continue;
+        }
+        char id[32];
+        snprintf(id, sizeof(id), "%" PRId64, it->id);
+        const char *msg = it->done ? it->errmsg : "no delivery report";
+        const char *params[3] = { id, msg, NULL };
+        char backoff[16];
+        snprintf(backoff, sizeof(backoff), "%d", RELAY_MAX_BACKOFF_S);
+        params[2] = backoff;
+        PGresult *res = db_exec(r->pg,
+                                "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+                                " next_attempt_at = now() + least($3::int, power(2, attempts))"
+                                " * interval '1 second' WHERE id = $1",
+                                3, params, errstr, errstr_size, NULL);
+        if (!res)
+            goto cleanup;
+        PQclear(res);
+        LOG_WARN("outbox: event row %s not published: %s", id, msg);
+    }
+    ids[len++] = '}';
+    ids[len] = '\0';
+    if (*published) {
+        const char *params[1] = { ids };
+        PGresult *res = db_exec(r->pg,
+                                "UPDATE outbox SET published_at = now(), attempts = attempts + 1,"
+                                " last_error = NULL WHERE id = ANY($1::bigint[])",
+                                1, params, errstr, errstr_size, NULL);
+        if (!res)
+            goto cleanup;
+        PQclear(res);
+    }
+    rc = 0;
+cleanup:
+    free(ids);
+    return rc;
+}
+
+/* Claims and publishes one batch. Returns the number of rows claimed, or -1 when the
+ * database failed (the transaction is rolled back; rows stay unpublished). */
+static int relay_batch(struct app *app, struct outbox_relay *r)
+{
+    char err[512];
+    PGresult *res = NULL;
+    size_t n = 0;
+
+    if (db_begin(r->pg, err, sizeof(err)) != 0)
+        goto fail;
+    char limit[16];
+    snprintf(limit, sizeof(limit), "%zu", r->nitems_cap);
+    const char *params[1] = { limit };
+    res = db_exec(r->pg,
+                  "SELECT id, topic, key, payload FROM outbox"
+                  " WHERE published_at IS NULL AND next_attempt_at <= now()"
+                  " ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                  1, params, err, sizeof(err), NULL);
+    if (!res)
+        goto fail;
+    n = (size_t)PQntuples(res);
+    if (n == 0) {
+        PQclear(res);
+        res = NULL;
+        if (db_commit(r->pg, err, sizeof(err)) != 0)
+            goto fail;
+        return 0;
+    }
+
+    if (app->cfg.outbox_publish_delay_ms > 0) {
+        /* TEST HOOK (OUTBOX_PUBLISH_DELAY_MS): the rows are committed and claimed but not yet
+         * produced, so a test can SIGKILL the process in exactly this window. */
+        LOG_INFO("outbox: test delay of %lld ms before publishing %zu event(s)",
+                 app->cfg.outbox_publish_delay_ms, n);
+        if (util_sleep_ms(app->cfg.outbox_publish_delay_ms, &app->workers_stop)) {
+            PQclear(res);
+            db_rollback(r->pg);
+            return 0;
+        }
+    }
+
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; i < n; i++) {
+        memset(&r->items[i], 0, sizeof(r->items[i]));
+        r->items[i].id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+    }
+    pthread_mutex_unlock(&r->mu);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *payload = PQgetvalue(res, (int)i, 3);
+        char perr[256];
+        pthread_mutex_lock(&r->mu);
+        r->outstanding++;
+        pthread_mutex_unlock(&r->mu);
+        if (kafka_produce(app->producer, PQgetvalue(res, (int)i, 1), PQgetvalue(res, (int)i, 2),
+                          payload, (size_t)PQgetlength(res, (int)i, 3), &r->items[i], perr,
+                          sizeof(perr)) != 0) {
+            pthread_mutex_lock(&r->mu);
+            r->outstanding--;
+            r->items[i].done = true;
+            r->items[i].err = -1;
+            snprintf(r->items[i].errmsg, sizeof(r->items[i].errmsg), "%s", perr);
+            pthread_mutex_unlock(&r->mu);
+        }
+    }
+    PQclear(res);
+    res = NULL;
+
+    if (!relay_wait_reports(app, r)) {
+        /* Stopping with reports still missing: leave the rows unpublished (they are sent
+         * again by the next relay; consumers dedupe by event id). The items stay valid
+         * until outbox_relay_free, after the producer is gone. */
+        LOG_WARN("outbox: stopping with delivery reports of %zu event(s) missing", n);
+        db_rollback(r->pg);
+        return -2;
+    }
+
+    size_t published = 0; /* items are final: relay_wait_reports' lock ordered the writes */
+    if (relay_record(r, n, &published, err, sizeof(err)) != 0)
+        goto fail;
+    if (db_commit(r->pg, err, sizeof(err)) != 0)
+        goto fail;
+    metrics_inc(app->m.outbox_published, (int64_t)published);
+    if (published < n)
+        metrics_inc(app->m.outbox_failed, (int64_t)(n - published));
+    LOG_DEBUG("outbox: published %zu of %zu event(s)", published, n);
+    return (int)n;
+fail:
+    LOG_WARN("outbox relay: %s", err);
+    PQclear(res);
+    if (r->pg && PQstatus(r->pg) == CONNECTION_OK)
+        db_rollback(r->pg);
+    return -1;
+}
+
+static void relay_update_lag(struct app *app, struct outbox_relay *r)
+{
+    char err[256];
+    PGresult *res = db_exec(r->pg, "SELECT count(*) FROM outbox WHERE published_at IS NULL", 0,
+                            NULL, err, sizeof(err), NULL);
+    if (!res)
+        return;
+    metrics_set(app->m.outbox_lag, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+    PQclear(res);
+}
+
+/* Sleeps until a NOTIFY arrives on the relay's connection, a timeout, or a stop. */
+static void relay_wait_notify(struct app *app, struct outbox_relay *r, int timeout_ms)
+{
+    int64_t deadline = util_now_ms() + timeout_ms;
+    while (!app->workers_stop) {
+        PGnotify *notify;
+        bool woke = false;
+        if (PQconsumeInput(r->pg) == 0)
+            return; /* broken: the main loop reconnects */
+        while ((notify = PQnotifies(r->pg)) != NULL) {
+            woke = true;
+            PQfreemem(notify);
+        }
+        if (woke)
+            return;
+        int64_t left = deadline - util_now_ms();
+        if (left <= 0)
+            return;
+        struct pollfd pfd = { .fd = PQsocket(r->pg), .events = POLLIN };
+        /* Short slices so a stop is seen quickly. */
+        (void)poll(&pfd, 1, (int)(left < 100 ? left : 100));
+    }
+}
+
+static void *relay_main(void *arg)
+{
+    struct app *app = arg;
+    struct outbox_relay *r = app->relay;
+    int64_t backoff_ms = 100;
+    LOG_INFO("outbox relay started (batch %zu)", r->nitems_cap);
+    while (!app->workers_stop) {
+        if (relay_connect(app, r) != 0) {
+            util_sleep_ms(backoff_ms, &app->workers_stop);
+            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+            continue;
+        }
+        int claimed = relay_batch(app, r);
+        if (claimed == -2)
+            break;
+        if (claimed < 0) {
+            util_sleep_ms(backoff_ms, &app->workers_stop);
+            backoff_ms = backoff_ms * 2 > 5000 ? 5000 : backoff_ms * 2;
+            continue;
+        }
+        backoff_ms = 100;
+        if ((size_t)claimed == r->nitems_cap)
+            continue; /* a full batch: more are probably waiting */
+        relay_update_lag(app, r);
+        relay_wait_notify(app, r, RELAY_IDLE_WAKE_MS);
+    }
+    LOG_INFO("outbox relay stopped");
+    return NULL;
+}
+
+int outbox_relay_start(struct app *app, char *errstr, size_t errstr_size)
+{
+    int err = pthread_create(&app->relay_thread, NULL, relay_main, app);
+    if (err != 0) {
+        snprintf(errstr, errstr_size, "outbox relay thread: %s", strerror(err));
+        return -1;
+    }
+    app->relay_started = true;
+    return 0;
+}
+
+void outbox_relay_join(struct app *app)
+{
+    if (!app->relay_started)
+        return;
+    pthread_join(app->relay_thread, NULL);
+    app->relay_started = false;
+}

@@ -1,0 +1,81 @@
+/* Request plumbing shared by the api's handlers (see request.h). */
+#include "request.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "common/db.h"
+#include "common/log.h"
+
+PGconn *request_db(http_request_t *req)
+{
+    struct app *app = req->app;
+    char err[256];
+    PGconn *pg = db_pool_acquire(app->pool, API_DB_TIMEOUT_MS, err, sizeof(err));
+    if (!pg) {
+        LOG_WARN("request %s: database unavailable: %s", req->request_id, err);
+        http_send_problem(req, 503, NULL, "the database is unavailable; try again shortly");
+    }
+    return pg;
+}
+
+void request_db_release(http_request_t *req, PGconn *pg)
+{
+    struct app *app = req->app;
+    db_pool_release(app->pool, pg);
+}
+
+int request_json_optional(http_request_t *req, cJSON **out)
+{
+    struct app *app = req->app;
+    char *body = NULL;
+    size_t len = 0;
+    *out = NULL;
+    if (http_read_body(req, (size_t)app->cfg.max_body_bytes, &body, &len) != 0) {
+        http_send_problem(req, 413, NULL, "request body larger than %lld bytes",
+                          app->cfg.max_body_bytes);
+        return -1;
+    }
+    size_t i = 0;
+    while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
+        i++;
+    if (i == len) {
+        free(body);
+        return 0;
+    }
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    free(body);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        http_send_problem(req, 400, NULL, "request body must be a JSON object");
+        return -1;
+    }
+    *out = root;
+    return 0;
+}
+
+int request_json_id(http_request_t *req, const cJSON *obj, const char *field, int64_t *out,
+                    bool *present)
+{
+    *present = false;
+    const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, field) : NULL;
+    if (!item || cJSON_IsNull(item))
+        return 0;
+    double v = cJSON_IsNumber(item) ? item->valuedouble : 0;
+    if (!cJSON_IsNumber(item) || v != floor(v) || v < 1 || v > 9007199254740991.0) {
+        http_send_problem(req, 422, field, "%s: must be a positive integer", field);
+        return -1;
+    }
+    *out = (int64_t)v;
+    *present = true;
+    return 0;
+}
+
+int request_db_error(http_request_t *req, const char *what, const char *errstr)
+{
+    LOG_ERROR("request %s: %s: %s", req->request_id, what, errstr);
+    return http_send_problem(req, 500, NULL, "internal error while %s", what);
+}

@@ -1,0 +1,35 @@
+/* Request plumbing shared by the api's handlers: a pooled connection that answers 503 itself
+ * when none can be had, an optional JSON body, and JSON field helpers that answer 400/422
+ * problems naming the field. */
+#ifndef API_REQUEST_H
+#define API_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <libpq-fe.h>
+
+#include "common/http.h"
+
+/* Takes a pooled connection for this request. On failure sends 503 and returns NULL.
+ * Give it back with request_db_release. Thread-safe. */
+PGconn *request_db(http_request_t *req);
+void request_db_release(http_request_t *req, PGconn *pg);
+
+/* Reads an optional JSON object body (empty body -> *out = NULL, returns 0). Returns -1
+ * after sending the problem (400 not JSON / not an object, 413 too large). Caller
+ * cJSON_Delete()s *out. */
+int request_json_optional(http_request_t *req, cJSON **out) __attribute__((warn_unused_result));
+
+/* Reads an optional positive integer field of a JSON object (absent or null -> *present
+ * false). Returns -1 after sending 422 naming the field. */
+int request_json_id(http_request_t *req, const cJSON *obj, const char *field, int64_t *out,
+                    bool *present) __attribute__((warn_unused_result));
+
+/* Answers 500 for a database failure during a request, logging the detail (the client gets
+ * a generic message). Returns 500. */
+int request_db_error(http_request_t *req, const char *what, const char *errstr);
+
+#endif
