@@ -61,7 +61,8 @@ start_detached() {
     shift 2
     # In a non-interactive shell a background job is not a process-group leader, so setsid
     # calls setsid() and execs without forking: $! is the final process.
-    setsid "$@" </dev/null >>"$log" 2>&1 &
+    # fd 9 is stack.sh's lock: a long-lived child must not keep holding it.
+    setsid "$@" </dev/null >>"$log" 2>&1 9>&- &
     START_PID=$!
     # The start time is set at fork and survives exec, so it can be read right away.
     write_pidfile "$pidfile" "$START_PID" || true

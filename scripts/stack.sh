@@ -108,20 +108,43 @@ require_free_port() {
 }
 
 # Waits until "$@" succeeds, up to TIMEOUT seconds, while PIDFILE's process stays alive.
+# Returns 1 when the process exited (the caller decides: retry or die); dies on timeout.
 wait_ready() {
     local name="$1" timeout="$2" pidfile="$3" log="$4"
     shift 4
     local deadline=$((SECONDS + timeout))
     while ! "$@" >/dev/null 2>&1; do
         if [ -n "$pidfile" ] && ! pidfile_alive "$pidfile"; then
-            tail_log "$log"
-            die "$name exited during start; see $(rel "$log")"
+            rm -f "$pidfile"
+            return 1
         fi
         if [ "$SECONDS" -ge "$deadline" ]; then
             tail_log "$log"
-            die "$name not ready after ${timeout}s; see $(rel "$log")"
+            die "$name not ready after ${timeout}s; see $(rel "$log") (scripts/stack.sh down${PROFILE:+ --profile $PROFILE} stops what did start)"
         fi
         sleep 0.25
+    done
+}
+
+# True when the end of LOG says a bind failed. Our ports lie in Linux's ephemeral range
+# (32768-60999), so a client socket of another program can hold one for a moment: retry then.
+bind_conflict() { tail -n 40 "$1" 2>/dev/null | grep -qi 'address already in use'; }
+
+# Runs START_FN then waits for READY...; retries up to 3 times when the process died of a
+# bind conflict, dies with the log's tail otherwise.
+start_and_wait() {
+    local name="$1" timeout="$2" pidfile="$3" log="$4" start_fn="$5" attempt
+    shift 5
+    for attempt in 1 2 3; do
+        "$start_fn"
+        if wait_ready "$name" "$timeout" "$pidfile" "$log" "$@"; then return 0; fi
+        if [ "$attempt" -lt 3 ] && bind_conflict "$log"; then
+            note "$name: port busy for a moment (attempt $attempt), retrying in 2 s"
+            sleep 2
+            continue
+        fi
+        tail_log "$log"
+        die "$name exited during start; see $(rel "$log")"
     done
 }
 
@@ -134,9 +157,9 @@ http_ok() { curl -fsS -o /dev/null -m 2 "$1"; }
 
 as_pg() {
     if [ "$(id -u)" = 0 ]; then
-        (cd / && runuser -u postgres -- "$@")
+        (cd / && runuser -u postgres -- "$@" 9>&-)
     else
-        "$@"
+        "$@" 9>&-
     fi
 }
 
@@ -184,8 +207,19 @@ pg_up() {
     # Throwaway test data: durability costs time and buys nothing.
     [ "$PROFILE" != test ] || opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     note "postgres   starting on 127.0.0.1:$PG_PORT"
-    as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$log" -o "$opts" -w -t "$READY_TIMEOUT" start >/dev/null ||
-        { tail_log "$log"; die "PostgreSQL did not start; see $(rel "$LOGS/postgres.log")"; }
+    local attempt
+    for attempt in 1 2 3; do
+        if as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$log" -o "$opts" -w -t "$READY_TIMEOUT" start >/dev/null; then
+            break
+        fi
+        if [ "$attempt" -lt 3 ] && bind_conflict "$log"; then
+            note "postgres   port busy for a moment (attempt $attempt), retrying in 2 s"
+            sleep 2
+            continue
+        fi
+        tail_log "$log"
+        die "PostgreSQL did not start; see $(rel "$LOGS/postgres.log")"
+    done
     wait_ready postgres "$READY_TIMEOUT" "" "$log" pg_isready -q -h 127.0.0.1 -p "$PG_PORT" -t 1
     if [ "$PROFILE" = dev ]; then
         if [ "$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -tAc \
@@ -282,11 +316,15 @@ kafka_up() {
             { tail_log "$LOGS/kafka-format.log"; die "formatting Kafka storage failed; see $(rel "$LOGS/kafka-format.log")"; }
     fi
     note "kafka      starting on 127.0.0.1:$KAFKA_PORT"
+    start_and_wait kafka "${BB_KAFKA_READY_TIMEOUT:-180}" "$pidfile" "$LOGS/kafka.log" kafka_start kafka_ready
+}
+
+kafka_start() {
+    local dir="$RUN/kafka"
     printf '==== %s start\n' "$(date -u +%FT%TZ)" >>"$LOGS/kafka.out"
-    start_detached "$pidfile" "$LOGS/kafka.out" "$JAVA" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
+    start_detached "$PIDS/kafka.pid" "$LOGS/kafka.out" "$JAVA" -Xms256m -Xmx512m -XX:+ExitOnOutOfMemoryError \
         -Djava.awt.headless=true -Dlog4j2.configurationFile="$dir/log4j2.properties" \
         -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties"
-    wait_ready kafka "${BB_KAFKA_READY_TIMEOUT:-120}" "$pidfile" "$LOGS/kafka.log" kafka_ready
 }
 
 # ---- chromedriver, sandbox, services ---------------------------------------------------------
@@ -304,10 +342,13 @@ chromedriver_up() {
     require_free_port "$CHROMEDRIVER_PORT" chromedriver "${PREFIX}CHROMEDRIVER_PORT"
     note "chromedriver starting on 127.0.0.1:$CHROMEDRIVER_PORT"
     # No --allowed-ips: with it chromedriver listens on every interface.
-    start_detached "$pidfile" "$LOGS/chromedriver.out" "$CHROMEDRIVER" --port="$CHROMEDRIVER_PORT" \
-        --log-path="$LOGS/chromedriver.log"
-    wait_ready chromedriver "$READY_TIMEOUT" "$pidfile" "$LOGS/chromedriver.out" \
+    start_and_wait chromedriver "$READY_TIMEOUT" "$pidfile" "$LOGS/chromedriver.out" chromedriver_start \
         http_ok "http://127.0.0.1:$CHROMEDRIVER_PORT/status"
+}
+
+chromedriver_start() {
+    start_detached "$PIDS/chromedriver.pid" "$LOGS/chromedriver.out" "$CHROMEDRIVER" \
+        --port="$CHROMEDRIVER_PORT" --log-path="$LOGS/chromedriver.log"
 }
 
 # Environment every service gets (on top of the caller's environment and .env).
@@ -339,9 +380,15 @@ binary_up() {
     require_free_port "$port" "$name" "${PREFIX}$(printf '%s' "$name" | tr a-z A-Z)_PORT"
     service_env
     note "$(printf '%-10s' "$name") starting on 127.0.0.1:$port"
-    printf '==== %s start\n' "$(date -u +%FT%TZ)" >>"$LOGS/$name.log"
-    start_detached "$pidfile" "$LOGS/$name.log" env "${SVC_ENV[@]}" "$port_var=$port" "$exe"
-    wait_ready "$name" "$READY_TIMEOUT" "$pidfile" "$LOGS/$name.log" http_ok "http://127.0.0.1:$port/healthz"
+    BIN_NAME="$name" BIN_EXE="$exe" BIN_PORT_VAR="$port_var" BIN_PORT="$port"
+    start_and_wait "$name" "$READY_TIMEOUT" "$pidfile" "$LOGS/$name.log" binary_start \
+        http_ok "http://127.0.0.1:$port/healthz"
+}
+
+binary_start() {
+    printf '==== %s start\n' "$(date -u +%FT%TZ)" >>"$LOGS/$BIN_NAME.log"
+    start_detached "$PIDS/$BIN_NAME.pid" "$LOGS/$BIN_NAME.log" env "${SVC_ENV[@]}" \
+        "$BIN_PORT_VAR=$BIN_PORT" "$BIN_EXE"
 }
 
 component_up() {
@@ -448,7 +495,10 @@ cmd_clean() {
 mkdir -p "$RUN"
 # One stack command per profile at a time.
 exec 9>"$RUN/.lock"
-flock -w 300 9 || die "another scripts/stack.sh is working on $(rel "$RUN") (lock held for 300 s)"
+if ! flock -n 9; then
+    say "stack ($PROFILE): waiting for another scripts/stack.sh working on $(rel "$RUN")"
+    flock -w 120 9 || die "another scripts/stack.sh holds $(rel "$RUN/.lock") (waited 120 s)"
+fi
 case "$CMD" in
 up)
     mkdir -p "$LOGS" "$PIDS"

@@ -85,6 +85,16 @@ bool sb_store_logged_in(sb_store_t *st, const char *token);
 /* JSON of an item for the control API (caller cJSON_Delete()s). */
 cJSON *sb_item_json(const sb_item_t *item);
 
+/* The running app: civetweb's cbdata. */
+typedef struct {
+    sb_store_t store;
+    char *data_dir;
+} sb_app_t;
+
+struct mg_context;
+/* ---- handlers.c: registers every route on ctx (app must outlive the server) ---- */
+void sb_handlers_mount(struct mg_context *ctx, sb_app_t *app);
+
 /* ---- pages.c: HTML; every function returns a malloc'd NUL-terminated page ---- */
 
 /* Formats cents as Facebook shows prices: "$1,299.99", "$800", "Free". */

@@ -197,6 +197,17 @@ int ev_get_int64(const cJSON *obj, const char *field, bool required, int64_t *ou
     int m = member(obj, field, required, &item, errstr, errstr_size);
     if (m <= 0)
         return m;
+    if (cJSON_IsRaw(item) && item->valuestring) {
+        /* Built by ev_add_int64 and read back without printing (a builder's object). */
+        char *end = NULL;
+        long long r = strtoll(item->valuestring, &end, 10);
+        if (end == item->valuestring || *end != '\0' || r > EV_INT_MAX || r < -EV_INT_MAX) {
+            set_err(errstr, errstr_size, "%s: expected an integer", field);
+            return -1;
+        }
+        *out = r;
+        return 0;
+    }
     double v = cJSON_IsNumber(item) ? item->valuedouble : NAN;
     /* cJSON keeps doubles: only whole numbers within 2^53 survive the round trip exactly. */
     if (!isfinite(v) || v != floor(v) || fabs(v) > (double)EV_INT_MAX) {
@@ -286,10 +297,16 @@ void ev_add_string(cJSON *obj, const char *field, const char *s)
 
 void ev_add_int64(cJSON *obj, const char *field, int64_t v, bool zero_is_null)
 {
-    if (v == 0 && zero_is_null)
+    if (v == 0 && zero_is_null) {
         cJSON_AddNullToObject(obj, field);
-    else
-        cJSON_AddNumberToObject(obj, field, (double)v);
+        return;
+    }
+    /* cJSON 1.7.15 prints doubles with 15 significant digits when that compares "equal"
+     * within its epsilon, so 9007199254740991 would come out as 9.00719925474099e+15: write
+     * integers as exact raw text instead (it parses back as a number). */
+    char num[24];
+    snprintf(num, sizeof(num), "%lld", (long long)v);
+    cJSON_AddRawToObject(obj, field, num);
 }
 
 /* ---- dlq.message ------------------------------------------------------------------------ */
@@ -417,8 +434,8 @@ cJSON *dlq_message_build(const char *topic, int32_t partition, int64_t offset,
     if (!payload)
         len = 0;
     ev_add_string(data, F_TOPIC, topic);
-    cJSON_AddNumberToObject(data, F_PARTITION, partition);
-    cJSON_AddNumberToObject(data, F_OFFSET, (double)offset);
+    ev_add_int64(data, F_PARTITION, partition, false);
+    ev_add_int64(data, F_OFFSET, offset, false);
     ev_add_string(data, F_REASON, reason ? reason : "unknown");
     char *text = utf8_sanitize(bytes, len);
     cJSON_AddStringToObject(data, F_PAYLOAD, text);

@@ -19,9 +19,9 @@ static int positive(const char *field, int64_t v, char *errstr, size_t errstr_si
 cJSON *monitor_command_build(const monitor_command_t *e)
 {
     cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, F_ACCOUNT_ID, (double)e->account_id);
+    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, false);
     if (e->message_id)
-        cJSON_AddNumberToObject(data, F_MESSAGE_ID, (double)e->message_id);
+        ev_add_int64(data, F_MESSAGE_ID, e->message_id, false);
     if (e->thread_id)
         cJSON_AddStringToObject(data, F_THREAD_ID, e->thread_id);
     if (e->text)
@@ -71,9 +71,9 @@ void monitor_command_free(monitor_command_t *e)
 cJSON *monitor_event_build(const monitor_event_t *e)
 {
     cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, F_ACCOUNT_ID, (double)e->account_id);
+    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, false);
     if (e->message_id)
-        cJSON_AddNumberToObject(data, F_MESSAGE_ID, (double)e->message_id);
+        ev_add_int64(data, F_MESSAGE_ID, e->message_id, false);
     if (e->has_thread) {
         cJSON *t = cJSON_AddObjectToObject(data, F_THREAD);
         ev_add_string(t, F_ID, e->thread.id);
@@ -95,7 +95,7 @@ cJSON *monitor_event_build(const monitor_event_t *e)
     if (e->has_status) {
         cJSON *s = cJSON_AddObjectToObject(data, F_STATUS);
         cJSON_AddBoolToObject(s, F_RUNNING, e->status.running);
-        cJSON_AddNumberToObject(s, F_CYCLE, (double)e->status.cycle);
+        ev_add_int64(s, F_CYCLE, e->status.cycle, false);
         ev_add_string(s, F_LAST_POLL_AT, e->status.last_poll_at);
         ev_add_string(s, F_LAST_ERROR, e->status.last_error);
         cJSON_AddBoolToObject(s, F_LOGIN_REQUIRED, e->status.login_required);

@@ -42,24 +42,24 @@ static cJSON *image_build(const ev_image_t *im)
     ev_add_string(o, F_PATH, im->path);
     ev_add_string(o, F_SHA256, im->sha256);
     ev_add_string(o, F_CONTENT_TYPE, im->content_type);
-    cJSON_AddNumberToObject(o, F_WIDTH, im->width);
-    cJSON_AddNumberToObject(o, F_HEIGHT, im->height);
+    ev_add_int64(o, F_WIDTH, im->width, false);
+    ev_add_int64(o, F_HEIGHT, im->height, false);
     return o;
 }
 
 cJSON *posting_requested_build(const posting_requested_t *e)
 {
     cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, F_JOB_ID, (double)e->job_id);
-    cJSON_AddNumberToObject(data, F_ATTEMPT, e->attempt);
+    ev_add_int64(data, F_JOB_ID, e->job_id, false);
+    ev_add_int64(data, F_ATTEMPT, e->attempt, false);
     ev_add_string(data, F_PLATFORM, e->platform);
     ev_add_int64(data, F_ACCOUNT_ID, e->account_id, true);
     cJSON *l = cJSON_AddObjectToObject(data, F_LISTING);
     const ev_listing_t *li = &e->listing;
-    cJSON_AddNumberToObject(l, F_ID, (double)li->id);
+    ev_add_int64(l, F_ID, li->id, false);
     ev_add_string(l, F_TITLE, li->title);
     ev_add_string(l, F_DESCRIPTION, li->description);
-    cJSON_AddNumberToObject(l, F_PRICE_CENTS, (double)li->price_cents);
+    ev_add_int64(l, F_PRICE_CENTS, li->price_cents, false);
     ev_add_string(l, F_CURRENCY, li->currency);
     ev_add_string(l, F_CONDITION, li->condition);
     ev_add_string(l, F_CATEGORY, li->category);
@@ -168,8 +168,8 @@ void posting_requested_free(posting_requested_t *e)
 cJSON *delisting_requested_build(const delisting_requested_t *e)
 {
     cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, F_JOB_ID, (double)e->job_id);
-    cJSON_AddNumberToObject(data, F_LISTING_ID, (double)e->listing_id);
+    ev_add_int64(data, F_JOB_ID, e->job_id, false);
+    ev_add_int64(data, F_LISTING_ID, e->listing_id, false);
     ev_add_string(data, F_PLATFORM, e->platform);
     ev_add_string(data, F_EXTERNAL_ID, e->external_id);
     ev_add_string(data, F_EXTERNAL_URL, e->external_url);
@@ -212,8 +212,8 @@ void delisting_requested_free(delisting_requested_t *e)
 cJSON *posting_event_build(const posting_event_t *e)
 {
     cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, F_JOB_ID, (double)e->job_id);
-    cJSON_AddNumberToObject(data, F_ATTEMPT, e->attempt);
+    ev_add_int64(data, F_JOB_ID, e->job_id, false);
+    ev_add_int64(data, F_ATTEMPT, e->attempt, false);
     /* Only the members the event uses, so a posting.log does not carry an empty error. */
     if (e->level)
         cJSON_AddStringToObject(data, F_LEVEL, e->level);

@@ -55,11 +55,11 @@ cJSON *reply_requested_build(const reply_requested_t *e)
     ev_add_string(data, F_CONVERSATION_ID, e->conversation_id);
 
     cJSON *l = cJSON_AddObjectToObject(data, F_LISTING);
-    cJSON_AddNumberToObject(l, F_ID, (double)e->listing.id);
+    ev_add_int64(l, F_ID, e->listing.id, false);
     ev_add_string(l, F_TITLE, e->listing.title);
     ev_add_string(l, F_DESCRIPTION, e->listing.description);
-    cJSON_AddNumberToObject(l, F_PRICE_CENTS, (double)e->listing.price_cents);
-    cJSON_AddNumberToObject(l, F_FLOOR_CENTS, (double)e->listing.floor_cents);
+    ev_add_int64(l, F_PRICE_CENTS, e->listing.price_cents, false);
+    ev_add_int64(l, F_FLOOR_CENTS, e->listing.floor_cents, false);
     ev_add_string(l, F_CURRENCY, e->listing.currency);
     cJSON_AddNumberToObject(l, F_FLEXIBILITY, e->listing.flexibility);
     ev_add_string(l, F_CONDITION, e->listing.condition);
@@ -286,9 +286,9 @@ cJSON *reply_drafted_build(const reply_drafted_t *e)
     if (e->model.name) {
         cJSON *m = cJSON_AddObjectToObject(data, F_MODEL);
         ev_add_string(m, F_NAME, e->model.name);
-        cJSON_AddNumberToObject(m, F_LATENCY_MS, (double)e->model.latency_ms);
-        cJSON_AddNumberToObject(m, F_PROMPT_TOKENS, (double)e->model.prompt_tokens);
-        cJSON_AddNumberToObject(m, F_COMPLETION_TOKENS, (double)e->model.completion_tokens);
+        ev_add_int64(m, F_LATENCY_MS, e->model.latency_ms, false);
+        ev_add_int64(m, F_PROMPT_TOKENS, e->model.prompt_tokens, false);
+        ev_add_int64(m, F_COMPLETION_TOKENS, e->model.completion_tokens, false);
     } else {
         cJSON_AddNullToObject(data, F_MODEL); /* the rules engine used no model */
     }

@@ -32,7 +32,7 @@ struct api_config {
     long long max_images;        /* per listing */
     long long max_image_pixels;  /* decoded width*height limit (decompression bombs) */
     long long image_max_side;    /* stored images are scaled down to fit this box */
-    char *public_url;            /* base of the image URLs sent to the poster; may be NULL */
+    char *platforms;             /* comma-separated platforms a listing may be posted to */
     char *migrations_dir;
     char *log_level;
     long long outbox_batch;
@@ -44,6 +44,8 @@ struct api_config {
 struct app {
     struct api_config cfg;
     char exe_dir[4096];              /* directory of the running binary (migration lookup) */
+    char upload_tmp[4200];           /* UPLOAD_DIR/.tmp: uploads being received */
+    char upload_abs[4096];           /* realpath(UPLOAD_DIR), for image paths in events */
 
     db_pool_t *pool;
 

@@ -1,13 +1,10 @@
 /* /healthz, /readyz and /metrics of the api, mounted in its own HTTP server. */
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "app.h"
 #include "common/db.h"
 #include "common/kafka.h"
-#include "common/metrics.h"
 #include "common/service.h"
 #include "handlers.h"
 
@@ -37,10 +34,7 @@ static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
 
 int health_healthz(http_request_t *req)
 {
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "status", "ok");
-    cJSON_AddStringToObject(root, "service", "api");
-    return http_send_json(req, 200, root, NULL);
+    return service_send_healthz(req, "api");
 }
 
 int health_readyz(http_request_t *req)
@@ -50,24 +44,10 @@ int health_readyz(http_request_t *req)
         { "postgres", probe_postgres, app },
         { "kafka", probe_kafka, app },
     };
-    bool ready = false;
-    char *json = service_readiness_json("api", probes, 2, &ready);
-    if (!json)
-        return http_send_problem(req, 500, NULL, "could not build the readiness report");
-    int status = ready ? 200 : 503;
-    http_send_body(req, status, "application/json", json, strlen(json),
-                   "Cache-Control: no-store\r\n");
-    free(json);
-    return status;
+    return service_send_readyz(req, "api", probes, sizeof(probes) / sizeof(probes[0]));
 }
 
 int health_metrics(http_request_t *req)
 {
-    char *text = metrics_render();
-    if (!text)
-        return http_send_problem(req, 500, NULL, "could not render metrics");
-    http_send_body(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text),
-                   NULL);
-    free(text);
-    return 200;
+    return service_send_metrics(req);
 }

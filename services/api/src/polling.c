@@ -1,4 +1,4 @@
-/* The inbox monitor switch (/api/polling/start|stop|status, as the original's /polling/*):
+/* The inbox monitor switch (/api/polling/start|stop|status, as the original's /polling routes):
  * sets marketplace_accounts.monitoring and enqueues monitor.start/monitor.stop on
  * bb.monitor.commands (key = account id) in the same transaction. */
 #include <inttypes.h>
@@ -70,19 +70,11 @@ static PGresult *account_find(PGconn *pg, int64_t account_id, bool create, bool 
     return res;
 }
 
-/* Data of monitor.start / monitor.stop: the monitor is stateless, so the account travels
- * in the command. */
+/* Data of monitor.start / monitor.stop (event.h's monitor_command_t). */
 static cJSON *monitor_command_data(const PGresult *acc)
 {
-    cJSON *data = cJSON_CreateObject();
-    cJSON_AddNumberToObject(data, "account_id", (double)strtoll(PQgetvalue(acc, 0, COL_ID), NULL, 10));
-    cJSON_AddStringToObject(data, "platform", PQgetvalue(acc, 0, COL_PLATFORM));
-    cJSON_AddStringToObject(data, "label", PQgetvalue(acc, 0, COL_LABEL));
-    if (!PQgetisnull(acc, 0, COL_PROFILE))
-        cJSON_AddStringToObject(data, "browser_profile", PQgetvalue(acc, 0, COL_PROFILE));
-    if (!PQgetisnull(acc, 0, COL_CONTEXT))
-        cJSON_AddStringToObject(data, "remote_context_id", PQgetvalue(acc, 0, COL_CONTEXT));
-    return data;
+    monitor_command_t cmd = { .account_id = strtoll(PQgetvalue(acc, 0, COL_ID), NULL, 10) };
+    return monitor_command_build(&cmd);
 }
 
 /* start = true: monitor.start; false: monitor.stop. */

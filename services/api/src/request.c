@@ -1,6 +1,7 @@
 /* Request plumbing shared by the api's handlers (see request.h). */
 #include "request.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,4 +79,68 @@ int request_db_error(http_request_t *req, const char *what, const char *errstr)
 {
     LOG_ERROR("request %s: %s: %s", req->request_id, what, errstr);
     return http_send_problem(req, 500, NULL, "internal error while %s", what);
+}
+
+int request_query(http_request_t *req, const char *name, char *buf, size_t size)
+{
+    int n = http_query(req, name, buf, size);
+    if (n == -2) {
+        http_send_problem(req, 422, name, "%s: longer than %zu bytes", name, size - 1);
+        return -2;
+    }
+    return n;
+}
+
+int request_query_id(http_request_t *req, const char *name, int64_t *out)
+{
+    char buf[32];
+    *out = 0;
+    int n = request_query(req, name, buf, sizeof(buf));
+    if (n == -1)
+        return 0;
+    if (n < 0)
+        return -1;
+    char *end = NULL;
+    long long v = strtoll(buf, &end, 10);
+    if (n == 0 || *end != '\0' || v < 1 || buf[0] == '+' || buf[0] == ' ') {
+        http_send_problem(req, 422, name, "%s: must be a positive integer", name);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int request_page(http_request_t *req, int *limit, int64_t *cursor)
+{
+    char buf[32];
+    *limit = 50;
+    int n = request_query(req, "limit", buf, sizeof(buf));
+    if (n == -2)
+        return -1;
+    if (n >= 0) {
+        char *end = NULL;
+        long v = strtol(buf, &end, 10);
+        if (n == 0 || *end != '\0' || v < 1 || v > 200) {
+            http_send_problem(req, 422, "limit", "limit: must be an integer from 1 to 200");
+            return -1;
+        }
+        *limit = (int)v;
+    }
+    return request_query_id(req, "cursor", cursor);
+}
+
+void request_link_next(char *out, size_t size, const char *path, int limit, int64_t cursor,
+                       const char *const *pairs, size_t npairs)
+{
+    size_t len = (size_t)snprintf(out, size, "Link: <%s?limit=%d&cursor=%" PRId64, path, limit,
+                                  cursor);
+    for (size_t i = 0; i + 1 < npairs * 2 && len < size; i += 2) {
+        if (!pairs[i + 1])
+            continue;
+        char enc[600];
+        mg_url_encode(pairs[i + 1], enc, sizeof(enc));
+        len += (size_t)snprintf(out + len, size - len, "&%s=%s", pairs[i], enc);
+    }
+    if (len < size)
+        snprintf(out + len, size - len, ">; rel=\"next\"\r\n");
 }

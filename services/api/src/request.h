@@ -28,6 +28,26 @@ int request_json_optional(http_request_t *req, cJSON **out) __attribute__((warn_
 int request_json_id(http_request_t *req, const cJSON *obj, const char *field, int64_t *out,
                     bool *present) __attribute__((warn_unused_result));
 
+/* Pagination of list endpoints: ?limit (1..200, default 50) and ?cursor (the last id of the
+ * previous page; lists are ordered by id descending). Returns 0, or -1 after sending 422
+ * naming the parameter. *cursor is 0 when absent. */
+int request_page(http_request_t *req, int *limit, int64_t *cursor)
+    __attribute__((warn_unused_result));
+
+/* An optional query parameter into buf: returns its length, -1 when absent, or -2 after
+ * sending 422 when it is longer than size - 1. */
+int request_query(http_request_t *req, const char *name, char *buf, size_t size);
+
+/* An optional positive integer query parameter (0 when absent). Returns 0 or -1 after
+ * sending 422 naming it. */
+int request_query_id(http_request_t *req, const char *name, int64_t *out)
+    __attribute__((warn_unused_result));
+
+/* Builds "Link: <path?limit=..&cursor=..&k=v..>; rel=\"next\"\r\n" into out, URL-encoding
+ * the extra query parameters (pairs of name, value; NULL values are skipped). */
+void request_link_next(char *out, size_t size, const char *path, int limit, int64_t cursor,
+                       const char *const *pairs, size_t npairs);
+
 /* Answers 500 for a database failure during a request, logging the detail (the client gets
  * a generic message). Returns 500. */
 int request_db_error(http_request_t *req, const char *what, const char *errstr);

@@ -53,6 +53,7 @@ typedef struct {
     bool first_if_none;   /* choose_option: take the first option when nothing matches */
     double min_score;     /* choose_option: fuzzy threshold (default 0.6) */
     bool match_price;     /* find_existing: the item text must also show the price */
+    bool required;        /* find_existing: reload until found (after publishing), else fail */
     char **contains;      /* expect_url / read_url: URL substrings that must appear */
     size_t ncontains;
     char **not_contains;  /* ... and must not */

@@ -32,16 +32,16 @@ typedef struct {
  *     ("55 inch", "2 of them", "123 Main St", "2019 model", "20 minutes") is not money;
  *   - "at/by/around/until N" with N <= 24 and no currency is a time;
  *   - a bare 4-digit 1950..2039 is a year unless an offer word comes before it;
- *   - an amount right after "listed", "asking", "paid", "retail", "worth"... is a reference
- *     price, and one right after "plus", "extra" or before "shipping", "fee" is a fee: skipped;
+ *   - an amount right after "listed", "asking", "paid", "retail", "worth", "saw", "not"...
+ *     is a reference price or a refusal, and one right after "plus", "extra" or before "shipping", "fee" is a fee: skipped;
  *   - "N% off/discount/less" is price * (100 - N) / 100 (1 <= N <= 90); a lone "N%" is not.
  * Returns the number found (may exceed max: only max are written). Pure and thread-safe. */
 size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_t *out,
                   size_t max);
 
-/* The buyer's offer in text: among the amounts offer_scan(OFFER_SCAN_BUYER) finds, the one
- * with a currency marker and an offer word first, the last one on a tie (the buyer's latest
- * word: "70? ok 80"). Returns 1 and sets *offer_cents, or 0 when text names no offer. Money
+/* The buyer's offer in text: among the amounts offer_scan(OFFER_SCAN_BUYER) finds, the last
+ * one with a currency marker, else the last one (the buyer's latest word: "70? ok 80").
+ * Returns 1 and sets *offer_cents, or 0 when text names no offer. Money
  * is parsed from the digits exactly ("75.50" -> 7550), never through floating point. Pure
  * and thread-safe. */
 int offer_parse(const char *text, int64_t price_cents, int64_t *offer_cents);

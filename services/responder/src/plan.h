@@ -7,6 +7,7 @@
 #define RESPONDER_PLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/event.h"
@@ -36,6 +37,8 @@ typedef struct {
     int64_t ladder[4];
     int nladder;
     bool firm;                    /* flexibility so low that we do not counter */
+    int tier;                     /* 1 firm, 2 reluctant, 3 default, 4 flexible, 5 clearance */
+    int64_t step_cents;           /* counters are multiples of this ($1, $5, $10, $50) */
 } policy_t;
 
 typedef enum {
@@ -55,7 +58,31 @@ typedef struct {
     /* pre-guard: when handoff is set, no automatic text is sent */
     bool handoff;
     char handoff_reason[160];      /* "asks for a verification code", ... */
+    /* added by the plan module (H4) */
+    char handoff_code[32];         /* stable: "verification_code", "payment_app", ... */
+    unsigned intents;              /* every intent seen in the new messages: 1u << intent */
+    bool listing_known;            /* listing.id != 0 */
+    bool listing_sold;             /* listing.status is "sold" (or archived) */
+    bool agreed;                   /* the conversation already has a deal (state) */
+    int64_t agreed_cents;          /* price of that deal, or of the deal this reply makes */
+    int64_t last_counter_cents;    /* the amount in our latest message that named one, 0 none */
+    int64_t competing_cents;       /* another buyer's offer above the floor (leverage), 0 none */
+    bool asks_human;               /* "are you a bot?", "is this a real person?" */
+    bool nothing_to_answer;        /* no new text, or only "ok"/"thanks"/emoji after a deal */
+    bool proposes_time;            /* "tomorrow at 5pm", "saturday morning": seller confirms */
 } plan_t;
+
+/* True when the plan saw intent in the new messages (not only the main one). */
+#define PLAN_HAS_INTENT(plan, intent) (((plan)->intents & (1u << (intent))) != 0)
+
+/* The pre-guard alone: true when buyer text (NULL = none) asks for a verification code, a
+ * payment app or "friends and family", runs an overpayment or courier scheme, moves the chat
+ * off the marketplace (including a phone number, email or link in the text) or is abusive;
+ * then code gets a stable code ("verification_code", "payment_app", "overpayment",
+ * "courier", "off_platform", "contact_info", "link", "abuse") and reason a sentence for the
+ * seller. Pure and thread-safe. */
+bool plan_pre_guard(const char *text, char *code, size_t code_size, char *reason,
+                    size_t reason_size);
 
 /* Computes the plan for a request. Pure and thread-safe. Returns 0, or -1 with errstr when
  * the request cannot be planned (e.g. floor above price). */

@@ -193,7 +193,9 @@ void ev_errstr_prefix(char *errstr, size_t errstr_size, const char *prefix);
 
 /* Adds a string member, or null when s is NULL (the builders' shorthand). */
 void ev_add_string(cJSON *obj, const char *field, const char *s);
-/* Adds a number member, or null when v is 0 and zero_is_null is set ("0 = none" fields). */
+/* Adds an integer member, or null when v is 0 and zero_is_null is set ("0 = none" fields).
+ * Written as exact raw text: cJSON 1.7.15 would print 9007199254740991 as
+ * 9.00719925474099e+15. ev_get_int64 reads it back from a built object too. */
 void ev_add_int64(cJSON *obj, const char *field, int64_t v, bool zero_is_null);
 
 /* Per-event payloads. Each event has

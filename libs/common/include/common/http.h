@@ -44,6 +44,18 @@ typedef struct {
     size_t max_body;          /* default limit for http_read_body */
 } http_options_t;
 
+/* Starts a civetweb server for a route table: listening on host:port (port 0 picks a free
+ * one; read it back with mg_get_server_ports), num_threads workers (0: 8), tcp_nodelay=1,
+ * enable_keep_alive=yes, no document root, and civetweb's own CORS answers switched off
+ * (access_control_allow_origin/methods empty: otherwise civetweb answers preflights itself
+ * before any handler runs and adds "Access-Control-Allow-Origin: *"), 30 s request and
+ * keep-alive timeouts. Each connection being served holds a worker thread (a long-lived
+ * Server-Sent Events response too): size num_threads for them. Returns the context
+ * (stop with mg_stop) or NULL with civetweb's reason in errstr. Initializes the civetweb
+ * library once per process. Thread-safe. */
+struct mg_context *http_server_start(const char *host, int port, int num_threads, char *errstr,
+                                     size_t errstr_size);
+
 /* Registers one civetweb handler on "/" that dispatches through routes (copied pointer:
  * routes must outlive the server), answers OPTIONS preflights and 100-continue, sends
  * 404/405 problems, adds CORS headers for allowed origins, logs one line per request and
@@ -65,14 +77,16 @@ typedef struct {
  * and /metrics); never bodies or query strings. Metrics: bb_http_requests_total{route,code}
  * and bb_http_request_duration_seconds{route} (route is the pattern, "unmatched" for 404).
  * A handler that returns without sending gets a 500 problem sent for it (and an error log).
- * The router state lives until the process ends. Call before clients connect. */
+ * The router state lives until the process ends. Call before clients connect, on a server
+ * from http_server_start (or with the same civetweb options). */
 void http_router_mount(struct mg_context *ctx, const http_route_t *routes, size_t nroutes,
                        const http_options_t *opts, void *app);
 
 /* Sends status with a JSON body (consumed; NULL sends an empty body) and optional extra
  * header lines ("Location: /x\r\nLink: <..>; rel=\"next\"\r\n", may be NULL). Returns status.
  * All http_send_* write the whole response (status line, Content-Type, Content-Length,
- * X-Request-Id, Cache-Control: no-store for JSON, CORS, extra headers, body) in one go;
+ * X-Request-Id, X-Content-Type-Options: nosniff, Cache-Control: no-store for JSON, CORS,
+ * extra headers, body) in one go (one write when it fits in 16 KiB);
  * a second send on the same request is refused (logged) and returns the first status.
  * 204 and 304 carry neither body nor Content-Length. */
 int http_send_json(http_request_t *req, int status, cJSON *body, const char *extra_headers);

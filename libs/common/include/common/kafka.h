@@ -86,6 +86,12 @@ typedef struct {
      * partition's stored offset only passes a message once it and all before it completed. */
     int max_in_flight_per_partition;
     int poll_timeout_ms; /* 0 -> 100 */
+    /* Messages fetched but not yet dispatched (waiting behind the in-flight limit or a retry)
+     * kept per partition before the partition is paused; it resumes when half of them were
+     * dispatched (0 -> 64). Pausing at every in-flight limit instead would delay the next
+     * message by up to 1 s: librdkafka 2.0.2's broker thread picks up a resumed partition
+     * only on its idle tick. */
+    int max_queued_per_partition;
 } kafka_consumer_config_t;
 
 /* Creates a consumer in a group (cooperative-sticky, enable.auto.offset.store=false,

@@ -1,0 +1,692 @@
+/* civetweb helpers (see http.h): the route table dispatcher with CORS, request ids, access
+ * log and metrics; whole-response writers; request body and query readers. */
+#include "common/http.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+
+#define HTTP_DEFAULT_MAX_BODY (1024 * 1024)
+#define HTTP_MAX_ORIGINS 16
+#define HTTP_CODE_SLOTS 500 /* statuses 100..599 */
+#define HTTP_ALLOW_HEADERS "Content-Type, Authorization, X-Request-Id, Idempotency-Key"
+#define HTTP_EXPOSE_HEADERS "Location, Link, X-Request-Id"
+
+/* Per-route metric series: the histogram is registered at mount; counters per status code
+ * are registered on first use and cached, so the hot path takes no lock. */
+typedef struct {
+    const char *label; /* route pattern or "unmatched" */
+    metric_t *latency;
+    _Atomic(metric_t *) *by_code;
+} route_metrics_t;
+
+typedef struct http_router {
+    struct http_router *next; /* every router stays reachable for the process lifetime */
+    const http_route_t *routes;
+    size_t nroutes;
+    route_metrics_t *metrics; /* one per route */
+    route_metrics_t unmatched;
+    char *origins[HTTP_MAX_ORIGINS];
+    size_t norigins;
+    bool any_origin;
+    size_t max_body;
+    void *app;
+} http_router_t;
+
+static pthread_mutex_t routers_lock = PTHREAD_MUTEX_INITIALIZER;
+static http_router_t *routers;
+
+static void route_metrics_init(route_metrics_t *rm, const char *label)
+{
+    char name[512];
+    rm->label = label;
+    snprintf(name, sizeof(name), "bb_http_request_duration_seconds{route=\"%s\"}", label);
+    rm->latency = metrics_histogram(name, "HTTP request latency by route pattern.");
+    rm->by_code = xcalloc(HTTP_CODE_SLOTS, sizeof(*rm->by_code));
+}
+
+static void route_metrics_count(route_metrics_t *rm, int status, int64_t us)
+{
+    metrics_observe_us(rm->latency, us);
+    if (status < 100 || status > 599)
+        status = 500;
+    _Atomic(metric_t *) *slot = &rm->by_code[status - 100];
+    metric_t *m = atomic_load_explicit(slot, memory_order_acquire);
+    if (!m) {
+        char name[512];
+        snprintf(name, sizeof(name), "bb_http_requests_total{route=\"%s\",code=\"%d\"}",
+                 rm->label, status);
+        /* a race registers the same name twice and gets the same series back */
+        m = metrics_counter(name, "HTTP requests by route pattern and status code.");
+        atomic_store_explicit(slot, m, memory_order_release);
+    }
+    metrics_inc(m, 1);
+}
+
+/* ---- request ids ---- */
+
+static bool request_id_valid(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        if (n >= 39 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':'))
+            return false;
+    }
+    return n > 0;
+}
+
+/* A v4 UUID from a per-thread xorshift generator seeded by getrandom: ids need to be unique,
+ * not secret, and a syscall per request would be wasted. */
+static void request_id_generate(char out[UUID_STR_LEN])
+{
+    static _Thread_local uint64_t s[2];
+    if (s[0] == 0 && s[1] == 0) {
+        while (getrandom(s, sizeof(s), 0) != (ssize_t)sizeof(s))
+            ;
+        s[0] |= 1;
+    }
+    unsigned char b[16];
+    for (int half = 0; half < 2; half++) {
+        /* xorshift128+ */
+        uint64_t x = s[0], y = s[1];
+        s[0] = y;
+        x ^= x << 23;
+        s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+        uint64_t r = s[1] + y;
+        memcpy(b + 8 * half, &r, 8);
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}
+
+/* ---- response writing ---- */
+
+static bool content_type_is_json(const char *ct)
+{
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    size_t len = strcspn(ct, "; \t");
+    if (len == 16 && strncasecmp(ct, "application/json", 16) == 0)
+        return true;
+    /* application/<anything>+json, e.g. problem+json or merge-patch+json */
+    return len > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+           strncasecmp(ct + len - 5, "+json", 5) == 0;
+}
+
+int http_send_body(http_request_t *req, int status, const char *content_type, const void *body,
+                   size_t len, const char *extra_headers)
+{
+    if (req->status) {
+        LOG_ERROR("http: handler sent a second response (%d after %d) rid=%s", status,
+                  req->status, req->request_id);
+        return req->status;
+    }
+    req->status = status;
+    bool no_body = status == 204 || status == 304 || (status >= 100 && status < 200);
+    char stack[16384];
+    char length_line[64] = "";
+    if (!no_body)
+        snprintf(length_line, sizeof(length_line), "Content-Length: %zu\r\n", len);
+    const char *cors_origin = req->cors_origin;
+    int n = snprintf(
+        stack, sizeof(stack),
+        "HTTP/1.1 %d %s\r\n"
+        "%s%s%s"     /* Content-Type */
+        "%s"         /* Content-Length */
+        "X-Request-Id: %s\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "%s"         /* Cache-Control */
+        "%s"         /* Vary */
+        "%s%s%s%s"   /* CORS */
+        "%s"         /* Connection */
+        "%s"         /* extra */
+        "\r\n",
+        status, mg_get_response_code_text(req->conn, status),
+        no_body || !content_type ? "" : "Content-Type: ", no_body || !content_type ? "" : content_type,
+        no_body || !content_type ? "" : "\r\n", length_line, req->request_id,
+        content_type_is_json(content_type) ? "Cache-Control: no-store\r\n" : "",
+        req->cors_vary ? "Vary: Origin\r\n" : "",
+        cors_origin ? "Access-Control-Allow-Origin: " : "", cors_origin ? cors_origin : "",
+        cors_origin ? "\r\n" : "",
+        cors_origin ? "Access-Control-Expose-Headers: " HTTP_EXPOSE_HEADERS "\r\n" : "",
+        req->close_after ? "Connection: close\r\n" : "", extra_headers ? extra_headers : "");
+    if (n < 0)
+        return status;
+    size_t head_len = (size_t)n;
+    if (head_len >= sizeof(stack)) {
+        /* extra headers of 16 KiB are a bug in the caller: answer 500 rather than truncate */
+        LOG_ERROR("http: response head too long (%d bytes) rid=%s", n, req->request_id);
+        req->status = 0;
+        req->close_after = true;
+        return http_send_body(req, 500, "text/plain", "response head too long\n", 23, NULL);
+    }
+    if (no_body || req->head_only)
+        len = 0;
+    if (head_len + len <= sizeof(stack)) {
+        /* one write: the response leaves in one segment */
+        if (len)
+            memcpy(stack + head_len, body, len);
+        mg_write(req->conn, stack, head_len + len);
+    } else {
+        if (mg_write(req->conn, stack, head_len) > 0)
+            mg_write(req->conn, body, len);
+    }
+    return status;
+}
+
+int http_send_json(http_request_t *req, int status, cJSON *body, const char *extra_headers)
+{
+    if (!body)
+        return http_send_body(req, status, "application/json", "", 0, extra_headers);
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    if (!text) {
+        LOG_ERROR("http: cannot serialize the JSON response rid=%s", req->request_id);
+        return http_send_problem(req, 500, NULL, "the response could not be serialized");
+    }
+    int rc = http_send_body(req, status, "application/json", text, strlen(text), extra_headers);
+    cJSON_free(text);
+    return rc;
+}
+
+static int send_problem_v(http_request_t *req, int status, const char *extra_headers,
+                          const char *field, const char *fmt, va_list ap)
+{
+    char detail[1024];
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    cJSON *root = cJSON_CreateObject();
+    char *text = NULL;
+    int rc = status;
+    if (!root)
+        goto fallback;
+    cJSON_AddStringToObject(root, "type", "about:blank");
+    cJSON_AddStringToObject(root, "title", mg_get_response_code_text(req->conn, status));
+    cJSON_AddNumberToObject(root, "status", status);
+    cJSON_AddStringToObject(root, "detail", detail);
+    if (field)
+        cJSON_AddStringToObject(root, "field", field);
+    text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text)
+        goto fallback;
+    rc = http_send_body(req, status, "application/problem+json", text, strlen(text),
+                        extra_headers);
+    cJSON_free(text);
+    return rc;
+fallback:
+    /* out of memory inside cJSON: still answer, without a body */
+    return http_send_body(req, status, "application/problem+json", "", 0, extra_headers);
+}
+
+int http_send_problem(http_request_t *req, int status, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = send_problem_v(req, status, NULL, field, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static int send_problem_with_headers(http_request_t *req, int status, const char *extra_headers,
+                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int send_problem_with_headers(http_request_t *req, int status, const char *extra_headers,
+                                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = send_problem_v(req, status, extra_headers, NULL, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* ---- request bodies ---- */
+
+static void send_continue_if_expected(http_request_t *req)
+{
+    if (req->continue_sent)
+        return;
+    const char *expect = mg_get_header(req->conn, "Expect");
+    if (expect && strcasecmp(expect, "100-continue") == 0 && req->ri->http_version &&
+        strcmp(req->ri->http_version, "1.1") == 0) {
+        /* civetweb 1.15 does not answer it; curl would otherwise wait 1 s before sending */
+        mg_write(req->conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+    }
+    req->continue_sent = true;
+}
+
+/* Returns 0, -1 when the client went away, -2 when the body is larger than max. */
+static int read_body(http_request_t *req, size_t max, char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (max == 0)
+        max = req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY;
+    long long declared = req->ri->content_length;
+    if (declared > 0 && (unsigned long long)declared > max) {
+        /* the body stays unread: the connection cannot be reused */
+        req->close_after = true;
+        mg_disable_keep_alive(req->conn);
+        return -2;
+    }
+    send_continue_if_expected(req);
+    size_t cap = declared >= 0 ? (size_t)declared + 1 : (max < 16384 ? max + 2 : 16384);
+    size_t used = 0;
+    char *buf = xmalloc(cap);
+    for (;;) {
+        if (declared >= 0 && used == (size_t)declared)
+            break;
+        if (used + 1 >= cap) {
+            /* chunked: grow, but never beyond max + 1 (enough to see that it is too long) */
+            size_t want = cap * 2 > max + 2 ? max + 2 : cap * 2;
+            buf = xrealloc(buf, want);
+            cap = want;
+        }
+        int n = mg_read(req->conn, buf + used, cap - used - 1);
+        if (n < 0 || (n == 0 && declared >= 0)) {
+            free(buf);
+            req->close_after = true;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        used += (size_t)n;
+        if (used > max) {
+            free(buf);
+            req->close_after = true;
+            mg_disable_keep_alive(req->conn);
+            return -2;
+        }
+    }
+    buf[used] = '\0';
+    *out = buf;
+    *len = used;
+    return 0;
+}
+
+int http_read_body(http_request_t *req, size_t max, char **out, size_t *len)
+{
+    return read_body(req, max, out, len) == 0 ? 0 : -1;
+}
+
+cJSON *http_read_json(http_request_t *req, size_t max)
+{
+    char *body = NULL;
+    size_t len = 0;
+    cJSON *root = NULL;
+    if (!content_type_is_json(mg_get_header(req->conn, "Content-Type"))) {
+        /* the body is not read: do not let it be parsed as the next request */
+        if (req->ri->content_length != 0) {
+            req->close_after = true;
+            mg_disable_keep_alive(req->conn);
+        }
+        http_send_problem(req, 415, NULL, "Content-Type must be application/json");
+        goto cleanup;
+    }
+    int rc = read_body(req, max, &body, &len);
+    if (rc == -2) {
+        http_send_problem(req, 413, NULL, "request body is larger than %zu bytes",
+                          max ? max : req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY);
+        goto cleanup;
+    }
+    if (rc < 0) {
+        http_send_problem(req, 400, NULL, "the request body could not be read");
+        goto cleanup;
+    }
+    if (len == 0) {
+        http_send_problem(req, 400, NULL, "request body is empty; a JSON object is expected");
+        goto cleanup;
+    }
+    const char *end = NULL;
+    root = cJSON_ParseWithLengthOpts(body, len, &end, false);
+    if (root) {
+        while (end < body + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+            end++;
+    }
+    if (!root || end < body + len) {
+        size_t pos = end && end >= body && end <= body + len ? (size_t)(end - body) : len;
+        size_t line = 1, col = 1;
+        for (size_t i = 0; i < pos; i++) {
+            if (body[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        http_send_problem(req, 400, NULL, "%s at byte %zu (line %zu, column %zu)",
+                          root ? "unexpected data after the JSON value" : "invalid JSON", pos,
+                          line, col);
+        cJSON_Delete(root);
+        root = NULL;
+        goto cleanup;
+    }
+    if (!cJSON_IsObject(root)) {
+        http_send_problem(req, 400, NULL, "request body must be a JSON object");
+        cJSON_Delete(root);
+        root = NULL;
+    }
+cleanup:
+    free(body);
+    return root;
+}
+
+int http_query(const http_request_t *req, const char *name, char *buf, size_t size)
+{
+    const char *qs = req->ri->query_string;
+    if (!qs || size == 0)
+        return -1;
+    int n = mg_get_var(qs, strlen(qs), name, buf, size);
+    if (n == -1)
+        return -1;
+    return n < 0 ? -2 : n;
+}
+
+int http_param_id(const http_request_t *req, size_t i, int64_t *out)
+{
+    if (i >= req->nparams || !req->params[i])
+        return -1;
+    const char *s = req->params[i];
+    if (*s == '\0' || strlen(s) > 19)
+        return -1;
+    int64_t v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        int d = *s - '0';
+        if (v > (INT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v <= 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ---- routing ---- */
+
+typedef struct {
+    const char *start;
+    size_t len;
+} span_t;
+
+/* Matches path against pattern without allocating. On success fills spans and *nspans. */
+static bool route_match(const char *p, const char *s, span_t spans[HTTP_MAX_PARAMS],
+                        size_t *nspans)
+{
+    size_t n = 0;
+    for (;;) {
+        if (p[0] == '*' && p[1] == '\0') {
+            if (n >= HTTP_MAX_PARAMS)
+                return false;
+            spans[n].start = s;
+            spans[n].len = strlen(s);
+            *nspans = n + 1;
+            return true;
+        }
+        if (*p == '{') {
+            const char *close = strchr(p, '}');
+            size_t seg = strcspn(s, "/");
+            if (!close || seg == 0 || n >= HTTP_MAX_PARAMS)
+                return false;
+            spans[n].start = s;
+            spans[n].len = seg;
+            n++;
+            p = close + 1;
+            s += seg;
+            continue;
+        }
+        if (*p == '\0' && (*s == '\0' || (s[0] == '/' && s[1] == '\0'))) {
+            *nspans = n;
+            return true;
+        }
+        if (*p != *s || *p == '\0')
+            return false;
+        p++;
+        s++;
+    }
+}
+
+static bool method_matches(const char *route_method, const char *method)
+{
+    return strcmp(route_method, method) == 0 ||
+           (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
+}
+
+static void allow_add(char *allow, size_t size, const char *method)
+{
+    /* the list is short: a substring test is enough to keep it free of duplicates */
+    size_t mlen = strlen(method);
+    for (const char *p = strstr(allow, method); p; p = strstr(p + 1, method))
+        if ((p == allow || p[-1] == ' ') && (p[mlen] == ',' || p[mlen] == '\0'))
+            return;
+    size_t used = strlen(allow);
+    snprintf(allow + used, size - used, "%s%s", used ? ", " : "", method);
+}
+
+static const char *origin_allowed(const http_router_t *r, const char *origin)
+{
+    if (!origin || r->norigins == 0)
+        return NULL;
+    if (r->any_origin)
+        return origin;
+    for (size_t i = 0; i < r->norigins; i++)
+        if (strcmp(r->origins[i], origin) == 0)
+            return origin;
+    return NULL;
+}
+
+static int send_preflight(http_request_t *req, const char *allow)
+{
+    char headers[1024];
+    if (req->cors_origin)
+        snprintf(headers, sizeof(headers),
+                 "Allow: %s\r\nAccess-Control-Allow-Methods: %s\r\n"
+                 "Access-Control-Allow-Headers: " HTTP_ALLOW_HEADERS "\r\n"
+                 "Access-Control-Max-Age: 600\r\n",
+                 allow, allow);
+    else
+        snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
+    return http_send_body(req, 204, NULL, NULL, 0, headers);
+}
+
+/* Copies s into out (size > 0) with control characters replaced, for log lines. */
+static void log_safe_copy(char *out, size_t size, const char *s)
+{
+    size_t i = 0;
+    for (; s && s[i] && i + 1 < size; i++)
+        out[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+    out[i] = '\0';
+}
+
+static bool is_quiet_path(const char *path)
+{
+    return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
+           strcmp(path, "/metrics") == 0;
+}
+
+static int router_handle(struct mg_connection *conn, void *cbdata)
+{
+    int64_t t0 = util_now_us();
+    http_router_t *r = cbdata;
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    http_request_t req = {.conn = conn, .ri = ri, .app = r->app, .max_body = r->max_body};
+    const char *method = ri->request_method ? ri->request_method : "";
+    /* NULL for a request target that is not a path on this server (absolute URI of another
+     * host, CONNECT): nothing here serves those */
+    const char *path = ri->local_uri;
+
+    const char *rid = mg_get_header(conn, "X-Request-Id");
+    if (rid && request_id_valid(rid))
+        snprintf(req.request_id, sizeof(req.request_id), "%s", rid);
+    else
+        request_id_generate(req.request_id);
+    req.cors_vary = r->norigins > 0;
+    req.cors_origin = origin_allowed(r, mg_get_header(conn, "Origin"));
+    req.head_only = strcmp(method, "HEAD") == 0;
+
+    span_t spans[HTTP_MAX_PARAMS];
+    size_t nspans = 0;
+    ssize_t chosen = -1, first_path_match = -1;
+    char allow[128] = "";
+    for (size_t i = 0; path && i < r->nroutes; i++) {
+        if (!route_match(r->routes[i].pattern, path, spans, &nspans))
+            continue;
+        if (method_matches(r->routes[i].method, method)) {
+            chosen = (ssize_t)i;
+            break;
+        }
+        if (first_path_match < 0)
+            first_path_match = (ssize_t)i;
+        allow_add(allow, sizeof(allow), r->routes[i].method);
+        if (strcmp(r->routes[i].method, "GET") == 0)
+            allow_add(allow, sizeof(allow), "HEAD");
+    }
+
+    route_metrics_t *rm = &r->unmatched;
+    int status;
+    char params[2048];
+    if (chosen >= 0) {
+        /* params are copied (NUL-terminated) into a stack buffer that outlives the handler */
+        size_t off = 0;
+        for (size_t i = 0; i < nspans; i++) {
+            size_t len = spans[i].len;
+            if (off + len + 1 > sizeof(params))
+                len = sizeof(params) - off - 1;
+            memcpy(params + off, spans[i].start, len);
+            params[off + len] = '\0';
+            req.params[i] = params + off;
+            off += len + 1;
+        }
+        req.nparams = nspans;
+        rm = &r->metrics[chosen];
+        status = r->routes[chosen].fn(&req);
+        if (req.status == 0) {
+            LOG_ERROR("http: handler for %s %s returned %d without a response rid=%s", method,
+                      r->routes[chosen].pattern, status, req.request_id);
+            status = http_send_problem(&req, 500, NULL, "the handler sent no response");
+        } else {
+            status = req.status;
+        }
+    } else if (first_path_match >= 0) {
+        rm = &r->metrics[first_path_match];
+        allow_add(allow, sizeof(allow), "OPTIONS");
+        if (strcmp(method, "OPTIONS") == 0) {
+            status = send_preflight(&req, allow);
+        } else {
+            char headers[160];
+            snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
+            status = send_problem_with_headers(&req, 405, headers,
+                                               "method %.16s is not allowed here; use %s",
+                                               method, allow);
+        }
+    } else if (!path) {
+        status = http_send_problem(&req, 400, NULL, "the request target must be a path");
+    } else {
+        char safe[256];
+        log_safe_copy(safe, sizeof(safe), path);
+        status = http_send_problem(&req, 404, NULL, "no such resource: %s", safe);
+    }
+
+    int64_t us = util_now_us() - t0;
+    route_metrics_count(rm, status, us);
+    char safe_path[256];
+    log_safe_copy(safe_path, sizeof(safe_path), path ? path : "-");
+    log_write(status < 400 && path && is_quiet_path(path) ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO,
+              "http %.16s %s %d %.2fms rid=%s", method, safe_path, status, (double)us / 1000.0,
+              req.request_id);
+    return status;
+}
+
+static pthread_once_t civetweb_once = PTHREAD_ONCE_INIT;
+
+static void civetweb_init(void)
+{
+    mg_init_library(0);
+}
+
+struct mg_context *http_server_start(const char *host, int port, int num_threads, char *errstr,
+                                     size_t errstr_size)
+{
+    char listen[300], threads[16];
+    snprintf(listen, sizeof(listen), "%s:%d", host && *host ? host : "127.0.0.1", port);
+    snprintf(threads, sizeof(threads), "%d", num_threads > 0 ? num_threads : 8);
+    const char *options[] = {
+        "listening_ports", listen, "num_threads", threads, "tcp_nodelay", "1",
+        "enable_keep_alive", "yes", "keep_alive_timeout_ms", "30000", "request_timeout_ms",
+        "30000", "access_control_allow_origin", "", "access_control_allow_methods", "",
+        "access_control_allow_headers", "", NULL};
+    pthread_once(&civetweb_once, civetweb_init);
+    struct mg_callbacks callbacks;
+    memset(&callbacks, 0, sizeof(callbacks));
+    struct mg_init_data init = {.callbacks = &callbacks, .user_data = NULL,
+                                .configuration_options = options};
+    unsigned code = 0;
+    char text[256] = "";
+    struct mg_error_data error = {.code = &code, .text = text, .text_buffer_size = sizeof(text)};
+    struct mg_context *ctx = mg_start2(&init, &error);
+    if (!ctx)
+        snprintf(errstr, errstr_size, "cannot listen on %s: %s", listen,
+                 text[0] ? text : "civetweb failed to start");
+    return ctx;
+}
+
+void http_router_mount(struct mg_context *ctx, const http_route_t *routes, size_t nroutes,
+                       const http_options_t *opts, void *app)
+{
+    http_router_t *r = xcalloc(1, sizeof(*r));
+    r->routes = routes;
+    r->nroutes = nroutes;
+    r->app = app;
+    r->max_body = opts && opts->max_body ? opts->max_body : HTTP_DEFAULT_MAX_BODY;
+    r->metrics = xcalloc(nroutes ? nroutes : 1, sizeof(*r->metrics));
+    for (size_t i = 0; i < nroutes; i++)
+        route_metrics_init(&r->metrics[i], routes[i].pattern);
+    route_metrics_init(&r->unmatched, "unmatched");
+    if (opts && opts->cors_origins) {
+        const char *p = opts->cors_origins;
+        while (*p && r->norigins < HTTP_MAX_ORIGINS) {
+            while (*p == ' ' || *p == ',')
+                p++;
+            size_t len = strcspn(p, ",");
+            size_t trimmed = len;
+            while (trimmed > 0 && p[trimmed - 1] == ' ')
+                trimmed--;
+            if (trimmed == 1 && p[0] == '*')
+                r->any_origin = true;
+            if (trimmed > 0)
+                r->origins[r->norigins++] = xstrndup(p, trimmed);
+            p += len;
+        }
+    }
+    pthread_mutex_lock(&routers_lock);
+    r->next = routers;
+    routers = r;
+    pthread_mutex_unlock(&routers_lock);
+    mg_set_request_handler(ctx, "/", router_handle, r);
+}

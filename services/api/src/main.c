@@ -1,0 +1,310 @@
+/* byebuy-api: the REST API, the only writer of PostgreSQL, the outbox relay and the status
+ * consumer. main() reads the configuration, migrates, starts the threads in order and stops
+ * them in the reverse order on SIGTERM. */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "common/config.h"
+#include "common/db.h"
+#include "common/event.h"
+#include "common/http.h"
+#include "common/kafka.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/service.h"
+#include "common/util.h"
+#include "handlers.h"
+#include "images.h"
+#include "migrate.h"
+#include "outbox.h"
+#include "status_consumer.h"
+
+#define S struct api_config
+static const config_entry_t config_table[] = {
+    CONFIG_ENTRY("DATABASE_URL", CONFIG_SECRET, NULL, 0, 0, true, S, database_url,
+                 "PostgreSQL URL, e.g. postgresql://postgres@127.0.0.1:5432/byebuy"),
+    CONFIG_ENTRY("KAFKA_BOOTSTRAP_SERVERS", CONFIG_STRING, NULL, 0, 0, true, S, kafka_bootstrap,
+                 "Kafka bootstrap servers, host:port[,host:port]"),
+    CONFIG_ENTRY("KAFKA_GROUP_ID", CONFIG_STRING, "byebuy-api", 0, 0, false, S, kafka_group_id,
+                 "consumer group of the status consumer"),
+    CONFIG_ENTRY("TOPIC_PARTITIONS", CONFIG_INT, "6", 1, 1000, false, S, kafka_partitions,
+                 "partitions of the topics the api creates"),
+    CONFIG_ENTRY("TOPIC_REPLICATION", CONFIG_INT, "1", 1, 16, false, S, kafka_replication,
+                 "replication factor of the topics the api creates"),
+    CONFIG_ENTRY("HTTP_HOST", CONFIG_STRING, "127.0.0.1", 0, 0, false, S, http_host,
+                 "listen address; the api has no authentication yet, keep it on loopback"),
+    CONFIG_ENTRY("HTTP_PORT", CONFIG_INT, "8080", 1, 65535, false, S, http_port, "listen port"),
+    CONFIG_ENTRY("HTTP_THREADS", CONFIG_INT, "16", 2, 512, false, S, http_threads,
+                 "civetweb worker threads"),
+    CONFIG_ENTRY("DB_POOL_SIZE", CONFIG_INT, "8", 1, 200, false, S, db_pool_size,
+                 "PostgreSQL connections of the request handlers and the consumer"),
+    CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, "http://localhost:3000,http://127.0.0.1:3000", 0,
+                 0, false, S, cors_origins, "comma-separated origins allowed by CORS"),
+    CONFIG_ENTRY("UPLOAD_DIR", CONFIG_STRING, "uploads", 0, 0, false, S, upload_dir,
+                 "where images are stored (created if missing)"),
+    CONFIG_ENTRY("MAX_BODY_BYTES", CONFIG_INT, "1048576", 1024, 1073741824, false, S,
+                 max_body_bytes, "limit of a JSON request body"),
+    CONFIG_ENTRY("MAX_UPLOAD_BYTES", CONFIG_INT, "20971520", 1024, 1073741824, false, S,
+                 max_upload_bytes, "limit of one uploaded image file"),
+    CONFIG_ENTRY("MAX_IMAGES", CONFIG_INT, "10", 1, 100, false, S, max_images,
+                 "images per listing"),
+    CONFIG_ENTRY("MAX_IMAGE_PIXELS", CONFIG_INT, "60000000", 1, 1000000000, false, S,
+                 max_image_pixels, "decoded width*height limit of an upload"),
+    CONFIG_ENTRY("IMAGE_MAX_SIDE", CONFIG_INT, "2048", 64, 16384, false, S, image_max_side,
+                 "stored images are scaled down to fit this many pixels"),
+    CONFIG_ENTRY("PLATFORMS", CONFIG_STRING, "facebook_marketplace,sandbox,ebay", 0, 0, false, S,
+                 platforms, "comma-separated platforms a listing may be posted to"),
+    CONFIG_ENTRY("MIGRATIONS_DIR", CONFIG_STRING, "migrations", 0, 0, false, S, migrations_dir,
+                 "directory of NNNN_*.sql (default: ./migrations, else next to the binary)"),
+    CONFIG_ENTRY("LOG_LEVEL", CONFIG_STRING, "info", 0, 0, false, S, log_level,
+                 "debug, info, warn or error"),
+    CONFIG_ENTRY("OUTBOX_BATCH", CONFIG_INT, "100", 1, 10000, false, S, outbox_batch,
+                 "outbox rows the relay publishes per transaction"),
+    CONFIG_ENTRY("OUTBOX_PUBLISH_DELAY_MS", CONFIG_INT, "0", 0, 600000, false, S,
+                 outbox_publish_delay_ms,
+                 "TEST HOOK: wait this long between claiming and publishing outbox rows"),
+};
+#undef S
+#define CONFIG_N (sizeof(config_table) / sizeof(config_table[0]))
+
+/* Topics the api produces or consumes; it creates the missing ones at start. */
+static const char *const api_topics[] = {
+    TOPIC_POSTING_REQUESTS, TOPIC_REPLY_REQUESTS, TOPIC_MONITOR_COMMANDS, TOPIC_POSTING_EVENTS,
+    TOPIC_MONITOR_EVENTS,   TOPIC_REPLY_DRAFTS,   TOPIC_DLQ,              NULL,
+};
+
+static void app_metrics_init(struct app *app)
+{
+    app->m.outbox_published =
+        metrics_counter("bb_outbox_published_total", "Outbox events acknowledged by Kafka");
+    app->m.outbox_failed =
+        metrics_counter("bb_outbox_failed_total", "Outbox publish attempts that failed");
+    app->m.outbox_lag = metrics_gauge("bb_outbox_lag", "Outbox rows not yet published");
+    app->m.events_applied =
+        metrics_counter("bb_events_applied_total", "Consumed events applied to the database");
+    app->m.events_duplicate = metrics_counter("bb_events_duplicate_total",
+                                              "Consumed events skipped as already applied");
+    app->m.events_dropped =
+        metrics_counter("bb_events_dropped_total", "Consumed events sent to the dead-letter topic");
+}
+
+static void exe_dir_init(struct app *app)
+{
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    if (n <= 0)
+        return;
+    path[n] = '\0';
+    snprintf(app->exe_dir, sizeof(app->exe_dir), "%s", dirname(path));
+}
+
+/* Migrates, retrying while PostgreSQL is unreachable (it may still be starting). Returns 0,
+ * or -1 on a migration error (fatal) or a stop. */
+static int app_migrate(struct app *app)
+{
+    char dir[4096], err[1024];
+    if (migrate_find_dir(app->cfg.migrations_dir, app->exe_dir, dir, sizeof(dir), err,
+                         sizeof(err)) != 0) {
+        LOG_ERROR("%s", err);
+        return -1;
+    }
+    int64_t backoff = 200;
+    while (!service_stop) {
+        PGconn *pg = db_pool_acquire(app->pool, 5000, err, sizeof(err));
+        if (!pg) {
+            LOG_WARN("waiting for PostgreSQL: %s", err);
+            util_sleep_ms(backoff, &service_stop);
+            backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+            continue;
+        }
+        int applied = 0;
+        int rc = migrate_run(pg, dir, &applied, err, sizeof(err));
+        db_pool_release(app->pool, pg);
+        if (rc != 0) {
+            LOG_ERROR("migrations: %s", err);
+            return -1;
+        }
+        LOG_INFO("migrations: %d applied from %s", applied, dir);
+        return 0;
+    }
+    return -1;
+}
+
+/* Creates the api's topics, retrying while Kafka is unreachable. Returns 0, or -1 on stop. */
+static int app_topics(struct app *app)
+{
+    char err[512];
+    int64_t backoff = 200;
+    while (!service_stop) {
+        if (kafka_topics_ensure(app->cfg.kafka_bootstrap, api_topics,
+                                (int)app->cfg.kafka_partitions, (int)app->cfg.kafka_replication,
+                                10000, err, sizeof(err)) == 0)
+            return 0;
+        LOG_WARN("waiting for Kafka to create topics: %s", err);
+        util_sleep_ms(backoff, &service_stop);
+        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+    }
+    return -1;
+}
+
+static int app_http_start(struct app *app, char *errstr, size_t errstr_size)
+{
+    char err[300];
+    /* tcp_nodelay=1 and keep-alive (else ~40 ms per keep-alive request), no civetweb CORS */
+    app->http = http_server_start(app->cfg.http_host, (int)app->cfg.http_port,
+                                  (int)app->cfg.http_threads, err, sizeof(err));
+    if (!app->http) {
+        snprintf(errstr, errstr_size, "HTTP_HOST/HTTP_PORT: %s", err);
+        return -1;
+    }
+    const http_options_t hopts = {
+        .cors_origins = app->cfg.cors_origins,
+        .max_body = (size_t)app->cfg.max_body_bytes,
+    };
+    http_router_mount(app->http, api_routes, api_nroutes, &hopts, app);
+    return 0;
+}
+
+static int ensure_dir(const char *path, char *errstr, size_t errstr_size);
+
+/* UPLOAD_DIR and its .tmp (uploads being received; emptied at start: anything there is
+ * from a request that died with the process). */
+static int upload_dirs_init(struct app *app, char *errstr, size_t errstr_size)
+{
+    if (ensure_dir(app->cfg.upload_dir, errstr, errstr_size) != 0)
+        return -1;
+    if (!realpath(app->cfg.upload_dir, app->upload_abs)) {
+        snprintf(errstr, errstr_size, "UPLOAD_DIR: %s: %s", app->cfg.upload_dir, strerror(errno));
+        return -1;
+    }
+    snprintf(app->upload_tmp, sizeof(app->upload_tmp), "%s/.tmp", app->upload_abs);
+    if (ensure_dir(app->upload_tmp, errstr, errstr_size) != 0)
+        return -1;
+    DIR *d = opendir(app->upload_tmp);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, "upload-", 7) == 0) {
+            char path[4500];
+            snprintf(path, sizeof(path), "%s/%s", app->upload_tmp, de->d_name);
+            unlink(path);
+        }
+    }
+    if (d)
+        closedir(d);
+    return 0;
+}
+
+static int ensure_dir(const char *path, char *errstr, size_t errstr_size)
+{
+    if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+        snprintf(errstr, errstr_size, "UPLOAD_DIR: %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || access(path, W_OK) != 0) {
+        snprintf(errstr, errstr_size, "UPLOAD_DIR: %s is not a writable directory", path);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    char err[1024];
+    int status = 1;
+    bool images_inited = false;
+
+    log_init("api", getenv("LOG_LEVEL"));
+    if (config_load(config_table, CONFIG_N, &app.cfg, NULL, err, sizeof(err)) != 0) {
+        LOG_ERROR("config: %s", err);
+        config_free(config_table, CONFIG_N, &app.cfg);
+        return 1;
+    }
+    log_init("api", app.cfg.log_level);
+    config_log(config_table, CONFIG_N, &app.cfg);
+    if (app.cfg.outbox_publish_delay_ms > 0)
+        LOG_WARN("OUTBOX_PUBLISH_DELAY_MS=%lld: test hook active, events are delayed",
+                 app.cfg.outbox_publish_delay_ms);
+    if (upload_dirs_init(&app, err, sizeof(err)) != 0) {
+        LOG_ERROR("config: %s", err);
+        goto cleanup;
+    }
+    if (service_signals_init() != 0) {
+        LOG_ERROR("cannot install signal handling");
+        goto cleanup;
+    }
+    if (images_init(argv[0]) != 0) {
+        LOG_ERROR("libvips could not be initialised");
+        goto cleanup;
+    }
+    images_inited = true;
+    exe_dir_init(&app);
+    app_metrics_init(&app);
+
+    app.pool = db_pool_new(app.cfg.database_url, (int)app.cfg.db_pool_size);
+    if (app_migrate(&app) != 0 || app_topics(&app) != 0) {
+        status = service_stop ? 0 : 1; /* a stop while waiting is not a failure */
+        goto cleanup;
+    }
+
+    if (outbox_relay_init(&app) != 0)
+        goto cleanup;
+    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-api", outbox_on_delivery,
+                                      &app, err, sizeof(err));
+    if (!app.producer) {
+        LOG_ERROR("kafka producer: %s", err);
+        goto cleanup;
+    }
+    app.dlq_producer =
+        kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-api-dlq", NULL, NULL, err, sizeof(err));
+    if (!app.dlq_producer) {
+        LOG_ERROR("kafka dlq producer: %s", err);
+        goto cleanup;
+    }
+    if (outbox_relay_start(&app, err, sizeof(err)) != 0 ||
+        status_consumer_start(&app, err, sizeof(err)) != 0) {
+        LOG_ERROR("%s", err);
+        goto cleanup;
+    }
+    if (app_http_start(&app, err, sizeof(err)) != 0) {
+        LOG_ERROR("%s", err);
+        goto cleanup;
+    }
+    LOG_INFO("listening on http://%s:%lld", app.cfg.http_host, app.cfg.http_port);
+
+    while (!service_stop)
+        util_sleep_ms(1000, &service_stop);
+    status = 0;
+
+cleanup:
+    LOG_INFO("shutting down");
+    /* Order: stop intake (HTTP), stop the relay and the consumer (which commits), flush the
+     * producers, then the database. */
+    if (app.http) {
+        mg_stop(app.http);
+        app.http = NULL;
+    }
+    app.workers_stop = 1;
+    outbox_relay_join(&app);
+    status_consumer_join(&app);
+    kafka_producer_free(app.producer); /* flushes; late reports still land in app.relay */
+    kafka_producer_free(app.dlq_producer);
+    outbox_relay_free(&app);
+    db_pool_free(app.pool);
+    if (images_inited)
+        images_shutdown();
+    config_free(config_table, CONFIG_N, &app.cfg);
+    LOG_INFO("bye");
+    return status;
+}

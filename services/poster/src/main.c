@@ -1,0 +1,241 @@
+/* byebuy-poster: consumes bb.posting.requests, posts each listing through the driver of its
+ * platform (browser recipes over WebDriver), and reports on bb.posting.events. main() reads
+ * the configuration and the recipes, starts the threads in order and stops them in reverse. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/event.h"
+#include "common/httpc.h"
+#include "common/kafka.h"
+#include "common/log.h"
+#include "common/service.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "driver.h"
+#include "poster_config.h"
+#include "profile_lock.h"
+#include "recipe.h"
+#include "worker.h"
+
+/* How long a stopping poster waits for its running jobs to reach a step boundary. */
+#define DRAIN_TIMEOUT_MS 4000
+
+struct app {
+    poster_config_t cfg;
+    recipe_set_t recipes;
+    driver_registry_t drivers;
+    driver_env_t env;
+    kafka_producer_t *producer;
+    kafka_consumer_t *consumer;
+    worker_pool_t *pool;
+    service_http_t *http;
+};
+
+static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
+{
+    struct app *app = ctx;
+    char errstr[256];
+    if (kafka_producer_ping(app->producer, 2000, errstr, sizeof(errstr)) != 0) {
+        snprintf(detail, detail_size, "%s", errstr);
+        return false;
+    }
+    snprintf(detail, detail_size, "ok");
+    return true;
+}
+
+/* chromedriver answers GET /status with {"value":{"ready":...}}; Browserbase creates its
+ * browsers on demand, so there is nothing to ask before a job. */
+static bool probe_webdriver(void *ctx, char *detail, size_t detail_size)
+{
+    struct app *app = ctx;
+    if (poster_config_browserbase(&app->cfg)) {
+        snprintf(detail, detail_size, "browserbase (sessions on demand)");
+        return true;
+    }
+    httpc_policy_t pol;
+    httpc_policy_default(&pol);
+    pol.max_retries = 0;
+    pol.timeout_ms = 2000;
+    pol.connect_timeout_ms = 1000;
+    httpc_response_t resp;
+    char errstr[256];
+    char *url = xasprintf("%s/status", app->cfg.webdriver_url);
+    int rc = httpc_request("GET", url, NULL, NULL, 0, &pol, &resp, errstr, sizeof(errstr));
+    free(url);
+    bool ok = rc == 0 && resp.status == 200;
+    if (rc != 0)
+        snprintf(detail, detail_size, "%s: %s", app->cfg.webdriver_url, errstr);
+    else if (!ok)
+        snprintf(detail, detail_size, "%s/status answered %ld", app->cfg.webdriver_url,
+                 resp.status);
+    else
+        snprintf(detail, detail_size, "ok");
+    httpc_response_free(&resp);
+    return ok;
+}
+
+static void usage(void)
+{
+    printf("usage: byebuy-poster [--check-recipes]\n"
+           "  Posts listings from bb.posting.requests; configuration from the environment:\n");
+    for (size_t i = 0; i < poster_config_count; i++)
+        printf("  %-26s %s%s%s\n", poster_config_table[i].name, poster_config_table[i].help,
+               poster_config_table[i].default_value ? " (default " : "",
+               poster_config_table[i].default_value ? poster_config_table[i].default_value : "");
+    printf("  --check-recipes: load and validate RECIPES_DIR, then exit (0 when all are good)\n");
+}
+
+static void env_init(struct app *app)
+{
+    const poster_config_t *c = &app->cfg;
+    driver_env_t *e = &app->env;
+    e->wd.backend = poster_config_browserbase(c) ? WD_BROWSERBASE : WD_LOCAL;
+    e->wd.endpoint = c->webdriver_url;
+    e->wd.chrome_binary = c->chrome_binary;
+    e->wd.headless = c->headless;
+    e->wd.window_width = 1280;
+    e->wd.window_height = 900;
+    e->wd.bb_api_url = c->bb_api_url;
+    e->wd.bb_api_key = c->bb_api_key;
+    e->wd.bb_project_id = c->bb_project_id;
+    e->wd.bb_context_id = c->bb_context_id;
+    e->wd.command_timeout_ms = (int)c->webdriver_timeout_ms;
+    e->profile_root = c->profile_dir;
+    e->upload_dir = c->upload_dir;
+    e->step_delay_ms = (int)c->step_delay_ms;
+    e->profile_lock_timeout_ms = c->profile_lock_timeout_ms;
+}
+
+int main(int argc, char **argv)
+{
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    char errstr[1024];
+    int status = 1;
+    bool check_only = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check-recipes") == 0) {
+            check_only = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage();
+            return 0;
+        } else {
+            fprintf(stderr, "byebuy-poster: unknown argument %s (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+
+    if (poster_config_load(&app.cfg, errstr, sizeof(errstr)) != 0) {
+        log_init("poster", NULL);
+        LOG_ERROR("configuration: %s", errstr);
+        goto cleanup;
+    }
+    log_init("poster", app.cfg.log_level);
+    if (recipe_set_load(app.cfg.recipes_dir, &app.recipes, errstr, sizeof(errstr)) != 0) {
+        LOG_ERROR("recipes: %s", errstr);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < app.recipes.n; i++)
+        LOG_INFO("recipe %s: %zu steps, base_url %s (%s)", app.recipes.items[i]->platform,
+                 app.recipes.items[i]->nsteps,
+                 app.recipes.items[i]->base_url ? app.recipes.items[i]->base_url : "-",
+                 app.recipes.items[i]->path);
+    if (check_only) {
+        status = 0;
+        goto cleanup;
+    }
+    config_log(poster_config_table, poster_config_count, &app.cfg);
+    if (driver_registry_init(&app.drivers, &app.recipes) != 0)
+        goto cleanup;
+    env_init(&app);
+    if (profile_mkdirs(app.cfg.upload_dir) != 0) {
+        LOG_ERROR("UPLOAD_DIR %s: %s", app.cfg.upload_dir, strerror(errno));
+        goto cleanup;
+    }
+    if (!poster_config_browserbase(&app.cfg) && profile_mkdirs(app.cfg.profile_dir) != 0) {
+        LOG_ERROR("PROFILE_DIR %s: %s", app.cfg.profile_dir, strerror(errno));
+        goto cleanup;
+    }
+
+    if (service_signals_init() != 0) {
+        LOG_ERROR("cannot set up signal handling");
+        goto cleanup;
+    }
+    static const char *const topics[] = {TOPIC_POSTING_REQUESTS, TOPIC_POSTING_EVENTS, TOPIC_DLQ,
+                                         NULL};
+    if (kafka_topics_ensure(app.cfg.kafka_bootstrap, topics, (int)app.cfg.topic_partitions,
+                            (int)app.cfg.topic_replication, 15000, errstr,
+                            sizeof(errstr)) != 0) {
+        LOG_ERROR("kafka topics: %s", errstr);
+        goto cleanup;
+    }
+    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-poster", NULL, NULL,
+                                      errstr, sizeof(errstr));
+    if (!app.producer) {
+        LOG_ERROR("kafka producer: %s", errstr);
+        goto cleanup;
+    }
+    worker_deps_t deps = {
+        .drivers = &app.drivers,
+        .env = &app.env,
+        .producer = app.producer,
+        .job_timeout_ms = app.cfg.job_timeout_ms,
+        .stop = &service_stop,
+    };
+    app.pool = worker_pool_new((int)app.cfg.workers, &deps, errstr, sizeof(errstr));
+    if (!app.pool) {
+        LOG_ERROR("%s", errstr);
+        goto cleanup;
+    }
+    static const char *const consume[] = {TOPIC_POSTING_REQUESTS, NULL};
+    kafka_consumer_config_t cc = {
+        .bootstrap = app.cfg.kafka_bootstrap,
+        .group_id = app.cfg.kafka_group_id,
+        .client_id = "byebuy-poster",
+        .topics = consume,
+        .handler = worker_on_message,
+        .ctx = app.pool,
+        .dlq_producer = app.producer,
+        .max_in_flight_per_partition = 1, /* a listing's jobs run one at a time, in order */
+    };
+    app.consumer = kafka_consumer_new(&cc, errstr, sizeof(errstr));
+    if (!app.consumer) {
+        LOG_ERROR("kafka consumer: %s", errstr);
+        goto cleanup;
+    }
+    worker_pool_set_consumer(app.pool, app.consumer);
+
+    const service_probe_t probes[] = {
+        {"kafka", probe_kafka, &app},
+        {"webdriver", probe_webdriver, &app},
+    };
+    app.http = service_http_start("poster", app.cfg.health_host, (int)app.cfg.health_port, probes,
+                                  sizeof(probes) / sizeof(probes[0]), errstr, sizeof(errstr));
+    if (!app.http) {
+        LOG_ERROR("health server: %s", errstr);
+        goto cleanup;
+    }
+    LOG_INFO("poster ready: %zu platform%s, %lld worker%s, backend %s, health on %s:%lld",
+             app.drivers.n, app.drivers.n == 1 ? "" : "s", app.cfg.workers,
+             app.cfg.workers == 1 ? "" : "s", app.cfg.browser_backend, app.cfg.health_host,
+             app.cfg.health_port);
+
+    /* Polls until SIGTERM; then running jobs abort at their next step (nothing final is
+     * published, so Kafka redelivers them) and the consumer commits what was completed. */
+    status = kafka_consumer_run(app.consumer, &service_stop, DRAIN_TIMEOUT_MS) == 0 ? 0 : 1;
+    LOG_INFO("shutting down");
+
+cleanup:
+    worker_pool_free(app.pool);
+    kafka_consumer_free(app.consumer);
+    service_http_stop(app.http);
+    kafka_producer_free(app.producer);
+    driver_registry_free(&app.drivers);
+    recipe_set_free(&app.recipes);
+    poster_config_free(&app.cfg);
+    if (!check_only || status != 0)
+        LOG_INFO("bye");
+    return status;
+}

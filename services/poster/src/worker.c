@@ -1,0 +1,360 @@
+/* Posting jobs on worker threads (see worker.h). The consumer thread only parses and queues;
+ * a job thread runs the driver and publishes each event with kafka_produce_sync, so the
+ * final event is on the broker before the Kafka message is completed (at-least-once). */
+#include "worker.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/event.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+
+#define PUBLISH_TIMEOUT_MS 15000
+
+typedef struct job {
+    posting_requested_t req;
+    void *token;
+    char where[160]; /* topic [partition]@offset, for logs */
+    struct job *next;
+} job_t;
+
+struct worker_pool {
+    worker_deps_t deps;
+    kafka_consumer_t *consumer;
+    pthread_t *threads;
+    int nthreads;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    job_t *head, *tail;
+    int busy;
+    bool quit;
+};
+
+/* The job log sink: one posting.log event per line. */
+typedef struct {
+    worker_pool_t *pool;
+    const job_t *job;
+} log_ctx_t;
+
+static int publish(worker_pool_t *p, const char *type, const posting_event_t *e)
+{
+    char key[32];
+    char errstr[256];
+    snprintf(key, sizeof(key), "%lld", (long long)e->job_id);
+    char *json = event_encode("poster", type, key, NULL, posting_event_build(e));
+    if (!json) {
+        LOG_ERROR("job %s: could not encode %s", key, type);
+        return -1;
+    }
+    int rc = kafka_produce_sync(p->deps.producer, TOPIC_POSTING_EVENTS, key, json, strlen(json),
+                                PUBLISH_TIMEOUT_MS, errstr, sizeof(errstr));
+    if (rc != 0)
+        LOG_ERROR("job %s: %s not delivered: %s", key, type, errstr);
+    else
+        metrics_inc(metrics_counter("bb_poster_events_published_total",
+                                    "events the poster wrote to bb.posting.events"),
+                    1);
+    free(json);
+    return rc;
+}
+
+static void job_log(void *ctx, const char *level, const char *message, const char *artifact)
+{
+    log_ctx_t *lc = ctx;
+    const posting_requested_t *req = &lc->job->req;
+    if (strcmp(level, "error") == 0)
+        LOG_WARN("job %lld: %s", (long long)req->job_id, message);
+    else
+        LOG_INFO("job %lld: %s", (long long)req->job_id, message);
+    posting_event_t e = {
+        .job_id = req->job_id,
+        .attempt = req->attempt,
+        .level = (char *)level,
+        .message = (char *)message,
+        .artifact = (char *)artifact,
+    };
+    /* A lost log line is not worth failing the job for: publish() already logged it. */
+    (void)publish(lc->pool, EV_POSTING_LOG, &e);
+}
+
+static void count_result(const char *result, const char *code)
+{
+    char name[160];
+    snprintf(name, sizeof(name), "bb_poster_jobs_total{result=\"%s\"}", result);
+    metrics_inc(metrics_counter(name, "posting jobs by result"), 1);
+    if (code) {
+        snprintf(name, sizeof(name), "bb_poster_jobs_failed_total{code=\"%s\"}", code);
+        metrics_inc(metrics_counter(name, "failed posting jobs by error code"), 1);
+    }
+}
+
+/* Runs one job end to end and completes its message. */
+static void job_run(worker_pool_t *p, job_t *job)
+{
+    const posting_requested_t *req = &job->req;
+    int64_t t0 = util_now_us();
+    handle_result_t done = HANDLE_RETRY;
+    const char *reason = NULL;
+    runner_result_t res;
+    memset(&res, 0, sizeof(res));
+    log_ctx_t lc = {.pool = p, .job = job};
+    metric_t *running = metrics_gauge("bb_poster_jobs_running", "posting jobs running now");
+
+    LOG_INFO("job %lld attempt %d: %s listing %lld account %lld (%s)", (long long)req->job_id,
+             req->attempt, req->platform, (long long)req->listing.id,
+             (long long)req->account_id, job->where);
+    posting_event_t started = {.job_id = req->job_id, .attempt = req->attempt};
+    if (publish(p, EV_POSTING_STARTED, &started) != 0) {
+        reason = "posting.started not delivered";
+        goto complete;
+    }
+
+    const driver_t *d = driver_find(p->deps.drivers, req->platform);
+    if (!d) {
+        res.status = RUNNER_FAILED;
+        snprintf(res.error_code, sizeof(res.error_code), "no_driver");
+        snprintf(res.error_message, sizeof(res.error_message),
+                 "no driver for platform %s (add services/poster/recipes/%s.json)",
+                 req->platform, req->platform);
+        job_log(&lc, "error", res.error_message, NULL);
+    } else {
+        driver_job_t dj = {
+            .req = req,
+            .deadline_ms = util_now_ms() + p->deps.job_timeout_ms,
+            .stop = p->deps.stop,
+            .log = job_log,
+            .log_ctx = &lc,
+        };
+        metrics_inc(running, 1);
+        d->post(d, p->deps.env, &dj, &res);
+        metrics_inc(running, -1);
+    }
+
+    if (res.status == RUNNER_INTERRUPTED) {
+        /* Nothing final: the message is redelivered and find_existing sees a listing that
+         * this attempt may already have published. */
+        LOG_WARN("job %lld: interrupted by shutdown; left for redelivery", (long long)req->job_id);
+        count_result("interrupted", NULL);
+        reason = "interrupted by shutdown";
+        goto complete;
+    }
+    posting_event_t fin = {.job_id = req->job_id, .attempt = req->attempt};
+    const char *type;
+    if (res.status == RUNNER_OK) {
+        type = EV_POSTING_SUCCEEDED;
+        fin.external_id = res.external_id;
+        fin.external_url = res.external_url;
+    } else {
+        type = EV_POSTING_FAILED;
+        fin.error_code = res.error_code;
+        fin.error_message = res.error_message;
+        fin.retryable = res.retryable;
+    }
+    if (publish(p, type, &fin) != 0) {
+        reason = "final event not delivered";
+        goto complete;
+    }
+    done = HANDLE_OK;
+    if (res.status == RUNNER_OK) {
+        LOG_INFO("job %lld: posted%s: %s", (long long)req->job_id,
+                 res.existing ? " (already listed)" : "", res.external_url);
+        count_result("succeeded", NULL);
+    } else {
+        LOG_WARN("job %lld: failed: %s: %s", (long long)req->job_id, res.error_code,
+                 res.error_message);
+        count_result("failed", res.error_code);
+    }
+    metrics_observe_us(metrics_histogram("bb_poster_job_duration_seconds",
+                                         "time from job start to its final event"),
+                       util_now_us() - t0);
+
+complete:
+    if (done != HANDLE_OK)
+        LOG_WARN("job %lld: not completed (%s): the message will be delivered again",
+                 (long long)req->job_id, reason ? reason : "?");
+    kafka_consumer_complete(p->consumer, job->token, done, reason);
+    runner_result_free(&res);
+}
+
+static void job_free(job_t *job)
+{
+    if (!job)
+        return;
+    posting_requested_free(&job->req);
+    free(job);
+}
+
+/* Hands the jobs that never started back to Kafka (unstored: redelivered later). */
+static void queue_give_back(worker_pool_t *p, const char *why)
+{
+    pthread_mutex_lock(&p->mu);
+    job_t *q = p->head;
+    p->head = p->tail = NULL;
+    pthread_mutex_unlock(&p->mu);
+    while (q) {
+        job_t *next = q->next;
+        if (p->consumer)
+            kafka_consumer_complete(p->consumer, q->token, HANDLE_RETRY, why);
+        job_free(q);
+        pthread_mutex_lock(&p->mu);
+        p->busy--;
+        pthread_mutex_unlock(&p->mu);
+        q = next;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    worker_pool_t *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->head && !p->quit && !*p->deps.stop) {
+            /* The stop flag is set by the signal thread, which cannot signal p->cv. */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000000L;
+            ts.tv_sec += ts.tv_nsec / 1000000000L;
+            ts.tv_nsec %= 1000000000L;
+            pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        }
+        if (p->quit || *p->deps.stop) {
+            pthread_mutex_unlock(&p->mu);
+            /* So that the consumer's drain does not wait for jobs nobody will run. */
+            queue_give_back(p, "shutting down");
+            return NULL;
+        }
+        job_t *job = p->head;
+        p->head = job->next;
+        if (!p->head)
+            p->tail = NULL;
+        pthread_mutex_unlock(&p->mu);
+
+        job_run(p, job);
+        job_free(job);
+
+        pthread_mutex_lock(&p->mu);
+        p->busy--;
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+worker_pool_t *worker_pool_new(int nthreads, const worker_deps_t *deps, char *errstr,
+                               size_t errstr_size)
+{
+    worker_pool_t *p = xcalloc(1, sizeof(*p));
+    p->deps = *deps;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->threads = xcalloc((size_t)nthreads, sizeof(pthread_t));
+    for (int i = 0; i < nthreads; i++) {
+        int rc = pthread_create(&p->threads[i], NULL, worker_main, p);
+        if (rc != 0) {
+            snprintf(errstr, errstr_size, "worker thread: %s", strerror(rc));
+            worker_pool_free(p);
+            return NULL;
+        }
+        p->nthreads++;
+    }
+    return p;
+}
+
+void worker_pool_set_consumer(worker_pool_t *p, kafka_consumer_t *c)
+{
+    p->consumer = c;
+}
+
+int worker_pool_busy(worker_pool_t *p)
+{
+    pthread_mutex_lock(&p->mu);
+    int n = p->busy;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+/* Answers a delisting request: not implemented yet, so the api can tell the user. */
+static handle_result_t delisting_unsupported(worker_pool_t *p, const event_t *ev, char *errstr,
+                                             size_t errstr_size)
+{
+    delisting_requested_t d;
+    if (delisting_requested_parse(ev->data, &d, errstr, errstr_size) != 0)
+        return HANDLE_DROP;
+    char msg[256];
+    snprintf(msg, sizeof(msg), "removing a listing from %s is not automated yet: delete it on "
+                               "the marketplace by hand",
+             d.platform ? d.platform : "this platform");
+    posting_event_t e = {.job_id = d.job_id, .attempt = 1, .error_code = "not_supported",
+                         .error_message = msg, .retryable = false};
+    int rc = publish(p, EV_DELISTING_FAILED, &e);
+    delisting_requested_free(&d);
+    if (rc != 0) {
+        snprintf(errstr, errstr_size, "delisting.failed not delivered");
+        return HANDLE_RETRY;
+    }
+    return HANDLE_OK;
+}
+
+handle_result_t worker_on_message(const kafka_message_t *msg, void *ctx, char *errstr,
+                                  size_t errstr_size)
+{
+    worker_pool_t *p = ctx;
+    event_t ev;
+    char err[256];
+    if (event_decode(msg->payload, msg->len, &ev, err, sizeof(err)) != 0) {
+        snprintf(errstr, errstr_size, "not a CloudEvent: %s", err);
+        return HANDLE_DROP;
+    }
+    handle_result_t rc = HANDLE_DROP;
+    if (strcmp(ev.type, EV_DELISTING_REQUESTED) == 0) {
+        rc = delisting_unsupported(p, &ev, errstr, errstr_size);
+        goto cleanup;
+    }
+    if (strcmp(ev.type, EV_POSTING_REQUESTED) != 0) {
+        snprintf(errstr, errstr_size, "unexpected event type %s on %s", ev.type, msg->topic);
+        goto cleanup;
+    }
+    job_t *job = xcalloc(1, sizeof(*job));
+    if (posting_requested_parse(ev.data, &job->req, err, sizeof(err)) != 0) {
+        snprintf(errstr, errstr_size, "bad posting.requested: %s", err);
+        free(job);
+        goto cleanup;
+    }
+    job->token = msg->token;
+    snprintf(job->where, sizeof(job->where), "%s [%d]@%lld", msg->topic, (int)msg->partition,
+             (long long)msg->offset);
+    pthread_mutex_lock(&p->mu);
+    if (p->tail)
+        p->tail->next = job;
+    else
+        p->head = job;
+    p->tail = job;
+    p->busy++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    rc = HANDLE_DEFERRED;
+cleanup:
+    event_free(&ev);
+    return rc;
+}
+
+void worker_pool_free(worker_pool_t *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
+    queue_give_back(p, "shutting down");
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->threads);
+    free(p);
+}

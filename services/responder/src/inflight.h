@@ -1,0 +1,64 @@
+/* Many model calls in flight on one thread: a libcurl multi loop fed through a queue and
+ * curl_multi_wakeup, with per-attempt timeouts, retries on transport errors, 408/409/429/5xx
+ * (honouring retry-after-ms / Retry-After through httpc_retry_delay_ms, capped backoff
+ * otherwise) as timers in the same loop, and one fresh call when the model returns malformed
+ * output. One slow call never holds up the others. */
+#ifndef RESPONDER_INFLIGHT_H
+#define RESPONDER_INFLIGHT_H
+
+#include <stdint.h>
+
+#include "llm.h"
+
+typedef struct inflight inflight_t;
+
+typedef struct {
+    const char *base_url;     /* "https://api.openai.com/v1" (trailing '/' allowed) */
+    const char *api_key;      /* NULL or "": no Authorization header */
+    long timeout_ms;          /* per attempt */
+    long connect_timeout_ms;  /* 0 -> 5000 */
+    int max_retries;          /* transient failures retried this many times */
+    int max_inflight;         /* concurrent HTTP requests; the rest wait in a queue */
+    double max_retry_after_s; /* advice longer than this is not waited for (0 -> 120) */
+} inflight_config_t;
+
+typedef enum {
+    LLM_OUTCOME_OK,      /* draft holds the validated answer */
+    LLM_OUTCOME_HANDOFF, /* no usable answer: reason says why (refusal, 401, malformed...) */
+    LLM_OUTCOME_ABORTED, /* shut down before an answer: the caller must not publish anything */
+} llm_outcome_t;
+
+typedef struct {
+    llm_outcome_t outcome;
+    llm_draft_t draft;      /* OK: owned by the result; the callback may take it (zero it) */
+    char reason[200];       /* HANDOFF: seller-facing reason */
+    const char *error_kind; /* last error for metrics ("timeout", "rate_limited"...), or NULL */
+    int64_t latency_ms;     /* from submit to outcome, retries and waits included */
+    int attempts;           /* HTTP requests made */
+    int64_t prompt_tokens, completion_tokens; /* summed over attempts */
+} llm_result_t;
+
+/* Called once per submitted call, always on the inflight thread (also for the calls aborted
+ * by inflight_shutdown). The result is freed after it returns. */
+typedef void (*inflight_done_fn)(void *user, llm_result_t *result);
+
+/* Starts the loop thread. Returns NULL with errstr. Caller frees with inflight_free. */
+inflight_t *inflight_new(const inflight_config_t *cfg, char *errstr, size_t errstr_size);
+
+/* Queues one call with its request body (the engine takes ownership of body, freed with
+ * free()). done is called exactly once, later, unless this returns -1 (shutting down: body
+ * freed, done not called). Thread-safe. */
+int inflight_submit(inflight_t *in, char *body, inflight_done_fn done, void *user)
+    __attribute__((warn_unused_result));
+
+/* Calls queued or running right now. Thread-safe. */
+int inflight_count(inflight_t *in);
+
+/* Stops intake, lets the calls finish until wait_ms has passed, aborts the rest (their done
+ * gets LLM_OUTCOME_ABORTED) and joins the thread. Call once, from one thread. */
+void inflight_shutdown(inflight_t *in, int64_t wait_ms);
+
+/* Shuts down (wait 0) if still running, then frees. Accepts NULL. */
+void inflight_free(inflight_t *in);
+
+#endif
