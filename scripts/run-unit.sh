@@ -61,5 +61,6 @@ done
 summary="$total_pass passed, $total_fail failed"
 [ "$total_skip" -eq 0 ] || summary="$summary, $total_skip skipped"
 [ -z "${BB_SUMMARY_FILE:-}" ] || printf '%s %s %s\n' "$total_pass" "$total_fail" "$total_skip" >"$BB_SUMMARY_FILE"
-printf 'unit: %s (%s binaries)\n' "$summary" "$binaries"
+say "unit: $binaries test binaries run"
+printf 'unit: %s\n' "$summary"
 [ "$total_fail" -eq 0 ]

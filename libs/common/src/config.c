@@ -386,3 +386,21 @@ void config_log(const config_entry_t *table, size_t n, const void *out)
         }
     }
 }
+
+void config_write_example(const char *service, const config_entry_t *table, size_t n, FILE *out)
+{
+    fprintf(out, "# ---- %s ----\n", service);
+    for (size_t i = 0; i < n; i++) {
+        const config_entry_t *e = &table[i];
+        fprintf(out, "# %s%s\n", e->help ? e->help : "", e->required ? " (required)" : "");
+        if (e->type == CONFIG_INT || e->type == CONFIG_DOUBLE) {
+            if (e->min != 0 || e->max != 0)
+                fprintf(out, "# range: %g to %g\n", e->min, e->max);
+        }
+        /* Keys without a default are commented out so the file works as it is. */
+        if (e->default_value && *e->default_value)
+            fprintf(out, "%s=%s\n\n", e->name, e->default_value);
+        else
+            fprintf(out, "#%s=\n\n", e->name);
+    }
+}

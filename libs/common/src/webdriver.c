@@ -445,8 +445,9 @@ wd_session_t *wd_session_new(const wd_config_t *cfg, wd_error_t *err)
             goto cleanup;
         }
         s->base = strip_slash(cfg->endpoint);
-        const char *profile = cfg->profile_dir;
-        if (profile == NULL || profile[0] == '\0') {
+        if (cfg->profile_dir != NULL && cfg->profile_dir[0] != '\0') {
+            caps = local_capabilities(cfg, cfg->profile_dir);
+        } else {
             char tmpl[] = "/tmp/byebuy-wd-profile-XXXXXX";
             if (mkdtemp(tmpl) == NULL) {
                 err_set(err, "session not created", "cannot create a temporary profile: %s",
@@ -454,9 +455,8 @@ wd_session_t *wd_session_new(const wd_config_t *cfg, wd_error_t *err)
                 goto cleanup;
             }
             s->temp_profile = xstrdup(tmpl);
-            profile = s->temp_profile;
+            caps = local_capabilities(cfg, s->temp_profile);
         }
-        caps = local_capabilities(cfg, profile);
     } else if (cfg->backend == WD_BROWSERBASE) {
         if (cfg->bb_api_url == NULL || cfg->bb_api_url[0] == '\0' || cfg->bb_api_key == NULL ||
             cfg->bb_api_key[0] == '\0') {

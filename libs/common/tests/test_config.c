@@ -285,6 +285,22 @@ static void test_missing_dotenv_is_fine(void **state)
     config_free(table, NTABLE, &c);
 }
 
+static void test_write_example(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    config_write_example("test", table, sizeof(table) / sizeof(table[0]), f);
+    fclose(f);
+    assert_non_null(strstr(text, "# ---- test ----\n"));
+    /* a key with a default is live, a required key without one is commented out */
+    assert_non_null(strstr(text, "\nT_HTTP_PORT=8080\n"));
+    assert_non_null(strstr(text, "\n#T_DATABASE_URL=\n"));
+    assert_non_null(strstr(text, "(required)"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +313,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dotenv_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_masks_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_dotenv_is_fine, setup, teardown),
+        cmocka_unit_test(test_write_example),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -158,6 +158,17 @@ static int on_field_store(const char *path, long long file_size, void *user_data
     return MG_FORM_FIELD_HANDLE_NEXT; /* never used: everything is read through field_get */
 }
 
+/* Reads and discards the rest of a body that was refused midway (at most cap bytes), so
+ * the client is not reset while it still sends and does see the answer. */
+static void form_drain(http_request_t *req, int64_t cap)
+{
+    char buf[8192];
+    int64_t total = 0;
+    int n;
+    while (total < cap && (n = mg_read(req->conn, buf, sizeof(buf))) > 0)
+        total += n;
+}
+
 int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
 {
     memset(form, 0, sizeof(*form));
@@ -191,6 +202,7 @@ int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
     int n = mg_handle_form_request(req->conn, &fdh);
     file_close(form);
     if (form->status) {
+        form_drain(req, lim->max_body_bytes);
         req->close_after = true;
         mg_disable_keep_alive(req->conn);
         return -1;

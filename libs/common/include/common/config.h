@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 typedef enum {
     CONFIG_STRING, /* char *, owned by the struct; NULL when unset and no default */
@@ -46,5 +47,11 @@ void config_free(const config_entry_t *table, size_t n, void *out);
 /* Prints "NAME=value" lines at INFO level: secrets as "***", and the password of a URL
  * ("scheme://user:password@host") masked in plain strings too. */
 void config_log(const config_entry_t *table, size_t n, const void *out);
+
+/* Writes the table as a documented env file section (help line, range, NAME=default; keys
+ * without a default commented out): what config/byebuy.env.example is made of. Every
+ * service prints it with --config-example. */
+void config_write_example(const char *service, const config_entry_t *table, size_t n,
+                          FILE *out);
 
 #endif
