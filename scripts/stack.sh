@@ -10,7 +10,7 @@
 #                         poster 8081, monitor 8082, responder 8083, sandbox 8090, chromedriver 9515.
 # Profile test (make test): PostgreSQL 55432, Kafka 29092 (controller 29093); nothing else.
 # Ports can be overridden with BB_<NAME>_PORT (dev) or BB_TEST_<NAME>_PORT (test), e.g.
-# BB_PG_PORT=5999 make up. `clean` stops the profile and deletes its data.
+# BB_PG_PORT=5999 make up; for dev also PG_PORT, KAFKA_PORT and HTTP_PORT (api), in .env too. `clean` stops the profile and deletes its data.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BB_ROOT"
@@ -53,10 +53,13 @@ load_dotenv() {
     done <"$BB_ROOT/.env"
 }
 
-# Port of a component: BB_<NAME>_PORT (dev) / BB_TEST_<NAME>_PORT (test), else the default.
+# Port of a component: BB_<NAME>_PORT (dev) / BB_TEST_<NAME>_PORT (test), else for dev the
+# short alias the README names (PG_PORT, KAFKA_PORT, HTTP_PORT), else the default.
 port_of() {
-    local var="$PREFIX${1}_PORT"
-    local v="${!var:-$2}"
+    local var="$PREFIX${1}_PORT" alias="${3:-}"
+    local v="${!var:-}"
+    if [ -z "$v" ] && [ -n "$alias" ] && [ "$PROFILE" = dev ]; then v="${!alias:-}" var="$alias"; fi
+    v="${v:-$2}"
     [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] && [ "$v" -lt 65536 ] || die "$var: not a port number: '$v'"
     printf '%s' "$v"
 }
@@ -65,10 +68,10 @@ if [ "$PROFILE" = dev ]; then
     # The dev stack honours .env; tests must not depend on a developer's settings.
     load_dotenv
     PREFIX=BB_
-    PG_PORT="$(port_of PG 54320)"
-    KAFKA_PORT="$(port_of KAFKA 19092)"
+    PG_PORT="$(port_of PG 54320 PG_PORT)"
+    KAFKA_PORT="$(port_of KAFKA 19092 KAFKA_PORT)"
     KAFKA_CONTROLLER_PORT="$(port_of KAFKA_CONTROLLER 19093)"
-    API_PORT="$(port_of API 8080)"
+    API_PORT="$(port_of API 8080 HTTP_PORT)"
     POSTER_PORT="$(port_of POSTER 8081)"
     MONITOR_PORT="$(port_of MONITOR 8082)"
     RESPONDER_PORT="$(port_of RESPONDER 8083)"
@@ -362,6 +365,8 @@ service_env() {
         "SANDBOX_URL=${SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
         "UPLOAD_DIR=${UPLOAD_DIR:-$RUN/uploads}"
         "PROFILE_DIR=${PROFILE_DIR:-$RUN/profiles}"
+        "SANDBOX_HOST=${SANDBOX_HOST:-127.0.0.1}"
+        "SANDBOX_DATA_DIR=${SANDBOX_DATA_DIR:-$RUN/sandbox}"
     )
 }
 
@@ -396,7 +401,7 @@ component_up() {
     pg) pg_up ;;
     kafka) kafka_up ;;
     chromedriver) chromedriver_up ;;
-    sandbox) binary_up sandbox "$SANDBOX_PORT" HTTP_PORT ;;
+    sandbox) binary_up sandbox "$SANDBOX_PORT" SANDBOX_PORT ;;
     api) binary_up api "$API_PORT" HTTP_PORT ;;
     poster) binary_up poster "$POSTER_PORT" HEALTH_PORT ;;
     monitor) binary_up monitor "$MONITOR_PORT" HEALTH_PORT ;;
@@ -502,7 +507,7 @@ fi
 case "$CMD" in
 up)
     mkdir -p "$LOGS" "$PIDS"
-    [ "$PROFILE" != dev ] || mkdir -p "$RUN/uploads" "$RUN/profiles"
+    [ "$PROFILE" != dev ] || mkdir -p "$RUN/uploads" "$RUN/profiles" "$RUN/sandbox"
     cmd_up
     ;;
 down) cmd_down ;;

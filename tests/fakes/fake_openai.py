@@ -64,6 +64,11 @@ def _money(text):
     return int(round(float(m.group(1)) * 100))
 
 
+def _fmt(cents):
+    """"$95" or "$95.50", as a person would write it."""
+    return f"${cents // 100}" if cents % 100 == 0 else f"${cents // 100}.{cents % 100:02d}"
+
+
 def _check_strict_schema(schema, path="schema"):
     """The strict-mode rules OpenAI enforces: objects close additionalProperties and list
     every property in required. Returns an error message or None."""
@@ -99,22 +104,21 @@ def default_draft(body):
              "intent": "availability", "deal_status": "none", "agreed_price_cents": None,
              "buyer_offer_cents": None, "counter_cents": None, "handoff": False,
              "handoff_reason": None}
-    decision = ""
-    m = re.search(r"DECISION[^\n]*\n(.*?)(?:\n\n|$)", system, re.S)
+    # The responder writes its decision as "- Action: <verb> ... $N" in the system prompt.
+    m = re.search(r"Action: (accept|counter|decline|answer the lowest price)[^$\n]*(\$[0-9.,]+)",
+                  system)
     if m:
-        decision = m.group(1)
-    low = decision.lower()
-    amount = _money(decision)
-    if "accept" in low and amount:
-        draft.update(text=f"Deal, ${amount // 100} works. When can you pick it up?",
-                     intent="offer", deal_status="agreed", agreed_price_cents=amount,
-                     buyer_offer_cents=amount)
-    elif "counter" in low and amount:
-        draft.update(text=f"I could do ${amount // 100}. Does that work for you?",
-                     intent="offer", deal_status="negotiating", counter_cents=amount)
-    elif "lowest" in low and amount:
-        draft.update(text=f"The lowest I can do is ${amount // 100}.", intent="lowest",
-                     deal_status="negotiating", counter_cents=amount)
+        verb, amount = m.group(1), _money(m.group(2).replace(",", ""))
+        if verb == "accept":
+            draft.update(text=f"Deal, {_fmt(amount)} works. When can you pick it up?",
+                         intent="offer", deal_status="agreed", agreed_price_cents=amount,
+                         buyer_offer_cents=amount)
+        elif verb == "counter":
+            draft.update(text=f"I could do {_fmt(amount)}. Does that work for you?",
+                         intent="offer", deal_status="negotiating", counter_cents=amount)
+        else:
+            draft.update(text=f"The lowest I can do is {_fmt(amount)}.", intent="lowest",
+                         deal_status="negotiating", counter_cents=amount)
     return draft
 
 

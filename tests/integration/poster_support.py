@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import random
+import re
 import subprocess
 import time
 import uuid
@@ -94,6 +95,8 @@ class Chromedriver:
     def __init__(self, port, log_path):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
+        log_path = Path(log_path)
+        log_path = log_path.with_name(re.sub(r"[^A-Za-z0-9_.-]", "_", log_path.name))
         self._log = open(log_path, "ab")
         self.proc = subprocess.Popen(["chromedriver", f"--port={port}"], stdin=subprocess.DEVNULL,
                                      stdout=self._log, stderr=subprocess.STDOUT)

@@ -246,11 +246,11 @@ def test_malformed_message_goes_to_dlq_and_consumer_goes_on(services, fresh_db, 
                               "external_url": "http://market/item/1"}, source="byebuy/poster"))
 
     wait_until(lambda: sql(fresh_db, "SELECT status FROM posting_jobs WHERE id = %s",
-                           (job_id,))[0][0] == "posted", 30, "the job to be posted")
+                           (job_id,))[0][0] == "posted", 60, "the job to be posted")
     assert sql(fresh_db, "SELECT count(*) FROM job_logs WHERE job_id = %s AND message = "
                          "'after the poison'", (job_id,))[0][0] == 1
     dlq = wait_until(lambda: (lambda f: f if len(f) >= 2 else None)(
-        kcat.consume("bb.dlq", key=key, timeout=0)), 30, "two messages in bb.dlq")
+        kcat.consume("bb.dlq", key=key, timeout=0)), 60, "two messages in bb.dlq")
     reasons = [m["json"]["data"]["reason"] for m in dlq]
     payloads = [m["json"]["data"]["payload"] for m in dlq]
     assert "this is {not json" in payloads
@@ -266,7 +266,7 @@ def test_malformed_message_goes_to_dlq_and_consumer_goes_on(services, fresh_db, 
         source="byebuy/poster"))
     wait_until(lambda: sql(fresh_db, "SELECT count(*) FROM job_logs WHERE job_id = %s AND "
                                      "message LIKE 'Failed: late%%'", (job_id,))[0][0] == 1,
-               30, "the late failure's log line")
+               60, "the late failure's log line")
     assert sql(fresh_db, "SELECT status, external_url FROM posting_jobs WHERE id = %s",
                (job_id,))[0] == ("posted", "http://market/item/1")
 

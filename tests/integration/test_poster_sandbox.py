@@ -1,6 +1,10 @@
 """The poster against the sandbox marketplace with real Chromium (chromedriver) and real Kafka,
 without the api: posting.requested events go in with kcat, bb.posting.events come out."""
 
+import http.server
+import os
+import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -8,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import LOG_DIR
+from conftest import BIN_DIR, LOG_DIR, ROOT
 from poster_support import (REQUESTS, Chromedriver, PostingEvents, fresh_group, job_event,
                             new_job_id, poster_env, sandbox_items, write_images)
 
@@ -182,3 +186,113 @@ def test_unknown_platform_and_undecodable_messages(services, chromedriver, sandb
     assert len(dlq) == 1
     assert "not a CloudEvent" in dlq[0]["json"]["data"]["reason"]
     assert sandbox_items(sandbox.url) == []
+
+
+def test_checkpoint_page_is_a_login_wall_too(services, chromedriver, sandbox, group, kcat,
+                                             events, tmp_path):
+    start_poster(services, chromedriver, sandbox, group, tmp_path)
+    requests.post(sandbox.url + "/_sandbox/checkpoint", json={"on": True}, timeout=5).raise_for_status()
+    job = new_job_id()
+    key, ev = job_event(job, "Vase", write_images(tmp_path / "img"))
+    kcat.produce(REQUESTS, key, ev)
+    evs = events.wait_final([job], timeout=60)
+    err = by_type(evs, "posting.failed")[0]["data"]["error"]
+    assert err["code"] == "login_required" and "/checkpoint" in err["message"]
+    assert sandbox_items(sandbox.url) == []
+
+
+def test_job_timeout_fails_retryable_with_a_screenshot(services, chromedriver, sandbox, group,
+                                                       kcat, events, tmp_path):
+    # 5 s for the whole job while each step pauses ~1.5 s: it cannot reach Publish.
+    start_poster(services, chromedriver, sandbox, group, tmp_path, JOB_TIMEOUT_MS=5000,
+                 STEP_DELAY_MS=1500)
+    job = new_job_id()
+    t0 = time.monotonic()
+    key, ev = job_event(job, "Slow lamp", write_images(tmp_path / "img"))
+    kcat.produce(REQUESTS, key, ev)
+    evs = events.wait_final([job], timeout=60)
+    assert time.monotonic() - t0 < 30
+    err = by_type(evs, "posting.failed")[0]["data"]["error"]
+    assert err["code"] == "timeout", err
+    assert err["retryable"] is True
+    shot = [e["data"]["artifact"] for e in by_type(evs, "posting.log") if e["data"].get("artifact")]
+    assert len(shot) == 1 and (Path(tmp_path) / "uploads" / shot[0]).is_file()
+    assert sandbox_items(sandbox.url) == []
+
+
+def test_byebuy_login_opens_the_profile_and_checks_the_login(chromedriver, sandbox, tmp_path):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "KAFKA_BOOTSTRAP_SERVERS": "unused:1",
+           "WEBDRIVER_URL": chromedriver.url, "SANDBOX_URL": sandbox.url,
+           "RECIPES_DIR": str(ROOT / "services" / "poster" / "recipes"),
+           "PROFILE_DIR": str(tmp_path / "profiles")}
+    login = [str(BIN_DIR / "byebuy-login"), "--platform", "sandbox", "--account", "3",
+             "--headless"]
+    requests.post(sandbox.url + "/_sandbox/login-wall", json={"on": True}, timeout=5).raise_for_status()
+    out = subprocess.run(login, input="\n", env=env, capture_output=True, text=True, timeout=90)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"{sandbox.url}/login?next=" in out.stdout
+    assert "Not logged in yet" in out.stdout
+    assert (tmp_path / "profiles" / "sandbox-3").is_dir()  # the account's own profile
+
+    requests.post(sandbox.url + "/_sandbox/login-wall", json={"on": False}, timeout=5).raise_for_status()
+    out = subprocess.run(login, input="\n", env=env, capture_output=True, text=True, timeout=90)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Logged in:" in out.stdout
+    assert chromedriver.sessions() == []  # the browser was closed: the profile is saved
+
+    out = subprocess.run([str(BIN_DIR / "byebuy-login"), "--platform", "myspace"], input="\n",
+                         env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1 and "no recipe for platform myspace" in out.stderr
+
+
+@pytest.fixture
+def fake_api_uploads(tmp_path, free_port):
+    """Serves tmp_path/served at /uploads/<name>, as the api does."""
+    served = tmp_path / "served"
+    served.mkdir()
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=str(served), **kw)
+
+        def translate_path(self, path):
+            return super().translate_path(path.replace("/uploads/", "/", 1))
+
+        def log_message(self, *args):
+            pass
+
+    port = free_port()
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield served, f"http://127.0.0.1:{port}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_images_not_on_this_disk_are_fetched_from_the_api(services, chromedriver, sandbox, group,
+                                                          kcat, events, tmp_path,
+                                                          fake_api_uploads):
+    served, api = fake_api_uploads
+    images = write_images(served)
+    start_poster(services, chromedriver, sandbox, group, tmp_path, API_PUBLIC_URL=api)
+    job, bad = new_job_id(), new_job_id()
+    # paths that do not exist on the poster's host: only the urls work
+    moved = [("/nonexistent/" + os.path.basename(p), h) for p, h in images]
+    title = f"Fetched rug {uuid.uuid4().hex[:6]}"
+    key, ev = job_event(job, title, moved)
+    corrupt = [(moved[0][0], "0" * 64)] + moved[1:]
+    bkey, bev = job_event(bad, "Corrupt rug", corrupt)
+    kcat.produce_many(REQUESTS, [(key, ev), (bkey, bev)])
+
+    evs = events.wait_final([job, bad], timeout=120)
+    ok = [e["json"] for e in evs if e["key"] == str(job) and e["json"]["type"] == "posting.succeeded"]
+    assert len(ok) == 1
+    err = [e["json"]["data"]["error"] for e in evs
+           if e["key"] == str(bad) and e["json"]["type"] == "posting.failed"][0]
+    assert err["code"] == "bad_request" and "sha256" in err["message"]
+    assert err["retryable"] is False
+    items = sandbox_items(sandbox.url)
+    assert [i["title"] for i in items] == [title]
+    assert sorted(p["sha256"] for p in items[0]["photos"]) == sorted(h for _, h in images)
+    assert not list(Path("/tmp").glob("byebuy-poster-*/*photo*"))  # downloads cleaned up

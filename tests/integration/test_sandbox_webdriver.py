@@ -340,7 +340,8 @@ def test_checkpoint_mode(sandbox, browser):
     assert browser.text(browser.find(css="h1")) == "Confirm your identity"
     state = requests.post(sandbox.url + "/_sandbox/checkpoint", json={"on": False},
                           timeout=5).json()
-    assert state == {"login_wall": False, "checkpoint": False, "items": 0}
+    assert state == {"login_wall": False, "checkpoint": False, "items": 0,
+                     "publish_delay_ms": 0, "page_delay_ms": 0}
 
 
 # ----------------------------------------------------------------- HTTP-level tests
@@ -427,7 +428,8 @@ def test_concurrent_posts_all_land_and_reset_clears(sandbox):
     assert len(stored_photo_files(sandbox)) == 20
 
     state = requests.post(sandbox.url + "/_sandbox/reset", timeout=5).json()
-    assert state == {"login_wall": False, "checkpoint": False, "items": 0}
+    assert state == {"login_wall": False, "checkpoint": False, "items": 0,
+                     "publish_delay_ms": 0, "page_delay_ms": 0}
     assert items(sandbox) == []
     assert stored_photo_files(sandbox) == []
     # ids are not reused after a reset
@@ -448,3 +450,37 @@ def test_control_api_errors(sandbox):
     r = requests.get(sandbox.url + "/marketplace/you/selling", allow_redirects=False, timeout=5)
     assert r.status_code == 302
     assert r.headers["Location"] == "/login?next=%2fmarketplace%2fyou%2fselling"
+
+
+def test_publish_delay_shows_the_item_before_the_answer(sandbox):
+    """For kill-during-publish tests: with publish_ms the item exists while the browser still
+    waits for the redirect."""
+    r = requests.post(sandbox.url + "/_sandbox/delays", json={"publish_ms": 1500}, timeout=5)
+    assert r.json()["publish_delay_ms"] == 1500
+    done = {}
+
+    def publish():
+        t0 = time.monotonic()
+        done["r"] = post_form(sandbox, GOOD, [("a.png", png_bytes(2, 2))])
+        done["s"] = time.monotonic() - t0
+
+    t = threading.Thread(target=publish)
+    t.start()
+    deadline = time.monotonic() + 5
+    while not items(sandbox) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(items(sandbox)) == 1
+    assert "r" not in done  # the answer is still pending
+    t.join()
+    assert done["r"].status_code == 303 and done["s"] >= 1.4
+
+    r = requests.post(sandbox.url + "/_sandbox/delays", json={"page_ms": 300}, timeout=5)
+    assert r.json() == {"login_wall": False, "checkpoint": False, "items": 1,
+                        "publish_delay_ms": 1500, "page_delay_ms": 300}
+    t0 = time.monotonic()
+    assert requests.get(sandbox.url + "/marketplace/you/selling", timeout=5).status_code == 200
+    assert time.monotonic() - t0 >= 0.3
+    bad = requests.post(sandbox.url + "/_sandbox/delays", json={"page_ms": -1}, timeout=5)
+    assert bad.status_code == 400 and "page_ms" in bad.json()["error"]
+    state = requests.post(sandbox.url + "/_sandbox/reset", timeout=5).json()
+    assert state["publish_delay_ms"] == 0 and state["page_delay_ms"] == 0

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <civetweb.h>
@@ -19,19 +20,22 @@
 
 /* ---------------------------------------------------------------- responses */
 
+/* Writes a whole response: status line and headers built here (not with civetweb's
+ * mg_response_header_* calls, which do nothing once a "100 Continue" was written), then the
+ * body (none for HEAD). Returns status. */
 static int send_response(struct mg_connection *conn, int status, const char *content_type,
                          const void *body, size_t len, const char *extra_headers)
 {
-    char clen[32];
-    snprintf(clen, sizeof(clen), "%zu", len);
-    mg_response_header_start(conn, status);
-    mg_response_header_add(conn, "Content-Type", content_type, -1);
-    mg_response_header_add(conn, "Content-Length", clen, -1);
-    mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-    mg_response_header_add(conn, "X-Content-Type-Options", "nosniff", -1);
-    if (extra_headers)
-        mg_response_header_add_lines(conn, extra_headers);
-    mg_response_header_send(conn);
+    char *head = xasprintf("HTTP/1.1 %d %s\r\n"
+                           "Content-Type: %s\r\n"
+                           "Content-Length: %zu\r\n"
+                           "Cache-Control: no-store\r\n"
+                           "X-Content-Type-Options: nosniff\r\n"
+                           "%s\r\n",
+                           status, mg_get_response_code_text(conn, status), content_type, len,
+                           extra_headers ? extra_headers : "");
+    mg_write(conn, head, strlen(head));
+    free(head);
     if (len > 0 && strcmp(mg_get_request_info(conn)->request_method, "HEAD") != 0)
         mg_write(conn, body, len);
     return status;
@@ -72,6 +76,15 @@ static int send_redirect(struct mg_connection *conn, int status, const char *loc
     return status;
 }
 
+/* civetweb 1.15 does not answer "Expect: 100-continue" (curl then stalls 1 s before sending
+ * a body): answer it before reading a body. */
+static void answer_expect_continue(struct mg_connection *conn)
+{
+    const char *expect = mg_get_header(conn, "Expect");
+    if (expect && strcasecmp(expect, "100-continue") == 0)
+        mg_printf(conn, "HTTP/1.1 100 Continue\r\n\r\n");
+}
+
 /* Reads the whole body if it is at most max bytes. Returns a NUL-terminated buffer the
  * caller frees, or NULL (too large or the client went away). */
 static char *read_body(struct mg_connection *conn, size_t max, size_t *len)
@@ -79,6 +92,7 @@ static char *read_body(struct mg_connection *conn, size_t max, size_t *len)
     const struct mg_request_info *ri = mg_get_request_info(conn);
     if (ri->content_length > (long long)max)
         return NULL;
+    answer_expect_continue(conn);
     char *buf = xmalloc(max + 1);
     size_t got = 0;
     for (;;) {
@@ -413,6 +427,7 @@ static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
         form_fail(&f, 413, "The form is larger than %s.", "the photo limits allow");
         goto cleanup;
     }
+    answer_expect_continue(conn);
     int nfields = mg_handle_form_request(conn, &fdh);
     close_photo(&f);
     if (f.error_status)
@@ -455,6 +470,10 @@ static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
     int64_t id = sb_store_add(&app->store, item);
     item = NULL;
     LOG_INFO("item %lld published with %zu photos", (long long)id, f.nuploads);
+    int publish_ms = 0, page_ms = 0;
+    sb_store_delays(&app->store, &publish_ms, &page_ms);
+    if (publish_ms > 0)
+        usleep((useconds_t)publish_ms * 1000); /* the item exists; the browser waits */
     char loc[64];
     snprintf(loc, sizeof(loc), "/marketplace/item/%lld", (long long)id);
     status = send_redirect(conn, 303, loc, NULL);
@@ -470,6 +489,8 @@ cleanup:
             unlink(path);
             free(path);
         }
+        /* a refused body may be partly unread: this connection cannot carry another request */
+        mg_disable_keep_alive(conn);
         status = send_html(conn, f.error_status ? f.error_status : 400,
                            sb_page_message("Your listing was not published", f.error));
     }
@@ -502,12 +523,41 @@ static cJSON *state_json(sb_app_t *app)
 {
     bool wall = false, checkpoint = false;
     size_t n = 0;
+    int publish_ms = 0, page_ms = 0;
     sb_store_flags(&app->store, &wall, &checkpoint, &n);
+    sb_store_delays(&app->store, &publish_ms, &page_ms);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddBoolToObject(root, "login_wall", wall);
     cJSON_AddBoolToObject(root, "checkpoint", checkpoint);
     cJSON_AddNumberToObject(root, "items", (double)n);
+    cJSON_AddNumberToObject(root, "publish_delay_ms", publish_ms);
+    cJSON_AddNumberToObject(root, "page_delay_ms", page_ms);
     return root;
+}
+
+/* Parses {"publish_ms": int, "page_ms": int} (both optional, 0..120000). Returns 0 or -1. */
+static int read_delays(struct mg_connection *conn, int *publish_ms, int *page_ms)
+{
+    size_t len = 0;
+    char *body = read_body(conn, MAX_CONTROL_BODY, &len);
+    if (body == NULL)
+        return -1;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    free(body);
+    int rc = cJSON_IsObject(root) ? 0 : -1;
+    const char *keys[] = {"publish_ms", "page_ms"};
+    int *outs[] = {publish_ms, page_ms};
+    for (size_t i = 0; rc == 0 && i < 2; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
+        if (v == NULL)
+            continue;
+        if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > SB_MAX_DELAY_MS)
+            rc = -1;
+        else
+            *outs[i] = (int)v->valuedouble;
+    }
+    cJSON_Delete(root);
+    return rc;
 }
 
 /* Parses the id of "/marketplace/item/<id>[/]" or "/_sandbox/items/<id>". */
@@ -602,6 +652,16 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
         LOG_INFO("%s %s", path + 10, on ? "on" : "off");
         return send_json(conn, 200, state_json(app));
     }
+    if (post && strcmp(path, "/_sandbox/delays") == 0) {
+        int publish_ms = 0, page_ms = 0;
+        sb_store_delays(&app->store, &publish_ms, &page_ms);
+        if (read_delays(conn, &publish_ms, &page_ms) != 0)
+            return send_json_error(conn, 400, "the body must be {\"publish_ms\": 0..120000, "
+                                              "\"page_ms\": 0..120000}");
+        sb_store_set_delays(&app->store, publish_ms, page_ms);
+        LOG_INFO("delays: publish %d ms, page %d ms", publish_ms, page_ms);
+        return send_json(conn, 200, state_json(app));
+    }
     if (post && strcmp(path, "/_sandbox/reset") == 0) {
         sb_store_reset(&app->store);
         LOG_INFO("reset");
@@ -641,6 +701,10 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
     int gated = gate(conn, app);
     if (gated)
         return gated;
+    int publish_ms = 0, page_ms = 0;
+    sb_store_delays(&app->store, &publish_ms, &page_ms);
+    if (page_ms > 0)
+        usleep((useconds_t)page_ms * 1000); /* a slow site */
 
     if (get && (strcmp(path, "/") == 0))
         return send_redirect(conn, 302, "/marketplace/", NULL);

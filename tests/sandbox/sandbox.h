@@ -19,6 +19,7 @@
 #define SB_MAX_FIELD 20000
 #define SB_MAX_PRICE_CENTS 100000000000LL /* 1 billion dollars */
 #define SB_SESSION_COOKIE "sb_session"
+#define SB_MAX_DELAY_MS 120000
 
 typedef struct {
     char name[64];      /* generated stored name: "<uuid>.<ext>" */
@@ -43,6 +44,8 @@ typedef struct {
     int64_t next_id;
     bool login_wall;
     bool checkpoint;
+    int publish_delay_ms; /* wait after storing a published item, before answering */
+    int page_delay_ms;    /* wait before answering any marketplace page */
     char **sessions; /* valid login tokens while the wall is on */
     size_t nsessions;
     char *photo_dir; /* <data dir>/photos */
@@ -77,6 +80,9 @@ void sb_store_reset(sb_store_t *st);
 /* Login wall: turning it on (again) logs every browser out. */
 void sb_store_set_login_wall(sb_store_t *st, bool on);
 void sb_store_set_checkpoint(sb_store_t *st, bool on);
+/* Simulated slowness (milliseconds, clamped to 0..120000). */
+void sb_store_set_delays(sb_store_t *st, int publish_ms, int page_ms);
+void sb_store_delays(sb_store_t *st, int *publish_ms, int *page_ms);
 void sb_store_flags(sb_store_t *st, bool *login_wall, bool *checkpoint, size_t *nitems);
 /* Registers a new login token into out[UUID_STR_LEN]. */
 void sb_store_session_new(sb_store_t *st, char *out);

@@ -143,6 +143,8 @@ void sb_store_reset(sb_store_t *st)
     sessions_clear(st);
     st->login_wall = false;
     st->checkpoint = false;
+    st->publish_delay_ms = 0;
+    st->page_delay_ms = 0;
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -159,6 +161,27 @@ void sb_store_set_checkpoint(sb_store_t *st, bool on)
 {
     pthread_mutex_lock(&st->mu);
     st->checkpoint = on;
+    pthread_mutex_unlock(&st->mu);
+}
+
+static int clamp_delay(int ms)
+{
+    return ms < 0 ? 0 : ms > SB_MAX_DELAY_MS ? SB_MAX_DELAY_MS : ms;
+}
+
+void sb_store_set_delays(sb_store_t *st, int publish_ms, int page_ms)
+{
+    pthread_mutex_lock(&st->mu);
+    st->publish_delay_ms = clamp_delay(publish_ms);
+    st->page_delay_ms = clamp_delay(page_ms);
+    pthread_mutex_unlock(&st->mu);
+}
+
+void sb_store_delays(sb_store_t *st, int *publish_ms, int *page_ms)
+{
+    pthread_mutex_lock(&st->mu);
+    *publish_ms = st->publish_delay_ms;
+    *page_ms = st->page_delay_ms;
     pthread_mutex_unlock(&st->mu);
 }
 

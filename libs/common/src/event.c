@@ -121,12 +121,10 @@ int event_decode(const void *payload, size_t len, event_t *ev, char *errstr, siz
         goto cleanup;
     }
     if (envelope_string(root, F_ID, true, ev->id, sizeof(ev->id), errstr, errstr_size) < 0 ||
-        envelope_string(root, F_SOURCE, true, ev->source, sizeof(ev->source), errstr,
-                        errstr_size) < 0 ||
-        envelope_string(root, F_TYPE, true, ev->type, sizeof(ev->type), errstr, errstr_size) <
+        envelope_string(root, F_SOURCE, true, ev->source, sizeof(ev->source), errstr, errstr_size) <
             0 ||
-        envelope_string(root, F_TIME, false, ev->time, sizeof(ev->time), errstr, errstr_size) <
-            0 ||
+        envelope_string(root, F_TYPE, true, ev->type, sizeof(ev->type), errstr, errstr_size) < 0 ||
+        envelope_string(root, F_TIME, false, ev->time, sizeof(ev->time), errstr, errstr_size) < 0 ||
         envelope_string(root, F_SUBJECT, false, ev->subject, sizeof(ev->subject), errstr,
                         errstr_size) < 0)
         goto cleanup;
@@ -302,8 +300,13 @@ void ev_add_int64(cJSON *obj, const char *field, int64_t v, bool zero_is_null)
         return;
     }
     /* cJSON 1.7.15 prints doubles with 15 significant digits when that compares "equal"
-     * within its epsilon, so 9007199254740991 would come out as 9.00719925474099e+15: write
-     * integers as exact raw text instead (it parses back as a number). */
+     * within its epsilon, so 9007199254740991 would come out as 9.00719925474099e+15. Below
+     * 10^15 that is exact and stays a plain number item; above, write exact raw text (it
+     * parses back as a number). */
+    if (v > -1000000000000000LL && v < 1000000000000000LL) {
+        cJSON_AddNumberToObject(obj, field, (double)v);
+        return;
+    }
     char num[24];
     snprintf(num, sizeof(num), "%lld", (long long)v);
     cJSON_AddRawToObject(obj, field, num);
@@ -426,8 +429,8 @@ static char *utf8_sanitize(const unsigned char *in, size_t len)
     return out;
 }
 
-cJSON *dlq_message_build(const char *topic, int32_t partition, int64_t offset,
-                         const char *reason, const void *payload, size_t len)
+cJSON *dlq_message_build(const char *topic, int32_t partition, int64_t offset, const char *reason,
+                         const void *payload, size_t len)
 {
     cJSON *data = cJSON_CreateObject();
     const unsigned char *bytes = payload ? payload : (const unsigned char *)"";

@@ -29,13 +29,13 @@ cJSON *monitor_command_build(const monitor_command_t *e)
     return data;
 }
 
-int monitor_command_parse(const char *type, const cJSON *data, monitor_command_t *e,
-                          char *errstr, size_t errstr_size)
+int monitor_command_parse(const char *type, const cJSON *data, monitor_command_t *e, char *errstr,
+                          size_t errstr_size)
 {
     memset(e, 0, sizeof(*e));
     bool send = type && strcmp(type, EV_MESSAGE_SEND) == 0;
-    if (!send && !(type && (strcmp(type, EV_MONITOR_START) == 0 ||
-                            strcmp(type, EV_MONITOR_STOP) == 0))) {
+    if (!send &&
+        !(type && (strcmp(type, EV_MONITOR_START) == 0 || strcmp(type, EV_MONITOR_STOP) == 0))) {
         snprintf(errstr, errstr_size, "type: unknown monitor command \"%s\"", type ? type : "");
         goto fail;
     }
@@ -133,8 +133,8 @@ int monitor_event_parse(const char *type, const cJSON *data, monitor_event_t *e,
     }
     if (ev_get_int64(data, F_ACCOUNT_ID, true, &e->account_id, errstr, errstr_size) < 0 ||
         positive(F_ACCOUNT_ID, e->account_id, errstr, errstr_size) < 0 ||
-        ev_get_int64(data, F_MESSAGE_ID, rule->message_id, &e->message_id, errstr,
-                     errstr_size) < 0 ||
+        ev_get_int64(data, F_MESSAGE_ID, rule->message_id, &e->message_id, errstr, errstr_size) <
+            0 ||
         ev_get_object(data, F_THREAD, rule->thread, &t, errstr, errstr_size) < 0 ||
         ev_get_object(data, F_BUYER, false, &b, errstr, errstr_size) < 0 ||
         ev_get_object(data, F_MESSAGE, rule->message, &m, errstr, errstr_size) < 0 ||
@@ -144,8 +144,8 @@ int monitor_event_parse(const char *type, const cJSON *data, monitor_event_t *e,
         e->has_thread = true;
         if (ev_get_string(t, F_ID, true, &e->thread.id, errstr, errstr_size) < 0 ||
             ev_get_string(t, F_URL, false, &e->thread.url, errstr, errstr_size) < 0 ||
-            ev_get_string(t, F_LISTING_HINT, false, &e->thread.listing_hint, errstr,
-                          errstr_size) < 0) {
+            ev_get_string(t, F_LISTING_HINT, false, &e->thread.listing_hint, errstr, errstr_size) <
+                0) {
             ev_errstr_prefix(errstr, errstr_size, F_THREAD);
             goto fail;
         }
@@ -186,12 +186,11 @@ int monitor_event_parse(const char *type, const cJSON *data, monitor_event_t *e,
         bool full = strcmp(type, EV_MONITOR_STATUS) == 0;
         if (ev_get_bool(s, F_RUNNING, full, &e->status.running, errstr, errstr_size) < 0 ||
             ev_get_int64(s, F_CYCLE, full, &e->status.cycle, errstr, errstr_size) < 0 ||
-            ev_get_string(s, F_LAST_POLL_AT, false, &e->status.last_poll_at, errstr,
-                          errstr_size) < 0 ||
-            ev_get_string(s, F_LAST_ERROR, !full, &e->status.last_error, errstr, errstr_size) <
+            ev_get_string(s, F_LAST_POLL_AT, false, &e->status.last_poll_at, errstr, errstr_size) <
                 0 ||
-            ev_get_bool(s, F_LOGIN_REQUIRED, full, &e->status.login_required, errstr,
-                        errstr_size) < 0) {
+            ev_get_string(s, F_LAST_ERROR, !full, &e->status.last_error, errstr, errstr_size) < 0 ||
+            ev_get_bool(s, F_LOGIN_REQUIRED, full, &e->status.login_required, errstr, errstr_size) <
+                0) {
             ev_errstr_prefix(errstr, errstr_size, F_STATUS);
             goto fail;
         }

@@ -248,8 +248,7 @@ int posting_event_parse(const cJSON *data, posting_event_t *e, char *errstr, siz
         ev_get_object(data, F_ERROR, false, &err, errstr, errstr_size) < 0)
         goto fail;
     if (err && (ev_get_string(err, F_CODE, true, &e->error_code, errstr, errstr_size) < 0 ||
-                ev_get_string(err, F_MESSAGE, false, &e->error_message, errstr, errstr_size) <
-                    0 ||
+                ev_get_string(err, F_MESSAGE, false, &e->error_message, errstr, errstr_size) < 0 ||
                 ev_get_bool(err, F_RETRYABLE, false, &e->retryable, errstr, errstr_size) < 0)) {
         ev_errstr_prefix(errstr, errstr_size, F_ERROR);
         goto fail;

@@ -105,20 +105,17 @@ static int request_listing_parse(const cJSON *l, reply_requested_t *e, char *err
 {
     if (ev_get_int64(l, F_ID, true, &e->listing.id, errstr, errstr_size) < 0 ||
         ev_get_string(l, F_TITLE, true, &e->listing.title, errstr, errstr_size) < 0 ||
-        ev_get_string(l, F_DESCRIPTION, false, &e->listing.description, errstr, errstr_size) <
-            0 ||
+        ev_get_string(l, F_DESCRIPTION, false, &e->listing.description, errstr, errstr_size) < 0 ||
         ev_get_int64(l, F_PRICE_CENTS, true, &e->listing.price_cents, errstr, errstr_size) < 0 ||
         non_negative(F_PRICE_CENTS, e->listing.price_cents, errstr, errstr_size) < 0 ||
         ev_get_int64(l, F_FLOOR_CENTS, true, &e->listing.floor_cents, errstr, errstr_size) < 0 ||
         non_negative(F_FLOOR_CENTS, e->listing.floor_cents, errstr, errstr_size) < 0 ||
         ev_get_string(l, F_CURRENCY, true, &e->listing.currency, errstr, errstr_size) < 0 ||
-        ev_get_double(l, F_FLEXIBILITY, false, &e->listing.flexibility, errstr, errstr_size) <
-            0 ||
+        ev_get_double(l, F_FLEXIBILITY, false, &e->listing.flexibility, errstr, errstr_size) < 0 ||
         ev_get_string(l, F_CONDITION, false, &e->listing.condition, errstr, errstr_size) < 0 ||
         ev_get_string(l, F_LOCATION, false, &e->listing.location, errstr, errstr_size) < 0 ||
         ev_get_string(l, F_STATUS, false, &e->listing.status, errstr, errstr_size) < 0 ||
-        ev_get_string(l, F_SELLER_NOTES, false, &e->listing.seller_notes, errstr,
-                      errstr_size) < 0)
+        ev_get_string(l, F_SELLER_NOTES, false, &e->listing.seller_notes, errstr, errstr_size) < 0)
         return -1;
     if (e->listing.flexibility < 0 || e->listing.flexibility > 1) {
         snprintf(errstr, errstr_size, F_FLEXIBILITY ": expected a number from 0 to 1");
@@ -133,30 +130,28 @@ static int request_state_parse(const cJSON *st, reply_requested_t *e, char *errs
     if (ev_get_string(st, F_STATUS, false, &e->state.status, errstr, errstr_size) < 0 ||
         ev_get_int64(st, F_AGREED_PRICE_CENTS, false, &e->state.agreed_price_cents, errstr,
                      errstr_size) < 0 ||
-        non_negative(F_AGREED_PRICE_CENTS, e->state.agreed_price_cents, errstr, errstr_size) <
-            0 ||
+        non_negative(F_AGREED_PRICE_CENTS, e->state.agreed_price_cents, errstr, errstr_size) < 0 ||
         ev_get_int64(st, F_CURRENT_OFFER_CENTS, false, &e->state.current_offer_cents, errstr,
                      errstr_size) < 0 ||
-        non_negative(F_CURRENT_OFFER_CENTS, e->state.current_offer_cents, errstr,
+        non_negative(F_CURRENT_OFFER_CENTS, e->state.current_offer_cents, errstr, errstr_size) <
+            0 ||
+        ev_get_int64(st, F_COMPETING_OFFER_CENTS, false, &e->state.competing_offer_cents, errstr,
                      errstr_size) < 0 ||
-        ev_get_int64(st, F_COMPETING_OFFER_CENTS, false, &e->state.competing_offer_cents,
-                     errstr, errstr_size) < 0 ||
-        non_negative(F_COMPETING_OFFER_CENTS, e->state.competing_offer_cents, errstr,
-                     errstr_size) < 0)
+        non_negative(F_COMPETING_OFFER_CENTS, e->state.competing_offer_cents, errstr, errstr_size) <
+            0)
         return -1;
     return 0;
 }
 
-int reply_requested_parse(const cJSON *data, reply_requested_t *e, char *errstr,
-                          size_t errstr_size)
+int reply_requested_parse(const cJSON *data, reply_requested_t *e, char *errstr, size_t errstr_size)
 {
     static const char *const roles[] = {"buyer", "seller", "agent", NULL};
     const cJSON *l = NULL, *b = NULL, *st = NULL, *h = NULL, *nm = NULL, *p = NULL;
 
     memset(e, 0, sizeof(*e));
     if (ev_get_string(data, F_REQUEST_ID, true, &e->request_id, errstr, errstr_size) < 0 ||
-        ev_get_string(data, F_CONVERSATION_ID, true, &e->conversation_id, errstr,
-                      errstr_size) < 0 ||
+        ev_get_string(data, F_CONVERSATION_ID, true, &e->conversation_id, errstr, errstr_size) <
+            0 ||
         ev_get_object(data, F_LISTING, true, &l, errstr, errstr_size) < 0 ||
         ev_get_object(data, F_BUYER, false, &b, errstr, errstr_size) < 0 ||
         ev_get_object(data, F_STATE, false, &st, errstr, errstr_size) < 0 ||
@@ -205,8 +200,7 @@ int reply_requested_parse(const cJSON *data, reply_requested_t *e, char *errstr,
         for (const cJSON *o = nm->child; o; o = o->next, i++) {
             ev_new_message_t *x = &e->new_messages[i];
             if (!cJSON_IsObject(o) ||
-                ev_get_string(o, F_FINGERPRINT, false, &x->fingerprint, errstr, errstr_size) <
-                    0 ||
+                ev_get_string(o, F_FINGERPRINT, false, &x->fingerprint, errstr, errstr_size) < 0 ||
                 ev_get_string(o, F_TEXT, true, &x->text, errstr, errstr_size) < 0 ||
                 ev_get_string(o, F_AT, false, &x->at, errstr, errstr_size) < 0) {
                 element_error(errstr, errstr_size, F_NEW_MESSAGES, i, o);
@@ -216,8 +210,7 @@ int reply_requested_parse(const cJSON *data, reply_requested_t *e, char *errstr,
     }
     if (p && (ev_get_string(p, F_TONE, false, &e->policy.tone, errstr, errstr_size) < 0 ||
               ev_get_string(p, F_PERSONA, false, &e->policy.persona, errstr, errstr_size) < 0 ||
-              ev_get_bool(p, F_AUTO_SEND, false, &e->policy.auto_send, errstr, errstr_size) <
-                  0)) {
+              ev_get_bool(p, F_AUTO_SEND, false, &e->policy.auto_send, errstr, errstr_size) < 0)) {
         ev_errstr_prefix(errstr, errstr_size, F_POLICY);
         goto fail;
     }
@@ -295,33 +288,29 @@ cJSON *reply_drafted_build(const reply_drafted_t *e)
     return data;
 }
 
-static int draft_deal_parse(const cJSON *d, reply_drafted_t *e, char *errstr,
-                            size_t errstr_size)
+static int draft_deal_parse(const cJSON *d, reply_drafted_t *e, char *errstr, size_t errstr_size)
 {
     static const char *const statuses[] = {"none", "negotiating", "agreed", "declined", NULL};
     if (ev_get_string(d, F_STATUS, true, &e->deal.status, errstr, errstr_size) < 0 ||
         one_of(F_STATUS, e->deal.status, statuses, errstr, errstr_size) < 0 ||
         ev_get_int64(d, F_AGREED_PRICE_CENTS, false, &e->deal.agreed_price_cents, errstr,
                      errstr_size) < 0 ||
-        non_negative(F_AGREED_PRICE_CENTS, e->deal.agreed_price_cents, errstr, errstr_size) <
-            0 ||
+        non_negative(F_AGREED_PRICE_CENTS, e->deal.agreed_price_cents, errstr, errstr_size) < 0 ||
         ev_get_int64(d, F_BUYER_OFFER_CENTS, false, &e->deal.buyer_offer_cents, errstr,
                      errstr_size) < 0 ||
         non_negative(F_BUYER_OFFER_CENTS, e->deal.buyer_offer_cents, errstr, errstr_size) < 0 ||
-        ev_get_int64(d, F_COUNTER_CENTS, false, &e->deal.counter_cents, errstr, errstr_size) <
-            0 ||
+        ev_get_int64(d, F_COUNTER_CENTS, false, &e->deal.counter_cents, errstr, errstr_size) < 0 ||
         non_negative(F_COUNTER_CENTS, e->deal.counter_cents, errstr, errstr_size) < 0)
         return -1;
     return 0;
 }
 
-static int draft_guard_parse(const cJSON *g, reply_drafted_t *e, char *errstr,
-                             size_t errstr_size)
+static int draft_guard_parse(const cJSON *g, reply_drafted_t *e, char *errstr, size_t errstr_size)
 {
     const cJSON *v = NULL;
     if (ev_get_array(g, F_VIOLATIONS, false, &v, errstr, errstr_size) < 0 ||
-        ev_get_string(g, F_HANDOFF_REASON, false, &e->guard.handoff_reason, errstr,
-                      errstr_size) < 0)
+        ev_get_string(g, F_HANDOFF_REASON, false, &e->guard.handoff_reason, errstr, errstr_size) <
+            0)
         return -1;
     int n = v ? cJSON_GetArraySize(v) : 0;
     if (n == 0)
@@ -347,8 +336,8 @@ int reply_drafted_parse(const cJSON *data, reply_drafted_t *e, char *errstr, siz
 
     memset(e, 0, sizeof(*e));
     if (ev_get_string(data, F_REQUEST_ID, true, &e->request_id, errstr, errstr_size) < 0 ||
-        ev_get_string(data, F_CONVERSATION_ID, true, &e->conversation_id, errstr,
-                      errstr_size) < 0 ||
+        ev_get_string(data, F_CONVERSATION_ID, true, &e->conversation_id, errstr, errstr_size) <
+            0 ||
         ev_get_string(data, F_ACTION, true, &e->action, errstr, errstr_size) < 0 ||
         one_of(F_ACTION, e->action, actions, errstr, errstr_size) < 0 ||
         ev_get_string(data, F_TEXT, false, &e->text, errstr, errstr_size) < 0 ||
@@ -375,8 +364,7 @@ int reply_drafted_parse(const cJSON *data, reply_drafted_t *e, char *errstr, siz
         goto fail;
     }
     if (m && (ev_get_string(m, F_NAME, true, &e->model.name, errstr, errstr_size) < 0 ||
-              ev_get_int64(m, F_LATENCY_MS, false, &e->model.latency_ms, errstr, errstr_size) <
-                  0 ||
+              ev_get_int64(m, F_LATENCY_MS, false, &e->model.latency_ms, errstr, errstr_size) < 0 ||
               ev_get_int64(m, F_PROMPT_TOKENS, false, &e->model.prompt_tokens, errstr,
                            errstr_size) < 0 ||
               ev_get_int64(m, F_COMPLETION_TOKENS, false, &e->model.completion_tokens, errstr,

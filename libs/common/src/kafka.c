@@ -19,6 +19,7 @@
 
 #include "common/event.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 
@@ -33,9 +34,10 @@
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     (void)rk;
-    log_level_t l = level <= 3 ? LOG_LEVEL_ERROR : level == 4 ? LOG_LEVEL_WARN
-                                              : level <= 6 ? LOG_LEVEL_INFO
-                                                           : LOG_LEVEL_DEBUG;
+    log_level_t l = level <= 3   ? LOG_LEVEL_ERROR
+                    : level == 4 ? LOG_LEVEL_WARN
+                    : level <= 6 ? LOG_LEVEL_INFO
+                                 : LOG_LEVEL_DEBUG;
     log_write(l, "kafka %s: %s", fac, buf);
 }
 
@@ -64,8 +66,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
 
 /* Variables the services read themselves (the bootstrap argument, the group id of their
  * config table), so they are not passed through. */
-static const char *const passthrough_skip[] = {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID",
-                                               NULL};
+static const char *const passthrough_skip[] = {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID", NULL};
 
 /* KAFKA_SOCKET_TIMEOUT_MS=5000 -> socket.timeout.ms=5000. An unknown property or a bad value
  * is an error naming the variable. */
@@ -278,9 +279,8 @@ int kafka_produce(kafka_producer_t *p, const char *topic, const char *key, const
     return 0;
 }
 
-int kafka_produce_sync(kafka_producer_t *p, const char *topic, const char *key,
-                       const void *payload, size_t len, int timeout_ms, char *errstr,
-                       size_t errstr_size)
+int kafka_produce_sync(kafka_producer_t *p, const char *topic, const char *key, const void *payload,
+                       size_t len, int timeout_ms, char *errstr, size_t errstr_size)
 {
     delivery_t *d = xcalloc(1, sizeof(*d));
     pthread_condattr_t ca;
@@ -388,7 +388,7 @@ typedef struct tracked {
     track_state_t state;
     int attempts;
     int64_t due_ms;
-    char *dlq_reason; /* set: the DLQ write failed and is what gets retried */
+    char *dlq_reason;                    /* set: the DLQ write failed and is what gets retried */
     struct tracked *next;                /* in its partition, in offset order */
     struct tracked *all_prev, *all_next; /* every live record, for kafka_consumer_free */
 } tracked_t;
@@ -398,10 +398,12 @@ struct partition {
     int32_t id;
     tracked_t *head, *tail;
     tracked_t *next_queued; /* first TRACK_QUEUED record: the queued ones are the list's tail */
-    int queued;   /* records in TRACK_QUEUED */
-    int deferred; /* records in TRACK_DEFERRED */
-    int retrying; /* records in TRACK_WAIT_RETRY */
+    int queued;             /* records in TRACK_QUEUED */
+    int deferred;           /* records in TRACK_DEFERRED */
+    int retrying;           /* records in TRACK_WAIT_RETRY */
     bool paused;
+    /* per topic series, looked up once per assignment rather than per message */
+    metric_t *m_ok, *m_retry, *m_drop, *m_deferred, *m_handler, *m_lag;
     partition_t *next;
 };
 
@@ -446,6 +448,25 @@ static partition_t *part_add(kafka_consumer_t *c, const char *topic, int32_t id)
     p = xcalloc(1, sizeof(*p));
     p->topic = xstrdup(topic);
     p->id = id;
+    char name[320];
+    static const char results_help[] =
+        "Messages handled by the Kafka consumer wrapper, by verdict (deferred = handed to a "
+        "worker; its completion counts again as ok, retry or drop)";
+#define RESULT_COUNTER(field, result)                                                              \
+    snprintf(name, sizeof(name), "bb_kafka_messages_total{topic=\"%s\",result=\"" result "\"}",    \
+             topic);                                                                               \
+    p->field = metrics_counter(name, results_help)
+    RESULT_COUNTER(m_ok, "ok");
+    RESULT_COUNTER(m_retry, "retry");
+    RESULT_COUNTER(m_drop, "drop");
+    RESULT_COUNTER(m_deferred, "deferred");
+#undef RESULT_COUNTER
+    snprintf(name, sizeof(name), "bb_kafka_handler_seconds{topic=\"%s\"}", topic);
+    p->m_handler = metrics_histogram(name, "Time the consumer's handler took per call");
+    snprintf(name, sizeof(name), "bb_kafka_dispatch_delay_seconds{topic=\"%s\"}", topic);
+    p->m_lag = metrics_histogram(
+        name, "From the message's timestamp to its first dispatch to the handler (end-to-end "
+              "delay including time spent waiting behind earlier messages)");
     p->next = c->parts;
     c->parts = p;
     return p;
@@ -542,8 +563,7 @@ static int dlq_write(kafka_consumer_t *c, tracked_t *t, const char *reason)
 {
     char errstr[512];
     const kafka_message_t *m = &t->msg;
-    cJSON *data = dlq_message_build(m->topic, m->partition, m->offset, reason, m->payload,
-                                    m->len);
+    cJSON *data = dlq_message_build(m->topic, m->partition, m->offset, reason, m->payload, m->len);
     char *text = event_encode(service_name(c->client_id), EV_DLQ_MESSAGE,
                               m->key_len ? m->key : NULL, NULL, data);
     if (!text) {
@@ -551,14 +571,14 @@ static int dlq_write(kafka_consumer_t *c, tracked_t *t, const char *reason)
                   (long long)m->offset);
         return -1;
     }
-    int rc = kafka_produce_sync(c->dlq, TOPIC_DLQ, m->key_len ? m->key : NULL, text,
-                                strlen(text), DLQ_TIMEOUT_MS, errstr, sizeof(errstr));
+    int rc = kafka_produce_sync(c->dlq, TOPIC_DLQ, m->key_len ? m->key : NULL, text, strlen(text),
+                                DLQ_TIMEOUT_MS, errstr, sizeof(errstr));
     if (rc == 0)
         LOG_WARN("dlq %s [%d]@%lld -> " TOPIC_DLQ ": %s", m->topic, m->partition,
                  (long long)m->offset, reason);
     else
-        LOG_ERROR("dlq %s [%d]@%lld: %s (will retry)", m->topic, m->partition,
-                  (long long)m->offset, errstr);
+        LOG_ERROR("dlq %s [%d]@%lld: %s (will retry)", m->topic, m->partition, (long long)m->offset,
+                  errstr);
     free(text);
     return rc;
 }
@@ -576,10 +596,17 @@ static void schedule_retry(kafka_consumer_t *c, tracked_t *t)
 }
 
 /* Acts on a handler's (or a completion's) verdict for t, then advances its partition. */
-static void apply_result(kafka_consumer_t *c, tracked_t *t, handle_result_t r,
-                         const char *reason)
+static void apply_result(kafka_consumer_t *c, tracked_t *t, handle_result_t r, const char *reason)
 {
     const kafka_message_t *m = &t->msg;
+    partition_t *p = t->part;
+    /* a drop counts once its DLQ write succeeded (a failed write is retried) */
+    metric_t *counter = !p || r == HANDLE_DROP ? NULL
+                        : r == HANDLE_OK       ? p->m_ok
+                        : r == HANDLE_DEFERRED ? p->m_deferred
+                                               : p->m_retry;
+    if (counter)
+        metrics_inc(counter, 1);
     switch (r) {
     case HANDLE_OK:
         track_set(c, t, TRACK_DONE);
@@ -589,6 +616,8 @@ static void apply_result(kafka_consumer_t *c, tracked_t *t, handle_result_t r,
         break;
     case HANDLE_DROP:
         if (dlq_write(c, t, reason && *reason ? reason : "dropped by handler") == 0) {
+            if (p)
+                metrics_inc(p->m_drop, 1);
             track_set(c, t, TRACK_DONE);
         } else {
             /* Never lose it: keep retrying the DLQ write. */
@@ -616,7 +645,14 @@ static void dispatch(kafka_consumer_t *c, tracked_t *t)
 {
     char errstr[512] = "";
     track_set(c, t, TRACK_NEW);
+    int64_t t0 = util_now_us();
+    if (t->attempts == 0 && t->msg.timestamp_ms > 0 && t->part) {
+        int64_t delay_ms = util_wall_ms() - t->msg.timestamp_ms;
+        metrics_observe_us(t->part->m_lag, delay_ms > 0 ? delay_ms * 1000 : 0); /* clock skew */
+    }
     handle_result_t r = c->handler(&t->msg, c->ctx, errstr, sizeof(errstr));
+    if (t->part)
+        metrics_observe_us(t->part->m_handler, util_now_us() - t0);
     apply_result(c, t, r, errstr);
 }
 
@@ -625,8 +661,7 @@ static void dispatch(kafka_consumer_t *c, tracked_t *t)
  * overtake it). Then updates the partition's pause state. */
 static void part_pump(kafka_consumer_t *c, partition_t *p)
 {
-    while (p->next_queued && !c->draining && p->retrying == 0 &&
-           p->deferred < c->max_in_flight) {
+    while (p->next_queued && !c->draining && p->retrying == 0 && p->deferred < c->max_in_flight) {
         tracked_t *t = p->next_queued;
         p->next_queued = t->next;
         p->queued--;
@@ -851,8 +886,8 @@ kafka_consumer_t *kafka_consumer_new(const kafka_consumer_config_t *cfg, char *e
     char err[512];
 
     pthread_mutex_init(&c->cq_mu, NULL);
-    if (!cfg->handler || !cfg->topics || !cfg->topics[0] || !cfg->dlq_producer ||
-        !cfg->group_id || !*cfg->group_id) {
+    if (!cfg->handler || !cfg->topics || !cfg->topics[0] || !cfg->dlq_producer || !cfg->group_id ||
+        !*cfg->group_id) {
         snprintf(errstr, errstr_size,
                  "kafka consumer: handler, topics, group_id and dlq_producer are required");
         goto fail;
@@ -872,8 +907,8 @@ kafka_consumer_t *kafka_consumer_new(const kafka_consumer_config_t *cfg, char *e
      * "rebalance in progress". Offsets are stored by us only after the effect is durable and
      * auto-committed from there. fetch.wait.max.ms low: chat latency over fetch efficiency. */
     if (conf_set(conf, "group.id", cfg->group_id, errstr, errstr_size) < 0 ||
-        conf_set(conf, "partition.assignment.strategy", "cooperative-sticky", errstr,
-                 errstr_size) < 0 ||
+        conf_set(conf, "partition.assignment.strategy", "cooperative-sticky", errstr, errstr_size) <
+            0 ||
         conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) < 0 ||
         conf_set(conf, "enable.auto.commit", "true", errstr, errstr_size) < 0 ||
         conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) < 0 ||
@@ -920,8 +955,7 @@ static void pause_all(kafka_consumer_t *c)
             pause_one(c, p, true);
 }
 
-int kafka_consumer_run(kafka_consumer_t *c, const volatile sig_atomic_t *stop,
-                       int drain_timeout_ms)
+int kafka_consumer_run(kafka_consumer_t *c, const volatile sig_atomic_t *stop, int drain_timeout_ms)
 {
     while (!*stop) {
         apply_completions(c);
@@ -1084,8 +1118,7 @@ int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int pa
                      msg ? msg : rd_kafka_err2str(terr));
             goto cleanup;
         }
-        LOG_INFO("created topic %s (%d partitions, replication %d)", name, partitions,
-                 replication);
+        LOG_INFO("created topic %s (%d partitions, replication %d)", name, partitions, replication);
     }
     rc = 0;
 cleanup:

@@ -180,6 +180,12 @@ static void test_posting_requested_round_trip(void **state)
                     .images = imgs,
                     .nimages = 2},
     };
+    /* ordinary integers stay number items in a built object; only >= 10^15 goes raw */
+    cJSON *built = posting_requested_build(&in);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(built, F_JOB_ID)));
+    const cJSON *bl = cJSON_GetObjectItemCaseSensitive(built, F_LISTING);
+    assert_true(cJSON_IsRaw(cJSON_GetObjectItemCaseSensitive(bl, F_ID)));
+    cJSON_Delete(built);
     event_t ev;
     round_trip(EV_POSTING_REQUESTED, "listing-1", posting_requested_build(&in), &ev);
     posting_requested_t out;
@@ -218,19 +224,20 @@ static void test_posting_requested_errors(void **state)
 {
     (void)state;
     char err[256];
-    assert_int_equal(posting_err("{\"attempt\":1,\"platform\":\"x\",\"listing\":{}}", err,
-                                 sizeof(err)),
-                     -1);
+    assert_int_equal(
+        posting_err("{\"attempt\":1,\"platform\":\"x\",\"listing\":{}}", err, sizeof(err)), -1);
     assert_string_equal(err, "job_id: missing");
-    assert_int_equal(posting_err("{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":{"
-                                 "\"id\":1,\"title\":\"t\",\"price_cents\":1.5,\"currency\":\"USD\"}}",
-                                 err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        posting_err("{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":{"
+                    "\"id\":1,\"title\":\"t\",\"price_cents\":1.5,\"currency\":\"USD\"}}",
+                    err, sizeof(err)),
+        -1);
     assert_string_equal(err, "listing.price_cents: expected an integer");
-    assert_int_equal(posting_err("{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":{"
-                                 "\"id\":1,\"title\":\"t\",\"price_cents\":-1,\"currency\":\"USD\"}}",
-                                 err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        posting_err("{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":{"
+                    "\"id\":1,\"title\":\"t\",\"price_cents\":-1,\"currency\":\"USD\"}}",
+                    err, sizeof(err)),
+        -1);
     assert_string_equal(err, "listing.price_cents: must not be negative");
     assert_int_equal(posting_err("{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":{"
                                  "\"id\":1,\"title\":\"t\",\"price_cents\":1,\"currency\":\"USD\","
@@ -258,8 +265,11 @@ static void test_posting_requested_errors(void **state)
 static void test_delisting_round_trip_and_errors(void **state)
 {
     (void)state;
-    delisting_requested_t in = {.job_id = 5, .listing_id = 6, .platform = "facebook",
-                                .external_id = "fb-123", .external_url = NULL};
+    delisting_requested_t in = {.job_id = 5,
+                                .listing_id = 6,
+                                .platform = "facebook",
+                                .external_id = "fb-123",
+                                .external_url = NULL};
     event_t ev;
     round_trip(EV_DELISTING_REQUESTED, "6", delisting_requested_build(&in), &ev);
     delisting_requested_t out;
@@ -281,9 +291,14 @@ static void test_delisting_round_trip_and_errors(void **state)
 static void test_posting_event_round_trip(void **state)
 {
     (void)state;
-    posting_event_t in = {.job_id = 3, .attempt = 1, .level = "error", .message = "step 4 failed",
-                          .artifact = "shot.png", .error_code = "login_required",
-                          .error_message = "log in again", .retryable = true};
+    posting_event_t in = {.job_id = 3,
+                          .attempt = 1,
+                          .level = "error",
+                          .message = "step 4 failed",
+                          .artifact = "shot.png",
+                          .error_code = "login_required",
+                          .error_message = "log in again",
+                          .retryable = true};
     event_t ev;
     round_trip(EV_POSTING_FAILED, "3", posting_event_build(&in), &ev);
     posting_event_t out;
@@ -299,8 +314,8 @@ static void test_posting_event_round_trip(void **state)
     event_free(&ev);
 
     /* a success event carries no error object */
-    posting_event_t ok = {.job_id = 3, .attempt = 1, .external_id = "x1",
-                          .external_url = "https://m/x1"};
+    posting_event_t ok = {
+        .job_id = 3, .attempt = 1, .external_id = "x1", .external_url = "https://m/x1"};
     cJSON *d = posting_event_build(&ok);
     assert_null(cJSON_GetObjectItemCaseSensitive(d, F_ERROR));
     assert_int_equal(posting_event_parse(d, &out, err, sizeof(err)), 0);
@@ -326,9 +341,16 @@ static void test_reply_requested_round_trip(void **state)
     reply_requested_t in = {
         .request_id = "req-1",
         .conversation_id = "17",
-        .listing = {.id = 4, .title = "Bike", .description = "Blue bike", .currency = "USD",
-                    .condition = "good", .location = "Austin", .status = "active",
-                    .seller_notes = "firm-ish", .price_cents = 10000, .floor_cents = 7500,
+        .listing = {.id = 4,
+                    .title = "Bike",
+                    .description = "Blue bike",
+                    .currency = "USD",
+                    .condition = "good",
+                    .location = "Austin",
+                    .status = "active",
+                    .seller_notes = "firm-ish",
+                    .price_cents = 10000,
+                    .floor_cents = 7500,
                     .flexibility = 0.3},
         .buyer = {.name = "Sam"},
         .state = {.status = "active", .current_offer_cents = 8000},
@@ -380,17 +402,19 @@ static void test_reply_requested_errors(void **state)
 {
     (void)state;
     char err[256];
-#define LISTING "\"listing\":{\"id\":1,\"title\":\"t\",\"price_cents\":100,\"floor_cents\":50," \
-                "\"currency\":\"USD\"}"
-    assert_int_equal(reply_err("{\"request_id\":\"r\",\"conversation_id\":\"c\"," LISTING "}", err,
-                               sizeof(err)),
-                     0);
+#define LISTING                                                                                    \
+    "\"listing\":{\"id\":1,\"title\":\"t\",\"price_cents\":100,\"floor_cents\":50,"                \
+    "\"currency\":\"USD\"}"
+    assert_int_equal(
+        reply_err("{\"request_id\":\"r\",\"conversation_id\":\"c\"," LISTING "}", err, sizeof(err)),
+        0);
     assert_int_equal(reply_err("{\"conversation_id\":\"c\"," LISTING "}", err, sizeof(err)), -1);
     assert_string_equal(err, "request_id: missing");
-    assert_int_equal(reply_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"listing\":{"
-                               "\"id\":1,\"title\":\"t\",\"price_cents\":100,\"currency\":\"USD\"}}",
-                               err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        reply_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"listing\":{"
+                  "\"id\":1,\"title\":\"t\",\"price_cents\":100,\"currency\":\"USD\"}}",
+                  err, sizeof(err)),
+        -1);
     assert_string_equal(err, "listing.floor_cents: missing");
     assert_int_equal(reply_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"listing\":{"
                                "\"id\":1,\"title\":\"t\",\"price_cents\":100,\"floor_cents\":5,"
@@ -435,7 +459,9 @@ static void test_reply_drafted_round_trip(void **state)
         .deal = {.status = "negotiating", .buyer_offer_cents = 8000, .counter_cents = 9000},
         .guard = {.violations = viol, .nviolations = 2, .handoff_reason = NULL},
         .source = "llm",
-        .model = {.name = "gpt-4o-mini", .latency_ms = 812, .prompt_tokens = 900,
+        .model = {.name = "gpt-4o-mini",
+                  .latency_ms = 812,
+                  .prompt_tokens = 900,
                   .completion_tokens = 40},
     };
     event_t ev;
@@ -457,7 +483,9 @@ static void test_reply_drafted_round_trip(void **state)
     event_free(&ev);
 
     /* rules drafts have no model: null, parsed back as no name */
-    reply_drafted_t rules = {.request_id = "r2", .conversation_id = "c", .action = "handoff",
+    reply_drafted_t rules = {.request_id = "r2",
+                             .conversation_id = "c",
+                             .action = "handoff",
                              .guard = {.handoff_reason = "scam: verification code"},
                              .source = "rules"};
     cJSON *d = reply_drafted_build(&rules);
@@ -486,30 +514,35 @@ static void test_reply_drafted_errors(void **state)
 {
     (void)state;
     char err[256];
-    assert_int_equal(draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"yell\","
-                               "\"source\":\"rules\"}",
-                               err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"yell\","
+                  "\"source\":\"rules\"}",
+                  err, sizeof(err)),
+        -1);
     assert_string_equal(err, "action: expected one of send, handoff, none");
-    assert_int_equal(draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"send\","
-                               "\"source\":\"rules\"}",
-                               err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"send\","
+                  "\"source\":\"rules\"}",
+                  err, sizeof(err)),
+        -1);
     assert_string_equal(err, "text: missing (action is send)");
-    assert_int_equal(draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"none\","
-                               "\"source\":\"rules\",\"deal\":{\"status\":\"agreed\","
-                               "\"agreed_price_cents\":12.5}}",
-                               err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"none\","
+                  "\"source\":\"rules\",\"deal\":{\"status\":\"agreed\","
+                  "\"agreed_price_cents\":12.5}}",
+                  err, sizeof(err)),
+        -1);
     assert_string_equal(err, "deal.agreed_price_cents: expected an integer");
-    assert_int_equal(draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"none\","
-                               "\"source\":\"rules\",\"guard\":{\"violations\":[\"a\",1]}}",
-                               err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"none\","
+                  "\"source\":\"rules\",\"guard\":{\"violations\":[\"a\",1]}}",
+                  err, sizeof(err)),
+        -1);
     assert_string_equal(err, "guard.violations[1]: expected a string");
-    assert_int_equal(draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"none\"}",
-                               err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        draft_err("{\"request_id\":\"r\",\"conversation_id\":\"c\",\"action\":\"none\"}", err,
+                  sizeof(err)),
+        -1);
     assert_string_equal(err, "source: missing");
 }
 
@@ -518,8 +551,8 @@ static void test_reply_drafted_errors(void **state)
 static void test_monitor_command_round_trip(void **state)
 {
     (void)state;
-    monitor_command_t in = {.account_id = 3, .message_id = 99, .thread_id = "t-1",
-                            .text = "Sure, pickup works"};
+    monitor_command_t in = {
+        .account_id = 3, .message_id = 99, .thread_id = "t-1", .text = "Sure, pickup works"};
     event_t ev;
     round_trip(EV_MESSAGE_SEND, "3", monitor_command_build(&in), &ev);
     monitor_command_t out;
@@ -565,7 +598,9 @@ static void test_monitor_event_round_trip(void **state)
         .has_buyer = true,
         .buyer = {.id = "b-1", .name = "Sam"},
         .has_message = true,
-        .message = {.fingerprint = "f00d", .text = "Still available?", .sent_at = NULL,
+        .message = {.fingerprint = "f00d",
+                    .text = "Still available?",
+                    .sent_at = NULL,
                     .from = "buyer"},
     };
     event_t ev;
@@ -582,9 +617,13 @@ static void test_monitor_event_round_trip(void **state)
     monitor_event_free(&out);
     event_free(&ev);
 
-    monitor_event_t st = {.account_id = 2, .has_status = true,
-                          .status = {.running = true, .cycle = 0, .last_poll_at = NULL,
-                                     .last_error = NULL, .login_required = false}};
+    monitor_event_t st = {.account_id = 2,
+                          .has_status = true,
+                          .status = {.running = true,
+                                     .cycle = 0,
+                                     .last_poll_at = NULL,
+                                     .last_error = NULL,
+                                     .login_required = false}};
     round_trip(EV_MONITOR_STATUS, "2", monitor_event_build(&st), &ev);
     /* last_error is present as null, so the api can clear a previous error */
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(ev.data, F_STATUS);
@@ -598,7 +637,9 @@ static void test_monitor_event_round_trip(void **state)
     assert_string_equal(err, "thread: missing");
     event_free(&ev);
 
-    monitor_event_t failed = {.account_id = 2, .message_id = 55, .has_status = true,
+    monitor_event_t failed = {.account_id = 2,
+                              .message_id = 55,
+                              .has_status = true,
                               .status = {.last_error = "inbox driver not configured"}};
     round_trip(EV_MESSAGE_SEND_FAILED, "2", monitor_event_build(&failed), &ev);
     assert_int_equal(monitor_event_parse(ev.type, ev.data, &out, err, sizeof(err)), 0);
@@ -638,14 +679,16 @@ static void test_monitor_event_errors(void **state)
 static void test_dlq_round_trip(void **state)
 {
     (void)state;
-    const unsigned char raw[] = {'o', 'k', 0xff, 0x00, 0xc3, 0xa9, 0xe2, 0x82}; /* bad, NUL, é, cut */
+    const unsigned char raw[] = {'o',  'k',  0xff, 0x00,
+                                 0xc3, 0xa9, 0xe2, 0x82}; /* bad, NUL, é, cut */
     event_t ev;
     round_trip(EV_DLQ_MESSAGE, "key-1",
                dlq_message_build("bb.monitor.commands", 3, 1234567, "not JSON", raw, sizeof(raw)),
                &ev);
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(ev.data, F_PAYLOAD);
     assert_true(cJSON_IsString(p));
-    assert_string_equal(p->valuestring, "ok\xEF\xBF\xBD\xEF\xBF\xBD\xC3\xA9\xEF\xBF\xBD\xEF\xBF\xBD");
+    assert_string_equal(p->valuestring,
+                        "ok\xEF\xBF\xBD\xEF\xBF\xBD\xC3\xA9\xEF\xBF\xBD\xEF\xBF\xBD");
     dlq_message_t out;
     char err[256];
     assert_int_equal(dlq_message_parse(ev.data, &out, err, sizeof(err)), 0);

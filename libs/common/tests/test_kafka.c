@@ -38,6 +38,7 @@ typedef struct {
     int calls;
     int nseen;
     int64_t offsets[MAX_SEEN];
+    int32_t partitions[MAX_SEEN];
     char payloads[MAX_SEEN][64];
     char keys[MAX_SEEN][32];
     int64_t seen_at_ms[MAX_SEEN];
@@ -58,6 +59,7 @@ static handle_result_t test_handler(const kafka_message_t *msg, void *ctx, char 
     } else if (h->nseen < MAX_SEEN) {
         int i = h->nseen++;
         h->offsets[i] = msg->offset;
+        h->partitions[i] = msg->partition;
         snprintf(h->payloads[i], sizeof(h->payloads[i]), "%.*s", (int)msg->len,
                  (const char *)msg->payload);
         snprintf(h->keys[i], sizeof(h->keys[i]), "%s", msg->key);
@@ -119,9 +121,8 @@ static void *runner_main(void *arg)
     return NULL;
 }
 
-static void runner_start_q(runner_t *r, const char *topic, const char *group,
-                           handler_state_t *h, kafka_producer_t *dlq, int max_in_flight,
-                           int max_queued)
+static void runner_start_q(runner_t *r, const char *topic, const char *group, handler_state_t *h,
+                           kafka_producer_t *dlq, int max_in_flight, int max_queued)
 {
     const char *topics[] = {topic, NULL};
     kafka_consumer_config_t cfg = {
@@ -144,8 +145,8 @@ static void runner_start_q(runner_t *r, const char *topic, const char *group,
     assert_int_equal(pthread_create(&r->th, NULL, runner_main, r), 0);
 }
 
-static void runner_start(runner_t *r, const char *topic, const char *group,
-                         handler_state_t *h, kafka_producer_t *dlq, int max_in_flight)
+static void runner_start(runner_t *r, const char *topic, const char *group, handler_state_t *h,
+                         kafka_producer_t *dlq, int max_in_flight)
 {
     runner_start_q(r, topic, group, h, dlq, max_in_flight, 0);
 }
@@ -161,8 +162,8 @@ static void runner_stop(runner_t *r)
 static kafka_producer_t *producer(void)
 {
     char errstr[512];
-    kafka_producer_t *p = kafka_producer_new(bootstrap, "byebuy-test", NULL, NULL, errstr,
-                                             sizeof(errstr));
+    kafka_producer_t *p =
+        kafka_producer_new(bootstrap, "byebuy-test", NULL, NULL, errstr, sizeof(errstr));
     if (!p)
         fail_msg("kafka_producer_new: %s", errstr);
     return p;
@@ -171,8 +172,8 @@ static kafka_producer_t *producer(void)
 static void produce(kafka_producer_t *p, const char *topic, const char *key, const char *payload)
 {
     char errstr[512];
-    if (kafka_produce_sync(p, topic, key, payload, strlen(payload), 5000, errstr,
-                           sizeof(errstr)) != 0)
+    if (kafka_produce_sync(p, topic, key, payload, strlen(payload), 5000, errstr, sizeof(errstr)) !=
+        0)
         fail_msg("produce: %s", errstr);
 }
 
@@ -194,17 +195,23 @@ static int64_t committed(const char *group, const char *topic, int32_t partition
     return off;
 }
 
-/* Waits until the committed offset is `want` (or timeout); returns the last seen. */
-static int64_t wait_committed(const char *group, const char *topic, int64_t want, int timeout_ms)
+/* Waits until the committed offset of partition is `want` (or timeout); returns the last. */
+static int64_t wait_committed_p(const char *group, const char *topic, int32_t partition,
+                                int64_t want, int timeout_ms)
 {
     int64_t deadline = util_now_ms() + timeout_ms, off;
     do {
-        off = committed(group, topic, 0);
+        off = committed(group, topic, partition);
         if (off == want)
             break;
         util_sleep_ms(100, NULL);
     } while (util_now_ms() < deadline);
     return off;
+}
+
+static int64_t wait_committed(const char *group, const char *topic, int64_t want, int timeout_ms)
+{
+    return wait_committed_p(group, topic, 0, want, timeout_ms);
 }
 
 /* Reads the first message of topic[0] with a plain librdkafka consumer. Caller destroys. */
@@ -265,9 +272,8 @@ static void test_round_trip(void **state)
     assert_int_equal(kafka_producer_ping(p, 5000, errstr, sizeof(errstr)), 0);
 
     int marker = 7;
-    assert_int_equal(kafka_produce(p, "t.rt", "acct-1", "hello", 5, &marker, errstr,
-                                   sizeof(errstr)),
-                     0);
+    assert_int_equal(
+        kafka_produce(p, "t.rt", "acct-1", "hello", 5, &marker, errstr, sizeof(errstr)), 0);
     assert_int_equal(kafka_producer_flush(p, 5000), 0);
     pthread_mutex_lock(&dr.mu);
     assert_int_equal(dr.reports, 1);
@@ -473,6 +479,58 @@ static void test_deferred_drop_goes_to_dlq_and_drain(void **state)
     kafka_producer_free(p);
 }
 
+/* A second member joins while the first holds a deferred message of every partition: the
+ * cooperative rebalance moves one partition, whose deferred completion becomes a no-op, and
+ * the new owner gets that message again. Nothing is lost; offsets end at the end. */
+static void test_revoke_orphans_deferred(void **state)
+{
+    (void)state;
+    char err[256];
+    for (int32_t part = 0; part < 2; part++)
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(
+                rd_kafka_producev(mock_rk, RD_KAFKA_V_TOPIC("t.rebal"), RD_KAFKA_V_PARTITION(part),
+                                  RD_KAFKA_V_VALUE("job", 3),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                0);
+    assert_int_equal(rd_kafka_flush(mock_rk, 5000), 0);
+    (void)err;
+
+    kafka_producer_t *p = producer();
+    handler_state_t ha, hb;
+    handler_init(&ha, MODE_DEFER);
+    handler_init(&hb, MODE_OK);
+    runner_t a, b;
+    runner_start(&a, "t.rebal", "g-rebal", &ha, p, 1);
+    assert_int_equal(wait_seen(&ha, 2, 20000), 2); /* offset 0 of each partition, deferred */
+    runner_start(&b, "t.rebal", "g-rebal", &hb, p, 1);
+    assert_true(wait_seen(&hb, 1, 30000) >= 1);
+    /* b starts at the committed offset of the partition it took: 0, a redelivery */
+    int32_t moved = hb.partitions[0];
+    assert_int_equal(hb.offsets[0], 0);
+
+    pthread_mutex_lock(&ha.mu);
+    ha.mode = MODE_OK;
+    void *tokens[2] = {ha.tokens[0], ha.tokens[1]};
+    pthread_mutex_unlock(&ha.mu);
+    kafka_consumer_complete(a.c, tokens[0], HANDLE_OK, NULL); /* one of them is an orphan */
+    kafka_consumer_complete(a.c, tokens[1], HANDLE_OK, NULL);
+    assert_int_equal(wait_committed_p("g-rebal", "t.rebal", 0, 3, 10000), 3);
+    assert_int_equal(wait_committed_p("g-rebal", "t.rebal", 1, 3, 10000), 3);
+    /* every message of the moved partition was handled by b */
+    pthread_mutex_lock(&hb.mu);
+    int moved_seen = 0;
+    for (int i = 0; i < hb.nseen; i++)
+        moved_seen += hb.partitions[i] == moved;
+    pthread_mutex_unlock(&hb.mu);
+    assert_int_equal(moved_seen, 3);
+    runner_stop(&b);
+    runner_stop(&a);
+    handler_destroy(&ha);
+    handler_destroy(&hb);
+    kafka_producer_free(p);
+}
+
 static void test_passthrough_errors(void **state)
 {
     (void)state;
@@ -489,8 +547,12 @@ static void test_passthrough_errors(void **state)
     unsetenv("KAFKA_NO_SUCH_PROPERTY");
     dlq = producer();
     setenv("KAFKA_NO_SUCH_PROPERTY", "1", 1);
-    kafka_consumer_config_t cfg = {.bootstrap = bootstrap, .group_id = "g", .topics = topics,
-                                   .handler = test_handler, .ctx = &h, .dlq_producer = dlq};
+    kafka_consumer_config_t cfg = {.bootstrap = bootstrap,
+                                   .group_id = "g",
+                                   .topics = topics,
+                                   .handler = test_handler,
+                                   .ctx = &h,
+                                   .dlq_producer = dlq};
     assert_null(kafka_consumer_new(&cfg, errstr, sizeof(errstr)));
     assert_non_null(strstr(errstr, "KAFKA_NO_SUCH_PROPERTY"));
     unsetenv("KAFKA_NO_SUCH_PROPERTY");
@@ -523,8 +585,7 @@ static void test_produce_sync_times_out_without_broker(void **state)
         kafka_producer_new("127.0.0.1:1", "x", NULL, NULL, errstr, sizeof(errstr));
     assert_non_null(p);
     int64_t t0 = util_now_ms();
-    assert_int_equal(kafka_produce_sync(p, "t.none", "k", "v", 1, 300, errstr, sizeof(errstr)),
-                     -1);
+    assert_int_equal(kafka_produce_sync(p, "t.none", "k", "v", 1, 300, errstr, sizeof(errstr)), -1);
     assert_true(util_now_ms() - t0 >= 300);
     assert_non_null(strstr(errstr, "no delivery report within 300 ms"));
     assert_int_equal(kafka_producer_ping(p, 300, errstr, sizeof(errstr)), -1);
@@ -567,6 +628,10 @@ static int setup(void **state)
     log_init("test", getenv("TEST_LOG_LEVEL") ? getenv("TEST_LOG_LEVEL") : "error");
     /* Shortens the auto-commit interval through the pass-through under test. */
     setenv("KAFKA_AUTO_COMMIT_INTERVAL_MS", "100", 1);
+    /* The mock coordinator waits for members up to their session timeout when the group
+     * rebalances: keep it short (as the integration tests do) so a join takes seconds. */
+    setenv("KAFKA_SESSION_TIMEOUT_MS", "6000", 1);
+    setenv("KAFKA_HEARTBEAT_INTERVAL_MS", "500", 1);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", err, sizeof(err));
     mock_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
@@ -574,11 +639,13 @@ static int setup(void **state)
         return -1;
     mcluster = rd_kafka_handle_mock_cluster(mock_rk);
     snprintf(bootstrap, sizeof(bootstrap), "%s", rd_kafka_mock_cluster_bootstraps(mcluster));
-    const char *topics[] = {"t.rt", "t.drop", "t.retry", "t.defer", "t.pause", "t.ddrop", "t.x", "t.backlog",
-                            TOPIC_DLQ};
+    const char *topics[] = {"t.rt",    "t.drop", "t.retry",   "t.defer", "t.pause",
+                            "t.ddrop", "t.x",    "t.backlog", TOPIC_DLQ};
     for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
         if (rd_kafka_mock_topic_create(mcluster, topics[i], 1, 1))
             return -1;
+    if (rd_kafka_mock_topic_create(mcluster, "t.rebal", 2, 1))
+        return -1;
     return 0;
 }
 
@@ -587,6 +654,8 @@ static int teardown(void **state)
     (void)state;
     rd_kafka_destroy(mock_rk);
     unsetenv("KAFKA_AUTO_COMMIT_INTERVAL_MS");
+    unsetenv("KAFKA_SESSION_TIMEOUT_MS");
+    unsetenv("KAFKA_HEARTBEAT_INTERVAL_MS");
     return 0;
 }
 
@@ -601,8 +670,11 @@ int main(void)
         cmocka_unit_test(test_in_flight_limit),
         cmocka_unit_test(test_backlog_pause_resume),
         cmocka_unit_test(test_deferred_drop_goes_to_dlq_and_drain),
+        cmocka_unit_test(test_revoke_orphans_deferred),
         cmocka_unit_test(test_produce_sync_times_out_without_broker),
         cmocka_unit_test(test_topics_ensure),
     };
+    if (getenv("TEST_FILTER")) /* e.g. TEST_FILTER='test_revoke*' */
+        cmocka_set_test_filter(getenv("TEST_FILTER"));
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -479,6 +480,7 @@ static int setup_all(void **state)
     snprintf(port_arg, sizeof(port_arg), "--port=%d", fx.chromedriver_port);
     fx.chromedriver_pid = fork();
     if (fx.chromedriver_pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* no orphan if the test binary is killed */
         int devnull = open("/dev/null", O_WRONLY);
         dup2(devnull, 1);
         dup2(devnull, 2);
@@ -486,7 +488,7 @@ static int setup_all(void **state)
         _exit(127);
     }
     bool ready = false;
-    for (int i = 0; i < 100 && !ready; i++) {
+    for (int i = 0; i < 300 && !ready; i++) { /* 30 s: a loaded CI machine */
         mem_t out = {0};
         char *url = xasprintf("%s/status", fx.chromedriver_url);
         ready = http_call("GET", url, NULL, &out) == 200 && out.data &&

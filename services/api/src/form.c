@@ -107,6 +107,7 @@ static int on_field_found(const char *key, const char *filename, char *path, siz
 
 static int on_field_get(const char *key, const char *value, size_t valuelen, void *user_data)
 {
+    (void)key; /* the field is form->cur (civetweb's key is not reliable across chunks) */
     form_t *form = user_data;
     const form_limits_t *lim = form->lim;
     if (form->status)
@@ -138,9 +139,10 @@ static int on_field_get(const char *key, const char *value, size_t valuelen, voi
     if (!fld)
         return MG_FORM_FIELD_HANDLE_NEXT;
     if (fld->len + valuelen > lim->max_field_bytes) {
-        char limit[32];
-        snprintf(limit, sizeof(limit), "%zu", lim->max_field_bytes);
-        form_fail(form, 413, key, "field larger than %s bytes", limit);
+        char what[200];
+        snprintf(what, sizeof(what), "%.64s: larger than %zu bytes", fld->name,
+                 lim->max_field_bytes);
+        form_fail(form, 413, fld->name, "%s", what);
         return MG_FORM_FIELD_HANDLE_ABORT;
     }
     fld->value = xrealloc(fld->value, fld->len + valuelen + 1);
@@ -169,6 +171,71 @@ static void form_drain(http_request_t *req, int64_t cap)
         total += n;
 }
 
+/* application/x-www-form-urlencoded, parsed here: civetweb 1.15's own parser overflows a
+ * buffer on long fields (glibc's fortify aborts the process). Bodies of this type carry no
+ * files, so they are small: read whole within max_body. */
+static int form_read_urlencoded(http_request_t *req, form_t *form)
+{
+    const form_limits_t *lim = form->lim;
+    char *body = NULL;
+    size_t len = 0;
+    size_t max = lim->max_fields * (lim->max_field_bytes * 3 + 64);
+    if (http_read_body(req, max, &body, &len) != 0) {
+        char limit[32];
+        snprintf(limit, sizeof(limit), "%zu", max);
+        form_fail(form, 413, NULL, "request body larger than %s bytes", limit);
+        return -1;
+    }
+    int rc = -1;
+    char *p = body;
+    while (p < body + len) {
+        size_t plen = strcspn(p, "&");
+        p[plen] = '\0';
+        if (plen > 0) {
+            char *eq = strchr(p, '=');
+            size_t klen = eq ? (size_t)(eq - p) : plen;
+            const char *val = eq ? eq + 1 : "";
+            char key[128];
+            if (mg_url_decode(p, (int)klen, key, (int)sizeof(key), 1) < 0) {
+                form_fail(form, 422, NULL, "a form field name is longer than %s bytes", "127");
+                goto cleanup;
+            }
+            size_t vlen = strlen(val);
+            char *value = xmalloc(vlen + 1);
+            int n = mg_url_decode(val, (int)vlen, value, (int)vlen + 1, 1);
+            if (n < 0 || (size_t)n > lim->max_field_bytes) {
+                char what[200];
+                snprintf(what, sizeof(what), "%.64s: larger than %zu bytes", key,
+                         lim->max_field_bytes);
+                free(value);
+                form_fail(form, 413, key, "%s", what);
+                goto cleanup;
+            }
+            for (size_t i = 0; i < form->nfields; i++) {
+                if (strcmp(form->fields[i].name, key) == 0) {
+                    free(value);
+                    form_fail(form, 422, key, "%s: given more than once", key);
+                    goto cleanup;
+                }
+            }
+            if (form->nfields >= lim->max_fields) {
+                free(value);
+                form_fail(form, 422, key, "too many form fields (at %s)", key);
+                goto cleanup;
+            }
+            form_field_t *fld = &form->fields[form->nfields++];
+            fld->name = xstrdup(key);
+            fld->value = value;
+            fld->len = (size_t)n;
+        }
+        p += plen + 1;
+    }
+    rc = 0;
+cleanup:
+    free(body);
+    return rc;
+}
+
 int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
 {
     memset(form, 0, sizeof(*form));
@@ -193,6 +260,12 @@ int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
             mg_write(req->conn, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         req->continue_sent = true;
     }
+    const char *ct = mg_get_header(req->conn, "Content-Type");
+    while (ct && *ct == ' ')
+        ct++;
+    if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
+        return form_read_urlencoded(req, form);
+
     struct mg_form_data_handler fdh = {
         .field_found = on_field_found,
         .field_get = on_field_get,

@@ -216,15 +216,38 @@ static int ensure_dir(const char *path, char *errstr, size_t errstr_size)
     return 0;
 }
 
+static void usage(void)
+{
+    printf("usage: byebuy-api [--help | --config-example]\n"
+           "Configuration comes from the environment (and .env):\n");
+    for (size_t i = 0; i < CONFIG_N; i++)
+        printf("  %-26s %s%s%s%s%s\n", config_table[i].name, config_table[i].help,
+               config_table[i].required ? " (required)" : "",
+               config_table[i].default_value ? " (default " : "",
+               config_table[i].default_value ? config_table[i].default_value : "",
+               config_table[i].default_value ? ")" : "");
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
     struct app app;
     memset(&app, 0, sizeof(app));
     char err[1024];
     int status = 1;
     bool images_inited = false;
 
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config-example") == 0) {
+            config_write_example("api", config_table, CONFIG_N, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage();
+            return 0;
+        }
+        fprintf(stderr, "byebuy-api: unknown argument %s (try --help)\n", argv[i]);
+        return 1;
+    }
     log_init("api", getenv("LOG_LEVEL"));
     if (config_load(config_table, CONFIG_N, &app.cfg, NULL, err, sizeof(err)) != 0) {
         LOG_ERROR("config: %s", err);

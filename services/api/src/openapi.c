@@ -1448,5 +1448,5 @@ static const char docs_html[] =
 int openapi_docs(http_request_t *req)
 {
     return http_send_body(req, 200, "text/html; charset=utf-8", docs_html, sizeof(docs_html) - 1,
-                          "X-Content-Type-Options: nosniff\r\n");
+                          NULL);
 }

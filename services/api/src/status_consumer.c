@@ -164,7 +164,9 @@ static apply_result_t apply_posting_event(struct app *app, PGconn *pg, const eve
         rc = job_log_insert(pg, ev, pe.job_id, pe.attempt, level, pe.message, pe.artifact,
                             errstr, errstr_size);
     } else if (strcmp(ev->type, EV_POSTING_STARTED) == 0) {
-        if (current && strcmp(job.status, "pending") == 0) {
+        /* From failed too: the events of a job share a partition, so a start after a
+         * failure of the same attempt is a redelivered job running again. */
+        if (current && (strcmp(job.status, "pending") == 0 || strcmp(job.status, "failed") == 0)) {
             rc = job_update(pg,
                             "UPDATE posting_jobs SET status = 'posting', started_at = now(),"
                             " completed_at = NULL, error_code = NULL, error_message = NULL"
@@ -178,9 +180,9 @@ static apply_result_t apply_posting_event(struct app *app, PGconn *pg, const eve
         rc = job_log_insert(pg, ev, pe.job_id, pe.attempt, "info", msg, NULL, errstr,
                             errstr_size);
     } else if (strcmp(ev->type, EV_POSTING_SUCCEEDED) == 0) {
-        /* Never backwards from posted; a success of the current attempt wins over pending
-         * (started was lost or reordered) and posting. */
-        if (current && (strcmp(job.status, "pending") == 0 || strcmp(job.status, "posting") == 0)) {
+        /* Never backwards from posted; a success of the current attempt wins over pending,
+         * posting and failed (a redelivered run of the same attempt that got through). */
+        if (current && strcmp(job.status, "posted") != 0 && strcmp(job.status, "delisted") != 0) {
             const char *extra[2] = { pe.external_id, pe.external_url };
             rc = job_update(pg,
                             "UPDATE posting_jobs SET status = 'posted', external_id = $2,"

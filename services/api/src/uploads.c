@@ -86,9 +86,9 @@ int uploads_get(http_request_t *req)
         status = http_send_problem(req, 500, NULL, "the file could not be read");
         goto cleanup;
     }
-    /* Names are never reused (UUIDs), so the bytes behind a name never change. */
+    /* nosniff comes with every response (http.c). Names are never reused (UUIDs), so the
+     * bytes behind a name never change. */
     status = http_send_body(req, 200, upload_content_type(name), body, got,
-                            "X-Content-Type-Options: nosniff\r\n"
                             "Cache-Control: public, max-age=31536000, immutable\r\n"
                             "Content-Security-Policy: default-src 'none'\r\n");
 cleanup:

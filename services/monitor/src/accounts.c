@@ -39,8 +39,7 @@ static account_state_t *find(accounts_t *a, int64_t account_id)
     return NULL;
 }
 
-void accounts_set_running(accounts_t *a, int64_t account_id, bool running,
-                          account_state_t *out)
+void accounts_set_running(accounts_t *a, int64_t account_id, bool running, account_state_t *out)
 {
     pthread_mutex_lock(&a->mu);
     account_state_t *s = find(a, account_id);

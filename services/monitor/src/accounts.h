@@ -26,8 +26,7 @@ void accounts_free(accounts_t *a);
 
 /* Marks the account running or stopped (creating it on first sight) and copies its new
  * state into *out. Thread-safe. */
-void accounts_set_running(accounts_t *a, int64_t account_id, bool running,
-                          account_state_t *out);
+void accounts_set_running(accounts_t *a, int64_t account_id, bool running, account_state_t *out);
 
 /* Copies the account's state into *out; returns false (and a stopped zero state) when the
  * account was never seen. Thread-safe. */

@@ -77,8 +77,7 @@ handle_result_t commands_apply(accounts_t *accounts, const void *payload, size_t
                     monitor_event_build(&fe));
     } else {
         /* monitor.start / monitor.stop (monitor_command_parse refused anything else) */
-        accounts_set_running(accounts, cmd.account_id, strcmp(ev.type, EV_MONITOR_START) == 0,
-                             &st);
+        accounts_set_running(accounts, cmd.account_id, strcmp(ev.type, EV_MONITOR_START) == 0, &st);
         commands_status_event(&st, &out->items[out->n++]);
     }
     r = HANDLE_OK;

@@ -31,9 +31,8 @@ static void beat(heartbeat_t *hb)
     for (size_t i = 0; i < n; i++) {
         monitor_publish_t pub;
         commands_status_event(&states[i], &pub);
-        if (kafka_produce_sync(hb->producer, TOPIC_MONITOR_EVENTS, pub.key, pub.payload,
-                               pub.len, HEARTBEAT_PRODUCE_TIMEOUT_MS, errstr,
-                               sizeof(errstr)) != 0)
+        if (kafka_produce_sync(hb->producer, TOPIC_MONITOR_EVENTS, pub.key, pub.payload, pub.len,
+                               HEARTBEAT_PRODUCE_TIMEOUT_MS, errstr, sizeof(errstr)) != 0)
             LOG_WARN("heartbeat of account %lld: %s", (long long)states[i].account_id, errstr);
         else
             LOG_DEBUG("heartbeat of account %lld published", (long long)states[i].account_id);

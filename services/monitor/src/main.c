@@ -11,6 +11,7 @@
 #include "common/event.h"
 #include "common/kafka.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/service.h"
 #include "common/xmalloc.h"
 #include "heartbeat.h"
@@ -28,6 +29,7 @@ struct app {
     kafka_consumer_t *consumer;
     heartbeat_t *heartbeat;
     service_http_t *http;
+    metric_t *m_running;
 };
 
 static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
@@ -64,9 +66,14 @@ static handle_result_t on_command(const kafka_message_t *msg, void *ctx, char *e
         }
     }
     pthread_mutex_unlock(&app->publish_mu);
+    if (r == HANDLE_OK) {
+        account_state_t *running = NULL;
+        metrics_set(app->m_running, (int64_t)accounts_running(app->accounts, &running));
+        free(running);
+    }
     if (r == HANDLE_OK)
-        LOG_INFO("%s account %lld (%s [%d]@%lld)", out.type, (long long)out.account_id,
-                 msg->topic, msg->partition, (long long)msg->offset);
+        LOG_INFO("%s account %lld (%s [%d]@%lld)", out.type, (long long)out.account_id, msg->topic,
+                 msg->partition, (long long)msg->offset);
     monitor_publish_list_free(&out);
     return r;
 }
@@ -108,6 +115,8 @@ int main(int argc, char **argv)
     log_init("monitor", app.cfg.log_level);
     config_log(monitor_config_table, monitor_config_count, &app.cfg);
     app.accounts = accounts_new();
+    app.m_running = metrics_gauge("bb_monitor_accounts_running",
+                                  "Accounts this monitor instance was told to watch");
 
     if (service_signals_init() != 0) {
         LOG_ERROR("cannot set up signal handling");
@@ -116,13 +125,12 @@ int main(int argc, char **argv)
     static const char *const topics[] = {TOPIC_MONITOR_COMMANDS, TOPIC_MONITOR_EVENTS, TOPIC_DLQ,
                                          NULL};
     if (kafka_topics_ensure(app.cfg.kafka_bootstrap, topics, (int)app.cfg.topic_partitions,
-                            (int)app.cfg.topic_replication, 15000, errstr,
-                            sizeof(errstr)) != 0) {
+                            (int)app.cfg.topic_replication, 15000, errstr, sizeof(errstr)) != 0) {
         LOG_ERROR("kafka topics: %s", errstr);
         goto cleanup;
     }
-    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-monitor", NULL, NULL,
-                                      errstr, sizeof(errstr));
+    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-monitor", NULL, NULL, errstr,
+                                      sizeof(errstr));
     if (!app.producer) {
         LOG_ERROR("kafka producer: %s", errstr);
         goto cleanup;
@@ -144,9 +152,8 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     const service_probe_t probes[] = {{"kafka", probe_kafka, &app}};
-    app.http = service_http_start("monitor", app.cfg.health_host, (int)app.cfg.health_port,
-                                  probes, sizeof(probes) / sizeof(probes[0]), errstr,
-                                  sizeof(errstr));
+    app.http = service_http_start("monitor", app.cfg.health_host, (int)app.cfg.health_port, probes,
+                                  sizeof(probes) / sizeof(probes[0]), errstr, sizeof(errstr));
     if (!app.http) {
         LOG_ERROR("health server: %s", errstr);
         goto cleanup;

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define E(name, type, def, min, max, req, field, help) \
+#define E(name, type, def, min, max, req, field, help)                                             \
     CONFIG_ENTRY(name, type, def, min, max, req, monitor_config_t, field, help)
 
 const config_entry_t monitor_config_table[] = {
@@ -27,8 +27,7 @@ const size_t monitor_config_count = sizeof(monitor_config_table) / sizeof(monito
 int monitor_config_load(monitor_config_t *cfg, char *errstr, size_t errstr_size)
 {
     memset(cfg, 0, sizeof(*cfg));
-    return config_load(monitor_config_table, monitor_config_count, cfg, NULL, errstr,
-                       errstr_size);
+    return config_load(monitor_config_table, monitor_config_count, cfg, NULL, errstr, errstr_size);
 }
 
 void monitor_config_free(monitor_config_t *cfg)

@@ -92,8 +92,8 @@ static void test_send_reports_no_driver(void **state)
     accounts_t *a = accounts_new();
     monitor_publish_list_t out;
     char err[256];
-    monitor_command_t cmd = {.account_id = 7, .message_id = 1234, .thread_id = "th-88",
-                             .text = "Yes, still available"};
+    monitor_command_t cmd = {
+        .account_id = 7, .message_id = 1234, .thread_id = "th-88", .text = "Yes, still available"};
     char *send = command(EV_MESSAGE_SEND, &cmd);
     assert_int_equal(commands_apply(a, send, strlen(send), &out, err, sizeof(err)), HANDLE_OK);
     assert_int_equal(out.n, 1);
@@ -144,10 +144,11 @@ static void test_malformed_commands_are_dropped(void **state)
                 "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"monitor.start\","
                 "\"data\":{\"account_id\":\"7\"}}",
                 "account_id: expected an integer");
-    expect_drop(a,
-                "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"monitor.reboot\","
-                "\"data\":{\"account_id\":7}}",
-                "type: unknown monitor command \"monitor.reboot\"");
+    expect_drop(
+        a,
+        "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"monitor.reboot\","
+        "\"data\":{\"account_id\":7}}",
+        "type: unknown monitor command \"monitor.reboot\"");
     expect_drop(a,
                 "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"message.send\","
                 "\"data\":{\"account_id\":7,\"message_id\":5,\"thread_id\":\"t\"}}",

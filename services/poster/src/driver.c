@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "job_images.h"
 #include "profile_lock.h"
 
 int driver_profile_path(const char *root, const char *platform, int64_t account_id, char *out,
@@ -41,13 +42,36 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
                                    const driver_job_t *job, runner_result_t *res)
 {
     const recipe_t *r = d->impl;
-    const posting_requested_t *req = job->req;
     char profile[1024];
     char errstr[512];
     profile_lock_t *lock = NULL;
     wd_session_t *s = NULL;
     char *remedy = NULL;
+    job_images_t imgs = {0};
+    ev_image_t *images = NULL;
     memset(res, 0, sizeof(*res));
+
+    /* The runner reads images[].path: point them at files this host can read. */
+    bool retryable = false;
+    if (job_images_resolve(&job->req->listing, env->api_base, &imgs, &retryable, errstr,
+                           sizeof(errstr)) != 0) {
+        res->status = RUNNER_FAILED;
+        res->retryable = retryable;
+        snprintf(res->error_code, sizeof(res->error_code), "%s",
+                 retryable ? "image_unavailable" : "bad_request");
+        snprintf(res->error_message, sizeof(res->error_message), "%s", errstr);
+        if (job->log)
+            job->log(job->log_ctx, "error", res->error_message, NULL);
+        goto cleanup;
+    }
+    posting_requested_t copy = *job->req; /* shallow: only the images differ */
+    images = xcalloc(imgs.n ? imgs.n : 1, sizeof(ev_image_t));
+    for (size_t i = 0; i < imgs.n; i++) {
+        images[i] = job->req->listing.images[i];
+        images[i].path = imgs.paths[i];
+    }
+    copy.listing.images = images;
+    const posting_requested_t *req = &copy;
 
     wd_config_t wd = env->wd;
     if (wd.backend == WD_LOCAL) {
@@ -62,7 +86,15 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
         int64_t lock_deadline = util_now_ms() + env->profile_lock_timeout_ms;
         if (lock_deadline > job->deadline_ms)
             lock_deadline = job->deadline_ms;
-        lock = profile_lock_acquire(profile, lock_deadline, job->stop, errstr, sizeof(errstr));
+        lock = profile_lock_acquire(profile, util_now_ms(), job->stop, errstr, sizeof(errstr));
+        if (!lock && !(job->stop && *job->stop)) {
+            if (job->log)
+                job->log(job->log_ctx, "info",
+                         "waiting for the account's browser profile (another job is using it)",
+                         NULL);
+            lock = profile_lock_acquire(profile, lock_deadline, job->stop, errstr,
+                                        sizeof(errstr));
+        }
         if (!lock) {
             if (job->stop && *job->stop) {
                 res->status = RUNNER_INTERRUPTED;
@@ -109,6 +141,8 @@ cleanup:
     wd_session_end(s);
     profile_lock_release(lock);
     free(remedy);
+    free(images);
+    job_images_free(&imgs);
     return res->status;
 }
 

@@ -104,6 +104,7 @@ static void env_init(struct app *app)
     e->wd.command_timeout_ms = (int)c->webdriver_timeout_ms;
     e->profile_root = c->profile_dir;
     e->upload_dir = c->upload_dir;
+    e->api_base = c->api_public_url;
     e->step_delay_ms = (int)c->step_delay_ms;
     e->profile_lock_timeout_ms = c->profile_lock_timeout_ms;
 }

@@ -37,6 +37,8 @@ const config_entry_t poster_config_table[] = {
       "Chromium binary (default: chromedriver's choice)"),
     E("UPLOAD_DIR", CONFIG_STRING, "uploads", 0, 0, false, upload_dir,
       "where failure screenshots go (the api serves them at /uploads/<name>)"),
+    E("API_PUBLIC_URL", CONFIG_STRING, "http://127.0.0.1:8080", 0, 0, false, api_public_url,
+      "the api, to fetch a job's images when images[].path is not readable here"),
     E("RECIPES_DIR", CONFIG_STRING, "services/poster/recipes", 0, 0, false, recipes_dir,
       "browser recipes, one <platform>.json each"),
     E("SANDBOX_URL", CONFIG_STRING, NULL, 0, 0, false, sandbox_url,

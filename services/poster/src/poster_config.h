@@ -24,6 +24,7 @@ typedef struct {
     bool headless;
     char *chrome_binary;
     char *upload_dir;
+    char *api_public_url;
     char *recipes_dir;
     char *sandbox_url;
     char *facebook_url;

@@ -22,7 +22,7 @@ static const char *const CLAIMS_HUMAN[] = {
 /* Words that turn the floor amount into a disclosure even when it equals the visible lowest. */
 static const char *const FLOOR_WORDS[] = {
     "floor", "minimum", "min price", "reserve", "bottom line", "lowest allowed",
-    "allowed to go", "seller set", "sellers lowest", "set a", "not allowed", NULL,
+    "allowed to go", "seller set", "sellers lowest", "not allowed", NULL,
 };
 
 const char *draft_action_name(draft_action_t action)
@@ -58,6 +58,16 @@ static void add_violation(reply_drafted_t *draft, const char *code)
 static bool str_eq(const char *a, const char *b)
 {
     return a != NULL && strcmp(a, b) == 0;
+}
+
+static bool known_intent(const char *name)
+{
+    for (int i = INTENT_AVAILABILITY; i <= INTENT_OTHER; i++) {
+        if (str_eq(name, intent_name((intent_t)i))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void set_handoff(reply_drafted_t *draft, draft_action_t *action, const char *reason)
@@ -377,8 +387,8 @@ draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan,
     if (draft->text == NULL) {
         rules_field_set(&draft->text, "");
     }
-    if (draft->intent == NULL) {
-        rules_field_set(&draft->intent, intent_name(plan->intent));
+    if (!known_intent(draft->intent)) {
+        rules_field_set(&draft->intent, intent_name(plan->intent)); /* model's free text */
     }
 
     /* 2. the pre-guard decided already */
@@ -401,9 +411,13 @@ draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan,
     /* 4. money: never below the floor, never the floor itself */
     if (money_violations(req, plan, draft)) {
         replace_with_rules(req, plan, draft);
-        action = str_eq(draft->action, "send")   ? DRAFT_ACTION_SEND
-                 : str_eq(draft->action, "none") ? DRAFT_ACTION_NONE
-                                                 : DRAFT_ACTION_HANDOFF;
+        /* the policy's reply replaces the text, but a handoff stays a handoff and "none"
+         * stays silent: only a send may take the rules engine's action */
+        if (action == DRAFT_ACTION_SEND) {
+            action = str_eq(draft->action, "send")   ? DRAFT_ACTION_SEND
+                     : str_eq(draft->action, "none") ? DRAFT_ACTION_NONE
+                                                     : DRAFT_ACTION_HANDOFF;
+        }
         reply_drafted_t probe;
         memset(&probe, 0, sizeof(probe));
         probe.text = draft->text;
@@ -414,7 +428,8 @@ draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan,
         }
         free(probe.guard.violations);
         if (still_bad) {
-            rules_field_set(&draft->guard.handoff_reason, "could not write a reply within the seller's price");
+            rules_field_set(&draft->guard.handoff_reason,
+                            "could not write a reply within the seller's price");
             action = DRAFT_ACTION_HANDOFF;
         }
     }

@@ -49,6 +49,7 @@ const char *draft_action_name(draft_action_t action);
  *   7. em dashes -> commas (en dashes -> hyphens);
  *   8. longer than GUARD_MAX_CHARS -> trimmed at the last sentence end that fits;
  *   9. send with empty text -> handoff; handoff always gets a reason.
+ * An intent that is not one of intent_name's is replaced by the plan's (no violation).
  * Violations are appended to draft->guard.violations (each code once). Never lowers the
  * action's safety: a handoff stays a handoff. Returns the final action (also written to
  * draft->action). Pure and thread-safe. */

@@ -21,6 +21,8 @@ typedef struct {
     bool bad;               /* TK_NUM: glued to letters, a time, a phone or date piece */
     bool percent;           /* TK_NUM: "10%" */
     bool plain_int;         /* TK_NUM: digits only (no comma, decimals or k) */
+    bool range_next;        /* TK_NUM: "65-70": a range continues with the next number */
+    bool range_prev;        /* TK_NUM: the second number of a range */
     int ndigits;            /* TK_NUM: digits before the decimal point */
     size_t pos;             /* byte offset in the text */
 } tk_t;
@@ -48,6 +50,48 @@ static const char *const OFFER_FOLLOWERS[] = {
     "either", "really", "sure", NULL,
 };
 
+/* Words after a number that make it a measure or a count, not money, in a draft we might
+ * send (OFFER_SCAN_ALL): there, any other word keeps the amount, because a missed price below
+ * the floor costs more than a needless repair. Singular forms; a trailing "s" is ignored. */
+static const char *const UNIT_WORDS[] = {
+    "inch", "in", "ft", "feet", "foot", "cm", "mm", "m", "meter", "metre", "yard", "lb",
+    "kg", "g", "oz", "gb", "tb", "mb", "hz", "w", "watt", "v", "volt", "mile", "mi", "km",
+    "year", "yr", "yo", "month", "mo", "day", "week", "hour", "hr", "min", "minute", "second",
+    "sec", "pm", "am", "percent", "x", "of", "time", "drawer", "shelf", "shelve", "door",
+    "seat", "chair", "piece", "pc", "item", "people", "person", "kid", "gear", "speed",
+    "controller", "game", "cable", "battery", "batteries", "leg", "wheel", "tire", "tyre",
+    "pair", "set", "box", "bag", "book", "port", "button", "lens", "cushion",
+    "pillow", "ticket", "size", "color", "colour", "model", "unit", "st", "street", "ave",
+    "avenue", "rd", "road", "blvd", "dr", "drive", "ln", "lane", "way", "ct", "court", "floor",
+    "story", "bedroom", "room", "burner", "slot", "core", "star", "step", "page",
+    "photo", "picture", "pic", "left", "more", "other", "plus", "th", "nd", "rd", NULL,
+};
+
+static bool word_in(const char *word, const char *const *list);
+
+/* True when word (maybe plural) is one of UNIT_WORDS. */
+static bool is_unit_word(const char *word)
+{
+    if (word_in(word, UNIT_WORDS)) {
+        return true;
+    }
+    char singular[TK_WORD_MAX];
+    size_t len = strlen(word);
+    if (len < 2 || word[len - 1] != 's' || len >= sizeof(singular)) {
+        return false;
+    }
+    memcpy(singular, word, len - 1); /* "drawers" */
+    singular[len - 1] = '\0';
+    if (word_in(singular, UNIT_WORDS)) {
+        return true;
+    }
+    if (len > 3 && word[len - 2] == 'e') {
+        singular[len - 2] = '\0'; /* "inches", "boxes" */
+        return word_in(singular, UNIT_WORDS);
+    }
+    return false;
+}
+
 /* Words just before an amount that make it an offer (ranking; years and unknown prices). */
 static const char *const CUE_WORDS[] = {
     "do", "take", "offer", "offering", "pay", "give", "go", "about", "accept", "sell", "for",
@@ -65,6 +109,7 @@ static const char *const STRONG_CUE_WORDS[] = {
 static const char *const REFERENCE_WORDS[] = {
     "listed", "listing", "asking", "retail", "retails", "msrp", "paid", "worth", "originally",
     "costs", "says", "posted", "priced", "new", "saw", "seen", "found", "sold", "not", "than",
+    "can't", "cant", "cannot", "won't", "wont", "couldn't", "couldnt", "wouldn't", "wouldnt",
     NULL,
 };
 
@@ -77,7 +122,7 @@ static const char *const FEE_AFTER[] = {
 
 /* "at 5", "by 6", "until 9": a time when the number is small and bare. */
 static const char *const TIME_BEFORE[] = {
-    "at", "by", "around", "until", "til", "till", "before", "after", "from", NULL,
+    "at", "by", "around", "until", "til", "till", "before", "after", "from", "between", NULL,
 };
 
 /* Day words near a small bare number make it a clock time: "tomorrow 6", "6 tonight". */
@@ -156,6 +201,25 @@ static size_t apostrophe_len(const char *s)
     return 0;
 }
 
+/* True when s ("-70 ...") ends a range "65-70" rather than a phone number or a date: one
+ * hyphen, digits after it, nothing else glued on, fewer than 7 digits in all. */
+static bool is_range_rest(const char *s, int digits_before)
+{
+    int digits_after = 0;
+    const char *p = s + 1;
+    while (isdigit((unsigned char)*p)) {
+        digits_after++;
+        p++;
+    }
+    if (digits_after == 0 || digits_before + digits_after >= 7) {
+        return false;
+    }
+    if ((*p == '-' || *p == '/' || *p == ':' || *p == '.') && isdigit((unsigned char)p[1])) {
+        return false;
+    }
+    return true;
+}
+
 /* Scans a number starting at text[*i] (a digit) into tk; advances *i past it and anything
  * glued to it. */
 static void scan_number(const char *text, size_t *i, tk_t *tk)
@@ -218,6 +282,8 @@ static void scan_number(const char *text, size_t *i, tk_t *tk)
         cents *= 1000;
         tk->plain_int = false;
         p++;
+    } else if (text[p] == '-' && is_range_rest(text + p, ndigits)) {
+        tk->range_next = true; /* "65-70": the tokenizer skips the '-' */
     } else if ((text[p] == ':' || text[p] == '-' || text[p] == '/' || text[p] == '.') &&
                isdigit((unsigned char)text[p + 1])) {
         /* 5:30, 555-1234, 12/05, 1.2.3: swallow the whole chain */
@@ -231,6 +297,9 @@ static void scan_number(const char *text, size_t *i, tk_t *tk)
         while (isalnum((unsigned char)text[p])) {
             p++;
         }
+    }
+    if (text[*i] == '0' && ndigits > 1 && !commas) {
+        tk->bad = true; /* "0199", "05": a code or a date, not a price */
     }
     if (ndigits >= 7 && !commas) {
         tk->bad = true; /* a phone number, an order number, a zip+4 */
@@ -264,8 +333,15 @@ static size_t tokenize(const char *text, tk_t *tks, size_t max)
         }
         tk_t *tk = &tks[n];
         memset(tk, 0, sizeof(*tk));
+        if (c == '-' && n > 0 && tks[n - 1].kind == TK_NUM && tks[n - 1].range_next) {
+            i++;
+            continue; /* the hyphen of a range */
+        }
         if (isdigit(c)) {
+            bool range_prev = n > 0 && tks[n - 1].kind == TK_NUM && tks[n - 1].range_next &&
+                              text[i - 1] == '-';
             scan_number(text, &i, tk);
+            tk->range_prev = range_prev;
             if (pending_currency) {
                 tk->currency = true;
             }
@@ -414,7 +490,8 @@ static bool word_before(const tk_t *tks, size_t k, size_t window, const char *co
 
 /* True when a small number at tokens [first, last] reads as a clock time: a time word before
  * it (over other numbers and "or"/"and"/"to": "at 10 or 11"), or, unless an offer word came
- * before it ("I can do 20 today", STRONG_CUE_WORDS), a day word within three words before or two after. */
+ * before it ("I can do 20 today", STRONG_CUE_WORDS), a day word within three words before
+ * or two after. */
 static bool looks_like_clock(const tk_t *tks, size_t n, size_t first, size_t last, bool cued)
 {
     size_t words = 0;
@@ -466,11 +543,14 @@ static bool cand_judge(const tk_t *tks, size_t n, cand_t *c, int64_t price_cents
     if (c->bad) {
         return false;
     }
-    /* digits right next to other digits: "555 1234", "(555) 123" */
-    if (nt != NULL && nt->kind == TK_NUM) {
+    /* digits right next to other digits: "555 1234", "(555) 123"; a range "65-70" is two
+     * amounts */
+    bool from_digits = !c->from_words;
+    if (nt != NULL && nt->kind == TK_NUM && !(from_digits && tks[c->last].range_next)) {
         return false;
     }
-    if (c->first > 0 && tks[c->first - 1].kind == TK_NUM) {
+    if (c->first > 0 && tks[c->first - 1].kind == TK_NUM &&
+        !(from_digits && tks[c->first].range_prev)) {
         return false;
     }
     if (c->first > 0 && tks[c->first - 1].kind == TK_SEP && c->first > 1 &&
@@ -493,21 +573,34 @@ static bool cand_judge(const tk_t *tks, size_t n, cand_t *c, int64_t price_cents
         } else if (strcmp(nt->word, "grand") == 0) {
             c->cents *= 1000;
             c->currency = true;
-        } else if (word_in(nt->word, FEE_AFTER)) {
+        } else if (mode == OFFER_SCAN_BUYER && word_in(nt->word, FEE_AFTER)) {
             return false;
-        } else if (!c->currency && !word_in(nt->word, OFFER_FOLLOWERS)) {
+        } else if (!c->currency && mode == OFFER_SCAN_BUYER &&
+                   !word_in(nt->word, OFFER_FOLLOWERS)) {
             return false; /* 55 inch, 2 of them, 123 Main St, 20 minutes, 2019 model */
+        } else if (!c->currency && mode == OFFER_SCAN_ALL && is_unit_word(nt->word)) {
+            return false; /* 6 drawers, 2 years, 10 minutes */
         }
     }
-    if (prev != NULL && word_in(prev, FEE_BEFORE)) {
-        return false;
-    }
-    if (word_before(tks, c->first, 3, REFERENCE_WORDS)) {
-        return false;
+    /* what a buyer refers to or refuses is not their offer; a draft gets no such benefit */
+    if (mode == OFFER_SCAN_BUYER) {
+        if (prev != NULL && word_in(prev, FEE_BEFORE)) {
+            return false;
+        }
+        if (word_before(tks, c->first, 3, REFERENCE_WORDS)) {
+            return false;
+        }
+        /* "110 is too much", "$110? too high" */
+        for (size_t k = c->last + 1; k < n && k <= c->last + 4; k++) {
+            if (tks[k].kind == TK_WORD && strcmp(tks[k].word, "too") == 0) {
+                return false;
+            }
+        }
     }
     if (!c->currency && c->cents % 100 == 0 && c->cents <= 2400 &&
         looks_like_clock(tks, n, c->first, c->last,
-                         word_before(tks, c->first, 3, STRONG_CUE_WORDS))) {
+                         mode == OFFER_SCAN_ALL ||
+                             word_before(tks, c->first, 3, STRONG_CUE_WORDS))) {
         return false; /* at 5, by 6, "10 or 11 works", tomorrow 6, 6 tonight */
     }
     if (!c->currency && prev != NULL && c->cents % 100 == 0 && c->cents <= 6000 &&

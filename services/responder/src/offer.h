@@ -28,12 +28,17 @@ typedef struct {
  *     "12/05") or with 7+ digits is not money (phone, time, date);
  *   - letters glued to a number ("55in", "5pm", "2nd", "4x") make it not money, except "k"
  *     (thousands) and a currency sign;
- *   - a bare number followed by a word that is not a currency word or a small-talk word
- *     ("55 inch", "2 of them", "123 Main St", "2019 model", "20 minutes") is not money;
- *   - "at/by/around/until N" with N <= 24 and no currency is a time;
+ *   - OFFER_SCAN_BUYER: a bare number followed by a word that is not a currency word or a
+ *     small-talk word ("55 inch", "2 of them", "123 Main St", "2019 model", "20 minutes") is
+ *     not money; OFFER_SCAN_ALL: only a unit or count word after it ("6 drawers", "2 years",
+ *     "10 minutes") makes it not money, so "I could go 70 lowest" is still seen;
+ *   - "at/by/around/until N" with N <= 24 and no currency is a time (and, for buyers, a day
+ *     word nearby: "6 tomorrow");
  *   - a bare 4-digit 1950..2039 is a year unless an offer word comes before it;
- *   - an amount right after "listed", "asking", "paid", "retail", "worth", "saw", "not"...
- *     is a reference price or a refusal, and one right after "plus", "extra" or before "shipping", "fee" is a fee: skipped;
+ *   - OFFER_SCAN_BUYER only: an amount right after "listed", "asking", "paid", "retail",
+ *     "worth", "saw", "not", "can't"... or before "too" ("110 is too much") is a reference
+ *     price or a refusal, and one right after "plus", "extra" or before "shipping", "fee" is
+ *     a fee: skipped (a draft that names them still names them);
  *   - "N% off/discount/less" is price * (100 - N) / 100 (1 <= N <= 90); a lone "N%" is not.
  * Returns the number found (may exceed max: only max are written). Pure and thread-safe. */
 size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_t *out,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/xmalloc.h"
 #include "offer.h"
@@ -67,13 +68,18 @@ static const struct {
     const char *reason;
     const char *const *patterns;
 } PRE_GUARDS[] = {
-    {"verification_code", "asks for a verification code or to verify identity (account takeover scam)",
+    {"verification_code",
+     "asks for a verification code or to verify identity (account takeover scam)",
      VERIFICATION_CODE},
-    {"payment_app", "wants to pay outside the marketplace (payment app, friends and family, wire, gift cards, crypto)",
+    {"payment_app",
+     "wants to pay outside the marketplace (payment app, friends and family, wire, gift "
+     "cards, crypto)",
      PAYMENT_APP},
-    {"overpayment", "overpayment or refund scheme (sends extra, cashier's check, refund the difference)",
+    {"overpayment",
+     "overpayment or refund scheme (sends extra, cashier's check, refund the difference)",
      OVERPAYMENT},
-    {"courier", "courier or shipping-only trick (mover, shipping agent, label, someone else picks up)",
+    {"courier",
+     "courier or shipping-only trick (mover, shipping agent, label, someone else picks up)",
      COURIER},
     {"off_platform", "wants to move the chat off the marketplace (WhatsApp, text, email)",
      OFF_PLATFORM},
@@ -152,7 +158,8 @@ bool plan_pre_guard(const char *text, char *code, size_t code_size, char *reason
     }
     if (text != NULL && (longest_phone_run(text) >= 10 || has_email(text))) {
         snprintf(code, code_size, "contact_info");
-        snprintf(reason, reason_size, "shares a phone number or email address (moving off the marketplace)");
+        snprintf(reason, reason_size,
+                 "shares a phone number or email address (moving off the marketplace)");
         hit = true;
     } else if (text != NULL && has_url(text)) {
         snprintf(code, code_size, "link");
@@ -179,7 +186,8 @@ static const char *const ACCEPT_STRONG[] = {
     "^deal", "ok deal", "okay deal", "it's a deal", "you have a deal", "you got a deal",
     "i'll take it", "i will take it", "i'll buy it", "i want it", "let's do it", "lets do it",
     "works for me", "that works", "sounds good", "sounds great", "agreed", "i accept",
-    "i'll take", "we have a deal", NULL,
+    "i'll take", "we have a deal", "i'd like to buy", "i would like to buy", "i want to buy",
+    "i'll buy", "can i buy it", NULL,
 };
 
 static const char *const ACCEPT_WEAK[] = {
@@ -199,30 +207,74 @@ static const char *const LOWEST[] = {
     "lowest", "best price", "negotiable", "negotiate", "obo", "firm", "any discount",
     "discount", "flexible", "take less", "come down", "go lower", "lower", "cheaper",
     "bottom", "best you can do", "wiggle room", "deal on", "better price", "last price",
-    "best offer", "room on", NULL,
+    "best offer", "room on", "least", "how low", "go down", "take for it", "final price",
+    "cheapest", NULL,
 };
 
 static const char *const AVAILABILITY[] = {
     "available", "still have", "still for sale", "still selling", "still got", "is it sold",
     "is this sold", "has it sold", "still up", "still there", "is it gone", "still a thing",
-    "still on", "avail", NULL,
+    "still on", "avail", "^sold", NULL,
 };
 
 static const char *const PICKUP[] = {
     "pick up", "pickup", "pick it up", "deliver*", "ship", "shipping", "ships", "where are you",
     "where is it", "location", "located", "address", "come by", "come get", "meet", "drop off",
     "swing by", "when can i", "what time", "tonight", "tomorrow", "this weekend", "how far",
-    "where can i", "collect", NULL,
+    "where can i", "collect", "see it", "look at it", "check it out", "inspect", "come see",
+    NULL,
 };
 
 static const char *const DETAILS[] = {
     "condition", "work", "works", "working", "size", "dimension*", "measure*", "how old",
-    "how big", "how tall", "how long", "how wide", "how heavy", "weight", "scratch*",
-    "damage*", "broken", "brand", "model", "come with", "included", "include*", "original",
-    "battery", "smoke", "pet", "pets", "wear", "stain*", "color", "colour", "year", "warranty",
-    "receipt", "issues", "problems", "defects", "tested", "material", "fit", "fits", "specs",
-    "details", "pictures", "photos", "pics", "does it", "is it", "can it", "what kind",
-    "how many", NULL,
+    "how big", "how tall", "how long", "how wide", "how heavy", "weight", "weigh*", "heavy",
+    "height", "width", "depth", "tall", "wide", "deep", "made of", "scratch*", "damage*",
+    "broken", "brand", "model", "come with", "comes with", "included", "include*", "original",
+    "battery", "smoke", "smell*", "pet", "pets", "wear", "stain*", "color", "colour", "year",
+    "warranty", "receipt", "issues", "problems", "defects", "tested", "material", "fit",
+    "fits", "specs", "shape", "quality", "sturdy", "wobbl*", "stable", NULL,
+};
+
+/* "how much?": answered with the price (intent other) unless a details word is there too
+ * ("how much does it weigh"). */
+static const char *const ASKS_PRICE[] = {
+    "how much", "price", "what are you asking", "cost", "asking", NULL,
+};
+
+/* Questions that are about the item but carry no keyword of their own. */
+static const char *const DETAILS_GENERIC[] = {
+    "does it", "is it", "can it", "what kind", "how many", "details", NULL,
+};
+
+/* Requests only the seller can answer: the reply is a holding line and a handoff. */
+static const char *const ASKS_HOLD[] = {
+    "hold it", "hold for", "hold this", "hold until", "hold till", "save it for",
+    "reserve it", "put it aside", "put aside", NULL,
+};
+static const char *const ASKS_TRADE[] = {"trade", "swap", "exchange for", NULL};
+static const char *const ASKS_PHOTOS[] = {
+    "more pictures", "more photos", "more pics", "another picture", "another photo", "video",
+    "send pictures", "send photos", "send pics", "pictures of", "photos of", "pics of", NULL,
+};
+static const char *const ASKS_PAYMENT[] = {
+    "paypal", "venmo", "credit card", "debit card", "pay by card", "card payment",
+    "accept card", "take card", "apple pay", "google pay", "how can i pay", "payment method",
+    "how do i pay", NULL,
+};
+static const char *const ARRIVING[] = {
+    "on my way", "omw", "i'm here", "i'm outside", "outside now", "here now", "i've arrived",
+    "just arrived", "running late", "be there in", "i'm at your", NULL,
+};
+
+static const struct {
+    const char *reason;
+    const char *const *patterns;
+} NEEDS_SELLER[] = {
+    {"buyer is on the way or has arrived", ARRIVING},
+    {"asks to hold the item", ASKS_HOLD},
+    {"offers a trade", ASKS_TRADE},
+    {"asks for more photos", ASKS_PHOTOS},
+    {"asks about the payment method", ASKS_PAYMENT},
 };
 
 static const char *const THANKS[] = {
@@ -231,7 +283,7 @@ static const char *const THANKS[] = {
 
 /* A pickup time proposed by the buyer: only the seller can confirm it. Clock times ("5pm",
  * "5:30") are found by has_clock_time. */
-static const char *const TIME_WORDS[] = {
+static const char *const DAY_WORDS[] = {
     "tomorrow", "tonight", "today", "this weekend", "next week", "this week", "monday",
     "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "morning",
     "afternoon", "evening", "noon", "after work", NULL,
@@ -319,8 +371,7 @@ static bool last_us_message_was_counter(const reply_requested_t *req)
     return false;
 }
 
-/* Joins the new messages with newlines; caller frees. */
-static char *join_new_messages(const reply_requested_t *req)
+char *plan_buyer_text(const reply_requested_t *req)
 {
     size_t len = 1;
     for (size_t i = 0; i < req->nnew_messages; i++) {
@@ -407,7 +458,8 @@ static void classify(const reply_requested_t *req, const phrase_text_t *t, plan_
     if (phrase_match_any(t, PICKUP) != NULL) {
         seen |= 1u << INTENT_PICKUP;
     }
-    if (phrase_match_any(t, DETAILS) != NULL) {
+    bool details_strong = phrase_match_any(t, DETAILS) != NULL;
+    if (details_strong || phrase_match_any(t, DETAILS_GENERIC) != NULL) {
         seen |= 1u << INTENT_DETAILS;
     }
     if (phrase_match_any(t, THANKS) != NULL) {
@@ -433,12 +485,30 @@ static void classify(const reply_requested_t *req, const phrase_text_t *t, plan_
             break;
         }
     }
+    if ((plan->intent == INTENT_DETAILS || plan->intent == INTENT_OTHER) && !details_strong &&
+        phrase_match_any(t, ASKS_PRICE) != NULL) {
+        plan->intent = INTENT_OTHER; /* the generic reply names the price */
+    }
+    /* "still available? how much to deliver?": answer the question, the rules engine puts
+     * "yes, it's still available" first */
+    if (plan->intent == INTENT_AVAILABILITY) {
+        if ((seen & (1u << INTENT_PICKUP)) != 0) {
+            plan->intent = INTENT_PICKUP;
+        } else if (details_strong) {
+            plan->intent = INTENT_DETAILS;
+        }
+    }
 }
 
-/* "5pm", "5 pm", "10am", "5:30": a digit followed by am/pm or by ':' and a digit. */
+/* "5pm", "5 pm", "10am", "5:30", "at 6": a digit followed by am/pm or by ':' and a digit, or
+ * "at" before a number. */
 static bool has_clock_time(const char *text)
 {
     for (const char *p = text; *p != '\0'; p++) {
+        if ((p == text || !isalpha((unsigned char)p[-1])) && strncasecmp(p, "at ", 3) == 0 &&
+            isdigit((unsigned char)p[3])) {
+            return true;
+        }
         if (!isdigit((unsigned char)*p)) {
             continue;
         }
@@ -475,26 +545,33 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
         goto cleanup;
     }
     plan->listing_known = req->listing.id != 0;
-    plan->listing_sold = str_eq(req->listing.status, "sold") || str_eq(req->listing.status, "archived");
-    text = join_new_messages(req);
+    plan->listing_sold =
+        str_eq(req->listing.status, "sold") || str_eq(req->listing.status, "archived");
+    text = plan_buyer_text(req);
     phrase_text_init(&t, text);
 
     if (plan->listing_known) {
         policy_compute(req->listing.price_cents, req->listing.floor_cents,
                        req->listing.flexibility, &plan->policy);
         int64_t competing = req->state.competing_offer_cents;
-        if (competing > plan->policy.floor_cents && competing < plan->policy.price_cents) {
-            plan->competing_cents = competing;
+        if (competing > plan->policy.floor_cents && !plan->policy.firm) {
+            /* another buyer's offer is our new lowest; at or above asking we hold the price */
+            plan->competing_cents = competing < plan->policy.price_cents
+                                        ? competing
+                                        : plan->policy.price_cents;
             policy_raise_lowest(&plan->policy, competing);
         }
         count_rounds(req, plan);
     }
-    plan->agreed = str_eq(req->state.status, "agreed") || req->state.agreed_price_cents > 0;
+    /* "sold" here is the conversation: this buyer bought it, the deal stands */
+    plan->agreed = str_eq(req->state.status, "agreed") || str_eq(req->state.status, "sold") ||
+                   req->state.agreed_price_cents > 0;
     if (plan->agreed) {
         plan->agreed_cents = req->state.agreed_price_cents;
     }
     plan->asks_human = phrase_match_any(&t, ASKS_HUMAN) != NULL;
-    plan->proposes_time = phrase_match_any(&t, TIME_WORDS) != NULL || has_clock_time(text);
+    plan->proposes_time = has_clock_time(text);
+    plan->mentions_day = phrase_match_any(&t, DAY_WORDS) != NULL;
 
     /* the pre-guard first: nothing else matters when the buyer is running a scam */
     if (plan_pre_guard(text, plan->handoff_code, sizeof(plan->handoff_code),
@@ -522,8 +599,21 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
         plan->nothing_to_answer = true; /* "ok", "cool"; "thanks" only once a deal is made */
     }
 
-    if (plan->agreed && plan->intent == INTENT_ACCEPT && !plan->proposes_time) {
+    if (plan->agreed && plan->intent == INTENT_ACCEPT && !plan->proposes_time &&
+        !plan->mentions_day) {
         plan->nothing_to_answer = true; /* "ok", "sounds good" once the deal is made */
+    }
+
+    if (plan->intent != INTENT_OFFER && plan->intent != INTENT_ACCEPT &&
+        plan->intent != INTENT_DECLINE && plan->intent != INTENT_LOWEST) {
+        for (size_t i = 0; i < sizeof(NEEDS_SELLER) / sizeof(NEEDS_SELLER[0]); i++) {
+            if (phrase_match_any(&t, NEEDS_SELLER[i].patterns) != NULL) {
+                snprintf(plan->seller_reason, sizeof(plan->seller_reason), "%s",
+                         NEEDS_SELLER[i].reason);
+                plan->nothing_to_answer = false;
+                break;
+            }
+        }
     }
 
     if (has_offer && !plan->agreed) {
@@ -531,7 +621,8 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
         plan->verdict = policy_verdict(&plan->policy, offer, plan->rounds,
                                        plan->last_counter_cents, &plan->counter_cents);
         if (plan->verdict == OFFER_VERDICT_ACCEPT) {
-            plan->agreed_cents = offer < plan->policy.price_cents ? offer : plan->policy.price_cents;
+            plan->agreed_cents =
+                offer < plan->policy.price_cents ? offer : plan->policy.price_cents;
         }
     } else if (has_offer) {
         plan->buyer_offer_cents = offer;

@@ -45,7 +45,8 @@ typedef enum {
     OFFER_VERDICT_NONE,    /* no offer in the message */
     OFFER_VERDICT_ACCEPT,  /* offer >= accept threshold (and >= floor) */
     OFFER_VERDICT_COUNTER, /* answer with counter_cents */
-    OFFER_VERDICT_DECLINE, /* far too low: say the visible lowest */
+    OFFER_VERDICT_DECLINE, /* far too low, or rounds used up: say the visible lowest (the
+                            * price when firm) */
 } offer_verdict_t;
 
 typedef struct {
@@ -53,27 +54,37 @@ typedef struct {
     policy_t policy;
     int64_t buyer_offer_cents;     /* parsed from the new messages; 0 = none */
     offer_verdict_t verdict;
-    int64_t counter_cents;         /* when verdict is COUNTER (or DECLINE: visible lowest) */
+    int64_t counter_cents;         /* verdict COUNTER: the next counter; DECLINE: the visible
+                                    * lowest (price when firm); intent LOWEST without an offer:
+                                    * the next counter to name; 0 otherwise */
     int rounds;                    /* earlier counters by us in history */
     /* pre-guard: when handoff is set, no automatic text is sent */
     bool handoff;
     char handoff_reason[160];      /* "asks for a verification code", ... */
-    /* added by the plan module (H4) */
+    /* what the rules engine, the prompt and the post-guards also need */
     char handoff_code[32];         /* stable: "verification_code", "payment_app", ... */
     unsigned intents;              /* every intent seen in the new messages: 1u << intent */
     bool listing_known;            /* listing.id != 0 */
     bool listing_sold;             /* listing.status is "sold" (or archived) */
-    bool agreed;                   /* the conversation already has a deal (state) */
+    bool agreed;                   /* the conversation already has a deal: state.status
+                                    * "agreed" or "sold", or an agreed price */
     int64_t agreed_cents;          /* price of that deal, or of the deal this reply makes */
     int64_t last_counter_cents;    /* the amount in our latest message that named one, 0 none */
     int64_t competing_cents;       /* another buyer's offer above the floor (leverage), 0 none */
     bool asks_human;               /* "are you a bot?", "is this a real person?" */
     bool nothing_to_answer;        /* no new text, or only "ok"/"thanks"/emoji after a deal */
-    bool proposes_time;            /* "tomorrow at 5pm", "saturday morning": seller confirms */
+    bool proposes_time;            /* a clock time ("5pm", "5:30", "at 6"): seller confirms */
+    bool mentions_day;             /* "tomorrow", "saturday", "tonight" */
+    char seller_reason[96];        /* a request only the seller can answer (hold, trade, more
+                                    * photos, payment method, "on my way"): "" when none */
 } plan_t;
 
 /* True when the plan saw intent in the new messages (not only the main one). */
 #define PLAN_HAS_INTENT(plan, intent) (((plan)->intents & (1u << (intent))) != 0)
+
+/* The buyer's new messages joined by newlines (each followed by one), "" when none. Returns a
+ * new string the caller frees with free(). Thread-safe. */
+char *plan_buyer_text(const reply_requested_t *req);
 
 /* The pre-guard alone: true when buyer text (NULL = none) asks for a verification code, a
  * payment app or "friends and family", runs an overpayment or courier scheme, moves the chat

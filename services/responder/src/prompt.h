@@ -47,6 +47,12 @@ char *prompt_system(const reply_requested_t *req, const plan_t *plan, int reply_
  * Returns a new string the caller frees with free(). */
 char *prompt_fence_escape(const char *text);
 
+/* Copies text with every money amount below min_cents replaced by "(amount withheld)", so
+ * a floor the seller wrote in the description or notes ("won't go below 80") never reaches
+ * the model. Amounts are found by offer_scan (OFFER_SCAN_ALL, price_cents for "10% off").
+ * Returns a new string the caller frees with free(). Pure and thread-safe. */
+char *prompt_redact_amounts(const char *text, int64_t price_cents, int64_t min_cents);
+
 /* The whole request body: {model, messages, response_format{type: json_schema,
  * json_schema{name, schema, strict: true}}, temperature, max_completion_tokens}. Returns
  * compact JSON text the caller frees with free(). Pure and thread-safe. */

@@ -30,6 +30,8 @@ typedef enum {
     R_BACKING_OUT,
     R_CONFIRM_TIME,
     R_PICKUP,
+    R_PICKUP_DAY,
+    R_NEEDS_SELLER,
     R_PICKUP_FACT,
     R_DELIVERY_UNKNOWN,
     R_DETAILS_FACT,
@@ -41,6 +43,7 @@ typedef enum {
     R_BOT,
     R_AVAILABLE_PREFIX,
     R_WHERE,
+    R_PICKUP_AT,
     R_COUNT,
 } reply_kind_t;
 
@@ -137,9 +140,19 @@ static const char *const TEMPLATES[R_COUNT][3][VARIANTS] = {
         {"Thank you. Let me confirm the time and get back to you shortly."},
     },
     [R_PICKUP] = {
-        {"Sure!{where} When would work for you?"},
-        {"for sure.{where} when works for you?"},
-        {"Certainly.{where} When would suit you?"},
+        {"{pickup_at}When would work for you?", "{pickup_at}When would you like to come by?"},
+        {"{pickup_at}when works for you?"},
+        {"{pickup_at}When would suit you?"},
+    },
+    [R_PICKUP_DAY] = {
+        {"{pickup_at}What time works for you?", "{pickup_at}What time would you come by?"},
+        {"{pickup_at}what time works?"},
+        {"{pickup_at}What time would suit you?"},
+    },
+    [R_NEEDS_SELLER] = {
+        {"Let me check and get back to you shortly.", "Good question, let me check and get back to you."},
+        {"lemme check and get back to you"},
+        {"Let me check and get back to you shortly."},
     },
     [R_PICKUP_FACT] = {
         {"{fact}{where} When would work for you?"},
@@ -195,6 +208,11 @@ static const char *const TEMPLATES[R_COUNT][3][VARIANTS] = {
         {" Pickup is in {location}."},
         {" pickup's in {location}"},
         {" Pickup is in {location}."},
+    },
+    [R_PICKUP_AT] = {
+        {"Pickup is in {location}. "},
+        {"pickup's in {location}. "},
+        {"Pickup is in {location}. "},
     },
 };
 
@@ -412,9 +430,7 @@ static void stem(const char *word, char *out, size_t out_size)
     size_t len = strlen(out);
     if (len > 5 && strcmp(out + len - 3, "ing") == 0) {
         out[len - 3] = '\0';
-    } else if (len > 4 && strcmp(out + len - 2, "es") == 0) {
-        out[len - 2] = '\0';
-    } else if (len > 4 && strcmp(out + len - 2, "ed") == 0) {
+    } else if (len > 4 && (strcmp(out + len - 2, "es") == 0 || strcmp(out + len - 2, "ed") == 0)) {
         out[len - 2] = '\0';
     } else if (len > 3 && out[len - 1] == 's') {
         out[len - 1] = '\0';
@@ -469,7 +485,7 @@ static size_t question_keywords(const char *question, char (*kw)[PHRASE_WORD_MAX
 }
 
 /* True when a sentence must not be repeated to a buyer: contact details, links, or an
- * amount below the floor. */
+ * amount at or below the floor. */
 static bool sentence_unsafe(const char *s, int64_t price_cents, int64_t floor_cents)
 {
     if (strchr(s, '@') != NULL || strstr(s, "http") != NULL || strstr(s, "www.") != NULL) {
@@ -485,8 +501,8 @@ static bool sentence_unsafe(const char *s, int64_t price_cents, int64_t floor_ce
     offer_amount_t amounts[8];
     size_t n = offer_scan(s, price_cents, OFFER_SCAN_ALL, amounts, 8);
     for (size_t i = 0; i < n && i < 8; i++) {
-        if (amounts[i].cents < floor_cents) {
-            return true;
+        if (amounts[i].cents <= floor_cents) {
+            return true; /* at the floor it would read as a disclosure to the post-guard */
         }
     }
     return false;
@@ -566,7 +582,7 @@ typedef struct {
     rules_tone_t tone;
     uint32_t hash;
     char price[48], agreed[48], counter[48], competing[48];
-    char *title, *location, *fact, *where;
+    char *title, *location, *fact, *where, *pickup_at;
     const char *condition;
 } ctx_t;
 
@@ -576,6 +592,7 @@ static char *render(const ctx_t *c, reply_kind_t kind)
         {"title", c->title},       {"price", c->price},         {"agreed", c->agreed},
         {"counter", c->counter},   {"competing", c->competing}, {"condition", c->condition},
         {"fact", c->fact},         {"location", c->location},   {"where", c->where},
+        {"pickup_at", c->pickup_at},
     };
     return fill(pick(kind, c->tone, c->hash), vars, sizeof(vars) / sizeof(vars[0]));
 }
@@ -597,7 +614,8 @@ static const char *const PICKUP_WORDS[] = {"pick", "pickup", "deliver", "deliver
 static const char *const DELIVERY_ASKED[] = {"deliver*", "ship", "shipping", "ships",
                                              "drop off", "bring it", NULL};
 static const char *const CONDITION_ASKED[] = {"condition", "scratch*", "damage*", "wear",
-                                              "broken", "shape", "flaw*", "dent*", NULL};
+                                              "broken", "shape", "flaw*", "dent*", "quality",
+                                              NULL};
 
 /* Chooses the reply kind, the deal and the action. */
 static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
@@ -612,8 +630,17 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
     if (!plan->listing_known) {
         return R_WHICH_ITEM;
     }
-    if (plan->listing_sold) {
-        return R_SOLD;
+    if (plan->listing_sold && !plan->agreed) {
+        return R_SOLD; /* sold to someone else; the buyer who has the deal keeps talking */
+    }
+    if (plan->seller_reason[0] != '\0') {
+        if (plan->agreed) {
+            rules_field_set(&out->deal.status, "agreed");
+            out->deal.agreed_price_cents = plan->agreed_cents;
+        }
+        *action = "handoff";
+        *reason = plan->seller_reason;
+        return R_NEEDS_SELLER;
     }
     if (plan->agreed) {
         rules_field_set(&out->deal.status, "agreed");
@@ -626,7 +653,7 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
         case INTENT_PICKUP: break;
         case INTENT_DETAILS: break;
         case INTENT_ACCEPT:
-            if (plan->proposes_time) {
+            if (plan->proposes_time || plan->mentions_day) {
                 *action = "handoff";
                 *reason = "buyer proposes a pickup time; please confirm it";
                 return R_CONFIRM_TIME;
@@ -642,7 +669,7 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
         case OFFER_VERDICT_ACCEPT:
             rules_field_set(&out->deal.status, "agreed");
             out->deal.agreed_price_cents = plan->agreed_cents;
-            return plan->proposes_time ? R_ACCEPT_TIME : R_ACCEPT_OFFER;
+            return plan->proposes_time || plan->mentions_day ? R_ACCEPT_TIME : R_ACCEPT_OFFER;
         case OFFER_VERDICT_COUNTER:
             rules_field_set(&out->deal.status, "negotiating");
             out->deal.counter_cents = plan->counter_cents;
@@ -664,7 +691,7 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
     case INTENT_ACCEPT:
         rules_field_set(&out->deal.status, "agreed");
         out->deal.agreed_price_cents = plan->agreed_cents;
-        return plan->proposes_time ? R_ACCEPT_TIME : R_ACCEPT_COUNTER;
+        return plan->proposes_time || plan->mentions_day ? R_ACCEPT_TIME : R_ACCEPT_COUNTER;
     case INTENT_LOWEST:
         if (p->firm) {
             return R_FIRM;
@@ -696,7 +723,7 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
             *reason = "asks about delivery; the listing does not say";
             return R_DELIVERY_UNKNOWN;
         }
-        return R_PICKUP;
+        return plan->mentions_day ? R_PICKUP_DAY : R_PICKUP;
     }
     case INTENT_DETAILS: {
         phrase_text_t t;
@@ -789,21 +816,12 @@ int rules_draft(const reply_requested_t *req, const plan_t *plan, reply_drafted_
     if (c.location != NULL && c.location[0] != '\0') {
         const var_t vars[] = {{"location", c.location}};
         c.where = fill(pick(R_WHERE, c.tone, 0), vars, 1);
+        c.pickup_at = fill(pick(R_PICKUP_AT, c.tone, 0), vars, 1);
     } else {
         c.where = xstrdup("");
+        c.pickup_at = xstrdup("");
     }
-    /* the question is the buyer's new text */
-    size_t qlen = 1;
-    for (size_t i = 0; i < req->nnew_messages; i++) {
-        qlen += req->new_messages[i].text != NULL ? strlen(req->new_messages[i].text) + 1 : 0;
-    }
-    question = xcalloc(1, qlen);
-    for (size_t i = 0; i < req->nnew_messages; i++) {
-        if (req->new_messages[i].text != NULL) {
-            strcat(question, req->new_messages[i].text);
-            strcat(question, "\n");
-        }
-    }
+    question = plan_buyer_text(req);
 
     const char *action = "send";
     const char *reason = NULL;
@@ -832,5 +850,6 @@ int rules_draft(const reply_requested_t *req, const plan_t *plan, reply_drafted_
     free(c.location);
     free(c.fact);
     free(c.where);
+    free(c.pickup_at);
     return 0;
 }

@@ -162,6 +162,8 @@ sc("agreed_no_renegotiation", req(L1, ["actually would you do 90?"], state=st(st
    {"action": "send", "deal_status": "agreed", "agreed_price_cents": 11000, "text_contains": ["$110"], "text_not_contains": ["$90"]})
 sc("agreed_buyer_backs_out", req(L1, ["never mind, I found another one"], state=st(status="agreed", agreed=11000)),
    {"action": "handoff", "handoff_reason_contains": "backs out"})
+sc("sold_to_this_buyer_pickup", req(dict(L1, status="sold"), ["where do I pick it up?"], state=st(status="sold", agreed=11000)),
+   {"action": "send", "intent": "pickup", "deal_status": "agreed", "text_contains": ["Oakland"], "text_not_contains": ["already sold"]})
 sc("buyer_declines", req(L1, ["no thanks, too expensive for me"]),
    {"action": "send", "intent": "decline", "deal_status": "declined"})
 sc("greeting_other", req(L1, ["hello"]),
@@ -176,6 +178,26 @@ sc("model_phone_number", req(L1, ["where do I pick up?"]),
    {"action": "send", "intent": "pickup"},
    model={"text": "Text me at 415-555-0199 and I'll send the address.", "intent": "pickup"},
    expect_model={"action": "handoff", "violations": ["contact_info"]})
+
+# --- questions only the seller can answer, and small talk the engine must not fumble
+sc("asks_to_hold", req(L1, ["can you hold it till saturday?"]),
+   {"action": "handoff", "handoff_reason_contains": "hold", "text_contains": ["check"]})
+sc("offers_trade", req(L2, ["will you take a trade for my xbox?"]),
+   {"action": "handoff", "handoff_reason_contains": "trade"})
+sc("asks_payment_method", req(L1, ["Do you accept PayPal?"]),
+   {"action": "handoff", "handoff_reason_contains": "payment method"})
+sc("buyer_on_the_way", req(L1, ["omw, be there in 10"], state=st(status="agreed", agreed=11000)),
+   {"action": "handoff", "deal_status": "agreed", "handoff_reason_contains": "on the way"})
+sc("how_much", req(L5, ["how much is it?"]),
+   {"action": "send", "intent": "other", "text_contains": ["\u20ac150"]})
+sc("see_it_first", req(L1, ["Can I see it first?"]),
+   {"action": "send", "intent": "pickup", "text_contains": ["Oakland"]})
+sc("available_and_delivery", req(L1, ["is it still for sale? how much for delivery to SF?"]),
+   {"action": "send", "intent": "pickup", "text_contains": ["available", "no delivery"]})
+sc("available_pickup_tomorrow", req(L1, ["Hi is this available? I can pick up tomorrow"]),
+   {"action": "send", "intent": "pickup", "text_contains": ["available", "What time"]})
+sc("wants_to_buy", req(L2, ["I'd like to buy it"]),
+   {"action": "send", "intent": "accept", "deal_status": "agreed", "agreed_price_cents": 35000})
 
 # --- bot questions
 sc("bot_question", req(L1, ["are you a bot?"]),

@@ -10,6 +10,7 @@
 
 #include "fixture.h"
 #include "guard.h"
+#include "offer.h"
 #include "plan.h"
 
 typedef struct {
@@ -79,6 +80,24 @@ static void test_below_floor_amount_in_text_only(void **state)
     assert_true(guard_has_violation(&c.draft, GUARD_V_BELOW_FLOOR));
     assert_null(strstr(c.draft.text, "65"));
     teardown_ctx(&c);
+}
+
+static void test_below_floor_odd_wording(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "I could go 70 lowest.", "Seventy five and it's yours.", "ok 65-70 works",
+        "I can't do less than $79.99", "fine, 1 dollar", "$ 60 then",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        ctx_t c;
+        setup_ctx(&c, "what's your lowest?", texts[i]);
+        (void)guard_check(&c.req, &c.plan, &c.draft);
+        if (!guard_has_violation(&c.draft, GUARD_V_BELOW_FLOOR)) {
+            fail_msg("\"%s\": below_floor not seen", texts[i]);
+        }
+        teardown_ctx(&c);
+    }
 }
 
 static void test_counter_field_below_floor(void **state)
@@ -181,7 +200,10 @@ static void test_em_dash_replaced(void **state)
 {
     (void)state;
     ctx_t c;
-    setup_ctx(&c, "available?", "Yes \xE2\x80\x94 still here\xE2\x80\x94" "come by 5\xE2\x80\x93" "6pm -- thanks");
+    setup_ctx(&c, "available?",
+              "Yes \xE2\x80\x94 still here\xE2\x80\x94"
+              "come by 5\xE2\x80\x93"
+              "6pm -- thanks");
     assert_int_equal(guard_check(&c.req, &c.plan, &c.draft), DRAFT_ACTION_SEND);
     assert_true(guard_has_violation(&c.draft, GUARD_V_EM_DASH));
     assert_string_equal(c.draft.text, "Yes, still here, come by 5-6pm, thanks");
@@ -235,6 +257,12 @@ static void test_invalid_action_and_deal(void **state)
     fixture_set(&c.draft.action, "shout");
     assert_int_equal(guard_check(&c.req, &c.plan, &c.draft), DRAFT_ACTION_HANDOFF);
     assert_true(guard_has_violation(&c.draft, GUARD_V_INVALID_ACTION));
+    teardown_ctx(&c);
+
+    setup_ctx(&c, "hello", "Hi there!");
+    fixture_set(&c.draft.intent, "greeting");
+    (void)guard_check(&c.req, &c.plan, &c.draft);
+    assert_string_equal(c.draft.intent, "other");
     teardown_ctx(&c);
 
     setup_ctx(&c, "hello", "Hi there!");
@@ -296,6 +324,27 @@ static void test_handoff_stays_handoff(void **state)
     teardown_ctx(&c);
 }
 
+static void test_repair_keeps_handoff_and_none(void **state)
+{
+    (void)state;
+    ctx_t c;
+    setup_ctx(&c, "would you do 50?", "Maybe $50, ask the seller.");
+    fixture_set(&c.draft.action, "handoff");
+    assert_int_equal(guard_check(&c.req, &c.plan, &c.draft), DRAFT_ACTION_HANDOFF);
+    assert_true(guard_has_violation(&c.draft, GUARD_V_BELOW_FLOOR));
+    assert_null(strstr(c.draft.text, "$50")); /* the suggestion shown to the seller is clean */
+    teardown_ctx(&c);
+
+    setup_ctx(&c, "would you do 50?", "");
+    fixture_set(&c.draft.action, "none");
+    fixture_set(&c.draft.deal.status, "agreed");
+    c.draft.deal.agreed_price_cents = 5000;
+    assert_int_equal(guard_check(&c.req, &c.plan, &c.draft), DRAFT_ACTION_NONE);
+    assert_true(guard_has_violation(&c.draft, GUARD_V_BELOW_FLOOR));
+    assert_true(c.draft.deal.agreed_price_cents == 0 || c.draft.deal.agreed_price_cents >= 8000);
+    teardown_ctx(&c);
+}
+
 static void test_violations_not_duplicated(void **state)
 {
     (void)state;
@@ -309,12 +358,108 @@ static void test_violations_not_duplicated(void **state)
     teardown_ctx(&c);
 }
 
+/* Deterministic PRNG for the property test (xorshift). */
+static uint32_t rng_next(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    *state = x;
+    return x;
+}
+
+/* Random drafts (amounts in every format, deals, dashes, contacts, claims, lengths) for random
+ * buyer messages: whatever goes in, a draft that leaves with action send keeps every rule. */
+static void test_property_random_drafts(void **state)
+{
+    (void)state;
+    static const char *const buyer[] = {
+        "would you do 60?", "what's your lowest?", "is it available?", "are you a bot?",
+        "$30 cash now", "deal", "send me the code", "where do I pick up?", "ok",
+    };
+    static const char *const fragments[] = {
+        "Sure!", "I could do %s.", "How about %s?", "Deal at %s!", "My minimum is %s.",
+        "It's %s firm.", "Call 415-555-0199.", "www.example.com", "I'm a real person.",
+        "Yes \xE2\x80\x94 available.", "Pickup at 5pm in Oakland.", "%s works for me.",
+        "Lowest is %s, floor is %s.", "It has 6 drawers.",
+        "This is a long sentence that goes on and on about the dresser and its many drawers",
+    };
+    static const char *const statuses[] = {"none", "negotiating", "agreed", "declined", "bogus", NULL};
+    static const char *const actions[] = {"send", "send", "send", "handoff", "none", "x"};
+    uint32_t seed = 12345;
+    int sends = 0;
+    for (int iter = 0; iter < 3000; iter++) {
+        ctx_t c;
+        setup_ctx(&c, buyer[rng_next(&seed) % (sizeof(buyer) / sizeof(buyer[0]))], NULL);
+        char text[2048] = "";
+        int nfrag = 1 + (int)(rng_next(&seed) % 5);
+        for (int f = 0; f < nfrag; f++) {
+            char amount[32];
+            int64_t cents = (int64_t)(rng_next(&seed) % 16000);
+            switch (rng_next(&seed) % 5) {
+            case 0: snprintf(amount, sizeof(amount), "$%lld", (long long)(cents / 100)); break;
+            case 1: snprintf(amount, sizeof(amount), "%lld dollars", (long long)(cents / 100)); break;
+            case 2: snprintf(amount, sizeof(amount), "%lld", (long long)(cents / 100)); break;
+            case 3: snprintf(amount, sizeof(amount), "$%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100)); break;
+            default: snprintf(amount, sizeof(amount), "%lld bucks", (long long)(cents / 100)); break;
+            }
+            char frag[256];
+            const char *tpl = fragments[rng_next(&seed) % (sizeof(fragments) / sizeof(fragments[0]))];
+            snprintf(frag, sizeof(frag), tpl, amount, amount);
+            if (strlen(text) + strlen(frag) + 2 < sizeof(text)) {
+                strcat(text, frag);
+                strcat(text, " ");
+            }
+        }
+        fixture_set(&c.draft.text, text);
+        fixture_set(&c.draft.action, actions[rng_next(&seed) % 6]);
+        fixture_set(&c.draft.deal.status, statuses[rng_next(&seed) % 6]);
+        c.draft.deal.agreed_price_cents = (int64_t)(rng_next(&seed) % 16000);
+        c.draft.deal.counter_cents = (rng_next(&seed) % 2) ? (int64_t)(rng_next(&seed) % 16000) : 0;
+
+        draft_action_t action = guard_check(&c.req, &c.plan, &c.draft);
+        assert_string_equal(c.draft.action, draft_action_name(action));
+        if (action == DRAFT_ACTION_SEND) {
+            sends++;
+            const int64_t floor_cents = c.plan.policy.floor_cents;
+            assert_false(c.plan.handoff);
+            assert_true(c.draft.text[0] != '\0');
+            assert_null(strstr(c.draft.text, "\xE2\x80\x94"));
+            assert_null(strstr(c.draft.text, "555-0199"));
+            assert_null(strstr(c.draft.text, "www."));
+            assert_null(strstr(c.draft.text, "real person"));
+            assert_true(strlen(c.draft.text) <= GUARD_MAX_CHARS);
+            assert_true(c.draft.deal.agreed_price_cents == 0 ||
+                        c.draft.deal.agreed_price_cents >= floor_cents);
+            assert_true(c.draft.deal.counter_cents == 0 || c.draft.deal.counter_cents >= floor_cents);
+            if (c.draft.deal.status != NULL && strcmp(c.draft.deal.status, "agreed") == 0) {
+                assert_true(c.draft.deal.agreed_price_cents >= floor_cents);
+            }
+            offer_amount_t a[32];
+            size_t n = offer_scan(c.draft.text, c.plan.policy.price_cents, OFFER_SCAN_ALL, a, 32);
+            for (size_t i = 0; i < n && i < 32; i++) {
+                if (a[i].cents < floor_cents ||
+                    (a[i].cents == floor_cents && a[i].cents != c.plan.buyer_offer_cents)) {
+                    fail_msg("iteration %d: sent \"%s\" naming %lld (floor %lld)", iter,
+                             c.draft.text, (long long)a[i].cents, (long long)floor_cents);
+                }
+            }
+        }
+        teardown_ctx(&c);
+    }
+    print_message("property: 3000 random drafts, %d left with action send, all within the rules\n",
+                  sends);
+    assert_true(sends > 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_draft_passes),
         cmocka_unit_test(test_below_floor_agreement_repaired),
         cmocka_unit_test(test_below_floor_amount_in_text_only),
+        cmocka_unit_test(test_below_floor_odd_wording),
         cmocka_unit_test(test_counter_field_below_floor),
         cmocka_unit_test(test_floor_disclosed),
         cmocka_unit_test(test_buyer_offer_at_floor_may_be_repeated),
@@ -326,7 +471,9 @@ int main(void)
         cmocka_unit_test(test_invalid_action_and_deal),
         cmocka_unit_test(test_pre_guard_forces_handoff),
         cmocka_unit_test(test_handoff_stays_handoff),
+        cmocka_unit_test(test_repair_keeps_handoff_and_none),
         cmocka_unit_test(test_violations_not_duplicated),
+        cmocka_unit_test(test_property_random_drafts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -86,6 +86,12 @@ static const offer_case_t CASES[] = {
     {"saturday at 10 or 11 works", 12000, 0, 0},
     {"around 7 tonight?", 12000, 0, 0},
     {"I can do 20 today", 2500, 1, 2000},
+    {"would you do 70-80?", 12000, 1, 8000},
+    {"code 0199", 12000, 0, 0},
+    {"I can't do 110", 12000, 0, 0},
+    {"110 is too much for me", 12000, 0, 0},
+    {"$110? that's too much. would you do 90", 12000, 1, 9000},
+    {"I won't pay 110 but I'd do 95", 12000, 1, 9500},
 };
 
 static void test_offer_table(void **state)
@@ -137,6 +143,23 @@ static void test_scan_all_keeps_small_amounts(void **state)
     assert_int_equal(a[0].cents, 12000);
     assert_true(a[0].currency);
     assert_int_equal(a[1].cents, 10000);
+    /* a range names two amounts; a phone number with one hyphen names none */
+    n = offer_scan("I could do 65-70 for it", 12000, OFFER_SCAN_ALL, a, 4);
+    assert_int_equal(n, 2);
+    assert_int_equal(a[0].cents, 6500);
+    assert_int_equal(a[1].cents, 7000);
+    assert_int_equal(offer_scan("call 555-0199", 12000, OFFER_SCAN_ALL, a, 4), 0);
+    assert_int_equal(offer_scan("come by 5-6pm", 12000, OFFER_SCAN_ALL, a, 4), 0);
+    assert_int_equal(offer_scan("between 5-6 works", 12000, OFFER_SCAN_ALL, a, 4), 0);
+    assert_int_equal(offer_scan("I could do sixty-five", 12000, OFFER_SCAN_ALL, a, 4), 1);
+    assert_int_equal(offer_scan("USD 65.", 12000, OFFER_SCAN_ALL, a, 4), 1);
+    /* a draft gets no benefit of the doubt: refusals, references and odd followers count */
+    assert_int_equal(offer_scan("I could go 70 lowest", 12000, OFFER_SCAN_ALL, a, 4), 1);
+    assert_int_equal(offer_scan("I can't do $70", 12000, OFFER_SCAN_ALL, a, 4), 1);
+    assert_int_equal(offer_scan("plus $10 for gas", 12000, OFFER_SCAN_ALL, a, 4), 1);
+    assert_int_equal(offer_scan("It has 6 drawers, 2 shelves and is 3 years old, 19 inches deep",
+                                12000, OFFER_SCAN_ALL, a, 4),
+                     0);
     /* count beyond max */
     n = offer_scan("$1 $2 $3 $4 $5", 10000, OFFER_SCAN_ALL, a, 2);
     assert_int_equal(n, 0); /* adjacent numbers look like a phone number: none is money */

@@ -73,6 +73,15 @@ static void test_plan_intents(void **state)
         {"hello", INTENT_OTHER},
         {"?", INTENT_OTHER},
         {"is it available? would you take 100?", INTENT_OFFER},
+        {"whats the least you'd take", INTENT_LOWEST},
+        {"how much is it?", INTENT_OTHER},
+        {"how much does it weigh?", INTENT_DETAILS},
+        {"still available? can you deliver?", INTENT_PICKUP},
+        {"available? what are the dimensions?", INTENT_DETAILS},
+        {"is this still available? is it the 2019 one?", INTENT_AVAILABILITY},
+        {"Can I see it first?", INTENT_PICKUP},
+        {"sold?", INTENT_AVAILABILITY},
+        {"I'd like to buy it", INTENT_ACCEPT},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         plan_t plan;
@@ -131,6 +140,11 @@ static void test_plan_competing_and_agreed(void **state)
     assert_int_equal(plan.competing_cents, 10500);
     assert_int_equal(plan.policy.visible_lowest_cents, 10500);
     assert_true(plan.counter_cents >= 10500);
+    req.state.competing_offer_cents = 12500; /* above asking: the price holds */
+    assert_int_equal(plan_build(&req, &plan, err, sizeof(err)), 0);
+    assert_true(plan.policy.firm);
+    assert_int_equal(plan.verdict, OFFER_VERDICT_DECLINE);
+    assert_int_equal(plan.counter_cents, 12000);
     req.state.competing_offer_cents = 7000; /* below the floor: no leverage */
     assert_int_equal(plan_build(&req, &plan, err, sizeof(err)), 0);
     assert_int_equal(plan.competing_cents, 0);
@@ -144,6 +158,27 @@ static void test_plan_competing_and_agreed(void **state)
     assert_int_equal(plan.agreed_cents, 11000);
     assert_int_equal(plan.verdict, OFFER_VERDICT_NONE); /* no renegotiation */
     reply_requested_free(&req);
+}
+
+static void test_plan_times_and_seller_requests(void **state)
+{
+    (void)state;
+    plan_t plan;
+    plan_for("can I come at 6?", &plan);
+    assert_true(plan.proposes_time);
+    plan_for("pickup 5:30 ok?", &plan);
+    assert_true(plan.proposes_time);
+    plan_for("I can do saturday", &plan);
+    assert_false(plan.proposes_time);
+    assert_true(plan.mentions_day);
+    plan_for("what's the 55 inch one?", &plan);
+    assert_false(plan.proposes_time);
+    plan_for("can you hold it for me?", &plan);
+    assert_string_equal(plan.seller_reason, "asks to hold the item");
+    plan_for("would you take 100 if I trade you a lamp?", &plan);
+    assert_string_equal(plan.seller_reason, ""); /* an offer is answered by the policy */
+    plan_for("I'm here", &plan);
+    assert_non_null(strstr(plan.seller_reason, "arrived"));
 }
 
 static void test_plan_nothing_to_answer(void **state)
@@ -269,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_plan_intents),
         cmocka_unit_test(test_plan_rounds_and_accept),
         cmocka_unit_test(test_plan_competing_and_agreed),
+        cmocka_unit_test(test_plan_times_and_seller_requests),
         cmocka_unit_test(test_plan_nothing_to_answer),
         cmocka_unit_test(test_plan_pre_guard_table),
         cmocka_unit_test(test_phrase_patterns),

@@ -194,8 +194,8 @@ void ev_errstr_prefix(char *errstr, size_t errstr_size, const char *prefix);
 /* Adds a string member, or null when s is NULL (the builders' shorthand). */
 void ev_add_string(cJSON *obj, const char *field, const char *s);
 /* Adds an integer member, or null when v is 0 and zero_is_null is set ("0 = none" fields).
- * Written as exact raw text: cJSON 1.7.15 would print 9007199254740991 as
- * 9.00719925474099e+15. ev_get_int64 reads it back from a built object too. */
+ * Values of 10^15 and more are written as exact raw text (cJSON 1.7.15 would print
+ * 9007199254740991 as 9.00719925474099e+15); ev_get_int64 reads both from a built object. */
 void ev_add_int64(cJSON *obj, const char *field, int64_t v, bool zero_is_null);
 
 /* Per-event payloads. Each event has
@@ -207,8 +207,8 @@ void ev_add_int64(cJSON *obj, const char *field, int64_t v, bool zero_is_null);
 /* ---- bb.posting.requests ---------------------------------------------------------------- */
 
 typedef struct {
-    char *url;          /* where the api serves it: "/uploads/<name>" (relative to API_PUBLIC_URL) */
-    char *path;         /* absolute path on a shared disk, for local browsers */
+    char *url;  /* where the api serves it: "/uploads/<name>" (relative to API_PUBLIC_URL) */
+    char *path; /* absolute path on a shared disk, for local browsers */
     char *sha256;
     char *content_type; /* image/jpeg, image/png, image/webp */
     int width, height;
@@ -253,7 +253,7 @@ typedef struct {
     int64_t job_id;
     int attempt;
     /* posting.log */
-    char *level;    /* info, warning, error */
+    char *level; /* info, warning, error */
     char *message;
     char *artifact; /* stored name of a screenshot under /uploads, or NULL */
     /* posting.succeeded */
@@ -274,7 +274,7 @@ void posting_event_free(posting_event_t *e);
 typedef struct {
     char *role; /* buyer, seller, agent */
     char *text;
-    char *at;   /* RFC 3339 */
+    char *at; /* RFC 3339 */
 } ev_history_t;
 
 typedef struct {
@@ -310,8 +310,8 @@ typedef struct {
 } reply_requested_t;
 
 cJSON *reply_requested_build(const reply_requested_t *e);
-int reply_requested_parse(const cJSON *data, reply_requested_t *e, char *errstr,
-                          size_t errstr_size) __attribute__((warn_unused_result));
+int reply_requested_parse(const cJSON *data, reply_requested_t *e, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 void reply_requested_free(reply_requested_t *e);
 
 typedef struct {
@@ -355,8 +355,8 @@ typedef struct {
 cJSON *monitor_command_build(const monitor_command_t *e);
 /* type is the envelope's type: message.send requires message_id, thread_id and text; an
  * unknown type is an error. */
-int monitor_command_parse(const char *type, const cJSON *data, monitor_command_t *e,
-                          char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
+int monitor_command_parse(const char *type, const cJSON *data, monitor_command_t *e, char *errstr,
+                          size_t errstr_size) __attribute__((warn_unused_result));
 void monitor_command_free(monitor_command_t *e);
 
 /* ---- bb.monitor.events (key: thread id, or account id for monitor.status) --------------- */
@@ -405,8 +405,8 @@ void monitor_event_free(monitor_event_t *e);
 
 /* data: {"topic","partition","offset","reason","payload"} with the original payload as a
  * string (invalid UTF-8 bytes replaced by U+FFFD) and "payload_base64" always. */
-cJSON *dlq_message_build(const char *topic, int32_t partition, int64_t offset,
-                         const char *reason, const void *payload, size_t len);
+cJSON *dlq_message_build(const char *topic, int32_t partition, int64_t offset, const char *reason,
+                         const void *payload, size_t len);
 
 typedef struct {
     char *topic;

@@ -1,7 +1,11 @@
 /* Kafka wrappers over librdkafka: an idempotent producer that trusts only delivery reports,
  * an at-least-once consumer (offsets stored only after the handler's effect is durable,
  * poison messages to bb.dlq), and topic creation. KAFKA_* environment variables pass through
- * to librdkafka (KAFKA_SOCKET_TIMEOUT_MS -> socket.timeout.ms). */
+ * to librdkafka (KAFKA_SOCKET_TIMEOUT_MS -> socket.timeout.ms) for producers, consumers and
+ * the admin client; an unknown property or bad value is an error naming the variable.
+ * KAFKA_BOOTSTRAP_SERVERS and KAFKA_GROUP_ID are not passed through (the services read them
+ * into their config and hand them over as arguments), and the settings the guarantees rest on
+ * (enable.idempotence=true, enable.auto.offset.store=false) cannot be overridden. */
 #ifndef COMMON_KAFKA_H
 #define COMMON_KAFKA_H
 
@@ -33,9 +37,9 @@ int kafka_produce(kafka_producer_t *p, const char *topic, const char *key, const
 
 /* Produces and waits for the delivery report (at most timeout_ms). Returns 0 only when the
  * broker acknowledged the write. Thread-safe; does not call the on_delivery callback. */
-int kafka_produce_sync(kafka_producer_t *p, const char *topic, const char *key,
-                       const void *payload, size_t len, int timeout_ms, char *errstr,
-                       size_t errstr_size) __attribute__((warn_unused_result));
+int kafka_produce_sync(kafka_producer_t *p, const char *topic, const char *key, const void *payload,
+                       size_t len, int timeout_ms, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 
 /* Waits until every enqueued message has a delivery report. Returns 0 or -1 on timeout. */
 int kafka_producer_flush(kafka_producer_t *p, int timeout_ms);
@@ -81,9 +85,11 @@ typedef struct {
     kafka_handler_fn handler;
     void *ctx;
     kafka_producer_t *dlq_producer; /* required: where poison messages go */
-    /* Deferred messages in flight per partition before the partition is paused (1 = one job
-     * at a time per partition, as the poster; 0 means 1). Offsets are stored in order: a
-     * partition's stored offset only passes a message once it and all before it completed. */
+    /* Deferred messages in flight per partition; further messages of the partition wait in
+     * its backlog until one completes (1 = one job at a time per partition, as the poster;
+     * 0 means 1). A message waiting for a RETRY holds back the rest of its partition too.
+     * Offsets are stored in order: a partition's stored offset only passes a message once it
+     * and all before it completed. */
     int max_in_flight_per_partition;
     int poll_timeout_ms; /* 0 -> 100 */
     /* Messages fetched but not yet dispatched (waiting behind the in-flight limit or a retry)
@@ -95,7 +101,10 @@ typedef struct {
 } kafka_consumer_config_t;
 
 /* Creates a consumer in a group (cooperative-sticky, enable.auto.offset.store=false,
- * auto commit of stored offsets). Returns NULL with errstr. Caller frees with
+ * auto commit of stored offsets, auto.offset.reset=earliest, fetch.wait.max.ms=10). On a
+ * revoke, stored offsets are committed and the deferred messages of the revoked partitions
+ * are forgotten (their kafka_consumer_complete becomes a no-op; the new owner redelivers).
+ * RETRY backs off 100 ms, doubling to 5 s. Returns NULL with errstr. Caller frees with
  * kafka_consumer_free. */
 kafka_consumer_t *kafka_consumer_new(const kafka_consumer_config_t *cfg, char *errstr,
                                      size_t errstr_size);
@@ -108,11 +117,13 @@ int kafka_consumer_run(kafka_consumer_t *c, const volatile sig_atomic_t *stop,
 
 /* Completes a deferred message: result OK stores its offset (in order), DROP sends it to
  * bb.dlq with reason first, RETRY hands it back to the handler later. Thread-safe; may be
- * called from any thread. The token is invalid afterwards. */
+ * called from any thread; the poll loop applies it within ~5 ms. The token is invalid
+ * afterwards. Must not be called after kafka_consumer_free. */
 void kafka_consumer_complete(kafka_consumer_t *c, void *token, handle_result_t result,
                              const char *reason);
 
-/* Frees a consumer that kafka_consumer_run has returned from (or never ran). Accepts NULL. */
+/* Frees a consumer that kafka_consumer_run has returned from (or never ran), including the
+ * messages of tokens never completed. Accepts NULL. */
 void kafka_consumer_free(kafka_consumer_t *c);
 
 /* ---- admin ------------------------------------------------------------------------- */

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# What `make test` runs: builds, starts a fresh test stack (PostgreSQL 55432 + Kafka 29092
+# under .run/test), runs the cmocka unit tests and the pytest integration tests against it,
+# always stops the stack, and ends with exactly one line "N passed, N failed[, N skipped]"
+# (unit + integration). Exit status 1 when anything failed or could not run.
+#
+# Env: BB_TEST_PYTEST_ARGS adds pytest arguments (e.g. "-k outbox -x");
+#      BB_TEST_PYTEST_TIMEOUT caps the whole pytest run (seconds, default 1200);
+#      BB_TEST_KEEP=1 leaves the test stack running afterwards (for debugging).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$BB_ROOT"
+
+RUN="$BB_ROOT/.run/test"
+PG_PORT="${BB_TEST_PG_PORT:-55432}"
+KAFKA_PORT="${BB_TEST_KAFKA_PORT:-29092}"
+
+PASSED=0 FAILED=0 SKIPPED=0
+STACK_STARTED=0
+PHASES=()
+T_ALL="$(now_s)"
+
+phase_done() { PHASES+=("$1 $(elapsed "$2")s"); }
+
+# Runs on every exit, error or not: stop what we started, then print the one summary line.
+finish() {
+    local rc=$?
+    set +e
+    if [ "$STACK_STARTED" = 1 ] && [ "${BB_TEST_KEEP:-0}" != 1 ]; then
+        local t0
+        t0="$(now_s)"
+        scripts/stack.sh down --profile test
+        phase_done stack-down "$t0"
+    fi
+    # Something broke before or outside the test runners (build, stack): count it as a failure
+    # so that the summary can never read "0 failed" on a broken run.
+    if [ "$rc" -ne 0 ] && [ "$FAILED" -eq 0 ]; then
+        FAILED=1
+        say "test: run aborted (exit status $rc) before all tests ran; counted as 1 failure"
+    fi
+    phase_done total "$T_ALL"
+    say "test: timings: ${PHASES[*]}"
+    local line="$PASSED passed, $FAILED failed"
+    [ "$SKIPPED" -eq 0 ] || line="$line, $SKIPPED skipped"
+    printf '%s\n' "$line"
+    if [ "$FAILED" -ne 0 ]; then exit 1; fi
+    exit 0
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- build ---------------------------------------------------------------------------------
+t0="$(now_s)"
+say "test: building (make -j2 bins unit-tests)"
+# -k: one target that does not build must not hide the results of all the others; the build
+# failure itself is counted as a failed test below, so the run still fails.
+build_rc=0
+make --no-print-directory -k -j2 bins unit-tests || build_rc=$?
+if [ "$build_rc" -ne 0 ]; then
+    say "test: BUILD FAILED (make exit status $build_rc): counted as 1 failure; testing what was built"
+    FAILED=$((FAILED + 1))
+fi
+phase_done build "$t0"
+
+# ---- fresh test stack ----------------------------------------------------------------------
+t0="$(now_s)"
+say "test: starting a fresh test stack in ${RUN#"$BB_ROOT"/}"
+# Tests must not depend on old state: stop whatever a previous run left and wipe its data.
+scripts/stack.sh clean --profile test
+STACK_STARTED=1
+scripts/stack.sh up --profile test
+phase_done stack-up "$t0"
+
+export BB_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
+export BB_TEST_KAFKA="127.0.0.1:$KAFKA_PORT"
+export BB_ROOT
+export BB_BIN_DIR="$BB_ROOT/build/bin"
+export BB_KAFKA_LIBS="${BB_KAFKA_HOME:-$BB_ROOT/.cache/kafka-4.1.1}/libs"
+
+# ---- unit tests ----------------------------------------------------------------------------
+t0="$(now_s)"
+say "test: unit tests"
+summary="$RUN/unit-summary"
+unit_rc=0
+# The Makefile's own list of unit-test binaries (what `make unit` runs), so that a test whose
+# binary did not build is reported as failed rather than silently left out.
+read -r -a unit_bins < <(make --no-print-directory -s -f Makefile \
+    -f <(printf 'bb-print-tests:\n\t@echo $(TESTS)\n') bb-print-tests)
+BB_SUMMARY_FILE="$summary" scripts/run-unit.sh "${unit_bins[@]}" || unit_rc=$?
+if [ -f "$summary" ]; then
+    read -r p f s <"$summary"
+    PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
+elif [ "$unit_rc" -ne 0 ]; then
+    say "test: unit tests did not run (scripts/run-unit.sh exit status $unit_rc)"
+    FAILED=$((FAILED + 1))
+fi
+phase_done unit "$t0"
+
+# ---- integration tests ---------------------------------------------------------------------
+t0="$(now_s)"
+junit="$RUN/junit.xml"
+rm -f "$junit"
+say "test: integration tests (pytest tests/integration)"
+py_rc=0
+# shellcheck disable=SC2086 # BB_TEST_PYTEST_ARGS is a list of words on purpose
+timeout --kill-after=30 "${BB_TEST_PYTEST_TIMEOUT:-1200}" \
+    python3 -m pytest -q -p no:cacheprovider --junitxml="$junit" -o junit_family=xunit2 \
+    ${BB_TEST_PYTEST_ARGS:-} tests/integration </dev/null || py_rc=$?
+case "$py_rc" in
+0 | 1 | 5) ;; # all passed / some failed / no tests collected
+124 | 137) say "test: pytest timed out after ${BB_TEST_PYTEST_TIMEOUT:-1200} s" ;;
+*) say "test: pytest ended with exit status $py_rc (interrupted, internal or usage error)" ;;
+esac
+if [ -f "$junit" ]; then
+    read -r p f s < <(python3 - "$junit" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+tests = failures = errors = skipped = 0
+for s in suites:
+    tests += int(s.get("tests", 0))
+    failures += int(s.get("failures", 0))
+    errors += int(s.get("errors", 0))
+    skipped += int(s.get("skipped", 0))
+print(tests - failures - errors - skipped, failures + errors, skipped)
+EOF
+    )
+fi
+[[ "${p:-}" =~ ^[0-9]+$ && "${f:-}" =~ ^[0-9]+$ && "${s:-}" =~ ^[0-9]+$ ]] || p=0 f=0 s=0
+# pytest failed in a way the report does not show (collection crash, timeout): one failure.
+if [ "$py_rc" -ne 0 ] && [ "$py_rc" -ne 5 ] && [ "$f" -eq 0 ]; then f=1; fi
+PASSED=$((PASSED + p)) FAILED=$((FAILED + f)) SKIPPED=$((SKIPPED + s))
+say "test: integration: $p passed, $f failed, $s skipped"
+phase_done integration "$t0"

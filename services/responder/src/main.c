@@ -1,0 +1,475 @@
+/* byebuy-responder: drafts replies to buyers. Consumes reply.requested from bb.reply.requests,
+ * runs each through the pipeline (plan, rules engine or model, post-guards) with many in
+ * flight, and publishes reply.drafted to bb.reply.drafts; `--draft` does one from stdin. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "common/event.h"
+#include "common/kafka.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/service.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "inflight.h"
+#include "pipeline.h"
+#include "responder_config.h"
+
+#define SERVICE "responder"
+#define CLIENT_ID "byebuy-responder"
+#define TOPIC_PARTITIONS 6
+#define MAX_STDIN (1024 * 1024)
+
+struct app {
+    responder_config_t cfg;
+    kafka_producer_t *producer;
+    kafka_consumer_t *consumer;
+    inflight_t *llm;
+    pipeline_t *pl;
+    /* kafka_consumer_complete must not run once kafka_consumer_run has returned. */
+    pthread_mutex_t lock;
+    bool consumer_open;
+    atomic_int inflight;
+    metric_t *m_inflight, *m_overhead, *m_total;
+    /* --draft: the one result */
+    pthread_cond_t cond;
+    pipeline_job_t *result;
+};
+
+/* What travels with one Kafka message from the handler to the delivery report. */
+typedef struct {
+    void *token;
+    char *key;
+    char request_id[80];
+} delivery_t;
+
+static void delivery_free(delivery_t *d)
+{
+    if (!d)
+        return;
+    free(d->key);
+    free(d);
+}
+
+static void complete(struct app *app, delivery_t *d, handle_result_t result, const char *reason)
+{
+    pthread_mutex_lock(&app->lock);
+    if (app->consumer_open)
+        kafka_consumer_complete(app->consumer, d->token, result, reason);
+    pthread_mutex_unlock(&app->lock);
+    metrics_set(app->m_inflight, atomic_fetch_sub(&app->inflight, 1) - 1);
+    delivery_free(d);
+}
+
+/* Producer poll thread: the draft is durable (or not); only now is the request done. */
+static void on_delivery(void *msg_opaque, int err, const char *errstr, void *ctx)
+{
+    struct app *app = ctx;
+    delivery_t *d = msg_opaque;
+    if (err) {
+        LOG_WARN("request %s: draft not delivered (%s); the request will be retried",
+                 d->request_id, errstr ? errstr : "unknown error");
+        complete(app, d, HANDLE_RETRY, errstr);
+        return;
+    }
+    complete(app, d, HANDLE_OK, NULL);
+}
+
+static void log_draft(const pipeline_job_t *job, int64_t overhead_us)
+{
+    const reply_drafted_t *d = &job->draft;
+    LOG_INFO("request %s conversation %s: draft %s action=%s source=%s intent=%s%s%s "
+             "model_ms=%lld overhead_us=%lld",
+             d->request_id, d->conversation_id, job->draft_id, d->action, d->source,
+             d->intent ? d->intent : "-", d->guard.handoff_reason ? " reason=" : "",
+             d->guard.handoff_reason ? d->guard.handoff_reason : "",
+             (long long)(job->model_us / 1000), (long long)overhead_us);
+}
+
+/* Pipeline callback in Kafka mode (consumer thread or inflight thread). */
+static void on_draft(pipeline_job_t *job, void *ctx)
+{
+    struct app *app = ctx;
+    delivery_t *d = job->user;
+    char *payload = NULL;
+    if (job->aborted) {
+        /* Shutdown: leave the request unacknowledged; it is redelivered after restart. */
+        complete(app, d, HANDLE_RETRY, "shutting down");
+        goto cleanup;
+    }
+    int64_t now = util_now_us();
+    int64_t overhead = now - job->received_us - job->model_us;
+    if (overhead < 0)
+        overhead = 0;
+    metrics_observe_us(app->m_overhead, overhead);
+    metrics_observe_us(app->m_total, now - job->received_us);
+    log_draft(job, overhead);
+    payload = event_encode(SERVICE, EV_REPLY_DRAFTED, job->draft.conversation_id, job->draft_id,
+                           reply_drafted_build(&job->draft));
+    char err[256];
+    if (!payload) {
+        LOG_ERROR("request %s: draft could not be encoded", d->request_id);
+        complete(app, d, HANDLE_RETRY, "draft could not be encoded");
+        goto cleanup;
+    }
+    if (kafka_produce(app->producer, TOPIC_REPLY_DRAFTS, d->key, payload, strlen(payload), d,
+                      err, sizeof(err)) < 0) {
+        LOG_WARN("request %s: draft not queued: %s", d->request_id, err);
+        complete(app, d, HANDLE_RETRY, err);
+    }
+cleanup:
+    free(payload);
+    pipeline_job_free(job);
+}
+
+/* Consumer thread: one reply.requested. */
+static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *errstr,
+                                  size_t errstr_size)
+{
+    struct app *app = ctx;
+    event_t ev;
+    char err[256];
+    if (event_decode(msg->payload, msg->len, &ev, err, sizeof(err)) < 0) {
+        snprintf(errstr, errstr_size, "not a CloudEvent: %s", err);
+        return HANDLE_DROP;
+    }
+    if (strcmp(ev.type, EV_REPLY_REQUESTED) != 0) {
+        snprintf(errstr, errstr_size, "unexpected event type \"%s\" on %s", ev.type,
+                 msg->topic);
+        event_free(&ev);
+        return HANDLE_DROP;
+    }
+    delivery_t *d = xcalloc(1, sizeof(*d));
+    d->token = msg->token;
+    d->key = xstrdup(msg->key);
+    snprintf(d->request_id, sizeof(d->request_id), "%s", ev.id);
+    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(ev.data, "request_id");
+    if (cJSON_IsString(rid) && rid->valuestring)
+        snprintf(d->request_id, sizeof(d->request_id), "%s", rid->valuestring);
+    metrics_set(app->m_inflight, atomic_fetch_add(&app->inflight, 1) + 1);
+    /* The callback may run before pipeline_submit returns (rules engine): the delivery then
+     * completes the message through the token, which the consumer allows for deferred
+     * messages as soon as the handler has taken them. */
+    pipeline_submit_t r = pipeline_submit(app->pl, ev.data, d, err, sizeof(err));
+    event_free(&ev);
+    if (r == PIPELINE_ACCEPTED)
+        return HANDLE_DEFERRED;
+    metrics_set(app->m_inflight, atomic_fetch_sub(&app->inflight, 1) - 1);
+    delivery_free(d);
+    if (r == PIPELINE_INVALID) {
+        snprintf(errstr, errstr_size, "invalid reply.requested: %s", err);
+        return HANDLE_DROP;
+    }
+    snprintf(errstr, errstr_size, "%s", err);
+    return HANDLE_RETRY;
+}
+
+static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
+{
+    struct app *app = ctx;
+    char err[200];
+    if (kafka_producer_ping(app->producer, 2000, err, sizeof(err)) < 0) {
+        snprintf(detail, detail_size, "kafka: %s", err);
+        return false;
+    }
+    snprintf(detail, detail_size, "kafka: ok");
+    return true;
+}
+
+/* ---- setup shared by both modes ---------------------------------------------------------- */
+
+static int start_llm(struct app *app, char *errstr, size_t errstr_size)
+{
+    if (!app->cfg.openai_base_url)
+        return 0;
+    inflight_config_t ic = {
+        .base_url = app->cfg.openai_base_url,
+        .api_key = app->cfg.openai_api_key,
+        .timeout_ms = (long)app->cfg.llm_timeout_ms,
+        .max_retries = (int)app->cfg.llm_max_retries,
+        .max_inflight = (int)app->cfg.llm_max_inflight,
+        .max_retry_after_s = app->cfg.llm_max_retry_after_s,
+    };
+    app->llm = inflight_new(&ic, errstr, errstr_size);
+    return app->llm ? 0 : -1;
+}
+
+static void start_pipeline(struct app *app, pipeline_done_fn done)
+{
+    pipeline_config_t pc = {
+        .llm = app->llm,
+        .prompt = {.model = app->cfg.openai_model,
+                   .temperature = app->cfg.llm_temperature,
+                   .max_completion_tokens = (int)app->cfg.llm_max_tokens,
+                   .reply_max_chars = (int)app->cfg.reply_max_chars},
+        .done = done,
+        .ctx = app,
+    };
+    app->pl = pipeline_new(&pc);
+}
+
+/* ---- --draft ----------------------------------------------------------------------------- */
+
+static void on_draft_stdin(pipeline_job_t *job, void *ctx)
+{
+    struct app *app = ctx;
+    pthread_mutex_lock(&app->lock);
+    app->result = job;
+    pthread_cond_signal(&app->cond);
+    pthread_mutex_unlock(&app->lock);
+}
+
+static char *read_stdin(size_t *len, char *errstr, size_t errstr_size)
+{
+    size_t cap = 64 * 1024, n = 0;
+    char *buf = xmalloc(cap + 1);
+    for (;;) {
+        if (n == cap) {
+            if (cap >= MAX_STDIN) {
+                snprintf(errstr, errstr_size, "stdin: more than %d bytes", MAX_STDIN);
+                free(buf);
+                return NULL;
+            }
+            cap *= 2;
+            buf = xrealloc(buf, cap + 1);
+        }
+        size_t got = fread(buf + n, 1, cap - n, stdin);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(stdin)) {
+        snprintf(errstr, errstr_size, "stdin: read error");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static int run_draft(struct app *app)
+{
+    int rc = 1;
+    char err[512];
+    size_t len = 0;
+    cJSON *root = NULL;
+    char *out = NULL;
+    char *in = read_stdin(&len, err, sizeof(err));
+    if (!in) {
+        fprintf(stderr, "byebuy-responder --draft: %s\n", err);
+        goto cleanup;
+    }
+    root = cJSON_ParseWithLength(in, len);
+    if (!root) {
+        fprintf(stderr, "byebuy-responder --draft: stdin is not valid JSON (expected one "
+                        "reply.requested data object)\n");
+        goto cleanup;
+    }
+    if (!cJSON_IsObject(root)) {
+        fprintf(stderr, "byebuy-responder --draft: stdin must be a JSON object (the "
+                        "reply.requested data)\n");
+        goto cleanup;
+    }
+    /* A whole CloudEvent is accepted too: its data is the request. */
+    const cJSON *data = root;
+    const cJSON *inner = cJSON_GetObjectItemCaseSensitive(root, "data");
+    if (cJSON_GetObjectItemCaseSensitive(root, "specversion") && cJSON_IsObject(inner))
+        data = inner;
+    if (start_llm(app, err, sizeof(err)) < 0) {
+        fprintf(stderr, "byebuy-responder --draft: model client: %s\n", err);
+        goto cleanup;
+    }
+    start_pipeline(app, on_draft_stdin);
+    pipeline_submit_t r = pipeline_submit(app->pl, data, NULL, err, sizeof(err));
+    if (r != PIPELINE_ACCEPTED) {
+        fprintf(stderr, "byebuy-responder --draft: bad request: %s\n", err);
+        goto cleanup;
+    }
+    pthread_mutex_lock(&app->lock);
+    while (!app->result)
+        pthread_cond_wait(&app->cond, &app->lock);
+    pthread_mutex_unlock(&app->lock);
+    if (app->result->aborted) {
+        fprintf(stderr, "byebuy-responder --draft: interrupted\n");
+        goto cleanup;
+    }
+    cJSON *draft = reply_drafted_build(&app->result->draft);
+    out = cJSON_Print(draft);
+    cJSON_Delete(draft);
+    if (!out) {
+        fprintf(stderr, "byebuy-responder --draft: out of memory\n");
+        goto cleanup;
+    }
+    printf("%s\n", out);
+    fflush(stdout);
+    rc = 0;
+cleanup:
+    pipeline_job_free(app->result);
+    app->result = NULL;
+    cJSON_free(out);
+    cJSON_Delete(root);
+    free(in);
+    return rc;
+}
+
+/* ---- service ----------------------------------------------------------------------------- */
+
+static int run_service(struct app *app)
+{
+    int rc = 1;
+    char err[512];
+    service_http_t *http = NULL;
+    static const char *const topics[] = {TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS, TOPIC_DLQ,
+                                         NULL};
+    static const char *const consume[] = {TOPIC_REPLY_REQUESTS, NULL};
+
+    if (service_signals_init() < 0) {
+        LOG_ERROR("signals: cannot install handlers");
+        goto cleanup;
+    }
+    if (start_llm(app, err, sizeof(err)) < 0) {
+        LOG_ERROR("model client: %s", err);
+        goto cleanup;
+    }
+    app->producer = kafka_producer_new(app->cfg.kafka_bootstrap, CLIENT_ID, on_delivery, app,
+                                       err, sizeof(err));
+    if (!app->producer) {
+        LOG_ERROR("kafka producer: %s", err);
+        goto cleanup;
+    }
+    if (kafka_topics_ensure(app->cfg.kafka_bootstrap, topics, TOPIC_PARTITIONS, 1, 15000, err,
+                            sizeof(err)) < 0) {
+        LOG_ERROR("kafka topics: %s", err);
+        goto cleanup;
+    }
+    start_pipeline(app, on_draft);
+    kafka_consumer_config_t cc = {
+        .bootstrap = app->cfg.kafka_bootstrap,
+        .group_id = app->cfg.kafka_group_id,
+        .client_id = CLIENT_ID,
+        .topics = consume,
+        .handler = on_request,
+        .ctx = app,
+        .dlq_producer = app->producer,
+        .max_in_flight_per_partition = (int)app->cfg.kafka_max_in_flight,
+        .poll_timeout_ms = 100,
+    };
+    app->consumer = kafka_consumer_new(&cc, err, sizeof(err));
+    if (!app->consumer) {
+        LOG_ERROR("kafka consumer: %s", err);
+        goto cleanup;
+    }
+    app->consumer_open = true;
+    service_probe_t probes[] = {{"kafka", probe_kafka, app}};
+    http = service_http_start(SERVICE, app->cfg.health_host, (int)app->cfg.health_port, probes,
+                              1, err, sizeof(err));
+    if (!http) {
+        LOG_ERROR("health server on %s:%lld: %s", app->cfg.health_host, app->cfg.health_port,
+                  err);
+        goto cleanup;
+    }
+    LOG_INFO("drafting with %s; consuming %s as group %s; health on http://%s:%lld",
+             app->llm ? app->cfg.openai_model : "the rules engine", TOPIC_REPLY_REQUESTS,
+             app->cfg.kafka_group_id, app->cfg.health_host, app->cfg.health_port);
+
+    /* The shutdown budget: most of it for drafts in flight, the rest for the producer. */
+    int64_t budget = app->cfg.shutdown_ms;
+    int64_t drain = budget - 1000;
+    if (drain < 0)
+        drain = 0;
+    int run_rc = kafka_consumer_run(app->consumer, &service_stop, (int)drain);
+    LOG_INFO("shutting down: %d draft%s still in flight", atomic_load(&app->inflight),
+             atomic_load(&app->inflight) == 1 ? "" : "s");
+    pthread_mutex_lock(&app->lock);
+    app->consumer_open = false;
+    pthread_mutex_unlock(&app->lock);
+    /* Whatever the model has not answered by now is redelivered after a restart. */
+    inflight_shutdown(app->llm, 0);
+    if (kafka_producer_flush(app->producer, 800) < 0)
+        LOG_WARN("producer flush timed out; undelivered drafts are redone after restart");
+    rc = run_rc < 0 ? 1 : 0;
+cleanup:
+    service_http_stop(http);
+    if (app->consumer) {
+        pthread_mutex_lock(&app->lock);
+        app->consumer_open = false;
+        pthread_mutex_unlock(&app->lock);
+    }
+    inflight_shutdown(app->llm, 0);
+    kafka_producer_free(app->producer);
+    app->producer = NULL;
+    kafka_consumer_free(app->consumer);
+    app->consumer = NULL;
+    return rc;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: byebuy-responder [--draft]\n"
+               "  (no option)  consume %s and publish drafts to %s\n"
+               "  --draft      read one reply.requested data object (JSON) on stdin and print\n"
+               "               its draft on stdout; no Kafka\n\n"
+               "environment:\n",
+            TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS);
+    for (size_t i = 0; i < responder_config_table_len; i++) {
+        const config_entry_t *e = &responder_config_table[i];
+        fprintf(f, "  %-34s %s%s%s%s\n", e->name, e->help, e->default_value ? " [" : "",
+                e->default_value ? e->default_value : "", e->default_value ? "]" : "");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    bool draft_mode = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--draft") == 0) {
+            draft_mode = true;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "byebuy-responder: unknown argument \"%s\"\n", argv[i]);
+            usage(stderr);
+            return 1;
+        }
+    }
+    log_init(SERVICE, getenv("LOG_LEVEL"));
+    static struct app app;
+    pthread_mutex_init(&app.lock, NULL);
+    pthread_cond_init(&app.cond, NULL);
+    char err[512];
+    if (responder_config_load(&app.cfg, draft_mode, err, sizeof(err)) < 0) {
+        LOG_ERROR("config: %s", err);
+        responder_config_free(&app.cfg);
+        return 1;
+    }
+    log_init(SERVICE, app.cfg.log_level);
+    if (!draft_mode)
+        config_log(responder_config_table, responder_config_table_len, &app.cfg);
+    app.m_inflight = metrics_gauge("bb_responder_inflight", "Reply requests being drafted now");
+    app.m_overhead = metrics_histogram("bb_responder_overhead_seconds",
+                                       "Time per draft outside the model call (parse, plan, "
+                                       "guards, encode), request taken to draft queued");
+    app.m_total = metrics_histogram("bb_responder_draft_seconds",
+                                    "Time per draft from request taken to draft queued");
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    int rc = draft_mode ? run_draft(&app) : run_service(&app);
+
+    pipeline_free(app.pl);
+    inflight_free(app.llm);
+    curl_global_cleanup();
+    responder_config_free(&app.cfg);
+    pthread_cond_destroy(&app.cond);
+    pthread_mutex_destroy(&app.lock);
+    if (!draft_mode)
+        LOG_INFO("bye");
+    return rc;
+}
