@@ -310,6 +310,11 @@ int config_load(const config_entry_t *table, size_t n, void *out, const char *do
         if (config_store(e, raw, out, errstr, errstr_size) < 0)
             goto cleanup;
     }
+    /* KAFKA_* pass through to librdkafka from the environment (kafka.c reads environ); a
+     * .env file must be able to set them too. Start-up is single-threaded, so setenv is safe. */
+    for (size_t i = 0; i < de.n; i++)
+        if (strncmp(de.pairs[i].key, "KAFKA_", 6) == 0 && *de.pairs[i].value)
+            setenv(de.pairs[i].key, de.pairs[i].value, 0);
     rc = 0;
 cleanup:
     dotenv_free(&de);

@@ -219,6 +219,23 @@ static void test_env_wins_over_dotenv(void **state)
     config_free(table, NTABLE, &c);
 }
 
+static void test_dotenv_exports_kafka_passthrough(void **state)
+{
+    (void)state;
+    struct cfg c;
+    char err[256];
+    unsetenv("KAFKA_T_LINGER_MS");
+    setenv("KAFKA_T_ACKS", "1", 1);
+    write_dotenv("T_DATABASE_URL=x\nKAFKA_T_LINGER_MS=7\nKAFKA_T_ACKS=all\nOTHER_T=1\n");
+    assert_int_equal(load(&c, err, sizeof(err)), 0);
+    assert_string_equal(getenv("KAFKA_T_LINGER_MS"), "7");
+    assert_string_equal(getenv("KAFKA_T_ACKS"), "1"); /* the environment wins */
+    assert_null(getenv("OTHER_T"));                  /* only KAFKA_* is exported */
+    config_free(table, NTABLE, &c);
+    unsetenv("KAFKA_T_LINGER_MS");
+    unsetenv("KAFKA_T_ACKS");
+}
+
 static void test_dotenv_errors(void **state)
 {
     (void)state;
@@ -311,6 +328,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dotenv_forms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_env_wins_over_dotenv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dotenv_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dotenv_exports_kafka_passthrough, setup, teardown),
         cmocka_unit_test_setup_teardown(test_log_masks_secrets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_dotenv_is_fine, setup, teardown),
         cmocka_unit_test(test_write_example),

@@ -15,6 +15,7 @@
 #include "common/db.h"
 #include "common/kafka.h"
 #include "common/metrics.h"
+#include "listing_cache.h"
 
 /* Filled by config_load from the table in main.c. */
 struct api_config {
@@ -63,6 +64,7 @@ struct app {
     struct outbox_relay *relay;      /* owned by outbox.c */
 
     struct mg_context *http;
+    listing_cache_t *lcache;         /* GET /api/listings responses (listing_cache.h) */
 
     struct {
         metric_t *outbox_published;  /* counter */

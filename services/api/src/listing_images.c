@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "handlers.h"
+#include "listing_cache.h"
 #include "listings.h"
 #include "request.h"
 
@@ -217,6 +218,7 @@ int listing_images_add(http_request_t *req)
     free(stored);
     stored = NULL;
     nstored = 0;
+    listing_cache_bump(app->lcache);
     status = listing_send(req, pg, id, 201, NULL);
 cleanup:
     PQclear(res);
@@ -251,6 +253,7 @@ int listing_images_delete(http_request_t *req)
         status = http_send_problem(req, 404, NULL, "Image not found");
     } else {
         image_remove(app->cfg.upload_dir, PQgetvalue(res, 0, 0)); /* after the commit */
+        listing_cache_bump(app->lcache);
         status = listing_send(req, pg, id, 200, NULL);
     }
     PQclear(res);
@@ -342,6 +345,7 @@ int listing_images_reorder(http_request_t *req)
         status = request_db_error(req, "reordering the images", err);
         goto cleanup;
     }
+    listing_cache_bump(app->lcache);
     status = listing_send(req, pg, id, 200, NULL);
 cleanup:
     PQclear(res);

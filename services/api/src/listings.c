@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "handlers.h"
+#include "listing_cache.h"
 #include "listing_input.h"
 #include "listings.h"
 #include "request.h"
@@ -186,6 +187,7 @@ int listings_create(http_request_t *req)
     free(stored); /* committed: the files now belong to the rows */
     stored = NULL;
     nstored = 0;
+    listing_cache_bump(app->lcache);
     LOG_INFO("request %s: listing %" PRId64 " created with %zu image(s)", req->request_id, id,
              form.nfiles);
     char location[80];
@@ -219,6 +221,7 @@ static char *like_pattern(const char *q)
 
 int listings_list(http_request_t *req)
 {
+    struct app *app = req->app;
     PGconn *pg = NULL;
     PGresult *res = NULL;
     char *pattern = NULL;
@@ -242,6 +245,14 @@ int listings_list(http_request_t *req)
         if (utf8_length(q, (size_t)nq) < 0)
             return http_send_problem(req, 422, "q", "q: must be valid UTF-8 text");
         pattern = like_pattern(q);
+    }
+    /* Valid parameters: the raw query string keys the cache. Generation first (see
+     * listing_cache.h). */
+    const char *key = req->ri->query_string ? req->ri->query_string : "";
+    uint64_t generation = listing_cache_generation(app->lcache);
+    if (listing_cache_send(app->lcache, req, key)) {
+        free(pattern);
+        return 200;
     }
     pg = request_db(req);
     if (!pg) {
@@ -274,6 +285,8 @@ int listings_list(http_request_t *req)
         request_link_next(link, sizeof(link), "/api/listings", limit,
                           strtoll(PQgetvalue(res, 0, 2), NULL, 10), pairs, 2);
     }
+    listing_cache_put(app->lcache, key, generation, PQgetvalue(res, 0, 0),
+                      (size_t)PQgetlength(res, 0, 0), link);
     status = http_send_body(req, 200, "application/json", PQgetvalue(res, 0, 0),
                             (size_t)PQgetlength(res, 0, 0), link[0] ? link : NULL);
 cleanup:
@@ -436,6 +449,7 @@ int listings_update(http_request_t *req)
     free(stored);
     stored = NULL;
     nstored = 0;
+    listing_cache_bump(app->lcache);
     status = listing_send(req, pg, id, 200, NULL);
 cleanup:
     PQclear(res);
@@ -477,6 +491,7 @@ int listings_delete(http_request_t *req)
         status = http_send_problem(req, 404, NULL, "Listing not found");
         goto cleanup;
     }
+    listing_cache_bump(app->lcache);
     /* Committed (autocommit): remove the files only now, so a failed delete loses nothing. */
     for (int i = 0; i < PQntuples(res); i++)
         if (!PQgetisnull(res, i, 1))

@@ -300,6 +300,7 @@ int main(int argc, char **argv)
         LOG_ERROR("%s", err);
         goto cleanup;
     }
+    app.lcache = listing_cache_new();
     if (app_http_start(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("%s", err);
         goto cleanup;
@@ -324,6 +325,7 @@ cleanup:
     kafka_producer_free(app.producer); /* flushes; late reports still land in app.relay */
     kafka_producer_free(app.dlq_producer);
     outbox_relay_free(&app);
+    listing_cache_free(app.lcache); /* after the relay: it bumps the cache */
     db_pool_free(app.pool);
     if (images_inited)
         images_shutdown();

@@ -120,7 +120,10 @@ static int relay_connect(struct app *app, struct outbox_relay *r)
         return -1;
     }
     char err[256];
-    PGresult *res = db_exec(r->pg, "LISTEN outbox", 0, NULL, err, sizeof(err), NULL);
+    /* outbox: new rows to publish; listings_changed: drop cached listing pages
+     * (migration 0002), whichever instance or writer made the change. */
+    PGresult *res = db_exec(r->pg, "LISTEN outbox; LISTEN listings_changed", 0, NULL, err,
+                            sizeof(err), NULL);
     if (!res) {
         LOG_WARN("outbox relay: LISTEN: %s", err);
         return -1;
@@ -326,7 +329,10 @@ static void relay_wait_notify(struct app *app, struct outbox_relay *r, int timeo
         if (PQconsumeInput(r->pg) == 0)
             return; /* broken: the main loop reconnects */
         while ((notify = PQnotifies(r->pg)) != NULL) {
-            woke = true;
+            if (strcmp(notify->relname, "listings_changed") == 0)
+                listing_cache_bump(app->lcache);
+            else
+                woke = true;
             PQfreemem(notify);
         }
         if (woke)
