@@ -14,10 +14,12 @@ Scripted behaviour through a control API (not part of OpenAI's):
                "error": {...}}                              an error (default bodies per status)
               {"status": 500} / {"status": 401, "error": {...}}
               {"disconnect": true}                          close the socket without an answer
-        optional on every item: "match": "text" (only for a request whose body contains it),
+        optional on every item: "match": "text" (only for a request whose body or a header
+        value, e.g. X-Client-Request-Id, contains it),
         "latency_ms": n (overrides the default for this one).
         Unmatched requests get the default answer: a plausible draft built from the request.
-  GET  /_control/requests  every request received: [{"body", "headers", "status", "at"}]
+  GET  /_control/requests  every request received, in arrival order: [{"body", "headers",
+                           "status" (null while it is still being answered), "at"}]
   POST /_control/reset     empties the script and the log, restores the default latency
 
 Run: python3 tests/fakes/fake_openai.py [--port 0] [--api-key KEY] [--latency-ms 0]
@@ -140,12 +142,13 @@ class FakeState:
             self.requests = []
             self.latency_ms = self.default_latency_ms
 
-    def take(self, raw_body):
-        """The first scripted item matching this request (removed from the queue), or None."""
+    def take(self, raw_body, headers=""):
+        """The first scripted item matching this request (removed from the queue), or None.
+        "match" is looked for in the body and in the header values (X-Client-Request-Id)."""
         with self.lock:
             for i, item in enumerate(self.script):
                 match = item.get("match")
-                if match is None or match in raw_body:
+                if match is None or match in raw_body or match in headers:
                     return self.script.pop(i)
         return None
 
@@ -218,6 +221,7 @@ class Handler(BaseHTTPRequestHandler):
                  "status": status, "at": time.time()}
         with self.state.lock:
             self.state.requests.append(entry)
+        return entry
 
     def _completion(self, raw):
         text = raw.decode("utf-8", "replace")
@@ -237,12 +241,15 @@ class Handler(BaseHTTPRequestHandler):
             self._record(body if body is not None else text, 400)
             self._send_json(400, _error_body(400, problem))
             return
-        item = self.state.take(text) or {}
+        # Recorded on arrival (status filled in when answered), so a test can see a call
+        # that is still waiting for its latency.
+        entry = self._record(body, None)
+        item = self.state.take(text, " ".join(self.headers.values())) or {}
         latency = item.get("latency_ms", self.state.latency_ms)
         if latency:
             time.sleep(latency / 1000.0)
         if item.get("disconnect"):
-            self._record(body, 0)
+            entry["status"] = 0
             self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -250,6 +257,7 @@ class Handler(BaseHTTPRequestHandler):
                 pass
             return
         status = int(item.get("status", 200))
+        entry["status"] = status
         if status != 200:
             headers = {}
             if "retry_after" in item:
@@ -258,10 +266,8 @@ class Handler(BaseHTTPRequestHandler):
                 headers["retry-after-ms"] = str(item["retry_after_ms"])
             if "should_retry" in item:
                 headers["x-should-retry"] = "true" if item["should_retry"] else "false"
-            self._record(body, status)
             self._send_json(status, _error_body(status, item.get("error")), headers)
             return
-        self._record(body, 200)
         self._send_json(200, self._completion_body(body, item))
 
     def _validate(self, body):

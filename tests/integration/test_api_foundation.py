@@ -6,6 +6,7 @@ no duplicate), poison messages to bb.dlq, bad configuration and clean shutdown."
 import signal
 import time
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -101,7 +102,9 @@ def test_two_apis_migrate_the_same_database_at_once(services, fresh_db, tmp_path
     b = services.start("api", env=api_env(fresh_db, tmp_path), wait=False)
     a.wait_ready()
     b.wait_ready()
-    assert sql(fresh_db, "SELECT count(*) FROM schema_migrations")[0][0] == 1
+    files = sorted((Path(__file__).resolve().parents[2] / "migrations").glob("[0-9]*_*.sql"))
+    versions = [v for (v,) in sql(fresh_db, "SELECT version FROM schema_migrations ORDER BY 1")]
+    assert versions == [int(f.name.split("_")[0]) for f in files]
 
 
 def test_changed_migration_refuses_to_start(services, fresh_db, tmp_path):
@@ -111,6 +114,16 @@ def test_changed_migration_refuses_to_start(services, fresh_db, tmp_path):
     api2 = services.start("api", env=api_env(fresh_db, tmp_path), wait=False)
     assert api2.wait_exit(timeout=20) == 1
     assert "changed after it was applied" in api2.log_text()
+
+
+def test_missing_migration_file_refuses_to_start(services, fresh_db, tmp_path):
+    api = services.start("api", env=api_env(fresh_db, tmp_path))
+    assert api.stop() == 0
+    sql(fresh_db, "INSERT INTO schema_migrations (version, name, checksum) "
+                  "VALUES (9999, '9999_gone.sql', repeat('a', 64))")
+    api2 = services.start("api", env=api_env(fresh_db, tmp_path), wait=False)
+    assert api2.wait_exit(timeout=20) == 1
+    assert "9999_gone.sql" in api2.log_text() and "missing" in api2.log_text()
 
 
 def outbox_monitor_events(kcat, event_id):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import BIN_DIR, LOG_DIR, ROOT
+from conftest import BIN_DIR, LOG_DIR, ROOT, cloudevent
 from poster_support import (REQUESTS, Chromedriver, PostingEvents, fresh_group, job_event,
                             new_job_id, poster_env, sandbox_items, write_images)
 
@@ -175,13 +175,22 @@ def test_unknown_platform_and_undecodable_messages(services, chromedriver, sandb
     job = new_job_id()
     key, ev = job_event(job, "Lamp", write_images(tmp_path / "img"), platform="myspace")
     bad_key = "garbage-" + uuid.uuid4().hex
-    kcat.produce_many(REQUESTS, [(bad_key, "{not json"), (key, ev)])
+    delist = new_job_id()
+    dev = cloudevent("delisting.requested", {"job_id": delist, "listing_id": 5,
+                                             "platform": "sandbox",
+                                             "external_url": sandbox.url + "/marketplace/item/1"},
+                     subject=str(delist), source="byebuy/api")
+    kcat.produce_many(REQUESTS, [(bad_key, "{not json"), (key, ev), ("5", dev)])
 
     evs = events.wait_final([job], timeout=30)
     failed = by_type(evs, "posting.failed")[0]["data"]["error"]
     assert failed["code"] == "no_driver"
     assert "no driver for platform myspace" in failed["message"]
     assert failed["retryable"] is False
+    # delisting is not automated yet: the api hears so instead of waiting forever
+    dl = kcat.wait_for("bb.posting.events", lambda m: m["key"] == str(delist), timeout=20)
+    assert dl[0]["json"]["type"] == "delisting.failed"
+    assert dl[0]["json"]["data"]["error"]["code"] == "not_supported"
     dlq = kcat.wait_for("bb.dlq", lambda m: m["key"] == bad_key, timeout=20)
     assert len(dlq) == 1
     assert "not a CloudEvent" in dlq[0]["json"]["data"]["reason"]

@@ -122,13 +122,17 @@ static int relay_connect(struct app *app, struct outbox_relay *r)
     char err[256];
     /* outbox: new rows to publish; listings_changed: drop cached listing pages
      * (migration 0002), whichever instance or writer made the change. */
-    PGresult *res = db_exec(r->pg, "LISTEN outbox; LISTEN listings_changed", 0, NULL, err,
-                            sizeof(err), NULL);
-    if (!res) {
-        LOG_WARN("outbox relay: LISTEN: %s", err);
-        return -1;
+    static const char *const channels[] = { "LISTEN outbox", "LISTEN listings_changed" };
+    for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
+        PGresult *res = db_exec(r->pg, channels[i], 0, NULL, err, sizeof(err), NULL);
+        if (!res) {
+            LOG_WARN("outbox relay: %s: %s", channels[i], err);
+            return -1;
+        }
+        PQclear(res);
     }
-    PQclear(res);
+    /* Changes made while not listening were missed: drop what is cached. */
+    listing_cache_bump(app->lcache);
     return 0;
 }
 

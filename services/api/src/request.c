@@ -113,15 +113,18 @@ int request_query_id(http_request_t *req, const char *name, int64_t *out)
 int request_page(http_request_t *req, int *limit, int64_t *cursor)
 {
     char buf[32];
-    *limit = 50;
+    /* The original's clients list without paging: a default that covers a real seller's
+     * listings keeps them working. */
+    *limit = REQUEST_PAGE_DEFAULT;
     int n = request_query(req, "limit", buf, sizeof(buf));
     if (n == -2)
         return -1;
     if (n >= 0) {
         char *end = NULL;
         long v = strtol(buf, &end, 10);
-        if (n == 0 || *end != '\0' || v < 1 || v > 200) {
-            http_send_problem(req, 422, "limit", "limit: must be an integer from 1 to 200");
+        if (n == 0 || *end != '\0' || v < 1 || v > REQUEST_PAGE_MAX) {
+            http_send_problem(req, 422, "limit", "limit: must be an integer from 1 to %d",
+                              REQUEST_PAGE_MAX);
             return -1;
         }
         *limit = (int)v;

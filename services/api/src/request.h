@@ -28,7 +28,10 @@ int request_json_optional(http_request_t *req, cJSON **out) __attribute__((warn_
 int request_json_id(http_request_t *req, const cJSON *obj, const char *field, int64_t *out,
                     bool *present) __attribute__((warn_unused_result));
 
-/* Pagination of list endpoints: ?limit (1..200, default 50) and ?cursor (the last id of the
+#define REQUEST_PAGE_DEFAULT 100
+#define REQUEST_PAGE_MAX 500
+
+/* Pagination of list endpoints: ?limit (1..500, default 100) and ?cursor (the last id of the
  * previous page; lists are ordered by id descending). Returns 0, or -1 after sending 422
  * naming the parameter. *cursor is 0 when absent. */
 int request_page(http_request_t *req, int *limit, int64_t *cursor)

@@ -92,8 +92,7 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
                 job->log(job->log_ctx, "info",
                          "waiting for the account's browser profile (another job is using it)",
                          NULL);
-            lock = profile_lock_acquire(profile, lock_deadline, job->stop, errstr,
-                                        sizeof(errstr));
+            lock = profile_lock_acquire(profile, lock_deadline, job->stop, errstr, sizeof(errstr));
         }
         if (!lock) {
             if (job->stop && *job->stop) {

@@ -18,7 +18,7 @@ typedef struct {
     wd_config_t wd;           /* base WebDriver settings; profile_dir is set per job */
     const char *profile_root; /* PROFILE_DIR */
     const char *upload_dir;
-    const char *api_base;     /* API_PUBLIC_URL: where images are fetched when no shared disk */
+    const char *api_base; /* API_PUBLIC_URL: where images are fetched when no shared disk */
     int step_delay_ms;
     int64_t profile_lock_timeout_ms;
 } driver_env_t;

@@ -79,8 +79,8 @@ static int download(const ev_image_t *im, size_t index, const char *api_base, co
         char hex[65];
         util_sha256_hex(resp.body, resp.body_len, hex);
         if (strcmp(hex, im->sha256) != 0) {
-            snprintf(errstr, errstr_size, "image %zu: %s: sha256 %s, expected %s", index + 1,
-                     url, hex, im->sha256);
+            snprintf(errstr, errstr_size, "image %zu: %s: sha256 %s, expected %s", index + 1, url,
+                     hex, im->sha256);
             *retryable = false;
             goto cleanup;
         }
@@ -122,7 +122,9 @@ int job_images_resolve(const ev_listing_t *listing, const char *api_base, job_im
             goto fail;
         }
         if (!out->tmp_dir) {
-            const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+            const char *tmp = getenv("TMPDIR");
+            if (!tmp || !*tmp)
+                tmp = "/tmp";
             char *templ = xasprintf("%s/byebuy-poster-XXXXXX", tmp);
             if (!mkdtemp(templ)) {
                 snprintf(errstr, errstr_size, "%s: %s", templ, strerror(errno));

@@ -10,7 +10,7 @@
 #include "common/event.h"
 
 typedef struct {
-    char **paths;  /* one readable local file per image, in order */
+    char **paths; /* one readable local file per image, in order */
     size_t n;
     char *tmp_dir; /* holds the downloads (NULL when none was needed) */
 } job_images_t;

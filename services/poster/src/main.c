@@ -167,13 +167,12 @@ int main(int argc, char **argv)
     static const char *const topics[] = {TOPIC_POSTING_REQUESTS, TOPIC_POSTING_EVENTS, TOPIC_DLQ,
                                          NULL};
     if (kafka_topics_ensure(app.cfg.kafka_bootstrap, topics, (int)app.cfg.topic_partitions,
-                            (int)app.cfg.topic_replication, 15000, errstr,
-                            sizeof(errstr)) != 0) {
+                            (int)app.cfg.topic_replication, 15000, errstr, sizeof(errstr)) != 0) {
         LOG_ERROR("kafka topics: %s", errstr);
         goto cleanup;
     }
-    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-poster", NULL, NULL,
-                                      errstr, sizeof(errstr));
+    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-poster", NULL, NULL, errstr,
+                                      sizeof(errstr));
     if (!app.producer) {
         LOG_ERROR("kafka producer: %s", errstr);
         goto cleanup;

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define E(name, type, def, min, max, req, field, help) \
+#define E(name, type, def, min, max, req, field, help)                                             \
     CONFIG_ENTRY(name, type, def, min, max, req, poster_config_t, field, help)
 
 const config_entry_t poster_config_table[] = {
@@ -22,8 +22,8 @@ const config_entry_t poster_config_table[] = {
       "chromedriver (local backend)"),
     E("BROWSER_BACKEND", CONFIG_STRING, "local", 0, 0, false, browser_backend,
       "local (chromedriver + Chromium profiles) or browserbase"),
-    E("BROWSERBASE_API_URL", CONFIG_STRING, "https://api.browserbase.com", 0, 0, false,
-      bb_api_url, "Browserbase REST API"),
+    E("BROWSERBASE_API_URL", CONFIG_STRING, "https://api.browserbase.com", 0, 0, false, bb_api_url,
+      "Browserbase REST API"),
     E("BROWSERBASE_API_KEY", CONFIG_SECRET, NULL, 0, 0, false, bb_api_key,
       "Browserbase API key (browserbase backend)"),
     E("BROWSERBASE_PROJECT_ID", CONFIG_STRING, NULL, 0, 0, false, bb_project_id,
@@ -47,8 +47,8 @@ const config_entry_t poster_config_table[] = {
       "base URL of Facebook ({{base_url}} of recipes/facebook_marketplace.json)"),
     E("JOB_TIMEOUT_MS", CONFIG_INT, "180000", 5000, 3600000, false, job_timeout_ms,
       "a posting job fails with timeout after this long"),
-    E("PROFILE_LOCK_TIMEOUT_MS", CONFIG_INT, "300000", 0, 3600000, false,
-      profile_lock_timeout_ms, "how long a job waits for its account's browser profile"),
+    E("PROFILE_LOCK_TIMEOUT_MS", CONFIG_INT, "300000", 0, 3600000, false, profile_lock_timeout_ms,
+      "how long a job waits for its account's browser profile"),
     E("WORKERS", CONFIG_INT, "2", 1, 64, false, workers, "posting jobs run at once"),
     E("STEP_DELAY_MS", CONFIG_INT, "400", 0, 60000, false, step_delay_ms,
       "pause between recipe steps, jittered 0.5x-1.5x (human-like pacing)"),

@@ -91,8 +91,10 @@ profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
         int64_t left = deadline_ms - util_now_ms();
         if (left <= 0 || (stop && *stop)) {
             pthread_mutex_unlock(&registry_mu);
-            snprintf(errstr, errstr_size, "profile %s is busy with another job of this account "
-                                          "(waited %lld ms)", dir, (long long)(util_now_ms() - start));
+            snprintf(errstr, errstr_size,
+                     "profile %s is busy with another job of this account "
+                     "(waited %lld ms)",
+                     dir, (long long)(util_now_ms() - start));
             goto fail;
         }
         struct timespec ts;
@@ -123,8 +125,10 @@ profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
             goto fail;
         }
         if (util_now_ms() >= deadline_ms || util_sleep_ms(100, stop)) {
-            snprintf(errstr, errstr_size, "profile %s is busy in another poster process "
-                                          "(waited %lld ms)", dir, (long long)(util_now_ms() - start));
+            snprintf(errstr, errstr_size,
+                     "profile %s is busy in another poster process "
+                     "(waited %lld ms)",
+                     dir, (long long)(util_now_ms() - start));
             registry_remove(l);
             goto fail;
         }
@@ -205,7 +209,8 @@ int profile_reap_orphan(const char *dir)
     if (pid <= 1 || !chromium_on(pid, dir))
         return 0;
     LOG_WARN("profile %s: Chromium pid %d was left by a poster that stopped mid-job; "
-             "terminating it", dir, (int)pid);
+             "terminating it",
+             dir, (int)pid);
     kill(pid, SIGTERM);
     for (int i = 0; i < 50 && chromium_on(pid, dir); i++)
         util_sleep_ms(100, NULL);

@@ -89,8 +89,8 @@ static void step_err(char *errstr, size_t errstr_size, const char *file, size_t 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(errstr, errstr_size, "%s: step %zu (%s): %s: %s", file, index + 1,
-             kind ? kind : "?", field, msg);
+    snprintf(errstr, errstr_size, "%s: step %zu (%s): %s: %s", file, index + 1, kind ? kind : "?",
+             field, msg);
 }
 
 /* ---- XPath ------------------------------------------------------------------------------- */
@@ -145,9 +145,9 @@ static char *xp_contains(const char *expr, const char *lit)
 }
 
 /* Elements that take input, for {"label": ...}. */
-#define XP_CONTROL                                                                           \
-    "(self::input[not(@type='hidden')] or self::textarea or self::select or @role='combobox' " \
-    "or @role='textbox' or @role='listbox' or @role='spinbutton' or @contenteditable='true' "  \
+#define XP_CONTROL                                                                                 \
+    "(self::input[not(@type='hidden')] or self::textarea or self::select or @role='combobox' "     \
+    "or @role='textbox' or @role='listbox' or @role='spinbutton' or @contenteditable='true' "      \
     "or @contenteditable='')"
 
 /* The predicate of an ARIA role, explicit or implied by the HTML element. */
@@ -156,7 +156,8 @@ static const char *role_predicate(const char *role)
     static const struct {
         const char *role, *implicit;
     } roles[] = {
-        {"button", "self::button or self::input[@type='button' or @type='submit' or @type='reset']"},
+        {"button",
+         "self::button or self::input[@type='button' or @type='submit' or @type='reset']"},
         {"link", "self::a[@href]"},
         {"textbox", "self::textarea or self::input[not(@type) or @type='text' or @type='email' "
                     "or @type='search' or @type='tel' or @type='url' or @type='number']"},
@@ -204,8 +205,9 @@ int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errs
         if (!v)
             continue;
         if (kind) {
-            snprintf(errstr, errstr_size, "a selector has one of label, aria_label, role, text, "
-                                          "css, xpath; found both %s and %s",
+            snprintf(errstr, errstr_size,
+                     "a selector has one of label, aria_label, role, text, "
+                     "css, xpath; found both %s and %s",
                      kind, selector_keys[i]);
             return -1;
         }
@@ -263,8 +265,8 @@ int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errs
             return -1;
         }
         const char *implicit = role_predicate(arg);
-        char *roles = implicit ? xasprintf("@role='%s' or %s", arg, implicit)
-                               : xasprintf("@role='%s'", arg);
+        char *roles =
+            implicit ? xasprintf("@role='%s' or %s", arg, implicit) : xasprintf("@role='%s'", arg);
         if (name) {
             n = norm_ci(name->valuestring);
             lit = recipe_xpath_literal(n);
@@ -304,11 +306,11 @@ int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errs
         /* A control named Title by: its own aria-label; a <label for=id>; an enclosing
          * <label> with that aria-label or text (Facebook: <label aria-label="Title"><span>
          * Title</span><input></label>); aria-labelledby; a placeholder. */
-        sel->value = xasprintf(
-            "//*[%s][%s or @id=//label[%s]/@for or ancestor::label[%s or text()[%s] or "
-            ".//*[not(self::input or self::textarea or self::select)][%s]] or "
-            "@aria-labelledby=//*[%s]/@id or %s]",
-            XP_CONTROL, a, b, a, b, b, b, c);
+        sel->value =
+            xasprintf("//*[%s][%s or @id=//label[%s]/@for or ancestor::label[%s or text()[%s] or "
+                      ".//*[not(self::input or self::textarea or self::select)][%s]] or "
+                      "@aria-labelledby=//*[%s]/@id or %s]",
+                      XP_CONTROL, a, b, a, b, b, b, c);
         sel->describe = xasprintf("label \"%s\"", arg);
     }
 
@@ -446,7 +448,8 @@ char *recipe_extract_after(const char *url, const char *marker)
 void recipe_format_price(long long cents, bool whole, char *out, size_t size)
 {
     bool neg = cents < 0;
-    unsigned long long abs_cents = neg ? (unsigned long long)(-(cents + 1)) + 1 : (unsigned long long)cents;
+    unsigned long long abs_cents =
+        neg ? (unsigned long long)(-(cents + 1)) + 1 : (unsigned long long)cents;
     if (whole)
         snprintf(out, size, "%s%llu", neg ? "-" : "", (abs_cents + 50) / 100);
     else
@@ -454,10 +457,14 @@ void recipe_format_price(long long cents, bool whole, char *out, size_t size)
 }
 
 static const char *const template_vars[] = {
-    "base_url",          "listing.id",        "listing.title",    "listing.description",
-    "listing.price",     "listing.price_cents", "listing.currency", "listing.condition",
-    "listing.category",  "listing.location",  "job.id",           "job.attempt",
-    "account_id",        "platform",          "listing.images",
+    "base_url",         "listing.id",
+    "listing.title",    "listing.description",
+    "listing.price",    "listing.price_cents",
+    "listing.currency", "listing.condition",
+    "listing.category", "listing.location",
+    "job.id",           "job.attempt",
+    "account_id",       "platform",
+    "listing.images",
 };
 
 /* One {{ ... }} expression split into its variable and optional map name (both trimmed,
@@ -493,8 +500,7 @@ static int tmpl_expr_parse(const char *start, size_t len, tmpl_expr_t *x, char *
         *bar = '\0';
         char *filter = trim(bar + 1);
         if (strncmp(filter, "map:", 4) != 0 || !*trim(filter + 4)) {
-            snprintf(errstr, errstr_size, "unknown template filter \"%s\" (only map:NAME)",
-                     filter);
+            snprintf(errstr, errstr_size, "unknown template filter \"%s\" (only map:NAME)", filter);
             return -1;
         }
         x->map = trim(filter + 4);
@@ -645,8 +651,8 @@ static int render_emit(void *ctx, const char *lit, size_t n, const tmpl_expr_t *
         if (!hit)
             hit = cJSON_GetObjectItemCaseSensitive(m, "*");
         if (!cJSON_IsString(hit)) {
-            snprintf(errstr, errstr_size, "map %s has no entry for \"%s\" (and no \"*\")",
-                     x->map, val);
+            snprintf(errstr, errstr_size, "map %s has no entry for \"%s\" (and no \"*\")", x->map,
+                     val);
             return -1;
         }
         val = hit->valuestring;
@@ -682,7 +688,8 @@ static const struct {
     {STEP_CLICK, "click", " selector "},
     {STEP_EXPECT_URL, "expect_url", " contains not_contains "},
     {STEP_READ_URL, "read_url", " into extract_id_after contains not_contains "},
-    {STEP_FIND_EXISTING, "find_existing", " url item match match_price ready required extract_id_after "},
+    {STEP_FIND_EXISTING, "find_existing",
+     " url item match match_price ready required extract_id_after "},
     {STEP_SCREENSHOT, "screenshot", " name "},
     {STEP_SLEEP, "sleep", " ms "},
 };
@@ -705,8 +712,9 @@ typedef struct {
     size_t errstr_size;
 } step_ctx_t;
 
-#define SERR(sc, field, ...) \
-    step_err((sc)->errstr, (sc)->errstr_size, (sc)->file, (sc)->index, (sc)->kind, field, __VA_ARGS__)
+#define SERR(sc, field, ...)                                                                       \
+    step_err((sc)->errstr, (sc)->errstr_size, (sc)->file, (sc)->index, (sc)->kind, field,          \
+             __VA_ARGS__)
 
 /* An optional (or required) template string field, checked. */
 static int get_template(step_ctx_t *sc, const cJSON *step, const char *field, bool required,
@@ -773,8 +781,8 @@ static int get_bool(step_ctx_t *sc, const cJSON *step, const char *field, bool d
     return 0;
 }
 
-static int get_number(step_ctx_t *sc, const cJSON *step, const char *field, double def,
-                      double min, double max, double *out)
+static int get_number(step_ctx_t *sc, const cJSON *step, const char *field, double def, double min,
+                      double max, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(step, field);
     *out = def;
@@ -870,8 +878,9 @@ static int step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     }
     const cJSON *action = cJSON_GetObjectItemCaseSensitive(step, "action");
     if (!cJSON_IsString(action)) {
-        SERR(sc, "action", "missing (one of goto, wait_for, fill, upload, choose_option, click, "
-                           "expect_url, read_url, find_existing, screenshot, sleep)");
+        SERR(sc, "action",
+             "missing (one of goto, wait_for, fill, upload, choose_option, click, "
+             "expect_url, read_url, find_existing, screenshot, sleep)");
         return -1;
     }
     const char *keys = NULL;
@@ -1063,9 +1072,9 @@ static int top_string(const cJSON *root, const char *field, const char *file, ch
     return 0;
 }
 
-static const char *const top_keys[] = {"platform", "description", "base_url", "base_url_env",
-                                       "login_url", "price_format", "maps", "login_detect",
-                                       "steps", "$comment"};
+static const char *const top_keys[] = {"platform",  "description",  "base_url", "base_url_env",
+                                       "login_url", "price_format", "maps",     "login_detect",
+                                       "steps",     "$comment"};
 
 static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, char *errstr,
                               size_t errstr_size)
@@ -1080,17 +1089,23 @@ static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, ch
         if (strcmp(it->string, "url_contains") != 0 && strcmp(it->string, "selectors") != 0 &&
             strcmp(it->string, "hint") != 0) {
             snprintf(errstr, errstr_size,
-                     "%s: login_detect: unknown field \"%s\" (url_contains, selectors, hint)",
-                     file, it->string);
+                     "%s: login_detect: unknown field \"%s\" (url_contains, selectors, hint)", file,
+                     it->string);
             return -1;
         }
     }
-    step_ctx_t sc = {.r = r, .file = file, .index = 0, .kind = "login_detect",
-                     .errstr = errstr, .errstr_size = errstr_size};
-    if (get_string_list(&sc, ld, "url_contains", &r->login_url_contains,
-                        &r->nlogin_url_contains) != 0) {
-        snprintf(errstr, errstr_size, "%s: login_detect: url_contains: must be a string or a "
-                                      "non-empty array of strings", file);
+    step_ctx_t sc = {.r = r,
+                     .file = file,
+                     .index = 0,
+                     .kind = "login_detect",
+                     .errstr = errstr,
+                     .errstr_size = errstr_size};
+    if (get_string_list(&sc, ld, "url_contains", &r->login_url_contains, &r->nlogin_url_contains) !=
+        0) {
+        snprintf(errstr, errstr_size,
+                 "%s: login_detect: url_contains: must be a string or a "
+                 "non-empty array of strings",
+                 file);
         return -1;
     }
     const cJSON *sels = cJSON_GetObjectItemCaseSensitive(ld, "selectors");
@@ -1149,8 +1164,7 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
             if (strcmp(top_keys[i], it->string) == 0)
                 known = true;
         if (!known) {
-            snprintf(errstr, errstr_size, "%s: unknown top-level field \"%s\"", file,
-                     it->string);
+            snprintf(errstr, errstr_size, "%s: unknown top-level field \"%s\"", file, it->string);
             goto fail;
         }
     }
@@ -1203,8 +1217,8 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
             goto fail;
         }
     }
-    if (parse_login_detect(r, cJSON_GetObjectItemCaseSensitive(root, "login_detect"), file,
-                           errstr, errstr_size) != 0)
+    if (parse_login_detect(r, cJSON_GetObjectItemCaseSensitive(root, "login_detect"), file, errstr,
+                           errstr_size) != 0)
         goto fail;
 
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
@@ -1221,8 +1235,8 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
     const cJSON *step;
     cJSON_ArrayForEach(step, steps)
     {
-        step_ctx_t sc = {.r = r, .file = file, .index = r->nsteps, .errstr = errstr,
-                         .errstr_size = errstr_size};
+        step_ctx_t sc = {
+            .r = r, .file = file, .index = r->nsteps, .errstr = errstr, .errstr_size = errstr_size};
         int rc = step_parse(&sc, step, &r->steps[r->nsteps]);
         r->nsteps++; /* counted even on failure, so recipe_free releases its parts */
         if (rc != 0)
@@ -1234,8 +1248,10 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
             (r->steps[i].kind == STEP_FIND_EXISTING && r->steps[i].required))
             reads_url = true;
     if (!reads_url) {
-        snprintf(errstr, errstr_size, "%s: steps: no read_url (or required find_existing) step: "
-                                      "a recipe must read back the listing's URL", file);
+        snprintf(errstr, errstr_size,
+                 "%s: steps: no read_url (or required find_existing) step: "
+                 "a recipe must read back the listing's URL",
+                 file);
         goto fail;
     }
     cJSON_Delete(root);
@@ -1269,8 +1285,7 @@ void recipe_free(recipe_t *r)
 }
 
 /* Reads a whole file (at most max bytes) into a new NUL-terminated buffer. */
-static char *read_file(const char *path, size_t max, size_t *len, char *errstr,
-                       size_t errstr_size)
+static char *read_file(const char *path, size_t max, size_t *len, char *errstr, size_t errstr_size)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {

@@ -35,32 +35,32 @@ typedef struct {
 
 typedef struct {
     recipe_step_kind_t kind;
-    char *describe;     /* "fill Title", for the job log */
-    bool optional;      /* a failure logs a warning and the recipe goes on */
-    int timeout_ms;     /* bound of the step's waits */
+    char *describe;            /* "fill Title", for the job log */
+    bool optional;             /* a failure logs a warning and the recipe goes on */
+    int timeout_ms;            /* bound of the step's waits */
     recipe_selector_t sel;     /* the element: wait_for, fill, upload, click, choose_option
                                 * (the opener), find_existing (one listing on the page) */
     recipe_selector_t options; /* choose_option: the options; find_existing: the ready marker */
     bool has_sel, has_options;
-    char *url;            /* goto, find_existing (template) */
-    char *value;          /* fill: the text; choose_option: the option text; find_existing: the
-                           * title to match (templates) */
-    char *fallback;       /* choose_option: option text used when nothing matches (template) */
-    char *files;          /* upload: "{{listing.images}}" */
-    bool clear;           /* fill: clear the field first (default true) */
-    char *key_after;      /* fill: WebDriver key sent after the text ("\uE004" Tab, ...) */
-    bool type_to_filter;  /* choose_option: type the option text into the opener first */
-    bool first_if_none;   /* choose_option: take the first option when nothing matches */
-    double min_score;     /* choose_option: fuzzy threshold (default 0.6) */
-    bool match_price;     /* find_existing: the item text must also show the price */
-    bool required;        /* find_existing: reload until found (after publishing), else fail */
-    char **contains;      /* expect_url / read_url: URL substrings that must appear */
+    char *url;           /* goto, find_existing (template) */
+    char *value;         /* fill: the text; choose_option: the option text; find_existing: the
+                          * title to match (templates) */
+    char *fallback;      /* choose_option: option text used when nothing matches (template) */
+    char *files;         /* upload: "{{listing.images}}" */
+    bool clear;          /* fill: clear the field first (default true) */
+    char *key_after;     /* fill: WebDriver key sent after the text ("\uE004" Tab, ...) */
+    bool type_to_filter; /* choose_option: type the option text into the opener first */
+    bool first_if_none;  /* choose_option: take the first option when nothing matches */
+    double min_score;    /* choose_option: fuzzy threshold (default 0.6) */
+    bool match_price;    /* find_existing: the item text must also show the price */
+    bool required;       /* find_existing: reload until found (after publishing), else fail */
+    char **contains;     /* expect_url / read_url: URL substrings that must appear */
     size_t ncontains;
-    char **not_contains;  /* ... and must not */
+    char **not_contains; /* ... and must not */
     size_t nnot_contains;
-    char *id_after;       /* read_url / find_existing: external_id is the URL part after this */
-    char *name;           /* screenshot: name part of the file */
-    int sleep_ms;         /* sleep */
+    char *id_after; /* read_url / find_existing: external_id is the URL part after this */
+    char *name;     /* screenshot: name part of the file */
+    int sleep_ms;   /* sleep */
 } recipe_step_t;
 
 typedef struct {
@@ -75,7 +75,7 @@ typedef struct {
     size_t nlogin_url_contains;
     recipe_selector_t *login_selectors; /* login wall: any of these visible */
     size_t nlogin_selectors;
-    char *login_hint;   /* extra remedy text from the recipe, or NULL */
+    char *login_hint; /* extra remedy text from the recipe, or NULL */
     recipe_step_t *steps;
     size_t nsteps;
 } recipe_t;

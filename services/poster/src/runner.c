@@ -186,7 +186,7 @@ static bool poll_pause(run_t *run, int64_t ms)
 static char *element_id(const cJSON *v)
 {
     const cJSON *id = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, ELEMENT_KEY) : NULL;
-    return cJSON_IsString(id) ? xstrdup(id->valuestring) : NULL;
+    return id && cJSON_IsString(id) ? xstrdup(id->valuestring) : NULL;
 }
 
 static cJSON *args_el(const char *el)
@@ -440,8 +440,8 @@ cleanup:
 }
 
 /* Picks an index among texts for the step; -1 with the step error set. */
-static int pick_option(run_t *run, const recipe_step_t *st, const char *want,
-                       const char *fallback, const char *const *texts, size_t n)
+static int pick_option(run_t *run, const recipe_step_t *st, const char *want, const char *fallback,
+                       const char *const *texts, size_t n)
 {
     double score = 0.0;
     int idx = recipe_fuzzy_best(want, texts, n, st->min_score, &score);
@@ -466,10 +466,11 @@ static int pick_option(run_t *run, const recipe_step_t *st, const char *want,
     char list[512] = "";
     size_t off = 0;
     for (size_t i = 0; i < n && i < MAX_OPTIONS_LISTED && off < sizeof(list); i++)
-        off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"", i ? ", " : "",
-                                texts[i]);
-    step_fail(run, "recipe_failed", true, "no option like \"%s\" (best similarity %.2f) among %zu: %s%s",
-              want, score, n, list, n > MAX_OPTIONS_LISTED ? ", ..." : "");
+        off +=
+            (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"", i ? ", " : "", texts[i]);
+    step_fail(run, "recipe_failed", true,
+              "no option like \"%s\" (best similarity %.2f) among %zu: %s%s", want, score, n, list,
+              n > MAX_OPTIONS_LISTED ? ", ..." : "");
     return -1;
 }
 
@@ -529,7 +530,8 @@ static int step_choose(run_t *run, const recipe_step_t *st)
     size_t n = 0;
     for (;;) {
         cJSON *args = cJSON_CreateArray();
-        cJSON_AddItemToArray(args, cJSON_CreateString(st->options.using[0] == 'x' ? "xpath" : "css"));
+        cJSON_AddItemToArray(args,
+                             cJSON_CreateString(st->options.using[0] == 'x' ? "xpath" : "css"));
         cJSON_AddItemToArray(args, cJSON_CreateString(st->options.value));
         cJSON_Delete(opts);
         opts = wd_execute(run->s, JS_OPTIONS, args, &err);
@@ -598,8 +600,8 @@ static int step_click(run_t *run, const recipe_step_t *st)
             break;
         if (util_now_ms() >= until) {
             step_fail(run, "recipe_failed", true,
-                      "%s stayed disabled for %lld ms: the form did not validate",
-                      st->sel.describe, (long long)budget);
+                      "%s stayed disabled for %lld ms: the form did not validate", st->sel.describe,
+                      (long long)budget);
             goto cleanup;
         }
         if (!poll_pause(run, POLL_MS)) {
@@ -638,8 +640,7 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
     if (!title)
         goto cleanup;
     if (st->match_price)
-        recipe_format_price((long long)run->req->listing.price_cents, false, price,
-                            sizeof(price));
+        recipe_format_price((long long)run->req->listing.price_cents, false, price, sizeof(price));
     int64_t budget = wait_budget(run, st->timeout_ms);
     int64_t until = util_now_ms() + budget;
     const cJSON *href = NULL;
@@ -658,8 +659,8 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
         cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.using[0] == 'x' ? "xpath" : "css"));
         cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.value));
         cJSON_AddItemToArray(args, cJSON_CreateString(title));
-        cJSON_AddItemToArray(args, cJSON_CreateNumber(
-                                       st->match_price ? (double)run->req->listing.price_cents : -1));
+        cJSON_AddItemToArray(
+            args, cJSON_CreateNumber(st->match_price ? (double)run->req->listing.price_cents : -1));
         cJSON_AddItemToArray(args, cJSON_CreateBool(run->r->price_whole));
         cJSON_Delete(v);
         v = wd_execute(run->s, JS_FIND_EXISTING, args, &err);
@@ -795,8 +796,8 @@ static bool login_wall(run_t *run, char *where, size_t size)
         cJSON *list = cJSON_CreateArray();
         for (size_t i = 0; i < r->nlogin_selectors; i++) {
             cJSON *pair = cJSON_CreateArray();
-            cJSON_AddItemToArray(pair, cJSON_CreateString(
-                                           r->login_selectors[i].using[0] == 'x' ? "xpath" : "css"));
+            cJSON_AddItemToArray(
+                pair, cJSON_CreateString(r->login_selectors[i].using[0] == 'x' ? "xpath" : "css"));
             cJSON_AddItemToArray(pair, cJSON_CreateString(r->login_selectors[i].value));
             cJSON_AddItemToArray(list, pair);
         }
@@ -915,8 +916,8 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
     res->status = RUNNER_FAILED;
     snprintf(res->error_code, sizeof(res->error_code), "%s", run->code);
     if (st && strcmp(run->code, "login_required") != 0)
-        snprintf(res->error_message, sizeof(res->error_message), "step %zu/%zu %s: %s",
-                 index + 1, run->r->nsteps, st->describe, run->msg);
+        snprintf(res->error_message, sizeof(res->error_message), "step %zu/%zu %s: %s", index + 1,
+                 run->r->nsteps, st->describe, run->msg);
     else
         snprintf(res->error_message, sizeof(res->error_message), "%s", run->msg);
     res->retryable = run->retryable;

@@ -35,8 +35,8 @@ typedef enum {
 
 typedef struct {
     runner_status_t status;
-    bool existing;      /* find_existing found it before anything was submitted */
-    char *external_id;  /* may stay NULL */
+    bool existing;     /* find_existing found it before anything was submitted */
+    char *external_id; /* may stay NULL */
     char *external_url;
     char error_code[32]; /* login_required, timeout, recipe_failed, bad_request, browser_error */
     char error_message[1024];

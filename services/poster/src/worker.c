@@ -40,6 +40,7 @@ struct worker_pool {
 typedef struct {
     worker_pool_t *pool;
     const job_t *job;
+    bool broken; /* a log line was not delivered: the rest go to stderr only */
 } log_ctx_t;
 
 static int publish(worker_pool_t *p, const char *type, const posting_event_t *e)
@@ -79,8 +80,13 @@ static void job_log(void *ctx, const char *level, const char *message, const cha
         .message = (char *)message,
         .artifact = (char *)artifact,
     };
-    /* A lost log line is not worth failing the job for: publish() already logged it. */
-    (void)publish(lc->pool, EV_POSTING_LOG, &e);
+    /* A lost log line is not worth failing the job for, nor waiting PUBLISH_TIMEOUT_MS per
+     * step while Kafka is away: after one failure only the final event is tried again. */
+    if (!lc->broken && publish(lc->pool, EV_POSTING_LOG, &e) != 0) {
+        lc->broken = true;
+        LOG_WARN("job %lld: posting.log not delivered; further log lines stay local",
+                 (long long)req->job_id);
+    }
 }
 
 static void count_result(const char *result, const char *code)
@@ -107,8 +113,8 @@ static void job_run(worker_pool_t *p, job_t *job)
     metric_t *running = metrics_gauge("bb_poster_jobs_running", "posting jobs running now");
 
     LOG_INFO("job %lld attempt %d: %s listing %lld account %lld (%s)", (long long)req->job_id,
-             req->attempt, req->platform, (long long)req->listing.id,
-             (long long)req->account_id, job->where);
+             req->attempt, req->platform, (long long)req->listing.id, (long long)req->account_id,
+             job->where);
     posting_event_t started = {.job_id = req->job_id, .attempt = req->attempt};
     if (publish(p, EV_POSTING_STARTED, &started) != 0) {
         reason = "posting.started not delivered";
@@ -120,8 +126,8 @@ static void job_run(worker_pool_t *p, job_t *job)
         res.status = RUNNER_FAILED;
         snprintf(res.error_code, sizeof(res.error_code), "no_driver");
         snprintf(res.error_message, sizeof(res.error_message),
-                 "no driver for platform %s (add services/poster/recipes/%s.json)",
-                 req->platform, req->platform);
+                 "no driver for platform %s (add services/poster/recipes/%s.json)", req->platform,
+                 req->platform);
         job_log(&lc, "error", res.error_message, NULL);
     } else {
         driver_job_t dj = {
@@ -285,11 +291,15 @@ static handle_result_t delisting_unsupported(worker_pool_t *p, const event_t *ev
     if (delisting_requested_parse(ev->data, &d, errstr, errstr_size) != 0)
         return HANDLE_DROP;
     char msg[256];
-    snprintf(msg, sizeof(msg), "removing a listing from %s is not automated yet: delete it on "
-                               "the marketplace by hand",
+    snprintf(msg, sizeof(msg),
+             "removing a listing from %s is not automated yet: delete it on "
+             "the marketplace by hand",
              d.platform ? d.platform : "this platform");
-    posting_event_t e = {.job_id = d.job_id, .attempt = 1, .error_code = "not_supported",
-                         .error_message = msg, .retryable = false};
+    posting_event_t e = {.job_id = d.job_id,
+                         .attempt = 1,
+                         .error_code = "not_supported",
+                         .error_message = msg,
+                         .retryable = false};
     int rc = publish(p, EV_DELISTING_FAILED, &e);
     delisting_requested_free(&d);
     if (rc != 0) {

@@ -53,6 +53,7 @@ static void test_parse_valid(void **state)
     recipe_t *r = parse_steps(steps, err, sizeof(err));
     if (!r)
         fail_msg("%s", err);
+    assert_non_null(r);
     assert_string_equal(r->platform, "demo");
     assert_int_equal(r->nsteps, 5);
     assert_int_equal(r->steps[0].kind, STEP_GOTO);
@@ -73,9 +74,10 @@ static void test_parse_valid(void **state)
 static void test_parse_errors_name_step_and_field(void **state)
 {
     (void)state;
-    expect_error("[{\"action\":\"goto\",\"url\":\"{{base_url}}\"},"
-                 "{\"action\":\"fill\",\"selector\":{\"label\":\"T\"},\"value\":\"{{listing.titel}}\"}]",
-                 "demo.json: step 2 (fill): value: unknown template variable listing.titel");
+    expect_error(
+        "[{\"action\":\"goto\",\"url\":\"{{base_url}}\"},"
+        "{\"action\":\"fill\",\"selector\":{\"label\":\"T\"},\"value\":\"{{listing.titel}}\"}]",
+        "demo.json: step 2 (fill): value: unknown template variable listing.titel");
     expect_error("[{\"action\":\"teleport\"}]", "demo.json: step 1 (?): action: unknown action");
     expect_error("[{\"url\":\"x\"}]", "step 1 (?): action: missing");
     expect_error("[{\"action\":\"click\"}]", "step 1 (click): selector: missing");
@@ -92,8 +94,9 @@ static void test_parse_errors_name_step_and_field(void **state)
                  "step 1 (fill): then_key: must be");
     expect_error("[{\"action\":\"upload\",\"selector\":{\"css\":\"a\"},\"files\":\"/etc/passwd\"}]",
                  "step 1 (upload): files: must be \"{{listing.images}}\"");
-    expect_error("[{\"action\":\"fill\",\"selector\":{\"css\":\"a\"},\"value\":\"{{listing.images}}\"}]",
-                 "only works in upload.files");
+    expect_error(
+        "[{\"action\":\"fill\",\"selector\":{\"css\":\"a\"},\"value\":\"{{listing.images}}\"}]",
+        "only works in upload.files");
     expect_error("[{\"action\":\"choose_option\",\"selector\":{\"css\":\"a\"},"
                  "\"option\":\"{{listing.condition|map:colour}}\"}]",
                  "step 1 (choose_option): option: unknown map colour");
@@ -146,8 +149,9 @@ static void test_templates(void **state)
     req.listing.currency = "USD";
     recipe_vars_t vars = {.base_url = "http://h:1", .req = &req};
 
-    char *out = recipe_render(r, "{{base_url}}/i/{{listing.id}}?j={{job.id}}&a={{job.attempt}}"
-                                 "&acc={{account_id}}&p={{platform}}",
+    char *out = recipe_render(r,
+                              "{{base_url}}/i/{{listing.id}}?j={{job.id}}&a={{job.attempt}}"
+                              "&acc={{account_id}}&p={{platform}}",
                               &vars, err, sizeof(err));
     assert_string_equal(out, "http://h:1/i/9?j=42&a=2&acc=7&p=demo");
     free(out);
@@ -312,8 +316,9 @@ static void test_fuzzy(void **state)
     assert_int_equal(recipe_fuzzy_best("New", cond, 4, 0.6, NULL), 0);
     assert_int_equal(recipe_fuzzy_best("Used - like neww", cond, 4, 0.6, NULL), 1);
 
-    const char *cats[] = {"Tools", "Furniture", "Household", "Garden", "Video games",
-                          "Books, movies & music", "Miscellaneous"};
+    const char *cats[] = {"Tools",        "Furniture",   "Household",
+                          "Garden",       "Video games", "Books, movies & music",
+                          "Miscellaneous"};
     double score = 0;
     assert_int_equal(recipe_fuzzy_best("furnitur", cats, 7, 0.6, &score), 1);
     assert_true(score > 0.8);
@@ -331,8 +336,8 @@ static void test_fuzzy(void **state)
 static void test_extract_after(void **state)
 {
     (void)state;
-    char *id = recipe_extract_after("https://www.facebook.com/marketplace/item/1234567/?ref=x",
-                                    "/item/");
+    char *id =
+        recipe_extract_after("https://www.facebook.com/marketplace/item/1234567/?ref=x", "/item/");
     assert_string_equal(id, "1234567");
     free(id);
     id = recipe_extract_after("http://h/marketplace/item/12", "/item/");

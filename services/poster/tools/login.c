@@ -138,8 +138,10 @@ int main(int argc, char **argv)
         /* A poster job on this profile would make Chromium refuse to start. */
         lock = profile_lock_acquire(profile, util_now_ms() + 15000, NULL, errstr, sizeof(errstr));
         if (!lock) {
-            fprintf(stderr, "byebuy-login: %s; a posting job is probably running on it, try "
-                            "again in a minute\n", errstr);
+            fprintf(stderr,
+                    "byebuy-login: %s; a posting job is probably running on it, try "
+                    "again in a minute\n",
+                    errstr);
             goto cleanup;
         }
         profile_reap_orphan(profile);
@@ -156,8 +158,7 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     if (wd_navigate(s, login_url, &err) != 0) {
-        fprintf(stderr, "byebuy-login: cannot open %s: %s: %s\n", login_url, err.code,
-                err.message);
+        fprintf(stderr, "byebuy-login: cannot open %s: %s: %s\n", login_url, err.code, err.message);
         goto cleanup;
     }
     if (wd.backend == WD_BROWSERBASE) {

@@ -247,6 +247,14 @@ static char *trim_text(const char *text, size_t max_chars)
 
 /* ---- money -------------------------------------------------------------------------------- */
 
+/* Amounts a draft may name below the visible lowest: the buyer's offer, the deal the plan
+ * has or makes, the counter we named before, another buyer's offer. */
+static bool amount_known(const plan_t *plan, int64_t cents)
+{
+    return cents == plan->buyer_offer_cents || cents == plan->agreed_cents ||
+           cents == plan->last_counter_cents || cents == plan->competing_cents;
+}
+
 /* Records money violations of the draft (deal fields and text); true when any. */
 static bool money_violations(const reply_requested_t *req, const plan_t *plan,
                              reply_drafted_t *draft)
@@ -264,9 +272,18 @@ static bool money_violations(const reply_requested_t *req, const plan_t *plan,
         add_violation(draft, GUARD_V_BELOW_FLOOR);
         bad = true;
     }
-    if (draft->deal.counter_cents == floor_cents && floor_cents < visible) {
+    if (draft->deal.counter_cents == floor_cents && floor_cents < visible &&
+        !amount_known(plan, floor_cents)) {
         add_violation(draft, GUARD_V_FLOOR_DISCLOSED);
         bad = true;
+    }
+    const int64_t deal_amounts[] = {draft->deal.agreed_price_cents, draft->deal.counter_cents};
+    for (size_t i = 0; i < 2; i++) {
+        if (deal_amounts[i] > floor_cents && deal_amounts[i] < visible &&
+            !amount_known(plan, deal_amounts[i])) {
+            add_violation(draft, GUARD_V_BELOW_LOWEST);
+            bad = true;
+        }
     }
     if (draft->text == NULL) {
         return bad;
@@ -281,9 +298,12 @@ static bool money_violations(const reply_requested_t *req, const plan_t *plan,
         if (amounts[i].cents < floor_cents) {
             add_violation(draft, GUARD_V_BELOW_FLOOR);
             bad = true;
-        } else if (amounts[i].cents == floor_cents &&
-                   amounts[i].cents != plan->buyer_offer_cents) {
+        } else if (amounts[i].cents == floor_cents && !amount_known(plan, floor_cents)) {
             floor_named = true;
+        } else if (amounts[i].cents > floor_cents && amounts[i].cents < visible &&
+                   !amount_known(plan, amounts[i].cents)) {
+            add_violation(draft, GUARD_V_BELOW_LOWEST);
+            bad = true;
         }
     }
     if (floor_named) {

@@ -17,6 +17,8 @@
 #define GUARD_V_INVALID_DEAL "invalid_deal" /* unknown status, agreed without price or buyer */
 #define GUARD_V_BELOW_FLOOR "below_floor"   /* agreed/counter/text amount below the floor */
 #define GUARD_V_FLOOR_DISCLOSED "floor_disclosed" /* names the secret floor */
+#define GUARD_V_BELOW_LOWEST "below_lowest" /* between floor and visible lowest, not named
+                                             * by the buyer, the deal or our last counter */
 #define GUARD_V_CLAIMS_HUMAN "claims_human" /* "I'm a real person", "not a bot" */
 #define GUARD_V_CONTACT_INFO "contact_info" /* phone number or email in the text -> handoff */
 #define GUARD_V_LINK "link"                 /* URL in the text -> handoff */
@@ -41,9 +43,11 @@ const char *draft_action_name(draft_action_t action);
  *   3. deal: status must be none/negotiating/agreed/declined; "agreed" needs a price and a
  *      buyer who offered or accepted it (else downgraded to negotiating);
  *   4. money: agreed price, counter or any amount in the text below the floor, or the floor
- *      itself named when it is below the visible lowest (or next to "minimum", "floor"...)
- *      -> the whole draft is replaced by the rules engine's reply for the plan; if that still
- *      fails, handoff;
+ *      itself named when it is below the visible lowest (or next to "minimum", "floor"...),
+ *      or an amount between the floor and the visible lowest that neither the buyer, the
+ *      deal nor our last counter named (the seller's flexibility decides how far down we
+ *      speak, not the model) -> the whole draft is replaced by the rules engine's reply for
+ *      the plan (a handoff stays a handoff); if that still fails, handoff;
  *   5. claims to be human -> the text becomes the honest line (rules_honest_line);
  *   6. phone numbers, emails -> handoff; links -> handoff;
  *   7. em dashes -> commas (en dashes -> hyphens);

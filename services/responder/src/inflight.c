@@ -26,6 +26,7 @@ typedef struct call {
     struct call *next;
     char *body;
     size_t body_len;
+    struct curl_slist *headers; /* the engine's plus X-Client-Request-Id */
     inflight_done_fn done;
     void *user;
     int64_t submitted_ms;
@@ -108,7 +109,7 @@ static int attempt_start(inflight_t *in, call_t *c, char *errstr, size_t errstr_
         return -1;
     }
     curl_easy_setopt(curl, CURLOPT_URL, in->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, in->headers);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, c->headers ? c->headers : in->headers);
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, c->body);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);
@@ -159,6 +160,7 @@ static void call_finish(inflight_t *in, call_t *c, llm_outcome_t outcome)
     c->done(c->user, &c->result);
     llm_draft_free(&c->result.draft);
     attempt_reset(c);
+    curl_slist_free_all(c->headers);
     free(c->body);
     free(c);
     pthread_mutex_lock(&in->lock);
@@ -429,9 +431,33 @@ fail:
     return NULL;
 }
 
-int inflight_submit(inflight_t *in, char *body, inflight_done_fn done, void *user)
+/* The engine's headers plus X-Client-Request-Id (printable ASCII only, <= 128 bytes). */
+static struct curl_slist *call_headers(const inflight_t *in, const char *request_id)
+{
+    if (!request_id || !*request_id)
+        return NULL;
+    char value[129];
+    size_t n = 0;
+    for (const char *p = request_id; *p && n < sizeof(value) - 1; p++)
+        if (*p > ' ' && *p < 0x7f)
+            value[n++] = *p;
+    value[n] = '\0';
+    if (n == 0)
+        return NULL;
+    struct curl_slist *h = NULL;
+    for (const struct curl_slist *e = in->headers; e; e = e->next)
+        h = curl_slist_append(h, e->data);
+    char *line = xasprintf("X-Client-Request-Id: %s", value);
+    h = curl_slist_append(h, line);
+    free(line);
+    return h;
+}
+
+int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight_done_fn done,
+                    void *user)
 {
     call_t *c = xcalloc(1, sizeof(*c));
+    c->headers = call_headers(in, request_id);
     c->body = body;
     c->body_len = strlen(body);
     c->done = done;
@@ -444,6 +470,7 @@ int inflight_submit(inflight_t *in, char *body, inflight_done_fn done, void *use
     pthread_mutex_lock(&in->lock);
     if (in->stopping) {
         pthread_mutex_unlock(&in->lock);
+        curl_slist_free_all(c->headers);
         free(c->body);
         free(c);
         return -1;

@@ -46,10 +46,11 @@ typedef void (*inflight_done_fn)(void *user, llm_result_t *result);
 inflight_t *inflight_new(const inflight_config_t *cfg, char *errstr, size_t errstr_size);
 
 /* Queues one call with its request body (the engine takes ownership of body, freed with
- * free()). done is called exactly once, later, unless this returns -1 (shutting down: body
- * freed, done not called). Thread-safe. */
-int inflight_submit(inflight_t *in, char *body, inflight_done_fn done, void *user)
-    __attribute__((warn_unused_result));
+ * free()). request_id (may be NULL) is sent as X-Client-Request-Id, so the provider's logs
+ * and ours name the same call. done is called exactly once, later, unless this returns -1
+ * (shutting down: body freed, done not called). Thread-safe. */
+int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight_done_fn done,
+                    void *user) __attribute__((warn_unused_result));
 
 /* Calls queued or running right now. Thread-safe. */
 int inflight_count(inflight_t *in);

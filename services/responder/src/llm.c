@@ -142,10 +142,6 @@ int llm_draft_validate(const char *content, size_t len, llm_draft_t *out, char *
                                       "agreed or declined", d.deal_status);
         goto cleanup;
     }
-    if (!d.handoff && d.text[strspn(d.text, " \t\r\n")] == '\0') {
-        snprintf(errstr, errstr_size, "text: empty while handoff is false");
-        goto cleanup;
-    }
     *out = d;
     memset(&d, 0, sizeof(d));
     rc = 0;

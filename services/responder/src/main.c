@@ -324,6 +324,7 @@ cleanup:
 static int run_service(struct app *app)
 {
     int rc = 1;
+    int unfinished = 0;
     char err[512];
     service_http_t *http = NULL;
     static const char *const topics[] = {TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS, TOPIC_DLQ,
@@ -385,8 +386,9 @@ static int run_service(struct app *app)
     if (drain < 0)
         drain = 0;
     int run_rc = kafka_consumer_run(app->consumer, &service_stop, (int)drain);
-    LOG_INFO("shutting down: %d draft%s still in flight", atomic_load(&app->inflight),
-             atomic_load(&app->inflight) == 1 ? "" : "s");
+    unfinished = atomic_load(&app->inflight);
+    LOG_INFO("shutting down: %d draft%s still in flight", unfinished,
+             unfinished == 1 ? "" : "s");
     pthread_mutex_lock(&app->lock);
     app->consumer_open = false;
     pthread_mutex_unlock(&app->lock);
@@ -405,7 +407,14 @@ cleanup:
     inflight_shutdown(app->llm, 0);
     kafka_producer_free(app->producer);
     app->producer = NULL;
-    kafka_consumer_free(app->consumer);
+    /* kafka_consumer_free destroys the handle before the messages it still tracks, and
+     * rd_kafka_destroy waits for those forever: with deferred messages left over (they are
+     * redelivered after the restart), the closed consumer is left to the exit instead. */
+    if (unfinished > 0)
+        LOG_WARN("consumer closed with %d request%s unanswered; they will be redelivered",
+                 unfinished, unfinished == 1 ? "" : "s");
+    else
+        kafka_consumer_free(app->consumer);
     app->consumer = NULL;
     return rc;
 }

@@ -632,8 +632,13 @@ size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_
     if (text == NULL) {
         return 0;
     }
-    tk_t *tks = xcalloc(TK_MAX, sizeof(*tks));
-    size_t n = tokenize(text, tks, TK_MAX);
+    /* a text of L bytes has at most L tokens: short chat lines need a small array */
+    size_t cap = strlen(text) + 1;
+    if (cap > TK_MAX) {
+        cap = TK_MAX;
+    }
+    tk_t *tks = xmalloc(cap * sizeof(*tks));
+    size_t n = tokenize(text, tks, cap);
     size_t found = 0;
 
     for (size_t k = 0; k < n; k++) {

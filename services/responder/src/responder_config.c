@@ -41,7 +41,7 @@ const config_entry_t responder_config_table[] = {
     E("HEALTH_PORT", CONFIG_INT, "8083", 1, 65535, false, health_port,
       "port of /healthz, /readyz and /metrics"),
     E("LOG_LEVEL", CONFIG_STRING, "info", 0, 0, false, log_level, "debug, info, warn or error"),
-    E("SHUTDOWN_TIMEOUT_MS", CONFIG_INT, "4500", 500, 60000, false, shutdown_ms,
+    E("SHUTDOWN_TIMEOUT_MS", CONFIG_INT, "4000", 500, 60000, false, shutdown_ms,
       "after SIGTERM: time for drafts in flight to finish before the process exits"),
 };
 const size_t responder_config_table_len =

@@ -97,7 +97,10 @@ sc("offer_clearance_lowball", req(L4, ["10 bucks and I take it now"]),
 sc("offer_eur_counter", req(L5, ["\u20ac100?"]),
    {"action": "send", "intent": "offer", "deal_status": "negotiating", "counter_cents": 14000, "text_contains": ["\u20ac140"]})
 sc("offer_reluctant_tier", req(L2, ["would you do 300"]),
-   {"action": "send", "intent": "offer", "deal_status": "negotiating", "counter_cents": 34000, "text_contains": ["$340"]})
+   {"action": "send", "intent": "offer", "deal_status": "negotiating", "counter_cents": 34000, "text_contains": ["$340"]},
+   model={"text": "Meet me in the middle at $310?", "intent": "offer", "deal_status": "negotiating", "counter_cents": 31000, "buyer_offer_cents": 30000},
+   expect_model={"action": "send", "counter_cents": 34000, "violations": ["below_lowest"], "text_not_contains": ["$310"]},
+   note="model counters between the floor ($250) and the visible lowest ($320): repaired to the ladder")
 sc("offer_competing_leverage", req(L1, ["would you do 100?"], state=st(competing=10500)),
    {"action": "send", "intent": "offer", "deal_status": "negotiating", "counter_cents": 11500, "text_contains": ["$105", "$115"]})
 sc("offer_competing_below_floor_ignored", req(L1, ["would you do 95?"], state=st(competing=5000)),
@@ -235,7 +238,10 @@ doc = ("Buyer scenarios for the responder. Each has `request` (the `data` of a r
        "Expectation keys: action, intent, deal_status, agreed_price_cents, counter_cents, buyer_offer_cents, "
        "handoff_reason_contains, text_contains[], text_not_contains[] (case-insensitive), violations[] (each must be present). "
        "Every final draft with action send must also keep the invariants: no amount below listing.floor_cents in the text or deal, "
-       "the floor not named when below the visible lowest, no em dash, <= 320 characters, no phone/email/link.")
+       "the floor not named when below the visible lowest, no em dash, <= 320 characters, no phone/email/link. "
+       "With listing (price, floor, flexibility) the policy gives: $120/$80/0.5 -> visible lowest $100, accept >= $108, counters $110, $105, $100; "
+       "$350/$250/0.3 -> lowest $320, accept >= $333, counters $340, $330, $320; $800/$750/0.1 -> firm; "
+       "$60/$20/0.9 -> lowest $24, accept >= $48, one counter $24; EUR 150/100/0.5 -> lowest 125, accept >= 135, counters 140, 135, 125.")
 import os
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios.json")
 with open(out, "w") as f:

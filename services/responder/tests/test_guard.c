@@ -100,6 +100,44 @@ static void test_below_floor_odd_wording(void **state)
     }
 }
 
+static void test_below_visible_lowest(void **state)
+{
+    (void)state;
+    ctx_t c;
+    /* floor $80, visible lowest $100: $90 is within the floor but more than the seller lets
+     * us give away */
+    setup_ctx(&c, "what's your lowest?", "I could do $90.");
+    (void)guard_check(&c.req, &c.plan, &c.draft);
+    assert_true(guard_has_violation(&c.draft, GUARD_V_BELOW_LOWEST));
+    assert_false(guard_has_violation(&c.draft, GUARD_V_BELOW_FLOOR));
+    assert_null(strstr(c.draft.text, "$90"));
+    assert_int_equal(c.draft.deal.counter_cents, 11000);
+    teardown_ctx(&c);
+
+    /* the buyer's own number may be repeated; the counter field is checked too */
+    setup_ctx(&c, "would you do 90?", "I can't do $90, but $110 works.");
+    (void)guard_check(&c.req, &c.plan, &c.draft);
+    assert_int_equal(c.draft.guard.nviolations, 0);
+    fixture_set(&c.draft.deal.status, "negotiating");
+    c.draft.deal.counter_cents = 9500;
+    (void)guard_check(&c.req, &c.plan, &c.draft);
+    assert_true(guard_has_violation(&c.draft, GUARD_V_BELOW_LOWEST));
+    assert_int_equal(c.draft.deal.counter_cents, 11000);
+    teardown_ctx(&c);
+
+    /* a counter we already named stays sayable */
+    setup_ctx(&c, "ok deal", "Great, $95 it is!");
+    fixture_history(&c.req, "seller", "I could do $95 for you.");
+    char err[64];
+    assert_int_equal(plan_build(&c.req, &c.plan, err, sizeof(err)), 0);
+    assert_int_equal(c.plan.agreed_cents, 9500);
+    fixture_set(&c.draft.deal.status, "agreed");
+    c.draft.deal.agreed_price_cents = 9500;
+    assert_int_equal(guard_check(&c.req, &c.plan, &c.draft), DRAFT_ACTION_SEND);
+    assert_int_equal(c.draft.guard.nviolations, 0);
+    teardown_ctx(&c);
+}
+
 static void test_counter_field_below_floor(void **state)
 {
     (void)state;
@@ -439,8 +477,11 @@ static void test_property_random_drafts(void **state)
             offer_amount_t a[32];
             size_t n = offer_scan(c.draft.text, c.plan.policy.price_cents, OFFER_SCAN_ALL, a, 32);
             for (size_t i = 0; i < n && i < 32; i++) {
+                bool known = a[i].cents == c.plan.buyer_offer_cents ||
+                             a[i].cents == c.plan.agreed_cents ||
+                             a[i].cents == c.plan.last_counter_cents;
                 if (a[i].cents < floor_cents ||
-                    (a[i].cents == floor_cents && a[i].cents != c.plan.buyer_offer_cents)) {
+                    (a[i].cents < c.plan.policy.visible_lowest_cents && !known)) {
                     fail_msg("iteration %d: sent \"%s\" naming %lld (floor %lld)", iter,
                              c.draft.text, (long long)a[i].cents, (long long)floor_cents);
                 }
@@ -460,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_below_floor_agreement_repaired),
         cmocka_unit_test(test_below_floor_amount_in_text_only),
         cmocka_unit_test(test_below_floor_odd_wording),
+        cmocka_unit_test(test_below_visible_lowest),
         cmocka_unit_test(test_counter_field_below_floor),
         cmocka_unit_test(test_floor_disclosed),
         cmocka_unit_test(test_buyer_offer_at_floor_may_be_repeated),

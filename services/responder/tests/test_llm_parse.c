@@ -142,11 +142,6 @@ static void test_malformed_content(void **state)
          "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
          "\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
          "deal_status: \"sold\""},
-        /* nothing to send and no handoff */
-        {"\"{\\\"text\\\":\\\"  \\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"none\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
-         "\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
-         "text: empty while handoff is false"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *body = completion(cases[i].content, "null", "stop");

@@ -151,9 +151,14 @@ static int check_invariants(const char *name, const reply_requested_t *req, cons
         for (size_t i = 0; i < n && i < 32; i++) {
             INV(a[i].cents >= floor_cents, "text names %lld below the floor",
                 (long long)a[i].cents);
-            INV(!(floor_cents < visible && a[i].cents == floor_cents &&
-                  a[i].cents != plan->buyer_offer_cents),
+            bool known = a[i].cents == plan->buyer_offer_cents ||
+                         a[i].cents == plan->agreed_cents ||
+                         a[i].cents == plan->last_counter_cents ||
+                         a[i].cents == plan->competing_cents;
+            INV(!(floor_cents < visible && a[i].cents == floor_cents && !known),
                 "text names the floor");
+            INV(!(a[i].cents > floor_cents && a[i].cents < visible && !known),
+                "text names %lld below the visible lowest", (long long)a[i].cents);
         }
     }
     (void)req;

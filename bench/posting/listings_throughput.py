@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""GET /api/listings throughput with wrk.
+
+Starts an api on a fresh database, creates --listings listings with one small JPEG each
+(through the real multipart + libvips path), checks one answer (200, a JSON array of the
+first page, 50 listings with their images), warms up for 3 s, then runs
+`wrk -t2 -c<connections> -d<duration>s --latency` against /api/listings and prints wrk's
+numbers. The api keeps an in-process cache of these answers (services/api/src/
+listing_cache.h: invalidated by every listing change, at most 1 s old), so the default run
+measures what a dashboard polling the list gets: mostly cache hits, one PostgreSQL query per
+second and key. --uncached gives every request its own cursor (above the highest id, so the
+same first page comes back) and thereby its own cache key: each request then runs the real
+query (a page of listings with their images aggregated to JSON by PostgreSQL).
+
+Usage: bench/posting/run.sh listings [--listings 100] [--duration 15] [--connections 64]
+       [--http-threads N] [--db-pool N] [--path /api/listings?limit=10] [--uncached]"""
+
+import argparse
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchstack import Database, Service, machine, need_env  # noqa: E402
+
+
+def small_jpeg(directory):
+    """A 160x120 JPEG made with the vips CLI."""
+    v, out = Path(directory) / "b.v", Path(directory) / "photo.jpg"
+    subprocess.run(["vips", "black", str(v), "160", "120", "--bands", "3"], check=True)
+    subprocess.run(["vips", "linear", str(v), str(out), "1 1 1", "90 120 200"], check=True)
+    return out.read_bytes()
+
+
+# Each request its own cursor above every id: the same first page, a new cache key.
+UNCACHED_LUA = """
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, "%s" .. (%d + n))
+end
+"""
+
+
+def wrk(url, threads, connections, duration, script=None):
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=duration + 60)
+    if out.returncode != 0:
+        sys.exit(f"wrk failed: {out.stderr}")
+    return out.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--listings", type=int, default=100)
+    ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--http-threads", type=int, default=None,
+                    help="HTTP_THREADS of the api (default: the api's own)")
+    ap.add_argument("--db-pool", type=int, default=None,
+                    help="DB_POOL_SIZE of the api (default: the api's own)")
+    ap.add_argument("--path", default="/api/listings")
+    ap.add_argument("--uncached", action="store_true",
+                    help="a new cursor per request, so the answer cache never hits")
+    args = ap.parse_args()
+    admin_url, bootstrap = need_env("BENCH_PG_URL"), need_env("BENCH_KAFKA")
+    tag = time.strftime("listings-%Y%m%dT%H%M%S")
+
+    db = Database(admin_url, "bench_listings")
+    api = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-listings-") as tmp:
+            env = {"DATABASE_URL": db.url, "UPLOAD_DIR": f"{tmp}/uploads", "LOG_LEVEL": "warn",
+                   # nothing to consume here: start at the end of the shared topic
+                   "KAFKA_GROUP_ID": f"bench-api-{tag}", "KAFKA_AUTO_OFFSET_RESET": "latest"}
+            if args.http_threads:
+                env["HTTP_THREADS"] = args.http_threads
+            if args.db_pool:
+                env["DB_POOL_SIZE"] = args.db_pool
+            api = Service("api", env, bootstrap, tag)
+            api.wait_ready()
+            photo = small_jpeg(tmp)
+            for i in range(args.listings):
+                r = requests.post(api.url + "/api/listings", timeout=30,
+                                  data={"title": f"Bench chair {i}", "price": f"{20 + i}.50",
+                                        "description": "A sturdy chair. " * 8,
+                                        "condition": "good", "category": "Furniture",
+                                        "location": "Austin, Texas"},
+                                  files=[("images", ("photo.jpg", photo, "image/jpeg"))])
+                if r.status_code != 201:
+                    sys.exit(f"creating listing {i}: {r.status_code} {r.text}")
+            url = api.url + args.path
+            r = requests.get(url, timeout=10)
+            body = r.json()
+            if r.status_code != 200 or not isinstance(body, list) or not body \
+                    or not body[0].get("images"):
+                sys.exit(f"GET {args.path}: unexpected answer {r.status_code} {r.text[:300]}")
+            size = len(r.content)
+            script = None
+            if args.uncached:
+                top = max(item["id"] for item in body)
+                sep = "&" if "?" in args.path else "?"
+                script = Path(tmp) / "uncached.lua"
+                # wrk's threads each count from here: keys repeat across threads at most twice
+                script.write_text(UNCACHED_LUA % (f"{args.path}{sep}cursor=", top + 1))
+                check = requests.get(f"{url}{sep}cursor={top + 7}", timeout=10)
+                if check.status_code != 200 or check.json() != body:
+                    sys.exit(f"a cursor above the top id does not give the first page: "
+                             f"{check.status_code} {check.text[:200]}")
+            wrk(url, args.threads, args.connections, 3, script)  # warm-up
+            out = wrk(url, args.threads, args.connections, args.duration, script)
+            rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+            non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+            errors = re.search(r"Socket errors: .*", out)
+            print(f"GET {args.path}{' with a new cursor per request (uncached)' if args.uncached else ''}:"
+                  f" {len(body)} listings per page, {size} bytes per answer, "
+                  f"{args.listings} listings in the database")
+            print(f"api: HTTP_THREADS={args.http_threads or 'default'} "
+                  f"DB_POOL_SIZE={args.db_pool or 'default'}; wrk -t{args.threads} "
+                  f"-c{args.connections} -d{args.duration}s")
+            print(f"machine: {machine()}")
+            print(out.rstrip())
+            print(f"RESULT: {rps:,.0f} req/s"
+                  + (f", {non2xx.group(1)} non-2xx answers" if non2xx else "")
+                  + (f", {errors.group(0)}" if errors else ""))
+            return 1 if non2xx else 0
+    finally:
+        if api:
+            api.stop()
+        db.drop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
