@@ -67,8 +67,12 @@ else
     say "deps: fetching Apache Kafka $KAFKA_VERSION jars from Maven Central into ${KAFKA_HOME#"$BB_ROOT"/}"
     rm -rf "$KAFKA_HOME/libs"
     mkdir -p "$KAFKA_HOME/libs"
-    mvn -q -B -Dstyle.color=never -f scripts/kafka/pom.xml dependency:copy-dependencies \
-        -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs"
+    # Maven's own chatter (and its colour codes) goes to a log, shown only when it fails.
+    if ! mvn -q -B -Dstyle.color=never -f scripts/kafka/pom.xml dependency:copy-dependencies \
+        -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs" >"$KAFKA_HOME/mvn.log" 2>&1; then
+        tail -n 40 "$KAFKA_HOME/mvn.log" >&2
+        die "fetching Kafka with Maven failed; see ${KAFKA_HOME#"$BB_ROOT"/}/mvn.log"
+    fi
     # slf4j must bind to log4j2 (slf4j-api 2.x + log4j-slf4j2-impl), or the broker logs nothing.
     for jar in "kafka_2.13-$KAFKA_VERSION.jar" "kafka-tools-$KAFKA_VERSION.jar" slf4j-api-2.0.17.jar \
         log4j-slf4j2-impl-2.25.3.jar log4j-core-2.25.3.jar; do

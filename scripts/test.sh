@@ -6,6 +6,7 @@
 #
 # Env: BB_TEST_PYTEST_ARGS adds pytest arguments (e.g. "-k outbox -x");
 #      BB_TEST_PYTEST_TIMEOUT caps the whole pytest run (seconds, default 1200);
+#      BB_TEST_TIMEOUT_PER_TEST caps one test (seconds, default 300; pytest-timeout);
 #      BB_TEST_KEEP=1 leaves the test stack running afterwards (for debugging).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -106,6 +107,7 @@ py_rc=0
 # shellcheck disable=SC2086 # BB_TEST_PYTEST_ARGS is a list of words on purpose
 timeout --kill-after=30 "${BB_TEST_PYTEST_TIMEOUT:-1200}" \
     python3 -m pytest -q -p no:cacheprovider --junitxml="$junit" -o junit_family=xunit2 \
+    -o timeout="${BB_TEST_TIMEOUT_PER_TEST:-300}" \
     ${BB_TEST_PYTEST_ARGS:-} tests/integration </dev/null || py_rc=$?
 case "$py_rc" in
 0 | 1 | 5) ;; # all passed / some failed / no tests collected

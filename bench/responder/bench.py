@@ -191,9 +191,15 @@ def trickle(args):
             if ev:
                 model = (ev["data"].get("model") or {}).get("latency_ms", 0)
                 samples.append((parse_time(ev["time"]) - t0) * 1000 - model)
+        overhead_us = [int(m.group(1)) for m in re.finditer(
+            r"request req-\S+ conversation trickle-.*overhead_us=(\d+)",
+            Path(log_path).read_text(errors="replace"))]
         result = {"trickle_requests": args.requests,
                   "e2e_minus_model_ms_p50": round(percentile(samples, 50), 1),
-                  "e2e_minus_model_ms_p99": round(percentile(samples, 99), 1)}
+                  "e2e_minus_model_ms_p99": round(percentile(samples, 99), 1),
+                  "overhead_ms_p50": round(percentile(overhead_us, 50) / 1000, 3),
+                  "overhead_ms_p99": round(percentile(overhead_us, 99) / 1000, 3),
+                  "overhead_samples": len(overhead_us)}
         print(json.dumps(result), flush=True)
         return result
     finally:

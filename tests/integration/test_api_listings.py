@@ -411,6 +411,25 @@ def test_post_listing_jobs_progress_and_retry_limit(api, photos, kcat):
     assert got["external_url"] == "http://sandbox/item/9" and got["retry_count"] == 1
     problem(requests.post(api.url + f"/api/jobs/{other}/retry", timeout=5), 400)
 
+    # sold elsewhere: the posted job is taken down (delisting.requested), then delisted
+    r = requests.patch(api.url + f"/api/listings/{lid}", json={"status": "sold"}, timeout=5)
+    assert r.status_code == 200 and r.json()["status"] == "sold"
+    rows = sql(api.db, "SELECT payload::json->'data' FROM outbox WHERE type = 'delisting.requested'")
+    assert [d["job_id"] for (d,) in rows] == [other]
+    assert rows[0][0]["external_url"] == "http://sandbox/item/9"
+    problem(requests.post(post, json={"platform": "sandbox"}, timeout=5), 409)
+    kcat.produce("bb.posting.events", str(other), cloudevent(
+        "delisting.succeeded", {"job_id": other, "attempt": 1}, source="byebuy/poster"))
+    wait_until(lambda: requests.get(api.url + f"/api/jobs/{other}", timeout=5).json()["status"]
+               == "delisted", 30, "the job to be delisted")
+    # deleting the listing takes its jobs; a late delisting result is not poison
+    assert requests.delete(api.url + f"/api/listings/{lid}", timeout=5).status_code == 200
+    assert sql(api.db, "SELECT count(*) FROM posting_jobs")[0][0] == 0
+    kcat.produce("bb.posting.events", str(other), cloudevent(
+        "delisting.failed", {"job_id": other, "attempt": 1}, source="byebuy/poster"))
+    wait_until(lambda: "delisting.failed for deleted job" in api.log_text(), 30,
+               "the late delisting result to be applied")
+
 
 def test_openapi_and_docs(api):
     r = requests.get(api.url + "/api/openapi.json", timeout=5)

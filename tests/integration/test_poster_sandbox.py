@@ -2,6 +2,7 @@
 without the api: posting.requested events go in with kcat, bb.posting.events come out."""
 
 import http.server
+import json
 import os
 import subprocess
 import threading
@@ -305,3 +306,17 @@ def test_images_not_on_this_disk_are_fetched_from_the_api(services, chromedriver
     assert [i["title"] for i in items] == [title]
     assert sorted(p["sha256"] for p in items[0]["photos"]) == sorted(h for _, h in images)
     assert not list(Path("/tmp").glob("byebuy-poster-*/*photo*"))  # downloads cleaned up
+
+
+def test_a_bad_recipe_stops_the_poster_naming_file_step_and_field(services, tmp_path):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    good = (ROOT / "services" / "poster" / "recipes" / "sandbox.json").read_text()
+    (recipes / "sandbox.json").write_text(good)
+    broken = json.loads(good)
+    broken["steps"][4]["value"] = "{{listing.titel}}"
+    (recipes / "shop.json").write_text(json.dumps(broken).replace('"sandbox"', '"shop"'))
+    poster = services.start("poster", env={"RECIPES_DIR": str(recipes)}, wait=False)
+    assert poster.wait_exit(timeout=10) == 1
+    assert ("shop.json: step 5 (fill): value: unknown template variable listing.titel"
+            in poster.log_text())

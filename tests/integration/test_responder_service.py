@@ -327,6 +327,34 @@ def test_slow_model_call_does_not_block_the_others(start_responder, kcat, fake):
     assert wait_drafts(kcat, since, [reqs[0]["request_id"]], timeout=15)
 
 
+def test_one_conversation_is_answered_in_order(start_responder, kcat, fake):
+    """Two requests of one conversation: the second waits for the first, even when the
+    first's model call is slow, so drafts never overtake each other."""
+    run = run_id()
+    conv = f"order-{run}"
+    first = request(conv, "is it still available?")
+    second = request(conv, "would you do $100?")
+    other = request(f"order-other-{run}", "is it available?")
+    fake.script([{"match": first["request_id"], "content": DRAFT, "latency_ms": 3000}])
+    start_responder(fake)
+    since = now_ms()
+    produce(kcat, [first, second, other])
+    # another conversation is not held up
+    assert wait_drafts(kcat, since, [other["request_id"]], timeout=2.5)
+    by_id = wait_drafts(kcat, since, [first["request_id"], second["request_id"]], timeout=20)
+    assert len(by_id) == 2
+    msgs = [m for m in kcat.consume("bb.reply.drafts", timeout=0, offset=f"s@{since - 2000}")
+            if m["key"] == conv]
+    order = [m["json"]["data"]["request_id"] for m in sorted(msgs, key=lambda m: m["offset"])]
+    assert order == [first["request_id"], second["request_id"]]
+    calls = fake.requests()
+    t_first = next(c["at"] for c in calls
+                   if c["headers"].get("x-client-request-id") == first["request_id"])
+    t_second = next(c["at"] for c in calls
+                    if c["headers"].get("x-client-request-id") == second["request_id"])
+    assert t_second - t_first >= 2.9  # the second call started after the first answered
+
+
 # ---- delivery semantics --------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@
 #include "listing_cache.h"
 #include "listing_input.h"
 #include "listings.h"
+#include "posting.h"
 #include "request.h"
 
 #define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -368,7 +369,7 @@ int listings_update(http_request_t *req)
                   "SELECT price_cents, COALESCE(min_price_cents, 0),"
                   " (SELECT count(*) FROM listing_images WHERE listing_id = l.id),"
                   " (SELECT COALESCE(max(position) + 1, 0) FROM listing_images"
-                  "  WHERE listing_id = l.id)"
+                  "  WHERE listing_id = l.id), status"
                   " FROM listings l WHERE id = $1 FOR UPDATE",
                   1, idp, err, sizeof(err), NULL);
     if (!res) {
@@ -386,6 +387,9 @@ int listings_update(http_request_t *req)
         in.has_min_price ? in.min_price_cents : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     long existing = strtol(PQgetvalue(res, 0, 2), NULL, 10);
     int next_position = atoi(PQgetvalue(res, 0, 3));
+    /* Leaving "active" (sold elsewhere, archived) takes the listing off the marketplaces. */
+    bool delist = in.has_status && strcmp(in.status, "active") != 0 &&
+                  strcmp(PQgetvalue(res, 0, 4), "active") == 0;
     PQclear(res);
     res = NULL;
     listing_error_t lerr;
@@ -436,8 +440,9 @@ int listings_update(http_request_t *req)
     size_t len = strlen(u.sql);
     snprintf(u.sql + len, sizeof(u.sql) - len, " WHERE id = $1");
     res = db_exec(pg, u.sql, u.n, u.params, err, sizeof(err), NULL);
-    if (!res || listing_images_insert(pg, id, next_position, stored, nstored, err,
-                                      sizeof(err)) != 0) {
+    if (!res ||
+        listing_images_insert(pg, id, next_position, stored, nstored, err, sizeof(err)) != 0 ||
+        (delist && posting_enqueue_delistings(pg, id, NULL, err, sizeof(err)) != 0)) {
         db_rollback(pg);
         status = request_db_error(req, "updating the listing", err);
         goto cleanup;
@@ -476,6 +481,17 @@ int listings_delete(http_request_t *req)
     if (!pg)
         return 503;
     const char *params[1] = { idbuf };
+    if (db_begin(pg, err, sizeof(err)) != 0) {
+        status = request_db_error(req, "starting a transaction", err);
+        goto cleanup;
+    }
+    /* Posted jobs are taken down first; their rows go with the listing (the consumer knows
+     * that delisting results of deleted jobs have nothing left to update). */
+    if (posting_enqueue_delistings(pg, id, NULL, err, sizeof(err)) != 0) {
+        db_rollback(pg);
+        status = request_db_error(req, "requesting the delistings", err);
+        goto cleanup;
+    }
     /* The image rows go with the listing (cascade); their names come back for the files. */
     res = db_exec(pg,
                   "WITH imgs AS (SELECT stored_name FROM listing_images WHERE listing_id = $1),"
@@ -484,15 +500,21 @@ int listings_delete(http_request_t *req)
                   " RIGHT JOIN (SELECT 1) one ON true",
                   1, params, err, sizeof(err), NULL);
     if (!res) {
+        db_rollback(pg);
         status = request_db_error(req, "deleting the listing", err);
         goto cleanup;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "1") != 0) {
+        db_rollback(pg);
         status = http_send_problem(req, 404, NULL, "Listing not found");
         goto cleanup;
     }
+    if (db_commit(pg, err, sizeof(err)) != 0) {
+        status = request_db_error(req, "committing the delete", err);
+        goto cleanup;
+    }
     listing_cache_bump(app->lcache);
-    /* Committed (autocommit): remove the files only now, so a failed delete loses nothing. */
+    /* Committed: remove the files only now, so a failed delete loses nothing. */
     for (int i = 0; i < PQntuples(res); i++)
         if (!PQgetisnull(res, i, 1))
             image_remove(app->cfg.upload_dir, PQgetvalue(res, i, 1));

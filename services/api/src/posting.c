@@ -130,6 +130,44 @@ cleanup:
     return rc;
 }
 
+int posting_enqueue_delistings(PGconn *pg, int64_t listing_id, int *count, char *errstr,
+                               size_t errstr_size)
+{
+    char lid[32];
+    snprintf(lid, sizeof(lid), "%" PRId64, listing_id);
+    const char *params[1] = { lid };
+    if (count)
+        *count = 0;
+    PGresult *res = db_exec(pg,
+                            "SELECT id, platform, external_id, external_url FROM posting_jobs"
+                            " WHERE listing_id = $1 AND status = 'posted' ORDER BY id",
+                            1, params, errstr, errstr_size, NULL);
+    if (!res)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+        delisting_requested_t ev = {
+            .job_id = strtoll(PQgetvalue(res, i, 0), NULL, 10),
+            .listing_id = listing_id,
+            .platform = PQgetvalue(res, i, 1),
+            .external_id = PQgetisnull(res, i, 2) ? NULL : PQgetvalue(res, i, 2),
+            .external_url = PQgetisnull(res, i, 3) ? NULL : PQgetvalue(res, i, 3),
+        };
+        cJSON *data = delisting_requested_build(&ev);
+        if (!data) {
+            snprintf(errstr, errstr_size, "could not build delisting.requested");
+            rc = -1;
+            break;
+        }
+        rc = outbox_enqueue(pg, TOPIC_POSTING_REQUESTS, lid, EV_DELISTING_REQUESTED,
+                            PQgetvalue(res, i, 0), data, NULL, errstr, errstr_size);
+        if (rc == 0 && count)
+            (*count)++;
+    }
+    PQclear(res);
+    return rc;
+}
+
 /* Collects the platforms of the body into out (at most MAX_PLATFORMS, borrowed from
  * root). Returns the count, or -1 after sending 422. *many tells which form was used. */
 static int read_platforms(http_request_t *req, const cJSON *root, const char **out, bool *many)

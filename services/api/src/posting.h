@@ -21,6 +21,12 @@ extern const char JOB_JSON_SQL[];
 int posting_enqueue(struct app *app, PGconn *pg, int64_t job_id, char *errstr,
                     size_t errstr_size) __attribute__((warn_unused_result));
 
+/* Enqueues delisting.requested for every posted job of listing_id (the listing was sold,
+ * archived or is being deleted), inside the caller's transaction. *count (may be NULL)
+ * receives how many. Returns 0 or -1 (errstr). */
+int posting_enqueue_delistings(PGconn *pg, int64_t listing_id, int *count, char *errstr,
+                               size_t errstr_size) __attribute__((warn_unused_result));
+
 /* Whether platform is one of the comma-separated PLATFORMS. Pure. */
 bool posting_platform_allowed(const char *platforms, const char *platform);
 

@@ -137,6 +137,13 @@ static apply_result_t apply_posting_event(struct app *app, PGconn *pg, const eve
         goto cleanup;
     }
     rc = job_lock(pg, pe.job_id, &job, errstr, errstr_size);
+    if (rc == APPLY_DROP && strncmp(ev->type, "delisting.", 10) == 0) {
+        /* Deleting a listing requests the delistings and deletes its jobs in one
+         * transaction: their results have nothing left to update. */
+        LOG_INFO("%s for deleted job %" PRId64 ": nothing to update", ev->type, pe.job_id);
+        rc = APPLY_OK;
+        goto cleanup;
+    }
     if (rc != APPLY_OK)
         goto cleanup;
 

@@ -900,9 +900,10 @@ static int step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
         snprintf(probe, sizeof(probe), " %s ", it->string);
         if (strcmp(it->string, "action") != 0 && strcmp(it->string, "name") != 0 &&
             strcmp(it->string, "optional") != 0 && strcmp(it->string, "timeout_ms") != 0 &&
-            !strstr(keys, probe)) {
-            SERR(sc, it->string, "not a field of %s (allowed:%s name optional timeout_ms)",
-                 sc->kind, keys);
+            strcmp(it->string, "retryable") != 0 && !strstr(keys, probe)) {
+            SERR(sc, it->string,
+                 "not a field of %s (allowed:%s name optional timeout_ms retryable)", sc->kind,
+                 keys);
             return -1;
         }
     }
@@ -910,6 +911,13 @@ static int step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     double num;
     if (get_bool(sc, step, "optional", false, &st->optional) != 0)
         return -1;
+    st->retryable = -1;
+    if (cJSON_GetObjectItemCaseSensitive(step, "retryable")) {
+        bool r;
+        if (get_bool(sc, step, "retryable", false, &r) != 0)
+            return -1;
+        st->retryable = r ? 1 : 0;
+    }
     int def_timeout = st->kind == STEP_GOTO || st->kind == STEP_FIND_EXISTING
                           ? DEFAULT_GOTO_TIMEOUT_MS
                           : DEFAULT_TIMEOUT_MS;

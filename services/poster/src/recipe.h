@@ -37,6 +37,7 @@ typedef struct {
     recipe_step_kind_t kind;
     char *describe;            /* "fill Title", for the job log */
     bool optional;             /* a failure logs a warning and the recipe goes on */
+    int retryable;             /* a failure's retryable flag: -1 as classified, 0 no, 1 yes */
     int timeout_ms;            /* bound of the step's waits */
     recipe_selector_t sel;     /* the element: wait_for, fill, upload, click, choose_option
                                 * (the opener), find_existing (one listing on the page) */

@@ -913,6 +913,9 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
                 run->r->nsteps, st->describe, run->msg);
     else
         job_log(run, "error", shot[0] ? shot : NULL, "%s", run->msg);
+    /* A step after the listing was submitted may say that retrying could post it twice. */
+    if (st && st->retryable >= 0 && strcmp(run->code, "login_required") != 0)
+        run->retryable = st->retryable == 1;
     res->status = RUNNER_FAILED;
     snprintf(res->error_code, sizeof(res->error_code), "%s", run->code);
     if (st && strcmp(run->code, "login_required") != 0)

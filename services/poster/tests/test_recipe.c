@@ -48,7 +48,7 @@ static void test_parse_valid(void **state)
              "{\"action\":\"choose_option\",\"name\":\"Condition\",\"selector\":{\"aria_label\":"
              "\"Condition\"},\"option\":\"{{ listing.condition | map:condition }}\"},"
              "{\"action\":\"click\",\"selector\":{\"role\":\"button\",\"name\":\"Next\"},"
-             "\"timeout_ms\":2500,\"optional\":true},%s]",
+             "\"timeout_ms\":2500,\"optional\":true,\"retryable\":false},%s]",
              READ_URL);
     recipe_t *r = parse_steps(steps, err, sizeof(err));
     if (!r)
@@ -68,6 +68,8 @@ static void test_parse_valid(void **state)
     assert_non_null(strstr(r->steps[2].options.value, "@role='option'"));
     assert_int_equal(r->steps[3].timeout_ms, 2500);
     assert_true(r->steps[3].optional);
+    assert_int_equal(r->steps[3].retryable, 0);
+    assert_int_equal(r->steps[0].retryable, -1); /* as classified */
     recipe_free(r);
 }
 

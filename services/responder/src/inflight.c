@@ -31,15 +31,15 @@ typedef struct call {
     void *user;
     int64_t submitted_ms;
     call_state_t state;
-    int64_t due_ms;        /* WAITING: when the next attempt may start */
-    int retries;           /* transient retries used */
-    int malformed;         /* malformed answers so far */
-    int64_t started_us;    /* ACTIVE: when the attempt started */
+    int64_t due_ms;     /* WAITING: when the next attempt may start */
+    int retries;        /* transient retries used */
+    int malformed;      /* malformed answers so far */
+    int64_t started_us; /* ACTIVE: when the attempt started */
     CURL *curl;
-    char *resp;            /* response body of the current attempt */
+    char *resp; /* response body of the current attempt */
     size_t resp_len, resp_cap;
     bool too_big;
-    httpc_response_t hdr;  /* headers of the current attempt (httpc_header_cb) */
+    httpc_response_t hdr; /* headers of the current attempt (httpc_header_cb) */
     char curl_err[CURL_ERROR_SIZE];
     llm_result_t result;
 } call_t;
@@ -179,8 +179,7 @@ static void call_retry_later(inflight_t *in, call_t *c, const char *reason)
 {
     int64_t delay = -1;
     if (c->retries < in->cfg.max_retries)
-        delay = httpc_retry_delay_ms(c->retries, c->hdr.retry_after_ms,
-                                     in->cfg.max_retry_after_s);
+        delay = httpc_retry_delay_ms(c->retries, c->hdr.retry_after_ms, in->cfg.max_retry_after_s);
     if (c->retries < in->cfg.max_retries && delay < 0) {
         char r[200];
         snprintf(r, sizeof(r), "%s; asked to wait longer than %.0f s", reason,

@@ -38,8 +38,8 @@ static bool is_intent(const char *s)
 
 static bool is_deal_status(const char *s)
 {
-    return strcmp(s, "none") == 0 || strcmp(s, "negotiating") == 0 ||
-           strcmp(s, "agreed") == 0 || strcmp(s, "declined") == 0;
+    return strcmp(s, "none") == 0 || strcmp(s, "negotiating") == 0 || strcmp(s, "agreed") == 0 ||
+           strcmp(s, "declined") == 0;
 }
 
 /* Reads a nullable money field: null -> 0; otherwise a non-negative integer. */
@@ -68,8 +68,8 @@ static int get_money(const cJSON *obj, const char *field, int64_t *out, char *er
     return 0;
 }
 
-static int get_string(const cJSON *obj, const char *field, bool nullable, char **out,
-                      char *errstr, size_t errstr_size)
+static int get_string(const cJSON *obj, const char *field, bool nullable, char **out, char *errstr,
+                      size_t errstr_size)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
     if (!v) {
@@ -91,10 +91,9 @@ static int get_string(const cJSON *obj, const char *field, bool nullable, char *
 int llm_draft_validate(const char *content, size_t len, llm_draft_t *out, char *errstr,
                        size_t errstr_size)
 {
-    static const char *const fields[] = {"text",          "intent",
-                                         "deal_status",   "agreed_price_cents",
-                                         "buyer_offer_cents", "counter_cents",
-                                         "handoff",       "handoff_reason"};
+    static const char *const fields[] = {
+        "text",          "intent",  "deal_status",   "agreed_price_cents", "buyer_offer_cents",
+        "counter_cents", "handoff", "handoff_reason"};
     int rc = -1;
     llm_draft_t d = {0};
     cJSON *root = cJSON_ParseWithLength(content, len);
@@ -110,8 +109,8 @@ int llm_draft_validate(const char *content, size_t len, llm_draft_t *out, char *
             if (item->string && strcmp(item->string, fields[i]) == 0)
                 known = true;
         if (!known) {
-            snprintf(errstr, errstr_size, "%s: not in the schema", item->string ? item->string
-                                                                                : "(unnamed)");
+            snprintf(errstr, errstr_size, "%s: not in the schema",
+                     item->string ? item->string : "(unnamed)");
             goto cleanup;
         }
     }
@@ -138,8 +137,10 @@ int llm_draft_validate(const char *content, size_t len, llm_draft_t *out, char *
         goto cleanup;
     }
     if (!is_deal_status(d.deal_status)) {
-        snprintf(errstr, errstr_size, "deal_status: \"%.40s\" is not none, negotiating, "
-                                      "agreed or declined", d.deal_status);
+        snprintf(errstr, errstr_size,
+                 "deal_status: \"%.40s\" is not none, negotiating, "
+                 "agreed or declined",
+                 d.deal_status);
         goto cleanup;
     }
     *out = d;
@@ -227,8 +228,8 @@ cleanup:
 }
 
 /* error.code / error.message of an OpenAI error envelope, or of vLLM's older flat one. */
-static void error_fields(const char *body, size_t len, char *code, size_t code_size,
-                         char *message, size_t message_size)
+static void error_fields(const char *body, size_t len, char *code, size_t code_size, char *message,
+                         size_t message_size)
 {
     code[0] = '\0';
     message[0] = '\0';
@@ -261,8 +262,8 @@ llm_error_class_t llm_classify_error(long status, const char *body, size_t len,
     }
     if (httpc_should_retry(status, should_retry_header)) {
         *kind = status == 429 ? "rate_limited" : status >= 500 ? "server" : "http";
-        snprintf(reason, reason_size, "model API unavailable (%ld%s%s)", status,
-                 code[0] ? " " : "", code);
+        snprintf(reason, reason_size, "model API unavailable (%ld%s%s)", status, code[0] ? " " : "",
+                 code);
         return LLM_ERROR_RETRY;
     }
     switch (status) {

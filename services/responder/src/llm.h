@@ -35,8 +35,9 @@ llm_parse_t llm_parse_completion(const char *body, size_t len, llm_draft_t *out,
 
 /* Validates the draft object (the parsed content) against the response schema: every field
  * present with its type, intent and deal_status in their enums, money integral and >= 0, no
- * extra property. (An empty text is valid JSON: the post-guard hands such a draft off.) Fills out on success (caller frees with
- * llm_draft_free). Returns 0 or -1 with "<field>: <problem>" in errstr. */
+ * extra property. (An empty text is valid JSON: the post-guard hands such a draft off.) Fills out
+ * on success (caller frees with llm_draft_free). Returns 0 or -1 with "<field>: <problem>" in
+ * errstr. */
 int llm_draft_validate(const char *content, size_t len, llm_draft_t *out, char *errstr,
                        size_t errstr_size);
 

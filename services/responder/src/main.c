@@ -17,6 +17,7 @@
 #include "common/service.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "convq.h"
 #include "inflight.h"
 #include "pipeline.h"
 #include "responder_config.h"
@@ -32,6 +33,7 @@ struct app {
     kafka_consumer_t *consumer;
     inflight_t *llm;
     pipeline_t *pl;
+    convq_t *convq; /* one request at a time per conversation (Kafka key) */
     /* kafka_consumer_complete must not run once kafka_consumer_run has returned. */
     pthread_mutex_t lock;
     bool consumer_open;
@@ -46,6 +48,8 @@ struct app {
 typedef struct {
     void *token;
     char *key;
+    bool serial; /* entered in app->convq under key */
+    cJSON *data; /* while it waits behind an earlier request of its conversation */
     char request_id[80];
 } delivery_t;
 
@@ -53,17 +57,60 @@ static void delivery_free(delivery_t *d)
 {
     if (!d)
         return;
+    cJSON_Delete(d->data);
     free(d->key);
     free(d);
 }
 
-static void complete(struct app *app, delivery_t *d, handle_result_t result, const char *reason)
+static void delivery_free_item(void *item)
+{
+    delivery_free(item);
+}
+
+static void inflight_dec(struct app *app)
+{
+    metrics_set(app->m_inflight, atomic_fetch_sub(&app->inflight, 1) - 1);
+}
+
+static void consumer_complete(struct app *app, void *token, handle_result_t result,
+                              const char *reason)
 {
     pthread_mutex_lock(&app->lock);
     if (app->consumer_open)
-        kafka_consumer_complete(app->consumer, d->token, result, reason);
+        kafka_consumer_complete(app->consumer, token, result, reason);
     pthread_mutex_unlock(&app->lock);
-    metrics_set(app->m_inflight, atomic_fetch_sub(&app->inflight, 1) - 1);
+}
+
+/* The request of a conversation that was running is over: start the next one waiting. */
+static void run_next(struct app *app, const char *key)
+{
+    delivery_t *next;
+    while ((next = convq_leave(app->convq, key))) {
+        char err[256];
+        pipeline_submit_t r = pipeline_submit(app->pl, next->data, next, err, sizeof(err));
+        if (r == PIPELINE_ACCEPTED) {
+            cJSON_Delete(next->data);
+            next->data = NULL;
+            return; /* its completion calls run_next again */
+        }
+        if (r == PIPELINE_INVALID) {
+            char reason[300];
+            snprintf(reason, sizeof(reason), "invalid reply.requested: %s", err);
+            consumer_complete(app, next->token, HANDLE_DROP, reason);
+        } else {
+            consumer_complete(app, next->token, HANDLE_RETRY, err);
+        }
+        inflight_dec(app);
+        delivery_free(next);
+    }
+}
+
+static void complete(struct app *app, delivery_t *d, handle_result_t result, const char *reason)
+{
+    consumer_complete(app, d->token, result, reason);
+    inflight_dec(app);
+    if (d->serial)
+        run_next(app, d->key);
     delivery_free(d);
 }
 
@@ -73,8 +120,8 @@ static void on_delivery(void *msg_opaque, int err, const char *errstr, void *ctx
     struct app *app = ctx;
     delivery_t *d = msg_opaque;
     if (err) {
-        LOG_WARN("request %s: draft not delivered (%s); the request will be retried",
-                 d->request_id, errstr ? errstr : "unknown error");
+        LOG_WARN("request %s: draft not delivered (%s); the request will be retried", d->request_id,
+                 errstr ? errstr : "unknown error");
         complete(app, d, HANDLE_RETRY, errstr);
         return;
     }
@@ -118,8 +165,8 @@ static void on_draft(pipeline_job_t *job, void *ctx)
         complete(app, d, HANDLE_RETRY, "draft could not be encoded");
         goto cleanup;
     }
-    if (kafka_produce(app->producer, TOPIC_REPLY_DRAFTS, d->key, payload, strlen(payload), d,
-                      err, sizeof(err)) < 0) {
+    if (kafka_produce(app->producer, TOPIC_REPLY_DRAFTS, d->key, payload, strlen(payload), d, err,
+                      sizeof(err)) < 0) {
         LOG_WARN("request %s: draft not queued: %s", d->request_id, err);
         complete(app, d, HANDLE_RETRY, err);
     }
@@ -140,8 +187,7 @@ static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *e
         return HANDLE_DROP;
     }
     if (strcmp(ev.type, EV_REPLY_REQUESTED) != 0) {
-        snprintf(errstr, errstr_size, "unexpected event type \"%s\" on %s", ev.type,
-                 msg->topic);
+        snprintf(errstr, errstr_size, "unexpected event type \"%s\" on %s", ev.type, msg->topic);
         event_free(&ev);
         return HANDLE_DROP;
     }
@@ -153,6 +199,13 @@ static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *e
     if (cJSON_IsString(rid) && rid->valuestring)
         snprintf(d->request_id, sizeof(d->request_id), "%s", rid->valuestring);
     metrics_set(app->m_inflight, atomic_fetch_add(&app->inflight, 1) + 1);
+    /* Requests of one conversation run one after the other, in their Kafka order. */
+    d->serial = msg->key_len > 0;
+    if (d->serial && !convq_enter(app->convq, d->key, d)) {
+        d->data = cJSON_Duplicate(ev.data, 1);
+        event_free(&ev);
+        return HANDLE_DEFERRED;
+    }
     /* The callback may run before pipeline_submit returns (rules engine): the delivery then
      * completes the message through the token, which the consumer allows for deferred
      * messages as soon as the handler has taken them. */
@@ -160,7 +213,9 @@ static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *e
     event_free(&ev);
     if (r == PIPELINE_ACCEPTED)
         return HANDLE_DEFERRED;
-    metrics_set(app->m_inflight, atomic_fetch_sub(&app->inflight, 1) - 1);
+    inflight_dec(app);
+    if (d->serial)
+        run_next(app, d->key);
     delivery_free(d);
     if (r == PIPELINE_INVALID) {
         snprintf(errstr, errstr_size, "invalid reply.requested: %s", err);
@@ -327,8 +382,7 @@ static int run_service(struct app *app)
     int unfinished = 0;
     char err[512];
     service_http_t *http = NULL;
-    static const char *const topics[] = {TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS, TOPIC_DLQ,
-                                         NULL};
+    static const char *const topics[] = {TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS, TOPIC_DLQ, NULL};
     static const char *const consume[] = {TOPIC_REPLY_REQUESTS, NULL};
 
     if (service_signals_init() < 0) {
@@ -339,8 +393,8 @@ static int run_service(struct app *app)
         LOG_ERROR("model client: %s", err);
         goto cleanup;
     }
-    app->producer = kafka_producer_new(app->cfg.kafka_bootstrap, CLIENT_ID, on_delivery, app,
-                                       err, sizeof(err));
+    app->producer =
+        kafka_producer_new(app->cfg.kafka_bootstrap, CLIENT_ID, on_delivery, app, err, sizeof(err));
     if (!app->producer) {
         LOG_ERROR("kafka producer: %s", err);
         goto cleanup;
@@ -351,6 +405,7 @@ static int run_service(struct app *app)
         goto cleanup;
     }
     start_pipeline(app, on_draft);
+    app->convq = convq_new();
     kafka_consumer_config_t cc = {
         .bootstrap = app->cfg.kafka_bootstrap,
         .group_id = app->cfg.kafka_group_id,
@@ -369,11 +424,10 @@ static int run_service(struct app *app)
     }
     app->consumer_open = true;
     service_probe_t probes[] = {{"kafka", probe_kafka, app}};
-    http = service_http_start(SERVICE, app->cfg.health_host, (int)app->cfg.health_port, probes,
-                              1, err, sizeof(err));
+    http = service_http_start(SERVICE, app->cfg.health_host, (int)app->cfg.health_port, probes, 1,
+                              err, sizeof(err));
     if (!http) {
-        LOG_ERROR("health server on %s:%lld: %s", app->cfg.health_host, app->cfg.health_port,
-                  err);
+        LOG_ERROR("health server on %s:%lld: %s", app->cfg.health_host, app->cfg.health_port, err);
         goto cleanup;
     }
     LOG_INFO("drafting with %s; consuming %s as group %s; health on http://%s:%lld",
@@ -387,8 +441,7 @@ static int run_service(struct app *app)
         drain = 0;
     int run_rc = kafka_consumer_run(app->consumer, &service_stop, (int)drain);
     unfinished = atomic_load(&app->inflight);
-    LOG_INFO("shutting down: %d draft%s still in flight", unfinished,
-             unfinished == 1 ? "" : "s");
+    LOG_INFO("shutting down: %d draft%s still in flight", unfinished, unfinished == 1 ? "" : "s");
     pthread_mutex_lock(&app->lock);
     app->consumer_open = false;
     pthread_mutex_unlock(&app->lock);
@@ -416,16 +469,19 @@ cleanup:
     else
         kafka_consumer_free(app->consumer);
     app->consumer = NULL;
+    convq_free(app->convq, delivery_free_item);
+    app->convq = NULL;
     return rc;
 }
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: byebuy-responder [--draft]\n"
-               "  (no option)  consume %s and publish drafts to %s\n"
-               "  --draft      read one reply.requested data object (JSON) on stdin and print\n"
-               "               its draft on stdout; no Kafka\n\n"
-               "environment:\n",
+    fprintf(f,
+            "usage: byebuy-responder [--draft]\n"
+            "  (no option)  consume %s and publish drafts to %s\n"
+            "  --draft      read one reply.requested data object (JSON) on stdin and print\n"
+            "               its draft on stdout; no Kafka\n\n"
+            "environment:\n",
             TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS);
     for (size_t i = 0; i < responder_config_table_len; i++) {
         const config_entry_t *e = &responder_config_table[i];

@@ -99,9 +99,9 @@ void pipeline_llm_draft(const reply_requested_t *req, const plan_t *plan, const 
     out->deal.buyer_offer_cents = m->buyer_offer_cents;
     out->deal.counter_cents = m->counter_cents;
     if (m->handoff)
-        out->guard.handoff_reason = xstrdup(m->handoff_reason && *m->handoff_reason
-                                                ? m->handoff_reason
-                                                : "the model asked for the seller");
+        out->guard.handoff_reason =
+            xstrdup(m->handoff_reason && *m->handoff_reason ? m->handoff_reason
+                                                            : "the model asked for the seller");
     out->source = xstrdup("llm");
 }
 

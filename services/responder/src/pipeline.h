@@ -22,12 +22,12 @@ typedef struct pipeline pipeline_t;
 typedef struct {
     reply_requested_t req;
     plan_t plan;
-    reply_drafted_t draft;          /* final once done is called */
-    char draft_id[UUID_STR_LEN];    /* CloudEvents id of the draft, derived from request_id */
-    void *user;                     /* the caller's (a Kafka token, a waiter) */
-    int64_t received_us;            /* when pipeline_submit took it (monotonic) */
-    int64_t model_us;               /* time spent waiting for the model; 0 without one */
-    bool aborted;                   /* shutdown came first: no draft, publish nothing */
+    reply_drafted_t draft;       /* final once done is called */
+    char draft_id[UUID_STR_LEN]; /* CloudEvents id of the draft, derived from request_id */
+    void *user;                  /* the caller's (a Kafka token, a waiter) */
+    int64_t received_us;         /* when pipeline_submit took it (monotonic) */
+    int64_t model_us;            /* time spent waiting for the model; 0 without one */
+    bool aborted;                /* shutdown came first: no draft, publish nothing */
     pipeline_t *pl;
 } pipeline_job_t;
 
@@ -37,8 +37,8 @@ typedef struct {
 typedef void (*pipeline_done_fn)(pipeline_job_t *job, void *ctx);
 
 typedef struct {
-    inflight_t *llm;          /* NULL: the rules engine drafts every reply */
-    prompt_options_t prompt;  /* model name, temperature, tokens, reply length */
+    inflight_t *llm;         /* NULL: the rules engine drafts every reply */
+    prompt_options_t prompt; /* model name, temperature, tokens, reply length */
     pipeline_done_fn done;
     void *ctx;
 } pipeline_config_t;

@@ -21,10 +21,10 @@
 #define PROMPT_FENCE_CLOSE "</buyer_messages>"
 
 typedef struct {
-    const char *model;        /* "gpt-4o-mini" */
-    double temperature;       /* 0..2 */
+    const char *model;  /* "gpt-4o-mini" */
+    double temperature; /* 0..2 */
     int max_completion_tokens;
-    int reply_max_chars;      /* length asked of the model (the post-guard enforces it) */
+    int reply_max_chars; /* length asked of the model (the post-guard enforces it) */
 } prompt_options_t;
 
 /* Formats cents as a buyer would read them: "$80", "$80.50", "€70", "£5", "120 CHF".

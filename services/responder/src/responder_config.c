@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define E(name, type, def, min, max, req, field, help) \
+#define E(name, type, def, min, max, req, field, help)                                             \
     CONFIG_ENTRY(name, type, def, min, max, req, responder_config_t, field, help)
 
 const config_entry_t responder_config_table[] = {
@@ -14,8 +14,8 @@ const config_entry_t responder_config_table[] = {
       "Kafka brokers, host:port[,host:port] (required unless --draft)"),
     E("KAFKA_GROUP_ID", CONFIG_STRING, "byebuy-responder", 0, 0, false, kafka_group_id,
       "consumer group of the responder instances"),
-    E("REPLY_IN_FLIGHT_PER_PARTITION", CONFIG_INT, "16", 1, 1000, false,
-      kafka_max_in_flight, "reply requests drafted at once per partition"),
+    E("REPLY_IN_FLIGHT_PER_PARTITION", CONFIG_INT, "16", 1, 1000, false, kafka_max_in_flight,
+      "reply requests drafted at once per partition"),
     E("OPENAI_BASE_URL", CONFIG_STRING, NULL, 0, 0, false, openai_base_url,
       "OpenAI-compatible API base, e.g. https://api.openai.com/v1 (unset: rules engine)"),
     E("OPENAI_API_KEY", CONFIG_SECRET, NULL, 0, 0, false, openai_api_key,

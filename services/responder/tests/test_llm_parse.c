@@ -12,10 +12,10 @@
 
 #include "llm.h"
 
-#define GOOD_CONTENT                                                                          \
-    "{\\\"text\\\":\\\"I could do $95, does that work?\\\",\\\"intent\\\":\\\"offer\\\","     \
-    "\\\"deal_status\\\":\\\"negotiating\\\",\\\"agreed_price_cents\\\":null,"                \
-    "\\\"buyer_offer_cents\\\":8000,\\\"counter_cents\\\":9500,\\\"handoff\\\":false,"        \
+#define GOOD_CONTENT                                                                               \
+    "{\\\"text\\\":\\\"I could do $95, does that work?\\\",\\\"intent\\\":\\\"offer\\\","          \
+    "\\\"deal_status\\\":\\\"negotiating\\\",\\\"agreed_price_cents\\\":null,"                     \
+    "\\\"buyer_offer_cents\\\":8000,\\\"counter_cents\\\":9500,\\\"handoff\\\":false,"             \
     "\\\"handoff_reason\\\":null}"
 
 /* A chat.completion body as OpenAI sends it, with content (a JSON-encoded string literal,
@@ -109,37 +109,47 @@ static void test_malformed_content(void **state)
          "counter_cents: missing"},
         /* an extra field */
         {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"none\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
+         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":"
+         "null,"
          "\\\"handoff\\\":false,\\\"handoff_reason\\\":null,\\\"floor\\\":5000}\"",
          "floor: not in the schema"},
         /* wrong types */
         {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"none\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
+         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":"
+         "null,"
          "\\\"handoff\\\":\\\"false\\\",\\\"handoff_reason\\\":null}\"",
          "handoff: not a boolean"},
-        {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"agreed\\\","
-         "\\\"agreed_price_cents\\\":95.5,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
+        {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":"
+         "\\\"agreed\\\","
+         "\\\"agreed_price_cents\\\":95.5,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":"
+         "null,"
          "\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
          "agreed_price_cents: not a non-negative integer"},
         {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"none\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":-100,\\\"counter_cents\\\":null,"
+         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":-100,\\\"counter_cents\\\":"
+         "null,"
          "\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
          "buyer_offer_cents: not a non-negative integer"},
         {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"none\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":\\\"80\\\",\\\"counter_cents\\\":"
+         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":\\\"80\\\",\\\"counter_"
+         "cents\\\":"
          "null,\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
          "buyer_offer_cents: not an integer or null"},
         {"\"{\\\"text\\\":7,\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"none\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
+         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":"
+         "null,"
          "\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
          "text: not a string"},
         /* enums */
-        {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"haggle\\\",\\\"deal_status\\\":\\\"none\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
+        {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"haggle\\\",\\\"deal_status\\\":"
+         "\\\"none\\\","
+         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":"
+         "null,"
          "\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
          "intent: \"haggle\" is not one of the intents"},
         {"\"{\\\"text\\\":\\\"hi\\\",\\\"intent\\\":\\\"other\\\",\\\"deal_status\\\":\\\"sold\\\","
-         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":null,"
+         "\\\"agreed_price_cents\\\":null,\\\"buyer_offer_cents\\\":null,\\\"counter_cents\\\":"
+         "null,"
          "\\\"handoff\\\":false,\\\"handoff_reason\\\":null}\"",
          "deal_status: \"sold\""},
     };
@@ -178,15 +188,18 @@ static void test_malformed_envelope(void **state)
 {
     (void)state;
     static const char *const bodies[] = {
-        "", "not json", "[]", "{\"choices\":[]}", "{\"choices\":[{\"message\":null}]}",
+        "",
+        "not json",
+        "[]",
+        "{\"choices\":[]}",
+        "{\"choices\":[{\"message\":null}]}",
         "{\"choices\":{\"message\":{}}}",
         "<html><body>502 Bad Gateway</body></html>",
     };
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         llm_draft_t d;
         char err[200] = "";
-        assert_int_equal(llm_parse_completion(bodies[i], strlen(bodies[i]), &d, err,
-                                              sizeof(err)),
+        assert_int_equal(llm_parse_completion(bodies[i], strlen(bodies[i]), &d, err, sizeof(err)),
                          LLM_PARSE_MALFORMED);
         assert_true(err[0] != '\0');
         llm_draft_free(&d);
@@ -235,33 +248,30 @@ static void test_classify(void **state)
                      LLM_ERROR_PERMANENT);
     assert_string_equal(kind, "forbidden");
 
-    assert_int_equal(llm_classify_error(429, quota, strlen(quota), -1, reason, sizeof(reason),
-                                        &kind),
-                     LLM_ERROR_PERMANENT);
+    assert_int_equal(
+        llm_classify_error(429, quota, strlen(quota), -1, reason, sizeof(reason), &kind),
+        LLM_ERROR_PERMANENT);
     assert_string_equal(kind, "quota");
     assert_non_null(strstr(reason, "quota"));
 
-    assert_int_equal(llm_classify_error(429, rate, strlen(rate), -1, reason, sizeof(reason),
-                                        &kind),
+    assert_int_equal(llm_classify_error(429, rate, strlen(rate), -1, reason, sizeof(reason), &kind),
                      LLM_ERROR_RETRY);
     assert_string_equal(kind, "rate_limited");
 
-    assert_int_equal(llm_classify_error(400, bad, strlen(bad), -1, reason, sizeof(reason),
-                                        &kind),
+    assert_int_equal(llm_classify_error(400, bad, strlen(bad), -1, reason, sizeof(reason), &kind),
                      LLM_ERROR_PERMANENT);
     assert_string_equal(kind, "bad_request");
     assert_non_null(strstr(reason, "Invalid schema"));
 
-    assert_int_equal(llm_classify_error(404, vllm, strlen(vllm), -1, reason, sizeof(reason),
-                                        &kind),
+    assert_int_equal(llm_classify_error(404, vllm, strlen(vllm), -1, reason, sizeof(reason), &kind),
                      LLM_ERROR_PERMANENT);
     assert_non_null(strstr(reason, "does not exist"));
 
     static const long transient[] = {408, 409, 500, 502, 503, 504};
     for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
-        assert_int_equal(llm_classify_error(transient[i], NULL, 0, -1, reason, sizeof(reason),
-                                            &kind),
-                         LLM_ERROR_RETRY);
+        assert_int_equal(
+            llm_classify_error(transient[i], NULL, 0, -1, reason, sizeof(reason), &kind),
+            LLM_ERROR_RETRY);
     /* the server's x-should-retry wins */
     assert_int_equal(llm_classify_error(503, NULL, 0, 0, reason, sizeof(reason), &kind),
                      LLM_ERROR_PERMANENT);
@@ -272,14 +282,10 @@ static void test_classify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_completion),
-        cmocka_unit_test(test_refusal),
-        cmocka_unit_test(test_truncated_is_malformed),
-        cmocka_unit_test(test_malformed_content),
-        cmocka_unit_test(test_handoff_with_empty_text),
-        cmocka_unit_test(test_malformed_envelope),
-        cmocka_unit_test(test_validate_direct),
-        cmocka_unit_test(test_classify),
+        cmocka_unit_test(test_good_completion),         cmocka_unit_test(test_refusal),
+        cmocka_unit_test(test_truncated_is_malformed),  cmocka_unit_test(test_malformed_content),
+        cmocka_unit_test(test_handoff_with_empty_text), cmocka_unit_test(test_malformed_envelope),
+        cmocka_unit_test(test_validate_direct),         cmocka_unit_test(test_classify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

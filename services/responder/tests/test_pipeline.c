@@ -73,8 +73,10 @@ static void test_llm_draft(void **state)
     reply_requested_t req = request();
     plan_t plan;
     memset(&plan, 0, sizeof(plan));
-    llm_draft_t m = {.text = "I could do $95.", .intent = "offer",
-                     .deal_status = "negotiating", .buyer_offer_cents = 8000,
+    llm_draft_t m = {.text = "I could do $95.",
+                     .intent = "offer",
+                     .deal_status = "negotiating",
+                     .buyer_offer_cents = 8000,
                      .counter_cents = 9500};
     reply_drafted_t d;
     pipeline_llm_draft(&req, &plan, &m, &d);
@@ -119,9 +121,9 @@ static pipeline_submit_t submit(pipeline_t *pl, const char *json, char *err, siz
     return r;
 }
 
-#define LISTING                                                                               \
-    "\"listing\":{\"id\":3,\"title\":\"Oak desk\",\"description\":\"Solid oak, 120cm wide.\","  \
-    "\"price_cents\":15000,\"floor_cents\":9100,\"currency\":\"USD\",\"flexibility\":0.5,"     \
+#define LISTING                                                                                    \
+    "\"listing\":{\"id\":3,\"title\":\"Oak desk\",\"description\":\"Solid oak, 120cm wide.\","     \
+    "\"price_cents\":15000,\"floor_cents\":9100,\"currency\":\"USD\",\"flexibility\":0.5,"         \
     "\"condition\":\"good\",\"location\":\"Berkeley\",\"status\":\"active\"}"
 
 static void test_submit_rules(void **state)
