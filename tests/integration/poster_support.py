@@ -8,6 +8,7 @@ import json
 import os
 import random
 import re
+import signal
 import subprocess
 import time
 import uuid
@@ -120,6 +121,9 @@ class Chromedriver:
         return [l for l in out.stdout.splitlines() if "chrom" in l]
 
     def stop(self):
+        # A poster stopped after this fixture may leave a session open: chromedriver then
+        # exits without closing its Chromium, so end those children ourselves.
+        children = [int(l.split()[0]) for l in self.sessions()] if self.proc.poll() is None else []
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -127,6 +131,11 @@ class Chromedriver:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         self._log.close()
 
 
