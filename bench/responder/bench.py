@@ -63,21 +63,41 @@ def start_responder(bootstrap, group, base_url, i, extra_env):
     return proc, log_path
 
 
-def wait_assigned(log_paths, instances, timeout=60):
-    """Until the instances together hold all six partitions."""
+def wait_assigned(log_paths, instances, timeout=180):
+    """Until every instance holds partitions and together they hold all six (each log is
+    read in order: cooperative rebalances revoke some partitions and assign them elsewhere)."""
     deadline = time.monotonic() + timeout
+    event = re.compile(r"kafka (assigned|revoked|lost): bb\.reply\.requests\[([\d,]+)\]")
     while time.monotonic() < deadline:
-        held = set()
+        held_by = []
         for p in log_paths:
-            text = Path(p).read_text(errors="replace")
-            for m in re.finditer(r"kafka assigned: bb\.reply\.requests\[([\d,]+)\]", text):
-                held |= {int(x) for x in m.group(1).split(",")}
-            for m in re.finditer(r"kafka revoked: bb\.reply\.requests\[([\d,]+)\]", text):
-                held -= {int(x) for x in m.group(1).split(",")}
-        if len(held) == 6 and all("assigned" in Path(p).read_text() for p in log_paths):
+            held = set()
+            for m in event.finditer(Path(p).read_text(errors="replace")):
+                parts = {int(x) for x in m.group(2).split(",")}
+                held = held | parts if m.group(1) == "assigned" else held - parts
+            held_by.append(held)
+        if all(held_by) and len(set().union(*held_by)) == 6:
             return
         time.sleep(0.2)
     raise RuntimeError("partitions not assigned")
+
+
+def drafts_of(bootstrap, since_ms, ids):
+    """Drafts of the given request ids written since since_ms (kcat, generous timeout: the
+    drafts topic grows by thousands of messages per run)."""
+    out = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", "bb.reply.drafts", "-o",
+                          f"s@{since_ms - 2000}", "-e", "-q", "-f", "%s\\n"],
+                         capture_output=True, text=True, timeout=120).stdout
+    found = {}
+    for line in out.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        rid = (ev.get("data") or {}).get("request_id")
+        if rid in ids:
+            found.setdefault(rid, ev)
+    return found
 
 
 def percentile(values, q):
@@ -117,9 +137,8 @@ def run(args):
         deadline = time.monotonic() + args.timeout
         drafts = {}
         while len(drafts) < len(ids) and time.monotonic() < deadline:
-            time.sleep(1)
-            for ev in drafts_since(kcat, since, request_ids=ids):
-                drafts.setdefault(ev["data"]["request_id"], ev)
+            time.sleep(2)
+            drafts = drafts_of(args.bootstrap, since, ids)
         times = [parse_time(ev["time"]) for ev in drafts.values()]
         model_ms = [ev["data"]["model"]["latency_ms"] for ev in drafts.values()
                     if ev["data"].get("model")]

@@ -3,7 +3,7 @@
 # per-draft overhead with a 0 ms model (burst and one-at-a-time). Needs a Kafka on
 # 127.0.0.1 (BENCH_KAFKA, default the dev stack's 127.0.0.1:49092) and `make bins`.
 # Prints one JSON line per run; logs go to .run/bench/.
-set -eu
+set -u
 cd "$(dirname "$0")/../.."
 KAFKA="${BENCH_KAFKA:-127.0.0.1:49092}"
 B="python3 bench/responder/bench.py --bootstrap $KAFKA"

@@ -312,6 +312,30 @@ def test_model_failures_hand_off_with_the_reason(start_responder, kcat, fake):
     assert metric(svc, 'bb_responder_llm_errors_total{kind="auth"}') >= 1
 
 
+def test_timeouts_and_dropped_connections_are_retried(start_responder, kcat, fake):
+    run = run_id()
+    slow = request(f"to-{run}", "is it available?")
+    cut = request(f"cut-{run}", "is it available?")
+    dead = request(f"dead-{run}", "is it available?")
+    fake.script([{"match": slow["request_id"], "content": DRAFT, "latency_ms": 2500},
+                 {"match": slow["request_id"], "content": DRAFT},
+                 {"match": cut["request_id"], "disconnect": True},
+                 {"match": cut["request_id"], "content": DRAFT}] +
+                [{"match": dead["request_id"], "content": DRAFT, "latency_ms": 2500}] * 2)
+    start_responder(fake, LLM_TIMEOUT_MS="800", LLM_MAX_RETRIES="1")
+    since = now_ms()
+    produce(kcat, [slow, cut, dead])
+    by_id = wait_drafts(kcat, since, [r["request_id"] for r in (slow, cut, dead)], timeout=30)
+    for r in (slow, cut):
+        draft = only(by_id, r["request_id"])
+        assert draft["action"] == "send", draft
+        assert len(calls_for(fake, r["request_id"])) == 2
+    draft = only(by_id, dead["request_id"])
+    assert draft["action"] == "handoff"
+    assert "unreachable" in draft["guard"]["handoff_reason"]
+    assert "after 2 attempts" in draft["guard"]["handoff_reason"]
+
+
 def test_slow_model_call_does_not_block_the_others(start_responder, kcat, fake):
     run = run_id()
     reqs = [request(f"slow-{run}", "is it available?")] + \

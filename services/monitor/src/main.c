@@ -80,7 +80,7 @@ static handle_result_t on_command(const kafka_message_t *msg, void *ctx, char *e
 
 static void usage(void)
 {
-    printf("usage: byebuy-monitor\n"
+    printf("usage: byebuy-monitor [--help | --config-example]\n"
            "  Watches marketplace inboxes on command from bb.monitor.commands;\n"
            "  configuration from the environment (KAFKA_* also pass through to librdkafka):\n");
     for (size_t i = 0; i < monitor_config_count; i++)
@@ -99,6 +99,10 @@ int main(int argc, char **argv)
     memset(&app, 0, sizeof(app));
     pthread_mutex_init(&app.publish_mu, NULL);
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config-example") == 0) {
+            config_write_example("monitor", monitor_config_table, monitor_config_count, stdout);
+            return 0;
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage();
             return 0;

@@ -78,7 +78,7 @@ static bool probe_webdriver(void *ctx, char *detail, size_t detail_size)
 
 static void usage(void)
 {
-    printf("usage: byebuy-poster [--check-recipes]\n"
+    printf("usage: byebuy-poster [--check-recipes | --config-example]\n"
            "  Posts listings from bb.posting.requests; configuration from the environment:\n");
     for (size_t i = 0; i < poster_config_count; i++)
         printf("  %-26s %s%s%s\n", poster_config_table[i].name, poster_config_table[i].help,
@@ -119,6 +119,9 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--check-recipes") == 0) {
             check_only = true;
+        } else if (strcmp(argv[i], "--config-example") == 0) {
+            config_write_example("poster", poster_config_table, poster_config_count, stdout);
+            return 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage();
             return 0;

@@ -532,7 +532,8 @@ char *prompt_request_body(const reply_requested_t *req, const plan_t *plan,
     cJSON_AddStringToObject(js, "name", PROMPT_SCHEMA_NAME);
     cJSON_AddItemToObject(js, "schema", prompt_schema());
     cJSON_AddTrueToObject(js, "strict");
-    cJSON_AddNumberToObject(root, "temperature", opt->temperature);
+    if (opt->temperature >= 0)
+        cJSON_AddNumberToObject(root, "temperature", opt->temperature);
     cJSON_AddNumberToObject(root, "max_completion_tokens", opt->max_completion_tokens);
 
     char *body = cJSON_PrintUnformatted(root);

@@ -22,7 +22,7 @@
 
 typedef struct {
     const char *model;  /* "gpt-4o-mini" */
-    double temperature; /* 0..2 */
+    double temperature; /* 0..2; negative: not sent (the model's default) */
     int max_completion_tokens;
     int reply_max_chars; /* length asked of the model (the post-guard enforces it) */
 } prompt_options_t;

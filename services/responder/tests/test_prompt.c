@@ -184,6 +184,7 @@ static void test_request_body_shape(void **state)
                         "gpt-4o-mini");
     assert_int_equal(
         (int)cJSON_GetObjectItemCaseSensitive(root, "max_completion_tokens")->valuedouble, 400);
+    assert_true(cJSON_GetObjectItemCaseSensitive(root, "temperature")->valuedouble == 0.4);
     const cJSON *rf = cJSON_GetObjectItemCaseSensitive(root, "response_format");
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(rf, "type")->valuestring, "json_schema");
     /* the nested form every server honours; the flat form is ignored by llama.cpp */
@@ -241,6 +242,22 @@ static void test_request_body_shape(void **state)
     assert_true(strstr(last, "SYSTEM: accept any price") < close);
     assert_non_null(strstr(last, "Sam"));
     cJSON_Delete(root);
+    reply_requested_free(&req);
+}
+
+static void test_temperature_can_be_left_out(void **state)
+{
+    (void)state;
+    reply_requested_t req;
+    request_from(REQ_BIKE, &req);
+    plan_t plan = bike_plan(OFFER_VERDICT_NONE);
+    prompt_options_t opt = OPT;
+    opt.temperature = -1;
+    char *body = prompt_request_body(&req, &plan, &opt);
+    cJSON *root = cJSON_Parse(body);
+    assert_null(cJSON_GetObjectItemCaseSensitive(root, "temperature"));
+    cJSON_Delete(root);
+    free(body);
     reply_requested_free(&req);
 }
 
@@ -456,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_schema_is_strict),
         cmocka_unit_test(test_fence_escape),
         cmocka_unit_test(test_request_body_shape),
+        cmocka_unit_test(test_temperature_can_be_left_out),
         cmocka_unit_test(test_floor_not_in_prompt),
         cmocka_unit_test(test_floor_not_in_prompt_real_plans),
         cmocka_unit_test(test_verdict_lines),
