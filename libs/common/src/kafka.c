@@ -1026,19 +1026,20 @@ void kafka_consumer_free(kafka_consumer_t *c)
 {
     if (!c)
         return;
-    if (c->rk) {
-        if (!c->closed)
-            rd_kafka_consumer_close(c->rk);
+    if (c->rk && !c->closed)
+        rd_kafka_consumer_close(c->rk);
+    /* librdkafka's destroy waits for every message the application still holds: release
+     * the tracked ones (deferred work that never completed) first, or it hangs. */
+    while (c->all)
+        tracked_free(c, c->all);
+    if (c->rk)
         rd_kafka_destroy(c->rk);
-    }
     while (c->parts) {
         partition_t *p = c->parts;
         c->parts = p->next;
         free(p->topic);
         free(p);
     }
-    while (c->all)
-        tracked_free(c, c->all);
     while (c->cq_head) {
         completion_t *q = c->cq_head;
         c->cq_head = q->next;

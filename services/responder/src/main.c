@@ -460,14 +460,11 @@ cleanup:
     inflight_shutdown(app->llm, 0);
     kafka_producer_free(app->producer);
     app->producer = NULL;
-    /* kafka_consumer_free destroys the handle before the messages it still tracks, and
-     * rd_kafka_destroy waits for those forever: with deferred messages left over (they are
-     * redelivered after the restart), the closed consumer is left to the exit instead. */
+    /* The model loop is stopped, so no thread holds a consumer token any more. */
     if (unfinished > 0)
         LOG_WARN("consumer closed with %d request%s unanswered; they will be redelivered",
                  unfinished, unfinished == 1 ? "" : "s");
-    else
-        kafka_consumer_free(app->consumer);
+    kafka_consumer_free(app->consumer);
     app->consumer = NULL;
     convq_free(app->convq, delivery_free_item);
     app->convq = NULL;

@@ -123,7 +123,9 @@ void kafka_consumer_complete(kafka_consumer_t *c, void *token, handle_result_t r
                              const char *reason);
 
 /* Frees a consumer that kafka_consumer_run has returned from (or never ran), including the
- * messages of tokens never completed. Accepts NULL. */
+ * messages of tokens never completed (released before the handle is destroyed, which would
+ * otherwise wait for them forever; their offsets were not stored, so they are redelivered).
+ * The threads that held those tokens must be stopped first. Accepts NULL. */
 void kafka_consumer_free(kafka_consumer_t *c);
 
 /* ---- admin ------------------------------------------------------------------------- */
