@@ -402,10 +402,8 @@ void config_write_example(const char *service, const config_entry_t *table, size
             if (e->min != 0 || e->max != 0)
                 fprintf(out, "# range: %g to %g\n", e->min, e->max);
         }
-        /* Keys without a default are commented out so the file works as it is. */
-        if (e->default_value && *e->default_value)
-            fprintf(out, "%s=%s\n\n", e->name, e->default_value);
-        else
-            fprintf(out, "#%s=\n\n", e->name);
+        /* Every line is commented out: the defaults are built in, and several services share
+         * one .env, where a per-service key (HEALTH_PORT) must not be set for all of them. */
+        fprintf(out, "#%s=%s\n\n", e->name, e->default_value ? e->default_value : "");
     }
 }

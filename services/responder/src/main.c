@@ -474,7 +474,7 @@ cleanup:
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: byebuy-responder [--draft]\n"
+            "usage: byebuy-responder [--draft | --config-example]\n"
             "  (no option)  consume %s and publish drafts to %s\n"
             "  --draft      read one reply.requested data object (JSON) on stdin and print\n"
             "               its draft on stdout; no Kafka\n\n"
@@ -493,6 +493,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--draft") == 0) {
             draft_mode = true;
+        } else if (strcmp(argv[i], "--config-example") == 0) {
+            config_write_example("responder", responder_config_table, responder_config_table_len,
+                                 stdout);
+            return 0;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;

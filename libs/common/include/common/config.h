@@ -48,9 +48,9 @@ void config_free(const config_entry_t *table, size_t n, void *out);
  * ("scheme://user:password@host") masked in plain strings too. */
 void config_log(const config_entry_t *table, size_t n, const void *out);
 
-/* Writes the table as a documented env file section (help line, range, NAME=default; keys
- * without a default commented out): what config/byebuy.env.example is made of. Every
- * service prints it with --config-example. */
+/* Writes the table as a documented env file section (help line, range, "#NAME=default",
+ * every key commented out): what config/byebuy.env.example is made of. Every service prints
+ * it with --config-example. */
 void config_write_example(const char *service, const config_entry_t *table, size_t n,
                           FILE *out);
 
