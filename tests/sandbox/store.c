@@ -18,6 +18,18 @@ int sb_store_init(sb_store_t *st, const char *data_dir, char *errstr, size_t err
     pthread_mutex_init(&st->mu, NULL);
     st->next_id = 1;
     st->photo_dir = xasprintf("%s/photos", data_dir);
+    /* create every missing parent too, like mkdir -p: the data dir may not exist yet */
+    for (char *p = st->photo_dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int rc = mkdir(st->photo_dir, 0755);
+        *p = '/';
+        if (rc != 0 && errno != EEXIST) {
+            snprintf(errstr, errstr_size, "cannot create %s: %s", st->photo_dir, strerror(errno));
+            return -1;
+        }
+    }
     if (mkdir(st->photo_dir, 0755) != 0 && errno != EEXIST) {
         snprintf(errstr, errstr_size, "cannot create %s: %s", st->photo_dir, strerror(errno));
         return -1;

@@ -123,6 +123,15 @@ static void request_id_generate(char out[UUID_STR_LEN])
 
 /* ---- response writing ---- */
 
+
+/* The reason phrase of a status: civetweb's, except where civetweb 1.15 misspells it. */
+static const char *status_text(const struct mg_connection *conn, int status)
+{
+    if (status == 422)
+        return "Unprocessable Content"; /* civetweb: "Unproccessable entity" */
+    return mg_get_response_code_text(conn, status);
+}
+
 static bool content_type_is_json(const char *ct)
 {
     if (!ct)
@@ -165,7 +174,7 @@ int http_send_body(http_request_t *req, int status, const char *content_type, co
         "%s"         /* Connection */
         "%s"         /* extra */
         "\r\n",
-        status, mg_get_response_code_text(req->conn, status),
+        status, status_text(req->conn, status),
         no_body || !content_type ? "" : "Content-Type: ", no_body || !content_type ? "" : content_type,
         no_body || !content_type ? "" : "\r\n", length_line, req->request_id,
         content_type_is_json(content_type) ? "Cache-Control: no-store\r\n" : "",
@@ -224,7 +233,7 @@ static int send_problem_v(http_request_t *req, int status, const char *extra_hea
     if (!root)
         goto fallback;
     cJSON_AddStringToObject(root, "type", "about:blank");
-    cJSON_AddStringToObject(root, "title", mg_get_response_code_text(req->conn, status));
+    cJSON_AddStringToObject(root, "title", status_text(req->conn, status));
     cJSON_AddNumberToObject(root, "status", status);
     cJSON_AddStringToObject(root, "detail", detail);
     if (field)
