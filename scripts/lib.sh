@@ -2,6 +2,7 @@
 # start/stop of detached processes, readiness waits. Sourced, never run.
 # shellcheck shell=bash
 
+# shellcheck disable=SC2034 # used by the scripts that source this file
 BB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
 # Messages go to stderr so that stdout stays usable for tables and summaries.
@@ -20,9 +21,10 @@ proc_starttime() {
     local stat
     stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
     stat="${stat##*) }"
-    # After the command: state is field 3, so start time (22) is the 20th word here.
-    set -- $stat
-    printf '%s' "${20}"
+    # After the command: state is field 3, so start time (22) is the 20th word (index 19).
+    local -a fields
+    read -r -a fields <<<"$stat"
+    printf '%s' "${fields[19]}"
 }
 
 # True when PID exists and is not a zombie (a zombie's parent may never reap it here).

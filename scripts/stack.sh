@@ -60,8 +60,10 @@ port_of() {
     local v="${!var:-}"
     if [ -z "$v" ] && [ -n "$alias" ] && [ "$PROFILE" = dev ]; then v="${!alias:-}" var="$alias"; fi
     v="${v:-$2}"
-    [[ "$v" =~ ^[0-9]+$ ]] && [ "$v" -gt 0 ] && [ "$v" -lt 65536 ] || die "$var: not a port number: '$v'"
-    printf '%s' "$v"
+    if ! [[ "$v" =~ ^[0-9]+$ ]] || [ "$v" -lt 1 ] || [ "$v" -gt 65535 ]; then
+        die "$var: not a port number: '$v'"
+    fi
+    printf '%s' "$((10#$v))"
 }
 
 if [ "$PROFILE" = dev ]; then
@@ -251,7 +253,7 @@ pg_down() {
     note "$(lbl postgres)stopping (pid $pid)"
     if ! as_pg "$PG_BIN/pg_ctl" -D "$home/data" -m fast -w -t 30 stop >/dev/null 2>&1; then
         note "$(lbl postgres)did not stop in 30 s: SIGKILL"
-        [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+        if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
     fi
 }
 
@@ -394,7 +396,7 @@ binary_up() {
         note "$(lbl "$name")not built ($(rel "$exe") missing): skipped"
         return 0
     fi
-    require_free_port "$port" "$name" "${PREFIX}$(printf '%s' "$name" | tr a-z A-Z)_PORT"
+    require_free_port "$port" "$name" "${PREFIX}${name^^}_PORT"
     service_env
     note "$(lbl "$name")starting on 127.0.0.1:$port"
     BIN_NAME="$name" BIN_EXE="$exe" BIN_PORT_VAR="$port_var" BIN_PORT="$port"
@@ -426,9 +428,13 @@ component_down() {
     pg) pg_down ;;
     *)
         if pidfile_alive "$PIDS/$1.pid"; then
+            local t0
+            t0="$(now_s)"
             note "$(lbl "$1")stopping (pid $(pidfile_pid "$PIDS/$1.pid"))"
+            stop_pidfile "$PIDS/$1.pid" "$1" 10 || die "could not stop $1"
+            note "$(lbl "$1")stopped ($(elapsed "$t0") s)"
         fi
-        stop_pidfile "$PIDS/$1.pid" "$1" 10 || die "could not stop $1"
+        rm -f "$PIDS/$1.pid"
         ;;
     esac
 }
