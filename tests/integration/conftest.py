@@ -93,7 +93,7 @@ class ServiceProcess:
         self.url = f"http://127.0.0.1:{port}" if port else None
         self.log_path = log_path
         self.env = env
-        self._log = open(log_path, "ab")
+        self._log = open(log_path, "wb")  # one run per file: never read an older run's lines
         self.proc = subprocess.Popen([str(binary), *args], env=env, cwd=str(ROOT),
                                      stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT)

@@ -402,6 +402,7 @@ struct partition {
     int deferred;           /* records in TRACK_DEFERRED */
     int retrying;           /* records in TRACK_WAIT_RETRY */
     bool paused;
+    bool revoking;          /* being handed over: finish what runs, start nothing new */
     /* per topic series, looked up once per assignment rather than per message */
     metric_t *m_ok, *m_retry, *m_drop, *m_deferred, *m_handler, *m_lag;
     partition_t *next;
@@ -423,6 +424,7 @@ struct kafka_consumer {
     int max_in_flight;
     int max_queued;
     int poll_timeout_ms;
+    int revoke_drain_ms;
     partition_t *parts;
     tracked_t *all;
     int deferred; /* TRACK_DEFERRED records in assigned partitions */
@@ -661,7 +663,8 @@ static void dispatch(kafka_consumer_t *c, tracked_t *t)
  * overtake it). Then updates the partition's pause state. */
 static void part_pump(kafka_consumer_t *c, partition_t *p)
 {
-    while (p->next_queued && !c->draining && p->retrying == 0 && p->deferred < c->max_in_flight) {
+    while (p->next_queued && !c->draining && !p->revoking && p->retrying == 0 &&
+           p->deferred < c->max_in_flight) {
         tracked_t *t = p->next_queued;
         p->next_queued = t->next;
         p->queued--;
@@ -813,6 +816,38 @@ static void commit_stored(kafka_consumer_t *c, const char *why)
         LOG_WARN("kafka commit (%s): %s", why, rd_kafka_err2str(err));
 }
 
+/* Before revoked partitions go to another member, lets their deferred work finish (at most
+ * revoke_drain_ms) and stores its offsets, starting nothing new on them. Without this the
+ * new owner redelivers a message still being worked on here, and both do the work at once
+ * (two browsers posting one listing). The group waits for this member meanwhile. */
+static void revoke_drain(kafka_consumer_t *c, const rd_kafka_topic_partition_list_t *parts)
+{
+    /* Stopping: the drain of kafka_consumer_run already had its turn. */
+    if (c->revoke_drain_ms <= 0 || c->draining)
+        return;
+    int64_t deadline = util_now_ms() + c->revoke_drain_ms;
+    int pending;
+    for (;;) {
+        apply_completions(c);
+        pending = 0;
+        for (int i = 0; i < parts->cnt; i++) {
+            partition_t *p = part_find(c, parts->elems[i].topic, parts->elems[i].partition);
+            if (p) {
+                p->revoking = true;
+                pending += p->deferred;
+            }
+        }
+        if (pending == 0 || util_now_ms() >= deadline)
+            break;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (pending > 0)
+        LOG_WARN("kafka revoke: %d deferred message%s still running after %d ms; the new owner "
+                 "will redeliver %s",
+                 pending, pending == 1 ? "" : "s", c->revoke_drain_ms, pending == 1 ? "it" : "them");
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -841,6 +876,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         bool lost = rd_kafka_assignment_lost(rk);
         LOG_INFO("kafka %s: %s", lost ? "lost" : "revoked", parts->cnt ? list : "(none)");
+        if (!lost)
+            revoke_drain(c, parts);
         for (int i = 0; i < parts->cnt; i++)
             part_drop(c, parts->elems[i].topic, parts->elems[i].partition);
         /* Commit what is stored before another member takes over (a lost assignment
@@ -898,6 +935,7 @@ kafka_consumer_t *kafka_consumer_new(const kafka_consumer_config_t *cfg, char *e
     c->client_id = xstrdup(cfg->client_id ? cfg->client_id : "byebuy");
     c->max_in_flight = cfg->max_in_flight_per_partition > 0 ? cfg->max_in_flight_per_partition : 1;
     c->max_queued = cfg->max_queued_per_partition > 0 ? cfg->max_queued_per_partition : 64;
+    c->revoke_drain_ms = cfg->revoke_drain_timeout_ms > 0 ? cfg->revoke_drain_timeout_ms : 0;
     c->poll_timeout_ms = cfg->poll_timeout_ms > 0 ? cfg->poll_timeout_ms : 100;
 
     conf = conf_base(cfg->bootstrap, cfg->client_id, errstr, errstr_size);

@@ -121,6 +121,8 @@ static void *runner_main(void *arg)
     return NULL;
 }
 
+static int revoke_drain_ms; /* for the next runner started */
+
 static void runner_start_q(runner_t *r, const char *topic, const char *group, handler_state_t *h,
                            kafka_producer_t *dlq, int max_in_flight, int max_queued)
 {
@@ -136,6 +138,7 @@ static void runner_start_q(runner_t *r, const char *topic, const char *group, ha
         .max_in_flight_per_partition = max_in_flight,
         .poll_timeout_ms = 1000, /* long on purpose: completions must not wait for it */
         .max_queued_per_partition = max_queued,
+        .revoke_drain_timeout_ms = revoke_drain_ms,
     };
     char errstr[512];
     memset(r, 0, sizeof(*r));
@@ -531,6 +534,73 @@ static void test_revoke_orphans_deferred(void **state)
     kafka_producer_free(p);
 }
 
+typedef struct {
+    kafka_consumer_t *c;
+    void *tokens[2];
+    int delay_ms;
+} completer_t;
+
+static void *complete_later(void *arg)
+{
+    completer_t *k = arg;
+    util_sleep_ms(k->delay_ms, NULL);
+    kafka_consumer_complete(k->c, k->tokens[0], HANDLE_OK, NULL);
+    kafka_consumer_complete(k->c, k->tokens[1], HANDLE_OK, NULL);
+    return NULL;
+}
+
+/* With revoke_drain_timeout_ms, a member losing a partition first lets the deferred work
+ * of that partition finish and stores its offset, so the new owner starts after it and
+ * never runs the same message at the same time (the poster's two-browsers case). */
+static void test_revoke_drains_deferred_first(void **state)
+{
+    (void)state;
+    for (int32_t part = 0; part < 4; part++) /* the mock topic has 4 */
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(
+                rd_kafka_producev(mock_rk, RD_KAFKA_V_TOPIC("t.rdrain"), RD_KAFKA_V_PARTITION(part),
+                                  RD_KAFKA_V_VALUE("job", 3),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+                0);
+    assert_int_equal(rd_kafka_flush(mock_rk, 5000), 0);
+
+    kafka_producer_t *p = producer();
+    handler_state_t ha, hb;
+    handler_init(&ha, MODE_DEFER);
+    handler_init(&hb, MODE_OK);
+    runner_t a, b;
+    revoke_drain_ms = 30000;
+    runner_start(&a, "t.rdrain", "g-rdrain", &ha, p, 1);
+    revoke_drain_ms = 0;
+    assert_int_equal(wait_seen(&ha, 4, 20000), 4); /* offset 0 of each partition, deferred */
+    pthread_mutex_lock(&ha.mu);
+    ha.mode = MODE_OK;
+    /* after the mock cluster's slow rebalance (~5 s) has begun: the revoke must wait */
+    completer_t k = {a.c, {ha.tokens[0], ha.tokens[1]}, 7000};
+    void *rest[2] = {ha.tokens[2], ha.tokens[3]};
+    pthread_mutex_unlock(&ha.mu);
+    runner_start(&b, "t.rdrain", "g-rdrain", &hb, p, 1);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, complete_later, &k), 0);
+    completer_t k2 = {a.c, {rest[0], rest[1]}, 7000};
+    pthread_t th2;
+    assert_int_equal(pthread_create(&th2, NULL, complete_later, &k2), 0);
+    assert_true(wait_seen(&hb, 1, 30000) >= 1);
+    pthread_join(th, NULL);
+    pthread_join(th2, NULL);
+    pthread_mutex_lock(&hb.mu);
+    for (int i = 0; i < hb.nseen; i++)
+        assert_int_not_equal(hb.offsets[i], 0); /* offset 0 was finished by a, never redone */
+    pthread_mutex_unlock(&hb.mu);
+    for (int32_t part = 0; part < 4; part++)
+        assert_int_equal(wait_committed_p("g-rdrain", "t.rdrain", part, 3, 15000), 3);
+    runner_stop(&b);
+    runner_stop(&a);
+    handler_destroy(&ha);
+    handler_destroy(&hb);
+    kafka_producer_free(p);
+}
+
 static void test_passthrough_errors(void **state)
 {
     (void)state;
@@ -671,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_backlog_pause_resume),
         cmocka_unit_test(test_deferred_drop_goes_to_dlq_and_drain),
         cmocka_unit_test(test_revoke_orphans_deferred),
+        cmocka_unit_test(test_revoke_drains_deferred_first),
         cmocka_unit_test(test_produce_sync_times_out_without_broker),
         cmocka_unit_test(test_topics_ensure),
     };

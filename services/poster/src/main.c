@@ -202,6 +202,11 @@ int main(int argc, char **argv)
         .ctx = app.pool,
         .dlq_producer = app.producer,
         .max_in_flight_per_partition = 1, /* a listing's jobs run one at a time, in order */
+        /* a job running when its partition moves to another poster finishes here first:
+         * the other poster must not start the same listing in a second browser */
+        .revoke_drain_timeout_ms = (int)(app.cfg.job_timeout_ms < 240000
+                                             ? app.cfg.job_timeout_ms + 10000
+                                             : 250000),
     };
     app.consumer = kafka_consumer_new(&cc, errstr, sizeof(errstr));
     if (!app.consumer) {

@@ -98,6 +98,12 @@ typedef struct {
      * message by up to 1 s: librdkafka 2.0.2's broker thread picks up a resumed partition
      * only on its idle tick. */
     int max_queued_per_partition;
+    /* When partitions are revoked (another member joins), wait up to this long for their
+     * deferred messages to complete before handing them over, starting nothing new on them,
+     * so the new owner does not redo work still running here. 0: hand over at once (the
+     * deferred messages' completions become no-ops and the new owner redelivers them). The
+     * poll loop is blocked meanwhile, so keep it below max.poll.interval.ms (300 s). */
+    int revoke_drain_timeout_ms;
 } kafka_consumer_config_t;
 
 /* Creates a consumer in a group (cooperative-sticky, enable.auto.offset.store=false,
