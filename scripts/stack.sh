@@ -368,6 +368,19 @@ chromedriver_start() {
         --port="$CHROMEDRIVER_PORT" --log-path="$LOGS/chromedriver.log"
 }
 
+# Until a real account is configured (BB_REAL_MARKETPLACES=1, after byebuy-login), the dev
+# stack is a demo: Facebook Marketplace jobs go to the sandbox, which has Facebook's paths and
+# form semantics, so a newcomer sees the whole pipeline work without an account.
+facebook_url() {
+    if [ -n "${FACEBOOK_URL:-}" ]; then
+        printf '%s' "$FACEBOOK_URL"
+    elif [ "${BB_REAL_MARKETPLACES:-0}" = 1 ]; then
+        printf '%s' "https://www.facebook.com"
+    else
+        printf '%s' "http://127.0.0.1:$SANDBOX_PORT"
+    fi
+}
+
 # Environment every service gets (on top of the caller's environment and .env).
 service_env() {
     SVC_ENV=(
@@ -377,6 +390,7 @@ service_env() {
         "LOG_LEVEL=$LOG_LEVEL"
         "WEBDRIVER_URL=${WEBDRIVER_URL:-http://127.0.0.1:$CHROMEDRIVER_PORT}"
         "SANDBOX_URL=${SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
+        "FACEBOOK_URL=$(facebook_url)"
         "UPLOAD_DIR=${UPLOAD_DIR:-$RUN/uploads}"
         "PROFILE_DIR=${PROFILE_DIR:-$RUN/profiles}"
         "SANDBOX_HOST=${SANDBOX_HOST:-127.0.0.1}"
@@ -484,6 +498,11 @@ cmd_up() {
             say "Bye-Buy stack is up without the api (build/bin/byebuy-api not built)"
         fi
         say "  logs: $(rel "$LOGS")/   status: make status   stop: make down"
+        if [ -z "${FACEBOOK_URL:-}" ] && [ "${BB_REAL_MARKETPLACES:-0}" != 1 ]; then
+            say "  demo mode: listings posted to facebook_marketplace (or sandbox) land in the"
+            say "  sandbox marketplace at http://127.0.0.1:$SANDBOX_PORT; to post for real, log in"
+            say "  with build/bin/byebuy-login and set BB_REAL_MARKETPLACES=1 in .env"
+        fi
     else
         say "  PostgreSQL postgresql://postgres@127.0.0.1:$PG_PORT/postgres, Kafka 127.0.0.1:$KAFKA_PORT, logs $(rel "$LOGS")/"
     fi

@@ -424,3 +424,22 @@ def test_two_posters_share_a_burst_of_twenty_jobs(stack, photos):
         ran[p.pid] = posted & ids
         assert ran[p.pid], f"poster {p.pid} ran none of the jobs:\n{p.log_tail()}"
     assert ran[a.pid] | ran[b.pid] == ids
+
+
+def test_facebook_recipe_posts_to_the_sandbox_in_demo_mode(stack, photos):
+    """`make up` without a real account points FACEBOOK_URL at the sandbox, which has
+    Facebook's paths and form semantics: the facebook_marketplace recipe itself must then
+    post there (this is also the only run of that recipe against a page we control)."""
+    stack.start_poster(FACEBOOK_URL=stack.sandbox.url)
+    title = unique("Walnut shelf")
+    listing = stack.create_listing(title, photos[:2], price="85", min_price="60",
+                                   condition="good")
+    job = stack.post(listing["id"], platform="facebook_marketplace")
+    job = stack.wait_job(job["id"])
+    assert job["status"] == "posted", (job["error_code"], job["error_message"])
+    items = stack.items()
+    assert [i["title"] for i in items] == [title]
+    assert items[0]["price_cents"] == 8500
+    assert items[0]["condition"] == "Used - good"
+    assert len(items[0]["photos"]) == 2
+    assert job["external_url"].startswith(stack.sandbox.url + "/marketplace/item/")

@@ -542,9 +542,10 @@ char *sb_page_selling(sb_item_t *const *items, size_t n)
         buf_esc(&b, items[i]->title);
         buf_puts(&b, "\"><span dir=\"auto\" data-field=\"title\">");
         buf_esc(&b, items[i]->title);
-        buf_puts(&b, "</span></a> <span dir=\"auto\" data-field=\"price\">");
+        /* like Facebook's cards, the link wraps the title and the price */
+        buf_puts(&b, "</span> <span dir=\"auto\" data-field=\"price\">");
         buf_esc(&b, price);
-        buf_puts(&b, "</span> <span data-field=\"status\">Active</span></div>\n");
+        buf_puts(&b, "</span></a> <span data-field=\"status\">Active</span></div>\n");
     }
     buf_puts(&b, "</div>\n</main>\n");
     return page_end(&b);

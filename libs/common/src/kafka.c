@@ -214,11 +214,13 @@ kafka_producer_t *kafka_producer_new(const char *bootstrap, const char *client_i
     if (!conf)
         goto fail;
     /* acks=all with idempotence: no duplicates from internal retries, no loss on leader
-     * change. linger.ms small: a chat pipeline wants latency more than batching.
+     * change. linger.ms 1: a chat pipeline wants latency more than batching, and the
+     * poster waits for three acknowledged writes per job (the outbox relay enqueues whole
+     * batches at once, so it still batches). KAFKA_LINGER_MS tunes it.
      * murmur2_random partitions keys like the Java clients. */
     if (conf_set(conf, "enable.idempotence", "true", errstr, errstr_size) < 0 ||
         conf_set(conf, "acks", "all", errstr, errstr_size) < 0 ||
-        conf_set(conf, "linger.ms", "5", errstr, errstr_size) < 0 ||
+        conf_set(conf, "linger.ms", "1", errstr, errstr_size) < 0 ||
         conf_set(conf, "partitioner", "murmur2_random", errstr, errstr_size) < 0 ||
         conf_passthrough(conf, errstr, errstr_size) < 0 ||
         /* pass-through may tune, but not turn off what the delivery guarantee rests on */
