@@ -347,6 +347,17 @@ int kafka_producer_ping(kafka_producer_t *p, int timeout_ms, char *errstr, size_
     return 0;
 }
 
+bool kafka_probe(void *producer, char *detail, size_t detail_size)
+{
+    char errstr[256];
+    if (kafka_producer_ping(producer, 2000, errstr, sizeof(errstr)) != 0) {
+        snprintf(detail, detail_size, "%s", errstr);
+        return false;
+    }
+    snprintf(detail, detail_size, "ok");
+    return true;
+}
+
 void kafka_producer_free(kafka_producer_t *p)
 {
     if (!p)

@@ -20,18 +20,6 @@ static bool probe_postgres(void *ctx, char *detail, size_t detail_size)
     return true;
 }
 
-static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
-{
-    struct app *app = ctx;
-    char err[256];
-    if (kafka_producer_ping(app->producer, 2000, err, sizeof(err)) != 0) {
-        snprintf(detail, detail_size, "%s", err);
-        return false;
-    }
-    snprintf(detail, detail_size, "ok");
-    return true;
-}
-
 int health_healthz(http_request_t *req)
 {
     return service_send_healthz(req, "api");
@@ -42,7 +30,7 @@ int health_readyz(http_request_t *req)
     struct app *app = req->app;
     const service_probe_t probes[] = {
         { "postgres", probe_postgres, app },
-        { "kafka", probe_kafka, app },
+        { "kafka", kafka_probe, app->producer },
     };
     return service_send_readyz(req, "api", probes, sizeof(probes) / sizeof(probes[0]));
 }

@@ -32,18 +32,6 @@ struct app {
     metric_t *m_running;
 };
 
-static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
-{
-    struct app *app = ctx;
-    char errstr[256];
-    if (kafka_producer_ping(app->producer, 2000, errstr, sizeof(errstr)) != 0) {
-        snprintf(detail, detail_size, "%s", errstr);
-        return false;
-    }
-    snprintf(detail, detail_size, "ok");
-    return true;
-}
-
 /* One command: decide, publish the resulting events and wait for the broker's ack; only
  * then may the consumer store the offset (at-least-once: a crash before that replays it,
  * and replaying start/stop/send_failed is harmless). */
@@ -155,7 +143,7 @@ int main(int argc, char **argv)
         LOG_ERROR("kafka consumer: %s", errstr);
         goto cleanup;
     }
-    const service_probe_t probes[] = {{"kafka", probe_kafka, &app}};
+    const service_probe_t probes[] = {{"kafka", kafka_probe, app.producer}};
     app.http = service_http_start("monitor", app.cfg.health_host, (int)app.cfg.health_port, probes,
                                   sizeof(probes) / sizeof(probes[0]), errstr, sizeof(errstr));
     if (!app.http) {

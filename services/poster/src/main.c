@@ -33,18 +33,6 @@ struct app {
     service_http_t *http;
 };
 
-static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
-{
-    struct app *app = ctx;
-    char errstr[256];
-    if (kafka_producer_ping(app->producer, 2000, errstr, sizeof(errstr)) != 0) {
-        snprintf(detail, detail_size, "%s", errstr);
-        return false;
-    }
-    snprintf(detail, detail_size, "ok");
-    return true;
-}
-
 /* chromedriver answers GET /status with {"value":{"ready":...}}; Browserbase creates its
  * browsers on demand, so there is nothing to ask before a job. */
 static bool probe_webdriver(void *ctx, char *detail, size_t detail_size)
@@ -216,7 +204,7 @@ int main(int argc, char **argv)
     worker_pool_set_consumer(app.pool, app.consumer);
 
     const service_probe_t probes[] = {
-        {"kafka", probe_kafka, &app},
+        {"kafka", kafka_probe, app.producer},
         {"webdriver", probe_webdriver, &app},
     };
     app.http = service_http_start("poster", app.cfg.health_host, (int)app.cfg.health_port, probes,

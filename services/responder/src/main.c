@@ -225,18 +225,6 @@ static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *e
     return HANDLE_RETRY;
 }
 
-static bool probe_kafka(void *ctx, char *detail, size_t detail_size)
-{
-    struct app *app = ctx;
-    char err[200];
-    if (kafka_producer_ping(app->producer, 2000, err, sizeof(err)) < 0) {
-        snprintf(detail, detail_size, "kafka: %s", err);
-        return false;
-    }
-    snprintf(detail, detail_size, "kafka: ok");
-    return true;
-}
-
 /* ---- setup shared by both modes ---------------------------------------------------------- */
 
 static int start_llm(struct app *app, char *errstr, size_t errstr_size)
@@ -423,7 +411,7 @@ static int run_service(struct app *app)
         goto cleanup;
     }
     app->consumer_open = true;
-    service_probe_t probes[] = {{"kafka", probe_kafka, app}};
+    service_probe_t probes[] = {{"kafka", kafka_probe, app->producer}};
     http = service_http_start(SERVICE, app->cfg.health_host, (int)app->cfg.health_port, probes, 1,
                               err, sizeof(err));
     if (!http) {

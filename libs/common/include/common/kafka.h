@@ -10,6 +10,7 @@
 #define COMMON_KAFKA_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,10 @@ void kafka_producer_free(kafka_producer_t *p);
 
 /* Metadata round trip to the cluster, for /readyz. Returns 0 when a broker answered. */
 int kafka_producer_ping(kafka_producer_t *p, int timeout_ms, char *errstr, size_t errstr_size);
+
+/* kafka_producer_ping shaped as a /readyz probe (service_probe_fn): ctx is the
+ * kafka_producer_t *. Writes "ok" or the reason into detail. Thread-safe. */
+bool kafka_probe(void *producer, char *detail, size_t detail_size);
 
 /* ---- consumer ---------------------------------------------------------------------- */
 
