@@ -67,15 +67,17 @@ $(BUILD)/tests/common_%: libs/common/tests/%.c $(COMMON_LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MF $(BUILD)/obj/libs/common/tests/$*.d -c -o $(BUILD)/obj/libs/common/tests/$*.o $<
 	$(CC) $(LDFLAGS) -o $@ $(BUILD)/obj/libs/common/tests/$*.o $(COMMON_LIB) $(LDLIBS) $(TEST_LDLIBS)
 
-# Unit tests only (no stack): used by `make check` and by scripts/test.sh.
+# Unit tests only, no stack (the db and Kafka tests then need BB_TEST_PG_URL / BB_TEST_KAFKA).
 .PHONY: unit
 unit: unit-tests
 	@scripts/run-unit.sh $(TESTS)
 
-# -Werror plus an ASan+UBSan build of the unit tests, run.
+# -Werror plus an ASan+UBSan build of the unit tests, run against the test profile's
+# PostgreSQL and Kafka (scripts/check.sh starts and stops them).
 check:
 	$(MAKE) WERROR=1 bins unit-tests
-	$(MAKE) WERROR=1 SANITIZER=address,undefined unit
+	$(MAKE) WERROR=1 SANITIZER=address,undefined unit-tests
+	scripts/check.sh $(patsubst build/%,build-san/%,$(TESTS))
 
 C_FILES = $(shell git ls-files '*.c' '*.h')
 format:
