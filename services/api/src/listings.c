@@ -392,7 +392,7 @@ int listings_update(http_request_t *req)
                   strcmp(PQgetvalue(res, 0, 4), "active") == 0;
     PQclear(res);
     res = NULL;
-    listing_error_t lerr;
+    listing_error_t lerr = {0};
     if (listing_check_floor(price, floor_cents, &lerr) != 0) {
         db_rollback(pg);
         status = http_send_problem(req, 422, lerr.field, "%s", lerr.detail);
