@@ -80,12 +80,14 @@ check:
 	scripts/check.sh $(patsubst build/%,build-san/%,$(TESTS))
 
 C_FILES = $(shell git ls-files '*.c' '*.h')
+# service tests and tools include their service's private headers
+LINT_INCLUDES = $(foreach s,$(SERVICES),-Iservices/$(s)/src) -Itests/sandbox
 format:
 	clang-format -i $(C_FILES)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilibs/common/include $(filter %.c,$(C_FILES))
-	clang-tidy --quiet $(filter %.c,$(C_FILES)) -- $(CPPFLAGS) -std=c11 $(PKG_CFLAGS) 2>/dev/null
+	clang-tidy --quiet $(filter %.c,$(C_FILES)) -- $(CPPFLAGS) $(LINT_INCLUDES) -std=c11 $(PKG_CFLAGS) 2>/dev/null
 
 clean:
 	rm -rf build build-san
