@@ -2,7 +2,9 @@
 .PHONY: up down test deps status logs
 deps:
 	scripts/install-deps.sh
-up: deps bins
+# bins in a second make: this one read pkg-config's flags before deps could install anything.
+up: deps
+	$(MAKE) --no-print-directory bins
 	scripts/stack.sh up
 down:
 	scripts/stack.sh down

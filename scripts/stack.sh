@@ -493,7 +493,8 @@ cmd_up() {
     say "stack ($PROFILE): up in $(elapsed "$t0") s"
     if [ "$PROFILE" = dev ]; then
         if pidfile_alive "$PIDS/api.pid"; then
-            say "Bye-Buy is up: http://127.0.0.1:$API_PORT"
+            # No dashboard yet: the API's own documentation page is what a browser can open.
+            say "Bye-Buy is up: http://127.0.0.1:$API_PORT/docs (the API, try it from there)"
         else
             say "Bye-Buy stack is up without the api (build/bin/byebuy-api not built)"
         fi
