@@ -1,5 +1,5 @@
 /* Validation of listing fields (see listing_input.h). */
-#include "listing_input.h"
+#include "domain/listing_input.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -194,8 +194,8 @@ static int enum_field(const raw_field_t *f, const char *const *values, char *out
     return -1;
 }
 
-static const char *const conditions[] = { "new", "like_new", "good", "fair", NULL };
-static const char *const statuses[] = { "active", "sold", "archived", NULL };
+static const char *const conditions[] = {"new", "like_new", "good", "fair", NULL};
+static const char *const statuses[] = {"active", "sold", "archived", NULL};
 
 int listing_input_parse(const raw_field_t *fields, size_t n, bool create, listing_input_t *in,
                         listing_error_t *err)
@@ -329,7 +329,8 @@ int listing_input_parse(const raw_field_t *fields, size_t n, bool create, listin
             fail(err, "status", "a new listing is active");
             goto fail;
         }
-        if (in->has_min_price && listing_check_floor(in->price_cents, in->min_price_cents, err) != 0)
+        if (in->has_min_price &&
+            listing_check_floor(in->price_cents, in->min_price_cents, err) != 0)
             goto fail;
     }
     return 0;
@@ -343,8 +344,7 @@ int listing_input_from_json(const cJSON *obj, bool create, listing_input_t *in,
 {
     size_t n = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, obj)
-        n++;
+    cJSON_ArrayForEach(item, obj) n++;
     raw_field_t *fields = xcalloc(n + 1, sizeof(*fields));
     size_t i = 0;
     cJSON_ArrayForEach(item, obj)
