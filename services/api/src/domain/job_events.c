@@ -162,7 +162,7 @@ static int delisting_open(tx_t *tx, const event_t *ev, job_event_t *je, cmd_resu
     if (job_event_open(tx, ev, je, r) == 0)
         return 0;
     if (r->status == CMD_NOT_FOUND) {
-        LOG_INFO("%s for a deleted job: nothing to update (%s)", ev->type, r->detail);
+        LOG_INFO("%s for deleted job (%s): nothing to update", ev->type, r->detail);
         r->status = CMD_OK;
         return 1;
     }
