@@ -16,7 +16,13 @@
     " 'error_code', j.error_code, 'error_message', j.error_message,"                               \
     " 'scheduled_at', " STORE_TS("j.scheduled_at") ", 'started_at', " STORE_TS(                    \
         "j.started_at") ", 'completed_at', " STORE_TS("j.completed_at") ", "                       \
-                                                                        "'created_at', " STORE_TS("j.created_at") ", 'updated_at', " STORE_TS("j.updated_at") ")"
+                                                                        "'created_at', " STORE_TS( \
+                                                                            "j.created_at") ", "   \
+                                                                                            "'upd" \
+                                                                                            "ated" \
+                                                                                            "_at'" \
+                                                                                            ","    \
+                                                                                            " " STORE_TS("j.updated_at") ")"
 
 /* The logs of job j as a JSON array (oldest first). */
 #define LOGS_JSON                                                                                  \

@@ -28,11 +28,12 @@ static const struct {
 };
 
 /* One image of listing_images i as JSON: the original's fields (filename, filepath under
- * uploads/, position) and ours. */
+ * uploads/, position) and ours. Not here, as they repeat other fields and no client reads
+ * them: a url ("/" + filepath) and the content type (the stored name's extension says it). */
 #define IMAGE_JSON                                                                                 \
     "json_build_object('id', i.id, 'listing_id', i.listing_id, 'filename', i.stored_name,"         \
     " 'filepath', 'uploads/' || i.stored_name, 'thumbnail_url', '/uploads/' || i.thumb_name,"      \
-    " 'position', i.position, 'content_type', i.content_type, 'width', i.width,"                   \
+    " 'position', i.position, 'width', i.width,"                                                   \
     " 'height', i.height, 'bytes', i.bytes, 'sha256', i.sha256,"                                   \
     " 'created_at', " STORE_TS("i.created_at") ")"
 

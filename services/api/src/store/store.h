@@ -47,7 +47,11 @@ typedef struct {
     int64_t last_id; /* the cursor of the next page */
 } store_page_t;
 
-/* Copies column name of row 0 into out. */
+/* Copies JSON text in[0..len) into out (len + 1 bytes) without the whitespace outside
+ * strings; returns the new length. Pure. */
+size_t store_json_compact(const char *in, size_t len, char *out);
+
+/* Copies the JSON of column name of row 0 into out, without insignificant blanks. */
 void store_json_take(const PGresult *res, const char *name, store_json_t *out);
 
 /* Text form of an integer parameter, in the caller's buffer. */
