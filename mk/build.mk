@@ -1,6 +1,7 @@
 # Discovery-based build:
 #   libs/common/src/*.c            -> $(BUILD)/libcommon.a
-#   services/<svc>/src/*.c         -> $(BUILD)/bin/byebuy-<svc>   (main.c holds main())
+#   services/<svc>/src/*.c and src/*/*.c -> $(BUILD)/bin/byebuy-<svc>   (main.c holds main();
+#                                    sources include each other from src/: "store/x.h")
 #   services/<svc>/tools/<x>.c     -> $(BUILD)/bin/byebuy-<x>     (extra programs, linked with the service objects)
 #   tests/sandbox/*.c              -> $(BUILD)/bin/byebuy-sandbox
 #   libs/common/tests/test_*.c     -> $(BUILD)/tests/common_test_*            (cmocka)
@@ -13,12 +14,15 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
 COMMON_LIB := $(BUILD)/libcommon.a
 
 define service_rules
-$(1)_SRC      := $$(wildcard services/$(1)/src/*.c)
+$(1)_SRC      := $$(wildcard services/$(1)/src/*.c services/$(1)/src/*/*.c)
 $(1)_OBJ      := $$($(1)_SRC:%.c=$$(BUILD)/obj/%.o)
-$(1)_LIBOBJ   := $$(filter-out %/main.o,$$($(1)_OBJ))
+$(1)_LIBOBJ   := $$(filter-out $$(BUILD)/obj/services/$(1)/src/main.o,$$($(1)_OBJ))
 $(1)_BIN      := $$(BUILD)/bin/byebuy-$(1)
 $(1)_TOOLS    := $$(patsubst services/$(1)/tools/%.c,$$(BUILD)/bin/byebuy-%,$$(wildcard services/$(1)/tools/*.c))
 $(1)_TESTS    := $$(patsubst services/$(1)/tests/%.c,$$(BUILD)/tests/$(1)_%,$$(wildcard services/$(1)/tests/test_*.c))
+
+# a service's sources, tests and tools include its headers relative to src/
+$$($(1)_OBJ): CPPFLAGS += -Iservices/$(1)/src
 
 $$($(1)_BIN): $$($(1)_OBJ) $$(COMMON_LIB)
 	@mkdir -p $$(@D)

@@ -599,7 +599,10 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
             LOG_ERROR("http: handler for %s %s returned %d without a response rid=%s", method,
                       r->routes[chosen].pattern, status, req.request_id);
             status = http_send_problem(&req, 500, NULL, "the handler sent no response");
-        } else {
+        } else if (status != req.status) {
+            /* the handler's word is what the log and the metrics record: a mismatch is a bug */
+            LOG_ERROR("http: handler for %s %s returned %d but sent %d rid=%s", method,
+                      r->routes[chosen].pattern, status, req.status, req.request_id);
             status = req.status;
         }
     } else if (first_path_match >= 0) {

@@ -51,7 +51,7 @@ struct app {
     db_pool_t *pool;
 
     kafka_producer_t *producer;      /* the relay's producer (delivery reports -> outbox rows) */
-    kafka_producer_t *dlq_producer;  /* the status consumer's poison-message producer */
+    kafka_producer_t *dlq_producer;  /* the event applier's poison-message producer */
     kafka_consumer_t *consumer;
 
     /* Set by main after HTTP has stopped, to stop the relay and the consumer in that order. */

@@ -1,6 +1,8 @@
-/* Every HTTP handler of the api, grouped by the file that implements it, and the route
- * table (routes.c) that maps paths onto them. Each handler answers the request itself and
- * returns the status it sent; req->app is the struct app *. Thread-safe (civetweb workers). */
+/* The api's HTTP surface: every handler (http/, one file per resource) and the route table
+ * (routes.c) that maps paths onto them. A handler parses the request, calls one domain
+ * command or store query, renders the answer, and returns the status it sent (the router
+ * checks it against what went out). req->app is the struct app *. Thread-safe (civetweb
+ * workers). */
 #ifndef API_HANDLERS_H
 #define API_HANDLERS_H
 
@@ -8,39 +10,40 @@
 
 #include "common/http.h"
 
-/* health.c: liveness, readiness (PostgreSQL + Kafka), Prometheus metrics. */
-int health_healthz(http_request_t *req);
-int health_readyz(http_request_t *req);
-int health_metrics(http_request_t *req);
+/* http/health.c: liveness, readiness (PostgreSQL + Kafka), Prometheus metrics. */
+int handle_healthz(http_request_t *req);
+int handle_readyz(http_request_t *req);
+int handle_metrics(http_request_t *req);
 
-/* polling.c: the inbox monitor switch, as the original's /polling routes. */
-int polling_start(http_request_t *req);
-int polling_stop(http_request_t *req);
-int polling_status(http_request_t *req);
+/* http/listings_http.c: /api/listings CRUD (multipart or JSON bodies). */
+int handle_listings_create(http_request_t *req);
+int handle_listings_list(http_request_t *req);
+int handle_listing_get(http_request_t *req);
+int handle_listing_update(http_request_t *req); /* PUT and PATCH: partial, images appended */
+int handle_listing_delete(http_request_t *req);
 
-/* listings.c: /api/listings CRUD (multipart or JSON bodies). */
-int listings_create(http_request_t *req);
-int listings_list(http_request_t *req);
-int listings_get(http_request_t *req);
-int listings_update(http_request_t *req); /* PUT and PATCH: partial, images appended */
-int listings_delete(http_request_t *req);
+/* http/images_http.c: /api/listings/{id}/images[/{image_id}] */
+int handle_images_add(http_request_t *req);
+int handle_images_reorder(http_request_t *req);
+int handle_image_delete(http_request_t *req);
 
-/* listing_images.c: /api/listings/{id}/images[/{image_id}] */
-int listing_images_add(http_request_t *req);
-int listing_images_delete(http_request_t *req);
-int listing_images_reorder(http_request_t *req);
+/* http/posting_http.c: POST /api/listings/{id}/post and the original's /post-batch. */
+int handle_post(http_request_t *req);
+int handle_post_batch(http_request_t *req);
 
-/* posting.c: POST /api/listings/{id}/post (and the original's /post-batch). */
-int posting_post(http_request_t *req);
+/* http/jobs_http.c: /api/jobs */
+int handle_jobs_list(http_request_t *req);
+int handle_job_get(http_request_t *req);
+int handle_job_logs(http_request_t *req);
+int handle_job_retry(http_request_t *req);
 
-/* jobs.c: /api/jobs */
-int jobs_list(http_request_t *req);
-int jobs_get(http_request_t *req);
-int jobs_logs(http_request_t *req);
-int jobs_retry(http_request_t *req);
+/* http/monitor_http.c: the inbox monitor switch, at the original's /api/polling paths. */
+int handle_monitor_start(http_request_t *req);
+int handle_monitor_stop(http_request_t *req);
+int handle_monitor_status(http_request_t *req);
 
-/* uploads.c: GET /uploads/{name} */
-int uploads_get(http_request_t *req);
+/* http/uploads.c: GET /uploads/{name} */
+int handle_upload_get(http_request_t *req);
 
 /* openapi.c: the API description and a page that renders it. */
 int openapi_json(http_request_t *req);

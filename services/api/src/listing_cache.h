@@ -1,8 +1,9 @@
 /* A small in-process cache of GET /api/listings responses (the dashboard's hottest read).
- * Entries are keyed by the query string and tagged with a generation that every listing
- * change bumps: this instance's writes bump it right after their commit, other writers'
- * changes arrive as NOTIFY listings_changed (migration 0002) on the relay's connection, and
- * an entry older than LISTING_CACHE_TTL_MS is never served, whatever happened. */
+ * Entries are keyed by the request's parsed parameters (http/listings_http.c) and tagged
+ * with a generation that every listing change of this instance bumps right after its
+ * commit (a post-commit effect of the domain commands, domain/tx.h). An entry older than
+ * LISTING_CACHE_TTL_MS is never served, so another instance's or writer's change shows
+ * within that time. */
 #ifndef API_LISTING_CACHE_H
 #define API_LISTING_CACHE_H
 
@@ -32,7 +33,7 @@ int listing_cache_send(listing_cache_t *c, http_request_t *req, const char *key)
 
 /* Stores a response (body and extra headers are copied). Keys longer than 512 bytes are
  * not cached. Thread-safe. */
-void listing_cache_put(listing_cache_t *c, const char *key, uint64_t generation,
-                       const char *body, size_t len, const char *extra_headers);
+void listing_cache_put(listing_cache_t *c, const char *key, uint64_t generation, const char *body,
+                       size_t len, const char *extra_headers);
 
 #endif

@@ -25,7 +25,7 @@
 #include "images.h"
 #include "migrate.h"
 #include "outbox.h"
-#include "status_consumer.h"
+#include "event_applier.h"
 
 #define S struct api_config
 static const config_entry_t config_table[] = {
@@ -34,7 +34,7 @@ static const config_entry_t config_table[] = {
     CONFIG_ENTRY("KAFKA_BOOTSTRAP_SERVERS", CONFIG_STRING, NULL, 0, 0, true, S, kafka_bootstrap,
                  "Kafka bootstrap servers, host:port[,host:port]"),
     CONFIG_ENTRY("KAFKA_GROUP_ID", CONFIG_STRING, "byebuy-api", 0, 0, false, S, kafka_group_id,
-                 "consumer group of the status consumer"),
+                 "consumer group of the event applier"),
     CONFIG_ENTRY("TOPIC_PARTITIONS", CONFIG_INT, "6", 1, 1000, false, S, kafka_partitions,
                  "partitions of the topics the api creates"),
     CONFIG_ENTRY("TOPIC_REPLICATION", CONFIG_INT, "1", 1, 16, false, S, kafka_replication,
@@ -296,7 +296,7 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     if (outbox_relay_start(&app, err, sizeof(err)) != 0 ||
-        status_consumer_start(&app, err, sizeof(err)) != 0) {
+        event_applier_start(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("%s", err);
         goto cleanup;
     }
@@ -321,11 +321,11 @@ cleanup:
     }
     app.workers_stop = 1;
     outbox_relay_join(&app);
-    status_consumer_join(&app);
+    event_applier_join(&app);
     kafka_producer_free(app.producer); /* flushes; late reports still land in app.relay */
     kafka_producer_free(app.dlq_producer);
     outbox_relay_free(&app);
-    listing_cache_free(app.lcache); /* after the relay: it bumps the cache */
+    listing_cache_free(app.lcache); /* after HTTP and the applier: their commands bump it */
     db_pool_free(app.pool);
     if (images_inited)
         images_shutdown();

@@ -120,19 +120,12 @@ static int relay_connect(struct app *app, struct outbox_relay *r)
         return -1;
     }
     char err[256];
-    /* outbox: new rows to publish; listings_changed: drop cached listing pages
-     * (migration 0002), whichever instance or writer made the change. */
-    static const char *const channels[] = { "LISTEN outbox", "LISTEN listings_changed" };
-    for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
-        PGresult *res = db_exec(r->pg, channels[i], 0, NULL, err, sizeof(err), NULL);
-        if (!res) {
-            LOG_WARN("outbox relay: %s: %s", channels[i], err);
-            return -1;
-        }
-        PQclear(res);
+    PGresult *res = db_exec(r->pg, "LISTEN outbox", 0, NULL, err, sizeof(err), NULL);
+    if (!res) {
+        LOG_WARN("outbox relay: LISTEN outbox: %s", err);
+        return -1;
     }
-    /* Changes made while not listening were missed: drop what is cached. */
-    listing_cache_bump(app->lcache);
+    PQclear(res);
     return 0;
 }
 
@@ -333,10 +326,7 @@ static void relay_wait_notify(struct app *app, struct outbox_relay *r, int timeo
         if (PQconsumeInput(r->pg) == 0)
             return; /* broken: the main loop reconnects */
         while ((notify = PQnotifies(r->pg)) != NULL) {
-            if (strcmp(notify->relname, "listings_changed") == 0)
-                listing_cache_bump(app->lcache);
-            else
-                woke = true;
+            woke = true;
             PQfreemem(notify);
         }
         if (woke)

@@ -2,34 +2,35 @@
 #include "handlers.h"
 
 const http_route_t api_routes[] = {
-    { "GET", "/healthz", health_healthz },
-    { "GET", "/readyz", health_readyz },
-    { "GET", "/metrics", health_metrics },
+    {"GET", "/healthz", handle_healthz},
+    {"GET", "/readyz", handle_readyz},
+    {"GET", "/metrics", handle_metrics},
 
-    { "GET", "/api/listings", listings_list },
-    { "POST", "/api/listings", listings_create },
-    { "GET", "/api/listings/{id}", listings_get },
-    { "PUT", "/api/listings/{id}", listings_update },
-    { "PATCH", "/api/listings/{id}", listings_update },
-    { "DELETE", "/api/listings/{id}", listings_delete },
-    { "POST", "/api/listings/{id}/images", listing_images_add },
-    { "PUT", "/api/listings/{id}/images", listing_images_reorder },
-    { "DELETE", "/api/listings/{id}/images/{image_id}", listing_images_delete },
-    { "POST", "/api/listings/{id}/post", posting_post },
-    { "POST", "/api/listings/{id}/post-batch", posting_post },
+    {"GET", "/api/listings", handle_listings_list},
+    {"POST", "/api/listings", handle_listings_create},
+    {"GET", "/api/listings/{id}", handle_listing_get},
+    {"PUT", "/api/listings/{id}", handle_listing_update},
+    {"PATCH", "/api/listings/{id}", handle_listing_update},
+    {"DELETE", "/api/listings/{id}", handle_listing_delete},
+    {"POST", "/api/listings/{id}/images", handle_images_add},
+    {"PUT", "/api/listings/{id}/images", handle_images_reorder},
+    {"DELETE", "/api/listings/{id}/images/{image_id}", handle_image_delete},
+    {"POST", "/api/listings/{id}/post", handle_post},
+    {"POST", "/api/listings/{id}/post-batch", handle_post_batch},
 
-    { "GET", "/api/jobs", jobs_list },
-    { "GET", "/api/jobs/{id}", jobs_get },
-    { "GET", "/api/jobs/{id}/logs", jobs_logs },
-    { "POST", "/api/jobs/{id}/retry", jobs_retry },
+    {"GET", "/api/jobs", handle_jobs_list},
+    {"GET", "/api/jobs/{id}", handle_job_get},
+    {"GET", "/api/jobs/{id}/logs", handle_job_logs},
+    {"POST", "/api/jobs/{id}/retry", handle_job_retry},
 
-    { "POST", "/api/polling/start", polling_start },
-    { "POST", "/api/polling/stop", polling_stop },
-    { "GET", "/api/polling/status", polling_status },
+    /* the original frontend's paths for the inbox monitor switch */
+    {"POST", "/api/polling/start", handle_monitor_start},
+    {"POST", "/api/polling/stop", handle_monitor_stop},
+    {"GET", "/api/polling/status", handle_monitor_status},
 
-    { "GET", "/uploads/{name}", uploads_get },
-    { "GET", "/api/openapi.json", openapi_json },
-    { "GET", "/docs", openapi_docs },
+    {"GET", "/uploads/{name}", handle_upload_get},
+    {"GET", "/api/openapi.json", openapi_json},
+    {"GET", "/docs", openapi_docs},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

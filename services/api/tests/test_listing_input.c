@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "listing_input.h"
+#include "domain/listing_input.h"
 #include "migrate.h"
 
 #define STR(n, v) { .name = (n), .kind = RAW_STRING, .s = (v), .len = sizeof(v) - 1 }

@@ -1,4 +1,4 @@
-/* Unit tests of posting_platform_allowed (posting.c): the PLATFORMS list check. */
+/* Unit tests of posting_platform_allowed (domain/posting.c): the PLATFORMS list check. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "posting.h"
+#include "domain/posting.h"
 
 static void test_platform_list(void **state)
 {

@@ -30,7 +30,8 @@ typedef struct {
     int status;              /* status sent; 0 until a response went out */
 } http_request_t;
 
-/* Handles a request and returns the HTTP status it sent (for logs and metrics). */
+/* Handles a request and returns the HTTP status it sent: the router logs and counts it,
+ * and logs an error when it differs from the status that went out. */
 typedef int (*http_handler_fn)(http_request_t *req);
 
 typedef struct {

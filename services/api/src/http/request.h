@@ -12,6 +12,8 @@
 #include <libpq-fe.h>
 
 #include "common/http.h"
+#include "domain/result.h"
+#include "store/store.h"
 
 /* Takes a pooled connection for this request. On failure sends 503 and returns NULL.
  * Give it back with request_db_release. Thread-safe. */
@@ -54,5 +56,18 @@ void request_link_next(char *out, size_t size, const char *path, int limit, int6
 /* Answers 500 for a database failure during a request, logging the detail (the client gets
  * a generic message). Returns 500. */
 int request_db_error(http_request_t *req, const char *what, const char *errstr);
+
+/* Answers a failed command: 404, 422, 400, 409, 413, 415 or 503 with its detail and field;
+ * 500 with a generic message (the cause is logged). Returns the status sent. */
+int request_fail(http_request_t *req, const cmd_result_t *r);
+
+/* Sends a JSON document from the store with status and extra headers (may be NULL), and
+ * frees it. Returns the status sent. */
+int request_send_doc(http_request_t *req, int status, store_json_t *doc, const char *extra_headers);
+
+/* The {id} path parameter number index as a positive id; otherwise answers 404 with
+ * not_found ("Listing not found") and returns -1. */
+int request_path_id(http_request_t *req, size_t index, const char *not_found, int64_t *id)
+    __attribute__((warn_unused_result));
 
 #endif

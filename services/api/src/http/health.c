@@ -20,22 +20,22 @@ static bool probe_postgres(void *ctx, char *detail, size_t detail_size)
     return true;
 }
 
-int health_healthz(http_request_t *req)
+int handle_healthz(http_request_t *req)
 {
     return service_send_healthz(req, "api");
 }
 
-int health_readyz(http_request_t *req)
+int handle_readyz(http_request_t *req)
 {
     struct app *app = req->app;
     const service_probe_t probes[] = {
-        { "postgres", probe_postgres, app },
-        { "kafka", kafka_probe, app->producer },
+        {"postgres", probe_postgres, app},
+        {"kafka", kafka_probe, app->producer},
     };
     return service_send_readyz(req, "api", probes, sizeof(probes) / sizeof(probes[0]));
 }
 
-int health_metrics(http_request_t *req)
+int handle_metrics(http_request_t *req)
 {
     return service_send_metrics(req);
 }

@@ -1,5 +1,5 @@
 /* Validation of listing fields (see listing_input.h). */
-#include "listing_input.h"
+#include "domain/listing_input.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -194,122 +194,134 @@ static int enum_field(const raw_field_t *f, const char *const *values, char *out
     return -1;
 }
 
-static const char *const conditions[] = { "new", "like_new", "good", "fair", NULL };
-static const char *const statuses[] = { "active", "sold", "archived", NULL };
+static const char *const conditions[] = {"new", "like_new", "good", "fair", NULL};
+static const char *const statuses[] = {"active", "sold", "archived", NULL};
+
+/* Cent fields seen while parsing, reconciled with their decimal twins at the end. */
+typedef struct {
+    bool has_price_cents, has_min_cents;
+    int64_t price_cents, min_cents;
+} cents_seen_t;
+
+/* Parses one field into in (or c for the cent variants). Returns 0 or -1 (err). */
+static int field_parse(const raw_field_t *f, listing_input_t *in, cents_seen_t *c,
+                       listing_error_t *err)
+{
+    const char *k = f->name;
+    if (strcmp(k, "title") == 0) {
+        if (text_field(f, LISTING_TITLE_MAX, false, &in->title, err) != 0)
+            return -1;
+        if (!in->title) {
+            fail(err, k, "must not be empty");
+            return -1;
+        }
+        in->has_title = true;
+    } else if (strcmp(k, "description") == 0) {
+        if (text_field(f, LISTING_DESCRIPTION_MAX, true, &in->description, err) != 0)
+            return -1;
+        in->has_description = true;
+    } else if (strcmp(k, "seller_notes") == 0) {
+        if (text_field(f, LISTING_NOTES_MAX, true, &in->seller_notes, err) != 0)
+            return -1;
+        in->has_seller_notes = true;
+    } else if (strcmp(k, "category") == 0) {
+        if (text_field(f, LISTING_SHORT_MAX, false, &in->category, err) != 0)
+            return -1;
+        in->has_category = true;
+    } else if (strcmp(k, "location") == 0) {
+        if (text_field(f, LISTING_SHORT_MAX, false, &in->location, err) != 0)
+            return -1;
+        in->has_location = true;
+    } else if (strcmp(k, "price") == 0) {
+        if (money_field(f, false, &in->price_cents, err) != 0)
+            return -1;
+        in->has_price = true;
+    } else if (strcmp(k, "price_cents") == 0) {
+        if (money_field(f, true, &c->price_cents, err) != 0)
+            return -1;
+        c->has_price_cents = true;
+    } else if (strcmp(k, "min_price") == 0 || strcmp(k, "min_price_cents") == 0) {
+        bool cents = strcmp(k, "min_price_cents") == 0;
+        int64_t v = 0;
+        bool blank = f->kind == RAW_NULL || (f->kind == RAW_STRING && f->len == 0);
+        if (!blank && money_field(f, cents, &v, err) != 0)
+            return -1;
+        if (!blank && v <= 0) {
+            fail(err, k, "must be greater than 0 (leave it empty for no floor)");
+            return -1;
+        }
+        if (cents) {
+            c->has_min_cents = true;
+            c->min_cents = v;
+        } else {
+            in->has_min_price = true;
+            in->min_price_cents = v;
+        }
+    } else if (strcmp(k, "flexibility") == 0) {
+        if (number01(f, &in->flexibility, err) != 0)
+            return -1;
+        in->has_flexibility = true;
+    } else if (strcmp(k, "willing_to_negotiate") == 0) {
+        /* The original's field: a bool in its form (true stored as 1.0, a bug) and a
+         * 0..1 float in its model. true means the default flexibility here. */
+        bool is_true =
+            (f->kind == RAW_BOOL && f->b) || (f->kind == RAW_STRING && strcmp(f->s, "true") == 0);
+        bool is_false =
+            (f->kind == RAW_BOOL && !f->b) || (f->kind == RAW_STRING && strcmp(f->s, "false") == 0);
+        if (is_true || is_false) {
+            in->flexibility = is_true ? 0.5 : 0.0;
+        } else if (number01(f, &in->flexibility, err) != 0) {
+            return -1;
+        }
+        in->has_flexibility = true;
+    } else if (strcmp(k, "condition") == 0) {
+        if (enum_field(f, conditions, in->condition, sizeof(in->condition), err) != 0)
+            return -1;
+        in->has_condition = true;
+    } else if (strcmp(k, "status") == 0) {
+        if (enum_field(f, statuses, in->status, sizeof(in->status), err) != 0)
+            return -1;
+        in->has_status = true;
+    } else if (strcmp(k, "currency") == 0) {
+        if (f->kind != RAW_STRING || f->len != 3 || !isalpha((unsigned char)f->s[0]) ||
+            !isalpha((unsigned char)f->s[1]) || !isalpha((unsigned char)f->s[2])) {
+            fail(err, k, "must be a 3-letter ISO 4217 code such as USD");
+            return -1;
+        }
+        for (int ci = 0; ci < 3; ci++)
+            in->currency[ci] = (char)toupper((unsigned char)f->s[ci]);
+        in->currency[3] = '\0';
+        in->has_currency = true;
+    } else {
+        fail(err, k, "unknown field");
+        return -1;
+    }
+    return 0;
+}
 
 int listing_input_parse(const raw_field_t *fields, size_t n, bool create, listing_input_t *in,
                         listing_error_t *err)
 {
     memset(in, 0, sizeof(*in));
     memset(err, 0, sizeof(*err));
-    bool has_price_cents = false, has_min_cents = false;
-    int64_t price_from_cents = 0, min_from_cents = 0;
-    for (size_t i = 0; i < n; i++) {
-        const raw_field_t *f = &fields[i];
-        const char *k = f->name;
-        if (strcmp(k, "title") == 0) {
-            if (text_field(f, LISTING_TITLE_MAX, false, &in->title, err) != 0)
-                goto fail;
-            if (!in->title) {
-                fail(err, k, "must not be empty");
-                goto fail;
-            }
-            in->has_title = true;
-        } else if (strcmp(k, "description") == 0) {
-            if (text_field(f, LISTING_DESCRIPTION_MAX, true, &in->description, err) != 0)
-                goto fail;
-            in->has_description = true;
-        } else if (strcmp(k, "seller_notes") == 0) {
-            if (text_field(f, LISTING_NOTES_MAX, true, &in->seller_notes, err) != 0)
-                goto fail;
-            in->has_seller_notes = true;
-        } else if (strcmp(k, "category") == 0) {
-            if (text_field(f, LISTING_SHORT_MAX, false, &in->category, err) != 0)
-                goto fail;
-            in->has_category = true;
-        } else if (strcmp(k, "location") == 0) {
-            if (text_field(f, LISTING_SHORT_MAX, false, &in->location, err) != 0)
-                goto fail;
-            in->has_location = true;
-        } else if (strcmp(k, "price") == 0) {
-            if (money_field(f, false, &in->price_cents, err) != 0)
-                goto fail;
-            in->has_price = true;
-        } else if (strcmp(k, "price_cents") == 0) {
-            if (money_field(f, true, &price_from_cents, err) != 0)
-                goto fail;
-            has_price_cents = true;
-        } else if (strcmp(k, "min_price") == 0 || strcmp(k, "min_price_cents") == 0) {
-            bool cents = strcmp(k, "min_price_cents") == 0;
-            int64_t v = 0;
-            bool blank = f->kind == RAW_NULL || (f->kind == RAW_STRING && f->len == 0);
-            if (!blank && money_field(f, cents, &v, err) != 0)
-                goto fail;
-            if (!blank && v <= 0) {
-                fail(err, k, "must be greater than 0 (leave it empty for no floor)");
-                goto fail;
-            }
-            if (cents) {
-                has_min_cents = true;
-                min_from_cents = v;
-            } else {
-                in->has_min_price = true;
-                in->min_price_cents = v;
-            }
-        } else if (strcmp(k, "flexibility") == 0) {
-            if (number01(f, &in->flexibility, err) != 0)
-                goto fail;
-            in->has_flexibility = true;
-        } else if (strcmp(k, "willing_to_negotiate") == 0) {
-            /* The original's field: a bool in its form (true stored as 1.0, a bug) and a
-             * 0..1 float in its model. true means the default flexibility here. */
-            bool is_true = (f->kind == RAW_BOOL && f->b) ||
-                           (f->kind == RAW_STRING && strcmp(f->s, "true") == 0);
-            bool is_false = (f->kind == RAW_BOOL && !f->b) ||
-                            (f->kind == RAW_STRING && strcmp(f->s, "false") == 0);
-            if (is_true || is_false) {
-                in->flexibility = is_true ? 0.5 : 0.0;
-            } else if (number01(f, &in->flexibility, err) != 0) {
-                goto fail;
-            }
-            in->has_flexibility = true;
-        } else if (strcmp(k, "condition") == 0) {
-            if (enum_field(f, conditions, in->condition, sizeof(in->condition), err) != 0)
-                goto fail;
-            in->has_condition = true;
-        } else if (strcmp(k, "status") == 0) {
-            if (enum_field(f, statuses, in->status, sizeof(in->status), err) != 0)
-                goto fail;
-            in->has_status = true;
-        } else if (strcmp(k, "currency") == 0) {
-            if (f->kind != RAW_STRING || f->len != 3 || !isalpha((unsigned char)f->s[0]) ||
-                !isalpha((unsigned char)f->s[1]) || !isalpha((unsigned char)f->s[2])) {
-                fail(err, k, "must be a 3-letter ISO 4217 code such as USD");
-                goto fail;
-            }
-            for (int c = 0; c < 3; c++)
-                in->currency[c] = (char)toupper((unsigned char)f->s[c]);
-            in->currency[3] = '\0';
-            in->has_currency = true;
-        } else {
-            fail(err, k, "unknown field");
+    cents_seen_t c = {false, false, 0, 0};
+    for (size_t i = 0; i < n; i++)
+        if (field_parse(&fields[i], in, &c, err) != 0)
             goto fail;
-        }
-    }
-    if (has_price_cents) {
-        if (in->has_price && price_from_cents != in->price_cents) {
+    if (c.has_price_cents) {
+        if (in->has_price && c.price_cents != in->price_cents) {
             fail(err, "price_cents", "disagrees with price");
             goto fail;
         }
-        in->price_cents = price_from_cents;
+        in->price_cents = c.price_cents;
         in->has_price = true;
     }
-    if (has_min_cents) {
-        if (in->has_min_price && min_from_cents != in->min_price_cents) {
+    if (c.has_min_cents) {
+        if (in->has_min_price && c.min_cents != in->min_price_cents) {
             fail(err, "min_price_cents", "disagrees with min_price");
             goto fail;
         }
-        in->min_price_cents = min_from_cents;
+        in->min_price_cents = c.min_cents;
         in->has_min_price = true;
     }
     if (in->has_price && in->price_cents <= 0) {
@@ -329,7 +341,8 @@ int listing_input_parse(const raw_field_t *fields, size_t n, bool create, listin
             fail(err, "status", "a new listing is active");
             goto fail;
         }
-        if (in->has_min_price && listing_check_floor(in->price_cents, in->min_price_cents, err) != 0)
+        if (in->has_min_price &&
+            listing_check_floor(in->price_cents, in->min_price_cents, err) != 0)
             goto fail;
     }
     return 0;
@@ -343,8 +356,7 @@ int listing_input_from_json(const cJSON *obj, bool create, listing_input_t *in,
 {
     size_t n = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, obj)
-        n++;
+    cJSON_ArrayForEach(item, obj) n++;
     raw_field_t *fields = xcalloc(n + 1, sizeof(*fields));
     size_t i = 0;
     cJSON_ArrayForEach(item, obj)

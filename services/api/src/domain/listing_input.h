@@ -23,16 +23,16 @@ typedef struct {
     raw_kind_t kind;
     const char *s; /* RAW_STRING: NUL-terminated */
     size_t len;
-    double num;    /* RAW_NUMBER */
-    bool b;        /* RAW_BOOL */
+    double num; /* RAW_NUMBER */
+    bool b;     /* RAW_BOOL */
 } raw_field_t;
 
 /* Parsed fields; has_* says the field was given. Strings are owned (listing_input_free).
  * A string field given empty or null is "cleared" (has_x true, x NULL) where the column is
  * nullable. */
 typedef struct {
-    bool has_title, has_description, has_price, has_min_price, has_flexibility,
-        has_seller_notes, has_condition, has_category, has_location, has_currency, has_status;
+    bool has_title, has_description, has_price, has_min_price, has_flexibility, has_seller_notes,
+        has_condition, has_category, has_location, has_currency, has_status;
     char *title, *description, *seller_notes, *category, *location;
     char condition[16], currency[4], status[16];
     int64_t price_cents;

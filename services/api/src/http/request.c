@@ -1,5 +1,5 @@
 /* Request plumbing shared by the api's handlers (see request.h). */
-#include "request.h"
+#include "http/request.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -10,6 +10,7 @@
 #include "app.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "domain/result.h"
 
 PGconn *request_db(http_request_t *req)
 {
@@ -135,8 +136,8 @@ int request_page(http_request_t *req, int *limit, int64_t *cursor)
 void request_link_next(char *out, size_t size, const char *path, int limit, int64_t cursor,
                        const char *const *pairs, size_t npairs)
 {
-    size_t len = (size_t)snprintf(out, size, "Link: <%s?limit=%d&cursor=%" PRId64, path, limit,
-                                  cursor);
+    size_t len =
+        (size_t)snprintf(out, size, "Link: <%s?limit=%d&cursor=%" PRId64, path, limit, cursor);
     for (size_t i = 0; i + 1 < npairs * 2 && len < size; i += 2) {
         if (!pairs[i + 1])
             continue;
@@ -146,4 +147,41 @@ void request_link_next(char *out, size_t size, const char *path, int limit, int6
     }
     if (len < size)
         snprintf(out + len, size - len, ">; rel=\"next\"\r\n");
+}
+
+int request_fail(http_request_t *req, const cmd_result_t *r)
+{
+    static const int statuses[] = {
+        [CMD_OK] = 500,          [CMD_NOT_FOUND] = 404,   [CMD_INVALID] = 422,
+        [CMD_REFUSED] = 400,     [CMD_CONFLICT] = 409,    [CMD_TOO_LARGE] = 413,
+        [CMD_UNSUPPORTED] = 415, [CMD_UNAVAILABLE] = 503, [CMD_FAILED] = 500,
+    };
+    const char *field = r->field[0] ? r->field : NULL;
+    switch (r->status) {
+    case CMD_UNAVAILABLE:
+        LOG_WARN("request %s: database unavailable: %s", req->request_id, r->cause.msg);
+        return http_send_problem(req, 503, NULL, "the database is unavailable; try again shortly");
+    case CMD_FAILED:
+    case CMD_OK: /* a command that failed without saying why: a bug */
+        LOG_ERROR("request %s: %s: %s", req->request_id, r->detail, r->cause.msg);
+        return http_send_problem(req, 500, field, "internal error while %s", r->detail);
+    default:
+        return http_send_problem(req, statuses[r->status], field, "%s", r->detail);
+    }
+}
+
+int request_send_doc(http_request_t *req, int status, store_json_t *doc, const char *extra_headers)
+{
+    int sent = http_send_body(req, status, "application/json", doc->json, doc->len, extra_headers);
+    free(doc->json);
+    doc->json = NULL;
+    return sent;
+}
+
+int request_path_id(http_request_t *req, size_t index, const char *not_found, int64_t *id)
+{
+    if (http_param_id(req, index, id) == 0)
+        return 0;
+    http_send_problem(req, 404, NULL, "%s", not_found);
+    return -1;
 }

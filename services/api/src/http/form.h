@@ -11,13 +11,13 @@
 #include "common/http.h"
 
 typedef struct {
-    const char *tmp_dir;       /* where uploads are streamed (same filesystem as the store) */
-    const char *file_field;    /* the one field name that may carry files ("images") */
-    size_t max_fields;         /* text fields */
-    size_t max_field_bytes;    /* one text field */
+    const char *tmp_dir;    /* where uploads are streamed (same filesystem as the store) */
+    const char *file_field; /* the one field name that may carry files ("images") */
+    size_t max_fields;      /* text fields */
+    size_t max_field_bytes; /* one text field */
     size_t max_files;
-    int64_t max_file_bytes;    /* one file */
-    int64_t max_body_bytes;    /* a declared Content-Length above this is refused upfront */
+    int64_t max_file_bytes; /* one file */
+    int64_t max_body_bytes; /* a declared Content-Length above this is refused upfront */
 } form_limits_t;
 
 typedef struct {
@@ -43,7 +43,7 @@ typedef struct {
     char detail[300];
     /* internal */
     const form_limits_t *lim;
-    int fd;           /* the file being written, -1 when none */
+    int fd; /* the file being written, -1 when none */
     bool in_file;
     form_field_t *cur; /* the text field being read */
 } form_t;

@@ -51,7 +51,7 @@ static const char *upload_content_type(const char *name)
     return "application/octet-stream";
 }
 
-int uploads_get(http_request_t *req)
+int handle_upload_get(http_request_t *req)
 {
     struct app *app = req->app;
     const char *name = req->nparams > 0 ? req->params[0] : "";

@@ -1,6 +1,6 @@
 /* Form bodies through mg_handle_form_request (see form.h): bounded text fields, files
  * streamed to O_EXCL temporary files with a size cap. */
-#include "form.h"
+#include "http/form.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,8 +117,7 @@ static int on_field_get(const char *key, const char *value, size_t valuelen, voi
         if (f->bytes + (int64_t)valuelen > lim->max_file_bytes) {
             char limit[32];
             snprintf(limit, sizeof(limit), "%lld", (long long)lim->max_file_bytes);
-            form_fail(form, 413, lim->file_field, "images: a file is larger than %s bytes",
-                      limit);
+            form_fail(form, 413, lim->file_field, "images: a file is larger than %s bytes", limit);
             return MG_FORM_FIELD_HANDLE_ABORT;
         }
         size_t off = 0;

@@ -1,0 +1,128 @@
+/* Commands on a listing's images (see listing_images.h). */
+#include "domain/listing_images.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "common/xmalloc.h"
+#include "domain/image_intake.h"
+#include "domain/tx.h"
+#include "store/image_store.h"
+#include "store/listing_store.h"
+
+int listing_images_add(struct app *app, int64_t id, const char *const *paths, size_t n,
+                       cmd_result_t *r)
+{
+    image_stored_t *stored = NULL;
+    listing_row_t row;
+    store_err_t err;
+    tx_t tx;
+    int rc;
+
+    if (image_intake(app, paths, n, &stored, r) != 0)
+        return -1;
+    rc = tx_begin(&tx, app, API_DB_TIMEOUT_MS, r);
+    image_intake_bind(&tx, stored, n);
+    if (rc != 0)
+        goto end;
+    rc = -1;
+    int found = listing_store_lock(tx.pg, id, false, &row, &err);
+    if (found <= 0) {
+        if (found < 0)
+            cmd_db_fail(r, "reading the listing", &err);
+        else
+            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+        goto end;
+    }
+    if (row.image_count + (long)n > app->cfg.max_images) {
+        cmd_fail(r, CMD_INVALID, "images",
+                 "images: a listing has at most %lld images (%ld already)", app->cfg.max_images,
+                 row.image_count);
+        goto end;
+    }
+    if (image_store_insert(tx.pg, id, row.next_position, stored, n, &err) != 0) {
+        cmd_db_fail(r, "storing the images", &err);
+        goto end;
+    }
+    tx_listings_changed(&tx);
+    rc = tx_commit(&tx, r);
+end:
+    tx_end(&tx);
+    free(stored);
+    return rc;
+}
+
+int listing_images_remove(struct app *app, int64_t id, int64_t image_id, cmd_result_t *r)
+{
+    store_err_t err;
+    char name[64];
+    tx_t tx;
+    int rc = -1;
+
+    if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
+        goto end;
+    int found = image_store_delete(tx.pg, id, image_id, name, &err);
+    if (found <= 0) {
+        if (found < 0)
+            cmd_db_fail(r, "deleting the image", &err);
+        else
+            cmd_fail(r, CMD_NOT_FOUND, NULL, "Image not found");
+        goto end;
+    }
+    tx_remove_on_commit(&tx, name);
+    tx_listings_changed(&tx);
+    rc = tx_commit(&tx, r);
+end:
+    tx_end(&tx);
+    return rc;
+}
+
+/* ids as a PostgreSQL array literal "{1,2,3}" (caller frees). */
+static char *id_array(const int64_t *ids, size_t n)
+{
+    size_t cap = n * 21 + 3, len = 0;
+    char *out = xmalloc(cap);
+    out[len++] = '{';
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%" PRId64, i ? "," : "", ids[i]);
+    snprintf(out + len, cap - len, "}");
+    return out;
+}
+
+int listing_images_reorder(struct app *app, int64_t id, const int64_t *ids, size_t n,
+                           cmd_result_t *r)
+{
+    char *list = id_array(ids, n);
+    store_err_t err;
+    bool matches = false;
+    tx_t tx;
+    int rc = -1;
+
+    if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
+        goto end;
+    int found = image_store_order_check(tx.pg, id, list, &matches, &err);
+    if (found <= 0) {
+        if (found < 0)
+            cmd_db_fail(r, "reading the images", &err);
+        else
+            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+        goto end;
+    }
+    if (!matches) {
+        cmd_fail(r, CMD_INVALID, "order", "order: must list every image id of the listing once");
+        goto end;
+    }
+    if (image_store_reorder(tx.pg, id, list, &err) != 0) {
+        cmd_db_fail(r, "reordering the images", &err);
+        goto end;
+    }
+    tx_listings_changed(&tx);
+    rc = tx_commit(&tx, r);
+end:
+    tx_end(&tx);
+    free(list);
+    return rc;
+}

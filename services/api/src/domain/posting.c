@@ -1,0 +1,253 @@
+/* Posting commands (see posting.h). */
+#include "domain/posting.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "common/event.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "outbox.h"
+#include "store/image_store.h"
+#include "store/job_store.h"
+#include "store/listing_store.h"
+
+bool posting_platform_allowed(const char *platforms, const char *platform)
+{
+    size_t n = strlen(platform);
+    const char *p = platforms;
+    while (p && *p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        size_t trimmed = len;
+        while (trimmed && p[trimmed - 1] == ' ')
+            trimmed--;
+        if (trimmed == n && n > 0 && strncmp(p, platform, n) == 0)
+            return true;
+        p += len;
+    }
+    return false;
+}
+
+/* How a posted image is referenced in posting.requested: its URL under /uploads and its
+ * path in the api's upload directory. */
+static void posting_image_ref(const struct app *app, const char *stored_name, ev_image_t *im)
+{
+    im->url = xasprintf("/uploads/%s", stored_name);
+    im->path = xasprintf("%s/%s", app->upload_abs, stored_name);
+}
+
+/* Reads job_id, its listing and images inside tx and enqueues posting.requested on
+ * bb.posting.requests (key = listing id). The event borrows the results' strings. */
+static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
+{
+    store_err_t err;
+    posting_requested_t ev;
+    memset(&ev, 0, sizeof(ev));
+    PGresult *imgs = NULL, *src = job_store_request_source(tx->pg, job_id, &err);
+    int rc = -1;
+    if (!src || !(imgs = image_store_refs(tx->pg, row_i64(src, 0, "listing_id"), &err))) {
+        cmd_db_fail(r, "requesting the posting", &err);
+        goto cleanup;
+    }
+    ev.job_id = job_id;
+    ev.attempt = row_int(src, 0, "attempt");
+    ev.platform = (char *)row_text(src, 0, "platform");
+    ev.account_id = row_i64(src, 0, "account_id");
+    ev.listing.id = row_i64(src, 0, "listing_id");
+    ev.listing.title = (char *)row_text(src, 0, "title");
+    ev.listing.description = (char *)row_text(src, 0, "description");
+    ev.listing.currency = (char *)row_text(src, 0, "currency");
+    ev.listing.condition = (char *)row_text(src, 0, "condition");
+    ev.listing.category = (char *)row_text(src, 0, "category");
+    ev.listing.location = (char *)row_text(src, 0, "location");
+    ev.listing.price_cents = row_i64(src, 0, "price_cents");
+    ev.listing.nimages = (size_t)PQntuples(imgs);
+    ev.listing.images = xcalloc(ev.listing.nimages + 1, sizeof(ev_image_t));
+    for (int i = 0; i < PQntuples(imgs); i++) {
+        ev_image_t *im = &ev.listing.images[i];
+        posting_image_ref(tx->app, row_text(imgs, i, "stored_name"), im);
+        im->sha256 = (char *)row_text(imgs, i, "sha256");
+        im->content_type = (char *)row_text(imgs, i, "content_type");
+        im->width = row_int(imgs, i, "width");
+        im->height = row_int(imgs, i, "height");
+    }
+    char key[24], subject[24];
+    snprintf(key, sizeof(key), "%" PRId64, ev.listing.id);
+    snprintf(subject, sizeof(subject), "%" PRId64, job_id);
+    if (outbox_enqueue(tx->pg, TOPIC_POSTING_REQUESTS, key, EV_POSTING_REQUESTED, subject,
+                       posting_requested_build(&ev), NULL, err.msg, sizeof(err.msg)) != 0) {
+        cmd_db_fail(r, "requesting the posting", &err);
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    for (size_t i = 0; ev.listing.images && i < ev.listing.nimages; i++) {
+        free(ev.listing.images[i].url);
+        free(ev.listing.images[i].path);
+    }
+    free(ev.listing.images);
+    PQclear(imgs);
+    PQclear(src);
+    return rc;
+}
+
+int posting_delistings_enqueue(tx_t *tx, int64_t listing_id, cmd_result_t *r)
+{
+    store_err_t err;
+    PGresult *res = job_store_posted_of_listing(tx->pg, listing_id, &err);
+    if (!res)
+        return cmd_db_fail(r, "requesting the delistings", &err);
+    char key[24];
+    snprintf(key, sizeof(key), "%" PRId64, listing_id);
+    int rc = 0;
+    for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+        delisting_requested_t ev = {
+            .job_id = row_i64(res, i, "id"),
+            .listing_id = listing_id,
+            .platform = (char *)row_text(res, i, "platform"),
+            .external_id = (char *)row_text(res, i, "external_id"),
+            .external_url = (char *)row_text(res, i, "external_url"),
+        };
+        rc = outbox_enqueue(tx->pg, TOPIC_POSTING_REQUESTS, key, EV_DELISTING_REQUESTED,
+                            row_text(res, i, "id"), delisting_requested_build(&ev), NULL, err.msg,
+                            sizeof(err.msg));
+    }
+    PQclear(res);
+    return rc == 0 ? 0 : cmd_db_fail(r, "requesting the delistings", &err);
+}
+
+/* Refuses a platform that is not in PLATFORMS (field names the body's member). */
+static int platforms_check(const struct app *app, const char *const *platforms, size_t n,
+                           const char *field, cmd_result_t *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(platforms[i]) <= 50 &&
+            posting_platform_allowed(app->cfg.platforms, platforms[i]))
+            continue;
+        char safe[64];
+        snprintf(safe, sizeof(safe), "%.50s", platforms[i]);
+        for (char *c = safe; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == '"')
+                *c = '?';
+        return cmd_fail(r, CMD_INVALID, field, "Invalid platform(s): %s (supported: %s)", safe,
+                        app->cfg.platforms);
+    }
+    return 0;
+}
+
+/* Creates one job inside tx: the account check, the row, its posting.requested. */
+static int posting_job_add(tx_t *tx, int64_t listing_id, const char *platform, int64_t account_id,
+                           int64_t *job_id, cmd_result_t *r)
+{
+    store_err_t err;
+    if (account_id) {
+        int ok = job_store_account_matches(tx->pg, account_id, platform, &err);
+        if (ok < 0)
+            return cmd_db_fail(r, "reading the account", &err);
+        if (!ok)
+            return cmd_fail(r, CMD_INVALID, "account_id", "account_id: no %s account %" PRId64,
+                            platform, account_id);
+    }
+    if (job_store_insert(tx->pg, listing_id, platform, account_id, job_id, &err) != 0)
+        return cmd_db_fail(r, "creating the job", &err);
+    return posting_request_enqueue(tx, *job_id, r);
+}
+
+static int posting_jobs_create(struct app *app, int64_t listing_id, const char *const *platforms,
+                               size_t n, int64_t account_id, int64_t *job_ids, cmd_result_t *r)
+{
+    listing_row_t listing;
+    store_err_t err;
+    tx_t tx;
+    int rc = -1;
+    if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
+        goto end;
+    /* FOR SHARE: the listing cannot be deleted or changed under the new jobs. */
+    int found = listing_store_lock(tx.pg, listing_id, true, &listing, &err);
+    if (found <= 0) {
+        if (found < 0)
+            cmd_db_fail(r, "reading the listing", &err);
+        else
+            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+        goto end;
+    }
+    if (strcmp(listing.status, "active") != 0) {
+        cmd_fail(r, CMD_CONFLICT, NULL,
+                 "listing %" PRId64 " is %s; only active listings are posted", listing_id,
+                 listing.status);
+        goto end;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (posting_job_add(&tx, listing_id, platforms[i], account_id, &job_ids[i], r) != 0)
+            goto end;
+    rc = tx_commit(&tx, r);
+    if (rc == 0)
+        LOG_INFO("listing %" PRId64 ": %zu posting job(s) from %" PRId64, listing_id, n,
+                 job_ids[0]);
+end:
+    tx_end(&tx);
+    return rc;
+}
+
+int posting_post(struct app *app, int64_t listing_id, const char *platform, int64_t account_id,
+                 int64_t *job_id, cmd_result_t *r)
+{
+    const char *platforms[1] = {platform};
+    if (platforms_check(app, platforms, 1, "platform", r) != 0)
+        return -1;
+    return posting_jobs_create(app, listing_id, platforms, 1, account_id, job_id, r);
+}
+
+int posting_post_batch(struct app *app, int64_t listing_id, const char *const *platforms, size_t n,
+                       int64_t account_id, int64_t *job_ids, cmd_result_t *r)
+{
+    if (n < 1 || n > POSTING_MAX_PLATFORMS)
+        return cmd_fail(r, CMD_INVALID, "platforms",
+                        "platforms: must be an array of 1 to %d platform names",
+                        POSTING_MAX_PLATFORMS);
+    if (platforms_check(app, platforms, n, "platforms", r) != 0)
+        return -1;
+    return posting_jobs_create(app, listing_id, platforms, n, account_id, job_ids, r);
+}
+
+int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
+{
+    job_row_t job;
+    store_err_t err;
+    tx_t tx;
+    int rc = -1;
+    if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
+        goto end;
+    int found = job_store_lock(tx.pg, job_id, &job, &err);
+    if (found <= 0) {
+        if (found < 0)
+            cmd_db_fail(r, "reading the job", &err);
+        else
+            cmd_fail(r, CMD_NOT_FOUND, NULL, "Job not found");
+        goto end;
+    }
+    if (strcmp(job.status, "failed") != 0)
+        cmd_fail(r, CMD_REFUSED, NULL, "Only failed jobs can be retried (job %" PRId64 " is %s)",
+                 job_id, job.status);
+    else if (job.attempt >= job.max_attempts)
+        cmd_fail(r, CMD_REFUSED, NULL, "Maximum retry count exceeded (%d of %d attempts used)",
+                 job.attempt, job.max_attempts);
+    else if (strcmp(job.listing_status, "active") != 0)
+        cmd_fail(r, CMD_CONFLICT, NULL, "the listing is %s; only active listings are posted",
+                 job.listing_status);
+    else if (job_store_retry(tx.pg, job_id, &err) != 0)
+        cmd_db_fail(r, "retrying the job", &err);
+    else if (posting_request_enqueue(&tx, job_id, r) == 0)
+        rc = tx_commit(&tx, r);
+    if (rc == 0)
+        LOG_INFO("job %" PRId64 " retried (attempt %d of %d)", job_id, job.attempt + 1,
+                 job.max_attempts);
+end:
+    tx_end(&tx);
+    return rc;
+}

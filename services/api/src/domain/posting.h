@@ -1,0 +1,45 @@
+/* Posting commands: post a listing to one platform or to several at once, retry a failed
+ * job, and (for the listing commands) request the delistings of a listing's posted jobs.
+ * Each job comes with its posting.requested event on the outbox, in the same transaction
+ * (event-carried state: the listing and its images travel in the event; built in one
+ * place, posting_request_enqueue in posting.c). */
+#ifndef API_POSTING_H
+#define API_POSTING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/result.h"
+#include "domain/tx.h"
+
+struct app;
+
+#define POSTING_MAX_PLATFORMS 10
+
+/* Whether platform is one of the comma-separated PLATFORMS. Pure. */
+bool posting_platform_allowed(const char *platforms, const char *platform);
+
+/* Creates a job for listing_id on platform (account_id 0: the platform's default).
+ * *job_id receives its id. Returns 0 or -1 (r; an unknown platform is CMD_INVALID on field
+ * "platform"). */
+int posting_post(struct app *app, int64_t listing_id, const char *platform, int64_t account_id,
+                 int64_t *job_id, cmd_result_t *r) __attribute__((warn_unused_result));
+
+/* The same for platforms[0..n) (1..POSTING_MAX_PLATFORMS) in one transaction; job_ids
+ * receives the n ids. An unknown platform is CMD_INVALID on field "platforms". */
+int posting_post_batch(struct app *app, int64_t listing_id, const char *const *platforms, size_t n,
+                       int64_t account_id, int64_t *job_ids, cmd_result_t *r)
+    __attribute__((warn_unused_result));
+
+/* Requests another attempt of failed job job_id (at most max_attempts in all). Returns 0
+ * or -1 (r). */
+int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
+    __attribute__((warn_unused_result));
+
+/* Enqueues delisting.requested for every posted job of listing_id inside tx. Returns 0 or
+ * -1 (r). */
+int posting_delistings_enqueue(tx_t *tx, int64_t listing_id, cmd_result_t *r)
+    __attribute__((warn_unused_result));
+
+#endif

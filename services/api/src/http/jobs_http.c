@@ -1,0 +1,115 @@
+/* /api/jobs: posting jobs with their logs (filters, cursor pages), and retry of a failed
+ * job. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "domain/posting.h"
+#include "handlers.h"
+#include "http/request.h"
+#include "store/job_store.h"
+
+static bool job_status_valid(const char *s)
+{
+    static const char *const statuses[] = {"pending", "posting", "posted", "failed", "delisted"};
+    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+        if (strcmp(s, statuses[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Parses ?limit, ?cursor, ?listing_id, ?status, ?platform into q (strings in the caller's
+ * buffers). Returns 0 or -1 after answering 422. */
+static int jobs_query_read(http_request_t *req, job_page_query_t *q, char status[16],
+                           char platform[64])
+{
+    memset(q, 0, sizeof(*q));
+    if (request_page(req, &q->limit, &q->cursor) != 0 ||
+        request_query_id(req, "listing_id", &q->listing_id) != 0)
+        return -1;
+    int ns = request_query(req, "status", status, 16);
+    if (ns == -2)
+        return -1;
+    if (ns >= 0 && !job_status_valid(status)) {
+        http_send_problem(req, 422, "status",
+                          "status: must be one of pending, posting, posted, failed, delisted");
+        return -1;
+    }
+    int np = request_query(req, "platform", platform, 64);
+    if (np == -2)
+        return -1;
+    q->status = ns >= 0 ? status : NULL;
+    q->platform = np >= 0 ? platform : NULL;
+    return 0;
+}
+
+int handle_jobs_list(http_request_t *req)
+{
+    job_page_query_t q;
+    char status[16], platform[64], link[800] = "";
+    if (jobs_query_read(req, &q, status, platform) != 0)
+        return req->status;
+    PGconn *pg = request_db(req);
+    if (!pg)
+        return req->status;
+    store_page_t page;
+    store_err_t err;
+    int rc = job_store_page(pg, &q, &page, &err);
+    request_db_release(req, pg);
+    if (rc != 0)
+        return request_db_error(req, "listing jobs", err.msg);
+    if (page.has_more) {
+        char lid[24];
+        snprintf(lid, sizeof(lid), "%" PRId64, q.listing_id);
+        const char *pairs[6] = {"status",   q.status,  "listing_id", q.listing_id ? lid : NULL,
+                                "platform", q.platform};
+        request_link_next(link, sizeof(link), "/api/jobs", q.limit, page.last_id, pairs, 3);
+    }
+    return request_send_doc(req, 200, &page.body, link[0] ? link : NULL);
+}
+
+/* Sends job id in the given view with status, or 404. Returns the status sent. */
+static int job_send(http_request_t *req, int64_t id, job_view_t view, int status)
+{
+    store_json_t doc;
+    store_err_t err;
+    PGconn *pg = request_db(req);
+    if (!pg)
+        return req->status;
+    int found = job_store_json(pg, id, view, &doc, &err);
+    request_db_release(req, pg);
+    if (found < 0)
+        return request_db_error(req, "reading the job", err.msg);
+    if (!found)
+        return http_send_problem(req, 404, NULL, "Job not found");
+    return request_send_doc(req, status, &doc, NULL);
+}
+
+int handle_job_get(http_request_t *req)
+{
+    int64_t id;
+    if (request_path_id(req, 0, "Job not found", &id) != 0)
+        return req->status;
+    return job_send(req, id, JOB_VIEW_WITH_LOGS, 200);
+}
+
+int handle_job_logs(http_request_t *req)
+{
+    int64_t id;
+    if (request_path_id(req, 0, "Job not found", &id) != 0)
+        return req->status;
+    return job_send(req, id, JOB_VIEW_LOGS, 200);
+}
+
+int handle_job_retry(http_request_t *req)
+{
+    cmd_result_t r;
+    int64_t id;
+    if (request_path_id(req, 0, "Job not found", &id) != 0)
+        return req->status;
+    if (posting_retry(req->app, id, &r) != 0)
+        return request_fail(req, &r);
+    return job_send(req, id, JOB_VIEW_JOB, 200);
+}
