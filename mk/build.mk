@@ -6,7 +6,7 @@
 #   libs/common/tests/test_*.c     -> $(BUILD)/tests/common_test_*            (cmocka)
 #   services/<svc>/tests/test_*.c  -> $(BUILD)/tests/<svc>_test_*  (linked with the service objects but main.c)
 #   services/<svc>/openapi.json    -> embedded in the service's objects at build time as the
-#                                     symbols embed_openapi_json[] .. embed_openapi_json_end[] (mk/embed.S)
+#                                     symbols embed_openapi_json[], embed_openapi_json_len (mk/embed.S)
 
 SERVICES := api poster monitor responder
 

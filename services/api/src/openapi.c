@@ -2,16 +2,18 @@
  * handlers: change it with them) and /docs, a self-contained page that renders it (no CDN:
  * works offline). The file is embedded at build time (mk/build.mk, mk/embed.S), so the
  * binary needs no file at run time and a change of the file rebuilds it. */
+#include <stdint.h>
+
 #include "handlers.h"
 #include "openapi.h"
 
-/* The embedded bytes (mk/embed.S): [embed_openapi_json, embed_openapi_json_end), then a NUL. */
+/* The embedded bytes (mk/embed.S): embed_openapi_json_len of them, then a NUL. */
 extern const char embed_openapi_json[];
-extern const char embed_openapi_json_end[];
+extern const uint64_t embed_openapi_json_len;
 
 const char *openapi_document(size_t *len)
 {
-    *len = (size_t)(embed_openapi_json_end - embed_openapi_json);
+    *len = (size_t)embed_openapi_json_len;
     return embed_openapi_json;
 }
 
