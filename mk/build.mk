@@ -6,6 +6,8 @@
 #   tests/sandbox/*.c              -> $(BUILD)/bin/byebuy-sandbox
 #   libs/common/tests/test_*.c     -> $(BUILD)/tests/common_test_*            (cmocka)
 #   services/<svc>/tests/test_*.c  -> $(BUILD)/tests/<svc>_test_*  (linked with the service objects but main.c)
+#   services/<svc>/openapi.json    -> embedded in the service's objects at build time as the
+#                                     symbols embed_openapi_json[], embed_openapi_json_len (mk/embed.S)
 
 SERVICES := api poster monitor responder
 
@@ -15,7 +17,8 @@ COMMON_LIB := $(BUILD)/libcommon.a
 
 define service_rules
 $(1)_SRC      := $$(wildcard services/$(1)/src/*.c services/$(1)/src/*/*.c)
-$(1)_OBJ      := $$($(1)_SRC:%.c=$$(BUILD)/obj/%.o)
+$(1)_EMBED    := $$(wildcard services/$(1)/openapi.json)
+$(1)_OBJ      := $$($(1)_SRC:%.c=$$(BUILD)/obj/%.o) $$($(1)_EMBED:%=$$(BUILD)/obj/%.embed.o)
 $(1)_LIBOBJ   := $$(filter-out $$(BUILD)/obj/services/$(1)/src/main.o,$$($(1)_OBJ))
 $(1)_BIN      := $$(BUILD)/bin/byebuy-$(1)
 $(1)_TOOLS    := $$(patsubst services/$(1)/tools/%.c,$$(BUILD)/bin/byebuy-%,$$(wildcard services/$(1)/tools/*.c))
@@ -58,6 +61,12 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -I$(dir $<) $(CFLAGS) -c -o $@ $<
 
+# An embedded file: its bytes in .rodata, rebuilt when the file changes. The symbol is its name
+# with dots as underscores, prefixed embed_ (services/api/openapi.json -> embed_openapi_json).
+$(BUILD)/obj/%.embed.o: % mk/embed.S
+	@mkdir -p $(@D)
+	$(CC) -c -DEMBED_FILE='"$<"' -DEMBED_NAME=embed_$(subst .,_,$(notdir $<)) -o $@ mk/embed.S
+
 $(COMMON_LIB): $(COMMON_OBJ)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
@@ -88,7 +97,13 @@ C_FILES = $(shell git ls-files '*.c' '*.h')
 LINT_INCLUDES = $(foreach s,$(SERVICES),-Iservices/$(s)/src) -Itests/sandbox
 format:
 	clang-format -i $(C_FILES)
+# The OpenAPI documents: JSON with no duplicate key (parsers silently keep one of two), then
+# a valid OpenAPI 3 description with every $ref resolved (openapi-spec-validator, pinned in
+# tests/requirements.txt).
+OPENAPI_SPECS = $(wildcard services/*/openapi.json)
 lint:
+	scripts/check-json.py $(OPENAPI_SPECS)
+	python3 -m openapi_spec_validator $(OPENAPI_SPECS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilibs/common/include $(filter %.c,$(C_FILES))
 	clang-tidy --quiet $(filter %.c,$(C_FILES)) -- $(CPPFLAGS) $(LINT_INCLUDES) -std=c11 $(PKG_CFLAGS) 2>/dev/null
