@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sbuf.h"
 #include "common/xmalloc.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -20,39 +21,6 @@
 #define MAX_STEPS 200
 
 /* ---- small string helpers ------------------------------------------------------------ */
-
-/* A growable string. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-} sbuf_t;
-
-static void sb_addn(sbuf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        b->s = xrealloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_add(sbuf_t *b, const char *s)
-{
-    sb_addn(b, s, strlen(s));
-}
-
-static char *sb_take(sbuf_t *b)
-{
-    char *s = b->s ? b->s : xstrdup("");
-    b->s = NULL;
-    b->len = b->cap = 0;
-    return s;
-}
 
 /* Whitespace collapsed and trimmed, ASCII lower-cased: what XPath's translate(normalize-space())
  * produces on the page side. */
@@ -66,12 +34,12 @@ static char *norm_ci(const char *s)
             continue;
         }
         if (space)
-            sb_addn(&b, " ", 1);
+            sbuf_addc(&b, ' ');
         space = false;
         char c = (char)tolower((unsigned char)*p);
-        sb_addn(&b, &c, 1);
+        sbuf_addc(&b, c);
     }
-    return sb_take(&b);
+    return sbuf_take(&b);
 }
 
 /* ---- errors ------------------------------------------------------------------------------- */
@@ -103,7 +71,7 @@ char *recipe_xpath_literal(const char *s)
         return xasprintf("\"%s\"", s);
     /* Both quote kinds: XPath 1.0 has no escape, so split at each ' and glue with concat(). */
     sbuf_t b = {0};
-    sb_add(&b, "concat(");
+    sbuf_add(&b, "concat(");
     const char *p = s;
     bool first = true;
     while (*p) {
@@ -111,22 +79,22 @@ char *recipe_xpath_literal(const char *s)
         size_t n = q ? (size_t)(q - p) : strlen(p);
         if (n > 0) {
             if (!first)
-                sb_add(&b, ",");
-            sb_add(&b, "'");
-            sb_addn(&b, p, n);
-            sb_add(&b, "'");
+                sbuf_add(&b, ",");
+            sbuf_add(&b, "'");
+            sbuf_addn(&b, p, n);
+            sbuf_add(&b, "'");
             first = false;
         }
         if (!q)
             break;
         if (!first)
-            sb_add(&b, ",");
-        sb_add(&b, "\"'\"");
+            sbuf_add(&b, ",");
+        sbuf_add(&b, "\"'\"");
         first = false;
         p = q + 1;
     }
-    sb_add(&b, ")");
-    return sb_take(&b);
+    sbuf_add(&b, ")");
+    return sbuf_take(&b);
 }
 
 /* XPath test: the normalised, lower-cased string value of expr equals lit (already lower). */
@@ -351,10 +319,10 @@ char *recipe_fuzzy_normalize(const char *s)
             continue;
         }
         char c = (char)tolower(*p);
-        sb_addn(&b, &c, 1);
+        sbuf_addc(&b, c);
         p++;
     }
-    return sb_take(&b);
+    return sbuf_take(&b);
 }
 
 static size_t levenshtein(const char *a, size_t la, const char *b, size_t lb)
@@ -636,7 +604,7 @@ static int render_emit(void *ctx, const char *lit, size_t n, const tmpl_expr_t *
 {
     render_ctx_t *rc = ctx;
     if (!x) {
-        sb_addn(&rc->out, lit, n);
+        sbuf_addn(&rc->out, lit, n);
         return 0;
     }
     if (check_emit((void *)rc->r, NULL, 0, x, errstr, errstr_size) != 0)
@@ -657,7 +625,7 @@ static int render_emit(void *ctx, const char *lit, size_t n, const tmpl_expr_t *
         }
         val = hit->valuestring;
     }
-    sb_add(&rc->out, val);
+    sbuf_add(&rc->out, val);
     return 0;
 }
 
@@ -666,10 +634,10 @@ char *recipe_render(const recipe_t *r, const char *tmpl, const recipe_vars_t *va
 {
     render_ctx_t rc = {.r = r, .vars = vars};
     if (tmpl_walk(tmpl, render_emit, &rc, errstr, errstr_size) != 0) {
-        free(rc.out.s);
+        sbuf_free(&rc.out);
         return NULL;
     }
-    return sb_take(&rc.out);
+    return sbuf_take(&rc.out);
 }
 
 /* ---- parsing ---------------------------------------------------------------------------- */

@@ -36,9 +36,7 @@ typedef struct call {
     int malformed;      /* malformed answers so far */
     int64_t started_us; /* ACTIVE: when the attempt started */
     CURL *curl;
-    char *resp; /* response body of the current attempt */
-    size_t resp_len, resp_cap;
-    bool too_big;
+    httpc_sink_t resp;    /* response body of the current attempt, at most MAX_RESPONSE */
     httpc_response_t hdr; /* headers of the current attempt (httpc_header_cb) */
     char curl_err[CURL_ERROR_SIZE];
     llm_result_t result;
@@ -66,33 +64,9 @@ struct inflight {
 
 /* ---- per-attempt plumbing --------------------------------------------------------------- */
 
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    call_t *c = userdata;
-    size_t n = size * nmemb;
-    if (c->resp_len + n > MAX_RESPONSE) {
-        c->too_big = true;
-        return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
-    }
-    if (c->resp_len + n + 1 > c->resp_cap) {
-        size_t cap = c->resp_cap ? c->resp_cap : 4096;
-        while (cap < c->resp_len + n + 1)
-            cap *= 2;
-        c->resp = xrealloc(c->resp, cap);
-        c->resp_cap = cap;
-    }
-    memcpy(c->resp + c->resp_len, data, n);
-    c->resp_len += n;
-    c->resp[c->resp_len] = '\0';
-    return n;
-}
-
 static void attempt_reset(call_t *c)
 {
-    free(c->resp);
-    c->resp = NULL;
-    c->resp_len = c->resp_cap = 0;
-    c->too_big = false;
+    httpc_sink_reset(&c->resp);
     httpc_response_free(&c->hdr);
     memset(&c->hdr, 0, sizeof(c->hdr));
     c->hdr.retry_after_ms = -1;
@@ -118,8 +92,8 @@ static int attempt_start(inflight_t *in, call_t *c, char *errstr, size_t errstr_
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, httpc_sink_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c->resp);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, httpc_header_cb);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c->hdr);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, c->curl_err);
@@ -160,6 +134,7 @@ static void call_finish(inflight_t *in, call_t *c, llm_outcome_t outcome)
     c->done(c->user, &c->result);
     llm_draft_free(&c->result.draft);
     attempt_reset(c);
+    sbuf_free(&c->resp.body);
     curl_slist_free_all(c->headers);
     free(c->body);
     free(c);
@@ -211,7 +186,7 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
 
     if (code != CURLE_OK) {
         char reason[200];
-        if (c->too_big) {
+        if (c->resp.too_large) {
             count_error("too_large");
             call_handoff(in, c, "model response too large");
             return;
@@ -226,7 +201,8 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
     if (status == 200) {
         char err[200];
         llm_draft_t d;
-        llm_parse_t p = llm_parse_completion(c->resp, c->resp_len, &d, err, sizeof(err));
+        llm_parse_t p =
+            llm_parse_completion(c->resp.body.s, c->resp.body.len, &d, err, sizeof(err));
         c->result.prompt_tokens += d.prompt_tokens;
         c->result.completion_tokens += d.completion_tokens;
         if (p == LLM_PARSE_OK) {
@@ -257,8 +233,8 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
     }
     char reason[200];
     const char *kind = "http";
-    llm_error_class_t cls = llm_classify_error(status, c->resp, c->resp_len, c->hdr.should_retry,
-                                               reason, sizeof(reason), &kind);
+    llm_error_class_t cls = llm_classify_error(status, c->resp.body.s, c->resp.body.len,
+                                               c->hdr.should_retry, reason, sizeof(reason), &kind);
     c->result.error_kind = kind;
     count_error(kind);
     if (cls == LLM_ERROR_PERMANENT) {
@@ -466,6 +442,7 @@ int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight
     c->due_ms = c->submitted_ms;
     c->hdr.retry_after_ms = -1;
     c->hdr.should_retry = -1;
+    c->resp.max = MAX_RESPONSE;
     pthread_mutex_lock(&in->lock);
     if (in->stopping) {
         pthread_mutex_unlock(&in->lock);

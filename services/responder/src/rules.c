@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sbuf.h"
 #include "common/xmalloc.h"
 #include "offer.h"
 #include "phrase.h"
@@ -303,9 +304,7 @@ typedef struct {
 /* Fills {key} placeholders of tpl from vars (unknown keys stay as written). Caller frees. */
 static char *fill(const char *tpl, const var_t *vars, size_t nvars)
 {
-    size_t cap = strlen(tpl) + 64;
-    size_t len = 0;
-    char *out = xmalloc(cap);
+    sbuf_t out = {0};
     for (const char *p = tpl; *p != '\0';) {
         const char *value = NULL;
         size_t skip = 1;
@@ -320,21 +319,14 @@ static char *fill(const char *tpl, const var_t *vars, size_t nvars)
                 }
             }
         }
-        size_t add = value != NULL ? strlen(value) : 1;
-        if (len + add + 1 > cap) {
-            cap = (len + add + 1) * 2;
-            out = xrealloc(out, cap);
-        }
         if (value != NULL) {
-            memcpy(out + len, value, add);
+            sbuf_add(&out, value);
         } else {
-            out[len] = *p;
+            sbuf_addc(&out, *p);
         }
-        len += add;
         p += skip;
     }
-    out[len] = '\0';
-    return out;
+    return sbuf_take(&out);
 }
 
 /* Picks the template of kind for the tone, by the request's hash. */
