@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/money.h"
 #include "common/sbuf.h"
 #include "common/xmalloc.h"
 
@@ -413,17 +414,6 @@ char *recipe_extract_after(const char *url, const char *marker)
 
 /* ---- templates -------------------------------------------------------------------------- */
 
-void recipe_format_price(long long cents, bool whole, char *out, size_t size)
-{
-    bool neg = cents < 0;
-    unsigned long long abs_cents =
-        neg ? (unsigned long long)(-(cents + 1)) + 1 : (unsigned long long)cents;
-    if (whole)
-        snprintf(out, size, "%s%llu", neg ? "-" : "", (abs_cents + 50) / 100);
-    else
-        snprintf(out, size, "%s%llu.%02llu", neg ? "-" : "", abs_cents / 100, abs_cents % 100);
-}
-
 static const char *const template_vars[] = {
     "base_url",         "listing.id",
     "listing.title",    "listing.description",
@@ -575,7 +565,8 @@ static int var_value(const recipe_t *r, const recipe_vars_t *v, const char *var,
     else if (strcmp(var, "listing.description") == 0)
         *out = l->description ? l->description : "";
     else if (strcmp(var, "listing.price") == 0)
-        recipe_format_price((long long)l->price_cents, r->price_whole, buf, size);
+        money_display(l->price_cents, NULL, r->price_whole ? MONEY_FIELD_WHOLE : MONEY_FIELD, buf,
+                      size);
     else if (strcmp(var, "listing.price_cents") == 0)
         snprintf(buf, size, "%lld", (long long)l->price_cents);
     else if (strcmp(var, "listing.currency") == 0)

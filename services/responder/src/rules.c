@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/money.h"
 #include "common/sbuf.h"
 #include "common/xmalloc.h"
 #include "offer.h"
@@ -235,54 +236,6 @@ void rules_field_set(char **field, const char *value)
     char *copy = value != NULL ? xstrdup(value) : NULL;
     free(*field);
     *field = copy;
-}
-
-char *rules_money(int64_t cents, const char *currency, char *out, size_t out_size)
-{
-    const char *prefix = "$";
-    const char *suffix = "";
-    if (currency != NULL && currency[0] != '\0') {
-        if (strcmp(currency, "EUR") == 0) {
-            prefix = "\xE2\x82\xAC";
-        } else if (strcmp(currency, "GBP") == 0) {
-            prefix = "\xC2\xA3";
-        } else if (strcmp(currency, "USD") != 0 && strcmp(currency, "CAD") != 0 &&
-                   strcmp(currency, "AUD") != 0 && strcmp(currency, "NZD") != 0 &&
-                   strcmp(currency, "MXN") != 0) {
-            prefix = "";
-            suffix = currency;
-        }
-    }
-    bool negative = cents < 0;
-    uint64_t abs_cents = negative ? (uint64_t)(-(cents + 1)) + 1 : (uint64_t)cents;
-    uint64_t units = abs_cents / 100;
-    unsigned frac = (unsigned)(abs_cents % 100);
-    /* digits with thousands commas, built right to left */
-    char digits[40];
-    size_t n = 0;
-    int group = 0;
-    do {
-        if (group == 3) {
-            digits[n++] = ',';
-            group = 0;
-        }
-        digits[n++] = (char)('0' + units % 10);
-        units /= 10;
-        group++;
-    } while (units > 0 && n < sizeof(digits) - 2);
-    char whole[40];
-    for (size_t i = 0; i < n; i++) {
-        whole[i] = digits[n - 1 - i];
-    }
-    whole[n] = '\0';
-    if (frac != 0) {
-        snprintf(out, out_size, "%s%s%s.%02u%s%s", negative ? "-" : "", prefix, whole, frac,
-                 suffix[0] != '\0' ? " " : "", suffix);
-    } else {
-        snprintf(out, out_size, "%s%s%s%s%s", negative ? "-" : "", prefix, whole,
-                 suffix[0] != '\0' ? " " : "", suffix);
-    }
-    return out;
 }
 
 /* FNV-1a: stable across runs and machines, unlike rand(). */
@@ -795,10 +748,10 @@ int rules_draft(const reply_requested_t *req, const plan_t *plan, reply_drafted_
     }
 
     const char *currency = req->listing.currency;
-    rules_money(plan->policy.price_cents, currency, c.price, sizeof(c.price));
-    rules_money(plan->agreed_cents, currency, c.agreed, sizeof(c.agreed));
-    rules_money(plan->counter_cents, currency, c.counter, sizeof(c.counter));
-    rules_money(plan->competing_cents, currency, c.competing, sizeof(c.competing));
+    money_display(plan->policy.price_cents, currency, MONEY_TO_BUYER, c.price, sizeof(c.price));
+    money_display(plan->agreed_cents, currency, MONEY_TO_BUYER, c.agreed, sizeof(c.agreed));
+    money_display(plan->counter_cents, currency, MONEY_TO_BUYER, c.counter, sizeof(c.counter));
+    money_display(plan->competing_cents, currency, MONEY_TO_BUYER, c.competing, sizeof(c.competing));
     c.title = shorten(req->listing.title != NULL && req->listing.title[0] != '\0'
                           ? req->listing.title
                           : "item",
