@@ -7,30 +7,51 @@
 #include <string.h>
 
 #include "common/xmalloc.h"
+#include "contact.h"
 #include "offer.h"
 #include "phrase.h"
 #include "rules.h"
 
 /* A draft claiming to be a person. */
 static const char *const CLAIMS_HUMAN[] = {
-    "i'm a real person", "i am a real person", "im real", "i'm real", "i am real",
-    "i'm human", "i am human", "i'm a human", "i am a human", "not a bot", "not a robot",
-    "not an ai", "not ai", "not automated", "real human", "i'm a person", "i am a person",
-    "not a machine", "a real person", "human being", NULL,
+    "i'm a real person",
+    "i am a real person",
+    "im real",
+    "i'm real",
+    "i am real",
+    "i'm human",
+    "i am human",
+    "i'm a human",
+    "i am a human",
+    "not a bot",
+    "not a robot",
+    "not an ai",
+    "not ai",
+    "not automated",
+    "real human",
+    "i'm a person",
+    "i am a person",
+    "not a machine",
+    "a real person",
+    "human being",
+    NULL,
 };
 
 /* Words that turn the floor amount into a disclosure even when it equals the visible lowest. */
 static const char *const FLOOR_WORDS[] = {
-    "floor", "minimum", "min price", "reserve", "bottom line", "lowest allowed",
+    "floor",         "minimum",    "min price",      "reserve",     "bottom line", "lowest allowed",
     "allowed to go", "seller set", "sellers lowest", "not allowed", NULL,
 };
 
 const char *draft_action_name(draft_action_t action)
 {
     switch (action) {
-    case DRAFT_ACTION_SEND: return "send";
-    case DRAFT_ACTION_HANDOFF: return "handoff";
-    case DRAFT_ACTION_NONE: return "none";
+    case DRAFT_ACTION_SEND:
+        return "send";
+    case DRAFT_ACTION_HANDOFF:
+        return "handoff";
+    case DRAFT_ACTION_NONE:
+        return "none";
     }
     return "handoff";
 }
@@ -50,8 +71,8 @@ static void add_violation(reply_drafted_t *draft, const char *code)
     if (guard_has_violation(draft, code)) {
         return;
     }
-    draft->guard.violations = xrealloc(draft->guard.violations,
-                                       (draft->guard.nviolations + 1) * sizeof(char *));
+    draft->guard.violations =
+        xrealloc(draft->guard.violations, (draft->guard.nviolations + 1) * sizeof(char *));
     draft->guard.violations[draft->guard.nviolations++] = xstrdup(code);
 }
 
@@ -79,69 +100,6 @@ static void set_handoff(reply_drafted_t *draft, draft_action_t *action, const ch
 }
 
 /* ---- text scanners -------------------------------------------------------------------- */
-
-/* Digits in the longest run of digits and phone separators (" -.()+", one or two in a row). */
-static int longest_phone_run(const char *text)
-{
-    int best = 0;
-    int digits = 0;
-    int seps = 0;
-    for (const char *p = text; *p != '\0'; p++) {
-        if (isdigit((unsigned char)*p)) {
-            digits++;
-            seps = 0;
-        } else if (strchr(" -.()+", *p) != NULL && seps < 2) {
-            seps++;
-        } else {
-            digits = 0;
-            seps = 0;
-        }
-        if (digits > best) {
-            best = digits;
-        }
-    }
-    return best;
-}
-
-static bool has_email(const char *text)
-{
-    for (const char *at = strchr(text, '@'); at != NULL; at = strchr(at + 1, '@')) {
-        if (at == text || !isalnum((unsigned char)at[-1])) {
-            continue;
-        }
-        const char *p = at + 1;
-        while (isalnum((unsigned char)*p) || *p == '-') {
-            p++;
-        }
-        if (*p == '.' && isalpha((unsigned char)p[1])) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* URLs and bare domains ("bit.ly/x", "example.com"). */
-static bool has_link(const char *text)
-{
-    static const char *const TLDS[] = {"com", "net", "org", "io", "co", "me", "ly", "app",
-                                       "link", "shop", "info", "biz", "xyz", "us", "uk", NULL};
-    if (strcasestr(text, "http://") != NULL || strcasestr(text, "https://") != NULL ||
-        strcasestr(text, "www.") != NULL) {
-        return true;
-    }
-    for (const char *p = text; *p != '\0'; p++) {
-        if (*p != '.' || p == text || !isalnum((unsigned char)p[-1])) {
-            continue;
-        }
-        for (size_t i = 0; TLDS[i] != NULL; i++) {
-            size_t n = strlen(TLDS[i]);
-            if (strncasecmp(p + 1, TLDS[i], n) == 0 && !isalnum((unsigned char)p[1 + n])) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
 
 /* Replaces em dashes (U+2014, and " -- ") by commas and en dashes (U+2013) by hyphens.
  * Returns a new string, or NULL when there was nothing to replace. */
@@ -368,8 +326,8 @@ static void check_deal(const plan_t *plan, reply_drafted_t *draft)
     if (!str_eq(status, "none") && !str_eq(status, "negotiating") && !str_eq(status, "agreed") &&
         !str_eq(status, "declined")) {
         add_violation(draft, GUARD_V_INVALID_DEAL);
-        rules_field_set(&draft->deal.status, draft->deal.counter_cents > 0 ? "negotiating"
-                                                                            : "none");
+        rules_field_set(&draft->deal.status,
+                        draft->deal.counter_cents > 0 ? "negotiating" : "none");
         return;
     }
     if (str_eq(status, "agreed")) {
@@ -388,8 +346,7 @@ static void check_deal(const plan_t *plan, reply_drafted_t *draft)
     }
 }
 
-draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan,
-                           reply_drafted_t *draft)
+draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan, reply_drafted_t *draft)
 {
     draft_action_t action;
 
@@ -469,11 +426,14 @@ draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan,
     }
 
     /* 6. no contact details or links in what we send */
-    if (longest_phone_run(draft->text) >= 7 || has_email(draft->text)) {
+    unsigned contact = contact_scan(draft->text);
+    if ((contact & (CONTACT_OFF_PLATFORM | CONTACT_PHONE | CONTACT_EMAIL)) != 0) {
         add_violation(draft, GUARD_V_CONTACT_INFO);
-        set_handoff(draft, &action, "draft contains a phone number or email address");
+        set_handoff(draft, &action,
+                    "draft contains a phone number or email address, or moves the chat off "
+                    "the marketplace");
     }
-    if (has_link(draft->text)) {
+    if ((contact & CONTACT_LINK) != 0) {
         add_violation(draft, GUARD_V_LINK);
         set_handoff(draft, &action, "draft contains a link");
     }
