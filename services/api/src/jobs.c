@@ -13,7 +13,7 @@
 #include "posting.h"
 #include "request.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define TS(col) DB_TS(col) /* common/db.h; store/ code should call DB_TS itself */
 
 /* The logs of job $1 as a JSON array (oldest first). */
 #define LOGS_JSON_SQL                                                                            \

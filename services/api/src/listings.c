@@ -19,7 +19,7 @@
 #include "posting.h"
 #include "request.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define TS(col) DB_TS(col) /* common/db.h; store/ code should call DB_TS itself */
 
 const char LISTING_JSON_SQL[] =
     "json_build_object("

@@ -18,7 +18,7 @@
 #include "outbox.h"
 #include "request.h"
 
-#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define TS(col) DB_TS(col) /* common/db.h; store/ code should call DB_TS itself */
 #define MAX_PLATFORMS 10
 
 const char JOB_JSON_SQL[] =
