@@ -1,7 +1,7 @@
-/* The libcurl multi loop of the model client (see inflight.h). One thread owns the multi
+/* The libcurl multi loop of the model client (see llm_client.h). One thread owns the multi
  * handle and every call's state; other threads only touch the intake queue under the lock
  * and wake the loop with curl_multi_wakeup. Retry delays are timers of the same loop. */
-#include "inflight.h"
+#include "llm_client.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -27,7 +27,7 @@ typedef struct call {
     char *body;
     size_t body_len;
     struct curl_slist *headers; /* the engine's plus X-Client-Request-Id */
-    inflight_done_fn done;
+    llm_client_done_fn done;
     void *user;
     int64_t submitted_ms;
     call_state_t state;
@@ -42,8 +42,8 @@ typedef struct call {
     llm_result_t result;
 } call_t;
 
-struct inflight {
-    inflight_config_t cfg;
+struct llm_client {
+    llm_client_config_t cfg;
     char *url;
     struct curl_slist *headers;
     CURLM *multi;
@@ -74,7 +74,7 @@ static void attempt_reset(call_t *c)
     c->curl_err[0] = '\0';
 }
 
-static int attempt_start(inflight_t *in, call_t *c, char *errstr, size_t errstr_size)
+static int attempt_start(llm_client_t *in, call_t *c, char *errstr, size_t errstr_size)
 {
     attempt_reset(c);
     CURL *curl = curl_easy_init();
@@ -122,7 +122,7 @@ static void count_error(const char *kind)
 /* ---- outcomes --------------------------------------------------------------------------- */
 
 /* Unlinks c from the loop's list, reports its outcome and frees it. */
-static void call_finish(inflight_t *in, call_t *c, llm_outcome_t outcome)
+static void call_finish(llm_client_t *in, call_t *c, llm_outcome_t outcome)
 {
     call_t **pp = &in->calls;
     while (*pp && *pp != c)
@@ -143,14 +143,14 @@ static void call_finish(inflight_t *in, call_t *c, llm_outcome_t outcome)
     pthread_mutex_unlock(&in->lock);
 }
 
-static void call_handoff(inflight_t *in, call_t *c, const char *reason)
+static void call_handoff(llm_client_t *in, call_t *c, const char *reason)
 {
     snprintf(c->result.reason, sizeof(c->result.reason), "%s", reason);
     call_finish(in, c, LLM_OUTCOME_HANDOFF);
 }
 
 /* A transient failure: wait and retry, or give up with reason. */
-static void call_retry_later(inflight_t *in, call_t *c, const char *reason)
+static void call_retry_later(llm_client_t *in, call_t *c, const char *reason)
 {
     int64_t delay = -1;
     if (c->retries < in->cfg.max_retries)
@@ -175,7 +175,7 @@ static void call_retry_later(inflight_t *in, call_t *c, const char *reason)
 }
 
 /* One HTTP attempt ended (curl handle already removed). */
-static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
+static void attempt_done(llm_client_t *in, call_t *c, CURLcode code)
 {
     long status = 0;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -247,7 +247,7 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
 
 /* ---- the loop --------------------------------------------------------------------------- */
 
-static void take_incoming(inflight_t *in, bool *stopping, int64_t *abort_at)
+static void take_incoming(llm_client_t *in, bool *stopping, int64_t *abort_at)
 {
     pthread_mutex_lock(&in->lock);
     call_t *list = in->incoming;
@@ -271,7 +271,7 @@ static void take_incoming(inflight_t *in, bool *stopping, int64_t *abort_at)
 
 static void *loop_main(void *arg)
 {
-    inflight_t *in = arg;
+    llm_client_t *in = arg;
     for (;;) {
         bool stopping;
         int64_t abort_at;
@@ -349,9 +349,9 @@ static void *loop_main(void *arg)
 
 /* ---- public ----------------------------------------------------------------------------- */
 
-inflight_t *inflight_new(const inflight_config_t *cfg, char *errstr, size_t errstr_size)
+llm_client_t *llm_client_new(const llm_client_config_t *cfg, char *errstr, size_t errstr_size)
 {
-    inflight_t *in = xcalloc(1, sizeof(*in));
+    llm_client_t *in = xcalloc(1, sizeof(*in));
     in->cfg = *cfg;
     if (in->cfg.connect_timeout_ms <= 0)
         in->cfg.connect_timeout_ms = 5000;
@@ -402,12 +402,12 @@ inflight_t *inflight_new(const inflight_config_t *cfg, char *errstr, size_t errs
     in->thread_started = true;
     return in;
 fail:
-    inflight_free(in);
+    llm_client_free(in);
     return NULL;
 }
 
 /* The engine's headers plus X-Client-Request-Id (printable ASCII only, <= 128 bytes). */
-static struct curl_slist *call_headers(const inflight_t *in, const char *request_id)
+static struct curl_slist *call_headers(const llm_client_t *in, const char *request_id)
 {
     if (!request_id || !*request_id)
         return NULL;
@@ -428,8 +428,8 @@ static struct curl_slist *call_headers(const inflight_t *in, const char *request
     return h;
 }
 
-int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight_done_fn done,
-                    void *user)
+int llm_client_submit(llm_client_t *in, char *body, const char *request_id, llm_client_done_fn done,
+                      void *user)
 {
     call_t *c = xcalloc(1, sizeof(*c));
     c->headers = call_headers(in, request_id);
@@ -459,7 +459,7 @@ int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight
     return 0;
 }
 
-int inflight_count(inflight_t *in)
+int llm_client_count(llm_client_t *in)
 {
     pthread_mutex_lock(&in->lock);
     int n = in->count;
@@ -467,7 +467,7 @@ int inflight_count(inflight_t *in)
     return n;
 }
 
-void inflight_shutdown(inflight_t *in, int64_t wait_ms)
+void llm_client_shutdown(llm_client_t *in, int64_t wait_ms)
 {
     if (!in || !in->thread_started)
         return;
@@ -480,11 +480,11 @@ void inflight_shutdown(inflight_t *in, int64_t wait_ms)
     in->thread_started = false;
 }
 
-void inflight_free(inflight_t *in)
+void llm_client_free(llm_client_t *in)
 {
     if (!in)
         return;
-    inflight_shutdown(in, 0);
+    llm_client_shutdown(in, 0);
     if (in->multi)
         curl_multi_cleanup(in->multi);
     curl_slist_free_all(in->headers);
