@@ -102,6 +102,61 @@ static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, ch
     return 0;
 }
 
+/* "maps": {"name": {"value": "shown", ...}, ...}, kept as given. */
+static int parse_maps(recipe_t *r, const cJSON *maps, const char *file, char *errstr,
+                      size_t errstr_size)
+{
+    if (!maps)
+        return 0;
+    if (!cJSON_IsObject(maps)) {
+        snprintf(errstr, errstr_size, "%s: maps: must be an object of objects", file);
+        return -1;
+    }
+    for (const cJSON *m = maps->child; m; m = m->next) {
+        if (!cJSON_IsObject(m)) {
+            snprintf(errstr, errstr_size, "%s: maps.%s: must be an object of strings", file,
+                     m->string);
+            return -1;
+        }
+        for (const cJSON *e = m->child; e; e = e->next) {
+            if (!cJSON_IsString(e)) {
+                snprintf(errstr, errstr_size, "%s: maps.%s.%s: must be a string", file, m->string,
+                         e->string);
+                return -1;
+            }
+        }
+    }
+    r->maps = cJSON_Duplicate(maps, true);
+    return 0;
+}
+
+/* "steps": a non-empty array of at most MAX_STEPS steps. */
+static int parse_steps(recipe_t *r, const cJSON *steps, const char *file, char *errstr,
+                       size_t errstr_size)
+{
+    if (!cJSON_IsArray(steps) || cJSON_GetArraySize(steps) == 0) {
+        snprintf(errstr, errstr_size, "%s: steps: must be a non-empty array", file);
+        return -1;
+    }
+    size_t n = (size_t)cJSON_GetArraySize(steps);
+    if (n > MAX_STEPS) {
+        snprintf(errstr, errstr_size, "%s: steps: at most %d steps", file, MAX_STEPS);
+        return -1;
+    }
+    r->steps = xcalloc(n, sizeof(recipe_step_t));
+    const cJSON *step;
+    cJSON_ArrayForEach(step, steps)
+    {
+        step_ctx_t sc = {
+            .r = r, .file = file, .index = r->nsteps, .errstr = errstr, .errstr_size = errstr_size};
+        int rc = recipe_step_parse(&sc, step, &r->steps[r->nsteps]);
+        r->nsteps++; /* counted even on failure, so recipe_free releases its parts */
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 recipe_t *recipe_parse(const char *platform, const char *path, const char *json, size_t len,
                        char *errstr, size_t errstr_size)
 {
@@ -150,28 +205,9 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
         }
         r->price_whole = strcmp(pfmt->valuestring, "whole") == 0;
     }
-    const cJSON *maps = cJSON_GetObjectItemCaseSensitive(root, "maps");
-    if (maps) {
-        if (!cJSON_IsObject(maps)) {
-            snprintf(errstr, errstr_size, "%s: maps: must be an object of objects", file);
-            goto fail;
-        }
-        for (const cJSON *m = maps->child; m; m = m->next) {
-            if (!cJSON_IsObject(m)) {
-                snprintf(errstr, errstr_size, "%s: maps.%s: must be an object of strings", file,
-                         m->string);
-                goto fail;
-            }
-            for (const cJSON *e = m->child; e; e = e->next) {
-                if (!cJSON_IsString(e)) {
-                    snprintf(errstr, errstr_size, "%s: maps.%s.%s: must be a string", file,
-                             m->string, e->string);
-                    goto fail;
-                }
-            }
-        }
-        r->maps = cJSON_Duplicate(maps, true);
-    }
+    if (parse_maps(r, cJSON_GetObjectItemCaseSensitive(root, "maps"), file, errstr, errstr_size) !=
+        0)
+        goto fail;
     if (r->login_url) {
         char err[256];
         if (recipe_template_check(r, r->login_url, err, sizeof(err)) != 0) {
@@ -183,27 +219,9 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
                            errstr_size) != 0)
         goto fail;
 
-    const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
-    if (!cJSON_IsArray(steps) || cJSON_GetArraySize(steps) == 0) {
-        snprintf(errstr, errstr_size, "%s: steps: must be a non-empty array", file);
+    if (parse_steps(r, cJSON_GetObjectItemCaseSensitive(root, "steps"), file, errstr,
+                    errstr_size) != 0)
         goto fail;
-    }
-    size_t n = (size_t)cJSON_GetArraySize(steps);
-    if (n > MAX_STEPS) {
-        snprintf(errstr, errstr_size, "%s: steps: at most %d steps", file, MAX_STEPS);
-        goto fail;
-    }
-    r->steps = xcalloc(n, sizeof(recipe_step_t));
-    const cJSON *step;
-    cJSON_ArrayForEach(step, steps)
-    {
-        step_ctx_t sc = {
-            .r = r, .file = file, .index = r->nsteps, .errstr = errstr, .errstr_size = errstr_size};
-        int rc = recipe_step_parse(&sc, step, &r->steps[r->nsteps]);
-        r->nsteps++; /* counted even on failure, so recipe_free releases its parts */
-        if (rc != 0)
-            goto fail;
-    }
     bool reads_url = false;
     for (size_t i = 0; i < r->nsteps; i++)
         if (r->steps[i].kind == STEP_READ_URL ||

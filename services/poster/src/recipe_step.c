@@ -210,33 +210,34 @@ static const char *key_code(const char *name)
     return NULL;
 }
 
-int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+/* The action: st->kind, sc->kind, and the keys it allows (NULL with the error). */
+static const char *step_action(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
 {
-    memset(st, 0, sizeof(*st));
-    sc->kind = NULL;
-    if (!cJSON_IsObject(step)) {
-        SERR(sc, "step", "must be an object");
-        return -1;
-    }
     const cJSON *action = cJSON_GetObjectItemCaseSensitive(step, "action");
     if (!cJSON_IsString(action)) {
         SERR(sc, "action",
              "missing (one of goto, wait_for, fill, upload, choose_option, click, "
              "expect_url, read_url, find_existing, screenshot, sleep)");
-        return -1;
+        return NULL;
     }
-    const char *keys = NULL;
     for (size_t i = 0; i < sizeof(step_kinds) / sizeof(step_kinds[0]); i++) {
         if (strcmp(step_kinds[i].name, action->valuestring) == 0) {
             st->kind = step_kinds[i].kind;
-            keys = step_kinds[i].keys;
             sc->kind = step_kinds[i].name;
+            return step_kinds[i].keys;
         }
     }
-    if (!keys) {
-        SERR(sc, "action", "unknown action \"%s\"", action->valuestring);
+    SERR(sc, "action", "unknown action \"%s\"", action->valuestring);
+    return NULL;
+}
+
+/* The fields every step may have: action, name, optional, timeout_ms, retryable; and the
+ * selector of the actions that act on one element. */
+static int step_common(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    const char *keys = step_action(sc, step, st);
+    if (!keys)
         return -1;
-    }
     for (const cJSON *it = step->child; it; it = it->next) {
         char probe[80];
         snprintf(probe, sizeof(probe), " %s ", it->string);
@@ -272,81 +273,121 @@ int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
                      st->kind == STEP_CLICK;
     if (needs_sel && get_selector(sc, step, "selector", true, &st->sel, &st->has_sel) != 0)
         return -1;
+    return 0;
+}
 
+static int parse_fill(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    if (get_template(sc, step, "value", true, &st->value) != 0 ||
+        get_bool(sc, step, "clear", true, &st->clear) != 0)
+        return -1;
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(step, "then_key");
+    if (k) {
+        const char *code = cJSON_IsString(k) ? key_code(k->valuestring) : NULL;
+        if (!code) {
+            SERR(sc, "then_key", "must be \"tab\", \"enter\" or \"escape\"");
+            return -1;
+        }
+        st->key_after = xstrdup(code);
+    }
+    return 0;
+}
+
+static int parse_upload(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    if (get_template(sc, step, "files", true, &st->files) != 0)
+        return -1;
+    char *t = recipe_norm_ci(st->files);
+    bool ok = strcmp(t, "{{listing.images}}") == 0 || strcmp(t, "{{ listing.images }}") == 0;
+    free(t);
+    if (!ok) {
+        SERR(sc, "files", "must be \"{{listing.images}}\"");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_choose_option(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    if (get_template(sc, step, "option", true, &st->value) != 0 ||
+        get_template(sc, step, "fallback", false, &st->fallback) != 0 ||
+        get_selector(sc, step, "options", false, &st->options, &st->has_options) != 0 ||
+        get_bool(sc, step, "type_to_filter", false, &st->type_to_filter) != 0 ||
+        get_bool(sc, step, "first_if_none", false, &st->first_if_none) != 0 ||
+        get_number(sc, step, "min_score", DEFAULT_MIN_SCORE, 0.0, 1.0, &st->min_score) != 0)
+        return -1;
+    if (st->has_options)
+        return 0;
+    cJSON *def = cJSON_CreateObject();
+    cJSON_AddStringToObject(def, "role", "option");
+    char err[128];
+    int rc = recipe_selector_compile(def, &st->options, err, sizeof(err));
+    cJSON_Delete(def);
+    if (rc != 0) {
+        SERR(sc, "options", "%s", err);
+        return -1;
+    }
+    st->has_options = true;
+    return 0;
+}
+
+/* expect_url and read_url. */
+static int parse_url_check(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    if (recipe_string_list_get(sc, step, "contains", &st->contains, &st->ncontains) != 0 ||
+        recipe_string_list_get(sc, step, "not_contains", &st->not_contains, &st->nnot_contains) !=
+            0)
+        return -1;
+    if (st->kind == STEP_EXPECT_URL && st->ncontains == 0 && st->nnot_contains == 0) {
+        SERR(sc, "contains", "expect_url needs contains and/or not_contains");
+        return -1;
+    }
+    if (st->kind == STEP_READ_URL) {
+        const cJSON *into = cJSON_GetObjectItemCaseSensitive(step, "into");
+        if (into && (!cJSON_IsString(into) || strcmp(into->valuestring, "external_url") != 0)) {
+            SERR(sc, "into", "only \"external_url\" is supported");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_screenshot(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(step, "name");
+    if (!cJSON_IsString(n) || !n->valuestring[0] || strlen(n->valuestring) > 40) {
+        SERR(sc, "name", "a screenshot needs a name (1-40 characters)");
+        return -1;
+    }
+    for (const char *p = n->valuestring; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+            SERR(sc, "name", "use letters, digits, - and _ only");
+            return -1;
+        }
+    }
+    st->name = xstrdup(n->valuestring);
+    return 0;
+}
+
+/* The fields of st's action. */
+static int step_fields(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    double num;
     switch (st->kind) {
     case STEP_GOTO:
-        if (get_template(sc, step, "url", true, &st->url) != 0)
-            return -1;
-        break;
+        return get_template(sc, step, "url", true, &st->url);
     case STEP_WAIT_FOR:
     case STEP_CLICK:
-        break;
-    case STEP_FILL: {
-        if (get_template(sc, step, "value", true, &st->value) != 0 ||
-            get_bool(sc, step, "clear", true, &st->clear) != 0)
-            return -1;
-        const cJSON *k = cJSON_GetObjectItemCaseSensitive(step, "then_key");
-        if (k) {
-            const char *code = cJSON_IsString(k) ? key_code(k->valuestring) : NULL;
-            if (!code) {
-                SERR(sc, "then_key", "must be \"tab\", \"enter\" or \"escape\"");
-                return -1;
-            }
-            st->key_after = xstrdup(code);
-        }
-        break;
-    }
-    case STEP_UPLOAD: {
-        if (get_template(sc, step, "files", true, &st->files) != 0)
-            return -1;
-        char *t = recipe_norm_ci(st->files);
-        bool ok = strcmp(t, "{{listing.images}}") == 0 || strcmp(t, "{{ listing.images }}") == 0;
-        free(t);
-        if (!ok) {
-            SERR(sc, "files", "must be \"{{listing.images}}\"");
-            return -1;
-        }
-        break;
-    }
+        return 0;
+    case STEP_FILL:
+        return parse_fill(sc, step, st);
+    case STEP_UPLOAD:
+        return parse_upload(sc, step, st);
     case STEP_CHOOSE_OPTION:
-        if (get_template(sc, step, "option", true, &st->value) != 0 ||
-            get_template(sc, step, "fallback", false, &st->fallback) != 0 ||
-            get_selector(sc, step, "options", false, &st->options, &st->has_options) != 0 ||
-            get_bool(sc, step, "type_to_filter", false, &st->type_to_filter) != 0 ||
-            get_bool(sc, step, "first_if_none", false, &st->first_if_none) != 0 ||
-            get_number(sc, step, "min_score", DEFAULT_MIN_SCORE, 0.0, 1.0, &st->min_score) != 0)
-            return -1;
-        if (!st->has_options) {
-            cJSON *def = cJSON_CreateObject();
-            cJSON_AddStringToObject(def, "role", "option");
-            char err[128];
-            int rc = recipe_selector_compile(def, &st->options, err, sizeof(err));
-            cJSON_Delete(def);
-            if (rc != 0) {
-                SERR(sc, "options", "%s", err);
-                return -1;
-            }
-            st->has_options = true;
-        }
-        break;
+        return parse_choose_option(sc, step, st);
     case STEP_EXPECT_URL:
     case STEP_READ_URL:
-        if (recipe_string_list_get(sc, step, "contains", &st->contains, &st->ncontains) != 0 ||
-            recipe_string_list_get(sc, step, "not_contains", &st->not_contains,
-                                   &st->nnot_contains) != 0)
-            return -1;
-        if (st->kind == STEP_EXPECT_URL && st->ncontains == 0 && st->nnot_contains == 0) {
-            SERR(sc, "contains", "expect_url needs contains and/or not_contains");
-            return -1;
-        }
-        if (st->kind == STEP_READ_URL) {
-            const cJSON *into = cJSON_GetObjectItemCaseSensitive(step, "into");
-            if (into && (!cJSON_IsString(into) || strcmp(into->valuestring, "external_url") != 0)) {
-                SERR(sc, "into", "only \"external_url\" is supported");
-                return -1;
-            }
-        }
-        break;
+        return parse_url_check(sc, step, st);
     case STEP_FIND_EXISTING:
         if (get_template(sc, step, "url", true, &st->url) != 0 ||
             get_selector(sc, step, "item", true, &st->sel, &st->has_sel) != 0 ||
@@ -355,22 +396,9 @@ int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
             get_bool(sc, step, "required", false, &st->required) != 0 ||
             get_selector(sc, step, "ready", false, &st->options, &st->has_options) != 0)
             return -1;
-        break;
-    case STEP_SCREENSHOT: {
-        const cJSON *n = cJSON_GetObjectItemCaseSensitive(step, "name");
-        if (!cJSON_IsString(n) || !n->valuestring[0] || strlen(n->valuestring) > 40) {
-            SERR(sc, "name", "a screenshot needs a name (1-40 characters)");
-            return -1;
-        }
-        for (const char *p = n->valuestring; *p; p++) {
-            if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
-                SERR(sc, "name", "use letters, digits, - and _ only");
-                return -1;
-            }
-        }
-        st->name = xstrdup(n->valuestring);
-        break;
-    }
+        return 0;
+    case STEP_SCREENSHOT:
+        return parse_screenshot(sc, step, st);
     case STEP_SLEEP:
         if (get_number(sc, step, "ms", -1, 0, 60000, &num) != 0)
             return -1;
@@ -379,8 +407,21 @@ int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
             return -1;
         }
         st->sleep_ms = (int)num;
-        break;
+        return 0;
     }
+    return 0;
+}
+
+int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    memset(st, 0, sizeof(*st));
+    sc->kind = NULL;
+    if (!cJSON_IsObject(step)) {
+        SERR(sc, "step", "must be an object");
+        return -1;
+    }
+    if (step_common(sc, step, st) != 0 || step_fields(sc, step, st) != 0)
+        return -1;
 
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(step, "extract_id_after");
     if (m) { /* only read_url and find_existing allow the key (checked above) */

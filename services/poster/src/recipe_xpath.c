@@ -130,14 +130,17 @@ static bool valid_role(const char *role)
 /* The selector kinds, with the one key that names each. */
 static const char *const selector_keys[] = {"label", "aria_label", "role", "text", "css", "xpath"};
 
-int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errstr,
-                            size_t errstr_size)
+/* A selector object's one kind key and its argument, checked: exactly one of selector_keys,
+ * a non-empty string; "name" only with role, "contains" only with text. */
+typedef struct {
+    const char *kind;
+    const char *arg;
+    const cJSON *name;
+    const cJSON *contains;
+} selector_spec_t;
+
+static int selector_spec(const cJSON *obj, selector_spec_t *spec, char *errstr, size_t errstr_size)
 {
-    memset(sel, 0, sizeof(*sel));
-    if (!cJSON_IsObject(obj)) {
-        snprintf(errstr, errstr_size, "a selector must be an object like {\"label\": \"Title\"}");
-        return -1;
-    }
     const char *kind = NULL;
     const char *arg = NULL;
     for (size_t i = 0; i < sizeof(selector_keys) / sizeof(selector_keys[0]); i++) {
@@ -183,56 +186,55 @@ int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errs
         snprintf(errstr, errstr_size, "contains: must be true or false");
         return -1;
     }
+    *spec = (selector_spec_t){.kind = kind, .arg = arg, .name = name, .contains = contains};
+    return 0;
+}
 
-    char *n = NULL, *lit = NULL, *a = NULL, *b = NULL, *c = NULL, *d = NULL;
-    if (strcmp(kind, "css") == 0) {
-        sel->using = xstrdup("css selector");
-        sel->value = xstrdup(arg);
-        sel->describe = xasprintf("css \"%s\"", arg);
-        return 0;
+/* {"role": "button", "name": "Next"}: the role, explicit or implied by the element, with an
+ * accessible name when given. */
+static void compile_role(const selector_spec_t *spec, recipe_selector_t *sel)
+{
+    const char *arg = spec->arg;
+    const char *implicit = role_predicate(arg);
+    char *roles =
+        implicit ? xasprintf("@role='%s' or %s", arg, implicit) : xasprintf("@role='%s'", arg);
+    if (spec->name) {
+        char *n = recipe_norm_ci(spec->name->valuestring);
+        char *lit = recipe_xpath_literal(n);
+        char *a = xp_eq("@aria-label", lit);
+        char *b = xp_eq(".", lit);
+        char *c = xp_eq("@value", lit);
+        char *d = xp_eq("@title", lit);
+        sel->value = xasprintf("//*[%s][%s or %s or %s or %s or @aria-labelledby=//*[%s]/@id]",
+                               roles, a, b, c, d, b);
+        sel->describe = xasprintf("%s \"%s\"", arg, spec->name->valuestring);
+        free(n);
+        free(lit);
+        free(a);
+        free(b);
+        free(c);
+        free(d);
+    } else {
+        sel->value = xasprintf("//*[%s]", roles);
+        sel->describe = xasprintf("role %s", arg);
     }
-    if (strcmp(kind, "xpath") == 0) {
-        sel->using = xstrdup("xpath");
-        sel->value = xstrdup(arg);
-        sel->describe = xasprintf("xpath \"%s\"", arg);
-        return 0;
-    }
-    sel->using = xstrdup("xpath");
-    if (strcmp(kind, "role") == 0) {
-        if (!valid_role(arg)) {
-            snprintf(errstr, errstr_size, "role: \"%s\" is not an ARIA role name", arg);
-            recipe_selector_free(sel);
-            return -1;
-        }
-        const char *implicit = role_predicate(arg);
-        char *roles =
-            implicit ? xasprintf("@role='%s' or %s", arg, implicit) : xasprintf("@role='%s'", arg);
-        if (name) {
-            n = recipe_norm_ci(name->valuestring);
-            lit = recipe_xpath_literal(n);
-            a = xp_eq("@aria-label", lit);
-            b = xp_eq(".", lit);
-            c = xp_eq("@value", lit);
-            d = xp_eq("@title", lit);
-            sel->value = xasprintf("//*[%s][%s or %s or %s or %s or @aria-labelledby=//*[%s]/@id]",
-                                   roles, a, b, c, d, b);
-            sel->describe = xasprintf("%s \"%s\"", arg, name->valuestring);
-        } else {
-            sel->value = xasprintf("//*[%s]", roles);
-            sel->describe = xasprintf("role %s", arg);
-        }
-        free(roles);
-        goto cleanup;
-    }
+    free(roles);
+}
 
-    n = recipe_norm_ci(arg);
-    lit = recipe_xpath_literal(n);
+/* aria_label, text and label: elements found by what they say. */
+static void compile_by_text(const selector_spec_t *spec, recipe_selector_t *sel)
+{
+    const char *kind = spec->kind;
+    const char *arg = spec->arg;
+    char *n = recipe_norm_ci(arg);
+    char *lit = recipe_xpath_literal(n);
+    char *a = NULL, *b = NULL, *c = NULL;
     if (strcmp(kind, "aria_label") == 0) {
         a = xp_eq("@aria-label", lit);
         sel->value = xasprintf("//*[%s]", a);
         sel->describe = xasprintf("aria-label \"%s\"", arg);
     } else if (strcmp(kind, "text") == 0) {
-        bool sub = contains && cJSON_IsTrue(contains);
+        bool sub = spec->contains && cJSON_IsTrue(spec->contains);
         a = sub ? xp_contains(".", lit) : xp_eq(".", lit);
         /* The innermost element with that text, not each of its ancestors. */
         sel->value = xasprintf("//*[not(self::script or self::style or self::head or "
@@ -253,14 +255,40 @@ int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errs
                       XP_CONTROL, a, b, a, b, b, b, c);
         sel->describe = xasprintf("label \"%s\"", arg);
     }
-
-cleanup:
     free(n);
     free(lit);
     free(a);
     free(b);
     free(c);
-    free(d);
+}
+
+int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errstr,
+                            size_t errstr_size)
+{
+    memset(sel, 0, sizeof(*sel));
+    if (!cJSON_IsObject(obj)) {
+        snprintf(errstr, errstr_size, "a selector must be an object like {\"label\": \"Title\"}");
+        return -1;
+    }
+    selector_spec_t spec;
+    if (selector_spec(obj, &spec, errstr, errstr_size) != 0)
+        return -1;
+    if (strcmp(spec.kind, "css") == 0 || strcmp(spec.kind, "xpath") == 0) {
+        bool css = strcmp(spec.kind, "css") == 0;
+        sel->using = xstrdup(css ? "css selector" : "xpath");
+        sel->value = xstrdup(spec.arg);
+        sel->describe = xasprintf("%s \"%s\"", spec.kind, spec.arg);
+        return 0;
+    }
+    if (strcmp(spec.kind, "role") == 0 && !valid_role(spec.arg)) {
+        snprintf(errstr, errstr_size, "role: \"%s\" is not an ARIA role name", spec.arg);
+        return -1;
+    }
+    sel->using = xstrdup("xpath");
+    if (strcmp(spec.kind, "role") == 0)
+        compile_role(&spec, sel);
+    else
+        compile_by_text(&spec, sel);
     return 0;
 }
 
