@@ -346,6 +346,87 @@ static void check_deal(const plan_t *plan, reply_drafted_t *draft)
     }
 }
 
+/* Step 4 of guard_check: a draft with a money violation is replaced by the rules engine's
+ * reply for the plan; if even that breaks a rule, the chat goes to the seller. */
+static void check_money(const reply_requested_t *req, const plan_t *plan, reply_drafted_t *draft,
+                        draft_action_t *action)
+{
+    if (money_violations(req, plan, draft)) {
+        replace_with_rules(req, plan, draft);
+        /* the policy's reply replaces the text, but a handoff stays a handoff and "none"
+         * stays silent: only a send may take the rules engine's action */
+        if (*action == DRAFT_ACTION_SEND) {
+            *action = str_eq(draft->action, "send")   ? DRAFT_ACTION_SEND
+                      : str_eq(draft->action, "none") ? DRAFT_ACTION_NONE
+                                                      : DRAFT_ACTION_HANDOFF;
+        }
+        reply_drafted_t probe;
+        memset(&probe, 0, sizeof(probe));
+        probe.text = draft->text;
+        probe.deal = draft->deal;
+        bool still_bad = money_violations(req, plan, &probe);
+        for (size_t i = 0; i < probe.guard.nviolations; i++) {
+            free(probe.guard.violations[i]);
+        }
+        free(probe.guard.violations);
+        if (still_bad) {
+            rules_field_set(&draft->guard.handoff_reason,
+                            "could not write a reply within the seller's price");
+            *action = DRAFT_ACTION_HANDOFF;
+        }
+    }
+}
+
+/* Steps 5 to 8 of guard_check: honest about being an assistant, no contact info or links,
+ * no em dashes, not too long. */
+static void check_text(const reply_requested_t *req, reply_drafted_t *draft, draft_action_t *action)
+{
+    /* 5. honest about being an assistant */
+    {
+        phrase_text_t t;
+        phrase_text_init(&t, draft->text);
+        bool claims = phrase_match_any(&t, CLAIMS_HUMAN) != NULL;
+        phrase_text_free(&t);
+        if (claims) {
+            add_violation(draft, GUARD_V_CLAIMS_HUMAN);
+            char *honest = rules_honest_line(req);
+            rules_field_set(&draft->text, honest);
+            free(honest);
+        }
+    }
+
+    /* 6. no contact details or links in what we send */
+    unsigned contact = contact_scan(draft->text);
+    if ((contact & (CONTACT_OFF_PLATFORM | CONTACT_PHONE | CONTACT_EMAIL)) != 0) {
+        add_violation(draft, GUARD_V_CONTACT_INFO);
+        set_handoff(draft, action,
+                    "draft contains a phone number or email address, or moves the chat off "
+                    "the marketplace");
+    }
+    if ((contact & CONTACT_LINK) != 0) {
+        add_violation(draft, GUARD_V_LINK);
+        set_handoff(draft, action, "draft contains a link");
+    }
+
+    /* 7. style: no em dashes */
+    {
+        char *fixed = replace_dashes(draft->text);
+        if (fixed != NULL) {
+            add_violation(draft, GUARD_V_EM_DASH);
+            free(draft->text);
+            draft->text = fixed;
+        }
+    }
+
+    /* 8. length */
+    if (utf8_chars(draft->text) > GUARD_MAX_CHARS) {
+        add_violation(draft, GUARD_V_TOO_LONG);
+        char *trimmed = trim_text(draft->text, GUARD_MAX_CHARS);
+        free(draft->text);
+        draft->text = trimmed;
+    }
+}
+
 draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan, reply_drafted_t *draft)
 {
     draft_action_t action;
@@ -386,75 +467,10 @@ draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan, rep
     check_deal(plan, draft);
 
     /* 4. money: never below the floor, never the floor itself */
-    if (money_violations(req, plan, draft)) {
-        replace_with_rules(req, plan, draft);
-        /* the policy's reply replaces the text, but a handoff stays a handoff and "none"
-         * stays silent: only a send may take the rules engine's action */
-        if (action == DRAFT_ACTION_SEND) {
-            action = str_eq(draft->action, "send")   ? DRAFT_ACTION_SEND
-                     : str_eq(draft->action, "none") ? DRAFT_ACTION_NONE
-                                                     : DRAFT_ACTION_HANDOFF;
-        }
-        reply_drafted_t probe;
-        memset(&probe, 0, sizeof(probe));
-        probe.text = draft->text;
-        probe.deal = draft->deal;
-        bool still_bad = money_violations(req, plan, &probe);
-        for (size_t i = 0; i < probe.guard.nviolations; i++) {
-            free(probe.guard.violations[i]);
-        }
-        free(probe.guard.violations);
-        if (still_bad) {
-            rules_field_set(&draft->guard.handoff_reason,
-                            "could not write a reply within the seller's price");
-            action = DRAFT_ACTION_HANDOFF;
-        }
-    }
+    check_money(req, plan, draft, &action);
 
-    /* 5. honest about being an assistant */
-    {
-        phrase_text_t t;
-        phrase_text_init(&t, draft->text);
-        bool claims = phrase_match_any(&t, CLAIMS_HUMAN) != NULL;
-        phrase_text_free(&t);
-        if (claims) {
-            add_violation(draft, GUARD_V_CLAIMS_HUMAN);
-            char *honest = rules_honest_line(req);
-            rules_field_set(&draft->text, honest);
-            free(honest);
-        }
-    }
-
-    /* 6. no contact details or links in what we send */
-    unsigned contact = contact_scan(draft->text);
-    if ((contact & (CONTACT_OFF_PLATFORM | CONTACT_PHONE | CONTACT_EMAIL)) != 0) {
-        add_violation(draft, GUARD_V_CONTACT_INFO);
-        set_handoff(draft, &action,
-                    "draft contains a phone number or email address, or moves the chat off "
-                    "the marketplace");
-    }
-    if ((contact & CONTACT_LINK) != 0) {
-        add_violation(draft, GUARD_V_LINK);
-        set_handoff(draft, &action, "draft contains a link");
-    }
-
-    /* 7. style: no em dashes */
-    {
-        char *fixed = replace_dashes(draft->text);
-        if (fixed != NULL) {
-            add_violation(draft, GUARD_V_EM_DASH);
-            free(draft->text);
-            draft->text = fixed;
-        }
-    }
-
-    /* 8. length */
-    if (utf8_chars(draft->text) > GUARD_MAX_CHARS) {
-        add_violation(draft, GUARD_V_TOO_LONG);
-        char *trimmed = trim_text(draft->text, GUARD_MAX_CHARS);
-        free(draft->text);
-        draft->text = trimmed;
-    }
+    /* 5. to 8. what the text says and how */
+    check_text(req, draft, &action);
 
     /* 9. something to send, and a reason for every handoff */
     if (action == DRAFT_ACTION_SEND) {
