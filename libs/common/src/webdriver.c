@@ -123,6 +123,18 @@ static void err_from_response(wd_error_t *err, long status, const cJSON *root, c
     err_set(err, "unknown error", "%s: HTTP %ld: %.200s", what, status, body ? body : "");
 }
 
+/* The JSON of a response into *root (NULL when not JSON). Returns 0 for a 2xx status, else
+ * -1 with err from the body (what names the call: "POST /session"). */
+static int read_reply(long status, const httpc_sink_t *resp, const char *what, cJSON **root,
+                      wd_error_t *err)
+{
+    *root = resp->body.s ? cJSON_ParseWithLength(resp->body.s, resp->body.len) : NULL;
+    if (status >= 200 && status <= 299)
+        return 0;
+    err_from_response(err, status, *root, resp->body.s, what);
+    return -1;
+}
+
 /* A WebDriver command: method on base + path with a JSON body (consumed, may be NULL). On
  * success returns 0 and, when value is non-NULL, stores the detached "value" (caller
  * cJSON_Delete()s; a JSON null is returned as a cJSON null, never NULL). */
@@ -150,13 +162,11 @@ static int wd_command(wd_session_t *s, const char *method, const char *path, cJS
     pthread_mutex_unlock(&s->mu);
     if (got != 0)
         goto cleanup;
-    root = resp.body.s ? cJSON_ParseWithLength(resp.body.s, resp.body.len) : NULL;
-    if (status < 200 || status > 299) {
-        char *what = xasprintf("%s %s", method, path);
-        err_from_response(err, status, root, resp.body.s, what);
-        free(what);
+    char *what = xasprintf("%s %s", method, path);
+    int answered = read_reply(status, &resp, what, &root, err);
+    free(what);
+    if (answered != 0)
         goto cleanup;
-    }
     cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, "value");
     if (root == NULL || v == NULL) {
         err_set(err, "unknown error", "%s %s: HTTP %ld without a JSON value", method, path, status);
@@ -238,13 +248,11 @@ static int bb_call(wd_session_t *s, const char *method, const char *path, cJSON 
         }
         usleep((useconds_t)delay * 1000);
     }
-    root = resp.body.s ? cJSON_ParseWithLength(resp.body.s, resp.body.len) : NULL;
-    if (status < 200 || status > 299) {
-        char *what = xasprintf("Browserbase %s %s", method, path);
-        err_from_response(err, status, root, resp.body.s, what);
-        free(what);
+    char *what = xasprintf("Browserbase %s %s", method, path);
+    int answered = read_reply(status, &resp, what, &root, err);
+    free(what);
+    if (answered != 0)
         goto cleanup;
-    }
     if (out) {
         if (root == NULL) {
             err_set(err, "unknown error", "Browserbase %s %s: HTTP %ld without JSON", method, path,
