@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 
 typedef struct {
@@ -62,8 +63,13 @@ static void notice_to_log(void *arg, const char *message);
 static PGconn *db_connect(const char *conninfo)
 {
     /* defaults first: the expanded conninfo (dbname) overrides them when it sets them */
-    const char *const keys[] = {"connect_timeout", "application_name", "keepalives_idle",
-                                "keepalives_interval", "keepalives_count", "dbname", NULL};
+    const char *const keys[] = {"connect_timeout",
+                                "application_name",
+                                "keepalives_idle",
+                                "keepalives_interval",
+                                "keepalives_count",
+                                "dbname",
+                                NULL};
     const char *const values[] = {"5", "byebuy", "30", "10", "3", conninfo, NULL};
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (pg)
@@ -136,16 +142,7 @@ static void slot_put_back(db_pool_t *pool, int i, PGconn *pg)
 
 PGconn *db_pool_acquire(db_pool_t *pool, int timeout_ms, char *errstr, size_t errstr_size)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    if (timeout_ms > 0) {
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-        if (deadline.tv_nsec >= 1000000000L) {
-            deadline.tv_sec++;
-            deadline.tv_nsec -= 1000000000L;
-        }
-    }
+    struct timespec deadline = util_monotonic_deadline(timeout_ms);
     int slot = -1;
     PGconn *pg = NULL;
     pthread_mutex_lock(&pool->lock);
@@ -166,9 +163,8 @@ PGconn *db_pool_acquire(db_pool_t *pool, int timeout_ms, char *errstr, size_t er
             if (slot >= 0)
                 break;
             pthread_mutex_unlock(&pool->lock);
-            snprintf(errstr, errstr_size,
-                     "postgres: no free connection within %d ms (pool of %d)", timeout_ms,
-                     pool->size);
+            snprintf(errstr, errstr_size, "postgres: no free connection within %d ms (pool of %d)",
+                     timeout_ms, pool->size);
             return NULL;
         }
     }
@@ -189,8 +185,8 @@ PGconn *db_pool_acquire(db_pool_t *pool, int timeout_ms, char *errstr, size_t er
         }
     }
     if (!pg || PQstatus(pg) != CONNECTION_OK) {
-        copy_message(errstr, errstr_size, "postgres: cannot connect: ",
-                     pg ? PQerrorMessage(pg) : "out of memory");
+        copy_message(errstr, errstr_size,
+                     "postgres: cannot connect: ", pg ? PQerrorMessage(pg) : "out of memory");
         /* keep the handle: PQreset reuses its parameters next time */
         slot_put_back(pool, slot, pg);
         return NULL;
@@ -231,8 +227,8 @@ void db_pool_release(db_pool_t *pool, PGconn *pg)
     slot_put_back(pool, slot, pg);
 }
 
-PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params,
-                  char *errstr, size_t errstr_size, char sqlstate[6])
+PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params, char *errstr,
+                  size_t errstr_size, char sqlstate[6])
 {
     if (sqlstate)
         sqlstate[0] = '\0';

@@ -105,8 +105,7 @@ static int parse_decimal(const char *s, double *out)
     return isfinite(*out) ? 0 : -1;
 }
 
-int64_t httpc_parse_retry_after(const char *retry_after_ms, const char *retry_after,
-                                int64_t now_s)
+int64_t httpc_parse_retry_after(const char *retry_after_ms, const char *retry_after, int64_t now_s)
 {
     double v = 0;
     if (retry_after_ms && parse_decimal(retry_after_ms, &v) == 0)
@@ -129,8 +128,7 @@ static void header_value(const char *start, const char *end, char *out, size_t s
 {
     while (start < end && (*start == ' ' || *start == '\t'))
         start++;
-    while (end > start && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' ||
-                           end[-1] == '\t'))
+    while (end > start && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\t'))
         end--;
     size_t len = (size_t)(end - start);
     if (len >= size)
@@ -190,33 +188,22 @@ size_t httpc_header_cb(char *buffer, size_t size, size_t nitems, void *userdata)
     return len;
 }
 
-typedef struct {
-    httpc_response_t *resp;
-    size_t cap;
-    size_t max;
-    bool too_large;
-} body_sink_t;
-
-static size_t body_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
+size_t httpc_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-    body_sink_t *sink = userdata;
-    httpc_response_t *resp = sink->resp;
+    httpc_sink_t *sink = userdata;
     size_t len = size * nmemb;
-    if (resp->body_len + len > sink->max) {
+    if (len > sink->max - sink->body.len) {
         sink->too_large = true;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
-    if (resp->body_len + len + 1 > sink->cap) {
-        size_t cap = sink->cap ? sink->cap : 4096;
-        while (cap < resp->body_len + len + 1)
-            cap *= 2;
-        resp->body = xrealloc(resp->body, cap);
-        sink->cap = cap;
-    }
-    memcpy(resp->body + resp->body_len, ptr, len);
-    resp->body_len += len;
-    resp->body[resp->body_len] = '\0';
+    sbuf_addn(&sink->body, ptr, len);
     return len;
+}
+
+void httpc_sink_reset(httpc_sink_t *sink)
+{
+    sbuf_clear(&sink->body);
+    sink->too_large = false;
 }
 
 /* The URL without its query string or fragment, for error messages. */
@@ -260,6 +247,8 @@ int httpc_request(const char *method, const char *url, const struct curl_slist *
         policy = &defaults;
     }
     httpc_response_init(resp);
+    /* 0 would refuse every body: treat it as "not set" */
+    httpc_sink_t sink = {.max = policy->max_response ? policy->max_response : 8 * 1024 * 1024};
     if (errstr_size)
         errstr[0] = '\0';
     url_for_errors(url, where, sizeof(where));
@@ -273,16 +262,13 @@ int httpc_request(const char *method, const char *url, const struct curl_slist *
     /* without this curl waits up to 1 s for a "100 Continue" before sending a large body */
     hl = curl_slist_append(hl, "Expect:");
 
-    /* 0 would refuse every body: treat it as "not set" */
-    body_sink_t sink = {.resp = resp,
-                        .max = policy->max_response ? policy->max_response : 8 * 1024 * 1024};
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, policy->connect_timeout_ms);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, policy->timeout_ms);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, httpc_sink_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, httpc_header_cb);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, resp);
@@ -291,19 +277,18 @@ int httpc_request(const char *method, const char *url, const struct curl_slist *
 
     for (int attempt = 0;; attempt++) {
         response_clear(resp);
-        sink.cap = 0;
-        sink.too_large = false;
+        httpc_sink_reset(&sink);
         curl_err[0] = '\0';
         CURLcode cc = curl_easy_perform(curl);
         resp->attempts++;
         if (cc == CURLE_OK) {
             curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
-            if (!resp->body)
-                resp->body = xstrdup("");
+            resp->body_len = sink.body.len;
+            resp->body = sbuf_take(&sink.body);
             if (attempt < policy->max_retries &&
                 httpc_should_retry(resp->status, resp->should_retry)) {
-                int64_t delay = httpc_retry_delay_ms(attempt, resp->retry_after_ms,
-                                                     policy->max_retry_after_s);
+                int64_t delay =
+                    httpc_retry_delay_ms(attempt, resp->retry_after_ms, policy->max_retry_after_s);
                 if (delay >= 0) {
                     util_sleep_ms(delay, NULL);
                     continue;
@@ -331,6 +316,7 @@ cleanup:
         resp->body = NULL;
         resp->body_len = 0;
     }
+    sbuf_free(&sink.body);
     curl_easy_cleanup(curl);
     curl_slist_free_all(hl);
     return rc;

@@ -299,14 +299,7 @@ int kafka_produce_sync(kafka_producer_t *p, const char *topic, const char *key, 
         delivery_unref(d);
         return -1;
     }
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = util_monotonic_deadline(timeout_ms);
     int rc = -1;
     pthread_mutex_lock(&d->mu);
     while (!d->done) {
@@ -415,7 +408,7 @@ struct partition {
     int deferred;           /* records in TRACK_DEFERRED */
     int retrying;           /* records in TRACK_WAIT_RETRY */
     bool paused;
-    bool revoking;          /* being handed over: finish what runs, start nothing new */
+    bool revoking; /* being handed over: finish what runs, start nothing new */
     /* per topic series, looked up once per assignment rather than per message */
     metric_t *m_ok, *m_retry, *m_drop, *m_deferred, *m_handler, *m_lag;
     partition_t *next;
@@ -858,7 +851,8 @@ static void revoke_drain(kafka_consumer_t *c, const rd_kafka_topic_partition_lis
     if (pending > 0)
         LOG_WARN("kafka revoke: %d deferred message%s still running after %d ms; the new owner "
                  "will redeliver %s",
-                 pending, pending == 1 ? "" : "s", c->revoke_drain_ms, pending == 1 ? "it" : "them");
+                 pending, pending == 1 ? "" : "s", c->revoke_drain_ms,
+                 pending == 1 ? "it" : "them");
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,

@@ -12,14 +12,15 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/sbuf.h"
 #include "common/xmalloc.h"
 
 typedef enum { METRIC_COUNTER, METRIC_GAUGE, METRIC_HISTOGRAM } metric_kind_t;
 
 /* Upper bounds of the histogram buckets in microseconds (1 ms .. 10 s); one more slot
  * counts everything above the last bound (+Inf). */
-static const int64_t bucket_bounds_us[] = {1000,   2500,   5000,    10000,   25000,
-                                           50000,  100000, 250000,  500000,  1000000,
+static const int64_t bucket_bounds_us[] = {1000,    2500,    5000,    10000,  25000,
+                                           50000,   100000,  250000,  500000, 1000000,
                                            2500000, 5000000, 10000000};
 #define NBUCKETS (sizeof(bucket_bounds_us) / sizeof(bucket_bounds_us[0]))
 
@@ -176,86 +177,59 @@ void metrics_observe_us(metric_t *m, int64_t microseconds)
     atomic_fetch_add_explicit(&m->sum_us, microseconds, memory_order_relaxed);
 }
 
-/* A growing output buffer. */
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} strbuf_t;
-
-static void sb_printf(strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(strbuf_t *sb, const char *fmt, ...)
-{
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
-        va_end(ap);
-        if (n < 0)
-            return;
-        if ((size_t)n < sb->cap - sb->len) {
-            sb->len += (size_t)n;
-            return;
-        }
-        sb->cap = (sb->cap + (size_t)n + 1) * 2;
-        sb->buf = xrealloc(sb->buf, sb->cap);
-    }
-}
-
 /* HELP text escapes backslash and newline (exposition format). */
-static void sb_help(strbuf_t *sb, const char *base, const char *help)
+static void sb_help(sbuf_t *sb, const char *base, const char *help)
 {
-    sb_printf(sb, "# HELP %s ", base);
+    sbuf_printf(sb, "# HELP %s ", base);
     for (const char *p = help; *p; p++) {
         if (*p == '\\')
-            sb_printf(sb, "\\\\");
+            sbuf_printf(sb, "\\\\");
         else if (*p == '\n')
-            sb_printf(sb, "\\n");
+            sbuf_printf(sb, "\\n");
         else
-            sb_printf(sb, "%c", *p);
+            sbuf_addc(sb, *p);
     }
-    sb_printf(sb, "\n");
+    sbuf_printf(sb, "\n");
 }
 
-static void render_histogram(strbuf_t *sb, const struct metric_family *f, const struct metric *m)
+static void render_histogram(sbuf_t *sb, const struct metric_family *f, const struct metric *m)
 {
     const char *sep = m->labels[0] ? "," : "";
     int64_t cumulative = 0;
     for (size_t i = 0; i <= NBUCKETS; i++) {
         cumulative += atomic_load_explicit(&m->buckets[i], memory_order_relaxed);
         if (i < NBUCKETS)
-            sb_printf(sb, "%s_bucket{%s%sle=\"%g\"} %lld\n", f->base, m->labels, sep,
-                      (double)bucket_bounds_us[i] / 1e6, (long long)cumulative);
+            sbuf_printf(sb, "%s_bucket{%s%sle=\"%g\"} %lld\n", f->base, m->labels, sep,
+                        (double)bucket_bounds_us[i] / 1e6, (long long)cumulative);
         else
-            sb_printf(sb, "%s_bucket{%s%sle=\"+Inf\"} %lld\n", f->base, m->labels, sep,
-                      (long long)cumulative);
+            sbuf_printf(sb, "%s_bucket{%s%sle=\"+Inf\"} %lld\n", f->base, m->labels, sep,
+                        (long long)cumulative);
     }
     int64_t sum = atomic_load_explicit(&m->sum_us, memory_order_relaxed);
     const char *open = m->labels[0] ? "{" : "";
     const char *close = m->labels[0] ? "}" : "";
-    sb_printf(sb, "%s_sum%s%s%s %.6f\n", f->base, open, m->labels, close, (double)sum / 1e6);
+    sbuf_printf(sb, "%s_sum%s%s%s %.6f\n", f->base, open, m->labels, close, (double)sum / 1e6);
     /* _count equals the +Inf bucket by definition; reuse the same snapshot */
-    sb_printf(sb, "%s_count%s%s%s %lld\n", f->base, open, m->labels, close,
-              (long long)cumulative);
+    sbuf_printf(sb, "%s_count%s%s%s %lld\n", f->base, open, m->labels, close,
+                (long long)cumulative);
 }
 
 char *metrics_render(void)
 {
-    strbuf_t sb = {xmalloc(4096), 0, 4096};
-    sb.buf[0] = '\0';
+    sbuf_t sb = {0};
     pthread_mutex_lock(&registry_lock);
     for (const struct metric_family *f = families_first; f; f = f->next) {
         if (f->help)
             sb_help(&sb, f->base, f->help);
-        sb_printf(&sb, "# TYPE %s %s\n", f->base, kind_name(f->kind));
+        sbuf_printf(&sb, "# TYPE %s %s\n", f->base, kind_name(f->kind));
         for (const struct metric *m = f->first; m; m = m->family_next) {
             if (m->kind == METRIC_HISTOGRAM)
                 render_histogram(&sb, f, m);
             else
-                sb_printf(&sb, "%s %lld\n", m->name,
-                          (long long)atomic_load_explicit(&m->value, memory_order_relaxed));
+                sbuf_printf(&sb, "%s %lld\n", m->name,
+                            (long long)atomic_load_explicit(&m->value, memory_order_relaxed));
         }
     }
     pthread_mutex_unlock(&registry_lock);
-    return sb.buf;
+    return sbuf_take(&sb);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static bool is_blank(char c)
 {
@@ -104,13 +105,73 @@ int money_from_double(double value, int64_t *cents, char *errstr, size_t errstr_
     return money_parse_cents(two, cents, errstr, errstr_size);
 }
 
-char *money_format(int64_t cents, char out[MONEY_STR_LEN])
+/* The local symbol of a currency code (see money.h), or NULL when the code is written after
+ * the number. NULL or "" is USD, the default currency of a listing. */
+static const char *local_symbol(const char *currency)
+{
+    static const struct {
+        const char *code;
+        const char *symbol;
+    } SYMBOLS[] = {
+        {"USD", "$"},        {"CAD", "$"}, {"AUD", "$"},
+        {"NZD", "$"},        {"MXN", "$"}, {"EUR", "\xE2\x82\xAC"}, /* € */
+        {"GBP", "\xC2\xA3"},                                        /* £ */
+    };
+    if (!currency || !*currency)
+        return "$";
+    for (size_t i = 0; i < sizeof(SYMBOLS) / sizeof(SYMBOLS[0]); i++)
+        if (strcasecmp(currency, SYMBOLS[i].code) == 0)
+            return SYMBOLS[i].symbol;
+    return NULL;
+}
+
+/* Whole units with a comma every three digits ("1,234,567"). */
+static void group_thousands(uint64_t units, char *out, size_t out_size)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)units);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 1 < out_size; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o + 2 < out_size)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+char *money_display(int64_t cents, const char *currency, money_style_t style, char *out,
+                    size_t out_size)
 {
     /* Avoid negating INT64_MIN: work on the unsigned magnitude. */
     uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-    snprintf(out, MONEY_STR_LEN, "%s%llu.%02llu", cents < 0 ? "-" : "",
-             (unsigned long long)(mag / 100), (unsigned long long)(mag % 100));
+    const char *sign = cents < 0 ? "-" : "";
+    if (style == MONEY_FIELD_WHOLE) {
+        snprintf(out, out_size, "%s%llu", mag >= 50 ? sign : "",
+                 (unsigned long long)(mag / 100 + (mag % 100 >= 50)));
+        return out;
+    }
+    if (style == MONEY_FIELD) {
+        snprintf(out, out_size, "%s%llu.%02llu", sign, (unsigned long long)(mag / 100),
+                 (unsigned long long)(mag % 100));
+        return out;
+    }
+    char amount[40];
+    group_thousands(mag / 100, amount, sizeof(amount));
+    if (mag % 100 != 0) {
+        size_t n = strlen(amount);
+        snprintf(amount + n, sizeof(amount) - n, ".%02u", (unsigned)(mag % 100));
+    }
+    const char *symbol = local_symbol(currency);
+    if (symbol)
+        snprintf(out, out_size, "%s%s%s", sign, symbol, amount);
+    else
+        snprintf(out, out_size, "%s%s %s", sign, amount, currency);
     return out;
+}
+
+char *money_format(int64_t cents, char out[MONEY_STR_LEN])
+{
+    return money_display(cents, NULL, MONEY_FIELD, out, MONEY_STR_LEN);
 }
 
 double money_to_double(int64_t cents)

@@ -85,3 +85,18 @@ double util_rand01(void)
         ;
     return (double)(r >> 11) * (1.0 / 9007199254740992.0);
 }
+
+struct timespec util_monotonic_deadline(int64_t ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (ms > 0) {
+        t.tv_sec += (time_t)(ms / 1000);
+        t.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+    }
+    return t;
+}

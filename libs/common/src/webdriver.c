@@ -43,12 +43,6 @@ struct wd_session {
     char *bb_session_id;
 };
 
-typedef struct {
-    char *data;
-    size_t len;
-    bool overflow;
-} wd_buf_t;
-
 static void err_set(wd_error_t *err, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -63,29 +57,13 @@ static void err_set(wd_error_t *err, const char *code, const char *fmt, ...)
     va_end(ap);
 }
 
-static size_t write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-    wd_buf_t *b = userdata;
-    size_t n = size * nmemb;
-    if (b->len + n > WD_MAX_RESPONSE) {
-        b->overflow = true;
-        return 0; /* makes curl fail the transfer */
-    }
-    b->data = xrealloc(b->data, b->len + n + 1);
-    memcpy(b->data + b->len, ptr, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return n;
-}
-
 /* One HTTP exchange on the session's handle (caller holds s->mu). body may be NULL; mime
  * (multipart) replaces body when non-NULL; hdrs (may be NULL) receives the retry headers.
  * Returns 0 when a response arrived (*status set, resp filled, caller frees resp->data) or
  * -1 with err "transport". */
 static int http_exchange(wd_session_t *s, const char *method, const char *url,
-                         const struct curl_slist *headers, const char *body,
-                         curl_mime *mime, httpc_response_t *hdrs, long *status, wd_buf_t *resp,
-                         wd_error_t *err)
+                         const struct curl_slist *headers, const char *body, curl_mime *mime,
+                         httpc_response_t *hdrs, long *status, httpc_sink_t *resp, wd_error_t *err)
 {
     CURL *curl = s->curl;
     curl_easy_reset(curl); /* keeps the connection cache: keep-alive survives */
@@ -94,7 +72,7 @@ static int http_exchange(wd_session_t *s, const char *method, const char *url,
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, WD_CONNECT_TIMEOUT_MS);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, s->timeout_ms);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, httpc_sink_write);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (hdrs) {
@@ -112,7 +90,7 @@ static int http_exchange(wd_session_t *s, const char *method, const char *url,
     }
     CURLcode rc = curl_easy_perform(curl);
     if (rc != CURLE_OK) {
-        if (resp->overflow)
+        if (resp->too_large)
             err_set(err, "transport", "%s %s: response larger than %u bytes", method, url,
                     WD_MAX_RESPONSE);
         else
@@ -124,8 +102,8 @@ static int http_exchange(wd_session_t *s, const char *method, const char *url,
 }
 
 /* Copies a W3C error ({"value":{"error","message"}}) or a generic HTTP failure into err. */
-static void err_from_response(wd_error_t *err, long status, const cJSON *root,
-                              const char *body, const char *what)
+static void err_from_response(wd_error_t *err, long status, const cJSON *root, const char *body,
+                              const char *what)
 {
     const cJSON *value = cJSON_GetObjectItemCaseSensitive(root, "value");
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(value, "error");
@@ -145,6 +123,18 @@ static void err_from_response(wd_error_t *err, long status, const cJSON *root,
     err_set(err, "unknown error", "%s: HTTP %ld: %.200s", what, status, body ? body : "");
 }
 
+/* The JSON of a response into *root (NULL when not JSON). Returns 0 for a 2xx status, else
+ * -1 with err from the body (what names the call: "POST /session"). */
+static int read_reply(long status, const httpc_sink_t *resp, const char *what, cJSON **root,
+                      wd_error_t *err)
+{
+    *root = resp->body.s ? cJSON_ParseWithLength(resp->body.s, resp->body.len) : NULL;
+    if (status >= 200 && status <= 299)
+        return 0;
+    err_from_response(err, status, *root, resp->body.s, what);
+    return -1;
+}
+
 /* A WebDriver command: method on base + path with a JSON body (consumed, may be NULL). On
  * success returns 0 and, when value is non-NULL, stores the detached "value" (caller
  * cJSON_Delete()s; a JSON null is returned as a cJSON null, never NULL). */
@@ -155,7 +145,7 @@ static int wd_command(wd_session_t *s, const char *method, const char *path, cJS
     char *url = xasprintf("%s%s", s->base, path);
     char *text = NULL;
     cJSON *root = NULL;
-    wd_buf_t resp = {0};
+    httpc_sink_t resp = {.max = WD_MAX_RESPONSE};
     long status = 0;
 
     if (body) {
@@ -168,22 +158,18 @@ static int wd_command(wd_session_t *s, const char *method, const char *path, cJS
         text = xstrdup("{}"); /* W3C POST commands take a JSON object body */
     }
     pthread_mutex_lock(&s->mu);
-    int got = http_exchange(s, method, url, s->wd_headers, text, NULL, NULL, &status, &resp,
-                            err);
+    int got = http_exchange(s, method, url, s->wd_headers, text, NULL, NULL, &status, &resp, err);
     pthread_mutex_unlock(&s->mu);
     if (got != 0)
         goto cleanup;
-    root = resp.data ? cJSON_ParseWithLength(resp.data, resp.len) : NULL;
-    if (status < 200 || status > 299) {
-        char *what = xasprintf("%s %s", method, path);
-        err_from_response(err, status, root, resp.data, what);
-        free(what);
+    char *what = xasprintf("%s %s", method, path);
+    int answered = read_reply(status, &resp, what, &root, err);
+    free(what);
+    if (answered != 0)
         goto cleanup;
-    }
     cJSON *v = cJSON_DetachItemFromObjectCaseSensitive(root, "value");
     if (root == NULL || v == NULL) {
-        err_set(err, "unknown error", "%s %s: HTTP %ld without a JSON value", method, path,
-                status);
+        err_set(err, "unknown error", "%s %s: HTTP %ld without a JSON value", method, path, status);
         goto cleanup;
     }
     if (value)
@@ -196,7 +182,7 @@ cleanup:
     cJSON_Delete(root);
     if (text)
         cJSON_free(text);
-    free(resp.data);
+    sbuf_free(&resp.body);
     free(url);
     return rc;
 }
@@ -220,7 +206,7 @@ static int bb_call(wd_session_t *s, const char *method, const char *path, cJSON 
     char *url = xasprintf("%s%s", s->bb_api_url, path);
     char *text = NULL;
     struct curl_slist *headers = NULL;
-    wd_buf_t resp = {0};
+    httpc_sink_t resp = {.max = WD_MAX_RESPONSE};
     cJSON *root = NULL;
     long status = 0;
 
@@ -241,8 +227,7 @@ static int bb_call(wd_session_t *s, const char *method, const char *path, cJSON 
      * says) twice, after retry-after(-ms) or a capped exponential backoff. */
     for (int attempt = 0;; attempt++) {
         httpc_response_t hdrs = {.retry_after_ms = -1, .should_retry = -1};
-        free(resp.data);
-        memset(&resp, 0, sizeof(resp));
+        httpc_sink_reset(&resp);
         status = 0;
         pthread_mutex_lock(&s->mu);
         int got = http_exchange(s, method, url, headers, text, mime, &hdrs, &status, &resp, err);
@@ -263,17 +248,15 @@ static int bb_call(wd_session_t *s, const char *method, const char *path, cJSON 
         }
         usleep((useconds_t)delay * 1000);
     }
-    root = resp.data ? cJSON_ParseWithLength(resp.data, resp.len) : NULL;
-    if (status < 200 || status > 299) {
-        char *what = xasprintf("Browserbase %s %s", method, path);
-        err_from_response(err, status, root, resp.data, what);
-        free(what);
+    char *what = xasprintf("Browserbase %s %s", method, path);
+    int answered = read_reply(status, &resp, what, &root, err);
+    free(what);
+    if (answered != 0)
         goto cleanup;
-    }
     if (out) {
         if (root == NULL) {
-            err_set(err, "unknown error", "Browserbase %s %s: HTTP %ld without JSON", method,
-                    path, status);
+            err_set(err, "unknown error", "Browserbase %s %s: HTTP %ld without JSON", method, path,
+                    status);
             goto cleanup;
         }
         *out = root;
@@ -286,7 +269,7 @@ cleanup:
     if (text)
         cJSON_free(text);
     curl_slist_free_all(headers);
-    free(resp.data);
+    sbuf_free(&resp.body);
     free(url);
     return rc;
 }
@@ -324,9 +307,14 @@ static cJSON *local_capabilities(const wd_config_t *cfg, const char *profile)
         cJSON_AddItemToArray(args, cJSON_CreateString("--headless=new"));
     /* Chromium runs as root in the containers: it refuses to start with its sandbox on. */
     static const char *const fixed[] = {
-        "--no-sandbox",     "--disable-gpu",  "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update",
-        "--disable-sync",   "--no-first-run", "--disable-quic",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         cJSON_AddItemToArray(args, cJSON_CreateString(fixed[i]));
@@ -435,7 +423,8 @@ wd_session_t *wd_session_new(const wd_config_t *cfg, wd_error_t *err)
         err_set(err, "transport", "curl_easy_init failed");
         goto cleanup;
     }
-    s->wd_headers = curl_slist_append(s->wd_headers, "Content-Type: application/json; charset=utf-8");
+    s->wd_headers =
+        curl_slist_append(s->wd_headers, "Content-Type: application/json; charset=utf-8");
     s->wd_headers = curl_slist_append(s->wd_headers, "Accept: application/json");
     s->wd_headers = curl_slist_append(s->wd_headers, "Expect:");
 
@@ -465,7 +454,8 @@ wd_session_t *wd_session_new(const wd_config_t *cfg, wd_error_t *err)
         }
         s->bb_api_url = strip_slash(cfg->bb_api_url);
         s->bb_api_key = xstrdup(cfg->bb_api_key);
-        s->bb_project_id = cfg->bb_project_id && cfg->bb_project_id[0] ? xstrdup(cfg->bb_project_id) : NULL;
+        s->bb_project_id =
+            cfg->bb_project_id && cfg->bb_project_id[0] ? xstrdup(cfg->bb_project_id) : NULL;
         if (bb_session_create(s, cfg, err) != 0)
             goto cleanup;
         caps = cJSON_CreateObject();
@@ -682,8 +672,7 @@ char *wd_element_text(wd_session_t *s, const char *element, wd_error_t *err)
     return out;
 }
 
-char *wd_element_attribute(wd_session_t *s, const char *element, const char *name,
-                           wd_error_t *err)
+char *wd_element_attribute(wd_session_t *s, const char *element, const char *name, wd_error_t *err)
 {
     pthread_mutex_lock(&s->mu);
     char *esc = curl_easy_escape(s->curl, name, 0);

@@ -17,6 +17,33 @@
 #include "common/httpc.h"
 #include "common/util.h"
 
+/* ---- body sink ---- */
+
+/* The sink as curl drives it: chunks append until one would pass max; that chunk is refused
+ * whole (curl then fails the transfer) and the sink says why. */
+static void test_sink_cap(void **state)
+{
+    (void)state;
+    httpc_sink_t sink = {.max = 10};
+    char chunk[] = "abcd";
+    assert_int_equal(httpc_sink_write(chunk, 1, 4, &sink), 4);
+    assert_int_equal(httpc_sink_write(chunk, 2, 2, &sink), 4);
+    assert_string_equal(sink.body.s, "abcdabcd");
+    assert_false(sink.too_large);
+    assert_int_equal(httpc_sink_write(chunk, 1, 3, &sink), 0);
+    assert_true(sink.too_large);
+    assert_int_equal(sink.body.len, 8);
+    /* exactly max fits */
+    httpc_sink_reset(&sink);
+    assert_false(sink.too_large);
+    assert_int_equal(sink.body.len, 0);
+    char ten[] = "0123456789";
+    assert_int_equal(httpc_sink_write(ten, 1, 10, &sink), 10);
+    assert_string_equal(sink.body.s, "0123456789");
+    assert_int_equal(httpc_sink_write(ten, 1, 1, &sink), 0);
+    sbuf_free(&sink.body);
+}
+
 /* ---- pure policy ---- */
 
 static void test_should_retry(void **state)
@@ -71,14 +98,11 @@ static void test_parse_retry_after(void **state)
     /* Wed, 21 Oct 2015 07:28:00 GMT is 1445412480 */
     assert_int_equal(httpc_parse_retry_after(NULL, "Wed, 21 Oct 2015 07:28:00 GMT", 1445412450),
                      30000);
-    assert_int_equal(httpc_parse_retry_after(NULL, "Wednesday, 21-Oct-15 07:28:00 GMT",
-                                             1445412470),
+    assert_int_equal(httpc_parse_retry_after(NULL, "Wednesday, 21-Oct-15 07:28:00 GMT", 1445412470),
                      10000);
-    assert_int_equal(httpc_parse_retry_after(NULL, "Wed Oct 21 07:28:00 2015", 1445412479),
-                     1000);
+    assert_int_equal(httpc_parse_retry_after(NULL, "Wed Oct 21 07:28:00 2015", 1445412479), 1000);
     /* in the past: 0, which the delay function turns into backoff */
-    assert_int_equal(httpc_parse_retry_after(NULL, "Wed, 21 Oct 2015 07:28:00 GMT", 1445412999),
-                     0);
+    assert_int_equal(httpc_parse_retry_after(NULL, "Wed, 21 Oct 2015 07:28:00 GMT", 1445412999), 0);
 }
 
 static void test_header_cb(void **state)
@@ -111,8 +135,17 @@ static void test_header_cb(void **state)
 
 /* ---- the fake API ---- */
 
-enum { P_FLAKY, P_LIMITED, P_MS, P_ALWAYS503, P_NORETRY, P_FORCE, P_DATE_FAR, P_DATE_SOON,
-       P_COUNT };
+enum {
+    P_FLAKY,
+    P_LIMITED,
+    P_MS,
+    P_ALWAYS503,
+    P_NORETRY,
+    P_FORCE,
+    P_DATE_FAR,
+    P_DATE_SOON,
+    P_COUNT
+};
 static atomic_int hits[P_COUNT];
 static struct mg_context *server;
 static int port;
@@ -145,8 +178,8 @@ static int fake_handler(struct mg_connection *conn, void *cbdata)
         reply(conn, n == 0 ? 429 : 200, n == 0 ? "Retry-After: 1\r\n" : NULL, "{}");
     } else if (strcmp(uri, "/ms") == 0) {
         int n = atomic_fetch_add(&hits[P_MS], 1);
-        reply(conn, n == 0 ? 429 : 200, n == 0 ? "retry-after-ms: 200\r\nRetry-After: 30\r\n" : NULL,
-              "{}");
+        reply(conn, n == 0 ? 429 : 200,
+              n == 0 ? "retry-after-ms: 200\r\nRetry-After: 30\r\n" : NULL, "{}");
     } else if (strcmp(uri, "/always503") == 0) {
         atomic_fetch_add(&hits[P_ALWAYS503], 1);
         reply(conn, 503, "retry-after-ms: 10\r\n", "{\"error\":\"overloaded\"}");
@@ -155,8 +188,8 @@ static int fake_handler(struct mg_connection *conn, void *cbdata)
         reply(conn, 500, "x-should-retry: false\r\n", "{}");
     } else if (strcmp(uri, "/force") == 0) {
         int n = atomic_fetch_add(&hits[P_FORCE], 1);
-        reply(conn, n == 0 ? 400 : 200, n == 0 ? "x-should-retry: true\r\nretry-after-ms: 10\r\n" : NULL,
-              "{}");
+        reply(conn, n == 0 ? 400 : 200,
+              n == 0 ? "x-should-retry: true\r\nretry-after-ms: 10\r\n" : NULL, "{}");
     } else if (strcmp(uri, "/date-far") == 0) {
         atomic_fetch_add(&hits[P_DATE_FAR], 1);
         char date[64];
@@ -226,8 +259,8 @@ static int call(const char *method, const char *path, const char *body,
     char url[256];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
     int64_t t0 = util_now_us();
-    int rc = httpc_request(method, url, NULL, body, body ? strlen(body) : 0, policy, r, err,
-                           errsize);
+    int rc =
+        httpc_request(method, url, NULL, body, body ? strlen(body) : 0, policy, r, err, errsize);
     *seconds = (double)(util_now_us() - t0) / 1e6;
     return rc;
 }
@@ -394,22 +427,21 @@ static void test_transport_errors(void **state)
     httpc_response_free(&r);
 
     /* nothing listens on port 1: connection refused, retried, then -1 */
-    assert_int_equal(httpc_request("GET", "http://127.0.0.1:1/x", NULL, NULL, 0, &p, &r, err,
-                                   sizeof(err)),
-                     -1);
+    assert_int_equal(
+        httpc_request("GET", "http://127.0.0.1:1/x", NULL, NULL, 0, &p, &r, err, sizeof(err)), -1);
     assert_int_equal(r.attempts, 2);
     assert_null(r.body);
     httpc_response_free(&r);
 
-    assert_int_equal(httpc_request("GET", "file:///etc/passwd", NULL, NULL, 0, &p, &r, err,
-                                   sizeof(err)),
-                     -1);
+    assert_int_equal(
+        httpc_request("GET", "file:///etc/passwd", NULL, NULL, 0, &p, &r, err, sizeof(err)), -1);
     httpc_response_free(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sink_cap),
         cmocka_unit_test(test_should_retry),
         cmocka_unit_test(test_retry_delay),
         cmocka_unit_test(test_parse_retry_after),

@@ -108,6 +108,59 @@ static void test_format(void **state)
     assert_true(money_to_double(79999) == 799.99);
 }
 
+/* What a buyer reads (the prompt and the rules engine both write this): the currency's local
+ * symbol, commas every three digits, cents only when there are any. */
+static void test_display_to_buyer(void **state)
+{
+    (void)state;
+    char b[MONEY_STR_LEN];
+    assert_string_equal(money_display(8000, "USD", MONEY_TO_BUYER, b, sizeof(b)), "$80");
+    assert_string_equal(money_display(8050, "usd", MONEY_TO_BUYER, b, sizeof(b)), "$80.50");
+    assert_string_equal(money_display(7550, NULL, MONEY_TO_BUYER, b, sizeof(b)), "$75.50");
+    assert_string_equal(money_display(5, NULL, MONEY_TO_BUYER, b, sizeof(b)), "$0.05");
+    assert_string_equal(money_display(0, "USD", MONEY_TO_BUYER, b, sizeof(b)), "$0");
+    assert_string_equal(money_display(-250, "USD", MONEY_TO_BUYER, b, sizeof(b)), "-$2.50");
+    assert_string_equal(money_display(120000, "", MONEY_TO_BUYER, b, sizeof(b)), "$1,200");
+    assert_string_equal(money_display(123456, "", MONEY_TO_BUYER, b, sizeof(b)), "$1,234.56");
+    assert_string_equal(money_display(123456789, "USD", MONEY_TO_BUYER, b, sizeof(b)),
+                        "$1,234,567.89");
+    assert_string_equal(money_display(99999, "USD", MONEY_TO_BUYER, b, sizeof(b)), "$999.99");
+    assert_string_equal(money_display(100000, "USD", MONEY_TO_BUYER, b, sizeof(b)), "$1,000");
+    /* the local symbol: a Canadian buyer on a Canadian marketplace writes "$80" */
+    assert_string_equal(money_display(8000, "CAD", MONEY_TO_BUYER, b, sizeof(b)), "$80");
+    assert_string_equal(money_display(8000, "AUD", MONEY_TO_BUYER, b, sizeof(b)), "$80");
+    assert_string_equal(money_display(8000, "NZD", MONEY_TO_BUYER, b, sizeof(b)), "$80");
+    assert_string_equal(money_display(8000, "MXN", MONEY_TO_BUYER, b, sizeof(b)), "$80");
+    assert_string_equal(money_display(7000, "EUR", MONEY_TO_BUYER, b, sizeof(b)), "\xE2\x82\xAC"
+                                                                                  "70");
+    assert_string_equal(money_display(500, "GBP", MONEY_TO_BUYER, b, sizeof(b)), "\xC2\xA3"
+                                                                                 "5");
+    assert_string_equal(money_display(12000, "CHF", MONEY_TO_BUYER, b, sizeof(b)), "120 CHF");
+    assert_string_equal(money_display(-12050, "CHF", MONEY_TO_BUYER, b, sizeof(b)), "-120.50 CHF");
+    assert_string_equal(money_display(INT64_MIN, "USD", MONEY_TO_BUYER, b, sizeof(b)),
+                        "-$92,233,720,368,547,758.08");
+    /* a short buffer is cut, never overrun */
+    char small[4];
+    assert_string_equal(money_display(123456, "USD", MONEY_TO_BUYER, small, sizeof(small)), "$1,");
+}
+
+/* Form fields (the poster's recipes): bare numbers, two decimals or whole units. */
+static void test_display_fields(void **state)
+{
+    (void)state;
+    char b[MONEY_STR_LEN];
+    assert_string_equal(money_display(0, NULL, MONEY_FIELD, b, sizeof(b)), "0.00");
+    assert_string_equal(money_display(99, "EUR", MONEY_FIELD, b, sizeof(b)), "0.99");
+    assert_string_equal(money_display(123456, "USD", MONEY_FIELD, b, sizeof(b)), "1234.56");
+    assert_string_equal(money_display(99, NULL, MONEY_FIELD_WHOLE, b, sizeof(b)), "1");
+    assert_string_equal(money_display(149, NULL, MONEY_FIELD_WHOLE, b, sizeof(b)), "1");
+    assert_string_equal(money_display(150, NULL, MONEY_FIELD_WHOLE, b, sizeof(b)), "2");
+    assert_string_equal(money_display(1250, NULL, MONEY_FIELD_WHOLE, b, sizeof(b)), "13");
+    assert_string_equal(money_display(-150, NULL, MONEY_FIELD_WHOLE, b, sizeof(b)), "-2");
+    assert_string_equal(money_display(-30, NULL, MONEY_FIELD_WHOLE, b, sizeof(b)), "0");
+    assert_string_equal(money_display(123456, NULL, MONEY_FIELD_WHOLE, b, sizeof(b)), "1235");
+}
+
 static void test_roundtrip(void **state)
 {
     (void)state;
@@ -125,8 +178,9 @@ static void test_roundtrip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_valid),   cmocka_unit_test(test_parse_invalid),
-        cmocka_unit_test(test_from_double),   cmocka_unit_test(test_format),
+        cmocka_unit_test(test_parse_valid),      cmocka_unit_test(test_parse_invalid),
+        cmocka_unit_test(test_from_double),      cmocka_unit_test(test_format),
+        cmocka_unit_test(test_display_to_buyer), cmocka_unit_test(test_display_fields),
         cmocka_unit_test(test_roundtrip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -20,7 +21,7 @@ static void test_uuid_v4_format_and_uniqueness(void **state)
     assert_int_equal(strlen(a), 36);
     assert_int_equal(a[8], '-');
     assert_int_equal(a[13], '-');
-    assert_int_equal(a[14], '4'); /* version nibble */
+    assert_int_equal(a[14], '4');               /* version nibble */
     assert_true(strchr("89ab", a[19]) != NULL); /* RFC 4122 variant */
     assert_string_not_equal(a, b);
 }
@@ -67,6 +68,23 @@ static void test_rand01_range(void **state)
     }
 }
 
+/* A deadline ms from now on the monotonic clock, nanoseconds normalised; ms <= 0 is now. */
+static void test_monotonic_deadline(void **state)
+{
+    (void)state;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    static const int64_t offsets[] = {0, -5, 1, 999, 1000, 1500, 86400000};
+    for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+        struct timespec d = util_monotonic_deadline(offsets[i]);
+        assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        int64_t d_ms = (int64_t)d.tv_sec * 1000 + d.tv_nsec / 1000000;
+        int64_t want = now_ms + (offsets[i] > 0 ? offsets[i] : 0);
+        assert_true(d_ms >= want && d_ms <= want + 1000); /* the clock moved on a little */
+    }
+}
+
 static void test_xasprintf_and_xstrndup(void **state)
 {
     (void)state;
@@ -86,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_sha256_known_vector),
         cmocka_unit_test(test_sleep_stops_early),
         cmocka_unit_test(test_rand01_range),
+        cmocka_unit_test(test_monotonic_deadline),
         cmocka_unit_test(test_xasprintf_and_xstrndup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

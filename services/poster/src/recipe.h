@@ -131,9 +131,6 @@ int recipe_template_check(const recipe_t *r, const char *tmpl, char *errstr, siz
 char *recipe_render(const recipe_t *r, const char *tmpl, const recipe_vars_t *vars, char *errstr,
                     size_t errstr_size);
 
-/* Money for {{listing.price}}: "1250" cents -> "12.50", or with whole -> "13" (half up). */
-void recipe_format_price(long long cents, bool whole, char *out, size_t size);
-
 /* ---- selectors --------------------------------------------------------------------------- */
 
 /* Compiles one semantic selector object into sel: {"label": "Title"}, {"aria_label": "Next"},

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/money.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 
@@ -640,7 +641,7 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
     if (!title)
         goto cleanup;
     if (st->match_price)
-        recipe_format_price((long long)run->req->listing.price_cents, false, price, sizeof(price));
+        money_display(run->req->listing.price_cents, NULL, MONEY_FIELD, price, sizeof(price));
     int64_t budget = wait_budget(run, st->timeout_ms);
     int64_t until = util_now_ms() + budget;
     const cJSON *href = NULL;

@@ -197,28 +197,6 @@ static void test_templates(void **state)
     recipe_free(r);
 }
 
-static void test_format_price(void **state)
-{
-    (void)state;
-    char b[32];
-    recipe_format_price(0, false, b, sizeof(b));
-    assert_string_equal(b, "0.00");
-    recipe_format_price(99, false, b, sizeof(b));
-    assert_string_equal(b, "0.99");
-    recipe_format_price(99, true, b, sizeof(b));
-    assert_string_equal(b, "1");
-    recipe_format_price(149, true, b, sizeof(b));
-    assert_string_equal(b, "1");
-    recipe_format_price(150, true, b, sizeof(b));
-    assert_string_equal(b, "2");
-    recipe_format_price(79999, false, b, sizeof(b));
-    assert_string_equal(b, "799.99");
-    recipe_format_price(80000, true, b, sizeof(b));
-    assert_string_equal(b, "800");
-    recipe_format_price(INT64_MAX, false, b, sizeof(b));
-    assert_string_equal(b, "92233720368547758.07");
-}
-
 static void test_xpath_literal(void **state)
 {
     (void)state;
@@ -382,7 +360,6 @@ int main(void)
         cmocka_unit_test(test_parse_errors_name_step_and_field),
         cmocka_unit_test(test_parse_top_level_errors),
         cmocka_unit_test(test_templates),
-        cmocka_unit_test(test_format_price),
         cmocka_unit_test(test_xpath_literal),
         cmocka_unit_test(test_selectors),
         cmocka_unit_test(test_fuzzy),

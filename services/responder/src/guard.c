@@ -7,30 +7,51 @@
 #include <string.h>
 
 #include "common/xmalloc.h"
+#include "contact.h"
 #include "offer.h"
 #include "phrase.h"
 #include "rules.h"
 
 /* A draft claiming to be a person. */
 static const char *const CLAIMS_HUMAN[] = {
-    "i'm a real person", "i am a real person", "im real", "i'm real", "i am real",
-    "i'm human", "i am human", "i'm a human", "i am a human", "not a bot", "not a robot",
-    "not an ai", "not ai", "not automated", "real human", "i'm a person", "i am a person",
-    "not a machine", "a real person", "human being", NULL,
+    "i'm a real person",
+    "i am a real person",
+    "im real",
+    "i'm real",
+    "i am real",
+    "i'm human",
+    "i am human",
+    "i'm a human",
+    "i am a human",
+    "not a bot",
+    "not a robot",
+    "not an ai",
+    "not ai",
+    "not automated",
+    "real human",
+    "i'm a person",
+    "i am a person",
+    "not a machine",
+    "a real person",
+    "human being",
+    NULL,
 };
 
 /* Words that turn the floor amount into a disclosure even when it equals the visible lowest. */
 static const char *const FLOOR_WORDS[] = {
-    "floor", "minimum", "min price", "reserve", "bottom line", "lowest allowed",
+    "floor",         "minimum",    "min price",      "reserve",     "bottom line", "lowest allowed",
     "allowed to go", "seller set", "sellers lowest", "not allowed", NULL,
 };
 
 const char *draft_action_name(draft_action_t action)
 {
     switch (action) {
-    case DRAFT_ACTION_SEND: return "send";
-    case DRAFT_ACTION_HANDOFF: return "handoff";
-    case DRAFT_ACTION_NONE: return "none";
+    case DRAFT_ACTION_SEND:
+        return "send";
+    case DRAFT_ACTION_HANDOFF:
+        return "handoff";
+    case DRAFT_ACTION_NONE:
+        return "none";
     }
     return "handoff";
 }
@@ -50,8 +71,8 @@ static void add_violation(reply_drafted_t *draft, const char *code)
     if (guard_has_violation(draft, code)) {
         return;
     }
-    draft->guard.violations = xrealloc(draft->guard.violations,
-                                       (draft->guard.nviolations + 1) * sizeof(char *));
+    draft->guard.violations =
+        xrealloc(draft->guard.violations, (draft->guard.nviolations + 1) * sizeof(char *));
     draft->guard.violations[draft->guard.nviolations++] = xstrdup(code);
 }
 
@@ -79,69 +100,6 @@ static void set_handoff(reply_drafted_t *draft, draft_action_t *action, const ch
 }
 
 /* ---- text scanners -------------------------------------------------------------------- */
-
-/* Digits in the longest run of digits and phone separators (" -.()+", one or two in a row). */
-static int longest_phone_run(const char *text)
-{
-    int best = 0;
-    int digits = 0;
-    int seps = 0;
-    for (const char *p = text; *p != '\0'; p++) {
-        if (isdigit((unsigned char)*p)) {
-            digits++;
-            seps = 0;
-        } else if (strchr(" -.()+", *p) != NULL && seps < 2) {
-            seps++;
-        } else {
-            digits = 0;
-            seps = 0;
-        }
-        if (digits > best) {
-            best = digits;
-        }
-    }
-    return best;
-}
-
-static bool has_email(const char *text)
-{
-    for (const char *at = strchr(text, '@'); at != NULL; at = strchr(at + 1, '@')) {
-        if (at == text || !isalnum((unsigned char)at[-1])) {
-            continue;
-        }
-        const char *p = at + 1;
-        while (isalnum((unsigned char)*p) || *p == '-') {
-            p++;
-        }
-        if (*p == '.' && isalpha((unsigned char)p[1])) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* URLs and bare domains ("bit.ly/x", "example.com"). */
-static bool has_link(const char *text)
-{
-    static const char *const TLDS[] = {"com", "net", "org", "io", "co", "me", "ly", "app",
-                                       "link", "shop", "info", "biz", "xyz", "us", "uk", NULL};
-    if (strcasestr(text, "http://") != NULL || strcasestr(text, "https://") != NULL ||
-        strcasestr(text, "www.") != NULL) {
-        return true;
-    }
-    for (const char *p = text; *p != '\0'; p++) {
-        if (*p != '.' || p == text || !isalnum((unsigned char)p[-1])) {
-            continue;
-        }
-        for (size_t i = 0; TLDS[i] != NULL; i++) {
-            size_t n = strlen(TLDS[i]);
-            if (strncasecmp(p + 1, TLDS[i], n) == 0 && !isalnum((unsigned char)p[1 + n])) {
-                return true;
-            }
-        }
-    }
-    return false;
-}
 
 /* Replaces em dashes (U+2014, and " -- ") by commas and en dashes (U+2013) by hyphens.
  * Returns a new string, or NULL when there was nothing to replace. */
@@ -368,8 +326,8 @@ static void check_deal(const plan_t *plan, reply_drafted_t *draft)
     if (!str_eq(status, "none") && !str_eq(status, "negotiating") && !str_eq(status, "agreed") &&
         !str_eq(status, "declined")) {
         add_violation(draft, GUARD_V_INVALID_DEAL);
-        rules_field_set(&draft->deal.status, draft->deal.counter_cents > 0 ? "negotiating"
-                                                                            : "none");
+        rules_field_set(&draft->deal.status,
+                        draft->deal.counter_cents > 0 ? "negotiating" : "none");
         return;
     }
     if (str_eq(status, "agreed")) {
@@ -388,8 +346,88 @@ static void check_deal(const plan_t *plan, reply_drafted_t *draft)
     }
 }
 
-draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan,
-                           reply_drafted_t *draft)
+/* Step 4 of guard_check: a draft with a money violation is replaced by the rules engine's
+ * reply for the plan; if even that breaks a rule, the chat goes to the seller. */
+static void check_money(const reply_requested_t *req, const plan_t *plan, reply_drafted_t *draft,
+                        draft_action_t *action)
+{
+    if (money_violations(req, plan, draft)) {
+        replace_with_rules(req, plan, draft);
+        /* the policy's reply replaces the text, but a handoff stays a handoff and "none"
+         * stays silent: only a send may take the rules engine's action */
+        if (*action == DRAFT_ACTION_SEND) {
+            *action = str_eq(draft->action, "send")   ? DRAFT_ACTION_SEND
+                      : str_eq(draft->action, "none") ? DRAFT_ACTION_NONE
+                                                      : DRAFT_ACTION_HANDOFF;
+        }
+        reply_drafted_t probe;
+        memset(&probe, 0, sizeof(probe));
+        probe.text = draft->text;
+        probe.deal = draft->deal;
+        bool still_bad = money_violations(req, plan, &probe);
+        for (size_t i = 0; i < probe.guard.nviolations; i++) {
+            free(probe.guard.violations[i]);
+        }
+        free(probe.guard.violations);
+        if (still_bad) {
+            rules_field_set(&draft->guard.handoff_reason,
+                            "could not write a reply within the seller's price");
+            *action = DRAFT_ACTION_HANDOFF;
+        }
+    }
+}
+
+/* Steps 5 to 8 of guard_check: honest about being an assistant, no contact info or links,
+ * no em dashes, not too long. */
+static void check_text(const reply_requested_t *req, reply_drafted_t *draft, draft_action_t *action)
+{
+    /* 5. honest about being an assistant */
+    {
+        phrase_text_t t;
+        phrase_text_init(&t, draft->text);
+        bool claims = phrase_match_any(&t, CLAIMS_HUMAN) != NULL;
+        phrase_text_free(&t);
+        if (claims) {
+            add_violation(draft, GUARD_V_CLAIMS_HUMAN);
+            char *honest = rules_honest_line(req);
+            rules_field_set(&draft->text, honest);
+            free(honest);
+        }
+    }
+
+    /* 6. no contact details or links in what we send */
+    unsigned contact = contact_scan(draft->text);
+    if ((contact & (CONTACT_OFF_PLATFORM | CONTACT_PHONE | CONTACT_EMAIL)) != 0) {
+        add_violation(draft, GUARD_V_CONTACT_INFO);
+        set_handoff(draft, action,
+                    "draft contains a phone number or email address, or moves the chat off "
+                    "the marketplace");
+    }
+    if ((contact & CONTACT_LINK) != 0) {
+        add_violation(draft, GUARD_V_LINK);
+        set_handoff(draft, action, "draft contains a link");
+    }
+
+    /* 7. style: no em dashes */
+    {
+        char *fixed = replace_dashes(draft->text);
+        if (fixed != NULL) {
+            add_violation(draft, GUARD_V_EM_DASH);
+            free(draft->text);
+            draft->text = fixed;
+        }
+    }
+
+    /* 8. length */
+    if (utf8_chars(draft->text) > GUARD_MAX_CHARS) {
+        add_violation(draft, GUARD_V_TOO_LONG);
+        char *trimmed = trim_text(draft->text, GUARD_MAX_CHARS);
+        free(draft->text);
+        draft->text = trimmed;
+    }
+}
+
+draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan, reply_drafted_t *draft)
 {
     draft_action_t action;
 
@@ -429,72 +467,10 @@ draft_action_t guard_check(const reply_requested_t *req, const plan_t *plan,
     check_deal(plan, draft);
 
     /* 4. money: never below the floor, never the floor itself */
-    if (money_violations(req, plan, draft)) {
-        replace_with_rules(req, plan, draft);
-        /* the policy's reply replaces the text, but a handoff stays a handoff and "none"
-         * stays silent: only a send may take the rules engine's action */
-        if (action == DRAFT_ACTION_SEND) {
-            action = str_eq(draft->action, "send")   ? DRAFT_ACTION_SEND
-                     : str_eq(draft->action, "none") ? DRAFT_ACTION_NONE
-                                                     : DRAFT_ACTION_HANDOFF;
-        }
-        reply_drafted_t probe;
-        memset(&probe, 0, sizeof(probe));
-        probe.text = draft->text;
-        probe.deal = draft->deal;
-        bool still_bad = money_violations(req, plan, &probe);
-        for (size_t i = 0; i < probe.guard.nviolations; i++) {
-            free(probe.guard.violations[i]);
-        }
-        free(probe.guard.violations);
-        if (still_bad) {
-            rules_field_set(&draft->guard.handoff_reason,
-                            "could not write a reply within the seller's price");
-            action = DRAFT_ACTION_HANDOFF;
-        }
-    }
+    check_money(req, plan, draft, &action);
 
-    /* 5. honest about being an assistant */
-    {
-        phrase_text_t t;
-        phrase_text_init(&t, draft->text);
-        bool claims = phrase_match_any(&t, CLAIMS_HUMAN) != NULL;
-        phrase_text_free(&t);
-        if (claims) {
-            add_violation(draft, GUARD_V_CLAIMS_HUMAN);
-            char *honest = rules_honest_line(req);
-            rules_field_set(&draft->text, honest);
-            free(honest);
-        }
-    }
-
-    /* 6. no contact details or links in what we send */
-    if (longest_phone_run(draft->text) >= 7 || has_email(draft->text)) {
-        add_violation(draft, GUARD_V_CONTACT_INFO);
-        set_handoff(draft, &action, "draft contains a phone number or email address");
-    }
-    if (has_link(draft->text)) {
-        add_violation(draft, GUARD_V_LINK);
-        set_handoff(draft, &action, "draft contains a link");
-    }
-
-    /* 7. style: no em dashes */
-    {
-        char *fixed = replace_dashes(draft->text);
-        if (fixed != NULL) {
-            add_violation(draft, GUARD_V_EM_DASH);
-            free(draft->text);
-            draft->text = fixed;
-        }
-    }
-
-    /* 8. length */
-    if (utf8_chars(draft->text) > GUARD_MAX_CHARS) {
-        add_violation(draft, GUARD_V_TOO_LONG);
-        char *trimmed = trim_text(draft->text, GUARD_MAX_CHARS);
-        free(draft->text);
-        draft->text = trimmed;
-    }
+    /* 5. to 8. what the text says and how */
+    check_text(req, draft, &action);
 
     /* 9. something to send, and a reason for every handoff */
     if (action == DRAFT_ACTION_SEND) {

@@ -13,14 +13,15 @@
 
 /* Violation codes (stable: dashboards and tests match on them). */
 #define GUARD_V_INVALID_ACTION "invalid_action" /* action not send/handoff/none -> handoff */
-#define GUARD_V_PRE_GUARD "pre_guard"     /* buyer text hit a pre-guard but draft said send */
-#define GUARD_V_INVALID_DEAL "invalid_deal" /* unknown status, agreed without price or buyer */
-#define GUARD_V_BELOW_FLOOR "below_floor"   /* agreed/counter/text amount below the floor */
+#define GUARD_V_PRE_GUARD "pre_guard"           /* buyer text hit a pre-guard but draft said send */
+#define GUARD_V_INVALID_DEAL "invalid_deal"     /* unknown status, agreed without price or buyer */
+#define GUARD_V_BELOW_FLOOR "below_floor"       /* agreed/counter/text amount below the floor */
 #define GUARD_V_FLOOR_DISCLOSED "floor_disclosed" /* names the secret floor */
-#define GUARD_V_BELOW_LOWEST "below_lowest" /* between floor and visible lowest, not named
+#define GUARD_V_BELOW_LOWEST                                                                       \
+    "below_lowest"                          /* between floor and visible lowest, not named         \
                                              * by the buyer, the deal or our last counter */
 #define GUARD_V_CLAIMS_HUMAN "claims_human" /* "I'm a real person", "not a bot" */
-#define GUARD_V_CONTACT_INFO "contact_info" /* phone number or email in the text -> handoff */
+#define GUARD_V_CONTACT_INFO "contact_info" /* phone number, email or "whatsapp me" -> handoff */
 #define GUARD_V_LINK "link"                 /* URL in the text -> handoff */
 #define GUARD_V_EM_DASH "em_dash"           /* replaced by a comma (en dash by a hyphen) */
 #define GUARD_V_TOO_LONG "too_long"         /* trimmed at a sentence end */
@@ -49,7 +50,8 @@ const char *draft_action_name(draft_action_t action);
  *      speak, not the model) -> the whole draft is replaced by the rules engine's reply for
  *      the plan (a handoff stays a handoff); if that still fails, handoff;
  *   5. claims to be human -> the text becomes the honest line (rules_honest_line);
- *   6. phone numbers, emails -> handoff; links -> handoff;
+ *   6. contact info (contact.h: phone numbers, emails, asking to move off the marketplace)
+ *      -> handoff; links -> handoff (the pre-guard sees exactly the same things);
  *   7. em dashes -> commas (en dashes -> hyphens);
  *   8. longer than GUARD_MAX_CHARS -> trimmed at the last sentence end that fits;
  *   9. send with empty text -> handoff; handoff always gets a reason.

@@ -18,7 +18,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "convq.h"
-#include "inflight.h"
+#include "llm_client.h"
 #include "pipeline.h"
 #include "responder_config.h"
 
@@ -31,7 +31,7 @@ struct app {
     responder_config_t cfg;
     kafka_producer_t *producer;
     kafka_consumer_t *consumer;
-    inflight_t *llm;
+    llm_client_t *llm;
     pipeline_t *pl;
     convq_t *convq; /* one request at a time per conversation (Kafka key) */
     /* kafka_consumer_complete must not run once kafka_consumer_run has returned. */
@@ -231,7 +231,7 @@ static int start_llm(struct app *app, char *errstr, size_t errstr_size)
 {
     if (!app->cfg.openai_base_url)
         return 0;
-    inflight_config_t ic = {
+    llm_client_config_t ic = {
         .base_url = app->cfg.openai_base_url,
         .api_key = app->cfg.openai_api_key,
         .timeout_ms = (long)app->cfg.llm_timeout_ms,
@@ -239,7 +239,7 @@ static int start_llm(struct app *app, char *errstr, size_t errstr_size)
         .max_inflight = (int)app->cfg.llm_max_inflight,
         .max_retry_after_s = app->cfg.llm_max_retry_after_s,
     };
-    app->llm = inflight_new(&ic, errstr, errstr_size);
+    app->llm = llm_client_new(&ic, errstr, errstr_size);
     return app->llm ? 0 : -1;
 }
 
@@ -434,7 +434,7 @@ static int run_service(struct app *app)
     app->consumer_open = false;
     pthread_mutex_unlock(&app->lock);
     /* Whatever the model has not answered by now is redelivered after a restart. */
-    inflight_shutdown(app->llm, 0);
+    llm_client_shutdown(app->llm, 0);
     if (kafka_producer_flush(app->producer, 800) < 0)
         LOG_WARN("producer flush timed out; undelivered drafts are redone after restart");
     rc = run_rc < 0 ? 1 : 0;
@@ -445,7 +445,7 @@ cleanup:
         app->consumer_open = false;
         pthread_mutex_unlock(&app->lock);
     }
-    inflight_shutdown(app->llm, 0);
+    llm_client_shutdown(app->llm, 0);
     kafka_producer_free(app->producer);
     app->producer = NULL;
     /* The model loop is stopped, so no thread holds a consumer token any more. */
@@ -518,7 +518,7 @@ int main(int argc, char **argv)
     int rc = draft_mode ? run_draft(&app) : run_service(&app);
 
     pipeline_free(app.pl);
-    inflight_free(app.llm);
+    llm_client_free(app.llm);
     curl_global_cleanup();
     responder_config_free(&app.cfg);
     pthread_cond_destroy(&app.cond);

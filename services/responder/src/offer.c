@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/xmalloc.h"
+#include "phrase.h"
 
 #define TK_WORD_MAX 20
 #define TK_MAX 600 /* tokens looked at: chat messages are short, the rest is ignored */
@@ -31,40 +32,48 @@ typedef struct {
 
 /* Words after a number that name a currency: "80 bucks". */
 static const char *const CURRENCY_WORDS[] = {
-    "bucks", "buck", "dollars", "dollar", "usd", "eur", "euro", "euros", "gbp", "pounds",
-    "cad", "aud", "dlls", "quid", NULL,
+    "bucks", "buck",   "dollars", "dollar", "usd",  "eur",  "euro", "euros",
+    "gbp",   "pounds", "cad",     "aud",    "dlls", "quid", NULL,
 };
 
 /* Words that may follow a bare number that is an offer: "80 cash", "90 and I pick up". Any
  * other word after a bare number makes it a size, a count, a time or an address. */
 static const char *const OFFER_FOLLOWERS[] = {
-    "cash", "firm", "and", "for", "if", "or", "ok", "okay", "then", "i", "i'm", "im",
-    "i'll", "ill", "i'd", "id", "is", "works", "work", "would", "could", "can", "tonight",
-    "today", "tomorrow", "now", "obo", "shipped", "delivered", "plus", "max", "total", "flat",
-    "even", "please", "pls", "plz", "tho", "though", "lmk", "it", "its", "it's", "sound",
-    "sounds", "good", "fine", "deal", "final", "cool", "since", "because", "cuz", "bc", "so",
-    "but", "maybe", "on", "with", "including", "out", "the", "that", "that's", "thats", "all",
-    "my", "best", "offer", "pick", "pickup", "picked", "at", "via", "by", "you", "u", "we",
-    "yes", "yeah", "ya", "right", "too", "instead", "each", "alright", "thanks", "thx", "haha",
-    "lol", "sir", "man", "bro", "dude", "friend", "no", "not", "this", "ready", "in", "like",
-    "either", "really", "sure", NULL,
+    "cash",     "firm",  "and",    "for",       "if",        "or",      "ok",      "okay",
+    "then",     "i",     "i'm",    "im",        "i'll",      "ill",     "i'd",     "id",
+    "is",       "works", "work",   "would",     "could",     "can",     "tonight", "today",
+    "tomorrow", "now",   "obo",    "shipped",   "delivered", "plus",    "max",     "total",
+    "flat",     "even",  "please", "pls",       "plz",       "tho",     "though",  "lmk",
+    "it",       "its",   "it's",   "sound",     "sounds",    "good",    "fine",    "deal",
+    "final",    "cool",  "since",  "because",   "cuz",       "bc",      "so",      "but",
+    "maybe",    "on",    "with",   "including", "out",       "the",     "that",    "that's",
+    "thats",    "all",   "my",     "best",      "offer",     "pick",    "pickup",  "picked",
+    "at",       "via",   "by",     "you",       "u",         "we",      "yes",     "yeah",
+    "ya",       "right", "too",    "instead",   "each",      "alright", "thanks",  "thx",
+    "haha",     "lol",   "sir",    "man",       "bro",       "dude",    "friend",  "no",
+    "not",      "this",  "ready",  "in",        "like",      "either",  "really",  "sure",
+    NULL,
 };
 
 /* Words after a number that make it a measure or a count, not money, in a draft we might
  * send (OFFER_SCAN_ALL): there, any other word keeps the amount, because a missed price below
  * the floor costs more than a needless repair. Singular forms; a trailing "s" is ignored. */
 static const char *const UNIT_WORDS[] = {
-    "inch", "in", "ft", "feet", "foot", "cm", "mm", "m", "meter", "metre", "yard", "lb",
-    "kg", "g", "oz", "gb", "tb", "mb", "hz", "w", "watt", "v", "volt", "mile", "mi", "km",
-    "year", "yr", "yo", "month", "mo", "day", "week", "hour", "hr", "min", "minute", "second",
-    "sec", "pm", "am", "percent", "x", "of", "time", "drawer", "shelf", "shelve", "door",
-    "seat", "chair", "piece", "pc", "item", "people", "person", "kid", "gear", "speed",
-    "controller", "game", "cable", "battery", "batteries", "leg", "wheel", "tire", "tyre",
-    "pair", "set", "box", "bag", "book", "port", "button", "lens", "cushion",
-    "pillow", "ticket", "size", "color", "colour", "model", "unit", "st", "street", "ave",
-    "avenue", "rd", "road", "blvd", "dr", "drive", "ln", "lane", "way", "ct", "court", "floor",
-    "story", "bedroom", "room", "burner", "slot", "core", "star", "step", "page",
-    "photo", "picture", "pic", "left", "more", "other", "plus", "th", "nd", "rd", NULL,
+    "inch",  "in",      "ft",     "feet",       "foot",    "cm",      "mm",      "m",
+    "meter", "metre",   "yard",   "lb",         "kg",      "g",       "oz",      "gb",
+    "tb",    "mb",      "hz",     "w",          "watt",    "v",       "volt",    "mile",
+    "mi",    "km",      "year",   "yr",         "yo",      "month",   "mo",      "day",
+    "week",  "hour",    "hr",     "min",        "minute",  "second",  "sec",     "pm",
+    "am",    "percent", "x",      "of",         "time",    "drawer",  "shelf",   "shelve",
+    "door",  "seat",    "chair",  "piece",      "pc",      "item",    "people",  "person",
+    "kid",   "gear",    "speed",  "controller", "game",    "cable",   "battery", "batteries",
+    "leg",   "wheel",   "tire",   "tyre",       "pair",    "set",     "box",     "bag",
+    "book",  "port",    "button", "lens",       "cushion", "pillow",  "ticket",  "size",
+    "color", "colour",  "model",  "unit",       "st",      "street",  "ave",     "avenue",
+    "rd",    "road",    "blvd",   "dr",         "drive",   "ln",      "lane",    "way",
+    "ct",    "court",   "floor",  "story",      "bedroom", "room",    "burner",  "slot",
+    "core",  "star",    "step",   "page",       "photo",   "picture", "pic",     "left",
+    "more",  "other",   "plus",   "th",         "nd",      "rd",      NULL,
 };
 
 static bool word_in(const char *word, const char *const *list);
@@ -94,30 +103,29 @@ static bool is_unit_word(const char *word)
 
 /* Words just before an amount that make it an offer (ranking; years and unknown prices). */
 static const char *const CUE_WORDS[] = {
-    "do", "take", "offer", "offering", "pay", "give", "go", "about", "accept", "sell", "for",
-    "would", "could", "can", "settle", "spend", "budget", "meet", "at", NULL,
+    "do",  "take",  "offer", "offering", "pay",    "give",  "go",     "about", "accept", "sell",
+    "for", "would", "could", "can",      "settle", "spend", "budget", "meet",  "at",     NULL,
 };
 
 /* The cue words that name a price for sure ("can", "for", "at" also start times). */
 static const char *const STRONG_CUE_WORDS[] = {
-    "do", "take", "offer", "offering", "pay", "give", "go", "accept", "sell", "settle",
-    "spend", "budget", "about", NULL,
+    "do",     "take", "offer",  "offering", "pay",    "give",  "go",
+    "accept", "sell", "settle", "spend",    "budget", "about", NULL,
 };
 
 /* Words just before an amount that make it a reference or a refusal, not an offer: "listed
  * at 120", "saw one for 70", "not 120". */
 static const char *const REFERENCE_WORDS[] = {
-    "listed", "listing", "asking", "retail", "retails", "msrp", "paid", "worth", "originally",
-    "costs", "says", "posted", "priced", "new", "saw", "seen", "found", "sold", "not", "than",
-    "can't", "cant", "cannot", "won't", "wont", "couldn't", "couldnt", "wouldn't", "wouldnt",
-    NULL,
+    "listed",     "listing",  "asking",  "retail",   "retails", "msrp", "paid",   "worth",
+    "originally", "costs",    "says",    "posted",   "priced",  "new",  "saw",    "seen",
+    "found",      "sold",     "not",     "than",     "can't",   "cant", "cannot", "won't",
+    "wont",       "couldn't", "couldnt", "wouldn't", "wouldnt", NULL,
 };
 
 /* An amount after these, or before FEE_AFTER, is a fee, not the price: "plus $10 for gas". */
 static const char *const FEE_BEFORE[] = {"plus", "extra", "additional", "add", NULL};
 static const char *const FEE_AFTER[] = {
-    "shipping", "delivery", "fee", "fees", "deposit", "tip", "gas", "more", "extra", "off",
-    NULL,
+    "shipping", "delivery", "fee", "fees", "deposit", "tip", "gas", "more", "extra", "off", NULL,
 };
 
 /* "at 5", "by 6", "until 9": a time when the number is small and bare. */
@@ -127,9 +135,9 @@ static const char *const TIME_BEFORE[] = {
 
 /* Day words near a small bare number make it a clock time: "tomorrow 6", "6 tonight". */
 static const char *const DAY_WORDS[] = {
-    "tomorrow", "tonight", "today", "morning", "afternoon", "evening", "noon", "monday",
-    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "weekend", "oclock",
-    "o'clock", NULL,
+    "tomorrow", "tonight", "today",   "morning",   "afternoon", "evening",
+    "noon",     "monday",  "tuesday", "wednesday", "thursday",  "friday",
+    "saturday", "sunday",  "weekend", "oclock",    "o'clock",   NULL,
 };
 
 /* "10% off", "15 percent less". */
@@ -141,13 +149,12 @@ static const struct {
     const char *word;
     int value;
 } NUMBER_WORDS[] = {
-    {"one", 1},        {"two", 2},         {"three", 3},      {"four", 4},
-    {"five", 5},       {"six", 6},         {"seven", 7},      {"eight", 8},
-    {"nine", 9},       {"ten", 10},        {"eleven", 11},    {"twelve", 12},
-    {"thirteen", 13},  {"fourteen", 14},   {"fifteen", 15},   {"sixteen", 16},
-    {"seventeen", 17}, {"eighteen", 18},   {"nineteen", 19},  {"twenty", 20},
-    {"thirty", 30},    {"forty", 40},      {"fourty", 40},    {"fifty", 50},
-    {"sixty", 60},     {"seventy", 70},    {"eighty", 80},    {"ninety", 90},
+    {"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},      {"five", 5},
+    {"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},      {"ten", 10},
+    {"eleven", 11},  {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14}, {"fifteen", 15},
+    {"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19}, {"twenty", 20},
+    {"thirty", 30},  {"forty", 40},     {"fourty", 40},   {"fifty", 50},    {"sixty", 60},
+    {"seventy", 70}, {"eighty", 80},    {"ninety", 90},
 };
 
 static bool word_in(const char *word, const char *const *list)
@@ -184,19 +191,6 @@ static size_t currency_sign_len(const char *s)
     }
     if (u[0] == 0xC2 && u[1] == 0xA3) { /* £ */
         return 2;
-    }
-    return 0;
-}
-
-/* Byte length of an apostrophe at s (' or ’), or 0. */
-static size_t apostrophe_len(const char *s)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    if (u[0] == '\'') {
-        return 1;
-    }
-    if (u[0] == 0xE2 && u[1] == 0x80 && u[2] == 0x99) {
-        return 3;
     }
     return 0;
 }
@@ -338,8 +332,8 @@ static size_t tokenize(const char *text, tk_t *tks, size_t max)
             continue; /* the hyphen of a range */
         }
         if (isdigit(c)) {
-            bool range_prev = n > 0 && tks[n - 1].kind == TK_NUM && tks[n - 1].range_next &&
-                              text[i - 1] == '-';
+            bool range_prev =
+                n > 0 && tks[n - 1].kind == TK_NUM && tks[n - 1].range_next && text[i - 1] == '-';
             scan_number(text, &i, tk);
             tk->range_prev = range_prev;
             if (pending_currency) {
@@ -355,7 +349,7 @@ static size_t tokenize(const char *text, tk_t *tks, size_t max)
             tk->kind = TK_WORD;
             tk->pos = i;
             for (;;) {
-                size_t ap = apostrophe_len(text + i);
+                size_t ap = phrase_apostrophe_len(text + i);
                 if (isalnum((unsigned char)text[i])) {
                     if (len + 1 < TK_WORD_MAX) {
                         tk->word[len++] = (char)tolower((unsigned char)text[i]);
@@ -626,8 +620,7 @@ static bool cand_judge(const tk_t *tks, size_t n, cand_t *c, int64_t price_cents
     return true;
 }
 
-size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_t *out,
-                  size_t max)
+size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_t *out, size_t max)
 {
     if (text == NULL) {
         return 0;

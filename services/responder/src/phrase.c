@@ -17,8 +17,7 @@ static bool is_word_char(unsigned char c)
     return isalnum(c) || c == '&';
 }
 
-/* Length of an apostrophe at s (' or U+2019), or 0: dropped inside words. */
-static size_t apostrophe_len(const char *s)
+size_t phrase_apostrophe_len(const char *s)
 {
     const unsigned char *u = (const unsigned char *)s;
     if (u[0] == '\'') {
@@ -50,7 +49,7 @@ void phrase_text_init(phrase_text_t *t, const char *text)
         }
         size_t len = 0;
         for (;;) {
-            size_t ap = apostrophe_len(p);
+            size_t ap = phrase_apostrophe_len(p);
             if (is_word_char((unsigned char)*p)) {
                 if (len + 1 < PHRASE_WORD_MAX) {
                     t->words[t->n][len++] = (char)tolower((unsigned char)*p);
@@ -84,8 +83,7 @@ typedef struct {
 } ptok_t;
 
 /* Splits a pattern into tokens; returns how many, and the anchors. */
-static size_t pattern_split(const char *pattern, ptok_t *toks, bool *anchor_start,
-                            bool *anchor_end)
+static size_t pattern_split(const char *pattern, ptok_t *toks, bool *anchor_start, bool *anchor_end)
 {
     size_t n = 0;
     const char *p = pattern;
@@ -146,8 +144,8 @@ static bool tok_matches(const ptok_t *pt, const char *word)
 }
 
 /* Matches toks[ti..] at word wi; end anchor checks that all words were used. */
-static bool match_at(const phrase_text_t *t, const ptok_t *toks, size_t ntoks, size_t ti,
-                     size_t wi, bool anchor_end)
+static bool match_at(const phrase_text_t *t, const ptok_t *toks, size_t ntoks, size_t ti, size_t wi,
+                     bool anchor_end)
 {
     if (ti == ntoks) {
         return !anchor_end || wi == t->n;

@@ -30,6 +30,10 @@ void phrase_text_free(phrase_text_t *t);
  * Pure and thread-safe. */
 bool phrase_match(const phrase_text_t *t, const char *pattern);
 
+/* Byte length of an apostrophe at s (' or U+2019), or 0. Words drop it ("I'm" = "im"); the
+ * offer reader keeps one inside a word ("i'll"). */
+size_t phrase_apostrophe_len(const char *s);
+
 /* The first pattern of the NULL-terminated list that occurs in t, or NULL. */
 const char *phrase_match_any(const phrase_text_t *t, const char *const *patterns);
 

@@ -192,7 +192,7 @@ pipeline_submit_t pipeline_submit(pipeline_t *pl, const cJSON *data, void *user,
         return PIPELINE_ACCEPTED;
     }
     char *body = prompt_request_body(&job->req, &job->plan, &pl->cfg.prompt);
-    if (inflight_submit(pl->cfg.llm, body, job->req.request_id, on_model, job) < 0) {
+    if (llm_client_submit(pl->cfg.llm, body, job->req.request_id, on_model, job) < 0) {
         snprintf(errstr, errstr_size, "shutting down");
         pipeline_job_free(job);
         return PIPELINE_UNAVAILABLE;

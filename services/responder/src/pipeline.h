@@ -1,6 +1,7 @@
 /* One reply request -> one draft, the same path for Kafka and `--draft`: parse -> plan ->
  * (pre-guard handoff | rules engine | model call) -> post-guards -> draft. Model calls run
- * asynchronously on the inflight loop; the rest runs on the submitting thread. */
+ * asynchronously on the model client's loop (llm_client.c); the rest runs on the submitting thread.
+ */
 #ifndef RESPONDER_PIPELINE_H
 #define RESPONDER_PIPELINE_H
 
@@ -11,8 +12,8 @@
 
 #include "common/event.h"
 #include "common/util.h"
-#include "inflight.h"
-#include "llm.h"
+#include "llm_client.h"
+#include "llm_answer.h"
 #include "plan.h"
 #include "prompt.h"
 
@@ -33,11 +34,11 @@ typedef struct {
 
 /* Called exactly once per accepted request with the final draft; the callee owns the job
  * and frees it with pipeline_job_free. Runs on the submitting thread (pre-guard handoff,
- * rules engine) or on the inflight thread (model). */
+ * rules engine) or on the model client's thread. */
 typedef void (*pipeline_done_fn)(pipeline_job_t *job, void *ctx);
 
 typedef struct {
-    inflight_t *llm;         /* NULL: the rules engine drafts every reply */
+    llm_client_t *llm;       /* NULL: the rules engine drafts every reply */
     prompt_options_t prompt; /* model name, temperature, tokens, reply length */
     pipeline_done_fn done;
     void *ctx;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "common/xmalloc.h"
+#include "contact.h"
 #include "offer.h"
 #include "phrase.h"
 #include "policy.h"
@@ -17,156 +18,156 @@
 /* ---- pre-guard: scams, off-platform moves, abuse -> handoff, no automatic text ---------- */
 
 static const char *const VERIFICATION_CODE[] = {
-    "send me the code", "send me that code", "send me a code", "send the code",
-    "give me the code", "share the code", "read me the code", "tell me the code",
-    "what's the code", "verification code", "verify code", "confirmation code",
-    "the code i sent", "code i just sent", "code i sent you", "sent you a code",
-    "text you a code", "digit code", "google voice", "verify you're real",
-    "verify you are real", "verify that you're real", "verify you're a real",
-    "verify your number", "verify your phone", "verify your identity", "prove you're real",
-    "prove you are real", "make sure you're real", "otp", NULL,
+    "send me the code",
+    "send me that code",
+    "send me a code",
+    "send the code",
+    "give me the code",
+    "share the code",
+    "read me the code",
+    "tell me the code",
+    "what's the code",
+    "verification code",
+    "verify code",
+    "confirmation code",
+    "the code i sent",
+    "code i just sent",
+    "code i sent you",
+    "sent you a code",
+    "text you a code",
+    "digit code",
+    "google voice",
+    "verify you're real",
+    "verify you are real",
+    "verify that you're real",
+    "verify you're a real",
+    "verify your number",
+    "verify your phone",
+    "verify your identity",
+    "prove you're real",
+    "prove you are real",
+    "make sure you're real",
+    "otp",
+    NULL,
 };
 
 static const char *const PAYMENT_APP[] = {
-    "zelle", "cash app", "cashapp", "friends and family", "friends & family", "f&f",
-    "wire transfer", "wire the money", "wire you", "wire it", "western union", "moneygram",
-    "gift card*", "giftcard*", "itunes card", "steam card", "google play card", "bitcoin",
-    "btc", "crypto*", "usdt", "ethereum", "coinbase", NULL,
+    "zelle",
+    "cash app",
+    "cashapp",
+    "friends and family",
+    "friends & family",
+    "f&f",
+    "wire transfer",
+    "wire the money",
+    "wire you",
+    "wire it",
+    "western union",
+    "moneygram",
+    "gift card*",
+    "giftcard*",
+    "itunes card",
+    "steam card",
+    "google play card",
+    "bitcoin",
+    "btc",
+    "crypto*",
+    "usdt",
+    "ethereum",
+    "coinbase",
+    NULL,
 };
 
 static const char *const OVERPAYMENT[] = {
-    "send * extra", "overpa*", "refund the difference", "refund * difference",
-    "send * back the difference", "return the difference", "send back the rest",
-    "cashier's check", "cashiers check", "certified check", "money order", "cheque",
-    "check for more", NULL,
+    "send * extra",
+    "overpa*",
+    "refund the difference",
+    "refund * difference",
+    "send * back the difference",
+    "return the difference",
+    "send back the rest",
+    "cashier's check",
+    "cashiers check",
+    "certified check",
+    "money order",
+    "cheque",
+    "check for more",
+    NULL,
 };
 
 static const char *const COURIER[] = {
-    "my mover*", "movers will", "mover will", "shipping agent", "pickup agent",
-    "pick up agent", "courier", "shipping label", "prepaid label", "out of town * my",
-    "my cousin will", "arrange a pickup", "arrange pickup", "arrange shipping",
-    "my assistant will", "send a driver", NULL,
-};
-
-static const char *const OFF_PLATFORM[] = {
-    "whatsapp", "whats app", "telegram", "text me at", "text me on", "text me instead",
-    "email me", "e mail me", "my email", "email address", "my number is", "call me at",
-    "call me on", "signal me", "kik", "wechat", "viber", "hit me up on", "message me on",
-    "contact me at", "reach me at", "dm me on", "snapchat", NULL,
+    "my mover*",
+    "movers will",
+    "mover will",
+    "shipping agent",
+    "pickup agent",
+    "pick up agent",
+    "courier",
+    "shipping label",
+    "prepaid label",
+    "out of town * my",
+    "my cousin will",
+    "arrange a pickup",
+    "arrange pickup",
+    "arrange shipping",
+    "my assistant will",
+    "send a driver",
+    NULL,
 };
 
 /* Insults and slurs, matched as whole words (a trailing * allows endings). Kept small on
  * purpose: the seller sees every handoff, so a miss costs little and a false hit less. */
 static const char *const ABUSE[] = {
-    "idiot*", "stupid", "moron*", "dumbass", "dumb ass", "fuck*", "motherf*", "shit*",
-    "bullshit", "bitch*", "asshole*", "bastard*", "cunt*", "retard*", "scammer", "kill you",
-    "kys", "stfu", "slut*", "whore*", "nigg*", "faggot*", "spic", "chink", "kike", NULL,
+    "idiot*",  "stupid",   "moron*", "dumbass",  "dumb ass", "fuck*",  "motherf*",
+    "shit*",   "bullshit", "bitch*", "asshole*", "bastard*", "cunt*",  "retard*",
+    "scammer", "kill you", "kys",    "stfu",     "slut*",    "whore*", "nigg*",
+    "faggot*", "spic",     "chink",  "kike",     NULL,
 };
 
+/* In order: the first row that matches decides. A row matches by its phrase patterns, or by
+ * the contact-info kinds it names (contact.h, shared with the post-guard). */
 static const struct {
     const char *code;
     const char *reason;
     const char *const *patterns;
+    unsigned contact;
 } PRE_GUARDS[] = {
     {"verification_code",
      "asks for a verification code or to verify identity (account takeover scam)",
-     VERIFICATION_CODE},
+     VERIFICATION_CODE, 0},
     {"payment_app",
      "wants to pay outside the marketplace (payment app, friends and family, wire, gift "
      "cards, crypto)",
-     PAYMENT_APP},
+     PAYMENT_APP, 0},
     {"overpayment",
      "overpayment or refund scheme (sends extra, cashier's check, refund the difference)",
-     OVERPAYMENT},
+     OVERPAYMENT, 0},
     {"courier",
      "courier or shipping-only trick (mover, shipping agent, label, someone else picks up)",
-     COURIER},
-    {"off_platform", "wants to move the chat off the marketplace (WhatsApp, text, email)",
-     OFF_PLATFORM},
-    {"abuse", "abusive language", ABUSE},
+     COURIER, 0},
+    {"off_platform", "wants to move the chat off the marketplace (WhatsApp, text, email)", NULL,
+     CONTACT_OFF_PLATFORM},
+    {"abuse", "abusive language", ABUSE, 0},
+    {"contact_info", "shares a phone number or email address (moving off the marketplace)", NULL,
+     CONTACT_PHONE | CONTACT_EMAIL},
+    {"link", "sends a link (possible phishing)", NULL, CONTACT_LINK},
 };
-
-/* Counts digits in the longest run of digits and phone separators. */
-static int longest_phone_run(const char *text)
-{
-    int best = 0;
-    int digits = 0;
-    int seps = 0;
-    for (const char *p = text; *p != '\0'; p++) {
-        if (isdigit((unsigned char)*p)) {
-            digits++;
-            seps = 0;
-        } else if ((*p == ' ' || *p == '-' || *p == '.' || *p == '(' || *p == ')' ||
-                    *p == '+') &&
-                   seps < 2) {
-            seps++;
-        } else {
-            digits = 0;
-            seps = 0;
-        }
-        if (digits > best) {
-            best = digits;
-        }
-    }
-    return best;
-}
-
-/* "name@host.tld" anywhere in text. */
-static bool has_email(const char *text)
-{
-    for (const char *at = strchr(text, '@'); at != NULL; at = strchr(at + 1, '@')) {
-        if (at == text || !isalnum((unsigned char)at[-1])) {
-            continue;
-        }
-        const char *p = at + 1;
-        bool dot = false;
-        size_t len = 0;
-        while (isalnum((unsigned char)*p) || *p == '.' || *p == '-') {
-            if (*p == '.' && isalpha((unsigned char)p[1])) {
-                dot = true;
-            }
-            p++;
-            len++;
-        }
-        if (dot && len >= 3) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* "http://", "https://", "www." anywhere in text. */
-static bool has_url(const char *text)
-{
-    return strcasestr(text, "http://") != NULL || strcasestr(text, "https://") != NULL ||
-           strcasestr(text, "www.") != NULL;
-}
 
 bool plan_pre_guard(const char *text, char *code, size_t code_size, char *reason,
                     size_t reason_size)
 {
     bool hit = false;
+    unsigned contact = contact_scan(text);
     phrase_text_t t;
     phrase_text_init(&t, text);
-    for (size_t i = 0; i < sizeof(PRE_GUARDS) / sizeof(PRE_GUARDS[0]); i++) {
-        if (phrase_match_any(&t, PRE_GUARDS[i].patterns) != NULL) {
+    for (size_t i = 0; i < sizeof(PRE_GUARDS) / sizeof(PRE_GUARDS[0]) && !hit; i++) {
+        hit = PRE_GUARDS[i].patterns != NULL ? phrase_match_any(&t, PRE_GUARDS[i].patterns) != NULL
+                                             : (contact & PRE_GUARDS[i].contact) != 0;
+        if (hit) {
             snprintf(code, code_size, "%s", PRE_GUARDS[i].code);
             snprintf(reason, reason_size, "%s", PRE_GUARDS[i].reason);
-            hit = true;
-            goto cleanup;
         }
     }
-    if (text != NULL && (longest_phone_run(text) >= 10 || has_email(text))) {
-        snprintf(code, code_size, "contact_info");
-        snprintf(reason, reason_size,
-                 "shares a phone number or email address (moving off the marketplace)");
-        hit = true;
-    } else if (text != NULL && has_url(text)) {
-        snprintf(code, code_size, "link");
-        snprintf(reason, reason_size, "sends a link (possible phishing)");
-        hit = true;
-    }
-cleanup:
     phrase_text_free(&t);
     return hit;
 }
@@ -174,65 +175,98 @@ cleanup:
 /* ---- intents ------------------------------------------------------------------------------ */
 
 static const char *const ASKS_HUMAN[] = {
-    "are you a bot", "are you a robot", "is this a bot", "is this a robot", "are you real",
-    "are you a real", "are you human", "are you a human", "are you a person", "is this automated",
-    "is this an automated", "are you an ai", "are you ai", "is this ai", "is this an ai",
-    "talking to a bot", "talking to a robot", "talking to a real", "talking to a person",
-    "talking to a human", "is this a real person", "chatgpt", "auto reply", "automated reply",
+    "are you a bot",
+    "are you a robot",
+    "is this a bot",
+    "is this a robot",
+    "are you real",
+    "are you a real",
+    "are you human",
+    "are you a human",
+    "are you a person",
+    "is this automated",
+    "is this an automated",
+    "are you an ai",
+    "are you ai",
+    "is this ai",
+    "is this an ai",
+    "talking to a bot",
+    "talking to a robot",
+    "talking to a real",
+    "talking to a person",
+    "talking to a human",
+    "is this a real person",
+    "chatgpt",
+    "auto reply",
+    "automated reply",
     NULL,
 };
 
 static const char *const ACCEPT_STRONG[] = {
-    "^deal", "ok deal", "okay deal", "it's a deal", "you have a deal", "you got a deal",
-    "i'll take it", "i will take it", "i'll buy it", "i want it", "let's do it", "lets do it",
-    "works for me", "that works", "sounds good", "sounds great", "agreed", "i accept",
-    "i'll take", "we have a deal", "i'd like to buy", "i would like to buy", "i want to buy",
-    "i'll buy", "can i buy it", NULL,
+    "^deal",           "ok deal",
+    "okay deal",       "it's a deal",
+    "you have a deal", "you got a deal",
+    "i'll take it",    "i will take it",
+    "i'll buy it",     "i want it",
+    "let's do it",     "lets do it",
+    "works for me",    "that works",
+    "sounds good",     "sounds great",
+    "agreed",          "i accept",
+    "i'll take",       "we have a deal",
+    "i'd like to buy", "i would like to buy",
+    "i want to buy",   "i'll buy",
+    "can i buy it",    NULL,
 };
 
 static const char *const ACCEPT_WEAK[] = {
-    "^ok", "^okay", "^yes", "^yeah", "^yep", "^sure", "^alright", "^fine", "^k $", "^kk $",
-    "^ya", "^bet", NULL,
+    "^ok",   "^okay", "^yes",  "^yeah", "^yep", "^sure", "^alright",
+    "^fine", "^k $",  "^kk $", "^ya",   "^bet", NULL,
 };
 
 static const char *const DECLINE[] = {
-    "no thanks", "no thank you", "that's too much", "too much for", "bit too much",
-    "way too much", "too much money", "^too much", "it's too much", "too expensive",
-    "too pricey", "i'll pass", "^pass", "not interested", "never mind", "nevermind", "nvm",
-    "out of my budget", "no deal", "can't afford", "cant afford", "found another",
-    "found one", "bought another", "bought one", "no longer need", "don't need it", NULL,
+    "no thanks",     "no thank you",     "that's too much", "too much for",
+    "bit too much",  "way too much",     "too much money",  "^too much",
+    "it's too much", "too expensive",    "too pricey",      "i'll pass",
+    "^pass",         "not interested",   "never mind",      "nevermind",
+    "nvm",           "out of my budget", "no deal",         "can't afford",
+    "cant afford",   "found another",    "found one",       "bought another",
+    "bought one",    "no longer need",   "don't need it",   NULL,
 };
 
 static const char *const LOWEST[] = {
-    "lowest", "best price", "negotiable", "negotiate", "obo", "firm", "any discount",
-    "discount", "flexible", "take less", "come down", "go lower", "lower", "cheaper",
-    "bottom", "best you can do", "wiggle room", "deal on", "better price", "last price",
-    "best offer", "room on", "least", "how low", "go down", "take for it", "final price",
-    "cheapest", NULL,
+    "lowest",       "best price",  "negotiable",  "negotiate",       "obo",         "firm",
+    "any discount", "discount",    "flexible",    "take less",       "come down",   "go lower",
+    "lower",        "cheaper",     "bottom",      "best you can do", "wiggle room", "deal on",
+    "better price", "last price",  "best offer",  "room on",         "least",       "how low",
+    "go down",      "take for it", "final price", "cheapest",        NULL,
 };
 
 static const char *const AVAILABILITY[] = {
-    "available", "still have", "still for sale", "still selling", "still got", "is it sold",
-    "is this sold", "has it sold", "still up", "still there", "is it gone", "still a thing",
-    "still on", "avail", "^sold", NULL,
+    "available", "still have",  "still for sale", "still selling",
+    "still got", "is it sold",  "is this sold",   "has it sold",
+    "still up",  "still there", "is it gone",     "still a thing",
+    "still on",  "avail",       "^sold",          NULL,
 };
 
 static const char *const PICKUP[] = {
-    "pick up", "pickup", "pick it up", "deliver*", "ship", "shipping", "ships", "where are you",
-    "where is it", "location", "located", "address", "come by", "come get", "meet", "drop off",
-    "swing by", "when can i", "what time", "tonight", "tomorrow", "this weekend", "how far",
-    "where can i", "collect", "see it", "look at it", "check it out", "inspect", "come see",
+    "pick up",   "pickup",        "pick it up",  "deliver*",     "ship",     "shipping",
+    "ships",     "where are you", "where is it", "location",     "located",  "address",
+    "come by",   "come get",      "meet",        "drop off",     "swing by", "when can i",
+    "what time", "tonight",       "tomorrow",    "this weekend", "how far",  "where can i",
+    "collect",   "see it",        "look at it",  "check it out", "inspect",  "come see",
     NULL,
 };
 
 static const char *const DETAILS[] = {
-    "condition", "work", "works", "working", "size", "dimension*", "measure*", "how old",
-    "how big", "how tall", "how long", "how wide", "how heavy", "weight", "weigh*", "heavy",
-    "height", "width", "depth", "tall", "wide", "deep", "made of", "scratch*", "damage*",
-    "broken", "brand", "model", "come with", "comes with", "included", "include*", "original",
-    "battery", "smoke", "smell*", "pet", "pets", "wear", "stain*", "color", "colour", "year",
-    "warranty", "receipt", "issues", "problems", "defects", "tested", "material", "fit",
-    "fits", "specs", "shape", "quality", "sturdy", "wobbl*", "stable", NULL,
+    "condition", "work",       "works",    "working",  "size",     "dimension*", "measure*",
+    "how old",   "how big",    "how tall", "how long", "how wide", "how heavy",  "weight",
+    "weigh*",    "heavy",      "height",   "width",    "depth",    "tall",       "wide",
+    "deep",      "made of",    "scratch*", "damage*",  "broken",   "brand",      "model",
+    "come with", "comes with", "included", "include*", "original", "battery",    "smoke",
+    "smell*",    "pet",        "pets",     "wear",     "stain*",   "color",      "colour",
+    "year",      "warranty",   "receipt",  "issues",   "problems", "defects",    "tested",
+    "material",  "fit",        "fits",     "specs",    "shape",    "quality",    "sturdy",
+    "wobbl*",    "stable",     NULL,
 };
 
 /* "how much?": answered with the price (intent other) unless a details word is there too
@@ -248,22 +282,23 @@ static const char *const DETAILS_GENERIC[] = {
 
 /* Requests only the seller can answer: the reply is a holding line and a handoff. */
 static const char *const ASKS_HOLD[] = {
-    "hold it", "hold for", "hold this", "hold until", "hold till", "save it for",
-    "reserve it", "put it aside", "put aside", NULL,
+    "hold it",     "hold for",   "hold this",    "hold until", "hold till",
+    "save it for", "reserve it", "put it aside", "put aside",  NULL,
 };
 static const char *const ASKS_TRADE[] = {"trade", "swap", "exchange for", NULL};
 static const char *const ASKS_PHOTOS[] = {
-    "more pictures", "more photos", "more pics", "another picture", "another photo", "video",
-    "send pictures", "send photos", "send pics", "pictures of", "photos of", "pics of", NULL,
+    "more pictures", "more photos",   "more pics",   "another picture", "another photo",
+    "video",         "send pictures", "send photos", "send pics",       "pictures of",
+    "photos of",     "pics of",       NULL,
 };
 static const char *const ASKS_PAYMENT[] = {
-    "paypal", "venmo", "credit card", "debit card", "pay by card", "card payment",
-    "accept card", "take card", "apple pay", "google pay", "how can i pay", "payment method",
-    "how do i pay", NULL,
+    "paypal",        "venmo",          "credit card",  "debit card", "pay by card",
+    "card payment",  "accept card",    "take card",    "apple pay",  "google pay",
+    "how can i pay", "payment method", "how do i pay", NULL,
 };
 static const char *const ARRIVING[] = {
-    "on my way", "omw", "i'm here", "i'm outside", "outside now", "here now", "i've arrived",
-    "just arrived", "running late", "be there in", "i'm at your", NULL,
+    "on my way",    "omw",          "i'm here",     "i'm outside", "outside now", "here now",
+    "i've arrived", "just arrived", "running late", "be there in", "i'm at your", NULL,
 };
 
 static const struct {
@@ -284,32 +319,64 @@ static const char *const THANKS[] = {
 /* A pickup time proposed by the buyer: only the seller can confirm it. Clock times ("5pm",
  * "5:30") are found by has_clock_time. */
 static const char *const DAY_WORDS[] = {
-    "tomorrow", "tonight", "today", "this weekend", "next week", "this week", "monday",
-    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "morning",
-    "afternoon", "evening", "noon", "after work", NULL,
+    "tomorrow",  "tonight",   "today",    "this weekend", "next week", "this week", "monday",
+    "tuesday",   "wednesday", "thursday", "friday",       "saturday",  "sunday",    "morning",
+    "afternoon", "evening",   "noon",     "after work",   NULL,
 };
 
 /* Messages that need no answer (after a deal) or none at all ("ok", "cool"). */
 static const char *const ACK_ONLY[] = {
-    "^ok $", "^okay $", "^k $", "^kk $", "^cool $", "^great $", "^perfect $", "^got it $",
-    "^sounds good $", "^awesome $", "^nice $", "^bet $", "^alright $", "^ok cool $",
-    "^ok thanks $", "^ok thank you $", "^thanks $", "^thank you $", "^thx $", "^ty $",
-    "^ok great $", "^will do $", "^see you then $", "^see you $", "^cya $", NULL,
+    "^ok $",
+    "^okay $",
+    "^k $",
+    "^kk $",
+    "^cool $",
+    "^great $",
+    "^perfect $",
+    "^got it $",
+    "^sounds good $",
+    "^awesome $",
+    "^nice $",
+    "^bet $",
+    "^alright $",
+    "^ok cool $",
+    "^ok thanks $",
+    "^ok thank you $",
+    "^thanks $",
+    "^thank you $",
+    "^thx $",
+    "^ty $",
+    "^ok great $",
+    "^will do $",
+    "^see you then $",
+    "^see you $",
+    "^cya $",
+    NULL,
 };
 
 const char *intent_name(intent_t intent)
 {
     switch (intent) {
-    case INTENT_AVAILABILITY: return "availability";
-    case INTENT_OFFER: return "offer";
-    case INTENT_LOWEST: return "lowest";
-    case INTENT_DETAILS: return "details";
-    case INTENT_PICKUP: return "pickup";
-    case INTENT_WHICH_ITEM: return "which_item";
-    case INTENT_ACCEPT: return "accept";
-    case INTENT_DECLINE: return "decline";
-    case INTENT_THANKS: return "thanks";
-    case INTENT_OTHER: return "other";
+    case INTENT_AVAILABILITY:
+        return "availability";
+    case INTENT_OFFER:
+        return "offer";
+    case INTENT_LOWEST:
+        return "lowest";
+    case INTENT_DETAILS:
+        return "details";
+    case INTENT_PICKUP:
+        return "pickup";
+    case INTENT_WHICH_ITEM:
+        return "which_item";
+    case INTENT_ACCEPT:
+        return "accept";
+    case INTENT_DECLINE:
+        return "decline";
+    case INTENT_THANKS:
+        return "thanks";
+    case INTENT_OTHER:
+        return "other";
     }
     return "other";
 }
@@ -470,12 +537,12 @@ static void classify(const reply_requested_t *req, const phrase_text_t *t, plan_
     /* a strong acceptance outranks a decline word ("no worries, deal"); a weak "ok" does
      * not outrank a question about the price ("ok but what's your lowest?") */
     static const intent_t order_strong[] = {
-        INTENT_OFFER,  INTENT_ACCEPT,  INTENT_DECLINE, INTENT_LOWEST, INTENT_AVAILABILITY,
-        INTENT_PICKUP, INTENT_DETAILS, INTENT_THANKS,
+        INTENT_OFFER,        INTENT_ACCEPT, INTENT_DECLINE, INTENT_LOWEST,
+        INTENT_AVAILABILITY, INTENT_PICKUP, INTENT_DETAILS, INTENT_THANKS,
     };
     static const intent_t order_weak[] = {
-        INTENT_OFFER,  INTENT_DECLINE, INTENT_LOWEST, INTENT_ACCEPT, INTENT_AVAILABILITY,
-        INTENT_PICKUP, INTENT_DETAILS, INTENT_THANKS,
+        INTENT_OFFER,        INTENT_DECLINE, INTENT_LOWEST,  INTENT_ACCEPT,
+        INTENT_AVAILABILITY, INTENT_PICKUP,  INTENT_DETAILS, INTENT_THANKS,
     };
     const intent_t *order = strong ? order_strong : order_weak;
     plan->intent = INTENT_OTHER;
@@ -551,14 +618,13 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
     phrase_text_init(&t, text);
 
     if (plan->listing_known) {
-        policy_compute(req->listing.price_cents, req->listing.floor_cents,
-                       req->listing.flexibility, &plan->policy);
+        policy_compute(req->listing.price_cents, req->listing.floor_cents, req->listing.flexibility,
+                       &plan->policy);
         int64_t competing = req->state.competing_offer_cents;
         if (competing > plan->policy.floor_cents && !plan->policy.firm) {
             /* another buyer's offer is our new lowest; at or above asking we hold the price */
-            plan->competing_cents = competing < plan->policy.price_cents
-                                        ? competing
-                                        : plan->policy.price_cents;
+            plan->competing_cents =
+                competing < plan->policy.price_cents ? competing : plan->policy.price_cents;
             policy_raise_lowest(&plan->policy, competing);
         }
         count_rounds(req, plan);
@@ -574,8 +640,8 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
     plan->mentions_day = phrase_match_any(&t, DAY_WORDS) != NULL;
 
     /* the pre-guard first: nothing else matters when the buyer is running a scam */
-    if (plan_pre_guard(text, plan->handoff_code, sizeof(plan->handoff_code),
-                       plan->handoff_reason, sizeof(plan->handoff_reason))) {
+    if (plan_pre_guard(text, plan->handoff_code, sizeof(plan->handoff_code), plan->handoff_reason,
+                       sizeof(plan->handoff_reason))) {
         plan->handoff = true;
     }
 
@@ -618,8 +684,8 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
 
     if (has_offer && !plan->agreed) {
         plan->buyer_offer_cents = offer;
-        plan->verdict = policy_verdict(&plan->policy, offer, plan->rounds,
-                                       plan->last_counter_cents, &plan->counter_cents);
+        plan->verdict = policy_verdict(&plan->policy, offer, plan->rounds, plan->last_counter_cents,
+                                       &plan->counter_cents);
         if (plan->verdict == OFFER_VERDICT_ACCEPT) {
             plan->agreed_cents =
                 offer < plan->policy.price_cents ? offer : plan->policy.price_cents;
@@ -628,18 +694,18 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
         plan->buyer_offer_cents = offer;
     } else if (plan->intent == INTENT_ACCEPT && !plan->agreed) {
         /* "deal" / "ok": at our last counter when we named one, else at the asking price */
-        int64_t at = plan->last_counter_cents > 0 ? plan->last_counter_cents
-                                                  : plan->policy.price_cents;
+        int64_t at =
+            plan->last_counter_cents > 0 ? plan->last_counter_cents : plan->policy.price_cents;
         if (at >= plan->policy.floor_cents) {
             plan->agreed_cents = at;
         } else {
             plan->intent = INTENT_OTHER; /* never agree below the floor, whoever said it */
         }
     } else if (plan->intent == INTENT_LOWEST && !plan->agreed) {
-        plan->counter_cents = plan->rounds >= POLICY_MAX_ROUNDS
-                                  ? plan->policy.visible_lowest_cents
-                                  : policy_next_counter(&plan->policy, plan->rounds,
-                                                        plan->last_counter_cents);
+        plan->counter_cents =
+            plan->rounds >= POLICY_MAX_ROUNDS
+                ? plan->policy.visible_lowest_cents
+                : policy_next_counter(&plan->policy, plan->rounds, plan->last_counter_cents);
     }
     rc = 0;
 

@@ -27,11 +27,6 @@ typedef struct {
     int reply_max_chars; /* length asked of the model (the post-guard enforces it) */
 } prompt_options_t;
 
-/* Formats cents as a buyer would read them: "$80", "$80.50", "€70", "£5", "120 CHF".
- * currency NULL or "" means USD. Writes at most out_size bytes (NUL-terminated) and returns
- * out. Pure and thread-safe. */
-char *prompt_money(int64_t cents, const char *currency, char *out, size_t out_size);
-
 /* The JSON schema of the model's answer: {text, intent, deal_status, agreed_price_cents,
  * buyer_offer_cents, counter_cents, handoff, handoff_reason}, all required, no other
  * properties (OpenAI strict mode). Returns a new object the caller frees with cJSON_Delete. */

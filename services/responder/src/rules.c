@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/money.h"
+#include "common/sbuf.h"
 #include "common/xmalloc.h"
 #include "offer.h"
 #include "phrase.h"
@@ -54,166 +56,207 @@ typedef enum {
  * or nothing when the listing has no location). No template names the buyer's offer: a
  * lowball repeated back would be an amount below the floor in our own text. */
 static const char *const TEMPLATES[R_COUNT][3][VARIANTS] = {
-    [R_WHICH_ITEM] = {
-        {"Hi! Which item are you asking about? Let me know and I'll help.",
-         "Hi there! Which listing is this about? Happy to help once I know."},
-        {"hey! which item are you asking about?", "hey, which one are you interested in?"},
-        {"Hello, which item are you enquiring about? I will gladly help."},
-    },
-    [R_SOLD] = {
-        {"Sorry, the {title} has already sold. Thanks for reaching out!"},
-        {"ah sorry, the {title} already sold. appreciate you reaching out tho"},
-        {"I am sorry, the {title} has already been sold. Thank you for your interest."},
-    },
-    [R_AVAILABLE] = {
-        {"Yes, it's still available! The {title} is {price}.{where}",
-         "Hi! Yes, the {title} is still available for {price}.{where} When would you like to come by?",
-         "Yes, still available! It's {price}.{where} Let me know when works for you."},
-        {"yep still available! it's {price}.{where} lmk", "yes still have it, {price}.{where} lmk when works"},
-        {"Yes, the {title} is still available at {price}.{where}",
-         "Good day. The {title} is still available at {price}.{where}"},
-    },
-    [R_ACCEPT_OFFER] = {
-        {"Deal, {agreed} works for me! When would you like to pick it up?{where}",
-         "{agreed} works! When can you come by?{where}"},
-        {"bet, {agreed} works. when can you grab it?{where}"},
-        {"Thank you, {agreed} is acceptable. When would you like to collect it?{where}"},
-    },
-    [R_ACCEPT_COUNTER] = {
-        {"Great, {agreed} it is! When would you like to pick it up?{where}",
-         "Perfect, {agreed} it is. When can you come by?{where}"},
-        {"bet, {agreed} it is. when you wanna grab it?{where}"},
-        {"Excellent, we have a deal at {agreed}. When would you like to collect it?{where}"},
-    },
-    [R_ACCEPT_TIME] = {
-        {"Deal, {agreed} it is! Let me confirm the pickup time and get back to you shortly.{where}"},
-        {"bet, {agreed} it is. lemme confirm the time and get back to you{where}"},
-        {"Thank you, we have a deal at {agreed}. Let me confirm the time and get back to you shortly.{where}"},
-    },
-    [R_COUNTER] = {
-        {"I can't go that low, but I could do {counter}. Would that work for you?",
-         "Thanks for the offer! The best I can do right now is {counter}.",
-         "I appreciate the offer. Could you do {counter}?"},
-        {"cant go that low but i could do {counter}", "hmm could you do {counter}?"},
-        {"Thank you for your offer. I could accept {counter}.",
-         "I am unable to accept that, but I could do {counter}."},
-    },
-    [R_COUNTER_COMPETING] = {
-        {"Thanks for the offer! Someone else already offered {competing}, so the best I can do is {counter}."},
-        {"someone else already offered {competing}, could do {counter} tho"},
-        {"Thank you. I have another offer of {competing}, so I could accept {counter}."},
-    },
-    [R_DECLINE_LOW] = {
-        {"Sorry, that's too low for me. The lowest I can do is {counter}.",
-         "Thanks, but I can't go that low. {counter} is the lowest I can do."},
-        {"sorry thats too low, lowest i can do is {counter}"},
-        {"I am sorry, that is too low. The lowest I can accept is {counter}."},
-    },
-    [R_DECLINE_FINAL] = {
-        {"I'll have to stay at {counter}, that's my best price. Let me know if it works for you!"},
-        {"gonna have to stick at {counter}, thats my best. lmk"},
-        {"I must remain at {counter}, which is my best price. Please let me know if that suits you."},
-    },
-    [R_FIRM] = {
-        {"Sorry, the price is firm at {price}.", "Thanks for asking! The price is firm at {price}."},
-        {"sorry, price is firm at {price}"},
-        {"Thank you for asking. The price is firm at {price}."},
-    },
-    [R_LOWEST] = {
-        {"I could do {counter}.", "The best I can do is {counter}."},
-        {"could do {counter}", "i can do {counter}"},
-        {"I could offer it at {counter}."},
-    },
-    [R_AGREED_ALREADY] = {
-        {"We're all set at {agreed}! When would you like to pick it up?{where}"},
-        {"we're good at {agreed}! when you wanna grab it?{where}"},
-        {"We have agreed on {agreed}. When would you like to collect it?{where}"},
-    },
-    [R_BACKING_OUT] = {
-        {"No problem, thanks for letting me know."},
-        {"all good, thanks for letting me know"},
-        {"Understood, thank you for letting me know."},
-    },
-    [R_CONFIRM_TIME] = {
-        {"Sounds good, let me confirm the time and get back to you shortly."},
-        {"sounds good, lemme confirm the time and get back to you"},
-        {"Thank you. Let me confirm the time and get back to you shortly."},
-    },
-    [R_PICKUP] = {
-        {"{pickup_at}When would work for you?", "{pickup_at}When would you like to come by?"},
-        {"{pickup_at}when works for you?"},
-        {"{pickup_at}When would suit you?"},
-    },
-    [R_PICKUP_DAY] = {
-        {"{pickup_at}What time works for you?", "{pickup_at}What time would you come by?"},
-        {"{pickup_at}what time works?"},
-        {"{pickup_at}What time would suit you?"},
-    },
-    [R_NEEDS_SELLER] = {
-        {"Let me check and get back to you shortly.", "Good question, let me check and get back to you."},
-        {"lemme check and get back to you"},
-        {"Let me check and get back to you shortly."},
-    },
-    [R_PICKUP_FACT] = {
-        {"{fact}{where} When would work for you?"},
-        {"{fact}{where} lmk when works"},
-        {"{fact}{where} When would suit you?"},
-    },
-    [R_DELIVERY_UNKNOWN] = {
-        {"Let me check about delivery and get back to you.{where}"},
-        {"lemme check on delivery and get back to you.{where}"},
-        {"Let me check about delivery and get back to you shortly.{where}"},
-    },
-    [R_DETAILS_FACT] = {
-        {"Good question! From the listing: {fact}", "Sure! {fact}"},
-        {"from the listing: {fact}"},
-        {"According to the listing: {fact}"},
-    },
-    [R_DETAILS_CONDITION] = {
-        {"It's in {condition} condition.{fact}"},
-        {"it's in {condition} condition.{fact}"},
-        {"It is in {condition} condition.{fact}"},
-    },
-    [R_DETAILS_UNKNOWN] = {
-        {"Good question, let me check and get back to you."},
-        {"good q, lemme check and get back to you"},
-        {"Good question. Let me check and get back to you shortly."},
-    },
-    [R_BUYER_DECLINE] = {
-        {"No problem, thanks for your interest! Let me know if you change your mind."},
-        {"all good, lmk if you change your mind"},
-        {"No problem. Thank you for your interest."},
-    },
-    [R_THANKS] = {
-        {"You're welcome! Let me know if you have any other questions.", "Anytime!"},
-        {"np!", "anytime!"},
-        {"You are welcome."},
-    },
-    [R_OTHER] = {
-        {"Thanks for your message! The {title} is {price}.{where} Let me know if you have any questions."},
-        {"hey! the {title} is {price}.{where} lmk if you have questions"},
-        {"Thank you for your message. The {title} is listed at {price}.{where} Please let me know if you have any questions."},
-    },
-    [R_BOT] = {
-        {"I'm an assistant helping the seller, happy to help with the {title}."},
-        {"i'm an assistant helping the seller out, happy to help with the {title}"},
-        {"I am an assistant helping the seller. I am happy to help with the {title}."},
-    },
-    [R_AVAILABLE_PREFIX] = {
-        {"Yes, it's still available. "},
-        {"yep still available. "},
-        {"Yes, it is still available. "},
-    },
-    [R_WHERE] = {
-        {" Pickup is in {location}."},
-        {" pickup's in {location}"},
-        {" Pickup is in {location}."},
-    },
-    [R_PICKUP_AT] = {
-        {"Pickup is in {location}. "},
-        {"pickup's in {location}. "},
-        {"Pickup is in {location}. "},
-    },
+    [R_WHICH_ITEM] =
+        {
+            {"Hi! Which item are you asking about? Let me know and I'll help.",
+             "Hi there! Which listing is this about? Happy to help once I know."},
+            {"hey! which item are you asking about?", "hey, which one are you interested in?"},
+            {"Hello, which item are you enquiring about? I will gladly help."},
+        },
+    [R_SOLD] =
+        {
+            {"Sorry, the {title} has already sold. Thanks for reaching out!"},
+            {"ah sorry, the {title} already sold. appreciate you reaching out tho"},
+            {"I am sorry, the {title} has already been sold. Thank you for your interest."},
+        },
+    [R_AVAILABLE] =
+        {
+            {"Yes, it's still available! The {title} is {price}.{where}",
+             "Hi! Yes, the {title} is still available for {price}.{where} When would you like to "
+             "come by?",
+             "Yes, still available! It's {price}.{where} Let me know when works for you."},
+            {"yep still available! it's {price}.{where} lmk",
+             "yes still have it, {price}.{where} lmk when works"},
+            {"Yes, the {title} is still available at {price}.{where}",
+             "Good day. The {title} is still available at {price}.{where}"},
+        },
+    [R_ACCEPT_OFFER] =
+        {
+            {"Deal, {agreed} works for me! When would you like to pick it up?{where}",
+             "{agreed} works! When can you come by?{where}"},
+            {"bet, {agreed} works. when can you grab it?{where}"},
+            {"Thank you, {agreed} is acceptable. When would you like to collect it?{where}"},
+        },
+    [R_ACCEPT_COUNTER] =
+        {
+            {"Great, {agreed} it is! When would you like to pick it up?{where}",
+             "Perfect, {agreed} it is. When can you come by?{where}"},
+            {"bet, {agreed} it is. when you wanna grab it?{where}"},
+            {"Excellent, we have a deal at {agreed}. When would you like to collect it?{where}"},
+        },
+    [R_ACCEPT_TIME] =
+        {
+            {"Deal, {agreed} it is! Let me confirm the pickup time and get back to you "
+             "shortly.{where}"},
+            {"bet, {agreed} it is. lemme confirm the time and get back to you{where}"},
+            {"Thank you, we have a deal at {agreed}. Let me confirm the time and get back to you "
+             "shortly.{where}"},
+        },
+    [R_COUNTER] =
+        {
+            {"I can't go that low, but I could do {counter}. Would that work for you?",
+             "Thanks for the offer! The best I can do right now is {counter}.",
+             "I appreciate the offer. Could you do {counter}?"},
+            {"cant go that low but i could do {counter}", "hmm could you do {counter}?"},
+            {"Thank you for your offer. I could accept {counter}.",
+             "I am unable to accept that, but I could do {counter}."},
+        },
+    [R_COUNTER_COMPETING] =
+        {
+            {"Thanks for the offer! Someone else already offered {competing}, so the best I can do "
+             "is {counter}."},
+            {"someone else already offered {competing}, could do {counter} tho"},
+            {"Thank you. I have another offer of {competing}, so I could accept {counter}."},
+        },
+    [R_DECLINE_LOW] =
+        {
+            {"Sorry, that's too low for me. The lowest I can do is {counter}.",
+             "Thanks, but I can't go that low. {counter} is the lowest I can do."},
+            {"sorry thats too low, lowest i can do is {counter}"},
+            {"I am sorry, that is too low. The lowest I can accept is {counter}."},
+        },
+    [R_DECLINE_FINAL] =
+        {
+            {"I'll have to stay at {counter}, that's my best price. Let me know if it works for "
+             "you!"},
+            {"gonna have to stick at {counter}, thats my best. lmk"},
+            {"I must remain at {counter}, which is my best price. Please let me know if that suits "
+             "you."},
+        },
+    [R_FIRM] =
+        {
+            {"Sorry, the price is firm at {price}.",
+             "Thanks for asking! The price is firm at {price}."},
+            {"sorry, price is firm at {price}"},
+            {"Thank you for asking. The price is firm at {price}."},
+        },
+    [R_LOWEST] =
+        {
+            {"I could do {counter}.", "The best I can do is {counter}."},
+            {"could do {counter}", "i can do {counter}"},
+            {"I could offer it at {counter}."},
+        },
+    [R_AGREED_ALREADY] =
+        {
+            {"We're all set at {agreed}! When would you like to pick it up?{where}"},
+            {"we're good at {agreed}! when you wanna grab it?{where}"},
+            {"We have agreed on {agreed}. When would you like to collect it?{where}"},
+        },
+    [R_BACKING_OUT] =
+        {
+            {"No problem, thanks for letting me know."},
+            {"all good, thanks for letting me know"},
+            {"Understood, thank you for letting me know."},
+        },
+    [R_CONFIRM_TIME] =
+        {
+            {"Sounds good, let me confirm the time and get back to you shortly."},
+            {"sounds good, lemme confirm the time and get back to you"},
+            {"Thank you. Let me confirm the time and get back to you shortly."},
+        },
+    [R_PICKUP] =
+        {
+            {"{pickup_at}When would work for you?", "{pickup_at}When would you like to come by?"},
+            {"{pickup_at}when works for you?"},
+            {"{pickup_at}When would suit you?"},
+        },
+    [R_PICKUP_DAY] =
+        {
+            {"{pickup_at}What time works for you?", "{pickup_at}What time would you come by?"},
+            {"{pickup_at}what time works?"},
+            {"{pickup_at}What time would suit you?"},
+        },
+    [R_NEEDS_SELLER] =
+        {
+            {"Let me check and get back to you shortly.",
+             "Good question, let me check and get back to you."},
+            {"lemme check and get back to you"},
+            {"Let me check and get back to you shortly."},
+        },
+    [R_PICKUP_FACT] =
+        {
+            {"{fact}{where} When would work for you?"},
+            {"{fact}{where} lmk when works"},
+            {"{fact}{where} When would suit you?"},
+        },
+    [R_DELIVERY_UNKNOWN] =
+        {
+            {"Let me check about delivery and get back to you.{where}"},
+            {"lemme check on delivery and get back to you.{where}"},
+            {"Let me check about delivery and get back to you shortly.{where}"},
+        },
+    [R_DETAILS_FACT] =
+        {
+            {"Good question! From the listing: {fact}", "Sure! {fact}"},
+            {"from the listing: {fact}"},
+            {"According to the listing: {fact}"},
+        },
+    [R_DETAILS_CONDITION] =
+        {
+            {"It's in {condition} condition.{fact}"},
+            {"it's in {condition} condition.{fact}"},
+            {"It is in {condition} condition.{fact}"},
+        },
+    [R_DETAILS_UNKNOWN] =
+        {
+            {"Good question, let me check and get back to you."},
+            {"good q, lemme check and get back to you"},
+            {"Good question. Let me check and get back to you shortly."},
+        },
+    [R_BUYER_DECLINE] =
+        {
+            {"No problem, thanks for your interest! Let me know if you change your mind."},
+            {"all good, lmk if you change your mind"},
+            {"No problem. Thank you for your interest."},
+        },
+    [R_THANKS] =
+        {
+            {"You're welcome! Let me know if you have any other questions.", "Anytime!"},
+            {"np!", "anytime!"},
+            {"You are welcome."},
+        },
+    [R_OTHER] =
+        {
+            {"Thanks for your message! The {title} is {price}.{where} Let me know if you have any "
+             "questions."},
+            {"hey! the {title} is {price}.{where} lmk if you have questions"},
+            {"Thank you for your message. The {title} is listed at {price}.{where} Please let me "
+             "know if you have any questions."},
+        },
+    [R_BOT] =
+        {
+            {"I'm an assistant helping the seller, happy to help with the {title}."},
+            {"i'm an assistant helping the seller out, happy to help with the {title}"},
+            {"I am an assistant helping the seller. I am happy to help with the {title}."},
+        },
+    [R_AVAILABLE_PREFIX] =
+        {
+            {"Yes, it's still available. "},
+            {"yep still available. "},
+            {"Yes, it is still available. "},
+        },
+    [R_WHERE] =
+        {
+            {" Pickup is in {location}."},
+            {" pickup's in {location}"},
+            {" Pickup is in {location}."},
+        },
+    [R_PICKUP_AT] =
+        {
+            {"Pickup is in {location}. "},
+            {"pickup's in {location}. "},
+            {"Pickup is in {location}. "},
+        },
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -236,54 +279,6 @@ void rules_field_set(char **field, const char *value)
     *field = copy;
 }
 
-char *rules_money(int64_t cents, const char *currency, char *out, size_t out_size)
-{
-    const char *prefix = "$";
-    const char *suffix = "";
-    if (currency != NULL && currency[0] != '\0') {
-        if (strcmp(currency, "EUR") == 0) {
-            prefix = "\xE2\x82\xAC";
-        } else if (strcmp(currency, "GBP") == 0) {
-            prefix = "\xC2\xA3";
-        } else if (strcmp(currency, "USD") != 0 && strcmp(currency, "CAD") != 0 &&
-                   strcmp(currency, "AUD") != 0 && strcmp(currency, "NZD") != 0 &&
-                   strcmp(currency, "MXN") != 0) {
-            prefix = "";
-            suffix = currency;
-        }
-    }
-    bool negative = cents < 0;
-    uint64_t abs_cents = negative ? (uint64_t)(-(cents + 1)) + 1 : (uint64_t)cents;
-    uint64_t units = abs_cents / 100;
-    unsigned frac = (unsigned)(abs_cents % 100);
-    /* digits with thousands commas, built right to left */
-    char digits[40];
-    size_t n = 0;
-    int group = 0;
-    do {
-        if (group == 3) {
-            digits[n++] = ',';
-            group = 0;
-        }
-        digits[n++] = (char)('0' + units % 10);
-        units /= 10;
-        group++;
-    } while (units > 0 && n < sizeof(digits) - 2);
-    char whole[40];
-    for (size_t i = 0; i < n; i++) {
-        whole[i] = digits[n - 1 - i];
-    }
-    whole[n] = '\0';
-    if (frac != 0) {
-        snprintf(out, out_size, "%s%s%s.%02u%s%s", negative ? "-" : "", prefix, whole, frac,
-                 suffix[0] != '\0' ? " " : "", suffix);
-    } else {
-        snprintf(out, out_size, "%s%s%s%s%s", negative ? "-" : "", prefix, whole,
-                 suffix[0] != '\0' ? " " : "", suffix);
-    }
-    return out;
-}
-
 /* FNV-1a: stable across runs and machines, unlike rand(). */
 static uint32_t hash_str(const char *s)
 {
@@ -303,9 +298,7 @@ typedef struct {
 /* Fills {key} placeholders of tpl from vars (unknown keys stay as written). Caller frees. */
 static char *fill(const char *tpl, const var_t *vars, size_t nvars)
 {
-    size_t cap = strlen(tpl) + 64;
-    size_t len = 0;
-    char *out = xmalloc(cap);
+    sbuf_t out = {0};
     for (const char *p = tpl; *p != '\0';) {
         const char *value = NULL;
         size_t skip = 1;
@@ -320,21 +313,14 @@ static char *fill(const char *tpl, const var_t *vars, size_t nvars)
                 }
             }
         }
-        size_t add = value != NULL ? strlen(value) : 1;
-        if (len + add + 1 > cap) {
-            cap = (len + add + 1) * 2;
-            out = xrealloc(out, cap);
-        }
         if (value != NULL) {
-            memcpy(out + len, value, add);
+            sbuf_add(&out, value);
         } else {
-            out[len] = *p;
+            sbuf_addc(&out, *p);
         }
-        len += add;
         p += skip;
     }
-    out[len] = '\0';
-    return out;
+    return sbuf_take(&out);
 }
 
 /* Picks the template of kind for the tone, by the request's hash. */
@@ -397,13 +383,15 @@ static const char *condition_words(const char *condition)
 /* ---- the description sentence that answers a question ------------------------------------ */
 
 static const char *const STOPWORDS[] = {
-    "the", "a", "an", "is", "it", "this", "that", "does", "do", "what", "how", "any", "are",
-    "you", "your", "there", "have", "has", "with", "for", "and", "or", "of", "to", "in",
-    "on", "can", "could", "would", "will", "be", "its", "i", "me", "my", "much", "many",
-    "still", "please", "thanks", "hi", "hello", "hey", "about", "was", "were", "did", "if",
-    "so", "just", "also", "get", "got", "yes", "no", "not", "item", "one", "know", "want",
-    "like", "more", "some", "wondering", "question", "tell", "ask", "asking", "im", "ill",
-    "id", "whats", "hows", "isnt", "thank", "they", "them", "their", "it's", "really", NULL,
+    "the",       "a",        "an",     "is",     "it",     "this",  "that",  "does",   "do",
+    "what",      "how",      "any",    "are",    "you",    "your",  "there", "have",   "has",
+    "with",      "for",      "and",    "or",     "of",     "to",    "in",    "on",     "can",
+    "could",     "would",    "will",   "be",     "its",    "i",     "me",    "my",     "much",
+    "many",      "still",    "please", "thanks", "hi",     "hello", "hey",   "about",  "was",
+    "were",      "did",      "if",     "so",     "just",   "also",  "get",   "got",    "yes",
+    "no",        "not",      "item",   "one",    "know",   "want",  "like",  "more",   "some",
+    "wondering", "question", "tell",   "ask",    "asking", "im",    "ill",   "id",     "whats",
+    "hows",      "isnt",     "thank",  "they",   "them",   "their", "it's",  "really", NULL,
 };
 
 /* Question words that also look for their neighbours in the description. */
@@ -511,8 +499,7 @@ static bool sentence_unsafe(const char *s, int64_t price_cents, int64_t floor_ce
 /* The description sentence sharing the most keywords with the question (at least one and,
  * when must_have is given, containing one of those stems), or NULL. Caller frees. */
 static char *best_sentence(const char *description, const char *question,
-                           const char *const *must_have, int64_t price_cents,
-                           int64_t floor_cents)
+                           const char *const *must_have, int64_t price_cents, int64_t floor_cents)
 {
     char kw[48][PHRASE_WORD_MAX];
     size_t nkw = question_keywords(question, kw, 48);
@@ -589,9 +576,9 @@ typedef struct {
 static char *render(const ctx_t *c, reply_kind_t kind)
 {
     const var_t vars[] = {
-        {"title", c->title},       {"price", c->price},         {"agreed", c->agreed},
-        {"counter", c->counter},   {"competing", c->competing}, {"condition", c->condition},
-        {"fact", c->fact},         {"location", c->location},   {"where", c->where},
+        {"title", c->title},         {"price", c->price},         {"agreed", c->agreed},
+        {"counter", c->counter},     {"competing", c->competing}, {"condition", c->condition},
+        {"fact", c->fact},           {"location", c->location},   {"where", c->where},
         {"pickup_at", c->pickup_at},
     };
     return fill(pick(kind, c->tone, c->hash), vars, sizeof(vars) / sizeof(vars[0]));
@@ -609,15 +596,101 @@ static char *join_free(char *prefix, char *body)
     return out;
 }
 
-static const char *const PICKUP_WORDS[] = {"pick", "pickup", "deliver", "delivery", "ship",
-                                           "shipping", "meet", "location", "drop", NULL};
-static const char *const DELIVERY_ASKED[] = {"deliver*", "ship", "shipping", "ships",
+static const char *const PICKUP_WORDS[] = {"pick",     "pickup", "deliver",  "delivery", "ship",
+                                           "shipping", "meet",   "location", "drop",     NULL};
+static const char *const DELIVERY_ASKED[] = {"deliver*", "ship",     "shipping", "ships",
                                              "drop off", "bring it", NULL};
 static const char *const CONDITION_ASKED[] = {"condition", "scratch*", "damage*", "wear",
-                                              "broken", "shape", "flaw*", "dent*", "quality",
-                                              NULL};
+                                              "broken",    "shape",    "flaw*",   "dent*",
+                                              "quality",   NULL};
 
 /* Chooses the reply kind, the deal and the action. */
+/* A buyer's offer: the policy's verdict decides the reply and the deal. */
+static reply_kind_t decide_offer(const plan_t *plan, reply_drafted_t *out)
+{
+    const policy_t *p = &plan->policy;
+    out->deal.buyer_offer_cents = plan->buyer_offer_cents;
+    switch (plan->verdict) {
+    case OFFER_VERDICT_ACCEPT:
+        rules_field_set(&out->deal.status, "agreed");
+        out->deal.agreed_price_cents = plan->agreed_cents;
+        return plan->proposes_time || plan->mentions_day ? R_ACCEPT_TIME : R_ACCEPT_OFFER;
+    case OFFER_VERDICT_COUNTER:
+        rules_field_set(&out->deal.status, "negotiating");
+        out->deal.counter_cents = plan->counter_cents;
+        return plan->competing_cents > 0 ? R_COUNTER_COMPETING : R_COUNTER;
+    case OFFER_VERDICT_DECLINE:
+        rules_field_set(&out->deal.status, "negotiating");
+        out->deal.counter_cents = plan->counter_cents;
+        if (p->firm) {
+            return R_FIRM;
+        }
+        if (plan->rounds >= POLICY_MAX_ROUNDS) {
+            rules_field_set(&out->deal.status, "declined");
+            return R_DECLINE_FINAL;
+        }
+        return R_DECLINE_LOW;
+    case OFFER_VERDICT_NONE:
+        break;
+    }
+    return R_OTHER;
+}
+
+/* Where and when: a proposed time goes to the seller; otherwise the listing's own words on
+ * pickup, or the tone's pickup line. */
+static reply_kind_t decide_pickup(ctx_t *c, const char *question, const char **action,
+                                  const char **reason)
+{
+    const plan_t *plan = c->plan;
+    const policy_t *p = &plan->policy;
+    if (plan->proposes_time) {
+        *action = "handoff";
+        *reason = "buyer proposes a pickup time; please confirm it";
+        return R_CONFIRM_TIME;
+    }
+    phrase_text_t t;
+    phrase_text_init(&t, question);
+    bool delivery = phrase_match_any(&t, DELIVERY_ASKED) != NULL;
+    phrase_text_free(&t);
+    c->fact = best_sentence(c->req->listing.description, question, PICKUP_WORDS, p->price_cents,
+                            p->floor_cents);
+    if (c->fact != NULL) {
+        return R_PICKUP_FACT;
+    }
+    if (delivery) {
+        *action = "handoff";
+        *reason = "asks about delivery; the listing does not say";
+        return R_DELIVERY_UNKNOWN;
+    }
+    return plan->mentions_day ? R_PICKUP_DAY : R_PICKUP;
+}
+
+/* A question about the item: answered from the listing's description or condition, or the
+ * chat goes to the seller. */
+static reply_kind_t decide_details(ctx_t *c, const char *question, const char **action,
+                                   const char **reason)
+{
+    const policy_t *p = &c->plan->policy;
+    phrase_text_t t;
+    phrase_text_init(&t, question);
+    bool condition_asked = phrase_match_any(&t, CONDITION_ASKED) != NULL;
+    phrase_text_free(&t);
+    char *fact =
+        best_sentence(c->req->listing.description, question, NULL, p->price_cents, p->floor_cents);
+    if (condition_asked && c->condition != NULL) {
+        c->fact = fact != NULL ? xasprintf(" %s", fact) : xstrdup("");
+        free(fact);
+        return R_DETAILS_CONDITION;
+    }
+    if (fact != NULL) {
+        c->fact = fact;
+        return R_DETAILS_FACT;
+    }
+    *action = "handoff";
+    *reason = "question not answered by the listing; please answer the buyer";
+    return R_DETAILS_UNKNOWN;
+}
+
 static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
                            const char **action, const char **reason)
 {
@@ -650,8 +723,10 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
             *action = "handoff";
             *reason = "buyer backs out of the agreed deal";
             return R_BACKING_OUT;
-        case INTENT_PICKUP: break;
-        case INTENT_DETAILS: break;
+        case INTENT_PICKUP:
+            break;
+        case INTENT_DETAILS:
+            break;
         case INTENT_ACCEPT:
             if (plan->proposes_time || plan->mentions_day) {
                 *action = "handoff";
@@ -659,35 +734,13 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
                 return R_CONFIRM_TIME;
             }
             return R_AGREED_ALREADY;
-        default: return R_AGREED_ALREADY;
+        default:
+            return R_AGREED_ALREADY;
         }
     }
     switch (plan->intent) {
     case INTENT_OFFER:
-        out->deal.buyer_offer_cents = plan->buyer_offer_cents;
-        switch (plan->verdict) {
-        case OFFER_VERDICT_ACCEPT:
-            rules_field_set(&out->deal.status, "agreed");
-            out->deal.agreed_price_cents = plan->agreed_cents;
-            return plan->proposes_time || plan->mentions_day ? R_ACCEPT_TIME : R_ACCEPT_OFFER;
-        case OFFER_VERDICT_COUNTER:
-            rules_field_set(&out->deal.status, "negotiating");
-            out->deal.counter_cents = plan->counter_cents;
-            return plan->competing_cents > 0 ? R_COUNTER_COMPETING : R_COUNTER;
-        case OFFER_VERDICT_DECLINE:
-            rules_field_set(&out->deal.status, "negotiating");
-            out->deal.counter_cents = plan->counter_cents;
-            if (p->firm) {
-                return R_FIRM;
-            }
-            if (plan->rounds >= POLICY_MAX_ROUNDS) {
-                rules_field_set(&out->deal.status, "declined");
-                return R_DECLINE_FINAL;
-            }
-            return R_DECLINE_LOW;
-        case OFFER_VERDICT_NONE: break;
-        }
-        return R_OTHER;
+        return decide_offer(plan, out);
     case INTENT_ACCEPT:
         rules_field_set(&out->deal.status, "agreed");
         out->deal.agreed_price_cents = plan->agreed_cents;
@@ -702,52 +755,18 @@ static reply_kind_t decide(ctx_t *c, const char *question, reply_drafted_t *out,
     case INTENT_DECLINE:
         rules_field_set(&out->deal.status, "declined");
         return R_BUYER_DECLINE;
-    case INTENT_AVAILABILITY: return R_AVAILABLE;
-    case INTENT_PICKUP: {
-        if (plan->proposes_time) {
-            *action = "handoff";
-            *reason = "buyer proposes a pickup time; please confirm it";
-            return R_CONFIRM_TIME;
-        }
-        phrase_text_t t;
-        phrase_text_init(&t, question);
-        bool delivery = phrase_match_any(&t, DELIVERY_ASKED) != NULL;
-        phrase_text_free(&t);
-        c->fact = best_sentence(c->req->listing.description, question, PICKUP_WORDS,
-                                p->price_cents, p->floor_cents);
-        if (c->fact != NULL) {
-            return R_PICKUP_FACT;
-        }
-        if (delivery) {
-            *action = "handoff";
-            *reason = "asks about delivery; the listing does not say";
-            return R_DELIVERY_UNKNOWN;
-        }
-        return plan->mentions_day ? R_PICKUP_DAY : R_PICKUP;
-    }
-    case INTENT_DETAILS: {
-        phrase_text_t t;
-        phrase_text_init(&t, question);
-        bool condition_asked = phrase_match_any(&t, CONDITION_ASKED) != NULL;
-        phrase_text_free(&t);
-        char *fact = best_sentence(c->req->listing.description, question, NULL,
-                                   p->price_cents, p->floor_cents);
-        if (condition_asked && c->condition != NULL) {
-            c->fact = fact != NULL ? xasprintf(" %s", fact) : xstrdup("");
-            free(fact);
-            return R_DETAILS_CONDITION;
-        }
-        if (fact != NULL) {
-            c->fact = fact;
-            return R_DETAILS_FACT;
-        }
-        *action = "handoff";
-        *reason = "question not answered by the listing; please answer the buyer";
-        return R_DETAILS_UNKNOWN;
-    }
-    case INTENT_THANKS: return R_THANKS;
-    case INTENT_WHICH_ITEM: return R_WHICH_ITEM;
-    case INTENT_OTHER: break;
+    case INTENT_AVAILABILITY:
+        return R_AVAILABLE;
+    case INTENT_PICKUP:
+        return decide_pickup(c, question, action, reason);
+    case INTENT_DETAILS:
+        return decide_details(c, question, action, reason);
+    case INTENT_THANKS:
+        return R_THANKS;
+    case INTENT_WHICH_ITEM:
+        return R_WHICH_ITEM;
+    case INTENT_OTHER:
+        break;
     }
     return plan->asks_human ? R_BOT : R_OTHER;
 }
@@ -757,9 +776,8 @@ char *rules_honest_line(const reply_requested_t *req)
     ctx_t c;
     memset(&c, 0, sizeof(c));
     c.tone = rules_tone(req->policy.tone);
-    c.title = shorten(req->listing.id != 0 && req->listing.title != NULL ? req->listing.title
-                                                                          : "item",
-                      60);
+    c.title = shorten(
+        req->listing.id != 0 && req->listing.title != NULL ? req->listing.title : "item", 60);
     char *line = render(&c, R_BOT);
     free(c.title);
     return line;
@@ -803,14 +821,14 @@ int rules_draft(const reply_requested_t *req, const plan_t *plan, reply_drafted_
     }
 
     const char *currency = req->listing.currency;
-    rules_money(plan->policy.price_cents, currency, c.price, sizeof(c.price));
-    rules_money(plan->agreed_cents, currency, c.agreed, sizeof(c.agreed));
-    rules_money(plan->counter_cents, currency, c.counter, sizeof(c.counter));
-    rules_money(plan->competing_cents, currency, c.competing, sizeof(c.competing));
-    c.title = shorten(req->listing.title != NULL && req->listing.title[0] != '\0'
-                          ? req->listing.title
-                          : "item",
-                      60);
+    money_display(plan->policy.price_cents, currency, MONEY_TO_BUYER, c.price, sizeof(c.price));
+    money_display(plan->agreed_cents, currency, MONEY_TO_BUYER, c.agreed, sizeof(c.agreed));
+    money_display(plan->counter_cents, currency, MONEY_TO_BUYER, c.counter, sizeof(c.counter));
+    money_display(plan->competing_cents, currency, MONEY_TO_BUYER, c.competing,
+                  sizeof(c.competing));
+    c.title = shorten(
+        req->listing.title != NULL && req->listing.title[0] != '\0' ? req->listing.title : "item",
+        60);
     c.location = shorten(req->listing.location, 60);
     c.condition = condition_words(req->listing.condition);
     if (c.location != NULL && c.location[0] != '\0') {

@@ -20,10 +20,6 @@ rules_tone_t rules_tone(const char *tone);
  * heap strings of reply_drafted_t. */
 void rules_field_set(char **field, const char *value);
 
-/* Formats cents as a buyer reads them: "$80", "$1,200", "$75.50", "€70", "£5", "120 CHF"
- * (currency NULL or "" = USD). Returns out. Pure and thread-safe. */
-char *rules_money(int64_t cents, const char *currency, char *out, size_t out_size);
-
 /* Drafts the reply for req and its plan into out (a zeroed reply_drafted_t, or one filled
  * before: action, text, intent, deal and source are replaced; request_id and conversation_id
  * are set when NULL; guard and model are left alone). Sets source "rules". Decisions:

@@ -5,12 +5,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
 #include "fixture.h"
 #include "guard.h"
 #include "plan.h"
+#include "prompt.h"
 #include "rules.h"
 
 /* Builds plan and rules draft for req into d (zeroed first). */
@@ -25,19 +27,45 @@ static void draft_for(const reply_requested_t *req, plan_t *plan, reply_drafted_
     assert_string_equal(d->conversation_id, req->conversation_id);
 }
 
-static void test_money_format(void **state)
+/* The model's prompt and the rules engine write an amount the same way (money_display's
+ * buyer style): a CAD listing is "$120" in both, never "CA$120" in one and "$120" in the
+ * other. */
+static void test_prompt_and_rules_agree_on_money(void **state)
 {
     (void)state;
-    char buf[48];
-    assert_string_equal(rules_money(8000, "USD", buf, sizeof(buf)), "$80");
-    assert_string_equal(rules_money(7550, NULL, buf, sizeof(buf)), "$75.50");
-    assert_string_equal(rules_money(120000, "", buf, sizeof(buf)), "$1,200");
-    assert_string_equal(rules_money(123456789, "USD", buf, sizeof(buf)), "$1,234,567.89");
-    assert_string_equal(rules_money(7000, "EUR", buf, sizeof(buf)), "\xE2\x82\xAC" "70");
-    assert_string_equal(rules_money(500, "GBP", buf, sizeof(buf)), "\xC2\xA3" "5");
-    assert_string_equal(rules_money(12000, "CHF", buf, sizeof(buf)), "120 CHF");
-    assert_string_equal(rules_money(5, "USD", buf, sizeof(buf)), "$0.05");
-    assert_string_equal(rules_money(0, "USD", buf, sizeof(buf)), "$0");
+    static const struct {
+        const char *currency;
+        int64_t price_cents;
+        const char *want;
+    } cases[] = {
+        {"CAD", 12000, "$120"},
+        {"USD", 123450, "$1,234.50"},
+        {"EUR", 12000,
+         "\xE2\x82\xAC"
+         "120"},
+        {"CHF", 12000, "120 CHF"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        reply_requested_t req;
+        plan_t plan;
+        reply_drafted_t d;
+        fixture_request(&req, "m-1", "is it still available?");
+        fixture_set(&req.listing.currency, cases[i].currency);
+        req.listing.price_cents = cases[i].price_cents;
+        req.listing.floor_cents = cases[i].price_cents / 2;
+        draft_for(&req, &plan, &d);
+        char *sys = prompt_system(&req, &plan, 200);
+        char line[96];
+        snprintf(line, sizeof(line), "Asking price: %s", cases[i].want);
+        if (!strstr(sys, line))
+            fail_msg("%s: prompt lacks \"%s\"", cases[i].currency, line);
+        if (!strstr(d.text, cases[i].want))
+            fail_msg("%s: rules reply \"%s\" lacks %s", cases[i].currency, d.text, cases[i].want);
+        assert_null(strstr(sys, "CA$"));
+        free(sys);
+        reply_drafted_free(&d);
+        reply_requested_free(&req);
+    }
 }
 
 static void test_tones(void **state)
@@ -122,8 +150,7 @@ static void test_description_facts(void **state)
             }
         } else {
             if (strcmp(d.action, "handoff") != 0) {
-                fail_msg("\"%s\": %s \"%s\", want a handoff", cases[i].question, d.action,
-                         d.text);
+                fail_msg("\"%s\": %s \"%s\", want a handoff", cases[i].question, d.action, d.text);
             }
             assert_non_null(d.guard.handoff_reason);
             assert_true(strlen(d.text) > 0); /* an honest holding line for the seller */
@@ -276,7 +303,7 @@ static void test_rules_long_fields_stay_in_cap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_money_format),
+        cmocka_unit_test(test_prompt_and_rules_agree_on_money),
         cmocka_unit_test(test_tones),
         cmocka_unit_test(test_deterministic_and_varied),
         cmocka_unit_test(test_description_facts),

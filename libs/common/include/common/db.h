@@ -10,6 +10,11 @@
 
 typedef struct db_pool db_pool_t;
 
+/* SQL text that renders a timestamptz column as the api's JSON time, UTC with microseconds:
+ * DB_TS("l.created_at") -> 2026-12-07T01:45:00.123456Z. A string literal, for building
+ * queries at compile time (the api's store/ uses it for every timestamp it answers). */
+#define DB_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
 /* Opens `size` connections lazily (the first acquire connects). conninfo is a libpq URL or
  * key=value string; unless it says otherwise, connect_timeout=5, TCP keepalives after 30 s
  * and application_name=byebuy are used. Caller frees with db_pool_free. Never NULL.

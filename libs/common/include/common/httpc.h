@@ -11,6 +11,8 @@
 
 #include <curl/curl.h>
 
+#include "common/sbuf.h"
+
 typedef struct {
     int max_retries;          /* default 2 */
     long connect_timeout_ms;  /* default 5000 */
@@ -21,17 +23,33 @@ typedef struct {
 } httpc_policy_t;
 
 typedef struct {
-    long status;          /* 0 when no response arrived */
-    char *body;           /* NUL-terminated, caller frees via httpc_response_free */
+    long status; /* 0 when no response arrived */
+    char *body;  /* NUL-terminated, caller frees via httpc_response_free */
     size_t body_len;
     char *content_type;
     /* From the response headers: -1 when absent. */
     int64_t retry_after_ms;
-    int should_retry;     /* x-should-retry: 1 true, 0 false, -1 absent */
-    char *location;       /* Location header, if any */
-    int attempts;         /* how many requests were made */
+    int should_retry;        /* x-should-retry: 1 true, 0 false, -1 absent */
+    char *location;          /* Location header, if any */
+    int attempts;            /* how many requests were made */
     int retry_after_from_ms; /* internal: retry_after_ms came from retry-after-ms (wins) */
 } httpc_response_t;
+
+/* Where a curl transfer writes its response body: in memory, up to max bytes. Every body we
+ * read over HTTP (httpc_request, the WebDriver client, the model's client) goes through one,
+ * so none can grow without bound. Set max, zero the rest; pass httpc_sink_write as
+ * CURLOPT_WRITEFUNCTION and the sink as CURLOPT_WRITEDATA. */
+typedef struct {
+    sbuf_t body;    /* what arrived so far (body.s NULL until the first byte) */
+    size_t max;     /* bytes; one more fails the transfer with CURLE_WRITE_ERROR */
+    bool too_large; /* the transfer failed because of max */
+} httpc_sink_t;
+
+/* The curl write callback of an httpc_sink_t. */
+size_t httpc_sink_write(char *ptr, size_t size, size_t nmemb, void *userdata);
+
+/* Empties the sink for the next attempt (keeps max and the memory). */
+void httpc_sink_reset(httpc_sink_t *sink);
 
 /* Initializes libcurl (curl_global_init) exactly once per process. Call once in main()
  * before starting threads; httpc_request also calls it (pthread_once), but libcurl's own
@@ -71,8 +89,7 @@ bool httpc_should_retry(long status, int should_retry_header);
 int64_t httpc_retry_delay_ms(int attempt, int64_t retry_after_ms, double max_retry_after_s);
 /* Parses Retry-After / retry-after-ms header values into milliseconds (-1 if unparsable):
  * "1.5" seconds, "120", or an HTTP date. now_s is the wall clock for dates. */
-int64_t httpc_parse_retry_after(const char *retry_after_ms, const char *retry_after,
-                                int64_t now_s);
+int64_t httpc_parse_retry_after(const char *retry_after_ms, const char *retry_after, int64_t now_s);
 
 /* A curl header callback that fills retry_after_ms, should_retry, content_type and location
  * of a httpc_response_t passed as userdata (initialized with httpc_response_init). A new

@@ -25,9 +25,30 @@ int money_parse_cents(const char *text, int64_t *cents, char *errstr, size_t err
 int money_from_double(double value, int64_t *cents, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
-/* Writes cents as a decimal with two places ("799.99", "-0.05", "800.00") into out and
- * returns out. out must hold at least MONEY_STR_LEN bytes. Pure; thread-safe. */
-#define MONEY_STR_LEN 32
+/* How money_display writes an amount.
+ *
+ * The display rule, for everything a buyer reads (the model's prompt, the rules engine's
+ * replies, hence the post-guard's amount checks): the currency's LOCAL symbol, as a buyer on
+ * that marketplace writes it ("$" for USD, CAD, AUD, NZD and MXN, "€" for EUR, "£" for GBP;
+ * any other code after the number, "120 CHF"), thousands grouped with commas, cents only
+ * when there are any ("$80", "$80.50", "$1,200"). Why local: a listing's currency is the
+ * marketplace's own, so its buyers write "$80", not "CA$80"; the model copies amounts from
+ * its prompt, so the prompt must show them exactly as the rules engine writes them, or the
+ * two voices of one conversation disagree. Form fields (the recipes) take bare numbers. */
+typedef enum {
+    MONEY_TO_BUYER,    /* "$1,200", "-$2.50", "€70", "120 CHF"; currency NULL or "" = USD */
+    MONEY_FIELD,       /* "1200.00", "-0.05": two decimals, no symbol, no grouping */
+    MONEY_FIELD_WHOLE, /* "1200": whole units, half away from zero (12.50 -> 13) */
+} money_style_t;
+
+/* Writes cents in style (currency only matters for MONEY_TO_BUYER) into out (at most out_size
+ * bytes, NUL-terminated; MONEY_STR_LEN always suffices) and returns out. Pure; thread-safe. */
+#define MONEY_STR_LEN 48
+char *money_display(int64_t cents, const char *currency, money_style_t style, char *out,
+                    size_t out_size);
+
+/* money_display(cents, NULL, MONEY_FIELD, ...): "799.99", "-0.05", "800.00" (the api's
+ * messages). out must hold at least MONEY_STR_LEN bytes. */
 char *money_format(int64_t cents, char out[MONEY_STR_LEN]);
 
 /* cents / 100 as a double, for the original API's decimal fields (price, min_price). */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
 
 #define UUID_STR_LEN 37 /* 36 chars + NUL */
 
@@ -17,6 +18,10 @@ void util_time_rfc3339(char out[32]);
 /* Monotonic clock in milliseconds / microseconds. */
 int64_t util_now_ms(void);
 int64_t util_now_us(void);
+
+/* The CLOCK_MONOTONIC time ms milliseconds from now (ms <= 0: now), for
+ * pthread_cond_timedwait on a condition variable set to that clock. */
+struct timespec util_monotonic_deadline(int64_t ms);
 
 /* Wall clock in milliseconds since the epoch. */
 int64_t util_wall_ms(void);

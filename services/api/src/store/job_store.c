@@ -14,15 +14,15 @@
     " 'max_attempts', j.max_attempts, 'retry_count', j.attempt - 1,"                               \
     " 'external_id', j.external_id, 'external_url', j.external_url,"                               \
     " 'error_code', j.error_code, 'error_message', j.error_message,"                               \
-    " 'scheduled_at', " STORE_TS("j.scheduled_at") ", 'started_at', " STORE_TS(                    \
-        "j.started_at") ", 'completed_at', " STORE_TS("j.completed_at") ", "                       \
-                                                                        "'created_at', " STORE_TS( \
+    " 'scheduled_at', " DB_TS("j.scheduled_at") ", 'started_at', " DB_TS(                    \
+        "j.started_at") ", 'completed_at', " DB_TS("j.completed_at") ", "                       \
+                                                                        "'created_at', " DB_TS( \
                                                                             "j.created_at") ", "   \
                                                                                             "'upd" \
                                                                                             "ated" \
                                                                                             "_at'" \
                                                                                             ","    \
-                                                                                            " " STORE_TS("j.updated_at") ")"
+                                                                                            " " DB_TS("j.updated_at") ")"
 
 /* The logs of job j as a JSON array (oldest first). */
 #define LOGS_JSON                                                                                  \
@@ -31,7 +31,7 @@
     " 'screenshot_path', CASE WHEN g.artifact IS NULL THEN NULL ELSE 'uploads/' || g.artifact "    \
     "END,"                                                                                         \
     " 'artifact_url', CASE WHEN g.artifact IS NULL THEN NULL ELSE '/uploads/' || g.artifact END,"  \
-    " 'created_at', " STORE_TS(                                                                    \
+    " 'created_at', " DB_TS(                                                                    \
         "g.created_at") ") ORDER BY g.created_at, g.id)"                                           \
                         " FROM job_logs g WHERE g.job_id = j.id), '[]'::json)"
 

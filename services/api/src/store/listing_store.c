@@ -35,7 +35,7 @@ static const struct {
     " 'filepath', 'uploads/' || i.stored_name, 'thumbnail_url', '/uploads/' || i.thumb_name,"      \
     " 'position', i.position, 'width', i.width,"                                                   \
     " 'height', i.height, 'bytes', i.bytes, 'sha256', i.sha256,"                                   \
-    " 'created_at', " STORE_TS("i.created_at") ")"
+    " 'created_at', " DB_TS("i.created_at") ")"
 
 /* The images of the listings in "page", aggregated in one pass over listing_images (its
  * (listing_id, position, id) index): never a scan per listing. */
@@ -52,9 +52,9 @@ static const struct {
     " 'currency', l.currency, 'flexibility', l.flexibility,"                                       \
     " 'willing_to_negotiate', l.flexibility, 'seller_notes', l.seller_notes,"                      \
     " 'condition', l.condition, 'category', l.category, 'location', l.location,"                   \
-    " 'status', l.status, 'created_at', " STORE_TS(                                                \
+    " 'status', l.status, 'created_at', " DB_TS(                                                \
         "l.created_at") ","                                                                        \
-                        " 'updated_at', " STORE_TS(                                                \
+                        " 'updated_at', " DB_TS(                                                \
                             "l.updated_at") ", 'images', COALESCE(g.images, '[]'::json))"
 
 void listing_values_text(listing_values_t *v, listing_column_t c, const char *text)

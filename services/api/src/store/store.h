@@ -11,8 +11,7 @@
 
 #include <libpq-fe.h>
 
-/* Timestamps as the api shows them: ISO 8601 in UTC with microseconds. */
-#define STORE_TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#include "common/db.h" /* DB_TS: timestamps as the api shows them */
 
 typedef struct {
     char msg[512];    /* the server's primary message (never DETAIL: it can hold row values) */

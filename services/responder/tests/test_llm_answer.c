@@ -1,4 +1,4 @@
-/* Unit tests of llm.c: reading chat.completion bodies (content as a JSON string, refusal,
+/* Unit tests of llm_answer.c: reading chat.completion bodies (content as a JSON string, refusal,
  * truncation, malformed output, schema violations) and classifying API errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "llm.h"
+#include "llm_answer.h"
 
 #define GOOD_CONTENT                                                                               \
     "{\\\"text\\\":\\\"I could do $95, does that work?\\\",\\\"intent\\\":\\\"offer\\\","          \

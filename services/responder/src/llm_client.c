@@ -1,7 +1,7 @@
-/* The libcurl multi loop of the model client (see inflight.h). One thread owns the multi
+/* The libcurl multi loop of the model client (see llm_client.h). One thread owns the multi
  * handle and every call's state; other threads only touch the intake queue under the lock
  * and wake the loop with curl_multi_wakeup. Retry delays are timers of the same loop. */
-#include "inflight.h"
+#include "llm_client.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -27,7 +27,7 @@ typedef struct call {
     char *body;
     size_t body_len;
     struct curl_slist *headers; /* the engine's plus X-Client-Request-Id */
-    inflight_done_fn done;
+    llm_client_done_fn done;
     void *user;
     int64_t submitted_ms;
     call_state_t state;
@@ -36,16 +36,14 @@ typedef struct call {
     int malformed;      /* malformed answers so far */
     int64_t started_us; /* ACTIVE: when the attempt started */
     CURL *curl;
-    char *resp; /* response body of the current attempt */
-    size_t resp_len, resp_cap;
-    bool too_big;
+    httpc_sink_t resp;    /* response body of the current attempt, at most MAX_RESPONSE */
     httpc_response_t hdr; /* headers of the current attempt (httpc_header_cb) */
     char curl_err[CURL_ERROR_SIZE];
     llm_result_t result;
 } call_t;
 
-struct inflight {
-    inflight_config_t cfg;
+struct llm_client {
+    llm_client_config_t cfg;
     char *url;
     struct curl_slist *headers;
     CURLM *multi;
@@ -66,33 +64,9 @@ struct inflight {
 
 /* ---- per-attempt plumbing --------------------------------------------------------------- */
 
-static size_t write_cb(char *data, size_t size, size_t nmemb, void *userdata)
-{
-    call_t *c = userdata;
-    size_t n = size * nmemb;
-    if (c->resp_len + n > MAX_RESPONSE) {
-        c->too_big = true;
-        return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
-    }
-    if (c->resp_len + n + 1 > c->resp_cap) {
-        size_t cap = c->resp_cap ? c->resp_cap : 4096;
-        while (cap < c->resp_len + n + 1)
-            cap *= 2;
-        c->resp = xrealloc(c->resp, cap);
-        c->resp_cap = cap;
-    }
-    memcpy(c->resp + c->resp_len, data, n);
-    c->resp_len += n;
-    c->resp[c->resp_len] = '\0';
-    return n;
-}
-
 static void attempt_reset(call_t *c)
 {
-    free(c->resp);
-    c->resp = NULL;
-    c->resp_len = c->resp_cap = 0;
-    c->too_big = false;
+    httpc_sink_reset(&c->resp);
     httpc_response_free(&c->hdr);
     memset(&c->hdr, 0, sizeof(c->hdr));
     c->hdr.retry_after_ms = -1;
@@ -100,7 +74,7 @@ static void attempt_reset(call_t *c)
     c->curl_err[0] = '\0';
 }
 
-static int attempt_start(inflight_t *in, call_t *c, char *errstr, size_t errstr_size)
+static int attempt_start(llm_client_t *in, call_t *c, char *errstr, size_t errstr_size)
 {
     attempt_reset(c);
     CURL *curl = curl_easy_init();
@@ -118,8 +92,8 @@ static int attempt_start(inflight_t *in, call_t *c, char *errstr, size_t errstr_
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, httpc_sink_write);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c->resp);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, httpc_header_cb);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &c->hdr);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, c->curl_err);
@@ -148,7 +122,7 @@ static void count_error(const char *kind)
 /* ---- outcomes --------------------------------------------------------------------------- */
 
 /* Unlinks c from the loop's list, reports its outcome and frees it. */
-static void call_finish(inflight_t *in, call_t *c, llm_outcome_t outcome)
+static void call_finish(llm_client_t *in, call_t *c, llm_outcome_t outcome)
 {
     call_t **pp = &in->calls;
     while (*pp && *pp != c)
@@ -160,6 +134,7 @@ static void call_finish(inflight_t *in, call_t *c, llm_outcome_t outcome)
     c->done(c->user, &c->result);
     llm_draft_free(&c->result.draft);
     attempt_reset(c);
+    sbuf_free(&c->resp.body);
     curl_slist_free_all(c->headers);
     free(c->body);
     free(c);
@@ -168,14 +143,14 @@ static void call_finish(inflight_t *in, call_t *c, llm_outcome_t outcome)
     pthread_mutex_unlock(&in->lock);
 }
 
-static void call_handoff(inflight_t *in, call_t *c, const char *reason)
+static void call_handoff(llm_client_t *in, call_t *c, const char *reason)
 {
     snprintf(c->result.reason, sizeof(c->result.reason), "%s", reason);
     call_finish(in, c, LLM_OUTCOME_HANDOFF);
 }
 
 /* A transient failure: wait and retry, or give up with reason. */
-static void call_retry_later(inflight_t *in, call_t *c, const char *reason)
+static void call_retry_later(llm_client_t *in, call_t *c, const char *reason)
 {
     int64_t delay = -1;
     if (c->retries < in->cfg.max_retries)
@@ -200,7 +175,7 @@ static void call_retry_later(inflight_t *in, call_t *c, const char *reason)
 }
 
 /* One HTTP attempt ended (curl handle already removed). */
-static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
+static void attempt_done(llm_client_t *in, call_t *c, CURLcode code)
 {
     long status = 0;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -211,7 +186,7 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
 
     if (code != CURLE_OK) {
         char reason[200];
-        if (c->too_big) {
+        if (c->resp.too_large) {
             count_error("too_large");
             call_handoff(in, c, "model response too large");
             return;
@@ -226,7 +201,8 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
     if (status == 200) {
         char err[200];
         llm_draft_t d;
-        llm_parse_t p = llm_parse_completion(c->resp, c->resp_len, &d, err, sizeof(err));
+        llm_parse_t p =
+            llm_parse_completion(c->resp.body.s, c->resp.body.len, &d, err, sizeof(err));
         c->result.prompt_tokens += d.prompt_tokens;
         c->result.completion_tokens += d.completion_tokens;
         if (p == LLM_PARSE_OK) {
@@ -257,8 +233,8 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
     }
     char reason[200];
     const char *kind = "http";
-    llm_error_class_t cls = llm_classify_error(status, c->resp, c->resp_len, c->hdr.should_retry,
-                                               reason, sizeof(reason), &kind);
+    llm_error_class_t cls = llm_classify_error(status, c->resp.body.s, c->resp.body.len,
+                                               c->hdr.should_retry, reason, sizeof(reason), &kind);
     c->result.error_kind = kind;
     count_error(kind);
     if (cls == LLM_ERROR_PERMANENT) {
@@ -271,7 +247,7 @@ static void attempt_done(inflight_t *in, call_t *c, CURLcode code)
 
 /* ---- the loop --------------------------------------------------------------------------- */
 
-static void take_incoming(inflight_t *in, bool *stopping, int64_t *abort_at)
+static void take_incoming(llm_client_t *in, bool *stopping, int64_t *abort_at)
 {
     pthread_mutex_lock(&in->lock);
     call_t *list = in->incoming;
@@ -295,7 +271,7 @@ static void take_incoming(inflight_t *in, bool *stopping, int64_t *abort_at)
 
 static void *loop_main(void *arg)
 {
-    inflight_t *in = arg;
+    llm_client_t *in = arg;
     for (;;) {
         bool stopping;
         int64_t abort_at;
@@ -373,9 +349,9 @@ static void *loop_main(void *arg)
 
 /* ---- public ----------------------------------------------------------------------------- */
 
-inflight_t *inflight_new(const inflight_config_t *cfg, char *errstr, size_t errstr_size)
+llm_client_t *llm_client_new(const llm_client_config_t *cfg, char *errstr, size_t errstr_size)
 {
-    inflight_t *in = xcalloc(1, sizeof(*in));
+    llm_client_t *in = xcalloc(1, sizeof(*in));
     in->cfg = *cfg;
     if (in->cfg.connect_timeout_ms <= 0)
         in->cfg.connect_timeout_ms = 5000;
@@ -426,12 +402,12 @@ inflight_t *inflight_new(const inflight_config_t *cfg, char *errstr, size_t errs
     in->thread_started = true;
     return in;
 fail:
-    inflight_free(in);
+    llm_client_free(in);
     return NULL;
 }
 
 /* The engine's headers plus X-Client-Request-Id (printable ASCII only, <= 128 bytes). */
-static struct curl_slist *call_headers(const inflight_t *in, const char *request_id)
+static struct curl_slist *call_headers(const llm_client_t *in, const char *request_id)
 {
     if (!request_id || !*request_id)
         return NULL;
@@ -452,8 +428,8 @@ static struct curl_slist *call_headers(const inflight_t *in, const char *request
     return h;
 }
 
-int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight_done_fn done,
-                    void *user)
+int llm_client_submit(llm_client_t *in, char *body, const char *request_id, llm_client_done_fn done,
+                      void *user)
 {
     call_t *c = xcalloc(1, sizeof(*c));
     c->headers = call_headers(in, request_id);
@@ -466,6 +442,7 @@ int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight
     c->due_ms = c->submitted_ms;
     c->hdr.retry_after_ms = -1;
     c->hdr.should_retry = -1;
+    c->resp.max = MAX_RESPONSE;
     pthread_mutex_lock(&in->lock);
     if (in->stopping) {
         pthread_mutex_unlock(&in->lock);
@@ -482,7 +459,7 @@ int inflight_submit(inflight_t *in, char *body, const char *request_id, inflight
     return 0;
 }
 
-int inflight_count(inflight_t *in)
+int llm_client_count(llm_client_t *in)
 {
     pthread_mutex_lock(&in->lock);
     int n = in->count;
@@ -490,7 +467,7 @@ int inflight_count(inflight_t *in)
     return n;
 }
 
-void inflight_shutdown(inflight_t *in, int64_t wait_ms)
+void llm_client_shutdown(llm_client_t *in, int64_t wait_ms)
 {
     if (!in || !in->thread_started)
         return;
@@ -503,11 +480,11 @@ void inflight_shutdown(inflight_t *in, int64_t wait_ms)
     in->thread_started = false;
 }
 
-void inflight_free(inflight_t *in)
+void llm_client_free(llm_client_t *in)
 {
     if (!in)
         return;
-    inflight_shutdown(in, 0);
+    llm_client_shutdown(in, 0);
     if (in->multi)
         curl_multi_cleanup(in->multi);
     curl_slist_free_all(in->headers);

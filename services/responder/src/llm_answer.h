@@ -1,9 +1,9 @@
 /* The pure half of the OpenAI-compatible client: reading a chat.completion (the draft is a JSON
  * string in choices[0].message.content, validated here against the schema of prompt.h),
  * and deciding what an HTTP error means (retry, or hand the chat to the seller with a reason).
- * No I/O: inflight.c drives the requests. */
-#ifndef RESPONDER_LLM_H
-#define RESPONDER_LLM_H
+ * No I/O: llm_client.c drives the requests. */
+#ifndef RESPONDER_LLM_ANSWER_H
+#define RESPONDER_LLM_ANSWER_H
 
 #include <stdbool.h>
 #include <stddef.h>

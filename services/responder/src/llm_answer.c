@@ -1,7 +1,7 @@
-/* Reads chat.completion responses and error bodies of OpenAI-compatible servers (see llm.h).
+/* Reads chat.completion responses and error bodies of OpenAI-compatible servers (see llm_answer.h).
  * Everything the model says is checked here in C: the servers that do not enforce the schema
  * (or a model that drifts) must not get an unchecked draft through. */
-#include "llm.h"
+#include "llm_answer.h"
 
 #include <math.h>
 #include <stdio.h>

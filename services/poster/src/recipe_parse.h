@@ -1,0 +1,49 @@
+/* What the recipe modules share while parsing a recipe file: the context of one step for
+ * error messages ("<file>: step N (kind): <field>: <problem>"), one step's parser, string
+ * lists, and the text normalisation the XPath selectors compare with. Private to
+ * services/poster/src/recipe*.c. */
+#ifndef POSTER_RECIPE_PARSE_H
+#define POSTER_RECIPE_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "recipe.h"
+
+/* Parse context of one step, for error messages. */
+typedef struct {
+    const recipe_t *r;
+    const char *file;
+    size_t index;
+    const char *kind;
+    char *errstr;
+    size_t errstr_size;
+} step_ctx_t;
+
+/* An error about field of the step in sc. */
+#define SERR(sc, field, ...)                                                                       \
+    recipe_step_err((sc)->errstr, (sc)->errstr_size, (sc)->file, (sc)->index, (sc)->kind, field,   \
+                    __VA_ARGS__)
+
+/* Formats "<file>: step N (kind): <field>: <problem>" into errstr. */
+void recipe_step_err(char *errstr, size_t errstr_size, const char *file, size_t index,
+                     const char *kind, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/* Parses one element of "steps" into st (zeroed first). Returns 0, or -1 with sc's errstr;
+ * either way st is released with recipe_step_free. */
+int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st);
+void recipe_step_free(recipe_step_t *st);
+
+/* field as a string or a non-empty array of strings (absent: *out NULL, *n 0). Returns 0 or
+ * -1 with sc's errstr. Free with recipe_string_list_free. */
+int recipe_string_list_get(step_ctx_t *sc, const cJSON *obj, const char *field, char ***out,
+                           size_t *n);
+void recipe_string_list_free(char **list, size_t n);
+
+/* Whitespace collapsed and trimmed, ASCII lower-cased (new string, caller frees). */
+char *recipe_norm_ci(const char *s);
+
+#endif
