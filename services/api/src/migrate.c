@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "store/store.h"
 
 /* "byebuy" + 1: the lock every api takes while migrating. */
 #define MIGRATE_LOCK_KEY "7021800289566785"
@@ -180,9 +181,8 @@ static int migration_apply(PGconn *pg, const migration_t *m, char *errstr, size_
     PQclear(res);
     char version[32];
     snprintf(version, sizeof(version), "%ld", m->version);
-    const char *params[3] = { version, m->name, m->checksum };
-    res = db_exec(pg,
-                  "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+    const char *params[3] = {version, m->name, m->checksum};
+    res = db_exec(pg, "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                   3, params, err, sizeof(err), NULL);
     if (!res) {
         snprintf(errstr, errstr_size, "%s: recording: %s", m->name, err);
@@ -210,8 +210,8 @@ int migrate_run(PGconn *pg, const char *dir, int *applied, char *errstr, size_t 
     if (migrations_load(dir, &list, &n, errstr, errstr_size) != 0)
         goto cleanup;
 
-    res = db_exec(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0, NULL, err,
-                  sizeof(err), NULL);
+    res = db_exec(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", 0, NULL, err, sizeof(err),
+                  NULL);
     if (!res) {
         snprintf(errstr, errstr_size, "advisory lock: %s", err);
         goto cleanup;
@@ -232,8 +232,8 @@ int migrate_run(PGconn *pg, const char *dir, int *applied, char *errstr, size_t 
     }
     PQclear(res);
 
-    res = db_exec(pg, "SELECT version, name, checksum FROM schema_migrations ORDER BY version",
-                  0, NULL, err, sizeof(err), NULL);
+    res = db_exec(pg, "SELECT version, name, checksum FROM schema_migrations ORDER BY version", 0,
+                  NULL, err, sizeof(err), NULL);
     if (!res) {
         snprintf(errstr, errstr_size, "schema_migrations: %s", err);
         goto cleanup;
@@ -242,20 +242,21 @@ int migrate_run(PGconn *pg, const char *dir, int *applied, char *errstr, size_t 
     int napplied = PQntuples(res);
     applied_versions = xcalloc((size_t)napplied + 1, sizeof(long));
     for (int i = 0; i < napplied; i++) {
-        long version = strtol(PQgetvalue(res, i, 0), NULL, 10);
+        long version = (long)row_i64(res, i, "version");
         applied_versions[i] = version;
         const migration_t *m = migration_find(list, n, version);
         if (!m) {
             snprintf(errstr, errstr_size,
                      "applied migration %s (version %ld) is missing from %s; refusing to start",
-                     PQgetvalue(res, i, 1), version, dir);
+                     row_text(res, i, "name"), version, dir);
             goto cleanup;
         }
-        if (strcmp(m->checksum, PQgetvalue(res, i, 2)) != 0) {
+        const char *recorded = row_text(res, i, "checksum");
+        if (!recorded || strcmp(m->checksum, recorded) != 0) {
             snprintf(errstr, errstr_size,
                      "migration %s changed after it was applied (checksum %.12s, recorded "
                      "%.12s); add a new migration instead; refusing to start",
-                     m->name, m->checksum, PQgetvalue(res, i, 2));
+                     m->name, m->checksum, recorded ? recorded : "");
             goto cleanup;
         }
         if (version > max_applied)
@@ -290,8 +291,8 @@ int migrate_run(PGconn *pg, const char *dir, int *applied, char *errstr, size_t 
 cleanup:
     PQclear(res);
     if (locked) {
-        PGresult *r = db_exec(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL,
-                              err, sizeof(err), NULL);
+        PGresult *r = db_exec(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", 0, NULL, err,
+                              sizeof(err), NULL);
         PQclear(r);
     }
     free(applied_versions);
@@ -322,8 +323,8 @@ int migrate_find_dir(const char *configured, const char *exe_dir, char *out, siz
             snprintf(out, out_size, "%s", candidate);
             return 0;
         }
-        snprintf(errstr, errstr_size,
-                 "MIGRATIONS_DIR: neither %s nor %s is a directory", first, candidate);
+        snprintf(errstr, errstr_size, "MIGRATIONS_DIR: neither %s nor %s is a directory", first,
+                 candidate);
         return -1;
     }
     snprintf(errstr, errstr_size, "MIGRATIONS_DIR: %s is not a directory", first);

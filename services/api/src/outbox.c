@@ -18,9 +18,10 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "store/store.h"
 
-#define RELAY_IDLE_WAKE_MS 1000    /* safety net when a NOTIFY was missed */
-#define RELAY_STOP_GRACE_MS 3000   /* how long a stopping relay still waits for reports */
+#define RELAY_IDLE_WAKE_MS 1000  /* safety net when a NOTIFY was missed */
+#define RELAY_STOP_GRACE_MS 3000 /* how long a stopping relay still waits for reports */
 #define RELAY_MAX_BACKOFF_S 60
 
 typedef struct {
@@ -35,8 +36,8 @@ struct outbox_relay {
     pthread_cond_t cv;
     outbox_item_t *items; /* one batch; reused only once every report of it arrived */
     size_t nitems_cap;
-    size_t outstanding;   /* produced, no report yet */
-    PGconn *pg;           /* the relay's own connection (LISTEN) */
+    size_t outstanding; /* produced, no report yet */
+    PGconn *pg;         /* the relay's own connection (LISTEN) */
 };
 
 int outbox_enqueue(PGconn *pg, const char *topic, const char *key, const char *type,
@@ -50,7 +51,7 @@ int outbox_enqueue(PGconn *pg, const char *topic, const char *key, const char *t
         snprintf(errstr, errstr_size, "outbox: could not encode %s event", type);
         return -1;
     }
-    const char *params[5] = { id, topic, key, type, payload };
+    const char *params[5] = {id, topic, key, type, payload};
     PGresult *res = db_exec(pg,
                             "INSERT INTO outbox (event_id, topic, key, type, payload) "
                             "VALUES ($1, $2, $3, $4, $5)",
@@ -170,15 +171,15 @@ static int relay_record(struct outbox_relay *r, size_t n, size_t *published, cha
     for (size_t i = 0; i < n; i++) {
         outbox_item_t *it = &r->items[i];
         if (it->done && it->err == 0) {
-            len += (size_t)snprintf(ids + len, cap - len, "%s%" PRId64, *published ? "," : "",
-                                    it->id);
+            len +=
+                (size_t)snprintf(ids + len, cap - len, "%s%" PRId64, *published ? "," : "", it->id);
             (*published)++;
             continue;
         }
         char id[32];
         snprintf(id, sizeof(id), "%" PRId64, it->id);
         const char *msg = it->done ? it->errmsg : "no delivery report";
-        const char *params[3] = { id, msg, NULL };
+        const char *params[3] = {id, msg, NULL};
         char backoff[16];
         snprintf(backoff, sizeof(backoff), "%d", RELAY_MAX_BACKOFF_S);
         params[2] = backoff;
@@ -195,7 +196,7 @@ static int relay_record(struct outbox_relay *r, size_t n, size_t *published, cha
     ids[len++] = '}';
     ids[len] = '\0';
     if (*published) {
-        const char *params[1] = { ids };
+        const char *params[1] = {ids};
         PGresult *res = db_exec(r->pg,
                                 "UPDATE outbox SET published_at = now(), attempts = attempts + 1,"
                                 " last_error = NULL WHERE id = ANY($1::bigint[])",
@@ -222,7 +223,7 @@ static int relay_batch(struct app *app, struct outbox_relay *r)
         goto fail;
     char limit[16];
     snprintf(limit, sizeof(limit), "%zu", r->nitems_cap);
-    const char *params[1] = { limit };
+    const char *params[1] = {limit};
     res = db_exec(r->pg,
                   "SELECT id, topic, key, payload FROM outbox"
                   " WHERE published_at IS NULL AND next_attempt_at <= now()"
@@ -254,18 +255,20 @@ static int relay_batch(struct app *app, struct outbox_relay *r)
     pthread_mutex_lock(&r->mu);
     for (size_t i = 0; i < n; i++) {
         memset(&r->items[i], 0, sizeof(r->items[i]));
-        r->items[i].id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+        r->items[i].id = row_i64(res, (int)i, "id");
     }
     pthread_mutex_unlock(&r->mu);
 
+    int payload_col = PQfnumber(res, "payload");
     for (size_t i = 0; i < n; i++) {
-        const char *payload = PQgetvalue(res, (int)i, 3);
+        const char *payload = PQgetvalue(res, (int)i, payload_col);
         char perr[256];
         pthread_mutex_lock(&r->mu);
         r->outstanding++;
         pthread_mutex_unlock(&r->mu);
-        if (kafka_produce(app->producer, PQgetvalue(res, (int)i, 1), PQgetvalue(res, (int)i, 2),
-                          payload, (size_t)PQgetlength(res, (int)i, 3), &r->items[i], perr,
+        if (kafka_produce(app->producer, row_text(res, (int)i, "topic"),
+                          row_text(res, (int)i, "key"), payload,
+                          (size_t)PQgetlength(res, (int)i, payload_col), &r->items[i], perr,
                           sizeof(perr)) != 0) {
             pthread_mutex_lock(&r->mu);
             r->outstanding--;
@@ -308,11 +311,11 @@ fail:
 static void relay_update_lag(struct app *app, struct outbox_relay *r)
 {
     char err[256];
-    PGresult *res = db_exec(r->pg, "SELECT count(*) FROM outbox WHERE published_at IS NULL", 0,
-                            NULL, err, sizeof(err), NULL);
+    PGresult *res = db_exec(r->pg, "SELECT count(*) AS lag FROM outbox WHERE published_at IS NULL",
+                            0, NULL, err, sizeof(err), NULL);
     if (!res)
         return;
-    metrics_set(app->m.outbox_lag, strtoll(PQgetvalue(res, 0, 0), NULL, 10));
+    metrics_set(app->m.outbox_lag, row_i64(res, 0, "lag"));
     PQclear(res);
 }
 
@@ -334,7 +337,7 @@ static void relay_wait_notify(struct app *app, struct outbox_relay *r, int timeo
         int64_t left = deadline - util_now_ms();
         if (left <= 0)
             return;
-        struct pollfd pfd = { .fd = PQsocket(r->pg), .events = POLLIN };
+        struct pollfd pfd = {.fd = PQsocket(r->pg), .events = POLLIN};
         /* Short slices so a stop is seen quickly. */
         (void)poll(&pfd, 1, (int)(left < 100 ? left : 100));
     }
