@@ -84,7 +84,7 @@ int listing_images_ingest(http_request_t *req, const form_t *form, image_stored_
             listing_images_discard(app, stored, i);
             int status = image_result_status(r);
             if (status >= 500)
-                LOG_ERROR("request %s: image %zu: %s", req->request_id, i + 1, err);
+                LOG_REQ(req, ERROR, "image %zu: %s", i + 1, err);
             http_send_problem(req, status, "images", "images[%zu]: %s", i, err);
             return -1;
         }

@@ -17,7 +17,7 @@ PGconn *request_db(http_request_t *req)
     char err[256];
     PGconn *pg = db_pool_acquire(app->pool, API_DB_TIMEOUT_MS, err, sizeof(err));
     if (!pg) {
-        LOG_WARN("request %s: database unavailable: %s", req->request_id, err);
+        LOG_REQ(req, WARN, "database unavailable: %s", err);
         http_send_problem(req, 503, NULL, "the database is unavailable; try again shortly");
     }
     return pg;
@@ -77,7 +77,7 @@ int request_json_id(http_request_t *req, const cJSON *obj, const char *field, in
 
 int request_db_error(http_request_t *req, const char *what, const char *errstr)
 {
-    LOG_ERROR("request %s: %s: %s", req->request_id, what, errstr);
+    LOG_REQ(req, ERROR, "%s: %s", what, errstr);
     return http_send_problem(req, 500, NULL, "internal error while %s", what);
 }
 

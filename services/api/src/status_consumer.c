@@ -327,8 +327,7 @@ handle_result_t status_consumer_handle(const kafka_message_t *msg, void *ctx, ch
     if (!fresh) {
         db_rollback(pg);
         metrics_inc(app->m.events_duplicate, 1);
-        LOG_DEBUG("%s[%d]@%" PRId64 ": event %s already applied", msg->topic, msg->partition,
-                  msg->offset, ev.id);
+        LOG_MSG(msg, DEBUG, "event %s already applied", ev.id);
         result = HANDLE_OK;
         goto cleanup;
     }
@@ -350,8 +349,7 @@ cleanup:
     if (result == HANDLE_DROP)
         metrics_inc(app->m.events_dropped, 1);
     if (result != HANDLE_OK)
-        LOG_WARN("%s[%d]@%" PRId64 ": %s: %s", msg->topic, msg->partition, msg->offset,
-                 result == HANDLE_DROP ? "to dlq" : "retrying", errstr);
+        LOG_MSG(msg, WARN, "%s: %s", result == HANDLE_DROP ? "to dlq" : "retrying", errstr);
     db_pool_release(app->pool, pg);
     event_free(&ev);
     return result;
@@ -360,7 +358,7 @@ cleanup:
 static void *consumer_main(void *arg)
 {
     struct app *app = arg;
-    LOG_INFO("status consumer started (group %s)", app->cfg.kafka_group_id);
+    LOG_INFO("status consumer started (group %s)", app->cfg.svc.kafka_group_id);
     if (kafka_consumer_run(app->consumer, &app->workers_stop, CONSUMER_DRAIN_MS) != 0)
         LOG_ERROR("status consumer ended with an error");
     LOG_INFO("status consumer stopped");
@@ -370,9 +368,9 @@ static void *consumer_main(void *arg)
 int status_consumer_start(struct app *app, char *errstr, size_t errstr_size)
 {
     kafka_consumer_config_t cfg = {
-        .bootstrap = app->cfg.kafka_bootstrap,
-        .group_id = app->cfg.kafka_group_id,
-        .client_id = "byebuy-api",
+        .bootstrap = app->cfg.svc.kafka_bootstrap,
+        .group_id = app->cfg.svc.kafka_group_id,
+        .client_id = app->cfg.svc.kafka_client_id,
         .topics = consumer_topics,
         .handler = status_consumer_handle,
         .ctx = app,
