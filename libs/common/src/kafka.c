@@ -67,7 +67,7 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
 /* Variables the services read themselves (the bootstrap argument, the group id of their
  * config table), so they are not passed through. */
 static const char *const passthrough_skip[] = {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",
-                                                "KAFKA_GROUP_ID", NULL};
+                                               "KAFKA_GROUP_ID", NULL};
 
 /* KAFKA_SOCKET_TIMEOUT_MS=5000 -> socket.timeout.ms=5000. An unknown property or a bad value
  * is an error naming the variable. */

@@ -38,8 +38,8 @@ static const config_entry_t config_table[] = {
                  "civetweb worker threads"),
     CONFIG_ENTRY("DB_POOL_SIZE", CONFIG_INT, "8", 1, 200, false, S, db_pool_size,
                  "PostgreSQL connections of the request handlers and the consumer"),
-    CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, "http://localhost:3000,http://127.0.0.1:3000", 0,
-                 0, false, S, cors_origins, "comma-separated origins allowed by CORS"),
+    CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, "http://localhost:3000,http://127.0.0.1:3000", 0, 0,
+                 false, S, cors_origins, "comma-separated origins allowed by CORS"),
     CONFIG_ENTRY("UPLOAD_DIR", CONFIG_STRING, "uploads", 0, 0, false, S, upload_dir,
                  "where images are stored (created if missing)"),
     CONFIG_ENTRY("MAX_BODY_BYTES", CONFIG_INT, "1048576", 1024, 1073741824, false, S,
@@ -228,7 +228,7 @@ static void api_release(void *ctx)
     struct api_main *m = ctx;
     struct app *app = m->app;
     kafka_producer_free(app->dlq_producer);
-    outbox_relay_free(app);         /* after the producer: late reports land in the relay */
+    outbox_relay_free(app);          /* after the producer: late reports land in the relay */
     listing_cache_free(app->lcache); /* after the relay: it bumps the cache */
     db_pool_free(app->pool);
     if (m->images_inited)
@@ -240,8 +240,8 @@ static int api_dlq_producer_start(struct app *app)
 {
     char err[512], client_id[160];
     snprintf(client_id, sizeof(client_id), "%s-dlq", app->cfg.svc.kafka_client_id);
-    app->dlq_producer = kafka_producer_new(app->cfg.svc.kafka_bootstrap, client_id, NULL, NULL,
-                                           err, sizeof(err));
+    app->dlq_producer =
+        kafka_producer_new(app->cfg.svc.kafka_bootstrap, client_id, NULL, NULL, err, sizeof(err));
     if (!app->dlq_producer) {
         LOG_ERROR("kafka dlq producer: %s", err);
         return -1;

@@ -168,9 +168,8 @@ int main(int argc, char **argv)
         .max_in_flight_per_partition = 1, /* a listing's jobs run one at a time, in order */
         /* a job running when its partition moves to another poster finishes here first:
          * the other poster must not start the same listing in a second browser */
-        .revoke_drain_timeout_ms = (int)(app.cfg.job_timeout_ms < 240000
-                                             ? app.cfg.job_timeout_ms + 10000
-                                             : 250000),
+        .revoke_drain_timeout_ms =
+            (int)(app.cfg.job_timeout_ms < 240000 ? app.cfg.job_timeout_ms + 10000 : 250000),
     };
     if (service_consumer_start(&svc, &cc) != 0)
         goto cleanup;

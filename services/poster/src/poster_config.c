@@ -82,14 +82,15 @@ static int poster_config_check(void *config, char *errstr, size_t errstr_size)
 
 const service_spec_t poster_service = {
     .name = "poster",
-    .summary = "  Posts listings from " TOPIC_POSTING_REQUESTS " through browser recipes and reports "
-               "on " TOPIC_POSTING_EVENTS ".",
+    .summary =
+        "  Posts listings from " TOPIC_POSTING_REQUESTS " through browser recipes and reports "
+        "on " TOPIC_POSTING_EVENTS ".",
     .features = SERVICE_KAFKA | SERVICE_CONSUMER | SERVICE_HEALTH,
     .health_port = "8081",
     .rows = poster_config_rows,
     .nrows = sizeof(poster_config_rows) / sizeof(poster_config_rows[0]),
     .shared_offset = offsetof(poster_config_t, svc),
     .check = poster_config_check,
-    .options = {{"--check-recipes", "load and validate RECIPES_DIR, then exit (0 when all are good)",
-                 true}},
+    .options = {{"--check-recipes",
+                 "load and validate RECIPES_DIR, then exit (0 when all are good)", true}},
 };

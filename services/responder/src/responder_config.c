@@ -59,7 +59,8 @@ static int responder_config_check(void *config, char *errstr, size_t errstr_size
 
 const service_spec_t responder_service = {
     .name = "responder",
-    .summary = "  Consumes " TOPIC_REPLY_REQUESTS " and publishes drafts to " TOPIC_REPLY_DRAFTS ".",
+    .summary =
+        "  Consumes " TOPIC_REPLY_REQUESTS " and publishes drafts to " TOPIC_REPLY_DRAFTS ".",
     .features = SERVICE_KAFKA | SERVICE_CONSUMER | SERVICE_HEALTH,
     .health_port = "8083",
     .rows = responder_config_rows,

@@ -9,7 +9,7 @@
 #include "common/service_main.h"
 
 typedef struct {
-    service_config_t svc;          /* LOG_LEVEL, KAFKA_* (required unless --draft), TOPIC_*, HEALTH_* */
+    service_config_t svc; /* LOG_LEVEL, KAFKA_* (required unless --draft), TOPIC_*, HEALTH_* */
     long long kafka_max_in_flight; /* REPLY_IN_FLIGHT_PER_PARTITION */
     char *openai_base_url;         /* OPENAI_BASE_URL: unset = rules engine */
     char *openai_api_key;          /* OPENAI_API_KEY (secret) */

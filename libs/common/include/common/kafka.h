@@ -3,9 +3,9 @@
  * poison messages to bb.dlq), and topic creation. KAFKA_* environment variables pass through
  * to librdkafka (KAFKA_SOCKET_TIMEOUT_MS -> socket.timeout.ms) for producers, consumers and
  * the admin client; an unknown property or bad value is an error naming the variable.
- * KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID and KAFKA_GROUP_ID are not passed through (the services read them
- * into their config and hand them over as arguments), and the settings the guarantees rest on
- * (enable.idempotence=true, enable.auto.offset.store=false) cannot be overridden. */
+ * KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID and KAFKA_GROUP_ID are not passed through (the services
+ * read them into their config and hand them over as arguments), and the settings the guarantees
+ * rest on (enable.idempotence=true, enable.auto.offset.store=false) cannot be overridden. */
 #ifndef COMMON_KAFKA_H
 #define COMMON_KAFKA_H
 

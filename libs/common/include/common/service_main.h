@@ -55,9 +55,9 @@ enum {
 
 /* A command-line flag of the service besides --help and --config-example. */
 typedef struct {
-    const char *flag;  /* "--draft" */
-    const char *help;  /* one line for --help */
-    bool offline;      /* a one-shot mode without Kafka: no signals, no config log, no "bye" */
+    const char *flag; /* "--draft" */
+    const char *help; /* one line for --help */
+    bool offline;     /* a one-shot mode without Kafka: no signals, no config log, no "bye" */
 } service_option_t;
 
 #define SERVICE_MAX_OPTIONS 4
@@ -73,8 +73,8 @@ typedef struct {
     const char *health_port;    /* the default HEALTH_PORT (SERVICE_HEALTH) */
     const config_entry_t *rows; /* the service's own rows: offsets into its config struct */
     size_t nrows;
-    size_t shared_offset;       /* offsetof(its config struct, its service_config_t) */
-    service_check_fn check;     /* NULL: none */
+    size_t shared_offset;   /* offsetof(its config struct, its service_config_t) */
+    service_check_fn check; /* NULL: none */
     service_option_t options[SERVICE_MAX_OPTIONS]; /* up to the first NULL flag */
     /* Topic creation retries until Kafka answers or a stop (the api, which compose may start
      * before the broker); otherwise one attempt of 15 s and the service exits 1. */
@@ -88,7 +88,7 @@ typedef struct {
     void *cfg;                /* the service's config struct */
     service_config_t *shared; /* inside cfg, at spec->shared_offset */
     bool option_set[SERVICE_MAX_OPTIONS];
-    bool offline;   /* an offline option was given */
+    bool offline; /* an offline option was given */
     bool config_loaded;
     config_entry_t *rows; /* shared rows then the service's own, offsets into cfg */
     size_t nrows;
