@@ -10,6 +10,7 @@
 
 #define TOPICS_TIMEOUT_MS 15000
 #define FLUSH_TIMEOUT_MS 5000
+#define SERVICE_SHARED_ROWS 8 /* all the rows below */
 
 #define S service_config_t
 /* The keys every service shares, declared once: one default, one help line each. */

@@ -112,9 +112,9 @@ static void job_run(worker_pool_t *p, job_t *job)
     log_ctx_t lc = {.pool = p, .job = job};
     metric_t *running = metrics_gauge("bb_poster_jobs_running", "posting jobs running now");
 
-    log_write_ctx(LOG_LEVEL_INFO, job->where, "job %lld attempt %d: %s listing %lld account %lld",
-                  (long long)req->job_id, req->attempt, req->platform, (long long)req->listing.id,
-                  (long long)req->account_id);
+    LOG_CTX(job->where, INFO, "job %lld attempt %d: %s listing %lld account %lld",
+            (long long)req->job_id, req->attempt, req->platform, (long long)req->listing.id,
+            (long long)req->account_id);
     posting_event_t started = {.job_id = req->job_id, .attempt = req->attempt};
     if (publish(p, EV_POSTING_STARTED, &started) != 0) {
         reason = "posting.started not delivered";

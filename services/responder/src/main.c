@@ -49,6 +49,7 @@ typedef struct {
     bool serial; /* entered in app->convq under key */
     cJSON *data; /* while it waits behind an earlier request of its conversation */
     char request_id[80];
+    char where[192]; /* the message's context (kafka_message_context), for logs */
 } delivery_t;
 
 static void delivery_free(delivery_t *d)
@@ -118,23 +119,24 @@ static void on_delivery(void *msg_opaque, int err, const char *errstr, void *ctx
     struct app *app = ctx;
     delivery_t *d = msg_opaque;
     if (err) {
-        LOG_WARN("request %s: draft not delivered (%s); the request will be retried", d->request_id,
-                 errstr ? errstr : "unknown error");
+        LOG_CTX(d->where, WARN, "request %s: draft not delivered (%s); the request will be retried",
+                d->request_id, errstr ? errstr : "unknown error");
         complete(app, d, HANDLE_RETRY, errstr);
         return;
     }
     complete(app, d, HANDLE_OK, NULL);
 }
 
-static void log_draft(const pipeline_job_t *job, int64_t overhead_us)
+static void log_draft(const pipeline_job_t *job, const char *where, int64_t overhead_us)
 {
     const reply_drafted_t *d = &job->draft;
-    LOG_INFO("request %s conversation %s: draft %s action=%s source=%s intent=%s%s%s "
-             "model_ms=%lld overhead_us=%lld",
-             d->request_id, d->conversation_id, job->draft_id, d->action, d->source,
-             d->intent ? d->intent : "-", d->guard.handoff_reason ? " reason=" : "",
-             d->guard.handoff_reason ? d->guard.handoff_reason : "",
-             (long long)(job->model_us / 1000), (long long)overhead_us);
+    LOG_CTX(where, INFO,
+            "request %s conversation %s: draft %s action=%s source=%s intent=%s%s%s "
+            "model_ms=%lld overhead_us=%lld",
+            d->request_id, d->conversation_id, job->draft_id, d->action, d->source,
+            d->intent ? d->intent : "-", d->guard.handoff_reason ? " reason=" : "",
+            d->guard.handoff_reason ? d->guard.handoff_reason : "",
+            (long long)(job->model_us / 1000), (long long)overhead_us);
 }
 
 /* Pipeline callback in Kafka mode (consumer thread or inflight thread). */
@@ -154,18 +156,18 @@ static void on_draft(pipeline_job_t *job, void *ctx)
         overhead = 0;
     metrics_observe_us(app->m_overhead, overhead);
     metrics_observe_us(app->m_total, now - job->received_us);
-    log_draft(job, overhead);
+    log_draft(job, d->where, overhead);
     payload = event_encode(SERVICE, EV_REPLY_DRAFTED, job->draft.conversation_id, job->draft_id,
                            reply_drafted_build(&job->draft));
     char err[256];
     if (!payload) {
-        LOG_ERROR("request %s: draft could not be encoded", d->request_id);
+        LOG_CTX(d->where, ERROR, "request %s: draft could not be encoded", d->request_id);
         complete(app, d, HANDLE_RETRY, "draft could not be encoded");
         goto cleanup;
     }
     if (kafka_produce(app->producer, TOPIC_REPLY_DRAFTS, d->key, payload, strlen(payload), d, err,
                       sizeof(err)) < 0) {
-        LOG_WARN("request %s: draft not queued: %s", d->request_id, err);
+        LOG_CTX(d->where, WARN, "request %s: draft not queued: %s", d->request_id, err);
         complete(app, d, HANDLE_RETRY, err);
     }
 cleanup:
@@ -192,6 +194,7 @@ static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *e
     delivery_t *d = xcalloc(1, sizeof(*d));
     d->token = msg->token;
     d->key = xstrdup(msg->key);
+    kafka_message_context(msg, d->where, sizeof(d->where));
     snprintf(d->request_id, sizeof(d->request_id), "%s", ev.id);
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(ev.data, "request_id");
     if (cJSON_IsString(rid) && rid->valuestring)

@@ -19,6 +19,10 @@ void log_write(log_level_t level, const char *fmt, ...) __attribute__((format(pr
 void log_write_ctx(log_level_t level, const char *context, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A line with a context saved earlier: work that outlives its message or request (a job on
+ * another thread) keeps kafka_message_context()'s string and logs with it. */
+#define LOG_CTX(context, level, ...) log_write_ctx(LOG_LEVEL_##level, (context), __VA_ARGS__)
+
 /* Whether a line at this level is written (to skip building a context nobody reads). */
 bool log_enabled(log_level_t level);
 

@@ -81,8 +81,6 @@ typedef struct {
     bool wait_for_kafka;
 } service_spec_t;
 
-#define SERVICE_SHARED_ROWS 8
-
 typedef struct {
     const service_spec_t *spec;
     void *cfg;                /* the service's config struct */
