@@ -150,8 +150,8 @@ int http_send_body(http_request_t *req, int status, const char *content_type, co
                    size_t len, const char *extra_headers)
 {
     if (req->status) {
-        LOG_ERROR("http: handler sent a second response (%d after %d) rid=%s", status,
-                  req->status, req->request_id);
+        LOG_REQ(req, ERROR, "http: handler sent a second response (%d after %d)", status,
+                req->status);
         return req->status;
     }
     req->status = status;
@@ -188,7 +188,7 @@ int http_send_body(http_request_t *req, int status, const char *content_type, co
     size_t head_len = (size_t)n;
     if (head_len >= sizeof(stack)) {
         /* extra headers of 16 KiB are a bug in the caller: answer 500 rather than truncate */
-        LOG_ERROR("http: response head too long (%d bytes) rid=%s", n, req->request_id);
+        LOG_REQ(req, ERROR, "http: response head too long (%d bytes)", n);
         req->status = 0;
         req->close_after = true;
         return http_send_body(req, 500, "text/plain", "response head too long\n", 23, NULL);
@@ -214,7 +214,7 @@ int http_send_json(http_request_t *req, int status, cJSON *body, const char *ext
     char *text = cJSON_PrintUnformatted(body);
     cJSON_Delete(body);
     if (!text) {
-        LOG_ERROR("http: cannot serialize the JSON response rid=%s", req->request_id);
+        LOG_REQ(req, ERROR, "http: cannot serialize the JSON response");
         return http_send_problem(req, 500, NULL, "the response could not be serialized");
     }
     int rc = http_send_body(req, status, "application/json", text, strlen(text), extra_headers);
@@ -533,6 +533,15 @@ static void log_safe_copy(char *out, size_t size, const char *s)
     out[i] = '\0';
 }
 
+void http_request_context(const http_request_t *req, char *buf, size_t size)
+{
+    char method[17], path[256];
+    const struct mg_request_info *ri = req->ri;
+    log_safe_copy(method, sizeof(method), ri && ri->request_method ? ri->request_method : "-");
+    log_safe_copy(path, sizeof(path), ri && ri->local_uri ? ri->local_uri : "-");
+    snprintf(buf, size, "%s %s rid=%s", method, path, req->request_id);
+}
+
 static bool is_quiet_path(const char *path)
 {
     return strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
@@ -596,8 +605,8 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         rm = &r->metrics[chosen];
         status = r->routes[chosen].fn(&req);
         if (req.status == 0) {
-            LOG_ERROR("http: handler for %s %s returned %d without a response rid=%s", method,
-                      r->routes[chosen].pattern, status, req.request_id);
+            LOG_REQ(&req, ERROR, "http: handler for %s returned %d without a response",
+                    r->routes[chosen].pattern, status);
             status = http_send_problem(&req, 500, NULL, "the handler sent no response");
         } else if (status != req.status) {
             /* the handler's word is what the log and the metrics record: a mismatch is a bug */

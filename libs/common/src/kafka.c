@@ -66,7 +66,8 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
 
 /* Variables the services read themselves (the bootstrap argument, the group id of their
  * config table), so they are not passed through. */
-static const char *const passthrough_skip[] = {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID", NULL};
+static const char *const passthrough_skip[] = {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",
+                                               "KAFKA_GROUP_ID", NULL};
 
 /* KAFKA_SOCKET_TIMEOUT_MS=5000 -> socket.timeout.ms=5000. An unknown property or a bad value
  * is an error naming the variable. */
@@ -566,6 +567,19 @@ static void part_advance(kafka_consumer_t *c, partition_t *p)
     rd_kafka_topic_partition_list_destroy(l);
 }
 
+void kafka_message_context(const kafka_message_t *msg, char *buf, size_t size)
+{
+    char key[65];
+    size_t n = msg->key_len < sizeof(key) - 1 ? msg->key_len : sizeof(key) - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)msg->key[i];
+        key[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+    }
+    key[n] = '\0';
+    snprintf(buf, size, "%s [%d]@%lld key=%s%s", msg->topic, (int)msg->partition,
+             (long long)msg->offset, key, msg->key_len > n ? "..." : "");
+}
+
 /* Publishes the message to bb.dlq (key = original key) and waits for the broker's ack. */
 static int dlq_write(kafka_consumer_t *c, tracked_t *t, const char *reason)
 {
@@ -575,18 +589,15 @@ static int dlq_write(kafka_consumer_t *c, tracked_t *t, const char *reason)
     char *text = event_encode(service_name(c->client_id), EV_DLQ_MESSAGE,
                               m->key_len ? m->key : NULL, NULL, data);
     if (!text) {
-        LOG_ERROR("dlq %s [%d]@%lld: cannot encode the event", m->topic, m->partition,
-                  (long long)m->offset);
+        LOG_MSG(m, ERROR, "dlq: cannot encode the event");
         return -1;
     }
     int rc = kafka_produce_sync(c->dlq, TOPIC_DLQ, m->key_len ? m->key : NULL, text, strlen(text),
                                 DLQ_TIMEOUT_MS, errstr, sizeof(errstr));
     if (rc == 0)
-        LOG_WARN("dlq %s [%d]@%lld -> " TOPIC_DLQ ": %s", m->topic, m->partition,
-                 (long long)m->offset, reason);
+        LOG_MSG(m, WARN, "dlq -> " TOPIC_DLQ ": %s", reason);
     else
-        LOG_ERROR("dlq %s [%d]@%lld: %s (will retry)", m->topic, m->partition, (long long)m->offset,
-                  errstr);
+        LOG_MSG(m, ERROR, "dlq: %s (will retry)", errstr);
     free(text);
     return rc;
 }
@@ -637,12 +648,11 @@ static void apply_result(kafka_consumer_t *c, tracked_t *t, handle_result_t r, c
     case HANDLE_RETRY:
     default:
         if (r != HANDLE_RETRY)
-            LOG_ERROR("kafka handler returned %d for %s [%d]@%lld: treated as retry", (int)r,
-                      m->topic, m->partition, (long long)m->offset);
+            LOG_MSG(m, ERROR, "kafka handler returned %d: treated as retry", (int)r);
         schedule_retry(c, t);
-        LOG_WARN("retry %s [%d]@%lld in %lld ms (attempt %d): %s", m->topic, m->partition,
-                 (long long)m->offset, (long long)(t->due_ms - util_now_ms()), t->attempts,
-                 reason && *reason ? reason : "handler asked to retry");
+        LOG_MSG(m, WARN, "retry in %lld ms (attempt %d): %s",
+                (long long)(t->due_ms - util_now_ms()), t->attempts,
+                reason && *reason ? reason : "handler asked to retry");
         break;
     }
     if (t->part)
@@ -728,8 +738,7 @@ static void apply_completions(kafka_consumer_t *c)
             /* Its partition was revoked: another consumer owns it now and will redeliver. */
             tracked_free(c, t);
         } else if (t->state != TRACK_DEFERRED) {
-            LOG_ERROR("kafka_consumer_complete on %s [%d]@%lld that is not deferred: ignored",
-                      t->msg.topic, t->msg.partition, (long long)t->msg.offset);
+            LOG_MSG(&t->msg, ERROR, "kafka_consumer_complete on a message not deferred: ignored");
         } else {
             partition_t *p = t->part;
             apply_result(c, t, q->result, q->reason);

@@ -15,13 +15,14 @@
 #include "common/db.h"
 #include "common/kafka.h"
 #include "common/metrics.h"
+#include "common/service_main.h"
 #include "listing_cache.h"
 
-/* Filled by config_load from the table in main.c. */
+/* Filled by service_begin from the table in main.c. */
 struct api_config {
+    service_config_t svc; /* LOG_LEVEL, KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID, TOPIC_*,
+                             KAFKA_GROUP_ID (the event applier's) */
     char *database_url;
-    char *kafka_bootstrap;
-    char *kafka_group_id;
     char *http_host;
     long long http_port;
     long long http_threads;
@@ -35,11 +36,8 @@ struct api_config {
     long long image_max_side;    /* stored images are scaled down to fit this box */
     char *platforms;             /* comma-separated platforms a listing may be posted to */
     char *migrations_dir;
-    char *log_level;
     long long outbox_batch;
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
-    long long kafka_partitions;
-    long long kafka_replication;
 };
 
 struct app {

@@ -118,14 +118,12 @@ handle_result_t event_applier_handle(const kafka_message_t *msg, void *ctx, char
     else
         metrics_inc(app->m.events_applied, 1);
     if (duplicate)
-        LOG_DEBUG("%s[%d]@%" PRId64 ": event %s already applied", msg->topic, msg->partition,
-                  msg->offset, ev.id);
+        LOG_MSG(msg, DEBUG, "event %s already applied", ev.id);
 cleanup:
     if (result == HANDLE_DROP)
         metrics_inc(app->m.events_dropped, 1);
     if (result != HANDLE_OK)
-        LOG_WARN("%s[%d]@%" PRId64 ": %s: %s", msg->topic, msg->partition, msg->offset,
-                 result == HANDLE_DROP ? "to dlq" : "retrying", errstr);
+        LOG_MSG(msg, WARN, "%s: %s", result == HANDLE_DROP ? "to dlq" : "retrying", errstr);
     tx_end(&tx);
     event_free(&ev);
     return result;
@@ -134,7 +132,7 @@ cleanup:
 static void *applier_main(void *arg)
 {
     struct app *app = arg;
-    LOG_INFO("event applier started (group %s)", app->cfg.kafka_group_id);
+    LOG_INFO("event applier started (group %s)", app->cfg.svc.kafka_group_id);
     if (kafka_consumer_run(app->consumer, &app->workers_stop, CONSUMER_DRAIN_MS) != 0)
         LOG_ERROR("event applier ended with an error");
     LOG_INFO("event applier stopped");
@@ -144,9 +142,9 @@ static void *applier_main(void *arg)
 int event_applier_start(struct app *app, char *errstr, size_t errstr_size)
 {
     kafka_consumer_config_t cfg = {
-        .bootstrap = app->cfg.kafka_bootstrap,
-        .group_id = app->cfg.kafka_group_id,
-        .client_id = "byebuy-api",
+        .bootstrap = app->cfg.svc.kafka_bootstrap,
+        .group_id = app->cfg.svc.kafka_group_id,
+        .client_id = app->cfg.svc.kafka_client_id,
         .topics = consumer_topics,
         .handler = event_applier_handle,
         .ctx = app,

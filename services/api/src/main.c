@@ -1,6 +1,6 @@
 /* byebuy-api: the REST API, the only writer of PostgreSQL, the outbox relay and the status
- * consumer. main() reads the configuration, migrates, starts the threads in order and stops
- * them in the reverse order on SIGTERM. */
+ * consumer. main() runs on the service skeleton (common/service_main.h): it migrates, starts
+ * the threads in order, and service_end stops them in the skeleton's order on SIGTERM. */
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
@@ -19,7 +19,7 @@
 #include "common/kafka.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/service.h"
+#include "common/service_main.h"
 #include "common/util.h"
 #include "handlers.h"
 #include "images.h"
@@ -31,14 +31,6 @@
 static const config_entry_t config_table[] = {
     CONFIG_ENTRY("DATABASE_URL", CONFIG_SECRET, NULL, 0, 0, true, S, database_url,
                  "PostgreSQL URL, e.g. postgresql://postgres@127.0.0.1:5432/byebuy"),
-    CONFIG_ENTRY("KAFKA_BOOTSTRAP_SERVERS", CONFIG_STRING, NULL, 0, 0, true, S, kafka_bootstrap,
-                 "Kafka bootstrap servers, host:port[,host:port]"),
-    CONFIG_ENTRY("KAFKA_GROUP_ID", CONFIG_STRING, "byebuy-api", 0, 0, false, S, kafka_group_id,
-                 "consumer group of the event applier"),
-    CONFIG_ENTRY("TOPIC_PARTITIONS", CONFIG_INT, "6", 1, 1000, false, S, kafka_partitions,
-                 "partitions of the topics the api creates"),
-    CONFIG_ENTRY("TOPIC_REPLICATION", CONFIG_INT, "1", 1, 16, false, S, kafka_replication,
-                 "replication factor of the topics the api creates"),
     CONFIG_ENTRY("HTTP_HOST", CONFIG_STRING, "127.0.0.1", 0, 0, false, S, http_host,
                  "listen address; the api has no authentication yet, keep it on loopback"),
     CONFIG_ENTRY("HTTP_PORT", CONFIG_INT, "8080", 1, 65535, false, S, http_port, "listen port"),
@@ -64,8 +56,6 @@ static const config_entry_t config_table[] = {
                  platforms, "comma-separated platforms a listing may be posted to"),
     CONFIG_ENTRY("MIGRATIONS_DIR", CONFIG_STRING, "migrations", 0, 0, false, S, migrations_dir,
                  "directory of NNNN_*.sql (default: ./migrations, else next to the binary)"),
-    CONFIG_ENTRY("LOG_LEVEL", CONFIG_STRING, "info", 0, 0, false, S, log_level,
-                 "debug, info, warn or error"),
     CONFIG_ENTRY("OUTBOX_BATCH", CONFIG_INT, "100", 1, 10000, false, S, outbox_batch,
                  "outbox rows the relay publishes per transaction"),
     CONFIG_ENTRY("OUTBOX_PUBLISH_DELAY_MS", CONFIG_INT, "0", 0, 600000, false, S,
@@ -73,7 +63,17 @@ static const config_entry_t config_table[] = {
                  "TEST HOOK: wait this long between claiming and publishing outbox rows"),
 };
 #undef S
-#define CONFIG_N (sizeof(config_table) / sizeof(config_table[0]))
+
+static const service_spec_t api_service = {
+    .name = "api",
+    .summary = "  The REST API: writes PostgreSQL, publishes its outbox to Kafka and applies the\n"
+               "  workers' status events.",
+    .features = SERVICE_KAFKA | SERVICE_CONSUMER,
+    .rows = config_table,
+    .nrows = sizeof(config_table) / sizeof(config_table[0]),
+    .shared_offset = offsetof(struct api_config, svc),
+    .wait_for_kafka = true, /* compose may start the api before the broker */
+};
 
 /* Topics the api produces or consumes; it creates the missing ones at start. */
 static const char *const api_topics[] = {
@@ -134,23 +134,6 @@ static int app_migrate(struct app *app)
         }
         LOG_INFO("migrations: %d applied from %s", applied, dir);
         return 0;
-    }
-    return -1;
-}
-
-/* Creates the api's topics, retrying while Kafka is unreachable. Returns 0, or -1 on stop. */
-static int app_topics(struct app *app)
-{
-    char err[512];
-    int64_t backoff = 200;
-    while (!service_stop) {
-        if (kafka_topics_ensure(app->cfg.kafka_bootstrap, api_topics,
-                                (int)app->cfg.kafka_partitions, (int)app->cfg.kafka_replication,
-                                10000, err, sizeof(err)) == 0)
-            return 0;
-        LOG_WARN("waiting for Kafka to create topics: %s", err);
-        util_sleep_ms(backoff, &service_stop);
-        backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
     }
     return -1;
 }
@@ -216,46 +199,66 @@ static int ensure_dir(const char *path, char *errstr, size_t errstr_size)
     return 0;
 }
 
-static void usage(void)
+/* What service_end calls back: the api's own intake and threads, in its shutdown order. */
+struct api_main {
+    struct app *app;
+    bool images_inited;
+};
+
+static void api_stop_intake(void *ctx)
 {
-    printf("usage: byebuy-api [--help | --config-example]\n"
-           "Configuration comes from the environment (and .env):\n");
-    for (size_t i = 0; i < CONFIG_N; i++)
-        printf("  %-26s %s%s%s%s%s\n", config_table[i].name, config_table[i].help,
-               config_table[i].required ? " (required)" : "",
-               config_table[i].default_value ? " (default " : "",
-               config_table[i].default_value ? config_table[i].default_value : "",
-               config_table[i].default_value ? ")" : "");
+    struct app *app = ((struct api_main *)ctx)->app;
+    if (app->http) {
+        mg_stop(app->http);
+        app->http = NULL;
+    }
+}
+
+/* The relay and the status consumer (which commits and closes its consumer) stop together. */
+static void api_drain(void *ctx)
+{
+    struct app *app = ((struct api_main *)ctx)->app;
+    app->workers_stop = 1;
+    outbox_relay_join(app);
+    event_applier_join(app);
+}
+
+static void api_release(void *ctx)
+{
+    struct api_main *m = ctx;
+    struct app *app = m->app;
+    kafka_producer_free(app->dlq_producer);
+    outbox_relay_free(app);          /* after the producer: late reports land in the relay */
+    listing_cache_free(app->lcache); /* after HTTP and the applier: their commands bump it */
+    db_pool_free(app->pool);
+    if (m->images_inited)
+        images_shutdown();
+}
+
+/* The status consumer's poison-message producer, beside the skeleton's relay producer. */
+static int api_dlq_producer_start(struct app *app)
+{
+    char err[512], client_id[160];
+    snprintf(client_id, sizeof(client_id), "%s-dlq", app->cfg.svc.kafka_client_id);
+    app->dlq_producer =
+        kafka_producer_new(app->cfg.svc.kafka_bootstrap, client_id, NULL, NULL, err, sizeof(err));
+    if (!app->dlq_producer) {
+        LOG_ERROR("kafka dlq producer: %s", err);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    struct app app;
-    memset(&app, 0, sizeof(app));
+    static struct app app;
+    struct api_main m = {.app = &app};
+    service_t svc;
     char err[1024];
     int status = 1;
-    bool images_inited = false;
-
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config-example") == 0) {
-            config_write_example("api", config_table, CONFIG_N, stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage();
-            return 0;
-        }
-        fprintf(stderr, "byebuy-api: unknown argument %s (try --help)\n", argv[i]);
-        return 1;
-    }
-    log_init("api", getenv("LOG_LEVEL"));
-    if (config_load(config_table, CONFIG_N, &app.cfg, NULL, err, sizeof(err)) != 0) {
-        LOG_ERROR("config: %s", err);
-        config_free(config_table, CONFIG_N, &app.cfg);
-        return 1;
-    }
-    log_init("api", app.cfg.log_level);
-    config_log(config_table, CONFIG_N, &app.cfg);
+    int rc = service_begin(&svc, &api_service, &app.cfg, argc, argv);
+    if (rc >= 0)
+        return rc;
     if (app.cfg.outbox_publish_delay_ms > 0)
         LOG_WARN("OUTBOX_PUBLISH_DELAY_MS=%lld: test hook active, events are delayed",
                  app.cfg.outbox_publish_delay_ms);
@@ -263,38 +266,23 @@ int main(int argc, char **argv)
         LOG_ERROR("config: %s", err);
         goto cleanup;
     }
-    if (service_signals_init() != 0) {
-        LOG_ERROR("cannot install signal handling");
-        goto cleanup;
-    }
     if (images_init(argv[0]) != 0) {
         LOG_ERROR("libvips could not be initialised");
         goto cleanup;
     }
-    images_inited = true;
+    m.images_inited = true;
     exe_dir_init(&app);
     app_metrics_init(&app);
 
     app.pool = db_pool_new(app.cfg.database_url, (int)app.cfg.db_pool_size);
-    if (app_migrate(&app) != 0 || app_topics(&app) != 0) {
+    if (app_migrate(&app) != 0 || outbox_relay_init(&app) != 0 ||
+        service_kafka_start(&svc, api_topics, outbox_on_delivery, &app) != 0) {
         status = service_stop ? 0 : 1; /* a stop while waiting is not a failure */
         goto cleanup;
     }
-
-    if (outbox_relay_init(&app) != 0)
+    app.producer = svc.producer;
+    if (api_dlq_producer_start(&app) != 0)
         goto cleanup;
-    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-api", outbox_on_delivery,
-                                      &app, err, sizeof(err));
-    if (!app.producer) {
-        LOG_ERROR("kafka producer: %s", err);
-        goto cleanup;
-    }
-    app.dlq_producer =
-        kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-api-dlq", NULL, NULL, err, sizeof(err));
-    if (!app.dlq_producer) {
-        LOG_ERROR("kafka dlq producer: %s", err);
-        goto cleanup;
-    }
     if (outbox_relay_start(&app, err, sizeof(err)) != 0 ||
         event_applier_start(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("%s", err);
@@ -311,25 +299,12 @@ int main(int argc, char **argv)
         util_sleep_ms(1000, &service_stop);
     status = 0;
 
-cleanup:
-    LOG_INFO("shutting down");
-    /* Order: stop intake (HTTP), stop the relay and the consumer (which commits), flush the
-     * producers, then the database. */
-    if (app.http) {
-        mg_stop(app.http);
-        app.http = NULL;
-    }
-    app.workers_stop = 1;
-    outbox_relay_join(&app);
-    event_applier_join(&app);
-    kafka_producer_free(app.producer); /* flushes; late reports still land in app.relay */
-    kafka_producer_free(app.dlq_producer);
-    outbox_relay_free(&app);
-    listing_cache_free(app.lcache); /* after HTTP and the applier: their commands bump it */
-    db_pool_free(app.pool);
-    if (images_inited)
-        images_shutdown();
-    config_free(config_table, CONFIG_N, &app.cfg);
-    LOG_INFO("bye");
-    return status;
+cleanup:;
+    const service_shutdown_t shutdown = {
+        .stop_intake = api_stop_intake,
+        .drain = api_drain,
+        .release = api_release,
+        .ctx = &m,
+    };
+    return service_end(&svc, &shutdown, status);
 }

@@ -10,7 +10,7 @@
 #include "common/httpc.h"
 #include "common/kafka.h"
 #include "common/log.h"
-#include "common/service.h"
+#include "common/service_main.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "driver.h"
@@ -27,10 +27,8 @@ struct app {
     recipe_set_t recipes;
     driver_registry_t drivers;
     driver_env_t env;
-    kafka_producer_t *producer;
-    kafka_consumer_t *consumer;
     worker_pool_t *pool;
-    service_http_t *http;
+    bool check_only; /* --check-recipes */
 };
 
 /* chromedriver answers GET /status with {"value":{"ready":...}}; Browserbase creates its
@@ -64,17 +62,6 @@ static bool probe_webdriver(void *ctx, char *detail, size_t detail_size)
     return ok;
 }
 
-static void usage(void)
-{
-    printf("usage: byebuy-poster [--check-recipes | --config-example]\n"
-           "  Posts listings from bb.posting.requests; configuration from the environment:\n");
-    for (size_t i = 0; i < poster_config_count; i++)
-        printf("  %-26s %s%s%s\n", poster_config_table[i].name, poster_config_table[i].help,
-               poster_config_table[i].default_value ? " (default " : "",
-               poster_config_table[i].default_value ? poster_config_table[i].default_value : "");
-    printf("  --check-recipes: load and validate RECIPES_DIR, then exit (0 when all are good)\n");
-}
-
 static void env_init(struct app *app)
 {
     const poster_config_t *c = &app->cfg;
@@ -97,81 +84,74 @@ static void env_init(struct app *app)
     e->profile_lock_timeout_ms = c->profile_lock_timeout_ms;
 }
 
+/* The recipes, the drivers over them and the directories the jobs write to. */
+static int app_prepare(struct app *app)
+{
+    char errstr[1024];
+    if (recipe_set_load(app->cfg.recipes_dir, &app->recipes, errstr, sizeof(errstr)) != 0) {
+        LOG_ERROR("recipes: %s", errstr);
+        return -1;
+    }
+    for (size_t i = 0; i < app->recipes.n; i++)
+        LOG_INFO("recipe %s: %zu steps, base_url %s (%s)", app->recipes.items[i]->platform,
+                 app->recipes.items[i]->nsteps,
+                 app->recipes.items[i]->base_url ? app->recipes.items[i]->base_url : "-",
+                 app->recipes.items[i]->path);
+    if (app->check_only)
+        return 0;
+    if (driver_registry_init(&app->drivers, &app->recipes) != 0)
+        return -1;
+    env_init(app);
+    if (profile_mkdirs(app->cfg.upload_dir) != 0) {
+        LOG_ERROR("UPLOAD_DIR %s: %s", app->cfg.upload_dir, strerror(errno));
+        return -1;
+    }
+    if (!poster_config_browserbase(&app->cfg) && profile_mkdirs(app->cfg.profile_dir) != 0) {
+        LOG_ERROR("PROFILE_DIR %s: %s", app->cfg.profile_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Running jobs abort at their next step (nothing final is published, so Kafka redelivers
+ * them); the pool returns when they have. */
+static void app_drain(void *ctx)
+{
+    struct app *app = ctx;
+    worker_pool_free(app->pool);
+    app->pool = NULL;
+}
+
+static void app_release(void *ctx)
+{
+    struct app *app = ctx;
+    driver_registry_free(&app->drivers);
+    recipe_set_free(&app->recipes);
+}
+
 int main(int argc, char **argv)
 {
-    struct app app;
-    memset(&app, 0, sizeof(app));
+    static struct app app;
+    service_t svc;
     char errstr[1024];
     int status = 1;
-    bool check_only = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--check-recipes") == 0) {
-            check_only = true;
-        } else if (strcmp(argv[i], "--config-example") == 0) {
-            config_write_example("poster", poster_config_table, poster_config_count, stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage();
-            return 0;
-        } else {
-            fprintf(stderr, "byebuy-poster: unknown argument %s (try --help)\n", argv[i]);
-            return 2;
-        }
-    }
-
-    if (poster_config_load(&app.cfg, errstr, sizeof(errstr)) != 0) {
-        log_init("poster", NULL);
-        LOG_ERROR("configuration: %s", errstr);
-        goto cleanup;
-    }
-    log_init("poster", app.cfg.log_level);
-    if (recipe_set_load(app.cfg.recipes_dir, &app.recipes, errstr, sizeof(errstr)) != 0) {
-        LOG_ERROR("recipes: %s", errstr);
-        goto cleanup;
-    }
-    for (size_t i = 0; i < app.recipes.n; i++)
-        LOG_INFO("recipe %s: %zu steps, base_url %s (%s)", app.recipes.items[i]->platform,
-                 app.recipes.items[i]->nsteps,
-                 app.recipes.items[i]->base_url ? app.recipes.items[i]->base_url : "-",
-                 app.recipes.items[i]->path);
-    if (check_only) {
-        status = 0;
-        goto cleanup;
-    }
-    config_log(poster_config_table, poster_config_count, &app.cfg);
-    if (driver_registry_init(&app.drivers, &app.recipes) != 0)
-        goto cleanup;
-    env_init(&app);
-    if (profile_mkdirs(app.cfg.upload_dir) != 0) {
-        LOG_ERROR("UPLOAD_DIR %s: %s", app.cfg.upload_dir, strerror(errno));
-        goto cleanup;
-    }
-    if (!poster_config_browserbase(&app.cfg) && profile_mkdirs(app.cfg.profile_dir) != 0) {
-        LOG_ERROR("PROFILE_DIR %s: %s", app.cfg.profile_dir, strerror(errno));
-        goto cleanup;
-    }
-
-    if (service_signals_init() != 0) {
-        LOG_ERROR("cannot set up signal handling");
+    int rc = service_begin(&svc, &poster_service, &app.cfg, argc, argv);
+    if (rc >= 0)
+        return rc;
+    app.check_only = service_option(&svc, "--check-recipes");
+    int prepared = app_prepare(&app);
+    if (prepared != 0 || app.check_only) {
+        status = prepared == 0 ? 0 : 1;
         goto cleanup;
     }
     static const char *const topics[] = {TOPIC_POSTING_REQUESTS, TOPIC_POSTING_EVENTS, TOPIC_DLQ,
                                          NULL};
-    if (kafka_topics_ensure(app.cfg.kafka_bootstrap, topics, (int)app.cfg.topic_partitions,
-                            (int)app.cfg.topic_replication, 15000, errstr, sizeof(errstr)) != 0) {
-        LOG_ERROR("kafka topics: %s", errstr);
+    if (service_kafka_start(&svc, topics, NULL, NULL) != 0)
         goto cleanup;
-    }
-    app.producer = kafka_producer_new(app.cfg.kafka_bootstrap, "byebuy-poster", NULL, NULL, errstr,
-                                      sizeof(errstr));
-    if (!app.producer) {
-        LOG_ERROR("kafka producer: %s", errstr);
-        goto cleanup;
-    }
     worker_deps_t deps = {
         .drivers = &app.drivers,
         .env = &app.env,
-        .producer = app.producer,
+        .producer = svc.producer,
         .job_timeout_ms = app.cfg.job_timeout_ms,
         .stop = &service_stop,
     };
@@ -182,56 +162,31 @@ int main(int argc, char **argv)
     }
     static const char *const consume[] = {TOPIC_POSTING_REQUESTS, NULL};
     kafka_consumer_config_t cc = {
-        .bootstrap = app.cfg.kafka_bootstrap,
-        .group_id = app.cfg.kafka_group_id,
-        .client_id = "byebuy-poster",
         .topics = consume,
         .handler = worker_on_message,
         .ctx = app.pool,
-        .dlq_producer = app.producer,
         .max_in_flight_per_partition = 1, /* a listing's jobs run one at a time, in order */
         /* a job running when its partition moves to another poster finishes here first:
          * the other poster must not start the same listing in a second browser */
-        .revoke_drain_timeout_ms = (int)(app.cfg.job_timeout_ms < 240000
-                                             ? app.cfg.job_timeout_ms + 10000
-                                             : 250000),
+        .revoke_drain_timeout_ms =
+            (int)(app.cfg.job_timeout_ms < 240000 ? app.cfg.job_timeout_ms + 10000 : 250000),
     };
-    app.consumer = kafka_consumer_new(&cc, errstr, sizeof(errstr));
-    if (!app.consumer) {
-        LOG_ERROR("kafka consumer: %s", errstr);
+    if (service_consumer_start(&svc, &cc) != 0)
         goto cleanup;
-    }
-    worker_pool_set_consumer(app.pool, app.consumer);
-
+    worker_pool_set_consumer(app.pool, svc.consumer);
     const service_probe_t probes[] = {
-        {"kafka", kafka_probe, app.producer},
+        {"kafka", kafka_probe, svc.producer},
         {"webdriver", probe_webdriver, &app},
     };
-    app.http = service_http_start("poster", app.cfg.health_host, (int)app.cfg.health_port, probes,
-                                  sizeof(probes) / sizeof(probes[0]), errstr, sizeof(errstr));
-    if (!app.http) {
-        LOG_ERROR("health server: %s", errstr);
+    if (service_health_start(&svc, probes, sizeof(probes) / sizeof(probes[0])) != 0)
         goto cleanup;
-    }
     LOG_INFO("poster ready: %zu platform%s, %lld worker%s, backend %s, health on %s:%lld",
              app.drivers.n, app.drivers.n == 1 ? "" : "s", app.cfg.workers,
-             app.cfg.workers == 1 ? "" : "s", app.cfg.browser_backend, app.cfg.health_host,
-             app.cfg.health_port);
+             app.cfg.workers == 1 ? "" : "s", app.cfg.browser_backend, app.cfg.svc.health_host,
+             app.cfg.svc.health_port);
+    status = service_run(&svc, DRAIN_TIMEOUT_MS);
 
-    /* Polls until SIGTERM; then running jobs abort at their next step (nothing final is
-     * published, so Kafka redelivers them) and the consumer commits what was completed. */
-    status = kafka_consumer_run(app.consumer, &service_stop, DRAIN_TIMEOUT_MS) == 0 ? 0 : 1;
-    LOG_INFO("shutting down");
-
-cleanup:
-    worker_pool_free(app.pool);
-    kafka_consumer_free(app.consumer);
-    service_http_stop(app.http);
-    kafka_producer_free(app.producer);
-    driver_registry_free(&app.drivers);
-    recipe_set_free(&app.recipes);
-    poster_config_free(&app.cfg);
-    if (!check_only || status != 0)
-        LOG_INFO("bye");
-    return status;
+cleanup:;
+    const service_shutdown_t shutdown = {.drain = app_drain, .release = app_release, .ctx = &app};
+    return service_end(&svc, &shutdown, status);
 }

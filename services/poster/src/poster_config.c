@@ -5,19 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/event.h"
+
 #define E(name, type, def, min, max, req, field, help)                                             \
     CONFIG_ENTRY(name, type, def, min, max, req, poster_config_t, field, help)
 
-const config_entry_t poster_config_table[] = {
-    E("LOG_LEVEL", CONFIG_STRING, "info", 0, 0, false, log_level, "debug, info, warn or error"),
-    E("KAFKA_BOOTSTRAP_SERVERS", CONFIG_STRING, "127.0.0.1:9092", 0, 0, true, kafka_bootstrap,
-      "Kafka bootstrap servers"),
-    E("KAFKA_GROUP_ID", CONFIG_STRING, "byebuy-poster", 0, 0, false, kafka_group_id,
-      "consumer group of the poster instances"),
-    E("TOPIC_PARTITIONS", CONFIG_INT, "6", 1, 1000, false, topic_partitions,
-      "partitions of the topics the poster creates when missing"),
-    E("TOPIC_REPLICATION", CONFIG_INT, "1", 1, 16, false, topic_replication,
-      "replication factor of the topics the poster creates"),
+static const config_entry_t poster_config_rows[] = {
     E("WEBDRIVER_URL", CONFIG_STRING, "http://127.0.0.1:9515", 0, 0, false, webdriver_url,
       "chromedriver (local backend)"),
     E("BROWSER_BACKEND", CONFIG_STRING, "local", 0, 0, false, browser_backend,
@@ -54,23 +47,16 @@ const config_entry_t poster_config_table[] = {
       "pause between recipe steps, jittered 0.5x-1.5x (human-like pacing)"),
     E("WEBDRIVER_TIMEOUT_MS", CONFIG_INT, "60000", 1000, 600000, false, webdriver_timeout_ms,
       "timeout of one WebDriver command"),
-    E("HEALTH_HOST", CONFIG_STRING, "127.0.0.1", 0, 0, false, health_host,
-      "address of /healthz, /readyz, /metrics"),
-    E("HEALTH_PORT", CONFIG_INT, "8081", 1, 65535, false, health_port, "port of the same"),
 };
-
-const size_t poster_config_count = sizeof(poster_config_table) / sizeof(poster_config_table[0]);
 
 bool poster_config_browserbase(const poster_config_t *cfg)
 {
     return strcmp(cfg->browser_backend, "browserbase") == 0;
 }
 
-int poster_config_load(poster_config_t *cfg, char *errstr, size_t errstr_size)
+static int poster_config_check(void *config, char *errstr, size_t errstr_size)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    if (config_load(poster_config_table, poster_config_count, cfg, NULL, errstr, errstr_size) != 0)
-        return -1;
+    poster_config_t *cfg = config;
     if (strcmp(cfg->browser_backend, "local") != 0 &&
         strcmp(cfg->browser_backend, "browserbase") != 0) {
         snprintf(errstr, errstr_size, "BROWSER_BACKEND: \"%s\" is not local or browserbase",
@@ -94,7 +80,17 @@ int poster_config_load(poster_config_t *cfg, char *errstr, size_t errstr_size)
     return 0;
 }
 
-void poster_config_free(poster_config_t *cfg)
-{
-    config_free(poster_config_table, poster_config_count, cfg);
-}
+const service_spec_t poster_service = {
+    .name = "poster",
+    .summary =
+        "  Posts listings from " TOPIC_POSTING_REQUESTS " through browser recipes and reports "
+        "on " TOPIC_POSTING_EVENTS ".",
+    .features = SERVICE_KAFKA | SERVICE_CONSUMER | SERVICE_HEALTH,
+    .health_port = "8081",
+    .rows = poster_config_rows,
+    .nrows = sizeof(poster_config_rows) / sizeof(poster_config_rows[0]),
+    .shared_offset = offsetof(poster_config_t, svc),
+    .check = poster_config_check,
+    .options = {{"--check-recipes",
+                 "load and validate RECIPES_DIR, then exit (0 when all are good)", true}},
+};

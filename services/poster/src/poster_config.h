@@ -6,14 +6,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "common/config.h"
+#include "common/service_main.h"
 
 typedef struct {
-    char *log_level;
-    char *kafka_bootstrap;
-    char *kafka_group_id;
-    long long topic_partitions;
-    long long topic_replication;
+    service_config_t svc; /* LOG_LEVEL, KAFKA_*, TOPIC_*, HEALTH_* */
     char *webdriver_url;
     char *browser_backend; /* local | browserbase */
     char *bb_api_url;
@@ -33,22 +29,13 @@ typedef struct {
     long long workers;
     long long step_delay_ms;
     long long webdriver_timeout_ms;
-    char *health_host;
-    long long health_port;
 } poster_config_t;
 
-/* The table and its length, for config_load / config_free / config_log. */
-extern const config_entry_t poster_config_table[];
-extern const size_t poster_config_count;
-
-/* Loads the configuration and checks what the table cannot (BROWSER_BACKEND's values, the
- * Browserbase keys it needs), then exports SANDBOX_URL / FACEBOOK_URL for the recipes'
- * base_url_env. Returns 0 or -1 with "<VARIABLE>: <problem>" in errstr. Call before threads.
- * The caller frees with poster_config_free. */
-int poster_config_load(poster_config_t *cfg, char *errstr, size_t errstr_size)
-    __attribute__((warn_unused_result));
-
-void poster_config_free(poster_config_t *cfg);
+/* The service's description for service_begin (and byebuy-login's service_config_load):
+ * its rows after the shared ones, --check-recipes, and the checks the table cannot express
+ * (BROWSER_BACKEND's values, the Browserbase key it needs; SANDBOX_URL and FACEBOOK_URL are
+ * exported for the recipes' base_url_env). */
+extern const service_spec_t poster_service;
 
 /* true when BROWSER_BACKEND is browserbase. */
 bool poster_config_browserbase(const poster_config_t *cfg);

@@ -20,7 +20,7 @@
 typedef struct job {
     posting_requested_t req;
     void *token;
-    char where[160]; /* topic [partition]@offset, for logs */
+    char where[192]; /* the message's context (kafka_message_context), for logs */
     struct job *next;
 } job_t;
 
@@ -112,9 +112,9 @@ static void job_run(worker_pool_t *p, job_t *job)
     log_ctx_t lc = {.pool = p, .job = job};
     metric_t *running = metrics_gauge("bb_poster_jobs_running", "posting jobs running now");
 
-    LOG_INFO("job %lld attempt %d: %s listing %lld account %lld (%s)", (long long)req->job_id,
-             req->attempt, req->platform, (long long)req->listing.id, (long long)req->account_id,
-             job->where);
+    LOG_CTX(job->where, INFO, "job %lld attempt %d: %s listing %lld account %lld",
+            (long long)req->job_id, req->attempt, req->platform, (long long)req->listing.id,
+            (long long)req->account_id);
     posting_event_t started = {.job_id = req->job_id, .attempt = req->attempt};
     if (publish(p, EV_POSTING_STARTED, &started) != 0) {
         reason = "posting.started not delivered";
@@ -335,8 +335,7 @@ handle_result_t worker_on_message(const kafka_message_t *msg, void *ctx, char *e
         goto cleanup;
     }
     job->token = msg->token;
-    snprintf(job->where, sizeof(job->where), "%s [%d]@%lld", msg->topic, (int)msg->partition,
-             (long long)msg->offset);
+    kafka_message_context(msg, job->where, sizeof(job->where));
     pthread_mutex_lock(&p->mu);
     if (p->tail)
         p->tail->next = job;

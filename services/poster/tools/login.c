@@ -84,11 +84,15 @@ int main(int argc, char **argv)
     profile_lock_t *lock = NULL;
     wd_session_t *s = NULL;
     char *login_url = NULL, *home = NULL, *live = NULL;
-    if (poster_config_load(&cfg, errstr, sizeof(errstr)) != 0) {
+    service_t svc;
+    memset(&svc, 0, sizeof(svc));
+    memset(&cfg, 0, sizeof(cfg));
+    if (service_config_load(&svc, &poster_service, &cfg, true, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "byebuy-login: configuration: %s\n", errstr);
+        service_config_free(&svc);
         return 1;
     }
-    log_init("login", cfg.log_level);
+    log_init("login", cfg.svc.log_level);
     if (recipe_set_load(cfg.recipes_dir, &recipes, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "byebuy-login: recipes: %s\n", errstr);
         goto cleanup;
@@ -200,6 +204,6 @@ cleanup:
     free(home);
     free(live);
     recipe_set_free(&recipes);
-    poster_config_free(&cfg);
+    service_config_free(&svc);
     return status;
 }

@@ -14,7 +14,7 @@
 #include "common/kafka.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/service.h"
+#include "common/service_main.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "convq.h"
@@ -23,13 +23,11 @@
 #include "responder_config.h"
 
 #define SERVICE "responder"
-#define CLIENT_ID "byebuy-responder"
-#define TOPIC_PARTITIONS 6
 #define MAX_STDIN (1024 * 1024)
 
 struct app {
     responder_config_t cfg;
-    kafka_producer_t *producer;
+    kafka_producer_t *producer; /* the skeleton's */
     kafka_consumer_t *consumer;
     llm_client_t *llm;
     pipeline_t *pl;
@@ -51,6 +49,7 @@ typedef struct {
     bool serial; /* entered in app->convq under key */
     cJSON *data; /* while it waits behind an earlier request of its conversation */
     char request_id[80];
+    char where[192]; /* the message's context (kafka_message_context), for logs */
 } delivery_t;
 
 static void delivery_free(delivery_t *d)
@@ -120,23 +119,24 @@ static void on_delivery(void *msg_opaque, int err, const char *errstr, void *ctx
     struct app *app = ctx;
     delivery_t *d = msg_opaque;
     if (err) {
-        LOG_WARN("request %s: draft not delivered (%s); the request will be retried", d->request_id,
-                 errstr ? errstr : "unknown error");
+        LOG_CTX(d->where, WARN, "request %s: draft not delivered (%s); the request will be retried",
+                d->request_id, errstr ? errstr : "unknown error");
         complete(app, d, HANDLE_RETRY, errstr);
         return;
     }
     complete(app, d, HANDLE_OK, NULL);
 }
 
-static void log_draft(const pipeline_job_t *job, int64_t overhead_us)
+static void log_draft(const pipeline_job_t *job, const char *where, int64_t overhead_us)
 {
     const reply_drafted_t *d = &job->draft;
-    LOG_INFO("request %s conversation %s: draft %s action=%s source=%s intent=%s%s%s "
-             "model_ms=%lld overhead_us=%lld",
-             d->request_id, d->conversation_id, job->draft_id, d->action, d->source,
-             d->intent ? d->intent : "-", d->guard.handoff_reason ? " reason=" : "",
-             d->guard.handoff_reason ? d->guard.handoff_reason : "",
-             (long long)(job->model_us / 1000), (long long)overhead_us);
+    LOG_CTX(where, INFO,
+            "request %s conversation %s: draft %s action=%s source=%s intent=%s%s%s "
+            "model_ms=%lld overhead_us=%lld",
+            d->request_id, d->conversation_id, job->draft_id, d->action, d->source,
+            d->intent ? d->intent : "-", d->guard.handoff_reason ? " reason=" : "",
+            d->guard.handoff_reason ? d->guard.handoff_reason : "",
+            (long long)(job->model_us / 1000), (long long)overhead_us);
 }
 
 /* Pipeline callback in Kafka mode (consumer thread or inflight thread). */
@@ -156,18 +156,18 @@ static void on_draft(pipeline_job_t *job, void *ctx)
         overhead = 0;
     metrics_observe_us(app->m_overhead, overhead);
     metrics_observe_us(app->m_total, now - job->received_us);
-    log_draft(job, overhead);
+    log_draft(job, d->where, overhead);
     payload = event_encode(SERVICE, EV_REPLY_DRAFTED, job->draft.conversation_id, job->draft_id,
                            reply_drafted_build(&job->draft));
     char err[256];
     if (!payload) {
-        LOG_ERROR("request %s: draft could not be encoded", d->request_id);
+        LOG_CTX(d->where, ERROR, "request %s: draft could not be encoded", d->request_id);
         complete(app, d, HANDLE_RETRY, "draft could not be encoded");
         goto cleanup;
     }
     if (kafka_produce(app->producer, TOPIC_REPLY_DRAFTS, d->key, payload, strlen(payload), d, err,
                       sizeof(err)) < 0) {
-        LOG_WARN("request %s: draft not queued: %s", d->request_id, err);
+        LOG_CTX(d->where, WARN, "request %s: draft not queued: %s", d->request_id, err);
         complete(app, d, HANDLE_RETRY, err);
     }
 cleanup:
@@ -194,6 +194,7 @@ static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *e
     delivery_t *d = xcalloc(1, sizeof(*d));
     d->token = msg->token;
     d->key = xstrdup(msg->key);
+    kafka_message_context(msg, d->where, sizeof(d->where));
     snprintf(d->request_id, sizeof(d->request_id), "%s", ev.id);
     const cJSON *rid = cJSON_GetObjectItemCaseSensitive(ev.data, "request_id");
     if (cJSON_IsString(rid) && rid->valuestring)
@@ -364,149 +365,81 @@ cleanup:
 
 /* ---- service ----------------------------------------------------------------------------- */
 
-static int run_service(struct app *app)
+static int run_service(struct app *app, service_t *svc)
 {
-    int rc = 1;
-    int unfinished = 0;
     char err[512];
-    service_http_t *http = NULL;
     static const char *const topics[] = {TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS, TOPIC_DLQ, NULL};
     static const char *const consume[] = {TOPIC_REPLY_REQUESTS, NULL};
 
-    if (service_signals_init() < 0) {
-        LOG_ERROR("signals: cannot install handlers");
-        goto cleanup;
-    }
     if (start_llm(app, err, sizeof(err)) < 0) {
         LOG_ERROR("model client: %s", err);
-        goto cleanup;
+        return 1;
     }
-    app->producer =
-        kafka_producer_new(app->cfg.kafka_bootstrap, CLIENT_ID, on_delivery, app, err, sizeof(err));
-    if (!app->producer) {
-        LOG_ERROR("kafka producer: %s", err);
-        goto cleanup;
-    }
-    if (kafka_topics_ensure(app->cfg.kafka_bootstrap, topics, TOPIC_PARTITIONS, 1, 15000, err,
-                            sizeof(err)) < 0) {
-        LOG_ERROR("kafka topics: %s", err);
-        goto cleanup;
-    }
+    if (service_kafka_start(svc, topics, on_delivery, app) != 0)
+        return 1;
+    app->producer = svc->producer;
     start_pipeline(app, on_draft);
     app->convq = convq_new();
     kafka_consumer_config_t cc = {
-        .bootstrap = app->cfg.kafka_bootstrap,
-        .group_id = app->cfg.kafka_group_id,
-        .client_id = CLIENT_ID,
         .topics = consume,
         .handler = on_request,
         .ctx = app,
-        .dlq_producer = app->producer,
         .max_in_flight_per_partition = (int)app->cfg.kafka_max_in_flight,
         .poll_timeout_ms = 100,
     };
-    app->consumer = kafka_consumer_new(&cc, err, sizeof(err));
-    if (!app->consumer) {
-        LOG_ERROR("kafka consumer: %s", err);
-        goto cleanup;
-    }
+    if (service_consumer_start(svc, &cc) != 0)
+        return 1;
+    app->consumer = svc->consumer;
     app->consumer_open = true;
-    service_probe_t probes[] = {{"kafka", kafka_probe, app->producer}};
-    http = service_http_start(SERVICE, app->cfg.health_host, (int)app->cfg.health_port, probes, 1,
-                              err, sizeof(err));
-    if (!http) {
-        LOG_ERROR("health server on %s:%lld: %s", app->cfg.health_host, app->cfg.health_port, err);
-        goto cleanup;
-    }
+    const service_probe_t probes[] = {{"kafka", kafka_probe, app->producer}};
+    if (service_health_start(svc, probes, 1) != 0)
+        return 1;
     LOG_INFO("drafting with %s; consuming %s as group %s; health on http://%s:%lld",
              app->llm ? app->cfg.openai_model : "the rules engine", TOPIC_REPLY_REQUESTS,
-             app->cfg.kafka_group_id, app->cfg.health_host, app->cfg.health_port);
+             app->cfg.svc.kafka_group_id, app->cfg.svc.health_host, app->cfg.svc.health_port);
 
     /* The shutdown budget: most of it for drafts in flight, the rest for the producer. */
-    int64_t budget = app->cfg.shutdown_ms;
-    int64_t drain = budget - 1000;
-    if (drain < 0)
-        drain = 0;
-    int run_rc = kafka_consumer_run(app->consumer, &service_stop, (int)drain);
-    unfinished = atomic_load(&app->inflight);
-    LOG_INFO("shutting down: %d draft%s still in flight", unfinished, unfinished == 1 ? "" : "s");
+    int64_t drain = app->cfg.shutdown_ms - 1000;
+    return service_run(svc, drain < 0 ? 0 : (int)drain);
+}
+
+/* After the consumer's loop: no completion reaches the consumer any more, and whatever the
+ * model has not answered by now is redelivered after a restart. */
+static void app_drain(void *ctx)
+{
+    struct app *app = ctx;
+    int unfinished = atomic_load(&app->inflight);
+    if (app->consumer)
+        LOG_INFO("%d draft%s still in flight", unfinished, unfinished == 1 ? "" : "s");
     pthread_mutex_lock(&app->lock);
     app->consumer_open = false;
     pthread_mutex_unlock(&app->lock);
-    /* Whatever the model has not answered by now is redelivered after a restart. */
     llm_client_shutdown(app->llm, 0);
-    if (kafka_producer_flush(app->producer, 800) < 0)
-        LOG_WARN("producer flush timed out; undelivered drafts are redone after restart");
-    rc = run_rc < 0 ? 1 : 0;
-cleanup:
-    service_http_stop(http);
-    if (app->consumer) {
-        pthread_mutex_lock(&app->lock);
-        app->consumer_open = false;
-        pthread_mutex_unlock(&app->lock);
-    }
-    llm_client_shutdown(app->llm, 0);
-    kafka_producer_free(app->producer);
-    app->producer = NULL;
-    /* The model loop is stopped, so no thread holds a consumer token any more. */
-    if (unfinished > 0)
-        LOG_WARN("consumer closed with %d request%s unanswered; they will be redelivered",
-                 unfinished, unfinished == 1 ? "" : "s");
-    kafka_consumer_free(app->consumer);
-    app->consumer = NULL;
-    convq_free(app->convq, delivery_free_item);
-    app->convq = NULL;
-    return rc;
+    if (app->consumer && unfinished > 0)
+        LOG_WARN("%d request%s unanswered; they will be redelivered", unfinished,
+                 unfinished == 1 ? "" : "s");
 }
 
-static void usage(FILE *f)
+static void app_release(void *ctx)
 {
-    fprintf(f,
-            "usage: byebuy-responder [--draft | --config-example]\n"
-            "  (no option)  consume %s and publish drafts to %s\n"
-            "  --draft      read one reply.requested data object (JSON) on stdin and print\n"
-            "               its draft on stdout; no Kafka\n\n"
-            "environment:\n",
-            TOPIC_REPLY_REQUESTS, TOPIC_REPLY_DRAFTS);
-    for (size_t i = 0; i < responder_config_table_len; i++) {
-        const config_entry_t *e = &responder_config_table[i];
-        fprintf(f, "  %-34s %s%s%s%s\n", e->name, e->help, e->default_value ? " [" : "",
-                e->default_value ? e->default_value : "", e->default_value ? "]" : "");
-    }
+    struct app *app = ctx;
+    convq_free(app->convq, delivery_free_item);
+    pipeline_free(app->pl);
+    llm_client_free(app->llm);
+    curl_global_cleanup();
+    pthread_cond_destroy(&app->cond);
+    pthread_mutex_destroy(&app->lock);
 }
 
 int main(int argc, char **argv)
 {
-    bool draft_mode = false;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--draft") == 0) {
-            draft_mode = true;
-        } else if (strcmp(argv[i], "--config-example") == 0) {
-            config_write_example("responder", responder_config_table, responder_config_table_len,
-                                 stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "byebuy-responder: unknown argument \"%s\"\n", argv[i]);
-            usage(stderr);
-            return 1;
-        }
-    }
-    log_init(SERVICE, getenv("LOG_LEVEL"));
     static struct app app;
+    service_t svc;
+    int rc = service_begin(&svc, &responder_service, &app.cfg, argc, argv);
+    if (rc >= 0)
+        return rc;
     pthread_mutex_init(&app.lock, NULL);
     pthread_cond_init(&app.cond, NULL);
-    char err[512];
-    if (responder_config_load(&app.cfg, draft_mode, err, sizeof(err)) < 0) {
-        LOG_ERROR("config: %s", err);
-        responder_config_free(&app.cfg);
-        return 1;
-    }
-    log_init(SERVICE, app.cfg.log_level);
-    if (!draft_mode)
-        config_log(responder_config_table, responder_config_table_len, &app.cfg);
     app.m_inflight = metrics_gauge("bb_responder_inflight", "Reply requests being drafted now");
     app.m_overhead = metrics_histogram("bb_responder_overhead_seconds",
                                        "Time per draft outside the model call (parse, plan, "
@@ -515,15 +448,13 @@ int main(int argc, char **argv)
                                     "Time per draft from request taken to draft queued");
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
-    int rc = draft_mode ? run_draft(&app) : run_service(&app);
+    int status = service_option(&svc, "--draft") ? run_draft(&app) : run_service(&app, &svc);
 
-    pipeline_free(app.pl);
-    llm_client_free(app.llm);
-    curl_global_cleanup();
-    responder_config_free(&app.cfg);
-    pthread_cond_destroy(&app.cond);
-    pthread_mutex_destroy(&app.lock);
-    if (!draft_mode)
-        LOG_INFO("bye");
-    return rc;
+    const service_shutdown_t shutdown = {
+        .drain = app_drain,
+        .release = app_release,
+        .ctx = &app,
+        .flush_timeout_ms = 800,
+    };
+    return service_end(&svc, &shutdown, status);
 }

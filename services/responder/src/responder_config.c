@@ -6,14 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/event.h"
+
 #define E(name, type, def, min, max, req, field, help)                                             \
     CONFIG_ENTRY(name, type, def, min, max, req, responder_config_t, field, help)
 
-const config_entry_t responder_config_table[] = {
-    E("KAFKA_BOOTSTRAP_SERVERS", CONFIG_STRING, NULL, 0, 0, false, kafka_bootstrap,
-      "Kafka brokers, host:port[,host:port] (required unless --draft)"),
-    E("KAFKA_GROUP_ID", CONFIG_STRING, "byebuy-responder", 0, 0, false, kafka_group_id,
-      "consumer group of the responder instances"),
+static const config_entry_t responder_config_rows[] = {
     E("REPLY_IN_FLIGHT_PER_PARTITION", CONFIG_INT, "16", 1, 1000, false, kafka_max_in_flight,
       "reply requests drafted at once per partition"),
     E("OPENAI_BASE_URL", CONFIG_STRING, NULL, 0, 0, false, openai_base_url,
@@ -36,28 +34,12 @@ const config_entry_t responder_config_table[] = {
       "a Retry-After longer than this is not waited for: the chat is handed off"),
     E("REPLY_MAX_CHARS", CONFIG_INT, "320", 40, 320, false, reply_max_chars,
       "length asked of the model for one reply (the post-guard trims at 320)"),
-    E("HEALTH_HOST", CONFIG_STRING, "127.0.0.1", 0, 0, false, health_host,
-      "address of /healthz, /readyz and /metrics"),
-    E("HEALTH_PORT", CONFIG_INT, "8083", 1, 65535, false, health_port,
-      "port of /healthz, /readyz and /metrics"),
-    E("LOG_LEVEL", CONFIG_STRING, "info", 0, 0, false, log_level, "debug, info, warn or error"),
     E("SHUTDOWN_TIMEOUT_MS", CONFIG_INT, "4000", 500, 60000, false, shutdown_ms,
       "after SIGTERM: time for drafts in flight to finish before the process exits"),
 };
-const size_t responder_config_table_len =
-    sizeof(responder_config_table) / sizeof(responder_config_table[0]);
-
-int responder_config_load(responder_config_t *cfg, bool draft_mode, char *errstr,
-                          size_t errstr_size)
+static int responder_config_check(void *config, char *errstr, size_t errstr_size)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    if (config_load(responder_config_table, responder_config_table_len, cfg, NULL, errstr,
-                    errstr_size) < 0)
-        return -1;
-    if (!draft_mode && (!cfg->kafka_bootstrap || !*cfg->kafka_bootstrap)) {
-        snprintf(errstr, errstr_size, "KAFKA_BOOTSTRAP_SERVERS: required (or run with --draft)");
-        return -1;
-    }
+    responder_config_t *cfg = config;
     if (cfg->openai_base_url && !*cfg->openai_base_url) {
         /* an empty value means "unset": the rules engine drafts */
         free(cfg->openai_base_url);
@@ -75,7 +57,18 @@ int responder_config_load(responder_config_t *cfg, bool draft_mode, char *errstr
     return 0;
 }
 
-void responder_config_free(responder_config_t *cfg)
-{
-    config_free(responder_config_table, responder_config_table_len, cfg);
-}
+const service_spec_t responder_service = {
+    .name = "responder",
+    .summary =
+        "  Consumes " TOPIC_REPLY_REQUESTS " and publishes drafts to " TOPIC_REPLY_DRAFTS ".",
+    .features = SERVICE_KAFKA | SERVICE_CONSUMER | SERVICE_HEALTH,
+    .health_port = "8083",
+    .rows = responder_config_rows,
+    .nrows = sizeof(responder_config_rows) / sizeof(responder_config_rows[0]),
+    .shared_offset = offsetof(responder_config_t, svc),
+    .check = responder_config_check,
+    .options = {{"--draft",
+                 "read one reply.requested data object (JSON) on stdin, print its draft on "
+                 "stdout; no Kafka",
+                 true}},
+};

@@ -11,6 +11,8 @@
 #include <civetweb.h>
 #include <cjson/cJSON.h>
 
+#include "common/log.h"
+
 #define HTTP_MAX_PARAMS 4
 
 typedef struct {
@@ -95,6 +97,22 @@ int http_send_json(http_request_t *req, int status, cJSON *body, const char *ext
 /* Sends a raw body with a content type. Returns status. */
 int http_send_body(http_request_t *req, int status, const char *content_type, const void *body,
                    size_t len, const char *extra_headers);
+
+/* Writes "<METHOD> <path> rid=<request id>" (control characters replaced) into buf: the
+ * context of LOG_REQ. */
+void http_request_context(const http_request_t *req, char *buf, size_t size);
+
+/* Logs one line about a request, prefixed with its context, e.g.
+ *   LOG_REQ(req, ERROR, "database: %s", err);
+ *   -> "... ERROR api POST /api/listings rid=9f..: database: ..." */
+#define LOG_REQ(req, level, ...)                                                                   \
+    do {                                                                                           \
+        if (log_enabled(LOG_LEVEL_##level)) {                                                      \
+            char log_req_ctx_[320];                                                                \
+            http_request_context((req), log_req_ctx_, sizeof(log_req_ctx_));                       \
+            log_write_ctx(LOG_LEVEL_##level, log_req_ctx_, __VA_ARGS__);                           \
+        }                                                                                          \
+    } while (0)
 
 /* Sends an RFC 9457 application/problem+json: {"type":"about:blank","title":<reason>,
  * "status":..,"detail":..,"field":..(if non-NULL)}. Returns status. */

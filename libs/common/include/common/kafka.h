@@ -3,9 +3,9 @@
  * poison messages to bb.dlq), and topic creation. KAFKA_* environment variables pass through
  * to librdkafka (KAFKA_SOCKET_TIMEOUT_MS -> socket.timeout.ms) for producers, consumers and
  * the admin client; an unknown property or bad value is an error naming the variable.
- * KAFKA_BOOTSTRAP_SERVERS and KAFKA_GROUP_ID are not passed through (the services read them
- * into their config and hand them over as arguments), and the settings the guarantees rest on
- * (enable.idempotence=true, enable.auto.offset.store=false) cannot be overridden. */
+ * KAFKA_BOOTSTRAP_SERVERS, KAFKA_CLIENT_ID and KAFKA_GROUP_ID are not passed through (the services
+ * read them into their config and hand them over as arguments), and the settings the guarantees
+ * rest on (enable.idempotence=true, enable.auto.offset.store=false) cannot be overridden. */
 #ifndef COMMON_KAFKA_H
 #define COMMON_KAFKA_H
 
@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/log.h"
 
 typedef struct kafka_producer kafka_producer_t;
 typedef struct kafka_consumer kafka_consumer_t;
@@ -75,6 +77,22 @@ typedef struct {
     int64_t timestamp_ms;
     void *token; /* for HANDLE_DEFERRED: pass to kafka_consumer_complete */
 } kafka_message_t;
+
+/* Writes "<topic> [<partition>]@<offset> key=<key>" (the key shortened, control characters
+ * replaced) into buf: the context of LOG_MSG. */
+void kafka_message_context(const kafka_message_t *msg, char *buf, size_t size);
+
+/* Logs one line about a consumed message, prefixed with its context, e.g.
+ *   LOG_MSG(msg, WARN, "not a CloudEvent: %s", err);
+ *   -> "... WARN  api bb.posting.events [2]@17 key=42: not a CloudEvent: ..." */
+#define LOG_MSG(msg, level, ...)                                                                   \
+    do {                                                                                           \
+        if (log_enabled(LOG_LEVEL_##level)) {                                                      \
+            char log_msg_ctx_[192];                                                                \
+            kafka_message_context((msg), log_msg_ctx_, sizeof(log_msg_ctx_));                      \
+            log_write_ctx(LOG_LEVEL_##level, log_msg_ctx_, __VA_ARGS__);                           \
+        }                                                                                          \
+    } while (0)
 
 /* Handles one message. The message and its buffers are valid until the handler returns, or,
  * for HANDLE_DEFERRED, until kafka_consumer_complete. On DROP/RETRY write the reason into

@@ -18,7 +18,7 @@ PGconn *request_db(http_request_t *req)
     char err[256];
     PGconn *pg = db_pool_acquire(app->pool, API_DB_TIMEOUT_MS, err, sizeof(err));
     if (!pg) {
-        LOG_WARN("request %s: database unavailable: %s", req->request_id, err);
+        LOG_REQ(req, WARN, "database unavailable: %s", err);
         http_send_problem(req, 503, NULL, "the database is unavailable; try again shortly");
     }
     return pg;
@@ -78,7 +78,7 @@ int request_json_id(http_request_t *req, const cJSON *obj, const char *field, in
 
 int request_db_error(http_request_t *req, const char *what, const char *errstr)
 {
-    LOG_ERROR("request %s: %s: %s", req->request_id, what, errstr);
+    LOG_REQ(req, ERROR, "%s: %s", what, errstr);
     return http_send_problem(req, 500, NULL, "internal error while %s", what);
 }
 
@@ -159,11 +159,11 @@ int request_fail(http_request_t *req, const cmd_result_t *r)
     const char *field = r->field[0] ? r->field : NULL;
     switch (r->status) {
     case CMD_UNAVAILABLE:
-        LOG_WARN("request %s: database unavailable: %s", req->request_id, r->cause.msg);
+        LOG_REQ(req, WARN, "database unavailable: %s", r->cause.msg);
         return http_send_problem(req, 503, NULL, "the database is unavailable; try again shortly");
     case CMD_FAILED:
     case CMD_OK: /* a command that failed without saying why: a bug */
-        LOG_ERROR("request %s: %s: %s", req->request_id, r->detail, r->cause.msg);
+        LOG_REQ(req, ERROR, "%s: %s", r->detail, r->cause.msg);
         return http_send_problem(req, 500, field, "internal error while %s", r->detail);
     default:
         return http_send_problem(req, statuses[r->status], field, "%s", r->detail);
