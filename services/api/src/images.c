@@ -1,9 +1,14 @@
-/* Image intake with libvips (see images.h): sniff, decode, rotate, cap, strip, store. */
+/* Image intake (see images.h): sniff; a JPEG that needs neither rotating nor scaling is
+ * stripped on its byte stream and stored as sent, everything else is decoded, rotated,
+ * capped and re-encoded with libvips; a thumbnail is made with shrink-on-load. All of it
+ * runs on the image worker pool. */
 #include "images.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,20 +16,75 @@
 #include <vips/vips.h>
 
 #include "common/imgmeta.h"
+#include "common/jpeg_strip.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "image_worker.h"
+
+/* civetweb's workers run on small stacks (Debian builds civetweb with 100 KiB); libvips
+ * decoding needs more. Only the touched part of a stack is resident. */
+#define IMAGE_STACK_BYTES (16 * 1024 * 1024)
+/* A burst of uploads is over when the pool has had nothing to do for this long. */
+#define IMAGE_IDLE_MS 1000
+#define IMAGE_MAX_WORKERS 8
+
+/* The pool is process-wide, as libvips' own state is: images_init and images_shutdown
+ * bracket it in main. */
+static image_pool_t *image_pool;
+
+/* glibc keeps what a burst of uploads freed: one arena per thread that ever allocated (up
+ * to 8 per core), and a mmap threshold that rises to the largest block freed (so the next
+ * MB-sized image buffers come from, and stay in, the arenas). Two arenas and a fixed
+ * threshold make image-sized blocks go back to the system at free(); malloc_trim returns
+ * the arenas' free pages when the pool goes idle. Environment settings win. */
+static void memory_limits_init(void)
+{
+    if (!getenv("MALLOC_ARENA_MAX"))
+        mallopt(M_ARENA_MAX, 2);
+    if (!getenv("MALLOC_MMAP_THRESHOLD_"))
+        mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
+static void images_trim(void)
+{
+    malloc_trim(0);
+}
 
 int images_init(const char *argv0)
 {
+    memory_limits_init();
     if (VIPS_INIT(argv0 ? argv0 : "byebuy-api") != 0)
         return -1;
     /* Requests are independent: an operation cache only holds file handles and memory. */
     vips_cache_set_max(0);
+    vips_cache_set_max_mem(0);
+    vips_cache_set_max_files(0);
+    /* Parallelism comes from the pool (one image per worker), not from inside an image:
+     * one libvips thread per pipeline keeps the thread count and their buffers bounded. */
+    vips_concurrency_set(1);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    image_pool_options_t opts = {
+        .workers = cpus < 1                   ? 1
+                   : cpus > IMAGE_MAX_WORKERS ? IMAGE_MAX_WORKERS
+                                              : (int)cpus,
+        .stack_bytes = IMAGE_STACK_BYTES,
+        .idle_ms = IMAGE_IDLE_MS,
+        .on_idle = images_trim,
+        .after_task = vips_thread_shutdown, /* frees this thread's libvips buffers */
+    };
+    char err[200];
+    image_pool = image_pool_new(&opts, err, sizeof(err));
+    if (!image_pool) {
+        vips_shutdown();
+        return -1;
+    }
     return 0;
 }
 
 void images_shutdown(void)
 {
+    image_pool_free(image_pool);
+    image_pool = NULL;
     vips_shutdown();
 }
 
@@ -62,6 +122,54 @@ static ssize_t read_head(const char *path, unsigned char *buf, size_t size, int6
     return n;
 }
 
+/* Reads a whole file of the given size into a new buffer (NULL on error). */
+static unsigned char *read_all(const char *path, size_t size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    unsigned char *buf = xmalloc(size ? size : 1);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (got != size) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Writes buf to a temporary name beside path, then renames it into place. */
+static int store_bytes(const char *path, const unsigned char *buf, size_t len)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof(tmp), "%s.part", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return -1;
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, buf + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+    if (close(fd) != 0 || off != len || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 /* Writes img to path by its format, with every metadata block stripped. */
 static int save_stripped(VipsImage *img, const char *path, imgmeta_format_t fmt)
 {
@@ -76,19 +184,37 @@ static int save_stripped(VipsImage *img, const char *path, imgmeta_format_t fmt)
     }
 }
 
+/* Where a variant is made from: a file, or bytes in memory (then path is NULL). */
+typedef struct {
+    const char *path;
+    const void *buf;
+    size_t len;
+} image_src_t;
+
+/* vips_thumbnail applies the EXIF orientation and shrinks on load: a JPEG is decoded at
+ * 1/2, 1/4 or 1/8 of its size when that still covers edge, never in full for less. */
+static VipsImage *thumbnail_of(const image_src_t *src, int edge)
+{
+    VipsImage *out = NULL;
+    int rc = src->path ? vips_thumbnail(src->path, &out, edge, "height", edge, "size",
+                                        VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
+                       : vips_thumbnail_buffer((void *)src->buf, src->len, &out, edge, "height",
+                                               edge, "size", VIPS_SIZE_DOWN, "fail_on",
+                                               VIPS_FAIL_ON_TRUNCATED, NULL);
+    return rc == 0 ? out : NULL;
+}
+
 /* Makes a resized (never enlarged), auto-rotated copy of src and saves it stripped to a
  * temporary name beside final_path, then renames it into place. */
-static int write_variant(const char *src_path, int edge, imgmeta_format_t fmt,
+static int write_variant(const image_src_t *src, int edge, imgmeta_format_t fmt,
                          const char *final_path, int *width, int *height, char *errstr,
                          size_t errstr_size)
 {
-    VipsImage *out = NULL;
     char tmp[4200];
     int rc = -1;
     snprintf(tmp, sizeof(tmp), "%s.part", final_path);
-    /* vips_thumbnail applies the EXIF orientation and shrinks on load (cheap for JPEG). */
-    if (vips_thumbnail(src_path, &out, edge, "height", edge, "size", VIPS_SIZE_DOWN, "fail_on",
-                       VIPS_FAIL_ON_TRUNCATED, NULL) != 0) {
+    VipsImage *out = thumbnail_of(src, edge);
+    if (!out) {
         snprintf(errstr, errstr_size, "the image could not be decoded");
         goto cleanup;
     }
@@ -128,29 +254,15 @@ cleanup:
 
 static int sha256_file(const char *path, char hex[65], int64_t *bytes)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    struct stat st;
+    if (stat(path, &st) != 0)
         return -1;
-    if (fseek(f, 0, SEEK_END) != 0) {
-        fclose(f);
-        return -1;
-    }
-    long size = ftell(f);
-    rewind(f);
-    if (size < 0) {
-        fclose(f);
-        return -1;
-    }
     /* Stored images are capped in size (max_edge), so reading one whole is bounded. */
-    unsigned char *buf = xmalloc((size_t)size + 1);
-    size_t got = fread(buf, 1, (size_t)size, f);
-    fclose(f);
-    if (got != (size_t)size) {
-        free(buf);
+    unsigned char *buf = read_all(path, (size_t)st.st_size);
+    if (!buf)
         return -1;
-    }
-    util_sha256_hex(buf, got, hex);
-    *bytes = (int64_t)got;
+    util_sha256_hex(buf, (size_t)st.st_size, hex);
+    *bytes = (int64_t)st.st_size;
     free(buf);
     return 0;
 }
@@ -160,11 +272,135 @@ static void join(char *out, size_t size, const char *dir, const char *name)
     snprintf(out, size, "%s/%s", dir, name);
 }
 
+/* Names the stored file and its thumbnail, and fills in their paths. */
+static void name_outputs(imgmeta_format_t store_fmt, const char *upload_dir, image_stored_t *out,
+                         char path[4096], char thumb_path[4096])
+{
+    const char *ext = store_fmt == IMGMETA_PNG ? "png" : store_fmt == IMGMETA_WEBP ? "webp" : "jpg";
+    const char *ctype = store_fmt == IMGMETA_PNG    ? "image/png"
+                        : store_fmt == IMGMETA_WEBP ? "image/webp"
+                                                    : "image/jpeg";
+    char id[UUID_STR_LEN];
+    util_uuid_v4(id);
+    snprintf(out->name, sizeof(out->name), "%s.%s", id, ext);
+    snprintf(out->thumb_name, sizeof(out->thumb_name), "%s_thumb.jpg", id);
+    snprintf(out->content_type, sizeof(out->content_type), "%s", ctype);
+    join(path, 4096, upload_dir, out->name);
+    join(thumb_path, 4096, upload_dir, out->thumb_name);
+}
+
+/* Whether a stripped JPEG can be stored as sent: upright, within the size cap, and in a
+ * form every browser and marketplace shows (8-bit Huffman baseline or progressive, grey,
+ * colour or CMYK). Anything else is decoded and re-encoded. */
+static bool jpeg_storable_as_is(const jpeg_info_t *info, const image_limits_t *limits)
+{
+    return info->orientation == 1 && info->width <= limits->max_edge &&
+           info->height <= limits->max_edge && info->precision == 8 &&
+           (info->sof == 0xC0 || info->sof == 0xC1 || info->sof == 0xC2) &&
+           (info->components == 1 || info->components == 3 || info->components == 4);
+}
+
+/* The JPEG path without a decode of the stored image: metadata segments dropped from the
+ * byte stream, the thumbnail made from the stripped bytes with shrink-on-load (which also
+ * proves the scan data decodes). Returns IMAGE_OK, IMAGE_INVALID (too many pixels, or the
+ * thumbnail does not decode), IMAGE_FAILED, or -1 when the file must take the decode path
+ * instead. */
+static int ingest_jpeg_stream(const char *src_path, int64_t file_size, const char *upload_dir,
+                              const image_limits_t *limits, image_stored_t *out, char *errstr,
+                              size_t errstr_size)
+{
+    unsigned char *buf = read_all(src_path, (size_t)file_size);
+    if (!buf) {
+        snprintf(errstr, errstr_size, "the upload could not be read");
+        return IMAGE_FAILED;
+    }
+    jpeg_info_t info;
+    size_t len = 0;
+    int rc = -1;
+    if (jpeg_strip(buf, (size_t)file_size, buf, &len, &info) != 0)
+        goto cleanup; /* let libvips judge it */
+    if ((int64_t)info.width * info.height > limits->max_pixels) {
+        snprintf(errstr, errstr_size, "the image has %lld pixels; the limit is %lld",
+                 (long long)info.width * info.height, (long long)limits->max_pixels);
+        rc = IMAGE_INVALID;
+        goto cleanup;
+    }
+    if (!jpeg_storable_as_is(&info, limits))
+        goto cleanup;
+    char path[4096], thumb_path[4096];
+    name_outputs(IMGMETA_JPEG, upload_dir, out, path, thumb_path);
+    int tw = 0, th = 0;
+    image_src_t stripped = {.buf = buf, .len = len};
+    if (write_variant(&stripped, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw, &th, errstr,
+                      errstr_size) != 0) {
+        rc = IMAGE_INVALID;
+        goto cleanup;
+    }
+    if (store_bytes(path, buf, len) != 0) {
+        snprintf(errstr, errstr_size, "storing the image failed: %s", strerror(errno));
+        unlink(thumb_path);
+        rc = IMAGE_FAILED;
+        goto cleanup;
+    }
+    out->width = info.width;
+    out->height = info.height;
+    out->bytes = (int64_t)len;
+    util_sha256_hex(buf, len, out->sha256);
+    rc = IMAGE_OK;
+cleanup:
+    free(buf);
+    return rc;
+}
+
+/* The decode path: the stored image and then its thumbnail (from the stored image, which is
+ * already upright and capped) re-encoded by libvips. */
+static image_result_t ingest_decoded(const char *src_path, imgmeta_format_t fmt,
+                                     const char *upload_dir, const image_limits_t *limits,
+                                     image_stored_t *out, char *errstr, size_t errstr_size)
+{
+    /* Decompression bombs: ask libvips for the header only before decoding pixels. */
+    VipsImage *probe = vips_image_new_from_file(src_path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!probe) {
+        vips_error_clear();
+        snprintf(errstr, errstr_size, "the %s image is damaged and could not be decoded",
+                 imgmeta_format_name(fmt));
+        return IMAGE_INVALID;
+    }
+    int64_t pixels = (int64_t)vips_image_get_width(probe) * vips_image_get_height(probe);
+    g_object_unref(probe);
+    if (pixels > limits->max_pixels) {
+        snprintf(errstr, errstr_size, "the image has %lld pixels; the limit is %lld",
+                 (long long)pixels, (long long)limits->max_pixels);
+        return IMAGE_INVALID;
+    }
+    /* HEIC is stored as JPEG: browsers and marketplaces take JPEG everywhere. */
+    imgmeta_format_t store_fmt = fmt == IMGMETA_HEIF ? IMGMETA_JPEG : fmt;
+    char path[4096], thumb_path[4096];
+    name_outputs(store_fmt, upload_dir, out, path, thumb_path);
+    int tw = 0, th = 0;
+    image_src_t original = {.path = src_path}, stored = {.path = path};
+    if (write_variant(&original, limits->max_edge, store_fmt, path, &out->width, &out->height,
+                      errstr, errstr_size) != 0)
+        return IMAGE_INVALID;
+    if (write_variant(&stored, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw, &th, errstr,
+                      errstr_size) != 0) {
+        unlink(path);
+        return IMAGE_INVALID;
+    }
+    if (sha256_file(path, out->sha256, &out->bytes) != 0) {
+        snprintf(errstr, errstr_size, "reading back the stored image failed");
+        unlink(path);
+        unlink(thumb_path);
+        return IMAGE_FAILED;
+    }
+    return IMAGE_OK;
+}
+
 image_result_t image_ingest(const char *src_path, const char *upload_dir,
                             const image_limits_t *limits, image_stored_t *out, char *errstr,
                             size_t errstr_size)
 {
-    unsigned char head[64 * 1024];
+    unsigned char head[4096];
     int64_t file_size = 0;
     imgmeta_t meta;
     memset(out, 0, sizeof(*out));
@@ -180,58 +416,65 @@ image_result_t image_ingest(const char *src_path, const char *upload_dir,
         return IMAGE_TOO_LARGE;
     }
     if (imgmeta_probe(head, (size_t)n, &meta) != 0 || meta.format == IMGMETA_GIF) {
-        snprintf(errstr, errstr_size, "not a JPEG, PNG, WebP or HEIC image (checked by its "
-                                      "content, not its name)");
+        snprintf(errstr, errstr_size,
+                 "not a JPEG, PNG, WebP or HEIC image (checked by its "
+                 "content, not its name)");
         return IMAGE_UNSUPPORTED;
     }
+    if (meta.format == IMGMETA_JPEG) {
+        int rc =
+            ingest_jpeg_stream(src_path, file_size, upload_dir, limits, out, errstr, errstr_size);
+        if (rc >= 0)
+            return (image_result_t)rc;
+        memset(out, 0, sizeof(*out));
+    }
+    return ingest_decoded(src_path, meta.format, upload_dir, limits, out, errstr, errstr_size);
+}
 
-    /* Decompression bombs: ask libvips for the header only before decoding pixels. */
-    VipsImage *probe = vips_image_new_from_file(src_path, "access", VIPS_ACCESS_SEQUENTIAL, NULL);
-    if (!probe) {
-        vips_error_clear();
-        snprintf(errstr, errstr_size, "the %s image is damaged and could not be decoded",
-                 imgmeta_format_name(meta.format));
-        return IMAGE_INVALID;
-    }
-    int64_t pixels = (int64_t)vips_image_get_width(probe) * vips_image_get_height(probe);
-    g_object_unref(probe);
-    if (pixels > limits->max_pixels) {
-        snprintf(errstr, errstr_size, "the image has %lld pixels; the limit is %lld",
-                 (long long)pixels, (long long)limits->max_pixels);
-        return IMAGE_INVALID;
-    }
+typedef struct {
+    const char *src;
+    const char *upload_dir;
+    const image_limits_t *limits;
+    image_stored_t *out;
+    char err[300];
+    image_result_t result;
+} ingest_task_t;
 
-    /* HEIC is stored as JPEG: browsers and marketplaces take JPEG everywhere. */
-    imgmeta_format_t store_fmt = meta.format == IMGMETA_HEIF ? IMGMETA_JPEG : meta.format;
-    const char *ext = store_fmt == IMGMETA_PNG ? "png" : store_fmt == IMGMETA_WEBP ? "webp" : "jpg";
-    const char *ctype = store_fmt == IMGMETA_PNG    ? "image/png"
-                        : store_fmt == IMGMETA_WEBP ? "image/webp"
-                                                    : "image/jpeg";
-    char id[UUID_STR_LEN];
-    util_uuid_v4(id);
-    snprintf(out->name, sizeof(out->name), "%s.%s", id, ext);
-    snprintf(out->thumb_name, sizeof(out->thumb_name), "%s_thumb.jpg", id);
-    snprintf(out->content_type, sizeof(out->content_type), "%s", ctype);
+static void ingest_task(void *arg)
+{
+    ingest_task_t *t = arg;
+    t->result = image_ingest(t->src, t->upload_dir, t->limits, t->out, t->err, sizeof(t->err));
+}
 
-    char path[4096], thumb_path[4096];
-    join(path, sizeof(path), upload_dir, out->name);
-    join(thumb_path, sizeof(thumb_path), upload_dir, out->thumb_name);
-    int tw = 0, th = 0;
-    if (write_variant(src_path, limits->max_edge, store_fmt, path, &out->width, &out->height,
-                      errstr, errstr_size) != 0)
-        return IMAGE_INVALID;
-    if (write_variant(src_path, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw, &th, errstr,
-                      errstr_size) != 0) {
-        unlink(path);
-        return IMAGE_INVALID;
+image_result_t image_ingest_all(const char *const *src_paths, size_t n, const char *upload_dir,
+                                const image_limits_t *limits, image_stored_t *out, size_t *failed,
+                                char *errstr, size_t errstr_size)
+{
+    ingest_task_t *tasks = xcalloc(n ? n : 1, sizeof(*tasks));
+    void **args = xcalloc(n ? n : 1, sizeof(*args));
+    for (size_t i = 0; i < n; i++) {
+        tasks[i] = (ingest_task_t){.src = src_paths[i],
+                                   .upload_dir = upload_dir,
+                                   .limits = limits,
+                                   .out = &out[i],
+                                   .result = IMAGE_FAILED};
+        args[i] = &tasks[i];
     }
-    if (sha256_file(path, out->sha256, &out->bytes) != 0) {
-        snprintf(errstr, errstr_size, "reading back the stored image failed");
-        unlink(path);
-        unlink(thumb_path);
-        return IMAGE_FAILED;
+    image_pool_run(image_pool, ingest_task, args, n);
+    image_result_t result = IMAGE_OK;
+    for (size_t i = 0; i < n && result == IMAGE_OK; i++) {
+        if (tasks[i].result != IMAGE_OK) {
+            result = tasks[i].result;
+            *failed = i;
+            snprintf(errstr, errstr_size, "%s", tasks[i].err);
+        }
     }
-    return IMAGE_OK;
+    for (size_t i = 0; i < n && result != IMAGE_OK; i++)
+        if (tasks[i].result == IMAGE_OK)
+            image_remove(upload_dir, out[i].name);
+    free(args);
+    free(tasks);
+    return result;
 }
 
 void image_remove(const char *upload_dir, const char *name)

@@ -3,7 +3,6 @@
  * before the transaction and removed again if it fails; files of deleted rows are removed
  * only after the commit. */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,47 +18,6 @@
 #include "request.h"
 
 #define THUMB_EDGE 400
-/* civetweb's workers run on small stacks (Debian builds civetweb with 100 KiB); libvips
- * decoding plus image_ingest's buffers need more, so intake runs on a thread of its own. */
-#define INGEST_STACK_BYTES (16 * 1024 * 1024)
-
-typedef struct {
-    const char *src;
-    const char *upload_dir;
-    const image_limits_t *lim;
-    image_stored_t *out;
-    char *errstr;
-    size_t errstr_size;
-    image_result_t result;
-} ingest_job_t;
-
-static void *ingest_main(void *arg)
-{
-    ingest_job_t *job = arg;
-    job->result = image_ingest(job->src, job->upload_dir, job->lim, job->out, job->errstr,
-                               job->errstr_size);
-    return NULL;
-}
-
-/* image_ingest on a thread with a large stack; waits for it. */
-static image_result_t ingest_big_stack(const char *src, const char *upload_dir,
-                                       const image_limits_t *lim, image_stored_t *out,
-                                       char *errstr, size_t errstr_size)
-{
-    ingest_job_t job = { src, upload_dir, lim, out, errstr, errstr_size, IMAGE_FAILED };
-    pthread_attr_t attr;
-    pthread_t tid;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, INGEST_STACK_BYTES);
-    int err = pthread_create(&tid, &attr, ingest_main, &job);
-    pthread_attr_destroy(&attr);
-    if (err != 0) {
-        snprintf(errstr, errstr_size, "could not start image processing: %s", strerror(err));
-        return IMAGE_FAILED;
-    }
-    pthread_join(tid, NULL);
-    return job.result;
-}
 
 int listing_images_ingest(http_request_t *req, const form_t *form, image_stored_t **out,
                           size_t *n)
@@ -76,18 +34,22 @@ int listing_images_ingest(http_request_t *req, const form_t *form, image_stored_
         .max_pixels = app->cfg.max_image_pixels,
     };
     image_stored_t *stored = xcalloc(form->nfiles, sizeof(*stored));
-    for (size_t i = 0; i < form->nfiles; i++) {
-        char err[300];
-        image_result_t r = ingest_big_stack(form->files[i].path, app->cfg.upload_dir, &lim,
-                                            &stored[i], err, sizeof(err));
-        if (r != IMAGE_OK) {
-            listing_images_discard(app, stored, i);
-            int status = image_result_status(r);
-            if (status >= 500)
-                LOG_ERROR("request %s: image %zu: %s", req->request_id, i + 1, err);
-            http_send_problem(req, status, "images", "images[%zu]: %s", i, err);
-            return -1;
-        }
+    const char **srcs = xcalloc(form->nfiles, sizeof(*srcs));
+    for (size_t i = 0; i < form->nfiles; i++)
+        srcs[i] = form->files[i].path;
+    char err[300];
+    size_t i = 0;
+    /* on the image worker pool: this request thread only waits */
+    image_result_t r = image_ingest_all(srcs, form->nfiles, app->cfg.upload_dir, &lim, stored,
+                                        &i, err, sizeof(err));
+    free(srcs);
+    if (r != IMAGE_OK) {
+        free(stored);
+        int status = image_result_status(r);
+        if (status >= 500)
+            LOG_ERROR("request %s: image %zu: %s", req->request_id, i + 1, err);
+        http_send_problem(req, status, "images", "images[%zu]: %s", i, err);
+        return -1;
     }
     *out = stored;
     *n = form->nfiles;
