@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/xmalloc.h"
 
@@ -21,7 +23,7 @@ typedef struct task {
     struct task *next;
     void (*fn)(void *arg);
     void *arg;
-    batch_t *batch;
+    batch_t *batch; /* NULL for a posted task: the task is freed after it ran */
 } task_t;
 
 struct image_pool {
@@ -29,8 +31,9 @@ struct image_pool {
     pthread_mutex_t lock;
     pthread_cond_t work; /* a task was queued, or stop */
     task_t *head, *tail;
-    int busy;   /* tasks running */
-    bool dirty; /* work was done since on_idle last ran */
+    size_t queued; /* tasks in the queue */
+    int busy;      /* tasks running */
+    bool dirty;    /* work was done since on_idle last ran */
     bool stop;
     pthread_t *threads;
     int nthreads;
@@ -73,6 +76,9 @@ static void wait_for_work(image_pool_t *p)
 static void *worker_main(void *arg)
 {
     image_pool_t *p = arg;
+    /* Linux applies a nice value to the calling thread only; best effort. */
+    if (p->opts.nice > 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)gettid(), p->opts.nice);
     pthread_mutex_lock(&p->lock);
     for (;;) {
         wait_for_work(p);
@@ -82,6 +88,12 @@ static void *worker_main(void *arg)
         p->head = t->next;
         if (!p->head)
             p->tail = NULL;
+        p->queued--;
+        if (p->stop && !t->batch) {
+            free(t->arg); /* posted work is dropped at shutdown */
+            free(t);
+            continue;
+        }
         p->busy++;
         pthread_mutex_unlock(&p->lock);
 
@@ -92,7 +104,9 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&p->lock);
         p->busy--;
         p->dirty = true;
-        if (--t->batch->remaining == 0)
+        if (!t->batch)
+            free(t);
+        else if (--t->batch->remaining == 0)
             pthread_cond_signal(&t->batch->done);
     }
     pthread_mutex_unlock(&p->lock);
@@ -139,6 +153,35 @@ image_pool_t *image_pool_new(const image_pool_options_t *opts, char *errstr, siz
     return p;
 }
 
+/* Appends t to the queue; lock held. */
+static void enqueue(image_pool_t *p, task_t *t)
+{
+    t->next = NULL;
+    if (p->tail)
+        p->tail->next = t;
+    else
+        p->head = t;
+    p->tail = t;
+    p->queued++;
+}
+
+int image_pool_post(image_pool_t *p, void (*fn)(void *arg), void *arg)
+{
+    task_t *t = xcalloc(1, sizeof(*t));
+    t->fn = fn;
+    t->arg = arg;
+    pthread_mutex_lock(&p->lock);
+    if (p->stop || p->queued >= p->opts.max_posted) {
+        pthread_mutex_unlock(&p->lock);
+        free(t);
+        return -1;
+    }
+    enqueue(p, t);
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
 void image_pool_run(image_pool_t *p, void (*fn)(void *arg), void *const *args, size_t n)
 {
     if (n == 0)
@@ -149,11 +192,7 @@ void image_pool_run(image_pool_t *p, void (*fn)(void *arg), void *const *args, s
     pthread_mutex_lock(&p->lock);
     for (size_t i = 0; i < n; i++) {
         tasks[i] = (task_t){.fn = fn, .arg = args[i], .batch = &batch};
-        if (p->tail)
-            p->tail->next = &tasks[i];
-        else
-            p->head = &tasks[i];
-        p->tail = &tasks[i];
+        enqueue(p, &tasks[i]);
     }
     pthread_cond_broadcast(&p->work);
     while (batch.remaining > 0)

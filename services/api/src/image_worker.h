@@ -20,6 +20,9 @@ typedef struct {
     void (*on_idle)(void);    /* may be NULL */
     void (*after_task)(void); /* after each task on the worker (libvips' per-thread
                                * buffers); may be NULL */
+    int nice;                 /* the workers' nice value (0: as the process; a positive
+                               * value yields the CPU to everything else) */
+    size_t max_posted;        /* image_pool_post refuses beyond this many queued tasks */
 } image_pool_options_t;
 
 /* Starts the threads. Returns NULL with errstr set when a thread cannot be started. */
@@ -30,7 +33,14 @@ image_pool_t *image_pool_new(const image_pool_options_t *opts, char *errstr, siz
  * be called from a task. */
 void image_pool_run(image_pool_t *pool, void (*fn)(void *arg), void *const *args, size_t n);
 
-/* Finishes the queued tasks, stops and joins the threads. Accepts NULL. */
+/* Queues fn(arg) without waiting for it (work that may lag behind, e.g. thumbnails after
+ * the commit). The task owns arg; at shutdown tasks not yet started are dropped and their
+ * arg freed with free(). Returns 0, or -1 when max_posted tasks are already queued (the
+ * caller keeps arg, and drops the work or does it some other way). Thread-safe. */
+int image_pool_post(image_pool_t *pool, void (*fn)(void *arg), void *arg);
+
+/* Finishes the tasks of waiting callers, drops posted ones not yet started, stops and joins
+ * the threads. Accepts NULL. */
 void image_pool_free(image_pool_t *pool);
 
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +28,14 @@
 /* A burst of uploads is over when the pool has had nothing to do for this long. */
 #define IMAGE_IDLE_MS 1000
 #define IMAGE_MAX_WORKERS 8
+/* Thumbnails made after the request: one thread at a low priority, a bounded backlog. */
+#define THUMB_NICE 10
+#define THUMB_MAX_BACKLOG 512
 
-/* The pool is process-wide, as libvips' own state is: images_init and images_shutdown
- * bracket it in main. */
-static image_pool_t *image_pool;
+/* The pools are process-wide, as libvips' own state is: images_init and images_shutdown
+ * bracket them in main. image_pool does the work a request waits for; thumb_pool makes the
+ * thumbnails of stored JPEGs after the request has been answered. */
+static image_pool_t *image_pool, *thumb_pool;
 
 /* glibc keeps what a burst of uploads freed: one arena per thread that ever allocated (up
  * to 8 per core), and a mmap threshold that rises to the largest block freed (so the next
@@ -74,8 +79,12 @@ int images_init(const char *argv0)
     };
     char err[200];
     image_pool = image_pool_new(&opts, err, sizeof(err));
-    if (!image_pool) {
-        vips_shutdown();
+    opts.workers = 1;
+    opts.nice = THUMB_NICE;
+    opts.max_posted = THUMB_MAX_BACKLOG;
+    thumb_pool = image_pool ? image_pool_new(&opts, err, sizeof(err)) : NULL;
+    if (!thumb_pool) {
+        images_shutdown();
         return -1;
     }
     return 0;
@@ -83,6 +92,8 @@ int images_init(const char *argv0)
 
 void images_shutdown(void)
 {
+    image_pool_free(thumb_pool);
+    thumb_pool = NULL;
     image_pool_free(image_pool);
     image_pool = NULL;
     vips_shutdown();
@@ -212,7 +223,8 @@ static int write_variant(const image_src_t *src, int edge, imgmeta_format_t fmt,
 {
     char tmp[4200];
     int rc = -1;
-    snprintf(tmp, sizeof(tmp), "%s.part", final_path);
+    /* per thread: a thumbnail may be made twice at once (after the commit and on demand) */
+    snprintf(tmp, sizeof(tmp), "%s.%d.part", final_path, (int)gettid());
     VipsImage *out = thumbnail_of(src, edge);
     if (!out) {
         snprintf(errstr, errstr_size, "the image could not be decoded");
@@ -300,14 +312,15 @@ static bool jpeg_storable_as_is(const jpeg_info_t *info, const image_limits_t *l
            (info->components == 1 || info->components == 3 || info->components == 4);
 }
 
-/* The JPEG path without a decode of the stored image: metadata segments dropped from the
- * byte stream, the thumbnail made from the stripped bytes with shrink-on-load (which also
- * proves the scan data decodes). Returns IMAGE_OK, IMAGE_INVALID (too many pixels, or the
- * thumbnail does not decode), IMAGE_FAILED, or -1 when the file must take the decode path
- * instead. */
+/* The JPEG path without a decode: metadata segments dropped from the byte stream, which
+ * jpeg_strip has checked down to the end-of-image marker (a truncated file goes to the
+ * decode path and fails there). Unless the thumbnail is deferred, it is made from the
+ * stripped bytes with shrink-on-load, which also decodes the scan data. Returns IMAGE_OK,
+ * IMAGE_INVALID (too many pixels, or the thumbnail does not decode), IMAGE_FAILED, or -1
+ * when the file must take the decode path instead. */
 static int ingest_jpeg_stream(const char *src_path, int64_t file_size, const char *upload_dir,
-                              const image_limits_t *limits, image_stored_t *out, char *errstr,
-                              size_t errstr_size)
+                              const image_limits_t *limits, bool defer_thumb, image_stored_t *out,
+                              char *errstr, size_t errstr_size)
 {
     unsigned char *buf = read_all(src_path, (size_t)file_size);
     if (!buf) {
@@ -331,8 +344,8 @@ static int ingest_jpeg_stream(const char *src_path, int64_t file_size, const cha
     name_outputs(IMGMETA_JPEG, upload_dir, out, path, thumb_path);
     int tw = 0, th = 0;
     image_src_t stripped = {.buf = buf, .len = len};
-    if (write_variant(&stripped, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw, &th, errstr,
-                      errstr_size) != 0) {
+    if (!defer_thumb && write_variant(&stripped, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw,
+                                      &th, errstr, errstr_size) != 0) {
         rc = IMAGE_INVALID;
         goto cleanup;
     }
@@ -396,9 +409,11 @@ static image_result_t ingest_decoded(const char *src_path, imgmeta_format_t fmt,
     return IMAGE_OK;
 }
 
-image_result_t image_ingest(const char *src_path, const char *upload_dir,
-                            const image_limits_t *limits, image_stored_t *out, char *errstr,
-                            size_t errstr_size)
+/* image_ingest; with defer_thumb, an upright JPEG's thumbnail is left to the caller, and
+ * *deferred says whether that happened. */
+static image_result_t ingest_one(const char *src_path, const char *upload_dir,
+                                 const image_limits_t *limits, bool defer_thumb, bool *deferred,
+                                 image_stored_t *out, char *errstr, size_t errstr_size)
 {
     unsigned char head[4096];
     int64_t file_size = 0;
@@ -422,13 +437,96 @@ image_result_t image_ingest(const char *src_path, const char *upload_dir,
         return IMAGE_UNSUPPORTED;
     }
     if (meta.format == IMGMETA_JPEG) {
-        int rc =
-            ingest_jpeg_stream(src_path, file_size, upload_dir, limits, out, errstr, errstr_size);
-        if (rc >= 0)
+        int rc = ingest_jpeg_stream(src_path, file_size, upload_dir, limits, defer_thumb, out,
+                                    errstr, errstr_size);
+        if (rc >= 0) {
+            *deferred = defer_thumb && rc == IMAGE_OK;
             return (image_result_t)rc;
+        }
         memset(out, 0, sizeof(*out));
     }
     return ingest_decoded(src_path, meta.format, upload_dir, limits, out, errstr, errstr_size);
+}
+
+image_result_t image_ingest(const char *src_path, const char *upload_dir,
+                            const image_limits_t *limits, image_stored_t *out, char *errstr,
+                            size_t errstr_size)
+{
+    bool deferred = false;
+    return ingest_one(src_path, upload_dir, limits, false, &deferred, out, errstr, errstr_size);
+}
+
+/* The stored image behind "<stem>_thumb.jpg": "<stem>.jpg", ".png" or ".webp". */
+static int thumb_source(const char *upload_dir, const char *thumb_name, char *path, size_t size)
+{
+    static const char *const exts[] = {"jpg", "png", "webp"};
+    size_t n = strlen(thumb_name), suffix = strlen("_thumb.jpg");
+    if (n <= suffix || strcmp(thumb_name + n - suffix, "_thumb.jpg") != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+        snprintf(path, size, "%s/%.*s.%s", upload_dir, (int)(n - suffix), thumb_name, exts[i]);
+        if (access(path, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int image_thumbnail_make(const char *upload_dir, const char *thumb_name, int edge)
+{
+    char src[4200], thumb[4096], err[200];
+    if (strchr(thumb_name, '/') || thumb_source(upload_dir, thumb_name, src, sizeof(src)) != 0)
+        return -1;
+    join(thumb, sizeof(thumb), upload_dir, thumb_name);
+    int w = 0, h = 0;
+    image_src_t from = {.path = src};
+    if (write_variant(&from, edge, IMGMETA_JPEG, thumb, &w, &h, err, sizeof(err)) != 0)
+        return -1;
+    if (access(src, F_OK) != 0) {
+        unlink(thumb); /* the image went (a failed transaction) while this was made */
+        return -1;
+    }
+    return 0;
+}
+
+typedef struct {
+    char upload_dir[4096];
+    char thumb_name[72];
+    int edge;
+    int rc;
+} thumb_task_t;
+
+static void thumb_task(void *arg)
+{
+    thumb_task_t *t = arg;
+    t->rc = image_thumbnail_make(t->upload_dir, t->thumb_name, t->edge);
+}
+
+static void thumb_task_posted(void *arg)
+{
+    thumb_task(arg);
+    free(arg);
+}
+
+int image_thumbnail_ensure(const char *upload_dir, const char *thumb_name, int edge)
+{
+    thumb_task_t t = {.edge = edge, .rc = -1};
+    snprintf(t.upload_dir, sizeof(t.upload_dir), "%s", upload_dir);
+    snprintf(t.thumb_name, sizeof(t.thumb_name), "%s", thumb_name);
+    void *args[1] = {&t};
+    image_pool_run(image_pool, thumb_task, args, 1);
+    return t.rc;
+}
+
+/* Queues the thumbnail of a stored image for after the request. A full backlog drops it:
+ * image_thumbnail_ensure makes it when it is first asked for. */
+static void thumb_post(const char *upload_dir, const char *thumb_name, int edge)
+{
+    thumb_task_t *t = xcalloc(1, sizeof(*t));
+    snprintf(t->upload_dir, sizeof(t->upload_dir), "%s", upload_dir);
+    snprintf(t->thumb_name, sizeof(t->thumb_name), "%s", thumb_name);
+    t->edge = edge;
+    if (image_pool_post(thumb_pool, thumb_task_posted, t) != 0)
+        free(t);
 }
 
 typedef struct {
@@ -436,6 +534,7 @@ typedef struct {
     const char *upload_dir;
     const image_limits_t *limits;
     image_stored_t *out;
+    bool thumb_deferred;
     char err[300];
     image_result_t result;
 } ingest_task_t;
@@ -443,7 +542,8 @@ typedef struct {
 static void ingest_task(void *arg)
 {
     ingest_task_t *t = arg;
-    t->result = image_ingest(t->src, t->upload_dir, t->limits, t->out, t->err, sizeof(t->err));
+    t->result = ingest_one(t->src, t->upload_dir, t->limits, true, &t->thumb_deferred, t->out,
+                           t->err, sizeof(t->err));
 }
 
 image_result_t image_ingest_all(const char *const *src_paths, size_t n, const char *upload_dir,
@@ -469,9 +569,12 @@ image_result_t image_ingest_all(const char *const *src_paths, size_t n, const ch
             snprintf(errstr, errstr_size, "%s", tasks[i].err);
         }
     }
-    for (size_t i = 0; i < n && result != IMAGE_OK; i++)
-        if (tasks[i].result == IMAGE_OK)
+    for (size_t i = 0; i < n; i++) {
+        if (result != IMAGE_OK && tasks[i].result == IMAGE_OK)
             image_remove(upload_dir, out[i].name);
+        else if (result == IMAGE_OK && tasks[i].thumb_deferred)
+            thumb_post(upload_dir, out[i].thumb_name, limits->thumb_edge);
+    }
     free(args);
     free(tasks);
     return result;

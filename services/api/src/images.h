@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Longest edge of a thumbnail, px. */
+#define IMAGE_THUMB_EDGE 400
+
 typedef struct {
     int64_t max_bytes;  /* larger uploads are refused (413) */
     int max_edge;       /* longest edge of the stored image, px */
@@ -60,10 +63,25 @@ image_result_t image_ingest(const char *src_path, const char *upload_dir,
 /* image_ingest for n uploads side by side on the image worker pool; waits for all of them.
  * On IMAGE_OK out[0..n) are filled. Otherwise *failed is the index of the first upload that
  * failed, errstr says why, and nothing of the batch is left in upload_dir. Thread-safe;
- * needs images_init. */
+ * needs images_init.
+ *
+ * Unlike image_ingest, the thumbnail of a JPEG stored without decoding is not made here:
+ * decoding a 1 MB scan costs more than everything else a create does, even at 1/8 scale.
+ * It is queued for a low-priority thread that makes it after the answer, and
+ * image_thumbnail_ensure makes it on demand if it is asked for first. */
 image_result_t image_ingest_all(const char *const *src_paths, size_t n, const char *upload_dir,
                                 const image_limits_t *limits, image_stored_t *out, size_t *failed,
                                 char *errstr, size_t errstr_size);
+
+/* Makes "<stem>_thumb.jpg" in upload_dir from the stored "<stem>.jpg|png|webp" (shrink-on-
+ * load, edge px on the longest side) on the calling thread, which needs a large stack.
+ * Returns 0, or -1 when the name is not a thumbnail's, the image is not there or it does
+ * not decode. Thread-safe. */
+int image_thumbnail_make(const char *upload_dir, const char *thumb_name, int edge);
+
+/* image_thumbnail_make on the image worker pool, waiting for it: for a request that asks
+ * for a thumbnail not made yet. Thread-safe; needs images_init. */
+int image_thumbnail_ensure(const char *upload_dir, const char *thumb_name, int edge);
 
 /* Removes a stored image and its thumbnail (used when the transaction that would have
  * referenced them fails). Missing files are fine. */

@@ -17,8 +17,6 @@
 #include "listings.h"
 #include "request.h"
 
-#define THUMB_EDGE 400
-
 int listing_images_ingest(http_request_t *req, const form_t *form, image_stored_t **out,
                           size_t *n)
 {
@@ -30,7 +28,7 @@ int listing_images_ingest(http_request_t *req, const form_t *form, image_stored_
     image_limits_t lim = {
         .max_bytes = app->cfg.max_upload_bytes,
         .max_edge = (int)app->cfg.image_max_side,
-        .thumb_edge = THUMB_EDGE,
+        .thumb_edge = IMAGE_THUMB_EDGE,
         .max_pixels = app->cfg.max_image_pixels,
     };
     image_stored_t *stored = xcalloc(form->nfiles, sizeof(*stored));

@@ -9,7 +9,9 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -165,6 +167,51 @@ static void test_idle_hook_once_after_work(void **state)
     image_pool_free(p);
 }
 
+typedef struct {
+    atomic_int *count;
+    int nice;
+} posted_t;
+
+static void posted_fn(void *arg)
+{
+    posted_t *t = arg;
+    errno = 0;
+    t->nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+    atomic_fetch_add(t->count, 1);
+    usleep(2000);
+}
+
+static void test_posted_tasks_run_at_low_priority_bounded(void **state)
+{
+    (void)state;
+    image_pool_options_t o = {.workers = 1, .idle_ms = 1000, .nice = 7, .max_posted = 4};
+    char err[128];
+    image_pool_t *p = image_pool_new(&o, err, sizeof(err));
+    assert_non_null(p);
+    static atomic_int count;
+    atomic_store(&count, 0);
+    posted_t *keep[32];
+    int accepted = 0;
+    for (int i = 0; i < 32; i++) {
+        posted_t *t = calloc(1, sizeof(*t));
+        t->count = &count;
+        if (image_pool_post(p, posted_fn, t) == 0)
+            keep[accepted++] = t;
+        else
+            free(t); /* refused: still the caller's */
+    }
+    assert_true(accepted >= 4 && accepted < 32); /* the backlog is bounded */
+    /* posted tasks own their argument and free it: read the nice value through a batch */
+    posted_t probe = {.count = &count};
+    void *args[1] = {&probe};
+    image_pool_run(p, posted_fn, args, 1);
+    assert_int_equal(probe.nice, 7);
+    assert_int_equal(atomic_load(&count), accepted + 1); /* FIFO: all ran before the probe */
+    image_pool_free(p);
+    for (int i = 0; i < accepted; i++)
+        free(keep[i]); /* they ran: a posted task frees its argument itself, this one not */
+}
+
 static void test_empty_batch_and_free(void **state)
 {
     (void)state;
@@ -180,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_each_task_once_bounded_big_stack),
         cmocka_unit_test(test_concurrent_callers_wait_for_their_own),
         cmocka_unit_test(test_idle_hook_once_after_work),
+        cmocka_unit_test(test_posted_tasks_run_at_low_priority_bounded),
         cmocka_unit_test(test_empty_batch_and_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -328,13 +328,39 @@ static void test_ingest_all_is_all_or_nothing(void **state)
     assert_int_equal(count_files(), before);
     assert_int_equal(image_ingest_all(good, 2, dir, &roomy, st, &failed, err, sizeof(err)),
                      IMAGE_OK);
-    assert_int_equal(count_files(), before + 4);
     assert_int_equal(st[0].width, 120);
     assert_int_equal(st[1].width, 120);
     assert_string_not_equal(st[0].name, st[1].name);
+    /* the upright one's thumbnail comes from the thumbnail thread, after the return */
+    struct stat sb;
+    for (int i = 0; i < 500 && stat(path_in(st[0].thumb_name), &sb) != 0; i++)
+        usleep(10 * 1000);
+    assert_int_equal(stat(path_in(st[0].thumb_name), &sb), 0);
+    assert_int_equal(stat(path_in(st[1].thumb_name), &sb), 0);
     image_remove(dir, st[0].name);
     image_remove(dir, st[1].name);
     assert_int_equal(count_files(), before);
+}
+
+/* A thumbnail asked for before it was made: made on demand from the stored image. */
+static void test_thumbnail_on_demand(void **state)
+{
+    (void)state;
+    write_jpeg_exif(path_in("od.jpg"), 300, 200, 1);
+    image_stored_t st;
+    char err[256];
+    assert_int_equal(image_ingest(path_in("od.jpg"), dir, &roomy, &st, err, sizeof(err)), IMAGE_OK);
+    assert_int_equal(unlink(path_in(st.thumb_name)), 0);
+    assert_int_equal(image_thumbnail_ensure(dir, st.thumb_name, 50), 0);
+    VipsImage *thumb = vips_image_new_from_file(path_in(st.thumb_name), NULL);
+    assert_non_null(thumb);
+    assert_int_equal(vips_image_get_width(thumb), 50);
+    g_object_unref(thumb);
+    /* not a thumbnail's name, no such image, a path */
+    assert_int_equal(image_thumbnail_ensure(dir, st.name, 50), -1);
+    assert_int_equal(image_thumbnail_ensure(dir, "0000_thumb.jpg", 50), -1);
+    assert_int_equal(image_thumbnail_make(dir, "../x_thumb.jpg", 50), -1);
+    image_remove(dir, st.name);
 }
 
 static int setup(void **state)
@@ -364,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_upright_jpeg_is_stripped_without_reencoding),
         cmocka_unit_test(test_truncated_upright_jpeg_is_invalid),
         cmocka_unit_test(test_ingest_all_is_all_or_nothing),
+        cmocka_unit_test(test_thumbnail_on_demand),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     images_shutdown();
