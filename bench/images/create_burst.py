@@ -121,8 +121,9 @@ def burst(url, body_path, boundary, clients, duration):
 
 
 def check_stored(api, db_url, upload_dir, expect_min):
-    listings = sql(db_url, "SELECT count(*) FROM listings")[0][0]
-    images = sql(db_url, "SELECT count(*) FROM listing_images")[0][0]
+    time.sleep(1)  # wrk stops with requests in flight; let them finish
+    listings, images = sql(db_url, "SELECT (SELECT count(*) FROM listings),"
+                                   " (SELECT count(*) FROM listing_images)")[0]
     name = sql(db_url, "SELECT stored_name FROM listing_images ORDER BY id DESC LIMIT 1")[0][0]
     data = (upload_dir / name).read_bytes()
     gps = b"Exif\x00\x00" in data

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +32,17 @@
 /* Thumbnails made after the request: one thread at a low priority, a bounded backlog. */
 #define THUMB_NICE 10
 #define THUMB_MAX_BACKLOG 512
+/* ... and only once uploads have paused this long: libvips decodes on its own worker
+ * threads, which a nice value on ours does not reach, so waiting is what keeps thumbnails
+ * from competing with creates for the CPU. */
+#define THUMB_QUIET_MS 300
 
 /* The pools are process-wide, as libvips' own state is: images_init and images_shutdown
  * bracket them in main. image_pool does the work a request waits for; thumb_pool makes the
  * thumbnails of stored JPEGs after the request has been answered. */
 static image_pool_t *image_pool, *thumb_pool;
+static _Atomic int64_t last_ingest_ms; /* when the last batch of uploads came in */
+static atomic_bool images_stopping;
 
 /* glibc keeps what a burst of uploads freed: one arena per thread that ever allocated (up
  * to 8 per core), and a mmap threshold that rises to the largest block freed (so the next
@@ -57,6 +64,7 @@ static void images_trim(void)
 
 int images_init(const char *argv0)
 {
+    atomic_store(&images_stopping, false);
     memory_limits_init();
     if (VIPS_INIT(argv0 ? argv0 : "byebuy-api") != 0)
         return -1;
@@ -92,6 +100,7 @@ int images_init(const char *argv0)
 
 void images_shutdown(void)
 {
+    atomic_store(&images_stopping, true);
     image_pool_free(thumb_pool);
     thumb_pool = NULL;
     image_pool_free(image_pool);
@@ -503,7 +512,11 @@ static void thumb_task(void *arg)
 
 static void thumb_task_posted(void *arg)
 {
-    thumb_task(arg);
+    while (!atomic_load(&images_stopping) &&
+           util_now_ms() - atomic_load(&last_ingest_ms) < THUMB_QUIET_MS)
+        util_sleep_ms(THUMB_QUIET_MS / 3, NULL);
+    if (!atomic_load(&images_stopping))
+        thumb_task(arg);
     free(arg);
 }
 
@@ -560,6 +573,7 @@ image_result_t image_ingest_all(const char *const *src_paths, size_t n, const ch
                                    .result = IMAGE_FAILED};
         args[i] = &tasks[i];
     }
+    atomic_store(&last_ingest_ms, util_now_ms());
     image_pool_run(image_pool, ingest_task, args, n);
     image_result_t result = IMAGE_OK;
     for (size_t i = 0; i < n && result == IMAGE_OK; i++) {
