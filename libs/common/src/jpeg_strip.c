@@ -22,7 +22,9 @@ typedef struct {
     size_t len;
     size_t pos;         /* next byte to read */
     unsigned char *out; /* NULL: inspect only */
+    bool blank;         /* out is in: dropped segments become fill bytes where they are */
     size_t written;     /* never more than pos: out may be in */
+    size_t blanked;
     bool seen_sof, seen_sos, seen_exif;
     jpeg_info_t *info;
 } walk_t;
@@ -79,9 +81,18 @@ int jpeg_exif_orientation(const unsigned char *tiff, size_t len)
 /* Copies in[from, from+n) to the output position (overlap-safe: written <= from). */
 static void emit(walk_t *w, size_t from, size_t n)
 {
-    if (w->out)
+    if (w->out && !w->blank)
         memmove(w->out + w->written, w->in + from, n);
     w->written += n;
+}
+
+/* A segment that goes: left out of the copy, or overwritten with fill bytes. */
+static void drop(walk_t *w, size_t from, size_t n)
+{
+    if (w->blank) {
+        memset(w->out + from, 0xFF, n);
+        w->blanked += n;
+    }
 }
 
 static bool has_prefix(const unsigned char *data, size_t dlen, const char *prefix, size_t plen)
@@ -197,6 +208,8 @@ static int walk_segment(walk_t *w)
     if ((m >= M_APP0 && m <= 0xEF) || m == M_COM) {
         if (keep_app(w, m, data, dlen))
             emit(w, start, 2 + seglen);
+        else
+            drop(w, start, 2 + seglen);
         return 0;
     }
     if (is_sof(m) && read_sof(w, m, data, dlen) != 0)
@@ -214,22 +227,37 @@ static int walk_segment(walk_t *w)
     return 0;
 }
 
-int jpeg_strip(const unsigned char *in, size_t len, unsigned char *out, size_t *out_len,
-               jpeg_info_t *info)
+/* Walks in[0..len), writing to out as the mode says. Returns 0 or -1 (see jpeg_strip). */
+static int walk(walk_t *w, size_t *out_len)
 {
+    jpeg_info_t *info = w->info;
     memset(info, 0, sizeof(*info));
     info->orientation = 1;
-    if (in == NULL || len < 4 || in[0] != 0xFF || in[1] != M_SOI)
+    if (w->in == NULL || w->len < 4 || w->in[0] != 0xFF || w->in[1] != M_SOI)
         return -1;
-    walk_t w = {.in = in, .len = len, .pos = 2, .out = out, .info = info};
-    emit(&w, 0, 2);
+    emit(w, 0, 2);
     int rc;
-    while ((rc = walk_segment(&w)) == 0)
+    while ((rc = walk_segment(w)) == 0)
         ;
     if (rc < 0)
         return -1;
-    info->removed = len - w.written;
+    /* after the end-of-image marker: dropped in both modes */
+    size_t end = w->blank ? w->pos : w->written;
+    info->removed = w->blank ? w->blanked + (w->len - w->pos) : w->len - w->written;
     if (out_len)
-        *out_len = w.written;
+        *out_len = end;
     return 0;
+}
+
+int jpeg_strip(const unsigned char *in, size_t len, unsigned char *out, size_t *out_len,
+               jpeg_info_t *info)
+{
+    walk_t w = {.in = in, .len = len, .pos = 2, .out = out, .info = info};
+    return walk(&w, out_len);
+}
+
+int jpeg_blank(unsigned char *buf, size_t len, size_t *out_len, jpeg_info_t *info)
+{
+    walk_t w = {.in = buf, .len = len, .pos = 2, .out = buf, .blank = true, .info = info};
+    return walk(&w, out_len);
 }

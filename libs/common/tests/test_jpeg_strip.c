@@ -183,6 +183,34 @@ static void test_in_place_and_inspect_only(void **state)
     assert_memory_equal(full.b, kept.b, kept.n);
 }
 
+/* Blanking in place: same length up to EOI, metadata gone, and what a decoder reads (fill
+ * bytes skipped) is exactly the stripped stream. */
+static void test_blank_in_place(void **state)
+{
+    (void)state;
+    bytes_t full, kept;
+    build(&full, &kept, true, 8);
+    size_t eoi_end = full.n - 20;
+    jpeg_info_t info;
+    size_t n = 0;
+    assert_int_equal(jpeg_blank(full.b, full.n, &n, &info), 0);
+    assert_int_equal(n, eoi_end);
+    assert_int_equal(info.orientation, 8);
+    assert_int_equal(info.width, 400);
+    assert_int_equal(info.removed, full.n - kept.n); /* blanked + trailing */
+    assert_null(memmem(full.b, n, "Exif", 4));
+    assert_null(memmem(full.b, n, "xap", 3));
+    assert_null(memmem(full.b, n, "camera", 6));
+    assert_null(memmem(full.b, n, "8BIM", 4));
+    assert_non_null(memmem(full.b, n, "ICC_PROFILE", 11));
+    unsigned char out[2048];
+    size_t out_len = 0;
+    assert_int_equal(jpeg_strip(full.b, n, out, &out_len, &info), 0);
+    assert_int_equal(out_len, kept.n);
+    assert_memory_equal(out, kept.b, kept.n);
+    assert_int_equal(info.orientation, 1); /* the EXIF block is gone */
+}
+
 static void test_orientation(void **state)
 {
     (void)state;
@@ -332,6 +360,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_metadata_goes_rendering_stays),
         cmocka_unit_test(test_in_place_and_inspect_only),
+        cmocka_unit_test(test_blank_in_place),
         cmocka_unit_test(test_orientation),
         cmocka_unit_test(test_every_truncation_fails),
         cmocka_unit_test(test_fake_lengths),

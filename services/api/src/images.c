@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +30,9 @@
 /* A burst of uploads is over when the pool has had nothing to do for this long. */
 #define IMAGE_IDLE_MS 1000
 #define IMAGE_MAX_WORKERS 8
+/* Stored files as libvips writes them (0666 less the usual umask): a web server in front
+ * may serve UPLOAD_DIR. */
+#define STORED_MODE 0644
 /* Thumbnails made after the request: one thread at a low priority, a bounded backlog. */
 #define THUMB_NICE 10
 #define THUMB_MAX_BACKLOG 512
@@ -171,7 +175,7 @@ static int store_bytes(const char *path, const unsigned char *buf, size_t len)
 {
     char tmp[4200];
     snprintf(tmp, sizeof(tmp), "%s.part", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, STORED_MODE);
     if (fd < 0)
         return -1;
     size_t off = 0;
@@ -190,6 +194,20 @@ static int store_bytes(const char *path, const unsigned char *buf, size_t len)
     return 0;
 }
 
+/* Gives the file at src the stored name dst too: a hard link (no copy) when both are on
+ * one filesystem, as UPLOAD_DIR/.tmp and UPLOAD_DIR are; a copy otherwise. */
+static int store_link(const char *src, const char *dst, size_t len)
+{
+    if (link(src, dst) == 0)
+        return 0;
+    if (errno != EXDEV && errno != EPERM)
+        return -1;
+    unsigned char *buf = read_all(src, len);
+    int rc = buf ? store_bytes(dst, buf, len) : -1;
+    free(buf);
+    return rc;
+}
+
 /* Writes img to path by its format, with every metadata block stripped. */
 static int save_stripped(VipsImage *img, const char *path, imgmeta_format_t fmt)
 {
@@ -204,29 +222,9 @@ static int save_stripped(VipsImage *img, const char *path, imgmeta_format_t fmt)
     }
 }
 
-/* Where a variant is made from: a file, or bytes in memory (then path is NULL). */
-typedef struct {
-    const char *path;
-    const void *buf;
-    size_t len;
-} image_src_t;
-
-/* vips_thumbnail applies the EXIF orientation and shrinks on load: a JPEG is decoded at
- * 1/2, 1/4 or 1/8 of its size when that still covers edge, never in full for less. */
-static VipsImage *thumbnail_of(const image_src_t *src, int edge)
-{
-    VipsImage *out = NULL;
-    int rc = src->path ? vips_thumbnail(src->path, &out, edge, "height", edge, "size",
-                                        VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
-                       : vips_thumbnail_buffer((void *)src->buf, src->len, &out, edge, "height",
-                                               edge, "size", VIPS_SIZE_DOWN, "fail_on",
-                                               VIPS_FAIL_ON_TRUNCATED, NULL);
-    return rc == 0 ? out : NULL;
-}
-
 /* Makes a resized (never enlarged), auto-rotated copy of src and saves it stripped to a
  * temporary name beside final_path, then renames it into place. */
-static int write_variant(const image_src_t *src, int edge, imgmeta_format_t fmt,
+static int write_variant(const char *src_path, int edge, imgmeta_format_t fmt,
                          const char *final_path, int *width, int *height, char *errstr,
                          size_t errstr_size)
 {
@@ -234,8 +232,11 @@ static int write_variant(const image_src_t *src, int edge, imgmeta_format_t fmt,
     int rc = -1;
     /* per thread: a thumbnail may be made twice at once (after the commit and on demand) */
     snprintf(tmp, sizeof(tmp), "%s.%d.part", final_path, (int)gettid());
-    VipsImage *out = thumbnail_of(src, edge);
-    if (!out) {
+    VipsImage *out = NULL;
+    /* vips_thumbnail applies the EXIF orientation and shrinks on load: a JPEG is decoded at
+     * 1/2, 1/4 or 1/8 of its size when that still covers edge, never in full for less. */
+    if (vips_thumbnail(src_path, &out, edge, "height", edge, "size", VIPS_SIZE_DOWN, "fail_on",
+                       VIPS_FAIL_ON_TRUNCATED, NULL) != 0) {
         snprintf(errstr, errstr_size, "the image could not be decoded");
         goto cleanup;
     }
@@ -321,56 +322,64 @@ static bool jpeg_storable_as_is(const jpeg_info_t *info, const image_limits_t *l
            (info->components == 1 || info->components == 3 || info->components == 4);
 }
 
-/* The JPEG path without a decode: metadata segments dropped from the byte stream, which
- * jpeg_strip has checked down to the end-of-image marker (a truncated file goes to the
- * decode path and fails there). Unless the thumbnail is deferred, it is made from the
- * stripped bytes with shrink-on-load, which also decodes the scan data. Returns IMAGE_OK,
- * IMAGE_INVALID (too many pixels, or the thumbnail does not decode), IMAGE_FAILED, or -1
- * when the file must take the decode path instead. */
+/* The JPEG path without a decode. The upload is mapped, not read: jpeg_strip checks its
+ * structure down to the end-of-image marker (a truncated file goes to the decode path and
+ * fails there), jpeg_blank overwrites the metadata segments where they are (only those
+ * pages are written), what follows the end-of-image marker is cut off, and the file gets
+ * its stored name by a hard link. Unless the thumbnail is deferred, it is made with
+ * shrink-on-load, which also decodes the scan data. Returns IMAGE_OK, IMAGE_INVALID (too
+ * many pixels, or the thumbnail does not decode), IMAGE_FAILED, or -1 when the file must
+ * take the decode path instead (then it is unchanged). */
 static int ingest_jpeg_stream(const char *src_path, int64_t file_size, const char *upload_dir,
                               const image_limits_t *limits, bool defer_thumb, image_stored_t *out,
                               char *errstr, size_t errstr_size)
 {
-    unsigned char *buf = read_all(src_path, (size_t)file_size);
-    if (!buf) {
-        snprintf(errstr, errstr_size, "the upload could not be read");
-        return IMAGE_FAILED;
-    }
+    size_t size = (size_t)file_size, len = 0;
+    int fd = open(src_path, O_RDWR | O_CLOEXEC);
+    unsigned char *map =
+        fd < 0 ? MAP_FAILED
+               : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
     jpeg_info_t info;
-    size_t len = 0;
-    int rc = -1;
-    if (jpeg_strip(buf, (size_t)file_size, buf, &len, &info) != 0)
-        goto cleanup; /* let libvips judge it */
+    int rc = IMAGE_FAILED;
+    snprintf(errstr, errstr_size, "storing the image failed");
+    if (map == MAP_FAILED)
+        goto cleanup;
+    if (jpeg_strip(map, size, NULL, &len, &info) != 0 || !jpeg_storable_as_is(&info, limits)) {
+        rc = -1; /* libvips judges, rotates or scales it */
+        goto cleanup;
+    }
     if ((int64_t)info.width * info.height > limits->max_pixels) {
         snprintf(errstr, errstr_size, "the image has %lld pixels; the limit is %lld",
                  (long long)info.width * info.height, (long long)limits->max_pixels);
         rc = IMAGE_INVALID;
         goto cleanup;
     }
-    if (!jpeg_storable_as_is(&info, limits))
+    if (jpeg_blank(map, size, &len, &info) != 0)
         goto cleanup;
+    util_sha256_hex(map, len, out->sha256);
+    munmap(map, size);
+    map = MAP_FAILED;
     char path[4096], thumb_path[4096];
     name_outputs(IMGMETA_JPEG, upload_dir, out, path, thumb_path);
-    int tw = 0, th = 0;
-    image_src_t stripped = {.buf = buf, .len = len};
-    if (!defer_thumb && write_variant(&stripped, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw,
-                                      &th, errstr, errstr_size) != 0) {
-        rc = IMAGE_INVALID;
+    if ((len < size && ftruncate(fd, (off_t)len) != 0) || fchmod(fd, STORED_MODE) != 0 ||
+        store_link(src_path, path, len) != 0)
         goto cleanup;
-    }
-    if (store_bytes(path, buf, len) != 0) {
-        snprintf(errstr, errstr_size, "storing the image failed: %s", strerror(errno));
-        unlink(thumb_path);
-        rc = IMAGE_FAILED;
+    int tw = 0, th = 0;
+    if (!defer_thumb && write_variant(path, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw, &th,
+                                      errstr, errstr_size) != 0) {
+        unlink(path);
+        rc = IMAGE_INVALID;
         goto cleanup;
     }
     out->width = info.width;
     out->height = info.height;
     out->bytes = (int64_t)len;
-    util_sha256_hex(buf, len, out->sha256);
     rc = IMAGE_OK;
 cleanup:
-    free(buf);
+    if (map != MAP_FAILED)
+        munmap(map, size);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
@@ -400,11 +409,10 @@ static image_result_t ingest_decoded(const char *src_path, imgmeta_format_t fmt,
     char path[4096], thumb_path[4096];
     name_outputs(store_fmt, upload_dir, out, path, thumb_path);
     int tw = 0, th = 0;
-    image_src_t original = {.path = src_path}, stored = {.path = path};
-    if (write_variant(&original, limits->max_edge, store_fmt, path, &out->width, &out->height,
+    if (write_variant(src_path, limits->max_edge, store_fmt, path, &out->width, &out->height,
                       errstr, errstr_size) != 0)
         return IMAGE_INVALID;
-    if (write_variant(&stored, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw, &th, errstr,
+    if (write_variant(path, limits->thumb_edge, IMGMETA_JPEG, thumb_path, &tw, &th, errstr,
                       errstr_size) != 0) {
         unlink(path);
         return IMAGE_INVALID;
@@ -487,8 +495,7 @@ int image_thumbnail_make(const char *upload_dir, const char *thumb_name, int edg
         return -1;
     join(thumb, sizeof(thumb), upload_dir, thumb_name);
     int w = 0, h = 0;
-    image_src_t from = {.path = src};
-    if (write_variant(&from, edge, IMGMETA_JPEG, thumb, &w, &h, err, sizeof(err)) != 0)
+    if (write_variant(src, edge, IMGMETA_JPEG, thumb, &w, &h, err, sizeof(err)) != 0)
         return -1;
     if (access(src, F_OK) != 0) {
         unlink(thumb); /* the image went (a failed transaction) while this was made */

@@ -4,8 +4,9 @@
  * name and type are never trusted.
  *
  * A JPEG that is upright (EXIF Orientation 1 or none) and within max_edge is stripped on its
- * byte stream (common/jpeg_strip.h) and stored without being decoded; only its thumbnail is
- * decoded, with shrink-on-load. Anything else (rotated or oversized JPEG, PNG, WebP, HEIC,
+ * byte stream (common/jpeg_strip.h: metadata segments overwritten in place with fill bytes)
+ * and stored without being decoded or copied; only its thumbnail is decoded, with
+ * shrink-on-load. Anything else (rotated or oversized JPEG, PNG, WebP, HEIC,
  * a JPEG the stripper does not accept) is decoded with libvips, auto-rotated, capped and
  * re-encoded without metadata. All image work runs on a bounded pool of worker threads
  * with large stacks (image_worker.h), never on the request thread. */
@@ -52,10 +53,12 @@ int images_init(const char *argv0) __attribute__((warn_unused_result));
 void images_shutdown(void);
 
 /* Processes src_path into upload_dir. On IMAGE_OK both files exist (written to temporary
- * names and renamed, so a crash never leaves a half-written stored file) and out is filled;
- * on any other result nothing is left in upload_dir and errstr says why in words a seller
- * understands. src_path is not removed. Thread-safe; runs on the calling thread, which
- * needs a large stack (see image_ingest_all). */
+ * names and renamed, or complete before they are linked, so a crash never leaves a
+ * half-written stored file) and out is filled; on any other result nothing is left in
+ * upload_dir and errstr says why in words a seller understands. src_path is not removed,
+ * but a JPEG stored without decoding is changed in place (metadata blanked, trailing data
+ * cut) and becomes the stored file by a hard link: the caller removes only its own name.
+ * Thread-safe; runs on the calling thread, which needs a large stack (image_ingest_all). */
 image_result_t image_ingest(const char *src_path, const char *upload_dir,
                             const image_limits_t *limits, image_stored_t *out, char *errstr,
                             size_t errstr_size);

@@ -31,6 +31,14 @@ typedef struct {
 int jpeg_strip(const unsigned char *in, size_t len, unsigned char *out, size_t *out_len,
                jpeg_info_t *info) __attribute__((warn_unused_result));
 
+/* Like jpeg_strip, but in place and without moving anything: each dropped segment is
+ * overwritten with 0xFF, which decoders skip as fill bytes (any number of them may precede
+ * a marker), so only the pages holding metadata are written. *out_len is the length up to
+ * the end-of-image marker; what follows it is to be cut off by the caller. Call it only on
+ * bytes jpeg_strip accepted: on -1 buf may be partly blanked. */
+int jpeg_blank(unsigned char *buf, size_t len, size_t *out_len, jpeg_info_t *info)
+    __attribute__((warn_unused_result));
+
 /* The EXIF Orientation (1..8) of a TIFF structure (an EXIF block after "Exif\0\0"), or 1
  * when it has none or it is out of range or out of bounds. Pure. */
 int jpeg_exif_orientation(const unsigned char *tiff, size_t len);
