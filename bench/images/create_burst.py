@@ -13,6 +13,7 @@ Environment: BENCH_PG_URL, BENCH_KAFKA (bench/images/run.sh sets them)."""
 
 import argparse
 import json
+import resource
 import os
 import shutil
 import subprocess
@@ -91,6 +92,27 @@ def cpu_seconds(pid):
     """User + system CPU time of a process so far (load-independent cost of the work)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu_seconds(db_url):
+    """CPU time of the PostgreSQL server (postmaster, its live children, and the children
+    that exited, which the kernel adds to the postmaster's cutime/cstime); None when the
+    server is not on this machine or not readable."""
+    try:
+        data_dir = sql(db_url, "SHOW data_directory")[0][0]
+        master = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
+        fields = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = sum(int(x) for x in fields[11:15])
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                f = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(f[1]) == master:
+                ticks += int(f[11]) + int(f[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def loadavg():
@@ -174,9 +196,13 @@ def main():
         print(f"api RSS idle before the first burst: {rss_kb(api.proc.pid) / 1024:.1f} MB")
         total = 0
         for run in range(1, args.runs + 1):
-            cpu0 = cpu_seconds(api.proc.pid)
+            cpu0, pg0 = cpu_seconds(api.proc.pid), postgres_cpu_seconds(db.url)
+            wrk0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             res, loads = burst(api.url, body_path, boundary, args.clients, args.duration)
             cpu = cpu_seconds(api.proc.pid) - cpu0
+            pg1, wrk1 = postgres_cpu_seconds(db.url), resource.getrusage(resource.RUSAGE_CHILDREN)
+            pg_cpu = pg1 - pg0 if pg0 is not None and pg1 is not None else float("nan")
+            wrk_cpu = (wrk1.ru_utime + wrk1.ru_stime) - (wrk0.ru_utime + wrk0.ru_stime)
             ok = res["requests"] - res["status"]
             errors = res["status"] + res["connect"] + res["read"] + res["write"] + res["timeout"]
             total += ok
@@ -187,7 +213,8 @@ def main():
                   f"p99 {res['p99_us'] / 1000:.0f} ms, errors {errors} "
                   f"(status {res['status']}, timeout {res['timeout']}, "
                   f"socket {res['connect'] + res['read'] + res['write']}); "
-                  f"api CPU {1000 * cpu / max(ok, 1):.1f} ms per create; "
+                  f"CPU per create: api {1000 * cpu / max(ok, 1):.1f} ms, PostgreSQL "
+                  f"{1000 * pg_cpu / max(ok, 1):.1f} ms, wrk {1000 * wrk_cpu / max(ok, 1):.1f} ms; "
                   f"load average during the run {' '.join(loads)}")
             check_stored(api, db.url, uploads, total)
             samples = sample_rss(api.proc.pid, args.rss_seconds, args.rss_interval)
