@@ -25,7 +25,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "posting"))
-from benchstack import Database, Service, machine, need_env, sql  # noqa: E402
+import requests  # noqa: E402
+from benchstack import Database, Service, machine, need_env, percentile, sql  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 COLORS = [(128, 110, 90), (90, 128, 110), (110, 90, 128)]
@@ -119,10 +120,26 @@ def loadavg():
     return Path("/proc/loadavg").read_text().split()[0]
 
 
+def reader(url, stop, latencies):
+    """One client reading the listing page (uncached: a new query string each time) every
+    50 ms while the creates run: the reads that image work must not block."""
+    session = requests.Session()
+    n = 0
+    while not stop.wait(0.05):
+        n += 1
+        t0 = time.monotonic()
+        try:
+            ok = session.get(f"{url}/api/listings?limit=20&q=lamp&r={n}", timeout=30).ok
+        except requests.RequestException:
+            ok = False
+        latencies.append((time.monotonic() - t0) * 1000 if ok else float("inf"))
+
+
 def burst(url, body_path, boundary, clients, duration):
-    """wrk against POST /api/listings; returns its RESULT dict and the load averages."""
+    """wrk against POST /api/listings, with one reader beside it; returns wrk's RESULT dict,
+    the load averages and the reader's latencies (ms)."""
     env = dict(os.environ, BENCH_BODY=str(body_path), BENCH_BOUNDARY=boundary)
-    loads, stop = [loadavg()], threading.Event()
+    loads, stop, reads = [loadavg()], threading.Event(), []
 
     def sample():
         while not stop.wait(5):
@@ -130,16 +147,19 @@ def burst(url, body_path, boundary, clients, duration):
 
     t = threading.Thread(target=sample, daemon=True)
     t.start()
+    r = threading.Thread(target=reader, args=(url, stop, reads), daemon=True)
+    r.start()
     out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{duration}s", "--timeout", "30s",
                           "-s", str(HERE / "create.lua"), url + "/api/listings"],
                          env=env, capture_output=True, text=True, timeout=duration + 120)
     stop.set()
     t.join()
+    r.join()
     loads.append(loadavg())
     line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
     if out.returncode != 0 or line is None:
         sys.exit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
-    return json.loads(line[len("RESULT "):]), loads
+    return json.loads(line[len("RESULT "):]), loads, sorted(reads)
 
 
 def check_stored(api, db_url, upload_dir, expect_min):
@@ -198,7 +218,7 @@ def main():
         for run in range(1, args.runs + 1):
             cpu0, pg0 = cpu_seconds(api.proc.pid), postgres_cpu_seconds(db.url)
             wrk0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            res, loads = burst(api.url, body_path, boundary, args.clients, args.duration)
+            res, loads, reads = burst(api.url, body_path, boundary, args.clients, args.duration)
             cpu = cpu_seconds(api.proc.pid) - cpu0
             pg1, wrk1 = postgres_cpu_seconds(db.url), resource.getrusage(resource.RUSAGE_CHILDREN)
             pg_cpu = pg1 - pg0 if pg0 is not None and pg1 is not None else float("nan")
@@ -216,6 +236,9 @@ def main():
                   f"CPU per create: api {1000 * cpu / max(ok, 1):.1f} ms, PostgreSQL "
                   f"{1000 * pg_cpu / max(ok, 1):.1f} ms, wrk {1000 * wrk_cpu / max(ok, 1):.1f} ms; "
                   f"load average during the run {' '.join(loads)}")
+            print(f"  reads during the burst (GET /api/listings?limit=20, uncached): {len(reads)}, "
+                  f"p50 {percentile(reads, 50):.0f} ms, p99 {percentile(reads, 99):.0f} ms, "
+                  f"failed {sum(1 for x in reads if x == float('inf'))}")
             check_stored(api, db.url, uploads, total)
             samples = sample_rss(api.proc.pid, args.rss_seconds, args.rss_interval)
             under = next((t for t, kb in samples if kb < 60 * 1024), None)
