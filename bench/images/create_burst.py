@@ -172,7 +172,7 @@ def check_stored(api, db_url, upload_dir, expect_min):
     ok = listings >= expect_min and images == 3 * listings and not gps
     print(f"  stored: {listings} listings, {images} images, last image {len(data)} bytes, "
           f"EXIF left: {gps} -> {'ok' if ok else 'WRONG'}")
-    return ok
+    return images
 
 
 def sample_rss(pid, seconds, interval):
@@ -239,13 +239,15 @@ def main():
             print(f"  reads during the burst (GET /api/listings?limit=20, uncached): {len(reads)}, "
                   f"p50 {percentile(reads, 50):.0f} ms, p99 {percentile(reads, 99):.0f} ms, "
                   f"failed {sum(1 for x in reads if x == float('inf'))}")
-            check_stored(api, db.url, uploads, total)
+            stored_images = check_stored(api, db.url, uploads, total)
             samples = sample_rss(api.proc.pid, args.rss_seconds, args.rss_interval)
             under = next((t for t, kb in samples if kb < 60 * 1024), None)
             print("  RSS after the burst (s: MB): " + ", ".join(
                 f"{t:.0f}: {kb / 1024:.0f}" for t, kb in samples))
+            thumbs = sum(1 for p in uploads.iterdir() if p.name.endswith("_thumb.jpg"))
             print(f"  under 60 MB after: {'%.0f s' % under if under is not None else 'NOT within'}"
-                  f" {args.rss_seconds} s; load average now {loadavg()}")
+                  f" {args.rss_seconds} s; thumbnails made so far {thumbs} of {stored_images} "
+                  f"(the rest on first request); load average now {loadavg()}")
     finally:
         if api:
             api.stop()

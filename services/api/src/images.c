@@ -66,6 +66,14 @@ static void images_trim(void)
     malloc_trim(0);
 }
 
+/* After each background thumbnail: the backlog of a burst takes a while to drain, and the
+ * memory should not wait for it (a trim costs far less than the thumbnail). */
+static void thumb_after_task(void)
+{
+    vips_thread_shutdown();
+    malloc_trim(0);
+}
+
 int images_init(const char *argv0)
 {
     atomic_store(&images_stopping, false);
@@ -94,6 +102,7 @@ int images_init(const char *argv0)
     opts.workers = 1;
     opts.nice = THUMB_NICE;
     opts.max_posted = THUMB_MAX_BACKLOG;
+    opts.after_task = thumb_after_task;
     thumb_pool = image_pool ? image_pool_new(&opts, err, sizeof(err)) : NULL;
     if (!thumb_pool) {
         images_shutdown();
