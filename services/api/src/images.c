@@ -35,7 +35,7 @@
 #define STORED_MODE 0644
 /* Thumbnails made after the request: one thread at a low priority, a bounded backlog. */
 #define THUMB_NICE 10
-#define THUMB_MAX_BACKLOG 512
+#define THUMB_MAX_BACKLOG 4096
 /* ... and only once uploads have paused this long: libvips decodes on its own worker
  * threads, which a nice value on ours does not reach, so waiting is what keeps thumbnails
  * from competing with creates for the CPU. */
@@ -513,17 +513,30 @@ int image_thumbnail_make(const char *upload_dir, const char *thumb_name, int edg
     return 0;
 }
 
+/* A thumbnail to make; allocated to its strings' size, as thousands may wait. */
 typedef struct {
-    char upload_dir[4096];
-    char thumb_name[72];
     int edge;
     int rc;
+    const char *thumb_name; /* in paths, after upload_dir */
+    char paths[];           /* upload_dir NUL thumb_name NUL */
 } thumb_task_t;
+
+static thumb_task_t *thumb_task_new(const char *upload_dir, const char *thumb_name, int edge)
+{
+    size_t dlen = strlen(upload_dir), nlen = strlen(thumb_name);
+    thumb_task_t *t = xmalloc(sizeof(*t) + dlen + nlen + 2);
+    t->edge = edge;
+    t->rc = -1;
+    memcpy(t->paths, upload_dir, dlen + 1);
+    memcpy(t->paths + dlen + 1, thumb_name, nlen + 1);
+    t->thumb_name = t->paths + dlen + 1;
+    return t;
+}
 
 static void thumb_task(void *arg)
 {
     thumb_task_t *t = arg;
-    t->rc = image_thumbnail_make(t->upload_dir, t->thumb_name, t->edge);
+    t->rc = image_thumbnail_make(t->paths, t->thumb_name, t->edge);
 }
 
 static void thumb_task_posted(void *arg)
@@ -538,22 +551,19 @@ static void thumb_task_posted(void *arg)
 
 int image_thumbnail_ensure(const char *upload_dir, const char *thumb_name, int edge)
 {
-    thumb_task_t t = {.edge = edge, .rc = -1};
-    snprintf(t.upload_dir, sizeof(t.upload_dir), "%s", upload_dir);
-    snprintf(t.thumb_name, sizeof(t.thumb_name), "%s", thumb_name);
-    void *args[1] = {&t};
+    thumb_task_t *t = thumb_task_new(upload_dir, thumb_name, edge);
+    void *args[1] = {t};
     image_pool_run(image_pool, thumb_task, args, 1);
-    return t.rc;
+    int rc = t->rc;
+    free(t);
+    return rc;
 }
 
 /* Queues the thumbnail of a stored image for after the request. A full backlog drops it:
  * image_thumbnail_ensure makes it when it is first asked for. */
 static void thumb_post(const char *upload_dir, const char *thumb_name, int edge)
 {
-    thumb_task_t *t = xcalloc(1, sizeof(*t));
-    snprintf(t->upload_dir, sizeof(t->upload_dir), "%s", upload_dir);
-    snprintf(t->thumb_name, sizeof(t->thumb_name), "%s", thumb_name);
-    t->edge = edge;
+    thumb_task_t *t = thumb_task_new(upload_dir, thumb_name, edge);
     if (image_pool_post(thumb_pool, thumb_task_posted, t) != 0)
         free(t);
 }
