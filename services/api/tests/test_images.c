@@ -70,7 +70,7 @@ static void write_jpeg_exif(const char *path, int w, int h, unsigned orientation
     fwrite(app1, 1, 4, f);
     fwrite("Exif\0\0", 1, 6, f);
     fwrite(tiff, 1, tiff_len, f);
-    fwrite("\xff\xfe\x00\x0eshot by me", 1, 16, f); /* COM */
+    fwrite("\xff\xfe\x00\x0eshot by me!!", 1, 16, f); /* COM: 2 + 12 bytes */
     fwrite(jpg + 2, 1, len - 2, f);
     fclose(f);
     g_free(buf);
