@@ -14,6 +14,7 @@
 #include <vips/vips.h>
 
 #include "common/imgmeta.h"
+#include "common/jpeg_strip.h"
 #include "images.h"
 
 static char dir[] = "/tmp/bb-test-images-XXXXXX";
@@ -32,30 +33,31 @@ static void put_le32(unsigned char *p, unsigned v)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* Writes a w x h JPEG with an APP1 EXIF block: IFD0 = Orientation 6 (rotate 90) and a
- * GPSInfo pointer to an empty GPS IFD, as a phone photo would carry. */
-static void write_jpeg_with_gps(const char *path, int w, int h)
+/* Writes a w x h JPEG (noise, so the scan data is real work) with an APP1 EXIF block: IFD0
+ * = Orientation and a GPSInfo pointer to an empty GPS IFD, as a phone photo would carry,
+ * and a comment after it. */
+static void write_jpeg_exif(const char *path, int w, int h, unsigned orientation)
 {
     VipsImage *img = NULL;
     void *buf = NULL;
     size_t len = 0;
-    assert_int_equal(vips_black(&img, w, h, "bands", 3, NULL), 0);
+    assert_int_equal(vips_gaussnoise(&img, w, h, NULL), 0);
     assert_int_equal(vips_jpegsave_buffer(img, &buf, &len, "strip", TRUE, NULL), 0);
     g_object_unref(img);
 
     unsigned char tiff[64] = {'I', 'I', 42, 0};
-    put_le32(tiff + 4, 8);   /* IFD0 at 8 */
-    put_le16(tiff + 8, 2);   /* two entries */
-    put_le16(tiff + 10, 0x0112); /* Orientation SHORT 1 = 6 */
+    put_le32(tiff + 4, 8);       /* IFD0 at 8 */
+    put_le16(tiff + 8, 2);       /* two entries */
+    put_le16(tiff + 10, 0x0112); /* Orientation SHORT 1 */
     put_le16(tiff + 12, 3);
     put_le32(tiff + 14, 1);
-    put_le16(tiff + 18, 6);
+    put_le16(tiff + 18, orientation);
     put_le16(tiff + 22, 0x8825); /* GPSInfo LONG 1 -> 38 */
     put_le16(tiff + 24, 4);
     put_le32(tiff + 26, 1);
     put_le32(tiff + 30, 38);
-    put_le32(tiff + 34, 0);  /* no next IFD */
-    put_le16(tiff + 38, 0);  /* GPS IFD: no entries */
+    put_le32(tiff + 34, 0); /* no next IFD */
+    put_le16(tiff + 38, 0); /* GPS IFD: no entries */
     put_le32(tiff + 40, 0);
     size_t tiff_len = 44;
 
@@ -68,9 +70,30 @@ static void write_jpeg_with_gps(const char *path, int w, int h)
     fwrite(app1, 1, 4, f);
     fwrite("Exif\0\0", 1, 6, f);
     fwrite(tiff, 1, tiff_len, f);
+    fwrite("\xff\xfe\x00\x0eshot by me!!", 1, 16, f); /* COM: 2 + 12 bytes */
     fwrite(jpg + 2, 1, len - 2, f);
     fclose(f);
     g_free(buf);
+}
+
+/* Orientation 6 (rotate 90): the decode path. */
+static void write_jpeg_with_gps(const char *path, int w, int h)
+{
+    write_jpeg_exif(path, w, h, 6);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    unsigned char *buf = malloc((size_t)n);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
 }
 
 static void read_meta(const char *path, imgmeta_t *meta)
@@ -223,6 +246,130 @@ static void test_too_large_is_refused_before_decoding(void **state)
     assert_non_null(strstr(err, "limit"));
 }
 
+static const image_limits_t roomy = {
+    .max_bytes = 5 * 1024 * 1024, .max_edge = 2048, .thumb_edge = 100, .max_pixels = 40000000};
+
+/* Upright and within the cap: stored as sent minus the metadata segments, not re-encoded. */
+static void test_upright_jpeg_is_stripped_without_reencoding(void **state)
+{
+    (void)state;
+    char src[512];
+    snprintf(src, sizeof(src), "%s", path_in("upright.jpg"));
+    write_jpeg_exif(src, 300, 200, 1);
+    size_t in_len = 0, want_len = 0, got_len = 0;
+    unsigned char *in = slurp(src, &in_len);
+    unsigned char *want = malloc(in_len);
+    jpeg_info_t info;
+    assert_int_equal(jpeg_strip(in, in_len, want, &want_len, &info), 0);
+    assert_true(want_len < in_len);
+
+    image_stored_t st;
+    char err[256] = "";
+    assert_int_equal(image_ingest(src, dir, &roomy, &st, err, sizeof(err)), IMAGE_OK);
+    assert_int_equal(st.width, 300);
+    assert_int_equal(st.height, 200);
+    unsigned char *got = slurp(path_in(st.name), &got_len);
+    assert_int_equal(st.bytes, (int64_t)got_len);
+    assert_int_equal(got_len, in_len); /* blanked where it was, not moved */
+    /* less the fill bytes that replaced the metadata: the stream as sent, not re-encoded */
+    unsigned char *compact = malloc(got_len);
+    size_t compact_len = 0;
+    assert_int_equal(jpeg_strip(got, got_len, compact, &compact_len, &info), 0);
+    assert_int_equal(info.removed, want_len < in_len ? in_len - want_len : 0);
+    assert_int_equal(compact_len, want_len);
+    assert_memory_equal(compact, want, want_len);
+    free(compact);
+    imgmeta_t after;
+    read_meta(path_in(st.name), &after);
+    assert_false(after.has_exif);
+    assert_null(memmem(got, got_len, "shot by me", 10));
+    /* the thumbnail: shrunk, upright */
+    VipsImage *thumb = vips_image_new_from_file(path_in(st.thumb_name), NULL);
+    assert_non_null(thumb);
+    assert_int_equal(vips_image_get_width(thumb), 100);
+    assert_int_equal(vips_image_get_height(thumb), 67);
+    g_object_unref(thumb);
+    image_remove(dir, st.name);
+    free(in);
+    free(want);
+    free(got);
+}
+
+/* Within the cap but cut inside the scan data: the thumbnail decode catches it. */
+static void test_truncated_upright_jpeg_is_invalid(void **state)
+{
+    (void)state;
+    write_jpeg_exif(path_in("whole.jpg"), 400, 300, 1);
+    size_t n = 0;
+    unsigned char *buf = slurp(path_in("whole.jpg"), &n);
+    write_file(path_in("cut3.jpg"), buf, n * 2 / 3);
+    free(buf);
+    size_t before = count_files();
+    image_stored_t st;
+    char err[256];
+    assert_int_equal(image_ingest(path_in("cut3.jpg"), dir, &roomy, &st, err, sizeof(err)),
+                     IMAGE_INVALID);
+    assert_int_equal(count_files(), before);
+}
+
+/* A batch on the worker pool: all stored, or (one bad) none left and the bad one named. */
+static void test_ingest_all_is_all_or_nothing(void **state)
+{
+    (void)state;
+    write_jpeg_exif(path_in("b0.jpg"), 120, 80, 1);
+    write_jpeg_exif(path_in("b1.jpg"), 120, 80, 3); /* upside down: decoded */
+    write_file(path_in("b2.jpg"), "<html></html>", 13);
+    char p0[512], p1[512], p2[512];
+    snprintf(p0, sizeof(p0), "%s", path_in("b0.jpg"));
+    snprintf(p1, sizeof(p1), "%s", path_in("b1.jpg"));
+    snprintf(p2, sizeof(p2), "%s", path_in("b2.jpg"));
+    const char *good[2] = {p0, p1};
+    const char *bad[3] = {p0, p2, p1};
+    size_t before = count_files();
+    image_stored_t st[3];
+    size_t failed = 99;
+    char err[256];
+    assert_int_equal(image_ingest_all(bad, 3, dir, &roomy, st, &failed, err, sizeof(err)),
+                     IMAGE_UNSUPPORTED);
+    assert_int_equal(failed, 1);
+    assert_int_equal(count_files(), before);
+    assert_int_equal(image_ingest_all(good, 2, dir, &roomy, st, &failed, err, sizeof(err)),
+                     IMAGE_OK);
+    assert_int_equal(st[0].width, 120);
+    assert_int_equal(st[1].width, 120);
+    assert_string_not_equal(st[0].name, st[1].name);
+    /* the upright one's thumbnail comes from the thumbnail thread, after the return */
+    struct stat sb;
+    for (int i = 0; i < 500 && stat(path_in(st[0].thumb_name), &sb) != 0; i++)
+        usleep(10 * 1000);
+    assert_int_equal(stat(path_in(st[0].thumb_name), &sb), 0);
+    assert_int_equal(stat(path_in(st[1].thumb_name), &sb), 0);
+    image_remove(dir, st[0].name);
+    image_remove(dir, st[1].name);
+    assert_int_equal(count_files(), before);
+}
+
+/* A thumbnail asked for before it was made: made on demand from the stored image. */
+static void test_thumbnail_on_demand(void **state)
+{
+    (void)state;
+    write_jpeg_exif(path_in("od.jpg"), 300, 200, 1);
+    image_stored_t st;
+    char err[256];
+    assert_int_equal(image_ingest(path_in("od.jpg"), dir, &roomy, &st, err, sizeof(err)), IMAGE_OK);
+    assert_int_equal(unlink(path_in(st.thumb_name)), 0);
+    assert_int_equal(image_thumbnail_ensure(dir, st.thumb_name, 50), 0);
+    VipsImage *thumb = vips_image_new_from_file(path_in(st.thumb_name), NULL);
+    assert_non_null(thumb);
+    assert_int_equal(vips_image_get_width(thumb), 50);
+    g_object_unref(thumb);
+    /* not a thumbnail's name, no such image, a path */
+    assert_int_equal(image_thumbnail_ensure(dir, st.name, 50), -1);
+    assert_int_equal(image_thumbnail_ensure(dir, "0000_thumb.jpg", 50), -1);
+    assert_int_equal(image_thumbnail_make(dir, "../x_thumb.jpg", 50), -1);
+    image_remove(dir, st.name);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -247,6 +394,12 @@ int main(void)
         cmocka_unit_test(test_html_named_jpg_is_refused),
         cmocka_unit_test(test_truncated_jpeg_is_invalid_and_leaves_nothing),
         cmocka_unit_test(test_too_large_is_refused_before_decoding),
+        cmocka_unit_test(test_upright_jpeg_is_stripped_without_reencoding),
+        cmocka_unit_test(test_truncated_upright_jpeg_is_invalid),
+        cmocka_unit_test(test_ingest_all_is_all_or_nothing),
+        cmocka_unit_test(test_thumbnail_on_demand),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    images_shutdown();
+    return failed;
 }

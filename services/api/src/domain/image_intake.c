@@ -1,7 +1,6 @@
 /* Image intake (see image_intake.h). */
 #include "domain/image_intake.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,49 +8,6 @@
 #include "app.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
-
-#define THUMB_EDGE 400
-/* civetweb's workers run on small stacks (Debian builds civetweb with 100 KiB); libvips
- * decoding plus image_ingest's buffers need more, so intake runs on a thread of its own. */
-#define INGEST_STACK_BYTES (16 * 1024 * 1024)
-
-typedef struct {
-    const char *src;
-    const char *upload_dir;
-    const image_limits_t *lim;
-    image_stored_t *out;
-    char *errstr;
-    size_t errstr_size;
-    image_result_t result;
-} ingest_job_t;
-
-static void *ingest_main(void *arg)
-{
-    ingest_job_t *job = arg;
-    job->result =
-        image_ingest(job->src, job->upload_dir, job->lim, job->out, job->errstr, job->errstr_size);
-    return NULL;
-}
-
-/* image_ingest on a thread with a large stack; waits for it. */
-static image_result_t ingest_big_stack(const char *src, const char *upload_dir,
-                                       const image_limits_t *lim, image_stored_t *out, char *errstr,
-                                       size_t errstr_size)
-{
-    ingest_job_t job = {src, upload_dir, lim, out, errstr, errstr_size, IMAGE_FAILED};
-    pthread_attr_t attr;
-    pthread_t tid;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, INGEST_STACK_BYTES);
-    int err = pthread_create(&tid, &attr, ingest_main, &job);
-    pthread_attr_destroy(&attr);
-    if (err != 0) {
-        snprintf(errstr, errstr_size, "could not start image processing: %s", strerror(err));
-        return IMAGE_FAILED;
-    }
-    pthread_join(tid, NULL);
-    return job.result;
-}
 
 /* The command outcome of a failed image (image_result_status is an HTTP status). */
 static cmd_status_t image_failure(image_result_t result)
@@ -77,21 +33,21 @@ int image_intake(struct app *app, const char *const *paths, size_t n, image_stor
     image_limits_t lim = {
         .max_bytes = app->cfg.max_upload_bytes,
         .max_edge = (int)app->cfg.image_max_side,
-        .thumb_edge = THUMB_EDGE,
+        .thumb_edge = IMAGE_THUMB_EDGE,
         .max_pixels = app->cfg.max_image_pixels,
     };
     image_stored_t *stored = xcalloc(n, sizeof(*stored));
-    for (size_t i = 0; i < n; i++) {
-        char err[300];
-        image_result_t result =
-            ingest_big_stack(paths[i], app->cfg.upload_dir, &lim, &stored[i], err, sizeof(err));
-        if (result != IMAGE_OK) {
-            image_intake_discard(app, stored, i);
-            cmd_status_t status = image_failure(result);
-            if (status == CMD_FAILED)
-                snprintf(r->cause.msg, sizeof(r->cause.msg), "image %zu: %s", i + 1, err);
-            return cmd_fail(r, status, "images", "images[%zu]: %s", i, err);
-        }
+    char err[300];
+    size_t failed = 0;
+    /* on the image worker pool (big stacks): this request thread only waits */
+    image_result_t result = image_ingest_all(paths, n, app->cfg.upload_dir, &lim, stored, &failed,
+                                             err, sizeof(err));
+    if (result != IMAGE_OK) {
+        free(stored); /* image_ingest_all left nothing of the batch in upload_dir */
+        cmd_status_t status = image_failure(result);
+        if (status == CMD_FAILED)
+            snprintf(r->cause.msg, sizeof(r->cause.msg), "image %zu: %s", failed + 1, err);
+        return cmd_fail(r, status, "images", "images[%zu]: %s", failed, err);
     }
     *out = stored;
     return 0;

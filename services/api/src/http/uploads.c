@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "handlers.h"
+#include "images.h"
 
 #define UPLOAD_SERVE_MAX (64 * 1024 * 1024)
 
@@ -62,6 +63,10 @@ int handle_upload_get(http_request_t *req)
         return http_send_problem(req, 404, NULL, "no such upload");
     snprintf(path, sizeof(path), "%s/%s", app->cfg.upload_dir, name);
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* a thumbnail asked for before the thumbnail thread got to it (images.h) */
+    if (fd < 0 && errno == ENOENT &&
+        image_thumbnail_ensure(app->cfg.upload_dir, name, IMAGE_THUMB_EDGE) == 0)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         status = http_send_problem(req, 404, NULL, "no such upload");
