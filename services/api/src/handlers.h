@@ -39,6 +39,9 @@ int jobs_get(http_request_t *req);
 int jobs_logs(http_request_t *req);
 int jobs_retry(http_request_t *req);
 
+/* job_artifacts.c: PUT /api/jobs/{id}/artifacts/{name} (the poster's screenshots) */
+int job_artifacts_put(http_request_t *req);
+
 /* uploads.c: GET /uploads/{name} */
 int uploads_get(http_request_t *req);
 

@@ -77,7 +77,8 @@ int posting_enqueue(struct app *app, PGconn *pg, int64_t job_id, char *errstr,
     const char *lid = PQgetvalue(job, 0, 3);
     const char *lparams[1] = { lid };
     imgs = db_exec(pg,
-                   "SELECT stored_name, sha256, content_type, width, height FROM listing_images"
+                   "SELECT stored_name, sha256, content_type, width, height, bytes"
+                   " FROM listing_images"
                    " WHERE listing_id = $1 ORDER BY position, id",
                    1, lparams, errstr, errstr_size, NULL);
     if (!imgs)
@@ -101,9 +102,9 @@ int posting_enqueue(struct app *app, PGconn *pg, int64_t job_id, char *errstr,
     for (size_t i = 0; i < ev.listing.nimages; i++) {
         ev_image_t *im = &ev.listing.images[i];
         const char *name = PQgetvalue(imgs, (int)i, 0);
-        im->url = xasprintf("/uploads/%s", name);
-        im->path = xasprintf("%s/%s", app->upload_abs, name);
+        im->url = xasprintf("%s/uploads/%s", app->cfg.public_url, name); /* a claim check */
         im->sha256 = PQgetvalue(imgs, (int)i, 1);
+        im->size = strtoll(PQgetvalue(imgs, (int)i, 5), NULL, 10);
         im->content_type = PQgetvalue(imgs, (int)i, 2);
         im->width = atoi(PQgetvalue(imgs, (int)i, 3));
         im->height = atoi(PQgetvalue(imgs, (int)i, 4));
@@ -119,10 +120,8 @@ int posting_enqueue(struct app *app, PGconn *pg, int64_t job_id, char *errstr,
     rc = 0;
 cleanup:
     if (ev.listing.images) {
-        for (size_t i = 0; i < ev.listing.nimages; i++) {
+        for (size_t i = 0; i < ev.listing.nimages; i++)
             free(ev.listing.images[i].url);
-            free(ev.listing.images[i].path);
-        }
         free(ev.listing.images);
     }
     PQclear(imgs);

@@ -22,6 +22,7 @@ const http_route_t api_routes[] = {
     { "GET", "/api/jobs/{id}", jobs_get },
     { "GET", "/api/jobs/{id}/logs", jobs_logs },
     { "POST", "/api/jobs/{id}/retry", jobs_retry },
+    { "PUT", "/api/jobs/{id}/artifacts/{name}", job_artifacts_put },
 
     { "POST", "/api/polling/start", polling_start },
     { "POST", "/api/polling/stop", polling_stop },
