@@ -90,10 +90,16 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
                 res->status = RUNNER_INTERRUPTED;
                 goto cleanup;
             }
+            /* errstr names the profile's directory: the poster's log, not the user's */
+            LOG_WARN("job %lld: %s", (long long)req->job_id, errstr);
             res->status = RUNNER_FAILED;
             res->retryable = true;
             snprintf(res->error_code, sizeof(res->error_code), "profile_busy");
-            snprintf(res->error_message, sizeof(res->error_message), "%s", errstr);
+            snprintf(res->error_message, sizeof(res->error_message),
+                     "the browser profile of %s account %lld %s", d->platform,
+                     (long long)req->account_id,
+                     strstr(errstr, "busy") ? "stayed busy with another job"
+                                            : "could not be opened (the poster's log says why)");
             goto cleanup;
         }
         profile_reap_orphan(profile);

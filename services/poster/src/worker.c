@@ -128,8 +128,7 @@ static void job_run(worker_pool_t *p, job_t *job)
         char names[256];
         driver_registry_names(p->deps.drivers, names, sizeof(names));
         snprintf(res.error_message, sizeof(res.error_message),
-                 "%s cannot be posted to: this poster has no driver for it (it posts to: %s)",
-                 req->platform, names);
+                 "no driver for platform %s: this poster posts to %s", req->platform, names);
         job_log(&lc, "error", res.error_message, NULL);
     } else {
         driver_job_t dj = {
