@@ -7,11 +7,12 @@ tmpfs (hidden_dirs), so any read of the api's disk would fail the job."""
 
 import hashlib
 import re
+import subprocess
 
 import pytest
 import requests
 
-from conftest import hidden_dirs, sql
+from conftest import BIN_DIR, ROOT, hidden_dirs, sql
 from test_posting_e2e import REQUESTS_TOPIC, Stack, unique
 from test_posting_e2e import photos  # noqa: F401  (fixture)
 
@@ -109,9 +110,25 @@ def test_artifact_route_checks_job_name_type_and_size_and_is_idempotent(services
         assert r.status_code == 422 and r.json()["field"] == "name", (bad, r.text)
     assert put(f"poster-{job}-x.png", headers={"Content-Type": "image/jpeg"}).status_code == 415
     assert put(f"poster-{job}-x.png", headers={}).status_code == 415
+    assert put(f"poster-{job}-x.png", headers={"Content-Type": "image/pngx"}).status_code == 415
     assert put(f"poster-{job}-x.png", body=b"GIF89a" + b"\x00" * 20).status_code == 422
     assert put(f"poster-{job}-x.jpg", body=b"\xff\xd8\xff\xe0" + b"\x00" * 20,
                headers={"Content-Type": "image/jpeg"}).status_code == 201
     assert put(f"poster-{job}-big.png", body=PNG + b"\x00" * 5000).status_code == 413
     assert not (tmp_path / "up" / f"poster-{job}-big.png").exists()
     assert [p.name for p in (tmp_path / "up" / ".tmp").iterdir()] == []  # nothing left over
+
+
+def test_platforms_default_lists_only_platforms_with_a_driver(services, fresh_db, tmp_path):
+    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path / "up"})
+    help_text = subprocess.run([str(BIN_DIR / "byebuy-api"), "--help"], capture_output=True,
+                               text=True, timeout=10).stdout
+    default = re.search(r"PLATFORMS .*\(default ([a-z_,]+)\)", help_text).group(1).split(",")
+    recipes = {p.stem for p in (ROOT / "services" / "poster" / "recipes").glob("*.json")}
+    assert default and set(default) <= recipes, (default, recipes)
+    lid = sql(fresh_db, "INSERT INTO listings (title, price_cents, currency) "
+                        "VALUES ('Lamp', 100, 'USD') RETURNING id")[0][0]
+    r = requests.post(f"{api.url}/api/listings/{lid}/post", json={"platform": "ebay"},
+                      timeout=10)
+    assert r.status_code == 422 and "ebay" in r.json()["detail"], r.text
+    assert not re.search(r"services/|\.c\b|\.json", r.json()["detail"]), r.text

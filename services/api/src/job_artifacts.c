@@ -163,7 +163,9 @@ int job_artifacts_put(http_request_t *req)
                                  "letters, digits, - and _; at most %d characters in all)",
                                  job_id, ARTIFACT_NAME_MAX);
     const char *ctype = mg_get_header(req->conn, "Content-Type");
-    if (!ctype || strncasecmp(ctype, type, strlen(type)) != 0)
+    size_t tlen = strlen(type);
+    if (!ctype || strncasecmp(ctype, type, tlen) != 0 ||
+        (ctype[tlen] != '\0' && ctype[tlen] != ';' && ctype[tlen] != ' '))
         return http_send_problem(req, 415, NULL, "Content-Type must be %s for %s", type, name);
     int status = artifact_job_exists(req, job_id);
     if (status != 0)
