@@ -117,6 +117,8 @@ def test_artifact_route_checks_job_name_type_and_size_and_is_idempotent(services
     assert put(f"poster-{job}-big.png", body=PNG + b"\x00" * 5000).status_code == 413
     assert not (tmp_path / "up" / f"poster-{job}-big.png").exists()
     assert [p.name for p in (tmp_path / "up" / ".tmp").iterdir()] == []  # nothing left over
+    spec = requests.get(f"{api.url}/api/openapi.json", timeout=10).json()
+    assert "put" in spec["paths"]["/api/jobs/{id}/artifacts/{name}"]
 
 
 def test_platforms_default_lists_only_platforms_with_a_driver(services, fresh_db, tmp_path):
