@@ -22,11 +22,12 @@ RUN apt-get update \
       libcivetweb1 librdkafka1 libcjson1 libpq5 libcurl4 libssl3 libvips42 \
       ca-certificates curl tini \
  && rm -rf /var/lib/apt/lists/*
-# uid 1200 is the Selenium images' "seluser": the browser container reads the uploads and
-# writes the profiles that these programs name, on the same shared volumes.
+# uid 1200 is the Selenium images' "seluser": the browser container reads the poster's
+# downloaded images (WORK_DIR) and writes the profiles that the poster names, on volumes
+# shared with the poster only (the api's uploads are shared with no other container).
 RUN groupadd -g 1200 byebuy \
  && useradd -u 1200 -g 1200 -d /app -s /usr/sbin/nologin byebuy \
- && mkdir -p /app /data/uploads /data/profiles /data/sandbox \
+ && mkdir -p /app /data/uploads /data/work /data/profiles /data/sandbox \
  && chown -R byebuy:byebuy /data
 WORKDIR /app
 COPY --from=build /src/build/bin/ /usr/local/bin/
@@ -34,6 +35,7 @@ COPY migrations migrations
 COPY services/poster/recipes services/poster/recipes
 ENV HTTP_HOST=0.0.0.0 \
     UPLOAD_DIR=/data/uploads \
+    WORK_DIR=/data/work \
     PROFILE_DIR=/data/profiles \
     SANDBOX_DATA_DIR=/data/sandbox \
     MIGRATIONS_DIR=/app/migrations \

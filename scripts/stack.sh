@@ -4,19 +4,20 @@
 # marketplace and the four services. Everything lives under .run/<profile>/ and listens on
 # 127.0.0.1. Processes are tracked by PID + start time and stopped only by those PIDs.
 #
-#   scripts/stack.sh up|down|status|clean [--profile dev|test]
+#   scripts/stack.sh up|down|status|clean|env [--profile dev|test]
 #
 # Profile dev (make up):  PostgreSQL 54320, Kafka 19092 (controller 19093), api 8080,
 #                         poster 8081, monitor 8082, responder 8083, sandbox 8090, chromedriver 9515.
 # Profile test (make test): PostgreSQL 55432, Kafka 29092 (controller 29093); nothing else.
 # Ports can be overridden with BB_<NAME>_PORT (dev) or BB_TEST_<NAME>_PORT (test), e.g.
 # BB_PG_PORT=5999 make up; for dev also PG_PORT, KAFKA_PORT and HTTP_PORT (api), in .env too. `clean` stops the profile and deletes its data.
+# `env` prints the environment the dev profile's services get (DATABASE_URL hidden).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BB_ROOT"
 
 usage() {
-    say "usage: scripts/stack.sh up|down|status|clean [--profile dev|test]"
+    say "usage: scripts/stack.sh up|down|status|clean|env [--profile dev|test]"
     exit 2
 }
 
@@ -392,6 +393,10 @@ service_env() {
         "SANDBOX_URL=${SANDBOX_URL:-http://127.0.0.1:$SANDBOX_PORT}"
         "FACEBOOK_URL=$(facebook_url)"
         "UPLOAD_DIR=${UPLOAD_DIR:-$RUN/uploads}"
+        "WORK_DIR=${WORK_DIR:-$RUN/poster-work}"
+        # the api's URL follows its port (BB_API_PORT / HTTP_PORT): image URLs in events,
+        # and where the poster delivers its screenshots
+        "API_PUBLIC_URL=${API_PUBLIC_URL:-http://127.0.0.1:$API_PORT}"
         "PROFILE_DIR=${PROFILE_DIR:-$RUN/profiles}"
         "SANDBOX_HOST=${SANDBOX_HOST:-127.0.0.1}"
         "SANDBOX_DATA_DIR=${SANDBOX_DATA_DIR:-$RUN/sandbox}"
@@ -559,6 +564,14 @@ up)
     ;;
 down) cmd_down ;;
 status) cmd_status ;;
+env)
+    [ "$PROFILE" = dev ] || die "env: only the dev profile starts services"
+    service_env
+    for kv in "${SVC_ENV[@]}"; do
+        case "$kv" in DATABASE_URL=*) kv="DATABASE_URL=<hidden>" ;; esac
+        printf '%s\n' "$kv"
+    done
+    ;;
 clean) cmd_clean ;;
 *) usage ;;
 esac

@@ -104,11 +104,20 @@ junit="$RUN/junit.xml"
 rm -f "$junit"
 say "test: integration tests (pytest tests/integration)"
 py_rc=0
-# shellcheck disable=SC2086 # BB_TEST_PYTEST_ARGS is a list of words on purpose
+# BB_TEST_PYTEST_ARGS is split as a shell would, without evaluating it, so that
+# "-k 'poster or posting'" reaches pytest as two arguments.
+pytest_args=()
+if [ -n "${BB_TEST_PYTEST_ARGS:-}" ]; then
+    python3 -c 'import shlex, sys; shlex.split(sys.argv[1])' "$BB_TEST_PYTEST_ARGS" 2>/dev/null ||
+        die "BB_TEST_PYTEST_ARGS: unbalanced quotes: $BB_TEST_PYTEST_ARGS"
+    mapfile -d '' -t pytest_args < <(python3 -c \
+        'import shlex, sys; sys.stdout.write("".join(a + "\0" for a in shlex.split(sys.argv[1])))' \
+        "$BB_TEST_PYTEST_ARGS")
+fi
 timeout --kill-after=30 "${BB_TEST_PYTEST_TIMEOUT:-1200}" \
     python3 -m pytest -q -p no:cacheprovider --junitxml="$junit" -o junit_family=xunit2 \
     -o timeout="${BB_TEST_TIMEOUT_PER_TEST:-300}" \
-    ${BB_TEST_PYTEST_ARGS:-} tests/integration </dev/null || py_rc=$?
+    "${pytest_args[@]}" tests/integration </dev/null || py_rc=$?
 case "$py_rc" in
 0 | 1 | 5) ;; # all passed / some failed / no tests collected
 124 | 137) say "test: pytest timed out after ${BB_TEST_PYTEST_TIMEOUT:-1200} s" ;;

@@ -79,7 +79,8 @@ def main():
                                     "WEBDRIVER_URL": chromedriver.url,
                                     "RECIPES_DIR": ROOT / "services" / "poster" / "recipes",
                                     "PROFILE_DIR": f"/tmp/{tag}-profiles",
-                                    "UPLOAD_DIR": f"/tmp/{tag}-uploads"}, bootstrap, tag)
+                                    "WORK_DIR": f"/tmp/{tag}-poster-work",
+                                    "API_PUBLIC_URL": api.url}, bootstrap, tag)
         started.append(poster)
         poster.wait_ready()
 

@@ -87,14 +87,14 @@ def sql(url, query, params=None):
 class ServiceProcess:
     """One running service binary, owned by the test that started it."""
 
-    def __init__(self, name, binary, env, port, log_path, args):
+    def __init__(self, name, binary, env, port, log_path, args, wrap=()):
         self.name = name
         self.port = port
         self.url = f"http://127.0.0.1:{port}" if port else None
         self.log_path = log_path
         self.env = env
         self._log = open(log_path, "wb")  # one run per file: never read an older run's lines
-        self.proc = subprocess.Popen([str(binary), *args], env=env, cwd=str(ROOT),
+        self.proc = subprocess.Popen([*wrap, str(binary), *args], env=env, cwd=str(ROOT),
                                      stdin=subprocess.DEVNULL, stdout=self._log,
                                      stderr=subprocess.STDOUT)
         self.pid = self.proc.pid
@@ -162,9 +162,11 @@ class Services:
         self.started = []
         LOG_DIR.mkdir(parents=True, exist_ok=True)
 
-    def start(self, name, env=None, port=None, args=(), wait=True, ready_path="/readyz"):
+    def start(self, name, env=None, port=None, args=(), wait=True, ready_path="/readyz",
+              wrap=()):
         """Starts build/bin/byebuy-<name> with a base environment (Kafka bootstrap, a free
-        port, LOG_LEVEL=debug) overridden by env. Waits for ready_path unless wait=False."""
+        port, LOG_LEVEL=debug) overridden by env. Waits for ready_path unless wait=False.
+        wrap is a command prefix that must exec the binary (same pid), e.g. hidden_dirs()."""
         binary = BIN_DIR / f"byebuy-{name}"
         if not binary.exists():
             pytest.fail(f"{binary} is not built (run `make bins`)")
@@ -185,7 +187,7 @@ class Services:
         full_env.update({k: str(v) for k, v in (env or {}).items()})
         n = sum(1 for s in self.started if s.name == name)
         log_path = LOG_DIR / f"{self.test_name}.{name}.{n}.log"
-        svc = ServiceProcess(name, binary, full_env, port, log_path, list(args))
+        svc = ServiceProcess(name, binary, full_env, port, log_path, list(args), wrap)
         self.started.append(svc)
         if wait:
             svc.wait_ready(ready_path)
@@ -197,6 +199,25 @@ class Services:
                 svc.stop()
             except Exception:  # keep stopping the others
                 pass
+
+
+def hidden_dirs(*dirs):
+    """A Services.start wrap that runs the service in a mount namespace of its own where each
+    of dirs is an empty tmpfs: another host's disk, as far as that process can tell. Uses
+    unshare(1) as root, or in a user namespace otherwise; returns None when neither works
+    here."""
+    script = 'for d in "$@"; do [ "$d" = -- ] && break; mount -t tmpfs -o size=64k none "$d" ' \
+             '|| exit 97; done; while [ "$1" != -- ]; do shift; done; shift; exec "$@"'
+    for ns in (["--mount"], ["--user", "--map-root-user", "--mount"]):
+        wrap = ["unshare", *ns, "--propagation", "private", "sh", "-c", script, "sh",
+                *map(str, dirs), "--"]
+        try:
+            probe = subprocess.run([*wrap, "true"], capture_output=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if probe.returncode == 0:
+            return wrap
+    return None
 
 
 @pytest.fixture

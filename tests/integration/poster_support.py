@@ -4,12 +4,15 @@ groups are reset to the end of bb.posting.requests first, so a poster never pick
 earlier tests (or the api's tests) left on the shared topic."""
 
 import base64
+import hashlib
+import http.server
 import json
 import os
 import random
 import re
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -30,18 +33,91 @@ JPEGS = [
 ]
 
 
-def write_images(directory):
-    """Writes the three JPEGs into directory; returns [(absolute path, sha256)]."""
-    import hashlib
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    out = []
-    for i, b64 in enumerate(JPEGS):
-        data = base64.b64decode(b64)
-        path = directory / f"photo{i + 1}.jpg"
-        path.write_bytes(data)
-        out.append((str(path.resolve()), hashlib.sha256(data).hexdigest()))
-    return out
+class FakeApi:
+    """The two routes of the api the poster calls, on a free port and over HTTP only (the
+    poster shares no directory with it): GET /uploads/<name> serves `uploads`, PUT
+    /api/jobs/<id>/artifacts/<name> stores a screenshot into `artifacts` as the api does
+    (201, 200 for the same bytes again). fail_next[route] answers that many requests of a
+    route ("uploads" or "artifacts") with 503 first; hits counts the requests per route."""
+
+    def __init__(self, root, port):
+        self.uploads = Path(root) / "api-uploads"
+        self.artifacts = Path(root) / "api-artifacts"
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.url = f"http://127.0.0.1:{port}"
+        self.fail_next = {"uploads": 0, "artifacts": 0}
+        self.hits = {"uploads": 0, "artifacts": 0}
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self, status, body=b"", ctype="application/json"):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _failing(self, route):
+                api.hits[route] += 1
+                if api.fail_next[route] > 0:
+                    api.fail_next[route] -= 1
+                    self._answer(503, b'{"detail":"try later"}')
+                    return True
+                return False
+
+            def do_GET(self):
+                m = re.fullmatch(r"/uploads/([A-Za-z0-9][A-Za-z0-9._-]*)", self.path)
+                if not m:
+                    return self._answer(404)
+                if self._failing("uploads"):
+                    return
+                f = api.uploads / m.group(1)
+                if not f.is_file():
+                    return self._answer(404, b'{"detail":"no such upload"}')
+                self._answer(200, f.read_bytes(), "image/jpeg")
+
+            def do_PUT(self):
+                m = re.fullmatch(r"/api/jobs/(\d+)/artifacts/(poster-\1-[A-Za-z0-9_-]+\.png)",
+                                 self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if not m or self.headers.get("Content-Type") != "image/png":
+                    return self._answer(422)
+                if self._failing("artifacts"):
+                    return
+                f = api.artifacts / m.group(2)
+                existed = f.exists()
+                f.write_bytes(body)
+                self._answer(200 if existed else 201)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def images(self, prefix="photo"):
+        """Stores the three JPEGs as uploads; returns their claim checks (url, sha256, size)
+        as the api puts them in posting.requested."""
+        out = []
+        for i, b64 in enumerate(JPEGS):
+            data = base64.b64decode(b64)
+            name = f"{prefix}{i + 1}-{uuid.uuid4().hex[:8]}.jpg"
+            (self.uploads / name).write_bytes(data)
+            out.append({"url": f"{self.url}/uploads/{name}",
+                        "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        return out
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def fake_api(tmp_path, free_port):
+    api = FakeApi(tmp_path, free_port())
+    yield api
+    api.stop()
 
 
 def new_job_id():
@@ -52,16 +128,16 @@ def new_job_id():
 def job_event(job_id, title, images, platform="sandbox", account_id=0, attempt=1,
               price_cents=129950, condition="like_new", category="furniture",
               location="Austin", description="Solid oak.\nSome scratches."):
-    """A posting.requested envelope as the api's outbox writes it."""
+    """A posting.requested envelope as the api's outbox writes it; images are claim checks
+    (FakeApi.images)."""
     data = {
         "job_id": job_id, "attempt": attempt, "platform": platform, "account_id": account_id,
         "listing": {
             "id": job_id + 7, "title": title, "description": description,
             "price_cents": price_cents, "currency": "USD", "condition": condition,
             "category": category, "location": location,
-            "images": [{"url": "/uploads/" + os.path.basename(p), "path": p, "sha256": h,
-                        "content_type": "image/jpeg", "width": 64, "height": 48}
-                       for p, h in images],
+            "images": [dict(im, content_type="image/jpeg", width=64, height=48)
+                       for im in images],
         },
     }
     return str(job_id + 7), cloudevent("posting.requested", data, subject=str(job_id),
@@ -186,13 +262,15 @@ def sandbox_items(sandbox_url):
     return r.json()
 
 
-def poster_env(chromedriver, sandbox_url, group, tmp, **extra):
+def poster_env(chromedriver, sandbox_url, group, tmp, api=None, **extra):
+    """The poster's environment: its own WORK_DIR, and API_PUBLIC_URL at api (a FakeApi or
+    the api's URL) for the screenshots."""
     env = {
         "WEBDRIVER_URL": chromedriver.url,
         "SANDBOX_URL": sandbox_url,
         "RECIPES_DIR": str(ROOT / "services" / "poster" / "recipes"),
         "PROFILE_DIR": str(Path(tmp) / "profiles"),
-        "UPLOAD_DIR": str(Path(tmp) / "uploads"),
+        "WORK_DIR": str(Path(tmp) / "poster-work"),
         "KAFKA_GROUP_ID": group,
         # a restarted poster gets the partitions of a killed one within seconds
         "KAFKA_SESSION_TIMEOUT_MS": "6000",
@@ -201,5 +279,7 @@ def poster_env(chromedriver, sandbox_url, group, tmp, **extra):
         "JOB_TIMEOUT_MS": "120000",
         "WORKERS": "2",
     }
+    if api is not None:
+        env["API_PUBLIC_URL"] = api if isinstance(api, str) else api.url
     env.update({k: str(v) for k, v in extra.items()})
     return env

@@ -352,8 +352,12 @@ def test_post_listing_jobs_progress_and_retry_limit(api, photos, kcat):
     assert data["listing"]["price_cents"] == 15025 and data["listing"]["title"] == "Bike"
     assert len(data["listing"]["images"]) == 2
     for img, stored in zip(data["listing"]["images"], listing["images"]):
-        assert img["url"] == "/uploads/" + stored["filename"]
-        assert Path(img["path"]).is_file() and img["sha256"] == stored["sha256"]
+        # a claim check: the absolute URL (API_PUBLIC_URL defaults to the api's own port), the
+        # bytes' sha256 and size; no file path (the poster shares no disk with the api)
+        assert img["url"] == api.url + "/uploads/" + stored["filename"]
+        assert "path" not in img and img["sha256"] == stored["sha256"]
+        served = requests.get(img["url"], timeout=5).content
+        assert img["size"] == len(served) and hashlib.sha256(served).hexdigest() == img["sha256"]
 
     # jobs listing and filters
     jobs = requests.get(api.url + f"/api/jobs?listing_id={lid}", timeout=5).json()

@@ -9,8 +9,8 @@ import uuid
 import pytest
 
 from conftest import LOG_DIR
-from poster_support import (REQUESTS, Chromedriver, PostingEvents, fresh_group, job_event,
-                            new_job_id, poster_env, sandbox_items, write_images)
+from poster_support import (REQUESTS, Chromedriver, PostingEvents, fake_api, fresh_group,
+                            job_event, new_job_id, poster_env, sandbox_items)
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -53,12 +53,12 @@ def finals(evs):
 
 @pytest.mark.parametrize("kill_at", ["step 5/", "step 13/"], ids=["before-submit", "at-publish"])
 def test_sigkill_mid_job_then_restart_posts_once(services, chromedriver, sandbox, group, kcat,
-                                                 events, tmp_path, kill_at):
-    env = poster_env(chromedriver, sandbox.url, group, tmp_path, STEP_DELAY_MS=700)
+                                                 events, tmp_path, fake_api, kill_at):
+    env = poster_env(chromedriver, sandbox.url, group, tmp_path, api=fake_api, STEP_DELAY_MS=700)
     poster = services.start("poster", env=env)
     job = new_job_id()
     title = f"Teak bench {uuid.uuid4().hex[:6]}"
-    key, ev = job_event(job, title, write_images(tmp_path / "img"))
+    key, ev = job_event(job, title, fake_api.images())
     kcat.produce(REQUESTS, key, ev)
 
     # "step 13/" is the Publish click: killed there, the item may already exist.
@@ -78,12 +78,12 @@ def test_sigkill_mid_job_then_restart_posts_once(services, chromedriver, sandbox
 
 
 def test_sigterm_mid_job_exits_quickly_and_leaves_the_job_for_redelivery(
-        services, chromedriver, sandbox, group, kcat, events, tmp_path):
-    env = poster_env(chromedriver, sandbox.url, group, tmp_path, STEP_DELAY_MS=700)
+        services, chromedriver, sandbox, group, kcat, events, tmp_path, fake_api):
+    env = poster_env(chromedriver, sandbox.url, group, tmp_path, api=fake_api, STEP_DELAY_MS=700)
     poster = services.start("poster", env=env)
     job = new_job_id()
     title = f"Elm stool {uuid.uuid4().hex[:6]}"
-    key, ev = job_event(job, title, write_images(tmp_path / "img"))
+    key, ev = job_event(job, title, fake_api.images())
     kcat.produce(REQUESTS, key, ev)
     events.wait_log(job, "step 4/", timeout=90)
 
@@ -105,16 +105,16 @@ def test_sigterm_mid_job_exits_quickly_and_leaves_the_job_for_redelivery(
 
 
 def test_two_posters_share_a_burst_of_20_jobs(services, chromedriver, sandbox, group, kcat,
-                                              events, tmp_path):
+                                              events, tmp_path, fake_api):
     # Same host, same PROFILE_DIR: the profile locks serialise each account across both.
-    env = poster_env(chromedriver, sandbox.url, group, tmp_path, WORKERS=2)
+    env = poster_env(chromedriver, sandbox.url, group, tmp_path, api=fake_api, WORKERS=2)
     a = services.start("poster", env=env)
     wait_log(a, r"kafka assigned: bb\.posting\.requests\[")
     b = services.start("poster", env=env)
     wait_log(b, r"kafka assigned: bb\.posting\.requests\[")
     time.sleep(2)  # let the cooperative rebalance settle before the burst
 
-    images = write_images(tmp_path / "img")
+    images = fake_api.images()
     jobs = [new_job_id() for _ in range(20)]
     titles = {j: f"Item {i:02d} {uuid.uuid4().hex[:6]}" for i, j in enumerate(jobs)}
     kcat.produce_many(REQUESTS, [job_event(j, titles[j], images, account_id=i % 4)

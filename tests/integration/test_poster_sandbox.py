@@ -1,11 +1,10 @@
 """The poster against the sandbox marketplace with real Chromium (chromedriver) and real Kafka,
 without the api: posting.requested events go in with kcat, bb.posting.events come out."""
 
-import http.server
 import json
 import os
+import re
 import subprocess
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -14,8 +13,8 @@ import pytest
 import requests
 
 from conftest import BIN_DIR, LOG_DIR, ROOT, cloudevent
-from poster_support import (REQUESTS, Chromedriver, PostingEvents, fresh_group, job_event,
-                            new_job_id, poster_env, sandbox_items, write_images)
+from poster_support import (REQUESTS, Chromedriver, PostingEvents, fake_api, fresh_group,
+                            job_event, new_job_id, poster_env, sandbox_items)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -43,9 +42,9 @@ def events(kcat):
     return PostingEvents(kcat)
 
 
-def start_poster(services, chromedriver, sandbox, group, tmp_path, **extra):
+def start_poster(services, chromedriver, sandbox, group, tmp_path, api, **extra):
     return services.start("poster", env=poster_env(chromedriver, sandbox.url, group, tmp_path,
-                                                    **extra))
+                                                    api=api, **extra))
 
 
 def by_type(evs, type_):
@@ -53,9 +52,9 @@ def by_type(evs, type_):
 
 
 def test_job_posts_one_item_with_its_fields_and_photos(services, chromedriver, sandbox, group,
-                                                      kcat, events, tmp_path):
-    poster = start_poster(services, chromedriver, sandbox, group, tmp_path)
-    images = write_images(tmp_path / "img")
+                                                      kcat, events, tmp_path, fake_api):
+    poster = start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
+    images = fake_api.images()
     job = new_job_id()
     title = f"Oak desk {uuid.uuid4().hex[:6]}"
     key, ev = job_event(job, title, images, price_cents=129950, condition="like_new",
@@ -87,16 +86,18 @@ def test_job_posts_one_item_with_its_fields_and_photos(services, chromedriver, s
     assert item["condition"] == "Used - like new"  # like_new through the recipe's map
     assert item["category"] == "Furniture"         # fuzzy: "furniture"
     assert item["location"] == "Austin, Texas"     # the first suggestion for "Austin"
-    assert sorted(p["sha256"] for p in item["photos"]) == sorted(h for _, h in images)
+    assert sorted(p["sha256"] for p in item["photos"]) == sorted(i["sha256"] for i in images)
+    assert fake_api.hits["uploads"] == 3  # fetched by URL, once each
+    assert not list((tmp_path / "poster-work").rglob("*.jpg"))  # the downloads are deleted
 
     r = requests.get(poster.url + "/metrics", timeout=5)
     assert 'bb_poster_jobs_total{result="succeeded"} 1' in r.text
 
 
 def test_redelivered_job_finds_its_listing_and_does_not_post_twice(
-        services, chromedriver, sandbox, group, kcat, events, tmp_path):
-    start_poster(services, chromedriver, sandbox, group, tmp_path)
-    images = write_images(tmp_path / "img")
+        services, chromedriver, sandbox, group, kcat, events, tmp_path, fake_api):
+    start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
+    images = fake_api.images()
     job = new_job_id()
     key, ev = job_event(job, f"Walnut chair {uuid.uuid4().hex[:6]}", images)
     # The same message twice: what Kafka does after a crash between posting and committing.
@@ -136,10 +137,11 @@ def webdriver_login(chromedriver_url, profile_dir, login_url):
 
 
 def test_login_wall_fails_with_login_required_then_a_login_persists(
-        services, chromedriver, sandbox, group, kcat, events, tmp_path):
-    start_poster(services, chromedriver, sandbox, group, tmp_path)
+        services, chromedriver, sandbox, group, kcat, events, tmp_path, fake_api):
+    start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
     requests.post(sandbox.url + "/_sandbox/login-wall", json={"on": True}, timeout=5).raise_for_status()
-    images = write_images(tmp_path / "img")
+    images = fake_api.images()
+    fake_api.fail_next["artifacts"] = 2  # the screenshot's delivery is retried through 503s
     job = new_job_id()
     title = f"Pine shelf {uuid.uuid4().hex[:6]}"
     key, ev = job_event(job, title, images)
@@ -155,8 +157,11 @@ def test_login_wall_fails_with_login_required_then_a_login_persists(
     assert "byebuy-login --platform sandbox --account 0" in err["message"]
     shots = [e["data"] for e in by_type(evs, "posting.log") if e["data"].get("artifact")]
     assert len(shots) == 1 and shots[0]["level"] == "error"
-    png = Path(tmp_path) / "uploads" / shots[0]["artifact"]
+    # delivered to the api, kept nowhere on the poster's side
+    assert fake_api.hits["artifacts"] == 3 and fake_api.fail_next["artifacts"] == 0
+    png = fake_api.artifacts / shots[0]["artifact"]
     assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list((tmp_path / "poster-work").rglob("*.png"))
     assert sandbox_items(sandbox.url) == []
 
     # The user logs in once on the account's profile; the next attempt goes through.
@@ -171,10 +176,10 @@ def test_login_wall_fails_with_login_required_then_a_login_persists(
 
 
 def test_unknown_platform_and_undecodable_messages(services, chromedriver, sandbox, group, kcat,
-                                                   events, tmp_path):
-    start_poster(services, chromedriver, sandbox, group, tmp_path)
+                                                   events, tmp_path, fake_api):
+    start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
     job = new_job_id()
-    key, ev = job_event(job, "Lamp", write_images(tmp_path / "img"), platform="myspace")
+    key, ev = job_event(job, "Lamp", fake_api.images(), platform="myspace")
     bad_key = "garbage-" + uuid.uuid4().hex
     delist = new_job_id()
     dev = cloudevent("delisting.requested", {"job_id": delist, "listing_id": 5,
@@ -187,6 +192,9 @@ def test_unknown_platform_and_undecodable_messages(services, chromedriver, sandb
     failed = by_type(evs, "posting.failed")[0]["data"]["error"]
     assert failed["code"] == "no_driver"
     assert "no driver for platform myspace" in failed["message"]
+    assert "this poster posts to" in failed["message"] and "sandbox" in failed["message"]
+    # a message for the user: no source path, no file name, no directory
+    assert not re.search(r"services/|\.json|\.c\b|/", failed["message"]), failed["message"]
     assert failed["retryable"] is False
     # delisting is not automated yet: the api hears so instead of waiting forever
     dl = kcat.wait_for("bb.posting.events", lambda m: m["key"] == str(delist), timeout=20)
@@ -199,11 +207,11 @@ def test_unknown_platform_and_undecodable_messages(services, chromedriver, sandb
 
 
 def test_checkpoint_page_is_a_login_wall_too(services, chromedriver, sandbox, group, kcat,
-                                             events, tmp_path):
-    start_poster(services, chromedriver, sandbox, group, tmp_path)
+                                             events, tmp_path, fake_api):
+    start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
     requests.post(sandbox.url + "/_sandbox/checkpoint", json={"on": True}, timeout=5).raise_for_status()
     job = new_job_id()
-    key, ev = job_event(job, "Vase", write_images(tmp_path / "img"))
+    key, ev = job_event(job, "Vase", fake_api.images())
     kcat.produce(REQUESTS, key, ev)
     evs = events.wait_final([job], timeout=60)
     err = by_type(evs, "posting.failed")[0]["data"]["error"]
@@ -212,13 +220,13 @@ def test_checkpoint_page_is_a_login_wall_too(services, chromedriver, sandbox, gr
 
 
 def test_job_timeout_fails_retryable_with_a_screenshot(services, chromedriver, sandbox, group,
-                                                       kcat, events, tmp_path):
+                                                       kcat, events, tmp_path, fake_api):
     # 5 s for the whole job while each step pauses ~1.5 s: it cannot reach Publish.
-    start_poster(services, chromedriver, sandbox, group, tmp_path, JOB_TIMEOUT_MS=5000,
+    start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api, JOB_TIMEOUT_MS=5000,
                  STEP_DELAY_MS=1500)
     job = new_job_id()
     t0 = time.monotonic()
-    key, ev = job_event(job, "Slow lamp", write_images(tmp_path / "img"))
+    key, ev = job_event(job, "Slow lamp", fake_api.images())
     kcat.produce(REQUESTS, key, ev)
     evs = events.wait_final([job], timeout=60)
     assert time.monotonic() - t0 < 30
@@ -226,7 +234,7 @@ def test_job_timeout_fails_retryable_with_a_screenshot(services, chromedriver, s
     assert err["code"] == "timeout", err
     assert err["retryable"] is True
     shot = [e["data"]["artifact"] for e in by_type(evs, "posting.log") if e["data"].get("artifact")]
-    assert len(shot) == 1 and (Path(tmp_path) / "uploads" / shot[0]).is_file()
+    assert len(shot) == 1 and (fake_api.artifacts / shot[0]).is_file()
     assert sandbox_items(sandbox.url) == []
 
 
@@ -255,57 +263,61 @@ def test_byebuy_login_opens_the_profile_and_checks_the_login(chromedriver, sandb
     assert out.returncode == 1 and "no recipe for platform myspace" in out.stderr
 
 
-@pytest.fixture
-def fake_api_uploads(tmp_path, free_port):
-    """Serves tmp_path/served at /uploads/<name>, as the api does."""
-    served = tmp_path / "served"
-    served.mkdir()
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **kw):
-            super().__init__(*a, directory=str(served), **kw)
-
-        def translate_path(self, path):
-            return super().translate_path(path.replace("/uploads/", "/", 1))
-
-        def log_message(self, *args):
-            pass
-
-    port = free_port()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield served, f"http://127.0.0.1:{port}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_images_not_on_this_disk_are_fetched_from_the_api(services, chromedriver, sandbox, group,
-                                                          kcat, events, tmp_path,
-                                                          fake_api_uploads):
-    served, api = fake_api_uploads
-    images = write_images(served)
-    start_poster(services, chromedriver, sandbox, group, tmp_path, API_PUBLIC_URL=api)
-    job, bad = new_job_id(), new_job_id()
-    # paths that do not exist on the poster's host: only the urls work
-    moved = [("/nonexistent/" + os.path.basename(p), h) for p, h in images]
+def test_images_are_fetched_by_url_retried_and_checked(services, chromedriver, sandbox, group,
+                                                       kcat, events, tmp_path, fake_api):
+    start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
+    images = fake_api.images()
+    fake_api.fail_next["uploads"] = 2  # the api restarting: 503 twice, then the bytes
+    ok, bad_sha, bad_size, gone = (new_job_id() for _ in range(4))
     title = f"Fetched rug {uuid.uuid4().hex[:6]}"
-    key, ev = job_event(job, title, moved)
-    corrupt = [(moved[0][0], "0" * 64)] + moved[1:]
-    bkey, bev = job_event(bad, "Corrupt rug", corrupt)
-    kcat.produce_many(REQUESTS, [(key, ev), (bkey, bev)])
+    jobs = [
+        job_event(ok, title, images),
+        job_event(bad_sha, "Corrupt rug", [dict(images[0], sha256="0" * 64)] + images[1:]),
+        job_event(bad_size, "Short rug", [dict(images[0], size=images[0]["size"] + 1)]),
+        job_event(gone, "Gone rug", [dict(images[0], url=fake_api.url + "/uploads/deleted.jpg")]),
+    ]
+    kcat.produce_many(REQUESTS, jobs)
 
-    evs = events.wait_final([job, bad], timeout=120)
-    ok = [e["json"] for e in evs if e["key"] == str(job) and e["json"]["type"] == "posting.succeeded"]
-    assert len(ok) == 1
-    err = [e["json"]["data"]["error"] for e in evs
-           if e["key"] == str(bad) and e["json"]["type"] == "posting.failed"][0]
-    assert err["code"] == "bad_request" and "sha256" in err["message"]
-    assert err["retryable"] is False
+    evs = events.wait_final([ok, bad_sha, bad_size, gone], timeout=150)
+
+    def final(job):
+        return [e["json"] for e in evs if e["key"] == str(job)
+                and e["json"]["type"] in ("posting.succeeded", "posting.failed")][0]
+
+    assert final(ok)["type"] == "posting.succeeded", final(ok)
+    assert fake_api.fail_next["uploads"] == 0  # both 503s were answered, and retried
+    errors = {job: final(job)["data"]["error"] for job in (bad_sha, bad_size, gone)}
+    assert errors[bad_sha]["code"] == "image_invalid" and "sha256" in errors[bad_sha]["message"]
+    assert errors[bad_size]["code"] == "image_invalid" and "bytes" in errors[bad_size]["message"]
+    assert errors[gone]["code"] == "image_missing", errors[gone]
+    assert "image 1 is gone" in errors[gone]["message"] and "404" in errors[gone]["message"]
+    assert all(e["retryable"] is False for e in errors.values()), errors
     items = sandbox_items(sandbox.url)
     assert [i["title"] for i in items] == [title]
-    assert sorted(p["sha256"] for p in items[0]["photos"]) == sorted(h for _, h in images)
-    assert not list(Path("/tmp").glob("byebuy-poster-*/*photo*"))  # downloads cleaned up
+    assert sorted(p["sha256"] for p in items[0]["photos"]) == sorted(i["sha256"] for i in images)
+    assert not list((tmp_path / "poster-work").rglob("*.jpg"))  # downloads cleaned up
+
+
+def test_a_screenshot_the_api_cannot_take_is_logged_and_never_fails_the_job(
+        services, chromedriver, sandbox, group, kcat, events, tmp_path, fake_api, free_port):
+    # Images come from their URLs (fake_api); screenshots go to an api that is down.
+    start_poster(services, chromedriver, sandbox, group, tmp_path,
+                 f"http://127.0.0.1:{free_port()}", ARTIFACT_RETRIES=2)
+    requests.post(sandbox.url + "/_sandbox/login-wall", json={"on": True}, timeout=5).raise_for_status()
+    job = new_job_id()
+    key, ev = job_event(job, f"Dark lamp {uuid.uuid4().hex[:6]}", fake_api.images())
+    kcat.produce(REQUESTS, key, ev)
+
+    evs = events.wait_final([job], timeout=90)
+    err = by_type(evs, "posting.failed")[0]["data"]["error"]
+    assert err["code"] == "login_required", err  # the job's own reason, not the screenshot
+    logs = [e["data"] for e in by_type(evs, "posting.log")]
+    assert not [g for g in logs if g.get("artifact")], logs
+    lost = [g for g in logs if "failure screenshot could not be delivered to the api" in g["message"]]
+    assert len(lost) == 1 and lost[0]["level"] == "warning", logs
+    assert "after 3 tries" in lost[0]["message"] or "Connection refused" in lost[0]["message"] \
+        or "connect" in lost[0]["message"].lower(), lost[0]["message"]
+    assert not list((tmp_path / "poster-work").rglob("*.png"))
 
 
 def test_a_bad_recipe_stops_the_poster_naming_file_step_and_field(services, tmp_path):

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, jpeg_has_gps, jpeg_with_gps, sql
+from conftest import ROOT, hidden_dirs, jpeg_has_gps, jpeg_with_gps, sql
 
 pytestmark = pytest.mark.timeout(420)
 
@@ -70,15 +70,21 @@ def groups_at_end(bootstrap, topics):
 
 
 class Stack:
-    """One test's sandbox, api and posters, sharing an upload directory."""
+    """One test's sandbox, api and posters, as on two hosts: the api keeps its UPLOAD_DIR
+    under api-host/, each poster its WORK_DIR under poster-host/, and a poster runs where
+    api-host/ is an empty tmpfs (hidden_dirs) when this machine allows it. Images and
+    screenshots travel over HTTP only (the claim check, docs/architecture.md)."""
 
     def __init__(self, services, chromedriver, kafka_bootstrap, db_url, tmp):
         self.services = services
         self.chromedriver = chromedriver
         self.db_url = db_url
         self.tmp = Path(tmp)
-        self.uploads = self.tmp / "uploads"
+        self.api_host = self.tmp / "api-host"
+        self.uploads = self.api_host / "uploads"
         self.uploads.mkdir(parents=True, exist_ok=True)
+        self.poster_host = self.tmp / "poster-host"
+        self.poster_host.mkdir()
         self.started_ms = int(time.time() * 1000)
         self.groups = groups_at_end(kafka_bootstrap, [EVENTS_TOPIC, REQUESTS_TOPIC])
         (self.tmp / "sandbox").mkdir()
@@ -103,14 +109,15 @@ class Stack:
             "SANDBOX_URL": self.sandbox.url,
             "RECIPES_DIR": ROOT / "services" / "poster" / "recipes",
             "PROFILE_DIR": self.tmp / profile,
-            "UPLOAD_DIR": self.uploads,
+            "WORK_DIR": self.poster_host / "work",
+            "API_PUBLIC_URL": self.api.url,
             "KAFKA_GROUP_ID": self.groups[REQUESTS_TOPIC],
             "STEP_DELAY_MS": "20",
             "JOB_TIMEOUT_MS": "120000",
             "WORKERS": "2",
         }
         env.update(extra)
-        poster = self.services.start("poster", env=env)
+        poster = self.services.start("poster", env=env, wrap=hidden_dirs(self.api_host) or ())
         self.posters.append(poster)
         return poster
 

@@ -147,3 +147,19 @@ def test_stack_status_shows_the_running_test_stack(pg_url, kafka_bootstrap):
     rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[1:]}
     assert rows["pg"][1] == "running" and rows["pg"][3] == "55432"
     assert rows["kafka"][1] == "running" and rows["kafka"][3] == kafka_bootstrap.rsplit(":", 1)[1]
+
+
+def test_stack_env_api_public_url_follows_the_api_port():
+    # The poster delivers screenshots to API_PUBLIC_URL and the api writes it into image URLs:
+    # with the api moved to another port, both must follow it.
+    base = {"BB_API_PORT": "", "HTTP_PORT": "", "API_PUBLIC_URL": ""}
+    proc = stack("env", env=base)
+    assert proc.returncode == 0, proc.stderr
+    assert "API_PUBLIC_URL=http://127.0.0.1:8080" in proc.stdout.splitlines()
+    assert "DATABASE_URL=<hidden>" in proc.stdout.splitlines()
+    proc = stack("env", env=dict(base, BB_API_PORT="8099"))
+    assert "API_PUBLIC_URL=http://127.0.0.1:8099" in proc.stdout.splitlines(), proc.stdout
+    proc = stack("env", env=dict(base, HTTP_PORT="8097"))
+    assert "API_PUBLIC_URL=http://127.0.0.1:8097" in proc.stdout.splitlines(), proc.stdout
+    proc = stack("env", env=dict(base, API_PUBLIC_URL="http://api.lan:9000"))
+    assert "API_PUBLIC_URL=http://api.lan:9000" in proc.stdout.splitlines(), proc.stdout

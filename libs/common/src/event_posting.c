@@ -39,8 +39,8 @@ static cJSON *image_build(const ev_image_t *im)
 {
     cJSON *o = cJSON_CreateObject();
     ev_add_string(o, F_URL, im->url);
-    ev_add_string(o, F_PATH, im->path);
     ev_add_string(o, F_SHA256, im->sha256);
+    ev_add_int64(o, F_SIZE, im->size, false);
     ev_add_string(o, F_CONTENT_TYPE, im->content_type);
     ev_add_int64(o, F_WIDTH, im->width, false);
     ev_add_int64(o, F_HEIGHT, im->height, false);
@@ -77,12 +77,25 @@ static int image_parse(const cJSON *o, ev_image_t *im, char *errstr, size_t errs
         return -1;
     }
     if (ev_get_string(o, F_URL, true, &im->url, errstr, errstr_size) < 0 ||
-        ev_get_string(o, F_PATH, false, &im->path, errstr, errstr_size) < 0 ||
-        ev_get_string(o, F_SHA256, false, &im->sha256, errstr, errstr_size) < 0 ||
+        ev_get_string(o, F_SHA256, true, &im->sha256, errstr, errstr_size) < 0 ||
+        ev_get_int64(o, F_SIZE, true, &im->size, errstr, errstr_size) < 0 ||
         ev_get_string(o, F_CONTENT_TYPE, false, &im->content_type, errstr, errstr_size) < 0 ||
         get_int(o, F_WIDTH, false, &im->width, errstr, errstr_size) < 0 ||
         get_int(o, F_HEIGHT, false, &im->height, errstr, errstr_size) < 0)
         return -1;
+    /* The claim check must be usable on a host that shares nothing with the api. */
+    if (strncmp(im->url, "http://", 7) != 0 && strncmp(im->url, "https://", 8) != 0) {
+        snprintf(errstr, errstr_size, F_URL ": must be an absolute http(s) URL");
+        return -1;
+    }
+    if (strlen(im->sha256) != 64 || strspn(im->sha256, "0123456789abcdef") != 64) {
+        snprintf(errstr, errstr_size, F_SHA256 ": must be 64 lowercase hex digits");
+        return -1;
+    }
+    if (im->size <= 0) {
+        snprintf(errstr, errstr_size, F_SIZE ": must be positive");
+        return -1;
+    }
     return 0;
 }
 
@@ -155,7 +168,6 @@ void posting_requested_free(posting_requested_t *e)
     free(li->location);
     for (size_t i = 0; i < li->nimages; i++) {
         free(li->images[i].url);
-        free(li->images[i].path);
         free(li->images[i].sha256);
         free(li->images[i].content_type);
     }

@@ -157,12 +157,15 @@ static void test_other_getters(void **state)
 
 /* ---- posting ---------------------------------------------------------------------------- */
 
+#define SHA_A "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define SHA_B "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 static void test_posting_requested_round_trip(void **state)
 {
     (void)state;
     ev_image_t imgs[2] = {
-        {"/uploads/a.jpg", "/srv/a.jpg", "abc", "image/jpeg", 800, 600},
-        {"/uploads/b.png", NULL, NULL, "image/png", 10, 20},
+        {"http://api.lan:8080/uploads/a.jpg", SHA_A, 123456, "image/jpeg", 800, 600},
+        {"https://api.example/uploads/b.png", SHA_B, 9007199254740991LL, NULL, 10, 20},
     };
     posting_requested_t in = {
         .job_id = 42,
@@ -200,10 +203,21 @@ static void test_posting_requested_round_trip(void **state)
     assert_int_equal(out.listing.price_cents, 12500);
     assert_string_equal(out.listing.location, "Austin, TX");
     assert_int_equal(out.listing.nimages, 2);
-    assert_string_equal(out.listing.images[0].path, "/srv/a.jpg");
+    assert_string_equal(out.listing.images[0].url, "http://api.lan:8080/uploads/a.jpg");
+    assert_string_equal(out.listing.images[0].sha256, SHA_A);
+    assert_int_equal(out.listing.images[0].size, 123456);
+    assert_string_equal(out.listing.images[0].content_type, "image/jpeg");
     assert_int_equal(out.listing.images[0].width, 800);
-    assert_null(out.listing.images[1].path);
+    assert_string_equal(out.listing.images[1].url, "https://api.example/uploads/b.png");
+    assert_int_equal(out.listing.images[1].size, 9007199254740991LL);
+    assert_null(out.listing.images[1].content_type);
     assert_int_equal(out.listing.images[1].height, 20);
+    /* the claim check carries no file path: the poster shares no disk with the api */
+    const cJSON *im0 =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
+                               cJSON_GetObjectItemCaseSensitive(ev.data, F_LISTING), F_IMAGES),
+                           0);
+    assert_null(cJSON_GetObjectItemCaseSensitive(im0, "path"));
     posting_requested_free(&out);
     event_free(&ev);
 }
@@ -241,7 +255,8 @@ static void test_posting_requested_errors(void **state)
     assert_string_equal(err, "listing.price_cents: must not be negative");
     assert_int_equal(posting_err("{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":{"
                                  "\"id\":1,\"title\":\"t\",\"price_cents\":1,\"currency\":\"USD\","
-                                 "\"images\":[{\"url\":\"/u/a\"},{\"url\":3}]}}",
+                                 "\"images\":[{\"url\":\"http://a/u/a\",\"sha256\":\"" SHA_A
+                                 "\",\"size\":1},{\"url\":3}]}}",
                                  err, sizeof(err)),
                      -1);
     assert_string_equal(err, "listing.images[1].url: expected a string");
@@ -251,6 +266,31 @@ static void test_posting_requested_errors(void **state)
                                  err, sizeof(err)),
                      -1);
     assert_string_equal(err, "listing.images[0]: expected an object");
+    /* the claim check: absolute url, sha256 and size are required and checked */
+    static const struct {
+        const char *image, *error;
+    } bad_images[] = {
+        {"{\"url\":\"/uploads/a.jpg\",\"sha256\":\"" SHA_A "\",\"size\":1}",
+         "listing.images[0].url: must be an absolute http(s) URL"},
+        {"{\"url\":\"file:///srv/a.jpg\",\"sha256\":\"" SHA_A "\",\"size\":1}",
+         "listing.images[0].url: must be an absolute http(s) URL"},
+        {"{\"url\":\"http://a/u/a.jpg\",\"size\":1}", "listing.images[0].sha256: missing"},
+        {"{\"url\":\"http://a/u/a.jpg\",\"sha256\":\"ABC\",\"size\":1}",
+         "listing.images[0].sha256: must be 64 lowercase hex digits"},
+        {"{\"url\":\"http://a/u/a.jpg\",\"sha256\":\"" SHA_A "\"}",
+         "listing.images[0].size: missing"},
+        {"{\"url\":\"http://a/u/a.jpg\",\"sha256\":\"" SHA_A "\",\"size\":0}",
+         "listing.images[0].size: must be positive"},
+    };
+    for (size_t i = 0; i < sizeof(bad_images) / sizeof(bad_images[0]); i++) {
+        char json[512];
+        snprintf(json, sizeof(json),
+                 "{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":{\"id\":1,"
+                 "\"title\":\"t\",\"price_cents\":1,\"currency\":\"USD\",\"images\":[%s]}}",
+                 bad_images[i].image);
+        assert_int_equal(posting_err(json, err, sizeof(err)), -1);
+        assert_string_equal(err, bad_images[i].error);
+    }
     assert_int_equal(posting_err("{\"job_id\":1,\"attempt\":1,\"platform\":\"x\",\"listing\":[]}",
                                  err, sizeof(err)),
                      -1);

@@ -35,6 +35,7 @@ struct api_config {
     long long max_image_pixels;  /* decoded width*height limit (decompression bombs) */
     long long image_max_side;    /* stored images are scaled down to fit this box */
     char *platforms;             /* comma-separated platforms a listing may be posted to */
+    char *public_url;            /* API_PUBLIC_URL, no trailing '/': image URLs in events */
     char *migrations_dir;
     long long outbox_batch;
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
@@ -44,7 +45,7 @@ struct app {
     struct api_config cfg;
     char exe_dir[4096];              /* directory of the running binary (migration lookup) */
     char upload_tmp[4200];           /* UPLOAD_DIR/.tmp: uploads being received */
-    char upload_abs[4096];           /* realpath(UPLOAD_DIR), for image paths in events */
+    char upload_abs[4096];           /* realpath(UPLOAD_DIR) */
 
     db_pool_t *pool;
 

@@ -37,6 +37,9 @@ int handle_job_get(http_request_t *req);
 int handle_job_logs(http_request_t *req);
 int handle_job_retry(http_request_t *req);
 
+/* http/artifacts_http.c: PUT /api/jobs/{id}/artifacts/{name} (the poster's screenshots) */
+int handle_job_artifact_put(http_request_t *req);
+
 /* http/monitor_http.c: the inbox monitor switch, at the original's /api/polling paths. */
 int handle_monitor_start(http_request_t *req);
 int handle_monitor_stop(http_request_t *req);

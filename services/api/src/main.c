@@ -21,6 +21,7 @@
 #include "common/metrics.h"
 #include "common/service_main.h"
 #include "common/util.h"
+#include "common/xmalloc.h"
 #include "handlers.h"
 #include "images.h"
 #include "migrate.h"
@@ -52,8 +53,13 @@ static const config_entry_t config_table[] = {
                  max_image_pixels, "decoded width*height limit of an upload"),
     CONFIG_ENTRY("IMAGE_MAX_SIDE", CONFIG_INT, "2048", 64, 16384, false, S, image_max_side,
                  "stored images are scaled down to fit this many pixels"),
-    CONFIG_ENTRY("PLATFORMS", CONFIG_STRING, "facebook_marketplace,sandbox,ebay", 0, 0, false, S,
-                 platforms, "comma-separated platforms a listing may be posted to"),
+    CONFIG_ENTRY("PLATFORMS", CONFIG_STRING, "facebook_marketplace,sandbox", 0, 0, false, S,
+                 platforms,
+                 "comma-separated platforms a listing may be posted to (each needs a poster "
+                 "driver: services/poster/recipes/<platform>.json)"),
+    CONFIG_ENTRY("API_PUBLIC_URL", CONFIG_STRING, NULL, 0, 0, false, S, public_url,
+                 "the api's base URL as the poster's host reaches it: image URLs in "
+                 "posting.requested (default http://127.0.0.1:HTTP_PORT)"),
     CONFIG_ENTRY("MIGRATIONS_DIR", CONFIG_STRING, "migrations", 0, 0, false, S, migrations_dir,
                  "directory of NNNN_*.sql (default: ./migrations, else next to the binary)"),
     CONFIG_ENTRY("OUTBOX_BATCH", CONFIG_INT, "100", 1, 10000, false, S, outbox_batch,
@@ -153,6 +159,24 @@ static int app_http_start(struct app *app, char *errstr, size_t errstr_size)
         .max_body = (size_t)app->cfg.max_body_bytes,
     };
     http_router_mount(app->http, api_routes, api_nroutes, &hopts, app);
+    return 0;
+}
+
+/* API_PUBLIC_URL: an absolute http(s) URL without a trailing '/', by default this host's
+ * loopback at HTTP_PORT (enough when the poster runs on the same host). */
+static int public_url_init(struct api_config *cfg, char *errstr, size_t errstr_size)
+{
+    if (!cfg->public_url)
+        cfg->public_url = xasprintf("http://127.0.0.1:%lld", cfg->http_port);
+    if (strncmp(cfg->public_url, "http://", 7) != 0 &&
+        strncmp(cfg->public_url, "https://", 8) != 0) {
+        snprintf(errstr, errstr_size, "API_PUBLIC_URL: \"%s\" is not an http(s) URL",
+                 cfg->public_url);
+        return -1;
+    }
+    size_t n = strlen(cfg->public_url);
+    while (n > 0 && cfg->public_url[n - 1] == '/')
+        cfg->public_url[--n] = '\0';
     return 0;
 }
 
@@ -262,7 +286,8 @@ int main(int argc, char **argv)
     if (app.cfg.outbox_publish_delay_ms > 0)
         LOG_WARN("OUTBOX_PUBLISH_DELAY_MS=%lld: test hook active, events are delayed",
                  app.cfg.outbox_publish_delay_ms);
-    if (upload_dirs_init(&app, err, sizeof(err)) != 0) {
+    if (public_url_init(&app.cfg, err, sizeof(err)) != 0 ||
+        upload_dirs_init(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("config: %s", err);
         goto cleanup;
     }

@@ -48,30 +48,21 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
     wd_session_t *s = NULL;
     char *remedy = NULL;
     job_images_t imgs = {0};
-    ev_image_t *images = NULL;
     memset(res, 0, sizeof(*res));
+    const posting_requested_t *req = job->req;
 
-    /* The runner reads images[].path: point them at files this host can read. */
-    bool retryable = false;
-    if (job_images_resolve(&job->req->listing, env->api_base, &imgs, &retryable, errstr,
-                           sizeof(errstr)) != 0) {
+    /* The claim checks redeemed: every image on this host's disk before a browser opens. */
+    job_images_error_t ierr;
+    if (job_images_fetch(&req->listing, req->job_id, env->work_dir, env->image_retries, &imgs,
+                         &ierr) != 0) {
         res->status = RUNNER_FAILED;
-        res->retryable = retryable;
-        snprintf(res->error_code, sizeof(res->error_code), "%s",
-                 retryable ? "image_unavailable" : "bad_request");
-        snprintf(res->error_message, sizeof(res->error_message), "%s", errstr);
+        res->retryable = ierr.retryable;
+        snprintf(res->error_code, sizeof(res->error_code), "%s", ierr.code);
+        snprintf(res->error_message, sizeof(res->error_message), "%s", ierr.message);
         if (job->log)
             job->log(job->log_ctx, "error", res->error_message, NULL);
         goto cleanup;
     }
-    posting_requested_t copy = *job->req; /* shallow: only the images differ */
-    images = xcalloc(imgs.n ? imgs.n : 1, sizeof(ev_image_t));
-    for (size_t i = 0; i < imgs.n; i++) {
-        images[i] = job->req->listing.images[i];
-        images[i].path = imgs.paths[i];
-    }
-    copy.listing.images = images;
-    const posting_requested_t *req = &copy;
 
     wd_config_t wd = env->wd;
     if (wd.backend == WD_LOCAL) {
@@ -99,10 +90,16 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
                 res->status = RUNNER_INTERRUPTED;
                 goto cleanup;
             }
+            /* errstr names the profile's directory: the poster's log, not the user's */
+            LOG_WARN("job %lld: %s", (long long)req->job_id, errstr);
             res->status = RUNNER_FAILED;
             res->retryable = true;
             snprintf(res->error_code, sizeof(res->error_code), "profile_busy");
-            snprintf(res->error_message, sizeof(res->error_message), "%s", errstr);
+            snprintf(res->error_message, sizeof(res->error_message),
+                     "the browser profile of %s account %lld %s", d->platform,
+                     (long long)req->account_id,
+                     strstr(errstr, "busy") ? "stayed busy with another job"
+                                            : "could not be opened (the poster's log says why)");
             goto cleanup;
         }
         profile_reap_orphan(profile);
@@ -125,7 +122,9 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
     }
     remedy = driver_login_remedy(env, d->platform, req->account_id);
     runner_opts_t o = {
-        .upload_dir = env->upload_dir,
+        .artifacts = env->artifacts,
+        .image_files = (const char *const *)imgs.paths,
+        .nimage_files = imgs.n,
         .step_delay_ms = env->step_delay_ms,
         .deadline_ms = job->deadline_ms,
         .stop = job->stop,
@@ -140,7 +139,6 @@ cleanup:
     wd_session_end(s);
     profile_lock_release(lock);
     free(remedy);
-    free(images);
     job_images_free(&imgs);
     return res->status;
 }
@@ -167,6 +165,18 @@ const driver_t *driver_find(const driver_registry_t *reg, const char *platform)
         if (strcmp(reg->items[i].platform, platform) == 0)
             return &reg->items[i];
     return NULL;
+}
+
+void driver_registry_names(const driver_registry_t *reg, char *out, size_t size)
+{
+    size_t len = 0;
+    snprintf(out, size, "none");
+    for (size_t i = 0; i < reg->n && len < size; i++) {
+        int n = snprintf(out + len, size - len, "%s%s", i ? ", " : "", reg->items[i].platform);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
 }
 
 void driver_registry_free(driver_registry_t *reg)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "artifacts.h"
 #include "common/event.h"
 #include "common/webdriver.h"
 #include "recipe.h"
@@ -15,10 +16,11 @@
 
 /* What every driver may use, fixed at start. */
 typedef struct {
-    wd_config_t wd;           /* base WebDriver settings; profile_dir is set per job */
-    const char *profile_root; /* PROFILE_DIR */
-    const char *upload_dir;
-    const char *api_base; /* API_PUBLIC_URL: where images are fetched when no shared disk */
+    wd_config_t wd;              /* base WebDriver settings; profile_dir is set per job */
+    const char *profile_root;    /* PROFILE_DIR */
+    const char *work_dir;        /* WORK_DIR: a job's downloaded images, private to this host */
+    int image_retries;           /* retries of an image download (job_images.h) */
+    artifact_target_t artifacts; /* the api, where screenshots are delivered (artifacts.h) */
     int step_delay_ms;
     int64_t profile_lock_timeout_ms;
 } driver_env_t;
@@ -57,6 +59,10 @@ int driver_registry_init(driver_registry_t *reg, const recipe_set_t *recipes)
 
 /* The driver of a platform, or NULL ("no driver for platform X"). Thread-safe. */
 const driver_t *driver_find(const driver_registry_t *reg, const char *platform);
+
+/* The registered platforms, ", "-separated, into out ("none" when empty; truncated to
+ * size). For messages to the user. */
+void driver_registry_names(const driver_registry_t *reg, char *out, size_t size);
 
 void driver_registry_free(driver_registry_t *reg);
 

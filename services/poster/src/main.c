@@ -19,6 +19,9 @@
 #include "recipe.h"
 #include "worker.h"
 
+/* Retries of one image download: the api may be restarting (about 8 s of backoff in all). */
+#define IMAGE_FETCH_RETRIES 4
+
 /* How long a stopping poster waits for its running jobs to reach a step boundary. */
 #define DRAIN_TIMEOUT_MS 4000
 
@@ -78,8 +81,11 @@ static void env_init(struct app *app)
     e->wd.bb_context_id = c->bb_context_id;
     e->wd.command_timeout_ms = (int)c->webdriver_timeout_ms;
     e->profile_root = c->profile_dir;
-    e->upload_dir = c->upload_dir;
-    e->api_base = c->api_public_url;
+    e->work_dir = c->work_dir;
+    e->image_retries = IMAGE_FETCH_RETRIES;
+    e->artifacts.api_base = c->api_public_url;
+    e->artifacts.retries = (int)c->artifact_retries;
+    e->artifacts.timeout_ms = 15000;
     e->step_delay_ms = (int)c->step_delay_ms;
     e->profile_lock_timeout_ms = c->profile_lock_timeout_ms;
 }
@@ -102,8 +108,8 @@ static int app_prepare(struct app *app)
     if (driver_registry_init(&app->drivers, &app->recipes) != 0)
         return -1;
     env_init(app);
-    if (profile_mkdirs(app->cfg.upload_dir) != 0) {
-        LOG_ERROR("UPLOAD_DIR %s: %s", app->cfg.upload_dir, strerror(errno));
+    if (profile_mkdirs(app->cfg.work_dir) != 0) {
+        LOG_ERROR("WORK_DIR %s: %s", app->cfg.work_dir, strerror(errno));
         return -1;
     }
     if (!poster_config_browserbase(&app->cfg) && profile_mkdirs(app->cfg.profile_dir) != 0) {

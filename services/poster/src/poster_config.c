@@ -28,10 +28,14 @@ static const config_entry_t poster_config_rows[] = {
     E("HEADLESS", CONFIG_BOOL, "true", 0, 0, false, headless, "run Chromium headless"),
     E("CHROME_BINARY", CONFIG_STRING, NULL, 0, 0, false, chrome_binary,
       "Chromium binary (default: chromedriver's choice)"),
-    E("UPLOAD_DIR", CONFIG_STRING, "uploads", 0, 0, false, upload_dir,
-      "where failure screenshots go (the api serves them at /uploads/<name>)"),
+    E("WORK_DIR", CONFIG_STRING, ".run/poster-work", 0, 0, false, work_dir,
+      "this poster's own scratch space: a running job's downloaded images (the browser reads "
+      "them here); shared with no other service"),
     E("API_PUBLIC_URL", CONFIG_STRING, "http://127.0.0.1:8080", 0, 0, false, api_public_url,
-      "the api, to fetch a job's images when images[].path is not readable here"),
+      "the api: screenshots are delivered to PUT <API_PUBLIC_URL>/api/jobs/{id}/artifacts/"
+      "{name}"),
+    E("ARTIFACT_RETRIES", CONFIG_INT, "3", 0, 10, false, artifact_retries,
+      "retries of a screenshot delivery to the api (capped exponential backoff)"),
     E("RECIPES_DIR", CONFIG_STRING, "services/poster/recipes", 0, 0, false, recipes_dir,
       "browser recipes, one <platform>.json each"),
     E("SANDBOX_URL", CONFIG_STRING, NULL, 0, 0, false, sandbox_url,

@@ -19,8 +19,9 @@ typedef struct {
     char *profile_dir;
     bool headless;
     char *chrome_binary;
-    char *upload_dir;
+    char *work_dir;
     char *api_public_url;
+    long long artifact_retries;
     char *recipes_dir;
     char *sandbox_url;
     char *facebook_url;

@@ -4,14 +4,10 @@
 #include "runner.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/log.h"
 #include "common/money.h"
@@ -401,22 +397,17 @@ static int step_upload(run_t *run, const recipe_step_t *st)
         job_log(run, "warning", NULL, "no images to upload");
         return 0;
     }
-    for (size_t i = 0; i < l->nimages; i++) {
-        const char *p = l->images[i].path;
-        if (!p || !*p)
-            return step_fail(run, "bad_request", false,
-                             "image %zu has no path (the api must send images[].path)", i + 1);
-        if (access(p, R_OK) != 0)
-            return step_fail(run, "bad_request", false, "image %zu: %s: %s", i + 1, p,
-                             strerror(errno));
-    }
+    /* the driver downloaded every image before the run (job_images.c) */
+    if (run->o->nimage_files != l->nimages)
+        return step_fail(run, "image_unavailable", true, "%zu of the %zu images are on hand",
+                         run->o->nimage_files, l->nimages);
     el = find_wait(run, &st->sel, false, st->timeout_ms);
     if (!el)
         goto cleanup;
     for (size_t i = 0; i < l->nimages; i++) {
         char remote[1024];
         wd_error_t err;
-        if (wd_upload_file(run->s, l->images[i].path, remote, sizeof(remote), &err) != 0) {
+        if (wd_upload_file(run->s, run->o->image_files[i], remote, sizeof(remote), &err) != 0) {
             wd_fail(run, "upload image", &err);
             goto cleanup;
         }
@@ -712,14 +703,34 @@ cleanup:
     return rc;
 }
 
+/* Takes a screenshot and delivers it to the api under a fresh name (written to name).
+ * Returns 0, or -1 with the reason in errstr. */
+static int deliver_screenshot(run_t *run, const char *tag, char *name, size_t size, char *errstr,
+                              size_t errstr_size)
+{
+    unsigned char *png = NULL;
+    size_t len = 0;
+    wd_error_t err;
+    if (wd_screenshot(run->s, &png, &len, &err) != 0) {
+        snprintf(errstr, errstr_size, "%s: %s", err.code, err.message);
+        return -1;
+    }
+    artifact_name(run->req->job_id, tag, name, size);
+    int rc =
+        artifact_deliver(&run->o->artifacts, run->req->job_id, name, png, len, errstr, errstr_size);
+    free(png);
+    return rc;
+}
+
 static int step_screenshot(run_t *run, const recipe_step_t *st)
 {
     char name[128];
-    char err[256];
-    if (runner_save_screenshot(run->s, run->o->upload_dir, run->req->job_id, st->name, name,
-                               sizeof(name), err, sizeof(err)) != 0) {
-        job_log(run, "warning", NULL, "screenshot %s failed: %s", st->name, err);
-        return 0; /* a missing picture is no reason to fail a posting */
+    char err[512];
+    if (deliver_screenshot(run, st->name, name, sizeof(name), err, sizeof(err)) != 0) {
+        /* a missing picture is no reason to fail a posting */
+        job_log(run, "warning", NULL, "screenshot %s could not be delivered to the api: %s",
+                st->name, err);
+        return 0;
     }
     job_log(run, "info", name, "screenshot %s", st->name);
     return 0;
@@ -827,69 +838,6 @@ bool runner_login_wall(wd_session_t *s, const recipe_t *r, char *where, size_t s
     return login_wall(&run, where, size);
 }
 
-int runner_save_screenshot(wd_session_t *s, const char *dir, int64_t job_id, const char *tag,
-                           char *name, size_t size, char *errstr, size_t errstr_size)
-{
-    unsigned char *png = NULL;
-    size_t len = 0;
-    wd_error_t err;
-    char uuid[UUID_STR_LEN];
-    char *path = NULL, *tmp = NULL;
-    int fd = -1;
-    int rc = -1;
-    if (!dir || !*dir) {
-        snprintf(errstr, errstr_size, "UPLOAD_DIR is not set");
-        return -1;
-    }
-    if (wd_screenshot(s, &png, &len, &err) != 0) {
-        snprintf(errstr, errstr_size, "%s: %s", err.code, err.message);
-        return -1;
-    }
-    util_uuid_v4(uuid);
-    uuid[8] = '\0';
-    snprintf(name, size, "poster-%lld-%s-%s.png", (long long)job_id, tag, uuid);
-    path = xasprintf("%s/%s", dir, name);
-    tmp = xasprintf("%s.tmp", path);
-    (void)mkdir(dir, 0755);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        snprintf(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, png + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            snprintf(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
-            goto cleanup;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        snprintf(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
-        goto cleanup;
-    }
-    fd = -1;
-    /* rename: the api never serves a half-written file */
-    if (rename(tmp, path) != 0) {
-        snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    rc = 0;
-cleanup:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0 && tmp)
-        unlink(tmp);
-    free(png);
-    free(path);
-    free(tmp);
-    return rc;
-}
-
 /* Screenshot + error log + result, for a failed step. */
 static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
 {
@@ -903,10 +851,10 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
         run->retryable = false;
     }
     char shot[128] = "";
-    char err[256];
-    if (runner_save_screenshot(run->s, run->o->upload_dir, run->req->job_id, "failed", shot,
-                               sizeof(shot), err, sizeof(err)) != 0) {
-        LOG_WARN("job %lld: no failure screenshot: %s", (long long)run->req->job_id, err);
+    char err[512];
+    if (deliver_screenshot(run, "failed", shot, sizeof(shot), err, sizeof(err)) != 0) {
+        job_log(run, "warning", NULL,
+                "the failure screenshot could not be delivered to the api: %s", err);
         shot[0] = '\0';
     }
     if (st)

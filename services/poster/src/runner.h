@@ -9,16 +9,20 @@
 #include <stdint.h>
 
 #include "common/event.h"
+#include "artifacts.h"
 #include "common/webdriver.h"
 #include "recipe.h"
 
-/* Receives each job log line: level "info", "warning" or "error"; artifact is the stored
- * name of a screenshot under UPLOAD_DIR, or NULL. Called on the job's thread. */
+/* Receives each job log line: level "info", "warning" or "error"; artifact is the name of
+ * a screenshot already delivered to the api (artifacts.h), or NULL. Called on the job's
+ * thread. */
 typedef void (*runner_log_fn)(void *ctx, const char *level, const char *message,
                               const char *artifact);
 
 typedef struct {
-    const char *upload_dir;            /* where screenshots go (served at /uploads/<name>) */
+    artifact_target_t artifacts;    /* where screenshots are delivered (the api) */
+    const char *const *image_files; /* the listing's images as local files, in order */
+    size_t nimage_files;
     int step_delay_ms;                 /* pause between steps, jittered to 0.5x..1.5x */
     int64_t deadline_ms;               /* util_now_ms() value the whole job must end by */
     const volatile sig_atomic_t *stop; /* set: abort at the next step boundary */
@@ -54,11 +58,5 @@ void runner_result_free(runner_result_t *res);
 /* Whether the session's page is a login wall by the recipe's login_detect (URL substrings,
  * visible selectors); *where says what matched. Used by byebuy-login to verify a login. */
 bool runner_login_wall(wd_session_t *s, const recipe_t *r, char *where, size_t size);
-
-/* Saves a screenshot of the session into dir under a generated name "poster-<job>-<tag>-
- * <random>.png" written to *name (size bytes). Returns 0 or -1 with errstr. */
-int runner_save_screenshot(wd_session_t *s, const char *dir, int64_t job_id, const char *tag,
-                           char *name, size_t size, char *errstr, size_t errstr_size)
-    __attribute__((warn_unused_result));
 
 #endif

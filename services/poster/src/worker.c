@@ -125,9 +125,10 @@ static void job_run(worker_pool_t *p, job_t *job)
     if (!d) {
         res.status = RUNNER_FAILED;
         snprintf(res.error_code, sizeof(res.error_code), "no_driver");
+        char names[256];
+        driver_registry_names(p->deps.drivers, names, sizeof(names));
         snprintf(res.error_message, sizeof(res.error_message),
-                 "no driver for platform %s (add services/poster/recipes/%s.json)", req->platform,
-                 req->platform);
+                 "no driver for platform %s: this poster posts to %s", req->platform, names);
         job_log(&lc, "error", res.error_message, NULL);
     } else {
         driver_job_t dj = {

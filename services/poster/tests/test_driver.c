@@ -72,7 +72,16 @@ static void test_registry(void **state)
     assert_non_null(d->post);
     assert_null(driver_find(&reg, "ebay"));
     assert_null(driver_find(&reg, NULL));
+    /* what a no_driver job tells the user: platform names, no file */
+    char names[64];
+    driver_registry_names(&reg, names, sizeof(names));
+    assert_string_equal(names, "alpha, beta");
+    char tiny[8];
+    driver_registry_names(&reg, tiny, sizeof(tiny));
+    assert_string_equal(tiny, "alpha, ");
     driver_registry_free(&reg);
+    driver_registry_names(&reg, names, sizeof(names));
+    assert_string_equal(names, "none");
     recipe_free(a);
     recipe_free(b);
 }

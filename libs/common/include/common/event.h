@@ -68,8 +68,8 @@
 #define F_LOCATION "location"
 #define F_IMAGES "images"
 #define F_URL "url"
-#define F_PATH "path"
 #define F_SHA256 "sha256"
+#define F_SIZE "size"
 #define F_CONTENT_TYPE "content_type"
 #define F_WIDTH "width"
 #define F_HEIGHT "height"
@@ -206,11 +206,20 @@ void ev_add_int64(cJSON *obj, const char *field, int64_t v, bool zero_is_null);
 
 /* ---- bb.posting.requests ---------------------------------------------------------------- */
 
+/* Images travel as a claim check: the event carries where to fetch each image and what it
+ * must be, never a file path, so the api and the poster need no shared disk.
+ *   url           required: absolute http(s) URL, API_PUBLIC_URL + "/uploads/<name>" (the
+ *                 api's public base URL); any host that can reach the api can GET it
+ *   sha256        required: 64 lowercase hex digits of the bytes served at url
+ *   size          required: their length in bytes (> 0)
+ *   content_type  image/jpeg, image/png or image/webp; width, height: pixels (optional)
+ * The poster downloads each into its own WORK_DIR and fails the job (bad_request) when the
+ * bytes differ from sha256/size, or when the api answers 404/410 (the image is gone). */
 typedef struct {
-    char *url;  /* where the api serves it: "/uploads/<name>" (relative to API_PUBLIC_URL) */
-    char *path; /* absolute path on a shared disk, for local browsers */
+    char *url;
     char *sha256;
-    char *content_type; /* image/jpeg, image/png, image/webp */
+    int64_t size;
+    char *content_type;
     int width, height;
 } ev_image_t;
 
@@ -255,7 +264,11 @@ typedef struct {
     /* posting.log */
     char *level; /* info, warning, error */
     char *message;
-    char *artifact; /* stored name of a screenshot under /uploads, or NULL */
+    /* A screenshot of this log line, or NULL: the name under which the poster stored it at
+     * the api with PUT /api/jobs/{job_id}/artifacts/{name}, before publishing this event
+     * ("poster-<job_id>-<tag>-<hex>.png"); the api's job log shows it as artifact_url
+     * "/uploads/<name>". A screenshot that could not be delivered is not named here. */
+    char *artifact;
     /* posting.succeeded */
     char *external_id, *external_url;
     /* posting.failed */

@@ -33,12 +33,11 @@ bool posting_platform_allowed(const char *platforms, const char *platform)
     return false;
 }
 
-/* How a posted image is referenced in posting.requested: its URL under /uploads and its
- * path in the api's upload directory. */
+/* How a posted image is referenced in posting.requested: a claim check, the absolute URL
+ * the poster downloads it from (API_PUBLIC_URL), never a path on the api's disk. */
 static void posting_image_ref(const struct app *app, const char *stored_name, ev_image_t *im)
 {
-    im->url = xasprintf("/uploads/%s", stored_name);
-    im->path = xasprintf("%s/%s", app->upload_abs, stored_name);
+    im->url = xasprintf("%s/uploads/%s", app->cfg.public_url, stored_name);
 }
 
 /* Reads job_id, its listing and images inside tx and enqueues posting.requested on
@@ -72,6 +71,7 @@ static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
         ev_image_t *im = &ev.listing.images[i];
         posting_image_ref(tx->app, row_text(imgs, i, "stored_name"), im);
         im->sha256 = (char *)row_text(imgs, i, "sha256");
+        im->size = row_i64(imgs, i, "bytes"); /* the poster checks what it downloads */
         im->content_type = (char *)row_text(imgs, i, "content_type");
         im->width = row_int(imgs, i, "width");
         im->height = row_int(imgs, i, "height");
@@ -86,10 +86,8 @@ static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
     }
     rc = 0;
 cleanup:
-    for (size_t i = 0; ev.listing.images && i < ev.listing.nimages; i++) {
+    for (size_t i = 0; ev.listing.images && i < ev.listing.nimages; i++)
         free(ev.listing.images[i].url);
-        free(ev.listing.images[i].path);
-    }
     free(ev.listing.images);
     PQclear(imgs);
     PQclear(src);

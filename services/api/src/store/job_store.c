@@ -52,6 +52,18 @@ int job_store_insert(PGconn *pg, int64_t listing_id, const char *platform, int64
     return 0;
 }
 
+int job_store_exists(PGconn *pg, int64_t id, store_err_t *err)
+{
+    store_num_t idbuf;
+    const char *params[1] = {store_i64(&idbuf, id)};
+    PGresult *res = store_exec(pg, "SELECT 1 FROM posting_jobs WHERE id = $1", 1, params, err);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    PQclear(res);
+    return found;
+}
+
 int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
 {
     store_num_t idbuf;

@@ -30,6 +30,9 @@ int job_store_insert(PGconn *pg, int64_t listing_id, const char *platform, int64
 int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Whether job id exists. Returns 1, 0, or -1 (err). */
+int job_store_exists(PGconn *pg, int64_t id, store_err_t *err) __attribute__((warn_unused_result));
+
 /* State changes of job id. Each returns 0 or -1 (err). */
 int job_store_retry(PGconn *pg, int64_t id, store_err_t *err) __attribute__((warn_unused_result));
 int job_store_mark_posting(PGconn *pg, int64_t id, store_err_t *err)
