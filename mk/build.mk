@@ -90,7 +90,8 @@ format:
 	clang-format -i $(C_FILES)
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilibs/common/include $(filter %.c,$(C_FILES))
+	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilibs/common/include $(LINT_INCLUDES) \
+	  $(filter %.c,$(C_FILES))
 	clang-tidy --quiet $(filter %.c,$(C_FILES)) -- $(CPPFLAGS) $(LINT_INCLUDES) -std=c11 $(PKG_CFLAGS) 2>/dev/null
 
 clean:
