@@ -105,7 +105,8 @@ lint:
 	scripts/check-json.py $(OPENAPI_SPECS)
 	python3 -m openapi_spec_validator $(OPENAPI_SPECS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilibs/common/include $(filter %.c,$(C_FILES))
+	  --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilibs/common/include $(LINT_INCLUDES) \
+	  $(filter %.c,$(C_FILES))
 	clang-tidy --quiet $(filter %.c,$(C_FILES)) -- $(CPPFLAGS) $(LINT_INCLUDES) -std=c11 $(PKG_CFLAGS) 2>/dev/null
 
 clean:

@@ -16,6 +16,8 @@ static void fail(listing_error_t *err, const char *field, const char *fmt, ...)
 
 static void fail(listing_error_t *err, const char *field, const char *fmt, ...)
 {
+    /* err is output only: callers pass uninitialised storage on purpose */
+    // cppcheck-suppress ctuuninitvar
     snprintf(err->field, sizeof(err->field), "%s", field);
     va_list ap;
     va_start(ap, fmt);
