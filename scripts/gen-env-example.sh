@@ -18,4 +18,9 @@ HEAD
         "$bin/byebuy-$svc" --config-example
         echo
     done
+    # The ports of `make up`, read from scripts/stack.sh's dev profile (its port_of lines).
+    echo "# ---- make up (scripts/stack.sh): ports on 127.0.0.1 ----"
+    echo "# set one to move that component; BB_API_PORT also sets the api's HTTP_PORT"
+    sed -n '/^if \[ "\$PROFILE" = dev \]; then$/,/^else$/p' scripts/stack.sh |
+        sed -n 's/^ *[A-Z_]*_PORT="\$(port_of \([A-Z_]*\) \([0-9]*\).*/#BB_\1_PORT=\2/p'
 } >"${out/#-//dev/stdout}"

@@ -113,14 +113,9 @@ int listing_update(struct app *app, int64_t id, const listing_input_t *in, const
     if (rc != 0)
         goto end;
     rc = -1;
-    int found = listing_store_lock(tx.pg, id, false, &row, &err);
-    if (found <= 0) {
-        if (found < 0)
-            cmd_db_fail(r, "reading the listing", &err);
-        else
-            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+    if (cmd_found(r, listing_store_lock(tx.pg, id, false, &row, &err), "reading the listing", &err,
+                  "Listing not found") != 0)
         goto end;
-    }
     if (update_check(app, in, &row, npaths, r) != 0)
         goto end;
     /* Leaving "active" (sold elsewhere, archived) takes the listing off the marketplaces. */
@@ -154,14 +149,9 @@ int listing_delete(struct app *app, int64_t id, cmd_result_t *r)
      * of deleted jobs have nothing left to update). */
     if (posting_delistings_enqueue(&tx, id, r) != 0)
         goto end;
-    int found = listing_store_delete(tx.pg, id, &names, &err);
-    if (found <= 0) {
-        if (found < 0)
-            cmd_db_fail(r, "deleting the listing", &err);
-        else
-            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+    if (cmd_found(r, listing_store_delete(tx.pg, id, &names, &err), "deleting the listing", &err,
+                  "Listing not found") != 0)
         goto end;
-    }
     /* Committed: the files go only then, so a failed delete loses nothing. */
     for (size_t i = 0; i < names.n; i++)
         tx_remove_on_commit(&tx, names.v[i]);

@@ -29,14 +29,9 @@ int listing_images_add(struct app *app, int64_t id, const char *const *paths, si
     if (rc != 0)
         goto end;
     rc = -1;
-    int found = listing_store_lock(tx.pg, id, false, &row, &err);
-    if (found <= 0) {
-        if (found < 0)
-            cmd_db_fail(r, "reading the listing", &err);
-        else
-            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+    if (cmd_found(r, listing_store_lock(tx.pg, id, false, &row, &err), "reading the listing", &err,
+                  "Listing not found") != 0)
         goto end;
-    }
     if (row.image_count + (long)n > app->cfg.max_images) {
         cmd_fail(r, CMD_INVALID, "images",
                  "images: a listing has at most %lld images (%ld already)", app->cfg.max_images,
@@ -64,14 +59,9 @@ int listing_images_remove(struct app *app, int64_t id, int64_t image_id, cmd_res
 
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
-    int found = image_store_delete(tx.pg, id, image_id, name, &err);
-    if (found <= 0) {
-        if (found < 0)
-            cmd_db_fail(r, "deleting the image", &err);
-        else
-            cmd_fail(r, CMD_NOT_FOUND, NULL, "Image not found");
+    if (cmd_found(r, image_store_delete(tx.pg, id, image_id, name, &err), "deleting the image", &err,
+                  "Image not found") != 0)
         goto end;
-    }
     tx_remove_on_commit(&tx, name);
     tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
@@ -103,14 +93,9 @@ int listing_images_reorder(struct app *app, int64_t id, const int64_t *ids, size
 
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
-    int found = image_store_order_check(tx.pg, id, list, &matches, &err);
-    if (found <= 0) {
-        if (found < 0)
-            cmd_db_fail(r, "reading the images", &err);
-        else
-            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+    if (cmd_found(r, image_store_order_check(tx.pg, id, list, &matches, &err), "reading the images", &err,
+                  "Listing not found") != 0)
         goto end;
-    }
     if (!matches) {
         cmd_fail(r, CMD_INVALID, "order", "order: must list every image id of the listing once");
         goto end;

@@ -166,14 +166,9 @@ static int posting_jobs_create(struct app *app, int64_t listing_id, const char *
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
     /* FOR SHARE: the listing cannot be deleted or changed under the new jobs. */
-    int found = listing_store_lock(tx.pg, listing_id, true, &listing, &err);
-    if (found <= 0) {
-        if (found < 0)
-            cmd_db_fail(r, "reading the listing", &err);
-        else
-            cmd_fail(r, CMD_NOT_FOUND, NULL, "Listing not found");
+    if (cmd_found(r, listing_store_lock(tx.pg, listing_id, true, &listing, &err), "reading the listing", &err,
+                  "Listing not found") != 0)
         goto end;
-    }
     if (strcmp(listing.status, "active") != 0) {
         cmd_fail(r, CMD_CONFLICT, NULL,
                  "listing %" PRId64 " is %s; only active listings are posted", listing_id,
@@ -221,14 +216,9 @@ int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
     int rc = -1;
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
-    int found = job_store_lock(tx.pg, job_id, &job, &err);
-    if (found <= 0) {
-        if (found < 0)
-            cmd_db_fail(r, "reading the job", &err);
-        else
-            cmd_fail(r, CMD_NOT_FOUND, NULL, "Job not found");
+    if (cmd_found(r, job_store_lock(tx.pg, job_id, &job, &err), "reading the job", &err,
+                  "Job not found") != 0)
         goto end;
-    }
     if (strcmp(job.status, "failed") != 0)
         cmd_fail(r, CMD_REFUSED, NULL, "Only failed jobs can be retried (job %" PRId64 " is %s)",
                  job_id, job.status);

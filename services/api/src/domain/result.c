@@ -21,3 +21,13 @@ int cmd_db_fail(cmd_result_t *r, const char *what, const store_err_t *err)
     r->cause = *err;
     return cmd_fail(r, CMD_FAILED, NULL, "%s", what);
 }
+
+int cmd_found(cmd_result_t *r, int found, const char *what, const store_err_t *err,
+              const char *not_found)
+{
+    if (found > 0)
+        return 0;
+    if (found < 0)
+        return cmd_db_fail(r, what, err);
+    return cmd_fail(r, CMD_NOT_FOUND, NULL, "%s", not_found);
+}

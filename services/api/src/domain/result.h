@@ -32,4 +32,10 @@ int cmd_fail(cmd_result_t *r, cmd_status_t status, const char *field, const char
 /* CMD_FAILED while doing `what` ("reading the listing"), with the store's error. Returns -1. */
 int cmd_db_fail(cmd_result_t *r, const char *what, const store_err_t *err);
 
+/* Maps a store lookup's outcome (1 found, 0 not, -1 failed with err) onto a command result:
+ * 0 when found, else -1 with CMD_NOT_FOUND (not_found, e.g. "Listing not found") or
+ * CMD_FAILED while doing `what`. */
+int cmd_found(cmd_result_t *r, int found, const char *what, const store_err_t *err,
+              const char *not_found);
+
 #endif
