@@ -52,7 +52,7 @@ COMMON_TESTS := $(patsubst libs/common/tests/%.c,$(BUILD)/tests/common_%,$(wildc
 BINS  := $(foreach s,$(SERVICES),$(if $($(s)_SRC),$($(s)_BIN)) $($(s)_TOOLS)) $(SANDBOX_BIN)
 TESTS := $(COMMON_TESTS) $(foreach s,$(SERVICES),$($(s)_TESTS))
 
-.PHONY: all bins unit-tests clean check format lint
+.PHONY: all bins unit-tests clean check format format-check lint
 all: bins
 bins: $(BINS)
 unit-tests: $(TESTS)
@@ -87,7 +87,7 @@ unit: unit-tests
 
 # -Werror plus an ASan+UBSan build of the unit tests, run against the test profile's
 # PostgreSQL and Kafka (scripts/check.sh starts and stops them).
-check:
+check: format-check
 	$(MAKE) WERROR=1 bins unit-tests
 	$(MAKE) WERROR=1 SANITIZER=address,undefined unit-tests
 	scripts/check.sh $(patsubst build/%,build-san/%,$(TESTS))
@@ -97,6 +97,9 @@ C_FILES = $(shell git ls-files '*.c' '*.h')
 LINT_INCLUDES = $(foreach s,$(SERVICES),-Iservices/$(s)/src) -Itests/sandbox
 format:
 	clang-format -i $(C_FILES)
+# The tree stays as `make format` leaves it: any file clang-format would change fails check.
+format-check:
+	clang-format --dry-run --Werror $(C_FILES)
 # The OpenAPI documents: JSON with no duplicate key (parsers silently keep one of two), then
 # a valid OpenAPI 3 description with every $ref resolved (openapi-spec-validator, pinned in
 # tests/requirements.txt).

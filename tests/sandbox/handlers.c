@@ -277,8 +277,7 @@ static int on_field_found(const char *key, const char *filename, char *path, siz
         upload_t *u = &f->uploads[f->nuploads];
         char uuid[UUID_STR_LEN];
         util_uuid_v4(uuid);
-        snprintf(u->tmp_path, sizeof(u->tmp_path), "%s/.upload-%s", f->app->store.photo_dir,
-                 uuid);
+        snprintf(u->tmp_path, sizeof(u->tmp_path), "%s/.upload-%s", f->app->store.photo_dir, uuid);
         f->fp = fopen(u->tmp_path, "wb");
         if (f->fp == NULL) {
             form_fail(f, 500, "could not store a photo: %s", strerror(errno));
@@ -343,12 +342,18 @@ static int on_field_store(const char *path, long long file_size, void *user_data
 static const char *photo_ext(imgmeta_format_t f)
 {
     switch (f) {
-    case IMGMETA_JPEG: return "jpg";
-    case IMGMETA_PNG: return "png";
-    case IMGMETA_WEBP: return "webp";
-    case IMGMETA_GIF: return "gif";
-    case IMGMETA_HEIF: return "heic";
-    case IMGMETA_UNKNOWN: break;
+    case IMGMETA_JPEG:
+        return "jpg";
+    case IMGMETA_PNG:
+        return "png";
+    case IMGMETA_WEBP:
+        return "webp";
+    case IMGMETA_GIF:
+        return "gif";
+    case IMGMETA_HEIF:
+        return "heic";
+    case IMGMETA_UNKNOWN:
+        break;
     }
     return "bin";
 }
@@ -604,8 +609,12 @@ static int handle_photo(struct mg_connection *conn, sb_app_t *app, const char *n
     imgmeta_t meta;
     const char *ctype = "application/octet-stream";
     if (imgmeta_probe(data, len, &meta) == 0) {
-        static const char *const types[] = {"application/octet-stream", "image/jpeg",
-                                            "image/png", "image/webp", "image/gif", "image/heic"};
+        static const char *const types[] = {"application/octet-stream",
+                                            "image/jpeg",
+                                            "image/png",
+                                            "image/webp",
+                                            "image/gif",
+                                            "image/heic"};
         ctype = types[meta.format];
     }
     int status = send_response(conn, 200, ctype, data, len, NULL);
@@ -640,8 +649,8 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
         return handle_photo(conn, app, path + 17);
     if (get && strcmp(path, "/_sandbox/state") == 0)
         return send_json(conn, 200, state_json(app));
-    if (post && (strcmp(path, "/_sandbox/login-wall") == 0 ||
-                 strcmp(path, "/_sandbox/checkpoint") == 0)) {
+    if (post &&
+        (strcmp(path, "/_sandbox/login-wall") == 0 || strcmp(path, "/_sandbox/checkpoint") == 0)) {
         bool on = false;
         if (read_switch(conn, &on) != 0)
             return send_json_error(conn, 400, "the body must be {\"on\": true} or {\"on\": false}");
@@ -656,8 +665,9 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
         int publish_ms = 0, page_ms = 0;
         sb_store_delays(&app->store, &publish_ms, &page_ms);
         if (read_delays(conn, &publish_ms, &page_ms) != 0)
-            return send_json_error(conn, 400, "the body must be {\"publish_ms\": 0..120000, "
-                                              "\"page_ms\": 0..120000}");
+            return send_json_error(conn, 400,
+                                   "the body must be {\"publish_ms\": 0..120000, "
+                                   "\"page_ms\": 0..120000}");
         sb_store_set_delays(&app->store, publish_ms, page_ms);
         LOG_INFO("delays: publish %d ms, page %d ms", publish_ms, page_ms);
         return send_json(conn, 200, state_json(app));
@@ -675,7 +685,8 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
 static bool path_is(const char *path, const char *route)
 {
     size_t n = strlen(route);
-    return strncmp(path, route, n) == 0 && (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0'));
+    return strncmp(path, route, n) == 0 &&
+           (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0'));
 }
 
 static int dispatch(struct mg_connection *conn, sb_app_t *app)
@@ -691,8 +702,9 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
     if (get && (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0))
         return send_response(conn, 200, "application/json", "{\"status\":\"ok\"}", 15, NULL);
     if (path_is(path, "/login"))
-        return get ? handle_login_get(conn) : post ? handle_login_post(conn, app)
-                                               : send_response(conn, 405, "text/plain", "", 0, NULL);
+        return get    ? handle_login_get(conn)
+               : post ? handle_login_post(conn, app)
+                      : send_response(conn, 405, "text/plain", "", 0, NULL);
     if (path_is(path, "/checkpoint"))
         return send_html(conn, 200, sb_page_checkpoint());
     if (strcmp(path, "/favicon.ico") == 0)
@@ -720,9 +732,10 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
         int64_t id = 0;
         sb_item_t *item = parse_id(path + 18, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
         if (item == NULL)
-            return send_html(conn, 404, sb_page_message("This listing isn't available",
-                                                        "The link may be broken or the listing "
-                                                        "may have been removed."));
+            return send_html(conn, 404,
+                             sb_page_message("This listing isn't available",
+                                             "The link may be broken or the listing "
+                                             "may have been removed."));
         int status = send_html(conn, 200, sb_page_item(item));
         sb_item_free(item);
         return status;

@@ -65,11 +65,21 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "H:p:d:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'H': host = optarg; break;
-        case 'p': port_s = optarg; break;
-        case 'd': data_dir = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
+        case 'H':
+            host = optarg;
+            break;
+        case 'p':
+            port_s = optarg;
+            break;
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 1;
         }
     }
     log_init("sandbox", getenv("LOG_LEVEL"));
@@ -77,13 +87,14 @@ int main(int argc, char **argv)
     char *end = NULL;
     long port = strtol(port_s, &end, 10);
     if (end == port_s || *end != '\0' || port < 1 || port > 65535) {
-        fprintf(stderr, "byebuy-sandbox: SANDBOX_PORT must be a port number 1..65535, got "
-                        "\"%s\"\n", port_s);
+        fprintf(stderr,
+                "byebuy-sandbox: SANDBOX_PORT must be a port number 1..65535, got "
+                "\"%s\"\n",
+                port_s);
         return 1;
     }
     if (strchr(host, ':') != NULL || host[0] == '\0') {
-        fprintf(stderr, "byebuy-sandbox: SANDBOX_HOST must be an IPv4 address, got \"%s\"\n",
-                host);
+        fprintf(stderr, "byebuy-sandbox: SANDBOX_HOST must be an IPv4 address, got \"%s\"\n", host);
         return 1;
     }
 
@@ -121,8 +132,8 @@ int main(int argc, char **argv)
 
     char listen[128];
     snprintf(listen, sizeof(listen), "%s:%ld", host, port);
-    const char *options[] = {"listening_ports", listen, "num_threads", "64",
-                             "enable_keep_alive", "yes", "tcp_nodelay", "1",
+    const char *options[] = {"listening_ports",    listen,   "num_threads", "64",
+                             "enable_keep_alive",  "yes",    "tcp_nodelay", "1",
                              "request_timeout_ms", "120000", NULL};
     struct mg_callbacks callbacks;
     memset(&callbacks, 0, sizeof(callbacks));

@@ -31,12 +31,15 @@ const size_t SB_NCONDITIONS = sizeof(SB_CONDITIONS) / sizeof(SB_CONDITIONS[0]);
 
 /* Places offered by the Location field's suggestion list. */
 static const char *const LOCATIONS[] = {
-    "Austin, Texas",        "Berlin, Germany",         "Boston, Massachusetts",
-    "Chicago, Illinois",    "Denver, Colorado",        "Houston, Texas",
-    "London, United Kingdom", "Los Angeles, California", "Miami, Florida",
-    "New York, New York",   "Paris, France",           "Portland, Oregon",
-    "San Diego, California", "San Francisco, California", "Seattle, Washington",
-    "Toronto, Ontario",     "Vienna, Austria",         "Zurich, Switzerland",
+    "Austin, Texas",          "Berlin, Germany",
+    "Boston, Massachusetts",  "Chicago, Illinois",
+    "Denver, Colorado",       "Houston, Texas",
+    "London, United Kingdom", "Los Angeles, California",
+    "Miami, Florida",         "New York, New York",
+    "Paris, France",          "Portland, Oregon",
+    "San Diego, California",  "San Francisco, California",
+    "Seattle, Washington",    "Toronto, Ontario",
+    "Vienna, Austria",        "Zurich, Switzerland",
 };
 
 typedef struct {
@@ -78,12 +81,23 @@ static void buf_esc(buf_t *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': buf_puts(b, "&amp;"); break;
-        case '<': buf_puts(b, "&lt;"); break;
-        case '>': buf_puts(b, "&gt;"); break;
-        case '"': buf_puts(b, "&quot;"); break;
-        case '\'': buf_puts(b, "&#39;"); break;
-        default: buf_put(b, s, 1);
+        case '&':
+            buf_puts(b, "&amp;");
+            break;
+        case '<':
+            buf_puts(b, "&lt;");
+            break;
+        case '>':
+            buf_puts(b, "&gt;");
+            break;
+        case '"':
+            buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            buf_puts(b, "&#39;");
+            break;
+        default:
+            buf_put(b, s, 1);
         }
     }
 }
@@ -130,8 +144,9 @@ static const char *const STYLE =
 
 static void page_head(buf_t *b, const char *title)
 {
-    buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    buf_puts(b,
+             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     buf_esc(b, title);
     buf_puts(b, "</title>\n");
     buf_puts(b, STYLE);
@@ -303,7 +318,8 @@ static const char *const CREATE_SCRIPT[] = {
     "      if(g.group){\n",
     "        parent=document.createElement('div'); parent.setAttribute('role','group');\n",
     "        parent.setAttribute('aria-label', g.group);\n",
-    "        var h=document.createElement('strong'); h.textContent=g.group; parent.appendChild(h);\n",
+    "        var h=document.createElement('strong'); h.textContent=g.group; "
+    "parent.appendChild(h);\n",
     "        lb.appendChild(parent);\n",
     "      }\n",
     "      g.options.forEach(function(t){\n",
@@ -321,7 +337,8 @@ static const char *const CREATE_SCRIPT[] = {
     "    if(label.getAttribute('aria-expanded')==='true') closeListboxes(null); else open();\n",
     "  });\n",
     "  label.addEventListener('keydown', function(ev){\n",
-    "    if(ev.key==='Enter'||ev.key===' '||ev.key==='ArrowDown'){ ev.preventDefault(); open(); }\n",
+    "    if(ev.key==='Enter'||ev.key===' '||ev.key==='ArrowDown'){ ev.preventDefault(); open(); "
+    "}\n",
     "    else if(ev.key==='Escape'){ closeListboxes(null); }\n",
     "  });\n",
     "}\n",
@@ -334,7 +351,8 @@ static const char *const CREATE_SCRIPT[] = {
     "  var old=document.getElementById('location-listbox'); if(old) old.remove();\n",
     "  loc.setAttribute('aria-expanded','false');\n",
     "  if(q==='') return;\n",
-    "  var hits=LOCATIONS.filter(function(p){ return p.toLowerCase().indexOf(q)>=0; }).slice(0,5);\n",
+    "  var hits=LOCATIONS.filter(function(p){ return p.toLowerCase().indexOf(q)>=0; "
+    "}).slice(0,5);\n",
     "  if(hits.length===0) hits=[loc.value.trim()];\n",
     "  var ul=document.createElement('ul');\n",
     "  ul.id='location-listbox'; ul.setAttribute('role','listbox');\n",
@@ -355,7 +373,8 @@ static const char *const CREATE_SCRIPT[] = {
     "loc.addEventListener('input', function(){\n",
     "  clearTimeout(locTimer); locTimer=setTimeout(suggest, 150);\n",
     "});\n",
-    "document.getElementById('add-photos').addEventListener('click', function(){ photos.click(); });\n",
+    "document.getElementById('add-photos').addEventListener('click', function(){ photos.click(); "
+    "});\n",
     "photos.addEventListener('change', function(){\n",
     "  var list=document.getElementById('photo-list'); list.textContent='';\n",
     "  Array.prototype.forEach.call(photos.files, function(f){\n",
@@ -408,17 +427,16 @@ char *sb_page_create(void)
 {
     buf_t b = {0};
     page_head(&b, "Create new listing | Marketplace");
-    buf_puts(&b,
-             "<main role=\"main\">\n"
-             "<form id=\"create-item\" method=\"post\" action=\"/marketplace/create/item\" "
-             "enctype=\"multipart/form-data\" novalidate>\n"
-             "<h1>Item for sale</h1>\n"
-             "<section id=\"step-details\" aria-label=\"Details\">\n"
-             "<div class=\"photos\">\n"
-             "<div role=\"button\" id=\"add-photos\" aria-label=\"Add photos\" tabindex=\"0\">"
-             "<span>Add photos</span></div>\n"
-             "<input type=\"file\" name=\"photos\" multiple "
-             "accept=\"image/*,image/heif,image/heic\" style=\"display:none\">\n");
+    buf_puts(&b, "<main role=\"main\">\n"
+                 "<form id=\"create-item\" method=\"post\" action=\"/marketplace/create/item\" "
+                 "enctype=\"multipart/form-data\" novalidate>\n"
+                 "<h1>Item for sale</h1>\n"
+                 "<section id=\"step-details\" aria-label=\"Details\">\n"
+                 "<div class=\"photos\">\n"
+                 "<div role=\"button\" id=\"add-photos\" aria-label=\"Add photos\" tabindex=\"0\">"
+                 "<span>Add photos</span></div>\n"
+                 "<input type=\"file\" name=\"photos\" multiple "
+                 "accept=\"image/*,image/heif,image/heic\" style=\"display:none\">\n");
     buf_printf(&b, "<div id=\"photo-count\" aria-live=\"polite\">Photos &middot; 0 / %d</div>\n",
                SB_MAX_PHOTOS);
     buf_puts(&b,
@@ -493,7 +511,8 @@ char *sb_page_item(const sb_item_t *item)
     char *title = xasprintf("%s | Marketplace", item->title);
     page_head(&b, title);
     free(title);
-    buf_printf(&b, "<main role=\"main\" aria-label=\"Marketplace listing\" data-item-id=\"%lld\">\n",
+    buf_printf(&b,
+               "<main role=\"main\" aria-label=\"Marketplace listing\" data-item-id=\"%lld\">\n",
                (long long)item->id);
     buf_puts(&b, "<h1 data-field=\"title\"><span dir=\"auto\">");
     buf_esc(&b, item->title);

@@ -22,7 +22,7 @@
 #define SB_MAX_DELAY_MS 120000
 
 typedef struct {
-    char name[64];      /* generated stored name: "<uuid>.<ext>" */
+    char name[64]; /* generated stored name: "<uuid>.<ext>" */
     char sha256[65];
     size_t bytes;
     imgmeta_t meta;
@@ -46,7 +46,7 @@ typedef struct {
     bool checkpoint;
     int publish_delay_ms; /* wait after storing a published item, before answering */
     int page_delay_ms;    /* wait before answering any marketplace page */
-    char **sessions; /* valid login tokens while the wall is on */
+    char **sessions;      /* valid login tokens while the wall is on */
     size_t nsessions;
     char *photo_dir; /* <data dir>/photos */
 } sb_store_t;

@@ -63,8 +63,7 @@ static int is_key_char(char c, bool first)
 
 /* Parses the value part of one line (after '='). Returns a new string or NULL with errstr.
  * Single quotes are literal; double quotes know \" \\ \n; unquoted values end at " #". */
-static char *dotenv_parse_value(const char *p, const char *where, char *errstr,
-                                size_t errstr_size)
+static char *dotenv_parse_value(const char *p, const char *where, char *errstr, size_t errstr_size)
 {
     while (*p == ' ' || *p == '\t')
         p++;
@@ -273,8 +272,8 @@ static int config_store(const config_entry_t *e, const char *raw, void *out, cha
         bool v = false;
         if (parse_bool(raw, &v) < 0) {
             snprintf(errstr, errstr_size,
-                     "%s: '%s' is not a boolean (use true/false, yes/no, on/off or 1/0)",
-                     e->name, raw);
+                     "%s: '%s' is not a boolean (use true/false, yes/no, on/off or 1/0)", e->name,
+                     raw);
             return -1;
         }
         memcpy(field, &v, sizeof(v));

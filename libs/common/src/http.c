@@ -65,8 +65,8 @@ static void route_metrics_count(route_metrics_t *rm, int status, int64_t us)
     metric_t *m = atomic_load_explicit(slot, memory_order_acquire);
     if (!m) {
         char name[512];
-        snprintf(name, sizeof(name), "bb_http_requests_total{route=\"%s\",code=\"%d\"}",
-                 rm->label, status);
+        snprintf(name, sizeof(name), "bb_http_requests_total{route=\"%s\",code=\"%d\"}", rm->label,
+                 status);
         /* a race registers the same name twice and gets the same series back */
         m = metrics_counter(name, "HTTP requests by route pattern and status code.");
         atomic_store_explicit(slot, m, memory_order_release);
@@ -123,7 +123,6 @@ static void request_id_generate(char out[UUID_STR_LEN])
 
 /* ---- response writing ---- */
 
-
 /* The reason phrase of a status: civetweb's, except where civetweb 1.15 misspells it. */
 static const char *status_text(const struct mg_connection *conn, int status)
 {
@@ -164,19 +163,19 @@ int http_send_body(http_request_t *req, int status, const char *content_type, co
     int n = snprintf(
         stack, sizeof(stack),
         "HTTP/1.1 %d %s\r\n"
-        "%s%s%s"     /* Content-Type */
-        "%s"         /* Content-Length */
+        "%s%s%s" /* Content-Type */
+        "%s"     /* Content-Length */
         "X-Request-Id: %s\r\n"
         "X-Content-Type-Options: nosniff\r\n"
-        "%s"         /* Cache-Control */
-        "%s"         /* Vary */
-        "%s%s%s%s"   /* CORS */
-        "%s"         /* Connection */
-        "%s"         /* extra */
+        "%s"       /* Cache-Control */
+        "%s"       /* Vary */
+        "%s%s%s%s" /* CORS */
+        "%s"       /* Connection */
+        "%s"       /* extra */
         "\r\n",
-        status, status_text(req->conn, status),
-        no_body || !content_type ? "" : "Content-Type: ", no_body || !content_type ? "" : content_type,
-        no_body || !content_type ? "" : "\r\n", length_line, req->request_id,
+        status, status_text(req->conn, status), no_body || !content_type ? "" : "Content-Type: ",
+        no_body || !content_type ? "" : content_type, no_body || !content_type ? "" : "\r\n",
+        length_line, req->request_id,
         content_type_is_json(content_type) ? "Cache-Control: no-store\r\n" : "",
         req->cors_vary ? "Vary: Origin\r\n" : "",
         cors_origin ? "Access-Control-Allow-Origin: " : "", cors_origin ? cors_origin : "",
@@ -242,8 +241,7 @@ static int send_problem_v(http_request_t *req, int status, const char *extra_hea
     cJSON_Delete(root);
     if (!text)
         goto fallback;
-    rc = http_send_body(req, status, "application/problem+json", text, strlen(text),
-                        extra_headers);
+    rc = http_send_body(req, status, "application/problem+json", text, strlen(text), extra_headers);
     cJSON_free(text);
     return rc;
 fallback:
@@ -359,7 +357,9 @@ cJSON *http_read_json(http_request_t *req, size_t max)
     int rc = read_body(req, max, &body, &len);
     if (rc == -2) {
         http_send_problem(req, 413, NULL, "request body is larger than %zu bytes",
-                          max ? max : req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY);
+                          max             ? max
+                          : req->max_body ? req->max_body
+                                          : HTTP_DEFAULT_MAX_BODY);
         goto cleanup;
     }
     if (rc < 0) {
@@ -388,8 +388,8 @@ cJSON *http_read_json(http_request_t *req, size_t max)
             }
         }
         http_send_problem(req, 400, NULL, "%s at byte %zu (line %zu, column %zu)",
-                          root ? "unexpected data after the JSON value" : "invalid JSON", pos,
-                          line, col);
+                          root ? "unexpected data after the JSON value" : "invalid JSON", pos, line,
+                          col);
         cJSON_Delete(root);
         root = NULL;
         goto cleanup;
@@ -445,8 +445,7 @@ typedef struct {
 } span_t;
 
 /* Matches path against pattern without allocating. On success fills spans and *nspans. */
-static bool route_match(const char *p, const char *s, span_t spans[HTTP_MAX_PARAMS],
-                        size_t *nspans)
+static bool route_match(const char *p, const char *s, span_t spans[HTTP_MAX_PARAMS], size_t *nspans)
 {
     size_t n = 0;
     for (;;) {
@@ -622,9 +621,8 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         } else {
             char headers[160];
             snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
-            status = send_problem_with_headers(&req, 405, headers,
-                                               "method %.16s is not allowed here; use %s",
-                                               method, allow);
+            status = send_problem_with_headers(
+                &req, 405, headers, "method %.16s is not allowed here; use %s", method, allow);
         }
     } else if (!path) {
         status = http_send_problem(&req, 400, NULL, "the request target must be a path");
@@ -657,16 +655,30 @@ struct mg_context *http_server_start(const char *host, int port, int num_threads
     char listen[300], threads[16];
     snprintf(listen, sizeof(listen), "%s:%d", host && *host ? host : "127.0.0.1", port);
     snprintf(threads, sizeof(threads), "%d", num_threads > 0 ? num_threads : 8);
-    const char *options[] = {
-        "listening_ports", listen, "num_threads", threads, "tcp_nodelay", "1",
-        "enable_keep_alive", "yes", "keep_alive_timeout_ms", "30000", "request_timeout_ms",
-        "30000", "access_control_allow_origin", "", "access_control_allow_methods", "",
-        "access_control_allow_headers", "", NULL};
+    const char *options[] = {"listening_ports",
+                             listen,
+                             "num_threads",
+                             threads,
+                             "tcp_nodelay",
+                             "1",
+                             "enable_keep_alive",
+                             "yes",
+                             "keep_alive_timeout_ms",
+                             "30000",
+                             "request_timeout_ms",
+                             "30000",
+                             "access_control_allow_origin",
+                             "",
+                             "access_control_allow_methods",
+                             "",
+                             "access_control_allow_headers",
+                             "",
+                             NULL};
     pthread_once(&civetweb_once, civetweb_init);
     struct mg_callbacks callbacks;
     memset(&callbacks, 0, sizeof(callbacks));
-    struct mg_init_data init = {.callbacks = &callbacks, .user_data = NULL,
-                                .configuration_options = options};
+    struct mg_init_data init = {
+        .callbacks = &callbacks, .user_data = NULL, .configuration_options = options};
     unsigned code = 0;
     char text[256] = "";
     struct mg_error_data error = {.code = &code, .text = text, .text_buffer_size = sizeof(text)};

@@ -7,8 +7,14 @@
 
 #define TIFF_TAG_GPS_IFD 0x8825
 
-static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
-static uint32_t le16(const unsigned char *p) { return (uint32_t)p[1] << 8 | p[0]; }
+static uint32_t be16(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 8 | p[1];
+}
+static uint32_t le16(const unsigned char *p)
+{
+    return (uint32_t)p[1] << 8 | p[0];
+}
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -179,12 +185,18 @@ int imgmeta_probe(const unsigned char *buf, size_t len, imgmeta_t *out)
 const char *imgmeta_format_name(imgmeta_format_t f)
 {
     switch (f) {
-    case IMGMETA_JPEG: return "jpeg";
-    case IMGMETA_PNG: return "png";
-    case IMGMETA_WEBP: return "webp";
-    case IMGMETA_GIF: return "gif";
-    case IMGMETA_HEIF: return "heif";
-    case IMGMETA_UNKNOWN: break;
+    case IMGMETA_JPEG:
+        return "jpeg";
+    case IMGMETA_PNG:
+        return "png";
+    case IMGMETA_WEBP:
+        return "webp";
+    case IMGMETA_GIF:
+        return "gif";
+    case IMGMETA_HEIF:
+        return "heif";
+    case IMGMETA_UNKNOWN:
+        break;
     }
     return "unknown";
 }

@@ -24,8 +24,7 @@ static const config_entry_t table[] = {
     CONFIG_ENTRY("T_DATABASE_URL", CONFIG_STRING, NULL, 0, 0, true, struct cfg, database_url,
                  "PostgreSQL URL"),
     CONFIG_ENTRY("T_API_KEY", CONFIG_SECRET, NULL, 0, 0, false, struct cfg, api_key, "key"),
-    CONFIG_ENTRY("T_HTTP_PORT", CONFIG_INT, "8080", 1, 65535, false, struct cfg, http_port,
-                 "port"),
+    CONFIG_ENTRY("T_HTTP_PORT", CONFIG_INT, "8080", 1, 65535, false, struct cfg, http_port, "port"),
     CONFIG_ENTRY("T_RATIO", CONFIG_DOUBLE, "0.5", 0, 1, false, struct cfg, ratio, "ratio"),
     CONFIG_ENTRY("T_DEBUG", CONFIG_BOOL, "false", 0, 0, false, struct cfg, debug, "debug"),
     CONFIG_ENTRY("T_NAME", CONFIG_STRING, "byebuy", 0, 0, false, struct cfg, name, "name"),
@@ -175,8 +174,8 @@ static void test_double_and_bool(void **state)
     }
     setenv("T_DEBUG", "maybe", 1);
     assert_int_equal(load(&c, err, sizeof(err)), -1);
-    assert_string_equal(err,
-                        "T_DEBUG: 'maybe' is not a boolean (use true/false, yes/no, on/off or 1/0)");
+    assert_string_equal(
+        err, "T_DEBUG: 'maybe' is not a boolean (use true/false, yes/no, on/off or 1/0)");
     config_free(table, NTABLE, &c);
 }
 
@@ -230,7 +229,7 @@ static void test_dotenv_exports_kafka_passthrough(void **state)
     assert_int_equal(load(&c, err, sizeof(err)), 0);
     assert_string_equal(getenv("KAFKA_T_LINGER_MS"), "7");
     assert_string_equal(getenv("KAFKA_T_ACKS"), "1"); /* the environment wins */
-    assert_null(getenv("OTHER_T"));                  /* only KAFKA_* is exported */
+    assert_null(getenv("OTHER_T"));                   /* only KAFKA_* is exported */
     config_free(table, NTABLE, &c);
     unsetenv("KAFKA_T_LINGER_MS");
     unsetenv("KAFKA_T_ACKS");

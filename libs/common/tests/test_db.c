@@ -78,13 +78,13 @@ static void test_unique_violation_sqlstate(void **state)
     assert_non_null(res);
     PQclear(res);
     const char *params[] = {"1", "buyer@example.com"};
-    res = db_exec(pg, "INSERT INTO t_unique VALUES ($1, $2)", 2, params, err, sizeof(err),
-                  sqlstate);
+    res =
+        db_exec(pg, "INSERT INTO t_unique VALUES ($1, $2)", 2, params, err, sizeof(err), sqlstate);
     assert_non_null(res);
     assert_string_equal(sqlstate, "");
     PQclear(res);
-    res = db_exec(pg, "INSERT INTO t_unique VALUES ($1, $2)", 2, params, err, sizeof(err),
-                  sqlstate);
+    res =
+        db_exec(pg, "INSERT INTO t_unique VALUES ($1, $2)", 2, params, err, sizeof(err), sqlstate);
     assert_null(res);
     assert_string_equal(sqlstate, "23505");
     assert_non_null(strstr(err, "duplicate key value violates unique constraint"));

@@ -235,8 +235,8 @@ static void perform(CURL *curl, const char *method, const char *path, const char
     curl_slist_free_all(hl);
 }
 
-static void request(const char *method, const char *path, const char *headers_csv,
-                    const char *body, resp_t *r)
+static void request(const char *method, const char *path, const char *headers_csv, const char *body,
+                    resp_t *r)
 {
     CURL *curl = curl_easy_init();
     assert_non_null(curl);

@@ -23,11 +23,31 @@ static void put(bytes_t *x, const void *p, size_t n)
     memcpy(x->b + x->n, p, n);
     x->n += n;
 }
-static void put8(bytes_t *x, unsigned v) { unsigned char c = (unsigned char)v; put(x, &c, 1); }
-static void be16(bytes_t *x, unsigned v) { put8(x, v >> 8); put8(x, v & 0xff); }
-static void be32(bytes_t *x, uint32_t v) { be16(x, v >> 16); be16(x, v & 0xffff); }
-static void le16(bytes_t *x, unsigned v) { put8(x, v & 0xff); put8(x, v >> 8); }
-static void le32(bytes_t *x, uint32_t v) { le16(x, v & 0xffff); le16(x, v >> 16); }
+static void put8(bytes_t *x, unsigned v)
+{
+    unsigned char c = (unsigned char)v;
+    put(x, &c, 1);
+}
+static void be16(bytes_t *x, unsigned v)
+{
+    put8(x, v >> 8);
+    put8(x, v & 0xff);
+}
+static void be32(bytes_t *x, uint32_t v)
+{
+    be16(x, v >> 16);
+    be16(x, v & 0xffff);
+}
+static void le16(bytes_t *x, unsigned v)
+{
+    put8(x, v & 0xff);
+    put8(x, v >> 8);
+}
+static void le32(bytes_t *x, uint32_t v)
+{
+    le16(x, v & 0xffff);
+    le16(x, v >> 16);
+}
 
 /* A TIFF block with IFD0 holding Make and, if gps, a GPSInfo pointer. */
 static void tiff(bytes_t *x, bool little, bool gps)
@@ -206,7 +226,10 @@ static void test_webp_gif_heif_unknown(void **state)
     assert_int_equal(m.width, 10);
     assert_int_equal(m.height, 20);
 
-    assert_int_equal(imgmeta_probe((const unsigned char *)"\0\0\0\x18" "ftypheic\0\0\0\0", 16, &m), 0);
+    assert_int_equal(imgmeta_probe((const unsigned char *)"\0\0\0\x18"
+                                                          "ftypheic\0\0\0\0",
+                                   16, &m),
+                     0);
     assert_int_equal(m.format, IMGMETA_HEIF);
 
     assert_int_equal(imgmeta_probe((const unsigned char *)"<svg xmlns=", 11, &m), -1);

@@ -141,8 +141,7 @@ static void test_http_endpoints(void **state)
     (void)state;
     char err[256];
     bool pg_ok = true, kafka_ok = false;
-    service_probe_t probes[] = {{"postgres", probe_flag, &pg_ok},
-                                {"kafka", probe_flag, &kafka_ok}};
+    service_probe_t probes[] = {{"postgres", probe_flag, &pg_ok}, {"kafka", probe_flag, &kafka_ok}};
     metrics_inc(metrics_counter("t_service_things_total", "Things."), 5);
     service_http_t *sh = service_http_start("poster", "127.0.0.1", 0, probes, 2, err, sizeof(err));
     assert_non_null(sh);

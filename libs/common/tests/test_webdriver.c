@@ -37,11 +37,11 @@
 
 /* A 1x1 PNG. */
 static const unsigned char PNG_1X1[] = {
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
-    0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
-    0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8,
-    0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00,
-    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48,
+    0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00,
+    0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78,
+    0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0, 0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99,
+    0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82};
 
 static const char *const TEST_PAGE =
     "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>WD test page</title></head>"
@@ -73,7 +73,7 @@ static struct {
     struct mg_context *ctx;
     int http_port;
     char http_url[64];
-    char root[64];      /* temp dir: test files and the fake's "remote" file systems */
+    char root[64]; /* temp dir: test files and the fake's "remote" file systems */
     char file_a[128], file_b[128];
     pthread_mutex_t mu; /* guards the fake's state */
     fake_session_t sessions[8];
@@ -138,8 +138,8 @@ static void send_json(struct mg_connection *conn, int status, const char *body)
     mg_write(conn, body, strlen(body));
 }
 
-static void send_status(struct mg_connection *conn, int status, const char *ctype,
-                        const char *body, size_t len)
+static void send_status(struct mg_connection *conn, int status, const char *ctype, const char *body,
+                        size_t len)
 {
     char clen[32];
     snprintf(clen, sizeof(clen), "%zu", len);
@@ -193,7 +193,8 @@ static int on_bb_sessions(struct mg_connection *conn, void *cbdata)
         pthread_mutex_lock(&fx.mu);
         fx.create_401s++;
         pthread_mutex_unlock(&fx.mu);
-        const char *b = "{\"statusCode\":401,\"error\":\"Unauthorized\",\"message\":\"Invalid API key\"}";
+        const char *b =
+            "{\"statusCode\":401,\"error\":\"Unauthorized\",\"message\":\"Invalid API key\"}";
         send_status(conn, 401, "application/json", b, strlen(b));
         return 401;
     }
@@ -281,7 +282,8 @@ static int on_bb_sessions(struct mg_connection *conn, void *cbdata)
         fs->released = true;
         pthread_mutex_unlock(&fx.mu);
         char *resp = xasprintf("{\"id\":\"%s\",\"status\":\"COMPLETED\","
-                               "\"endedAt\":\"2026-11-27T00:01:00Z\"}", id);
+                               "\"endedAt\":\"2026-11-27T00:01:00Z\"}",
+                               id);
         send_json(conn, 200, resp);
         free(resp);
         return 200;
@@ -290,7 +292,8 @@ static int on_bb_sessions(struct mg_connection *conn, void *cbdata)
         char *resp = xasprintf(
             "{\"debuggerFullscreenUrl\":\"https://www.browserbase.com/devtools-fullscreen/"
             "inspector.html?wss=connect.browserbase.com/debug/%s\",\"debuggerUrl\":\"x\","
-            "\"wsUrl\":\"wss://x\",\"pages\":[]}", id);
+            "\"wsUrl\":\"wss://x\",\"pages\":[]}",
+            id);
         send_json(conn, 200, resp);
         free(resp);
         return 200;
@@ -381,7 +384,8 @@ static int on_webdriver(struct mg_connection *conn, void *cbdata)
     bool ok = fs && sk && strcmp(sk, fs->signing_key) == 0 && !fs->released;
     pthread_mutex_unlock(&fx.mu);
     if (!ok) {
-        const char *b = "{\"value\":{\"error\":\"invalid session id\",\"message\":\"bad signing key\"}}";
+        const char *b =
+            "{\"value\":{\"error\":\"invalid session id\",\"message\":\"bad signing key\"}}";
         send_status(conn, 401, "application/json", b, strlen(b));
         return 401;
     }
@@ -437,10 +441,11 @@ static int on_webdriver(struct mg_connection *conn, void *cbdata)
     char *url = xasprintf("%s%s", fx.chromedriver_url, path);
     mem_t out = {0};
     const char *send = fwd_body ? fwd_body : (len ? body : NULL);
-    long status = http_call(ri->request_method, url, strcmp(ri->request_method, "GET") == 0 ||
-                                                             strcmp(ri->request_method, "DELETE") == 0
-                                                         ? NULL
-                                                         : (send ? send : "{}"),
+    long status = http_call(ri->request_method, url,
+                            strcmp(ri->request_method, "GET") == 0 ||
+                                    strcmp(ri->request_method, "DELETE") == 0
+                                ? NULL
+                                : (send ? send : "{}"),
                             &out);
     send_status(conn, status ? (int)status : 502, "application/json; charset=utf-8",
                 out.data ? out.data : "", out.len);
@@ -507,8 +512,8 @@ static int setup_all(void **state)
     snprintf(fx.http_url, sizeof(fx.http_url), "http://127.0.0.1:%d", fx.http_port);
     char listen[32];
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", fx.http_port);
-    const char *opts[] = {"listening_ports", listen, "num_threads", "8", "enable_keep_alive",
-                          "yes", "tcp_nodelay", "1", NULL};
+    const char *opts[] = {"listening_ports", listen, "num_threads", "8", "enable_keep_alive", "yes",
+                          "tcp_nodelay",     "1",    NULL};
     mg_init_library(0);
     fx.ctx = mg_start(NULL, NULL, opts);
     if (fx.ctx == NULL)
@@ -606,8 +611,9 @@ static void test_local_session_flow(void **state)
     cJSON *args = cJSON_CreateArray();
     cJSON_AddItemToArray(args, wd_element_ref(name));
     cJSON_AddItemToArray(args, cJSON_CreateNumber(41));
-    cJSON *v = wd_execute(s, "return {value: arguments[0].value, n: arguments[1] + 1, "
-                             "list: [1, 'two', null], ok: true};",
+    cJSON *v = wd_execute(s,
+                          "return {value: arguments[0].value, n: arguments[1] + 1, "
+                          "list: [1, 'two', null], ok: true};",
                           args, &err);
     assert_non_null(v);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(v, "value")->valuestring, "Grace");
@@ -689,8 +695,8 @@ static void test_profile_persists_cookies(void **state)
     wd_session_t *s = wd_session_new(&cfg, &err);
     assert_non_null(s);
     assert_int_equal(wd_navigate(s, page, &err), 0);
-    cJSON *v = wd_execute(s, "document.cookie = 'who=ada; max-age=86400; path=/'; return 1;",
-                          NULL, &err);
+    cJSON *v =
+        wd_execute(s, "document.cookie = 'who=ada; max-age=86400; path=/'; return 1;", NULL, &err);
     cJSON_Delete(v);
     wd_session_end(s);
 
@@ -711,8 +717,8 @@ static void test_transport_error(void **state)
     (void)state;
     char endpoint[64];
     snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", free_port());
-    wd_config_t cfg = {.backend = WD_LOCAL, .endpoint = endpoint, .headless = true,
-                       .command_timeout_ms = 5000};
+    wd_config_t cfg = {
+        .backend = WD_LOCAL, .endpoint = endpoint, .headless = true, .command_timeout_ms = 5000};
     wd_error_t err = {0};
     assert_null(wd_session_new(&cfg, &err));
     assert_string_equal(err.code, "transport");
@@ -769,8 +775,7 @@ static void test_browserbase_flow(void **state)
     free(joined);
     cJSON *args = cJSON_CreateArray();
     cJSON_AddItemToArray(args, wd_element_ref(files));
-    cJSON *v = wd_execute(s, "return Array.from(arguments[0].files).map(f => f.name);", args,
-                          &err);
+    cJSON *v = wd_execute(s, "return Array.from(arguments[0].files).map(f => f.name);", args, &err);
     assert_non_null(v);
     assert_int_equal(cJSON_GetArraySize(v), 2);
     assert_string_equal(cJSON_GetArrayItem(v, 0)->valuestring, "a.png");
@@ -796,8 +801,7 @@ static void test_browserbase_flow(void **state)
 static void test_browserbase_bad_key(void **state)
 {
     (void)state;
-    wd_config_t cfg = {.backend = WD_BROWSERBASE, .bb_api_url = fx.http_url,
-                       .bb_api_key = "wrong"};
+    wd_config_t cfg = {.backend = WD_BROWSERBASE, .bb_api_url = fx.http_url, .bb_api_key = "wrong"};
     wd_error_t err = {0};
     pthread_mutex_lock(&fx.mu);
     int before = fx.create_401s;
@@ -819,8 +823,7 @@ static void test_browserbase_bad_key(void **state)
 static void test_browserbase_retries_429_like_the_sdk(void **state)
 {
     (void)state;
-    wd_config_t cfg = {.backend = WD_BROWSERBASE, .bb_api_url = fx.http_url,
-                       .bb_api_key = API_KEY};
+    wd_config_t cfg = {.backend = WD_BROWSERBASE, .bb_api_url = fx.http_url, .bb_api_key = API_KEY};
     wd_error_t err = {0};
 
     /* one 429 with retry-after-ms: the create is retried and succeeds */

@@ -30,12 +30,12 @@ struct api_config {
     char *cors_origins;
     char *upload_dir;
     long long max_body_bytes;
-    long long max_upload_bytes;  /* one image file */
-    long long max_images;        /* per listing */
-    long long max_image_pixels;  /* decoded width*height limit (decompression bombs) */
-    long long image_max_side;    /* stored images are scaled down to fit this box */
-    char *platforms;             /* comma-separated platforms a listing may be posted to */
-    char *public_url;            /* API_PUBLIC_URL, no trailing '/': image URLs in events */
+    long long max_upload_bytes; /* one image file */
+    long long max_images;       /* per listing */
+    long long max_image_pixels; /* decoded width*height limit (decompression bombs) */
+    long long image_max_side;   /* stored images are scaled down to fit this box */
+    char *platforms;            /* comma-separated platforms a listing may be posted to */
+    char *public_url;           /* API_PUBLIC_URL, no trailing '/': image URLs in events */
     char *migrations_dir;
     long long outbox_batch;
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
@@ -43,14 +43,14 @@ struct api_config {
 
 struct app {
     struct api_config cfg;
-    char exe_dir[4096];              /* directory of the running binary (migration lookup) */
-    char upload_tmp[4200];           /* UPLOAD_DIR/.tmp: uploads being received */
-    char upload_abs[4096];           /* realpath(UPLOAD_DIR) */
+    char exe_dir[4096];    /* directory of the running binary (migration lookup) */
+    char upload_tmp[4200]; /* UPLOAD_DIR/.tmp: uploads being received */
+    char upload_abs[4096]; /* realpath(UPLOAD_DIR) */
 
     db_pool_t *pool;
 
-    kafka_producer_t *producer;      /* the relay's producer (delivery reports -> outbox rows) */
-    kafka_producer_t *dlq_producer;  /* the event applier's poison-message producer */
+    kafka_producer_t *producer;     /* the relay's producer (delivery reports -> outbox rows) */
+    kafka_producer_t *dlq_producer; /* the event applier's poison-message producer */
     kafka_consumer_t *consumer;
 
     /* Set by main after HTTP has stopped, to stop the relay and the consumer in that order. */
@@ -60,18 +60,18 @@ struct app {
     bool relay_started;
     pthread_t consumer_thread;
     bool consumer_started;
-    struct outbox_relay *relay;      /* owned by outbox.c */
+    struct outbox_relay *relay; /* owned by outbox.c */
 
     struct mg_context *http;
-    listing_cache_t *lcache;         /* GET /api/listings responses (listing_cache.h) */
+    listing_cache_t *lcache; /* GET /api/listings responses (listing_cache.h) */
 
     struct {
-        metric_t *outbox_published;  /* counter */
-        metric_t *outbox_failed;     /* counter */
-        metric_t *outbox_lag;        /* gauge: unpublished rows */
-        metric_t *events_applied;    /* counter */
-        metric_t *events_duplicate;  /* counter */
-        metric_t *events_dropped;    /* counter */
+        metric_t *outbox_published; /* counter */
+        metric_t *outbox_failed;    /* counter */
+        metric_t *outbox_lag;       /* gauge: unpublished rows */
+        metric_t *events_applied;   /* counter */
+        metric_t *events_duplicate; /* counter */
+        metric_t *events_dropped;   /* counter */
     } m;
 };
 

@@ -39,8 +39,8 @@ static const config_entry_t config_table[] = {
                  "civetweb worker threads (one per keep-alive connection being served)"),
     CONFIG_ENTRY("DB_POOL_SIZE", CONFIG_INT, "8", 1, 200, false, S, db_pool_size,
                  "PostgreSQL connections of the request handlers and the consumer"),
-    CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, "http://localhost:3000,http://127.0.0.1:3000", 0,
-                 0, false, S, cors_origins, "comma-separated origins allowed by CORS"),
+    CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, "http://localhost:3000,http://127.0.0.1:3000", 0, 0,
+                 false, S, cors_origins, "comma-separated origins allowed by CORS"),
     CONFIG_ENTRY("UPLOAD_DIR", CONFIG_STRING, "uploads", 0, 0, false, S, upload_dir,
                  "where images are stored (created if missing)"),
     CONFIG_ENTRY("MAX_BODY_BYTES", CONFIG_INT, "1048576", 1024, 1073741824, false, S,
@@ -83,8 +83,14 @@ static const service_spec_t api_service = {
 
 /* Topics the api produces or consumes; it creates the missing ones at start. */
 static const char *const api_topics[] = {
-    TOPIC_POSTING_REQUESTS, TOPIC_REPLY_REQUESTS, TOPIC_MONITOR_COMMANDS, TOPIC_POSTING_EVENTS,
-    TOPIC_MONITOR_EVENTS,   TOPIC_REPLY_DRAFTS,   TOPIC_DLQ,              NULL,
+    TOPIC_POSTING_REQUESTS,
+    TOPIC_REPLY_REQUESTS,
+    TOPIC_MONITOR_COMMANDS,
+    TOPIC_POSTING_EVENTS,
+    TOPIC_MONITOR_EVENTS,
+    TOPIC_REPLY_DRAFTS,
+    TOPIC_DLQ,
+    NULL,
 };
 
 static void app_metrics_init(struct app *app)
@@ -96,8 +102,8 @@ static void app_metrics_init(struct app *app)
     app->m.outbox_lag = metrics_gauge("bb_outbox_lag", "Outbox rows not yet published");
     app->m.events_applied =
         metrics_counter("bb_events_applied_total", "Consumed events applied to the database");
-    app->m.events_duplicate = metrics_counter("bb_events_duplicate_total",
-                                              "Consumed events skipped as already applied");
+    app->m.events_duplicate =
+        metrics_counter("bb_events_duplicate_total", "Consumed events skipped as already applied");
     app->m.events_dropped =
         metrics_counter("bb_events_dropped_total", "Consumed events sent to the dead-letter topic");
 }

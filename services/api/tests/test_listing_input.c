@@ -10,7 +10,10 @@
 #include "domain/listing_input.h"
 #include "migrate.h"
 
-#define STR(n, v) { .name = (n), .kind = RAW_STRING, .s = (v), .len = sizeof(v) - 1 }
+#define STR(n, v)                                                                                  \
+    {                                                                                              \
+        .name = (n), .kind = RAW_STRING, .s = (v), .len = sizeof(v) - 1                            \
+    }
 
 static void expect_field_error(const raw_field_t *f, size_t n, bool create, const char *field,
                                const char *detail_part)
@@ -30,7 +33,7 @@ static void expect_field_error(const raw_field_t *f, size_t n, bool create, cons
 static void test_create_minimal_and_defaults(void **state)
 {
     (void)state;
-    raw_field_t f[] = { STR("title", "  Lamp  "), STR("price", "799.99") };
+    raw_field_t f[] = {STR("title", "  Lamp  "), STR("price", "799.99")};
     listing_input_t in;
     listing_error_t err;
     assert_int_equal(listing_input_parse(f, 2, true, &in, &err), 0);
@@ -66,37 +69,39 @@ static void test_create_full_form(void **state)
 static void test_bad_values_name_the_field(void **state)
 {
     (void)state;
-    raw_field_t no_title[] = { STR("price", "5") };
+    raw_field_t no_title[] = {STR("price", "5")};
     expect_field_error(no_title, 1, true, "title", "required");
-    raw_field_t no_price[] = { STR("title", "x") };
+    raw_field_t no_price[] = {STR("title", "x")};
     expect_field_error(no_price, 1, true, "price", "required");
-    raw_field_t zero[] = { STR("title", "x"), STR("price", "0") };
+    raw_field_t zero[] = {STR("title", "x"), STR("price", "0")};
     expect_field_error(zero, 2, true, "price", "greater than 0");
-    raw_field_t neg[] = { STR("title", "x"), STR("price", "-5") };
+    raw_field_t neg[] = {STR("title", "x"), STR("price", "-5")};
     expect_field_error(neg, 2, true, "price", "greater than 0");
-    raw_field_t words[] = { STR("title", "x"), STR("price", "cheap") };
+    raw_field_t words[] = {STR("title", "x"), STR("price", "cheap")};
     expect_field_error(words, 2, true, "price", "not a decimal");
-    raw_field_t decimals[] = { STR("title", "x"), STR("price", "1.999") };
+    raw_field_t decimals[] = {STR("title", "x"), STR("price", "1.999")};
     expect_field_error(decimals, 2, true, "price", "decimal places");
-    raw_field_t floor[] = { STR("title", "x"), STR("price", "10"), STR("min_price", "10.01") };
+    raw_field_t floor[] = {STR("title", "x"), STR("price", "10"), STR("min_price", "10.01")};
     expect_field_error(floor, 3, true, "min_price", "must not exceed");
-    raw_field_t minzero[] = { STR("title", "x"), STR("price", "10"), STR("min_price", "0") };
+    raw_field_t minzero[] = {STR("title", "x"), STR("price", "10"), STR("min_price", "0")};
     expect_field_error(minzero, 3, true, "min_price", "greater than 0");
-    raw_field_t cond[] = { STR("title", "x"), STR("price", "10"), STR("condition", "mint") };
+    raw_field_t cond[] = {STR("title", "x"), STR("price", "10"), STR("condition", "mint")};
     expect_field_error(cond, 3, true, "condition", "one of new, like_new, good, fair");
-    raw_field_t flex[] = { STR("title", "x"), STR("price", "10"), STR("flexibility", "1.5") };
+    raw_field_t flex[] = {STR("title", "x"), STR("price", "10"), STR("flexibility", "1.5")};
     expect_field_error(flex, 3, true, "flexibility", "between 0 and 1");
-    raw_field_t unknown[] = { STR("title", "x"), STR("price", "10"), STR("colour", "red") };
+    raw_field_t unknown[] = {STR("title", "x"), STR("price", "10"), STR("colour", "red")};
     expect_field_error(unknown, 3, true, "colour", "unknown field");
-    raw_field_t empty_title[] = { STR("title", "   "), STR("price", "10") };
+    raw_field_t empty_title[] = {STR("title", "   "), STR("price", "10")};
     expect_field_error(empty_title, 2, true, "title", "empty");
-    raw_field_t ctrl[] = { STR("title", "a\x01" "b"), STR("price", "10") };
+    raw_field_t ctrl[] = {STR("title", "a\x01"
+                                       "b"),
+                          STR("price", "10")};
     expect_field_error(ctrl, 2, true, "title", "control");
-    raw_field_t badutf[] = { STR("title", "a\xc3"), STR("price", "10") };
+    raw_field_t badutf[] = {STR("title", "a\xc3"), STR("price", "10")};
     expect_field_error(badutf, 2, true, "title", "UTF-8");
-    raw_field_t cur[] = { STR("title", "x"), STR("price", "10"), STR("currency", "dollars") };
+    raw_field_t cur[] = {STR("title", "x"), STR("price", "10"), STR("currency", "dollars")};
     expect_field_error(cur, 3, true, "currency", "ISO 4217");
-    raw_field_t sold[] = { STR("title", "x"), STR("price", "10"), STR("status", "sold") };
+    raw_field_t sold[] = {STR("title", "x"), STR("price", "10"), STR("status", "sold")};
     expect_field_error(sold, 3, true, "status", "active");
 }
 
@@ -108,22 +113,22 @@ static void test_title_length_counts_characters(void **state)
     for (int i = 0; i < LISTING_TITLE_MAX; i++)
         memcpy(title + 2 * i, "\xc3\xa9", 2);
     title[2 * LISTING_TITLE_MAX] = '\0';
-    raw_field_t ok[] = { { .name = "title", .kind = RAW_STRING, .s = title,
-                           .len = strlen(title) }, STR("price", "1") };
+    raw_field_t ok[] = {{.name = "title", .kind = RAW_STRING, .s = title, .len = strlen(title)},
+                        STR("price", "1")};
     listing_input_t in;
     listing_error_t err;
     assert_int_equal(listing_input_parse(ok, 2, true, &in, &err), 0);
     listing_input_free(&in);
     memcpy(title + 2 * LISTING_TITLE_MAX, "x", 2); /* one more character */
-    raw_field_t bad[] = { { .name = "title", .kind = RAW_STRING, .s = title,
-                            .len = strlen(title) }, STR("price", "1") };
+    raw_field_t bad[] = {{.name = "title", .kind = RAW_STRING, .s = title, .len = strlen(title)},
+                         STR("price", "1")};
     expect_field_error(bad, 2, true, "title", "at most 255 characters");
 }
 
 static void test_update_is_partial(void **state)
 {
     (void)state;
-    raw_field_t f[] = { STR("status", "sold"), STR("min_price", "") };
+    raw_field_t f[] = {STR("status", "sold"), STR("min_price", "")};
     listing_input_t in;
     listing_error_t err;
     assert_int_equal(listing_input_parse(f, 2, false, &in, &err), 0);

@@ -41,8 +41,7 @@ typedef struct {
  *     a fee: skipped (a draft that names them still names them);
  *   - "N% off/discount/less" is price * (100 - N) / 100 (1 <= N <= 90); a lone "N%" is not.
  * Returns the number found (may exceed max: only max are written). Pure and thread-safe. */
-size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_t *out,
-                  size_t max);
+size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_t *out, size_t max);
 
 /* The buyer's offer in text: among the amounts offer_scan(OFFER_SCAN_BUYER) finds, the last
  * one with a currency marker, else the last one (the buyer's latest word: "70? ok 80").

@@ -36,9 +36,9 @@ typedef struct {
     /* counter ladder: successive counters, from near asking down to visible_lowest */
     int64_t ladder[4];
     int nladder;
-    bool firm;                    /* flexibility so low that we do not counter */
-    int tier;                     /* 1 firm, 2 reluctant, 3 default, 4 flexible, 5 clearance */
-    int64_t step_cents;           /* counters are multiples of this ($1, $5, $10, $50) */
+    bool firm;          /* flexibility so low that we do not counter */
+    int tier;           /* 1 firm, 2 reluctant, 3 default, 4 flexible, 5 clearance */
+    int64_t step_cents; /* counters are multiples of this ($1, $5, $10, $50) */
 } policy_t;
 
 typedef enum {
@@ -52,31 +52,31 @@ typedef enum {
 typedef struct {
     intent_t intent;
     policy_t policy;
-    int64_t buyer_offer_cents;     /* parsed from the new messages; 0 = none */
+    int64_t buyer_offer_cents; /* parsed from the new messages; 0 = none */
     offer_verdict_t verdict;
-    int64_t counter_cents;         /* verdict COUNTER: the next counter; DECLINE: the visible
-                                    * lowest (price when firm); intent LOWEST without an offer:
-                                    * the next counter to name; 0 otherwise */
-    int rounds;                    /* earlier counters by us in history */
+    int64_t counter_cents; /* verdict COUNTER: the next counter; DECLINE: the visible
+                            * lowest (price when firm); intent LOWEST without an offer:
+                            * the next counter to name; 0 otherwise */
+    int rounds;            /* earlier counters by us in history */
     /* pre-guard: when handoff is set, no automatic text is sent */
     bool handoff;
-    char handoff_reason[160];      /* "asks for a verification code", ... */
+    char handoff_reason[160]; /* "asks for a verification code", ... */
     /* what the rules engine, the prompt and the post-guards also need */
-    char handoff_code[32];         /* stable: "verification_code", "payment_app", ... */
-    unsigned intents;              /* every intent seen in the new messages: 1u << intent */
-    bool listing_known;            /* listing.id != 0 */
-    bool listing_sold;             /* listing.status is "sold" (or archived) */
-    bool agreed;                   /* the conversation already has a deal: state.status
-                                    * "agreed" or "sold", or an agreed price */
-    int64_t agreed_cents;          /* price of that deal, or of the deal this reply makes */
-    int64_t last_counter_cents;    /* the amount in our latest message that named one, 0 none */
-    int64_t competing_cents;       /* another buyer's offer above the floor (leverage), 0 none */
-    bool asks_human;               /* "are you a bot?", "is this a real person?" */
-    bool nothing_to_answer;        /* no new text, or only "ok"/"thanks"/emoji after a deal */
-    bool proposes_time;            /* a clock time ("5pm", "5:30", "at 6"): seller confirms */
-    bool mentions_day;             /* "tomorrow", "saturday", "tonight" */
-    char seller_reason[96];        /* a request only the seller can answer (hold, trade, more
-                                    * photos, payment method, "on my way"): "" when none */
+    char handoff_code[32];      /* stable: "verification_code", "payment_app", ... */
+    unsigned intents;           /* every intent seen in the new messages: 1u << intent */
+    bool listing_known;         /* listing.id != 0 */
+    bool listing_sold;          /* listing.status is "sold" (or archived) */
+    bool agreed;                /* the conversation already has a deal: state.status
+                                 * "agreed" or "sold", or an agreed price */
+    int64_t agreed_cents;       /* price of that deal, or of the deal this reply makes */
+    int64_t last_counter_cents; /* the amount in our latest message that named one, 0 none */
+    int64_t competing_cents;    /* another buyer's offer above the floor (leverage), 0 none */
+    bool asks_human;            /* "are you a bot?", "is this a real person?" */
+    bool nothing_to_answer;     /* no new text, or only "ok"/"thanks"/emoji after a deal */
+    bool proposes_time;         /* a clock time ("5pm", "5:30", "at 6"): seller confirms */
+    bool mentions_day;          /* "tomorrow", "saturday", "tonight" */
+    char seller_reason[96];     /* a request only the seller can answer (hold, trade, more
+                                 * photos, payment method, "on my way"): "" when none */
 } plan_t;
 
 /* True when the plan saw intent in the new messages (not only the main one). */

@@ -116,8 +116,7 @@ static void build_ladder(policy_t *p)
     }
 }
 
-void policy_compute(int64_t price_cents, int64_t floor_cents, double flexibility,
-                    policy_t *out)
+void policy_compute(int64_t price_cents, int64_t floor_cents, double flexibility, policy_t *out)
 {
     memset(out, 0, sizeof(*out));
     if (price_cents < 0) {

@@ -38,8 +38,7 @@ int64_t policy_step(int64_t price_cents);
  *                    policy_step except the last, which is visible_lowest; empty when firm.
  * A floor <= 0 (none set) or above the price is taken as the price: no discount is given
  * that the seller did not allow. Pure and thread-safe. */
-void policy_compute(int64_t price_cents, int64_t floor_cents, double flexibility,
-                    policy_t *out);
+void policy_compute(int64_t price_cents, int64_t floor_cents, double flexibility, policy_t *out);
 
 /* Raises the visible lowest (and accept threshold) to lowest_cents, rounded up to a dollar
  * and capped at the price, dropping counters below it: used when another buyer offered that

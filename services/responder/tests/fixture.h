@@ -20,10 +20,10 @@ static inline void fixture_request(reply_requested_t *req, const char *request_i
     req->conversation_id = xstrdup("conv-test");
     req->listing.id = 101;
     req->listing.title = xstrdup("IKEA Hemnes dresser");
-    req->listing.description = xstrdup(
-        "Solid wood, 6 drawers. Dimensions: 63 x 51 x 19 inches. A few light scratches on "
-        "top, otherwise great. Comes with the original assembly instructions. Pickup only, "
-        "no delivery.");
+    req->listing.description =
+        xstrdup("Solid wood, 6 drawers. Dimensions: 63 x 51 x 19 inches. A few light scratches on "
+                "top, otherwise great. Comes with the original assembly instructions. Pickup only, "
+                "no delivery.");
     req->listing.price_cents = 12000;
     req->listing.floor_cents = 8000;
     req->listing.currency = xstrdup("USD");

@@ -86,8 +86,9 @@ static void test_below_floor_odd_wording(void **state)
 {
     (void)state;
     static const char *const texts[] = {
-        "I could go 70 lowest.", "Seventy five and it's yours.", "ok 65-70 works",
-        "I can't do less than $79.99", "fine, 1 dollar", "$ 60 then",
+        "I could go 70 lowest.", "Seventy five and it's yours.",
+        "ok 65-70 works",        "I can't do less than $79.99",
+        "fine, 1 dollar",        "$ 60 then",
     };
     for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
         ctx_t c;
@@ -413,17 +414,29 @@ static void test_property_random_drafts(void **state)
 {
     (void)state;
     static const char *const buyer[] = {
-        "would you do 60?", "what's your lowest?", "is it available?", "are you a bot?",
-        "$30 cash now", "deal", "send me the code", "where do I pick up?", "ok",
+        "would you do 60?", "what's your lowest?", "is it available?",
+        "are you a bot?",   "$30 cash now",        "deal",
+        "send me the code", "where do I pick up?", "ok",
     };
     static const char *const fragments[] = {
-        "Sure!", "I could do %s.", "How about %s?", "Deal at %s!", "My minimum is %s.",
-        "It's %s firm.", "Call 415-555-0199.", "www.example.com", "I'm a real person.",
-        "Yes \xE2\x80\x94 available.", "Pickup at 5pm in Oakland.", "%s works for me.",
-        "Lowest is %s, floor is %s.", "It has 6 drawers.",
+        "Sure!",
+        "I could do %s.",
+        "How about %s?",
+        "Deal at %s!",
+        "My minimum is %s.",
+        "It's %s firm.",
+        "Call 415-555-0199.",
+        "www.example.com",
+        "I'm a real person.",
+        "Yes \xE2\x80\x94 available.",
+        "Pickup at 5pm in Oakland.",
+        "%s works for me.",
+        "Lowest is %s, floor is %s.",
+        "It has 6 drawers.",
         "This is a long sentence that goes on and on about the dresser and its many drawers",
     };
-    static const char *const statuses[] = {"none", "negotiating", "agreed", "declined", "bogus", NULL};
+    static const char *const statuses[] = {"none",     "negotiating", "agreed",
+                                           "declined", "bogus",       NULL};
     static const char *const actions[] = {"send", "send", "send", "handoff", "none", "x"};
     uint32_t seed = 12345;
     int sends = 0;
@@ -436,14 +449,26 @@ static void test_property_random_drafts(void **state)
             char amount[32];
             int64_t cents = (int64_t)(rng_next(&seed) % 16000);
             switch (rng_next(&seed) % 5) {
-            case 0: snprintf(amount, sizeof(amount), "$%lld", (long long)(cents / 100)); break;
-            case 1: snprintf(amount, sizeof(amount), "%lld dollars", (long long)(cents / 100)); break;
-            case 2: snprintf(amount, sizeof(amount), "%lld", (long long)(cents / 100)); break;
-            case 3: snprintf(amount, sizeof(amount), "$%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100)); break;
-            default: snprintf(amount, sizeof(amount), "%lld bucks", (long long)(cents / 100)); break;
+            case 0:
+                snprintf(amount, sizeof(amount), "$%lld", (long long)(cents / 100));
+                break;
+            case 1:
+                snprintf(amount, sizeof(amount), "%lld dollars", (long long)(cents / 100));
+                break;
+            case 2:
+                snprintf(amount, sizeof(amount), "%lld", (long long)(cents / 100));
+                break;
+            case 3:
+                snprintf(amount, sizeof(amount), "$%lld.%02lld", (long long)(cents / 100),
+                         (long long)(cents % 100));
+                break;
+            default:
+                snprintf(amount, sizeof(amount), "%lld bucks", (long long)(cents / 100));
+                break;
             }
             char frag[256];
-            const char *tpl = fragments[rng_next(&seed) % (sizeof(fragments) / sizeof(fragments[0]))];
+            const char *tpl =
+                fragments[rng_next(&seed) % (sizeof(fragments) / sizeof(fragments[0]))];
             snprintf(frag, sizeof(frag), tpl, amount, amount);
             if (strlen(text) + strlen(frag) + 2 < sizeof(text)) {
                 strcat(text, frag);
@@ -470,7 +495,8 @@ static void test_property_random_drafts(void **state)
             assert_true(strlen(c.draft.text) <= GUARD_MAX_CHARS);
             assert_true(c.draft.deal.agreed_price_cents == 0 ||
                         c.draft.deal.agreed_price_cents >= floor_cents);
-            assert_true(c.draft.deal.counter_cents == 0 || c.draft.deal.counter_cents >= floor_cents);
+            assert_true(c.draft.deal.counter_cents == 0 ||
+                        c.draft.deal.counter_cents >= floor_cents);
             if (c.draft.deal.status != NULL && strcmp(c.draft.deal.status, "agreed") == 0) {
                 assert_true(c.draft.deal.agreed_price_cents >= floor_cents);
             }

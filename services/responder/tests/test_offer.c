@@ -13,8 +13,8 @@
 typedef struct {
     const char *text;
     int64_t price_cents;
-    int found;      /* 1 or 0 */
-    int64_t cents;  /* when found */
+    int found;     /* 1 or 0 */
+    int64_t cents; /* when found */
 } offer_case_t;
 
 static const offer_case_t CASES[] = {
@@ -103,8 +103,8 @@ static void test_offer_table(void **state)
         int found = offer_parse(CASES[i].text, CASES[i].price_cents, &cents);
         if (found != CASES[i].found || (found == 1 && cents != CASES[i].cents)) {
             print_error("offer_parse(\"%s\", %lld): got %d/%lld, want %d/%lld\n", CASES[i].text,
-                        (long long)CASES[i].price_cents, found, (long long)cents,
-                        CASES[i].found, (long long)CASES[i].cents);
+                        (long long)CASES[i].price_cents, found, (long long)cents, CASES[i].found,
+                        (long long)CASES[i].cents);
             failures++;
         }
     }

@@ -258,8 +258,7 @@ static void test_plan_pre_guard_table(void **state)
             fail_msg("\"%s\": fired %s, want none", cases[i].text, code);
         }
         if (cases[i].code != NULL && (!hit || strcmp(code, cases[i].code) != 0)) {
-            fail_msg("\"%s\": got %s, want %s", cases[i].text, hit ? code : "none",
-                     cases[i].code);
+            fail_msg("\"%s\": got %s, want %s", cases[i].text, hit ? code : "none", cases[i].code);
         }
         if (hit) {
             assert_true(strlen(reason) > 10);
@@ -287,8 +286,8 @@ static void test_phrase_patterns(void **state)
     assert_true(phrase_match(&t, "ok$"));
     assert_false(phrase_match(&t, "extra $"));
     assert_false(phrase_match(&t, "send ok"));
-    assert_true(phrase_match(&t, "send * ok"));  /* a gap of 3 words */
-    assert_false(phrase_match(&t, "ill * ok"));  /* 4 words: too far */
+    assert_true(phrase_match(&t, "send * ok")); /* a gap of 3 words */
+    assert_false(phrase_match(&t, "ill * ok")); /* 4 words: too far */
     assert_false(phrase_match(&t, ""));
     phrase_text_free(&t);
     phrase_text_init(&t, NULL);

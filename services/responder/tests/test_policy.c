@@ -145,13 +145,13 @@ static void test_policy_tiers(void **state)
 static void test_policy_invariants_grid(void **state)
 {
     (void)state;
-    static const int64_t prices[] = {500, 999, 2500, 8000, 9999, 10000, 12000, 34999,
-                                     50000, 79900, 150000, 999999};
+    static const int64_t prices[] = {500,   999,   2500,  8000,  9999,   10000,
+                                     12000, 34999, 50000, 79900, 150000, 999999};
     static const int floor_permille[] = {0, 1, 300, 500, 700, 850, 900, 990, 1000};
-    static const double flexes[] = {0.0, 0.1, 0.15, 0.2, 0.3, 0.35, 0.5, 0.6, 0.65, 0.7,
-                                    0.85, 0.9, 1.0};
-    static const int offer_permille[] = {1, 100, 400, 600, 700, 750, 800, 850, 900,
-                                         950, 990, 1000, 1200};
+    static const double flexes[] = {0.0, 0.1,  0.15, 0.2,  0.3, 0.35, 0.5,
+                                    0.6, 0.65, 0.7,  0.85, 0.9, 1.0};
+    static const int offer_permille[] = {1,   100, 400, 600, 700,  750, 800,
+                                         850, 900, 950, 990, 1000, 1200};
     long rows = 0;
 
     for (size_t pi = 0; pi < sizeof(prices) / sizeof(prices[0]); pi++) {
@@ -185,8 +185,7 @@ static void test_policy_invariants_grid(void **state)
                         assert_true(p.ladder[i] < p.ladder[i - 1]);
                     }
                 }
-                for (size_t oi = 0; oi < sizeof(offer_permille) / sizeof(offer_permille[0]);
-                     oi++) {
+                for (size_t oi = 0; oi < sizeof(offer_permille) / sizeof(offer_permille[0]); oi++) {
                     int64_t offer = price * offer_permille[oi] / 1000;
                     if (offer <= 0) {
                         continue;

@@ -62,8 +62,8 @@ static int setup(void **state)
     if (text == NULL && getenv("BB_SCENARIOS") == NULL && g_argv0 != NULL &&
         strrchr(g_argv0, '/') != NULL) {
         /* run from elsewhere: build[-san]/tests/<binary> -> ../../services/... */
-        snprintf(alt, sizeof(alt), "%.*s/../../%s", (int)(strrchr(g_argv0, '/') - g_argv0),
-                 g_argv0, path);
+        snprintf(alt, sizeof(alt), "%.*s/../../%s", (int)(strrchr(g_argv0, '/') - g_argv0), g_argv0,
+                 path);
         text = read_file(alt);
     }
     if (text == NULL) {
@@ -117,14 +117,14 @@ static int check_invariants(const char *name, const reply_requested_t *req, cons
     }
     const int64_t floor_cents = plan->policy.floor_cents;
     const int64_t visible = plan->policy.visible_lowest_cents;
-#define INV(cond, ...)                                                                          \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            print_error("%s: ", name);                                                          \
-            print_error(__VA_ARGS__);                                                           \
-            print_error(" (text: %s)\n", d->text != NULL ? d->text : "(null)");                  \
-            fails++;                                                                            \
-        }                                                                                       \
+#define INV(cond, ...)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            print_error("%s: ", name);                                                             \
+            print_error(__VA_ARGS__);                                                              \
+            print_error(" (text: %s)\n", d->text != NULL ? d->text : "(null)");                    \
+            fails++;                                                                               \
+        }                                                                                          \
     } while (0)
     INV(d->text != NULL && d->text[0] != '\0', "send with empty text");
     if (d->text == NULL) {
@@ -151,10 +151,9 @@ static int check_invariants(const char *name, const reply_requested_t *req, cons
         for (size_t i = 0; i < n && i < 32; i++) {
             INV(a[i].cents >= floor_cents, "text names %lld below the floor",
                 (long long)a[i].cents);
-            bool known = a[i].cents == plan->buyer_offer_cents ||
-                         a[i].cents == plan->agreed_cents ||
-                         a[i].cents == plan->last_counter_cents ||
-                         a[i].cents == plan->competing_cents;
+            bool known =
+                a[i].cents == plan->buyer_offer_cents || a[i].cents == plan->agreed_cents ||
+                a[i].cents == plan->last_counter_cents || a[i].cents == plan->competing_cents;
             INV(!(floor_cents < visible && a[i].cents == floor_cents && !known),
                 "text names the floor");
             INV(!(a[i].cents > floor_cents && a[i].cents < visible && !known),
@@ -173,15 +172,15 @@ static int check_expect(const char *name, const char *path, const cJSON *expect,
     int fails = 0;
     const char *s;
     int64_t v;
-#define EXP(cond, ...)                                                                          \
-    do {                                                                                        \
-        if (!(cond)) {                                                                          \
-            print_error("%s [%s]: ", name, path);                                               \
-            print_error(__VA_ARGS__);                                                           \
-            print_error(" (action %s, intent %s, deal %s, text: %s)\n", d->action, d->intent,  \
-                        d->deal.status, d->text);                                               \
-            fails++;                                                                            \
-        }                                                                                       \
+#define EXP(cond, ...)                                                                             \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            print_error("%s [%s]: ", name, path);                                                  \
+            print_error(__VA_ARGS__);                                                              \
+            print_error(" (action %s, intent %s, deal %s, text: %s)\n", d->action, d->intent,      \
+                        d->deal.status, d->text);                                                  \
+            fails++;                                                                               \
+        }                                                                                          \
     } while (0)
     if (expect == NULL) {
         return 0;
@@ -200,8 +199,8 @@ static int check_expect(const char *name, const char *path, const cJSON *expect,
             (long long)d->deal.agreed_price_cents, (long long)v);
     }
     if (jint(expect, "counter_cents", &v)) {
-        EXP(d->deal.counter_cents == v, "counter %lld, want %lld",
-            (long long)d->deal.counter_cents, (long long)v);
+        EXP(d->deal.counter_cents == v, "counter %lld, want %lld", (long long)d->deal.counter_cents,
+            (long long)v);
     }
     if (jint(expect, "buyer_offer_cents", &v)) {
         EXP(d->deal.buyer_offer_cents == v, "buyer offer %lld, want %lld",
@@ -227,8 +226,8 @@ static int check_expect(const char *name, const char *path, const cJSON *expect,
     arr = cJSON_GetObjectItemCaseSensitive(expect, "violations");
     cJSON_ArrayForEach(it, arr)
     {
-        EXP(cJSON_IsString(it) && guard_has_violation(d, it->valuestring),
-            "violation %s missing", cJSON_IsString(it) ? it->valuestring : "?");
+        EXP(cJSON_IsString(it) && guard_has_violation(d, it->valuestring), "violation %s missing",
+            cJSON_IsString(it) ? it->valuestring : "?");
     }
 #undef EXP
     return fails;

@@ -17,7 +17,7 @@ typedef enum {
 } config_type_t;
 
 typedef struct {
-    const char *name;          /* environment variable */
+    const char *name; /* environment variable */
     config_type_t type;
     const char *default_value; /* NULL: no default */
     double min, max;           /* bounds for INT and DOUBLE (ignored when min == max == 0) */
@@ -26,13 +26,15 @@ typedef struct {
     const char *help;          /* one line, for config/byebuy.env.example and --help */
 } config_entry_t;
 
-#define CONFIG_ENTRY(name, type, def, min, max, req, st, field, help) \
-    { name, type, def, min, max, req, offsetof(st, field), help }
+#define CONFIG_ENTRY(name, type, def, min, max, req, st, field, help)                              \
+    {                                                                                              \
+        name, type, def, min, max, req, offsetof(st, field), help                                  \
+    }
 
 /* Fills `out` from the environment and then `dotenv_path` (NULL: ".env" if present; a missing
  * file is fine). Returns 0, or -1 with "<VARIABLE>: <what is wrong>" in errstr.
  * An empty variable counts as unset. The .env file holds KEY=VALUE lines, `# comments`, an
- * optional `export ` prefix, 'literal' or "double-quoted" values (" \ 
+ * optional `export ` prefix, 'literal' or "double-quoted" values (" \
  escapes), no
  * interpolation; a malformed line fails with "<path>:<line>: ...". Values: INT and DOUBLE are
  * the whole string (no blanks or trailing junk) within [min, max]; BOOL is
@@ -51,7 +53,6 @@ void config_log(const config_entry_t *table, size_t n, const void *out);
 /* Writes the table as a documented env file section (help line, range, "#NAME=default",
  * every key commented out): what config/byebuy.env.example is made of. Every service prints
  * it with --config-example. */
-void config_write_example(const char *service, const config_entry_t *table, size_t n,
-                          FILE *out);
+void config_write_example(const char *service, const config_entry_t *table, size_t n, FILE *out);
 
 #endif

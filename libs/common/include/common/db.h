@@ -48,8 +48,8 @@ bool db_probe(void *pool, char *detail, size_t detail_size);
  * message (never its DETAIL, which can hold row values) followed by " (SQLSTATE)" into
  * errstr, the SQLSTATE into sqlstate[6] if non-NULL ("" when there is none, e.g. the
  * connection broke), and returns NULL. Caller PQclear()s. */
-PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params,
-                  char *errstr, size_t errstr_size, char sqlstate[6]);
+PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params, char *errstr,
+                  size_t errstr_size, char sqlstate[6]);
 
 /* Runs BEGIN / COMMIT / ROLLBACK. Return 0 or -1 (errstr). */
 int db_begin(PGconn *pg, char *errstr, size_t errstr_size) __attribute__((warn_unused_result));

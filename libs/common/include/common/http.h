@@ -20,8 +20,8 @@ typedef struct {
     const struct mg_request_info *ri;
     const char *params[HTTP_MAX_PARAMS]; /* values of {name} segments, in order */
     size_t nparams;
-    char request_id[40];                 /* from X-Request-Id or generated; echoed back */
-    void *app;                           /* the service's struct app * */
+    char request_id[40]; /* from X-Request-Id or generated; echoed back */
+    void *app;           /* the service's struct app * */
     /* Set by the router and read by http_send_* / http_read_*: handlers leave them alone. */
     const char *cors_origin; /* the request's Origin when it is allowed, else NULL */
     bool cors_vary;          /* CORS is configured: every response carries Vary: Origin */
@@ -37,8 +37,9 @@ typedef struct {
 typedef int (*http_handler_fn)(http_request_t *req);
 
 typedef struct {
-    const char *method;  /* "GET", ... */
-    const char *pattern; /* "/api/listings/{id}/images/{image_id}"; a trailing "*" matches the rest */
+    const char *method; /* "GET", ... */
+    const char
+        *pattern; /* "/api/listings/{id}/images/{image_id}"; a trailing "*" matches the rest */
     http_handler_fn fn;
 } http_route_t;
 

@@ -18,9 +18,9 @@ typedef enum {
 
 typedef struct {
     imgmeta_format_t format;
-    int width, height;  /* 0 when not found (e.g. HEIF, truncated file) */
-    bool has_exif;      /* a JPEG APP1 "Exif", PNG eXIf or WebP EXIF block */
-    bool has_exif_gps;  /* that EXIF's IFD0 carries a GPSInfo (0x8825) pointer */
+    int width, height; /* 0 when not found (e.g. HEIF, truncated file) */
+    bool has_exif;     /* a JPEG APP1 "Exif", PNG eXIf or WebP EXIF block */
+    bool has_exif_gps; /* that EXIF's IFD0 carries a GPSInfo (0x8825) pointer */
 } imgmeta_t;
 
 /* Probes buf. Returns 0 and fills out when the format is recognised (dimensions and EXIF

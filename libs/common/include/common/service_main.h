@@ -118,8 +118,8 @@ int service_begin(service_t *svc, const service_spec_t *spec, void *cfg, int arg
 bool service_option(const service_t *svc, const char *flag);
 
 /* Loads the configuration only, for a tool that shares a service's keys (byebuy-login); svc
- * and cfg start zeroed. offline makes KAFKA_BOOTSTRAP_SERVERS optional. Returns 0, or -1 with errstr. Free with
- * service_config_free even on failure. */
+ * and cfg start zeroed. offline makes KAFKA_BOOTSTRAP_SERVERS optional. Returns 0, or -1 with
+ * errstr. Free with service_config_free even on failure. */
 int service_config_load(service_t *svc, const service_spec_t *spec, void *cfg, bool offline,
                         char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 void service_config_free(service_t *svc);

@@ -25,7 +25,7 @@ typedef struct {
     bool headless;             /* WD_LOCAL: --headless=new */
     int window_width, window_height;
     /* WD_BROWSERBASE */
-    const char *bb_api_url;    /* "https://api.browserbase.com" */
+    const char *bb_api_url; /* "https://api.browserbase.com" */
     const char *bb_api_key;
     const char *bb_project_id;
     const char *bb_context_id; /* persistent login context; NULL for none */
@@ -87,8 +87,7 @@ int wd_clear(wd_session_t *s, const char *element, wd_error_t *err);
 int wd_send_keys(wd_session_t *s, const char *element, const char *text, wd_error_t *err);
 char *wd_element_text(wd_session_t *s, const char *element, wd_error_t *err);
 /* An absent attribute gives NULL with err->code "" (empty), not an error code. */
-char *wd_element_attribute(wd_session_t *s, const char *element, const char *name,
-                           wd_error_t *err);
+char *wd_element_attribute(wd_session_t *s, const char *element, const char *name, wd_error_t *err);
 
 /* Runs a synchronous script with args (a JSON array, consumed; NULL for none; element ids
  * may be passed as {"element-6066-11e4-a52e-4f735466cecf": id}). Returns the JSON value

@@ -40,8 +40,8 @@ int image_intake(struct app *app, const char *const *paths, size_t n, image_stor
     char err[300];
     size_t failed = 0;
     /* on the image worker pool (big stacks): this request thread only waits */
-    image_result_t result = image_ingest_all(paths, n, app->cfg.upload_dir, &lim, stored, &failed,
-                                             err, sizeof(err));
+    image_result_t result =
+        image_ingest_all(paths, n, app->cfg.upload_dir, &lim, stored, &failed, err, sizeof(err));
     if (result != IMAGE_OK) {
         free(stored); /* image_ingest_all left nothing of the batch in upload_dir */
         cmd_status_t status = image_failure(result);

@@ -74,8 +74,8 @@ static bool file_equals(const char *path, const char *body, size_t len)
 
 /* Writes body under UPLOAD_DIR/name without ever replacing a file: written to a temporary
  * file in UPLOAD_DIR/.tmp, then link()ed into place, which fails on an existing name. */
-static file_result_t artifact_write(struct app *app, const char *name, const char *body,
-                                     size_t len, char *errstr, size_t errstr_size)
+static file_result_t artifact_write(struct app *app, const char *name, const char *body, size_t len,
+                                    char *errstr, size_t errstr_size)
 {
     char tmp[4400], path[4400];
     snprintf(tmp, sizeof(tmp), "%s/upload-artifact-XXXXXX", app->upload_tmp);

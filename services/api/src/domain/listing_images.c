@@ -59,8 +59,8 @@ int listing_images_remove(struct app *app, int64_t id, int64_t image_id, cmd_res
 
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
-    if (cmd_found(r, image_store_delete(tx.pg, id, image_id, name, &err), "deleting the image", &err,
-                  "Image not found") != 0)
+    if (cmd_found(r, image_store_delete(tx.pg, id, image_id, name, &err), "deleting the image",
+                  &err, "Image not found") != 0)
         goto end;
     tx_remove_on_commit(&tx, name);
     tx_listings_changed(&tx);
@@ -93,8 +93,8 @@ int listing_images_reorder(struct app *app, int64_t id, const int64_t *ids, size
 
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
-    if (cmd_found(r, image_store_order_check(tx.pg, id, list, &matches, &err), "reading the images", &err,
-                  "Listing not found") != 0)
+    if (cmd_found(r, image_store_order_check(tx.pg, id, list, &matches, &err), "reading the images",
+                  &err, "Listing not found") != 0)
         goto end;
     if (!matches) {
         cmd_fail(r, CMD_INVALID, "order", "order: must list every image id of the listing once");

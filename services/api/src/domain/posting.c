@@ -166,8 +166,8 @@ static int posting_jobs_create(struct app *app, int64_t listing_id, const char *
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
     /* FOR SHARE: the listing cannot be deleted or changed under the new jobs. */
-    if (cmd_found(r, listing_store_lock(tx.pg, listing_id, true, &listing, &err), "reading the listing", &err,
-                  "Listing not found") != 0)
+    if (cmd_found(r, listing_store_lock(tx.pg, listing_id, true, &listing, &err),
+                  "reading the listing", &err, "Listing not found") != 0)
         goto end;
     if (strcmp(listing.status, "active") != 0) {
         cmd_fail(r, CMD_CONFLICT, NULL,
