@@ -559,6 +559,27 @@ static wd_config_t local_config(void)
     return cfg;
 }
 
+/* The errors of a live session, as W3C error codes. */
+static void session_errors(wd_session_t *s, char *remote, size_t remote_size)
+{
+    wd_error_t err;
+    memset(&err, 0, sizeof(err));
+    assert_null(wd_find(s, "css selector", "#does-not-exist", &err));
+    assert_string_equal(err.code, "no such element");
+    assert_null(wd_find(s, "xpath", "//*[", &err));
+    assert_string_equal(err.code, "invalid selector");
+    assert_null(wd_execute(s, "throw new Error('boom');", NULL, &err));
+    assert_string_equal(err.code, "javascript error");
+    assert_non_null(strstr(err.message, "boom"));
+    assert_int_equal(wd_click(s, "not-an-element-id", &err), -1);
+    assert_true(strcmp(err.code, "no such element") == 0 ||
+                strcmp(err.code, "stale element reference") == 0);
+    assert_int_equal(wd_upload_file(s, "/nonexistent/x.png", remote, remote_size, &err), -1);
+    assert_string_equal(err.code, "invalid argument");
+    assert_null(wd_live_view_url(s, &err));
+    assert_string_equal(err.code, "unsupported operation");
+}
+
 static void test_local_session_flow(void **state)
 {
     (void)state;
@@ -657,22 +678,7 @@ static void test_local_session_flow(void **state)
     assert_memory_equal(png + len - 8, "IEND\xae\x42\x60\x82", 8); /* whole, unpadded */
     free(png);
 
-    /* errors */
-    memset(&err, 0, sizeof(err));
-    assert_null(wd_find(s, "css selector", "#does-not-exist", &err));
-    assert_string_equal(err.code, "no such element");
-    assert_null(wd_find(s, "xpath", "//*[", &err));
-    assert_string_equal(err.code, "invalid selector");
-    assert_null(wd_execute(s, "throw new Error('boom');", NULL, &err));
-    assert_string_equal(err.code, "javascript error");
-    assert_non_null(strstr(err.message, "boom"));
-    assert_int_equal(wd_click(s, "not-an-element-id", &err), -1);
-    assert_true(strcmp(err.code, "no such element") == 0 ||
-                strcmp(err.code, "stale element reference") == 0);
-    assert_int_equal(wd_upload_file(s, "/nonexistent/x.png", remote_a, sizeof(remote_a), &err), -1);
-    assert_string_equal(err.code, "invalid argument");
-    assert_null(wd_live_view_url(s, &err));
-    assert_string_equal(err.code, "unsupported operation");
+    session_errors(s, remote_a, sizeof(remote_a));
 
     free(name);
     free(go);
