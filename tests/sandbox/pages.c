@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/money.h"
+#include "common/sbuf.h"
 #include "common/xmalloc.h"
 
 const sb_category_group_t SB_CATEGORIES[] = {
@@ -42,81 +44,47 @@ static const char *const LOCATIONS[] = {
     "Vienna, Austria",        "Zurich, Switzerland",
 };
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-} buf_t;
-
-static void buf_put(buf_t *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        b->cap = (b->len + n + 1) * 2;
-        b->s = xrealloc(b->s, b->cap);
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void buf_puts(buf_t *b, const char *s)
-{
-    buf_put(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void buf_printf(buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        abort();
-    buf_put(b, s, (size_t)n);
-    free(s);
-}
-
 /* HTML-escapes text (element content and double-quoted attribute values). */
-static void buf_esc(buf_t *b, const char *s)
+static void buf_esc(sbuf_t *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
         case '&':
-            buf_puts(b, "&amp;");
+            sbuf_add(b, "&amp;");
             break;
         case '<':
-            buf_puts(b, "&lt;");
+            sbuf_add(b, "&lt;");
             break;
         case '>':
-            buf_puts(b, "&gt;");
+            sbuf_add(b, "&gt;");
             break;
         case '"':
-            buf_puts(b, "&quot;");
+            sbuf_add(b, "&quot;");
             break;
         case '\'':
-            buf_puts(b, "&#39;");
+            sbuf_add(b, "&#39;");
             break;
         default:
-            buf_put(b, s, 1);
+            sbuf_addn(b, s, 1);
         }
     }
 }
 
 /* JSON-escapes text into a double-quoted JS string literal; "</" is broken up so that the
  * literal cannot close the surrounding <script>. */
-static void buf_js_string(buf_t *b, const char *s)
+static void buf_js_string(sbuf_t *b, const char *s)
 {
-    buf_puts(b, "\"");
+    sbuf_add(b, "\"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            buf_printf(b, "\\%c", c);
+            sbuf_printf(b, "\\%c", c);
         else if (c == '<' || c == '>' || c == '&' || c == '\'' || c < 0x20)
-            buf_printf(b, "\\u%04x", c);
+            sbuf_printf(b, "\\u%04x", c);
         else
-            buf_put(b, s, 1);
+            sbuf_addn(b, s, 1);
     }
-    buf_puts(b, "\"");
+    sbuf_add(b, "\"");
 }
 
 static const char *const STYLE =
@@ -142,45 +110,32 @@ static const char *const STYLE =
     ".photo-list{list-style:none;padding:0}\n"
     "</style>\n";
 
-static void page_head(buf_t *b, const char *title)
+static void page_head(sbuf_t *b, const char *title)
 {
-    buf_puts(b,
+    sbuf_add(b,
              "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
     buf_esc(b, title);
-    buf_puts(b, "</title>\n");
-    buf_puts(b, STYLE);
-    buf_puts(b, "</head>\n<body>\n<header role=\"banner\"><a href=\"/marketplace/\">Marketplace</a>"
+    sbuf_add(b, "</title>\n");
+    sbuf_add(b, STYLE);
+    sbuf_add(b, "</head>\n<body>\n<header role=\"banner\"><a href=\"/marketplace/\">Marketplace</a>"
                 "<a href=\"/marketplace/create/item\">Create new listing</a>"
                 "<a href=\"/marketplace/you/selling\">Your listings</a></header>\n");
 }
 
-static char *page_end(buf_t *b)
+static char *page_end(sbuf_t *b)
 {
-    buf_puts(b, "</body>\n</html>\n");
-    return b->s;
+    sbuf_add(b, "</body>\n</html>\n");
+    return sbuf_take(b);
 }
 
 void sb_price_format(int64_t cents, char *out, size_t size)
 {
-    if (cents <= 0) {
+    /* as Facebook's cards show it: "Free", "$80", "$1,200", "$80.50" */
+    if (cents <= 0)
         snprintf(out, size, "Free");
-        return;
-    }
-    char digits[32];
-    snprintf(digits, sizeof(digits), "%lld", (long long)(cents / 100));
-    char grouped[48];
-    size_t n = strlen(digits), o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            grouped[o++] = ',';
-        grouped[o++] = digits[i];
-    }
-    grouped[o] = '\0';
-    if (cents % 100 == 0)
-        snprintf(out, size, "$%s", grouped);
     else
-        snprintf(out, size, "$%s.%02lld", grouped, (long long)(cents % 100));
+        money_display(cents, "USD", MONEY_TO_BUYER, out, size);
 }
 
 int sb_price_parse(const char *text, int64_t *cents)
@@ -249,9 +204,9 @@ bool sb_condition_valid(const char *condition)
 
 char *sb_page_index(void)
 {
-    buf_t b = {0};
+    sbuf_t b = {0};
     page_head(&b, "Marketplace");
-    buf_puts(&b, "<main role=\"main\">\n<h1>Marketplace</h1>\n<ul>\n"
+    sbuf_add(&b, "<main role=\"main\">\n<h1>Marketplace</h1>\n<ul>\n"
                  "<li><a href=\"/marketplace/create/item\">Create new listing</a></li>\n"
                  "<li><a href=\"/marketplace/you/selling\">Your listings</a></li>\n"
                  "</ul>\n</main>\n");
@@ -425,9 +380,9 @@ static const char *const CREATE_SCRIPT[] = {
 
 char *sb_page_create(void)
 {
-    buf_t b = {0};
+    sbuf_t b = {0};
     page_head(&b, "Create new listing | Marketplace");
-    buf_puts(&b, "<main role=\"main\">\n"
+    sbuf_add(&b, "<main role=\"main\">\n"
                  "<form id=\"create-item\" method=\"post\" action=\"/marketplace/create/item\" "
                  "enctype=\"multipart/form-data\" novalidate>\n"
                  "<h1>Item for sale</h1>\n"
@@ -437,9 +392,9 @@ char *sb_page_create(void)
                  "<span>Add photos</span></div>\n"
                  "<input type=\"file\" name=\"photos\" multiple "
                  "accept=\"image/*,image/heif,image/heic\" style=\"display:none\">\n");
-    buf_printf(&b, "<div id=\"photo-count\" aria-live=\"polite\">Photos &middot; 0 / %d</div>\n",
-               SB_MAX_PHOTOS);
-    buf_puts(&b,
+    sbuf_printf(&b, "<div id=\"photo-count\" aria-live=\"polite\">Photos &middot; 0 / %d</div>\n",
+                SB_MAX_PHOTOS);
+    sbuf_add(&b,
              "<ul id=\"photo-list\" class=\"photo-list\"></ul>\n"
              "</div>\n"
              "<label aria-label=\"Title\"><span>Title</span>"
@@ -472,115 +427,115 @@ char *sb_page_create(void)
              "</section>\n"
              "</form>\n"
              "</main>\n<script>\n");
-    buf_printf(&b, "var MAX_PHOTOS=%d;\nvar CATEGORIES=[", SB_MAX_PHOTOS);
+    sbuf_printf(&b, "var MAX_PHOTOS=%d;\nvar CATEGORIES=[", SB_MAX_PHOTOS);
     for (size_t g = 0; g < SB_NCATEGORY_GROUPS; g++) {
-        buf_puts(&b, g ? ",\n{group:" : "\n{group:");
+        sbuf_add(&b, g ? ",\n{group:" : "\n{group:");
         buf_js_string(&b, SB_CATEGORIES[g].group);
-        buf_puts(&b, ",options:[");
+        sbuf_add(&b, ",options:[");
         for (size_t i = 0; SB_CATEGORIES[g].options[i]; i++) {
             if (i)
-                buf_puts(&b, ",");
+                sbuf_add(&b, ",");
             buf_js_string(&b, SB_CATEGORIES[g].options[i]);
         }
-        buf_puts(&b, "]}");
+        sbuf_add(&b, "]}");
     }
-    buf_puts(&b, "];\nvar CONDITIONS=[");
+    sbuf_add(&b, "];\nvar CONDITIONS=[");
     for (size_t i = 0; i < SB_NCONDITIONS; i++) {
         if (i)
-            buf_puts(&b, ",");
+            sbuf_add(&b, ",");
         buf_js_string(&b, SB_CONDITIONS[i]);
     }
-    buf_puts(&b, "];\nvar LOCATIONS=[");
+    sbuf_add(&b, "];\nvar LOCATIONS=[");
     for (size_t i = 0; i < sizeof(LOCATIONS) / sizeof(LOCATIONS[0]); i++) {
         if (i)
-            buf_puts(&b, ",");
+            sbuf_add(&b, ",");
         buf_js_string(&b, LOCATIONS[i]);
     }
-    buf_puts(&b, "];\n");
+    sbuf_add(&b, "];\n");
     for (size_t i = 0; CREATE_SCRIPT[i]; i++)
-        buf_puts(&b, CREATE_SCRIPT[i]);
-    buf_puts(&b, "</script>\n");
+        sbuf_add(&b, CREATE_SCRIPT[i]);
+    sbuf_add(&b, "</script>\n");
     return page_end(&b);
 }
 
 char *sb_page_item(const sb_item_t *item)
 {
-    buf_t b = {0};
+    sbuf_t b = {0};
     char price[48];
     sb_price_format(item->price_cents, price, sizeof(price));
     char *title = xasprintf("%s | Marketplace", item->title);
     page_head(&b, title);
     free(title);
-    buf_printf(&b,
-               "<main role=\"main\" aria-label=\"Marketplace listing\" data-item-id=\"%lld\">\n",
-               (long long)item->id);
-    buf_puts(&b, "<h1 data-field=\"title\"><span dir=\"auto\">");
+    sbuf_printf(&b,
+                "<main role=\"main\" aria-label=\"Marketplace listing\" data-item-id=\"%lld\">\n",
+                (long long)item->id);
+    sbuf_add(&b, "<h1 data-field=\"title\"><span dir=\"auto\">");
     buf_esc(&b, item->title);
-    buf_puts(&b, "</span></h1>\n<div data-field=\"price\"><span dir=\"auto\">");
+    sbuf_add(&b, "</span></h1>\n<div data-field=\"price\"><span dir=\"auto\">");
     buf_esc(&b, price);
-    buf_puts(&b, "</span></div>\n<dl>\n");
+    sbuf_add(&b, "</span></div>\n<dl>\n");
     const char *rows[][2] = {{"Condition", item->condition},
                              {"Category", item->category},
                              {"Location", item->location},
                              {"Description", item->description}};
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-        buf_printf(&b, "<dt>%s</dt><dd data-field=\"", rows[i][0]);
+        sbuf_printf(&b, "<dt>%s</dt><dd data-field=\"", rows[i][0]);
         for (const char *c = rows[i][0]; *c; c++) {
             char lc = (char)tolower((unsigned char)*c);
-            buf_put(&b, &lc, 1);
+            sbuf_addn(&b, &lc, 1);
         }
-        buf_puts(&b, "\"><span dir=\"auto\">");
+        sbuf_add(&b, "\"><span dir=\"auto\">");
         buf_esc(&b, rows[i][1] ? rows[i][1] : "");
-        buf_puts(&b, "</span></dd>\n");
+        sbuf_add(&b, "</span></dd>\n");
     }
-    buf_puts(&b, "</dl>\n<div data-field=\"photos\">\n");
+    sbuf_add(&b, "</dl>\n<div data-field=\"photos\">\n");
     for (size_t i = 0; i < item->nphotos; i++) {
-        buf_puts(&b, "<img src=\"/_sandbox/photos/");
+        sbuf_add(&b, "<img src=\"/_sandbox/photos/");
         buf_esc(&b, item->photos[i].name);
-        buf_printf(&b, "\" alt=\"Photo %zu of %zu\" width=\"160\">\n", i + 1, item->nphotos);
+        sbuf_printf(&b, "\" alt=\"Photo %zu of %zu\" width=\"160\">\n", i + 1, item->nphotos);
     }
-    buf_puts(&b, "</div>\n</main>\n");
+    sbuf_add(&b, "</div>\n</main>\n");
     return page_end(&b);
 }
 
 char *sb_page_selling(sb_item_t *const *items, size_t n)
 {
-    buf_t b = {0};
+    sbuf_t b = {0};
     page_head(&b, "Your listings | Marketplace");
-    buf_puts(&b, "<main role=\"main\">\n<h1>Your listings</h1>\n");
+    sbuf_add(&b, "<main role=\"main\">\n<h1>Your listings</h1>\n");
     if (n == 0)
-        buf_puts(&b, "<p>When you start selling, your listings will appear here.</p>\n");
-    buf_puts(&b, "<div role=\"list\" aria-label=\"Your listings\">\n");
+        sbuf_add(&b, "<p>When you start selling, your listings will appear here.</p>\n");
+    sbuf_add(&b, "<div role=\"list\" aria-label=\"Your listings\">\n");
     for (size_t i = 0; i < n; i++) {
         char price[48];
         sb_price_format(items[i]->price_cents, price, sizeof(price));
-        buf_printf(&b,
-                   "<div role=\"listitem\" data-item-id=\"%lld\">"
-                   "<a href=\"/marketplace/item/%lld\" aria-label=\"",
-                   (long long)items[i]->id, (long long)items[i]->id);
+        sbuf_printf(&b,
+                    "<div role=\"listitem\" data-item-id=\"%lld\">"
+                    "<a href=\"/marketplace/item/%lld\" aria-label=\"",
+                    (long long)items[i]->id, (long long)items[i]->id);
         buf_esc(&b, items[i]->title);
-        buf_puts(&b, "\"><span dir=\"auto\" data-field=\"title\">");
+        sbuf_add(&b, "\"><span dir=\"auto\" data-field=\"title\">");
         buf_esc(&b, items[i]->title);
         /* like Facebook's cards, the link wraps the title and the price */
-        buf_puts(&b, "</span> <span dir=\"auto\" data-field=\"price\">");
+        sbuf_add(&b, "</span> <span dir=\"auto\" data-field=\"price\">");
         buf_esc(&b, price);
-        buf_puts(&b, "</span></a> <span data-field=\"status\">Active</span></div>\n");
+        sbuf_add(&b, "</span></a> <span data-field=\"status\">Active</span></div>\n");
     }
-    buf_puts(&b, "</div>\n</main>\n");
+    sbuf_add(&b, "</div>\n</main>\n");
     return page_end(&b);
 }
 
 char *sb_page_login(const char *next, const char *error)
 {
-    buf_t b = {0};
+    sbuf_t b = {0};
     page_head(&b, "Log in to Sandbox Marketplace");
-    buf_puts(&b, "<main role=\"main\">\n<h1>Log in to Sandbox Marketplace</h1>\n");
+    sbuf_add(&b, "<main role=\"main\">\n<h1>Log in to Sandbox Marketplace</h1>\n");
     if (error) {
-        buf_puts(&b, "<div role=\"alert\">");
+        sbuf_add(&b, "<div role=\"alert\">");
         buf_esc(&b, error);
-        buf_puts(&b, "</div>\n");
+        sbuf_add(&b, "</div>\n");
     }
-    buf_puts(&b, "<form id=\"login_form\" method=\"post\" action=\"/login\">\n"
+    sbuf_add(&b, "<form id=\"login_form\" method=\"post\" action=\"/login\">\n"
                  "<input type=\"text\" name=\"email\" id=\"email\" "
                  "aria-label=\"Email address or phone number\" "
                  "placeholder=\"Email address or phone number\" autocomplete=\"username\">\n"
@@ -588,16 +543,16 @@ char *sb_page_login(const char *next, const char *error)
                  "placeholder=\"Password\" autocomplete=\"current-password\">\n"
                  "<input type=\"hidden\" name=\"next\" value=\"");
     buf_esc(&b, next ? next : "/marketplace/");
-    buf_puts(&b, "\">\n<button type=\"submit\" name=\"login\" "
+    sbuf_add(&b, "\">\n<button type=\"submit\" name=\"login\" "
                  "data-testid=\"royal_login_button\">Log in</button>\n</form>\n</main>\n");
     return page_end(&b);
 }
 
 char *sb_page_checkpoint(void)
 {
-    buf_t b = {0};
+    sbuf_t b = {0};
     page_head(&b, "Security check");
-    buf_puts(&b, "<main role=\"main\">\n<h1>Confirm your identity</h1>\n"
+    sbuf_add(&b, "<main role=\"main\">\n<h1>Confirm your identity</h1>\n"
                  "<p>We noticed unusual activity on your account. Confirm it's you in a browser "
                  "before you continue.</p>\n"
                  "<div role=\"button\" aria-label=\"Continue\" tabindex=\"0\">"
@@ -607,13 +562,13 @@ char *sb_page_checkpoint(void)
 
 char *sb_page_message(const char *title, const char *message)
 {
-    buf_t b = {0};
+    sbuf_t b = {0};
     page_head(&b, title);
-    buf_puts(&b, "<main role=\"main\">\n<h1>");
+    sbuf_add(&b, "<main role=\"main\">\n<h1>");
     buf_esc(&b, title);
-    buf_puts(&b, "</h1>\n<div role=\"alert\">");
+    sbuf_add(&b, "</h1>\n<div role=\"alert\">");
     buf_esc(&b, message);
-    buf_puts(&b, "</div>\n<p><a href=\"/marketplace/create/item\">Back to the form</a></p>\n"
+    sbuf_add(&b, "</div>\n<p><a href=\"/marketplace/create/item\">Back to the form</a></p>\n"
                  "</main>\n");
     return page_end(&b);
 }
