@@ -5,28 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#define TIFF_TAG_GPS_IFD 0x8825
+#include "byteorder.h"
 
-static uint32_t be16(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-static uint32_t le16(const unsigned char *p)
-{
-    return (uint32_t)p[1] << 8 | p[0];
-}
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-static uint32_t le24(const unsigned char *p)
-{
-    return (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
+#define TIFF_TAG_GPS_IFD 0x8825
 
 bool imgmeta_tiff_has_gps(const unsigned char *tiff, size_t len)
 {

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 #define M_SOI 0xD8
 #define M_EOI 0xD9
 #define M_SOS 0xDA
@@ -28,23 +30,6 @@ typedef struct {
     bool seen_sof, seen_sos, seen_exif;
     jpeg_info_t *info;
 } walk_t;
-
-static uint32_t be16(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-static uint32_t le16(const unsigned char *p)
-{
-    return (uint32_t)p[1] << 8 | p[0];
-}
-static uint32_t be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
 
 int jpeg_exif_orientation(const unsigned char *tiff, size_t len)
 {

@@ -10,67 +10,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes_builder.h"
 #include "common/imgmeta.h"
-
-typedef struct {
-    unsigned char b[512];
-    size_t n;
-} bytes_t;
-
-static void put(bytes_t *x, const void *p, size_t n)
-{
-    assert_true(x->n + n <= sizeof(x->b));
-    memcpy(x->b + x->n, p, n);
-    x->n += n;
-}
-static void put8(bytes_t *x, unsigned v)
-{
-    unsigned char c = (unsigned char)v;
-    put(x, &c, 1);
-}
-static void be16(bytes_t *x, unsigned v)
-{
-    put8(x, v >> 8);
-    put8(x, v & 0xff);
-}
-static void be32(bytes_t *x, uint32_t v)
-{
-    be16(x, v >> 16);
-    be16(x, v & 0xffff);
-}
-static void le16(bytes_t *x, unsigned v)
-{
-    put8(x, v & 0xff);
-    put8(x, v >> 8);
-}
-static void le32(bytes_t *x, uint32_t v)
-{
-    le16(x, v & 0xffff);
-    le16(x, v >> 16);
-}
 
 /* A TIFF block with IFD0 holding Make and, if gps, a GPSInfo pointer. */
 static void tiff(bytes_t *x, bool little, bool gps)
 {
-    void (*w16)(bytes_t *, unsigned) = little ? le16 : be16;
-    void (*w32)(bytes_t *, uint32_t) = little ? le32 : be32;
     put(x, little ? "II*\0" : "MM\0*", 4);
-    w32(x, 8);
-    w16(x, gps ? 2 : 1);
-    w16(x, 0x010f); /* Make, ASCII, 4 bytes inline */
-    w16(x, 2);
-    w32(x, 4);
+    w32(x, little, 8);
+    w16(x, little, gps ? 2 : 1);
+    w16(x, little, 0x010f); /* Make, ASCII, 4 bytes inline */
+    w16(x, little, 2);
+    w32(x, little, 4);
     put(x, "Can\0", 4);
     if (gps) {
-        w16(x, 0x8825);
-        w16(x, 4);
-        w32(x, 1);
-        w32(x, 38);
+        w16(x, little, 0x8825);
+        w16(x, little, 4);
+        w32(x, little, 1);
+        w32(x, little, 38);
     }
-    w32(x, 0); /* no next IFD */
+    w32(x, little, 0); /* no next IFD */
     if (gps) {
-        w16(x, 0); /* an empty GPS IFD at 38 */
-        w32(x, 0);
+        w16(x, little, 0); /* an empty GPS IFD at 38 */
+        w32(x, little, 0);
     }
 }
 

@@ -12,51 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes_builder.h"
 #include "common/jpeg_strip.h"
-
-typedef struct {
-    unsigned char b[2048];
-    size_t n;
-} bytes_t;
-
-static void put(bytes_t *x, const void *p, size_t n)
-{
-    assert_true(x->n + n <= sizeof(x->b));
-    memcpy(x->b + x->n, p, n);
-    x->n += n;
-}
-static void put8(bytes_t *x, unsigned v)
-{
-    unsigned char c = (unsigned char)v;
-    put(x, &c, 1);
-}
-static void be16(bytes_t *x, unsigned v)
-{
-    put8(x, v >> 8);
-    put8(x, v & 0xff);
-}
-static void le16(bytes_t *x, unsigned v)
-{
-    put8(x, v & 0xff);
-    put8(x, v >> 8);
-}
-static void w16(bytes_t *x, bool little, unsigned v)
-{
-    if (little)
-        le16(x, v);
-    else
-        be16(x, v);
-}
-static void w32(bytes_t *x, bool little, uint32_t v)
-{
-    if (little) {
-        le16(x, v & 0xffff);
-        le16(x, v >> 16);
-    } else {
-        be16(x, v >> 16);
-        be16(x, v & 0xffff);
-    }
-}
 
 /* A marker segment: FF m, length, payload. */
 static void segment(bytes_t *x, unsigned m, const void *payload, size_t n)
