@@ -24,8 +24,10 @@ static cmd_status_t image_failure(image_result_t result)
     }
 }
 
-int image_intake(struct app *app, const char *const *paths, size_t n, image_stored_t **out,
-                 cmd_result_t *r)
+/* Ingests paths[0..n) (n may be 0). Returns 0 with *out (the caller's to free), or -1 with r
+ * (field "images", nothing left on disk). */
+static int image_intake(struct app *app, const char *const *paths, size_t n, image_stored_t **out,
+                        cmd_result_t *r)
 {
     *out = NULL;
     if (n == 0)
@@ -53,17 +55,20 @@ int image_intake(struct app *app, const char *const *paths, size_t n, image_stor
     return 0;
 }
 
-void image_intake_bind(tx_t *tx, const image_stored_t *stored, size_t n)
+/* Ties the stored files to tx: they are removed unless it commits. */
+static void image_intake_bind(tx_t *tx, const image_stored_t *stored, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         tx_remove_on_abort(tx, stored[i].name);
 }
 
-void image_intake_discard(struct app *app, image_stored_t *stored, size_t n)
+int image_intake_begin(struct app *app, const char *const *paths, size_t n, image_stored_t **stored,
+                       tx_t *tx, cmd_result_t *r)
 {
-    if (!stored)
-        return;
-    for (size_t i = 0; i < n; i++)
-        image_remove(app->cfg.upload_dir, stored[i].name);
-    free(stored);
+    memset(tx, 0, sizeof(*tx)); /* tx_end is a no-op until tx_begin */
+    if (image_intake(app, paths, n, stored, r) != 0)
+        return -1;
+    int rc = tx_begin(tx, app, API_DB_TIMEOUT_MS, r);
+    image_intake_bind(tx, *stored, n);
+    return rc;
 }

@@ -1,6 +1,7 @@
 /* Image intake for the listing commands: uploaded files (temporary paths) become stored
- * images (re-encoded, stripped, thumbnailed) under the upload directory, before the
- * transaction that references them. Slow (libvips): never while holding a connection. */
+ * images under the upload directory (metadata stripped; decoded and re-encoded only when
+ * orientation or size demand it; see images.h), before the transaction that references
+ * them. Slow: done on the image worker pool, never while holding a connection. */
 #ifndef API_IMAGE_INTAKE_H
 #define API_IMAGE_INTAKE_H
 
@@ -12,17 +13,10 @@
 
 struct app;
 
-/* Ingests paths[0..n) (n may be 0). Returns 0 with *out (caller frees; image_intake_bind
- * ties its files to the transaction), or -1 with r (field "images",
- * nothing left on disk). */
-int image_intake(struct app *app, const char *const *paths, size_t n, image_stored_t **out,
-                 cmd_result_t *r) __attribute__((warn_unused_result));
-
-/* Ties the stored files to tx: they are removed unless it commits (the array stays the
- * caller's). Call right after tx_begin, whether it succeeded or not. */
-void image_intake_bind(tx_t *tx, const image_stored_t *stored, size_t n);
-
-/* Removes stored files no transaction took and frees the array. Accepts NULL. */
-void image_intake_discard(struct app *app, image_stored_t *stored, size_t n);
+/* Ingests the uploads paths[0..n) (n may be 0) into stored images (*stored), then begins
+ * tx with their files bound to it: the start of a command that stores uploads. Returns 0, or -1 with r; either way tx_end(tx) and free(*stored) are
+ * then the caller's, and no file outlives a transaction that did not commit. */
+int image_intake_begin(struct app *app, const char *const *paths, size_t n, image_stored_t **stored,
+                       tx_t *tx, cmd_result_t *r) __attribute__((warn_unused_result));
 
 #endif

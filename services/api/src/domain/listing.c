@@ -53,14 +53,9 @@ int listing_create(struct app *app, const listing_input_t *in, const char *const
     tx_t tx;
     int rc = -1;
 
-    if (image_intake(app, paths, npaths, &stored, r) != 0)
-        return -1;
     listing_values(in, &values);
-    rc = tx_begin(&tx, app, API_DB_TIMEOUT_MS, r);
-    image_intake_bind(&tx, stored, npaths);
-    if (rc != 0)
+    if (image_intake_begin(app, paths, npaths, &stored, &tx, r) != 0)
         goto end;
-    rc = -1;
     if (listing_store_insert(tx.pg, &values, id, &err) != 0) {
         cmd_db_fail(r, "creating the listing", &err);
         goto end;
@@ -103,16 +98,11 @@ int listing_update(struct app *app, int64_t id, const listing_input_t *in, const
     listing_row_t row;
     store_err_t err;
     tx_t tx;
-    int rc;
+    int rc = -1;
 
-    if (image_intake(app, paths, npaths, &stored, r) != 0)
-        return -1;
     listing_values(in, &values);
-    rc = tx_begin(&tx, app, API_DB_TIMEOUT_MS, r);
-    image_intake_bind(&tx, stored, npaths);
-    if (rc != 0)
+    if (image_intake_begin(app, paths, npaths, &stored, &tx, r) != 0)
         goto end;
-    rc = -1;
     if (cmd_found(r, listing_store_lock(tx.pg, id, false, &row, &err), "reading the listing", &err,
                   "Listing not found") != 0)
         goto end;

@@ -20,15 +20,10 @@ int listing_images_add(struct app *app, int64_t id, const char *const *paths, si
     listing_row_t row;
     store_err_t err;
     tx_t tx;
-    int rc;
+    int rc = -1;
 
-    if (image_intake(app, paths, n, &stored, r) != 0)
-        return -1;
-    rc = tx_begin(&tx, app, API_DB_TIMEOUT_MS, r);
-    image_intake_bind(&tx, stored, n);
-    if (rc != 0)
+    if (image_intake_begin(app, paths, n, &stored, &tx, r) != 0)
         goto end;
-    rc = -1;
     if (cmd_found(r, listing_store_lock(tx.pg, id, false, &row, &err), "reading the listing", &err,
                   "Listing not found") != 0)
         goto end;
