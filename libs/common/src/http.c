@@ -145,6 +145,20 @@ static bool content_type_is_json(const char *ct)
            strncasecmp(ct + len - 5, "+json", 5) == 0;
 }
 
+/* Whether the CRLF-separated header lines in headers include one called name. */
+static bool header_named(const char *headers, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *line = headers; line && *line;) {
+        if (strncasecmp(line, name, n) == 0 && line[n] == ':')
+            return true;
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    return false;
+}
+
 int http_send_body(http_request_t *req, int status, const char *content_type, const void *body,
                    size_t len, const char *extra_headers)
 {
@@ -160,6 +174,9 @@ int http_send_body(http_request_t *req, int status, const char *content_type, co
     if (!no_body)
         snprintf(length_line, sizeof(length_line), "Content-Length: %zu\r\n", len);
     const char *cors_origin = req->cors_origin;
+    /* JSON answers are live data (no-store) unless the caller says how to cache them */
+    bool default_no_store = content_type_is_json(content_type) &&
+                            !(extra_headers && header_named(extra_headers, "Cache-Control"));
     int n = snprintf(
         stack, sizeof(stack),
         "HTTP/1.1 %d %s\r\n"
@@ -175,8 +192,7 @@ int http_send_body(http_request_t *req, int status, const char *content_type, co
         "\r\n",
         status, status_text(req->conn, status), no_body || !content_type ? "" : "Content-Type: ",
         no_body || !content_type ? "" : content_type, no_body || !content_type ? "" : "\r\n",
-        length_line, req->request_id,
-        content_type_is_json(content_type) ? "Cache-Control: no-store\r\n" : "",
+        length_line, req->request_id, default_no_store ? "Cache-Control: no-store\r\n" : "",
         req->cors_vary ? "Vary: Origin\r\n" : "",
         cors_origin ? "Access-Control-Allow-Origin: " : "", cors_origin ? cors_origin : "",
         cors_origin ? "\r\n" : "",
