@@ -1,6 +1,7 @@
 /* JSON values as PostgreSQL writes them (see pg_json.h). */
 #include "store/pg_json.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -85,10 +86,11 @@ void pg_json_float8(sbuf_t *b, double d)
         sbuf_add(b, isnan(d) ? "\"NaN\"" : d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
-    /* the shortest of 15, 16 or 17 significant digits that reads back to d (15 digits
-     * always suffice when a shorter form exists: %e rounds them to it and pads zeros) */
+    /* The shortest digits that read back to d. For a normal double, 15 digits suffice when a
+     * shorter form exists (%e rounds to it and pads zeros), so only 15, 16 and 17 are tried;
+     * a subnormal one has fewer digits of precision and is searched from 1. */
     char e[40];
-    for (int prec = 15; prec <= 17; prec++) {
+    for (int prec = fabs(d) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(e, sizeof(e), "%.*e", prec - 1, d);
         if (prec == 17 || strtod(e, NULL) == d)
             break;
