@@ -157,20 +157,27 @@ void store_names_free(store_names_t *names)
     names->n = 0;
 }
 
-/* The listings read path: one prepared statement gives the page's listings with their
+/* The listings read path: one prepared statement gives the page's listings and their
  * images as plain typed rows (binary), and the JSON is written here, in C, instead of by
- * json_build_object and to_char in PostgreSQL (which cost several times the scans). One
- * row per image, one with NULL image columns for a listing without images; newest listing
- * first, each listing's images in their order. The page comes from the id index (or the
- * (status, id) one), the images from (listing_id, position, id) or, on small tables, one
- * hash join; never a scan per listing. */
+ * json_build_object and to_char in PostgreSQL (which cost several times the scans). A row
+ * per listing (image columns NULL), followed by a row per image of it (listing columns NULL
+ * but the id), so no listing column travels more than once; newest listing first, images
+ * in their order. The page comes from the id index (the cursor) and the images of exactly
+ * those listings from (listing_id, position, id), or on small tables one hash join: never
+ * a scan per listing. */
 #define ROWS_SQL                                                                                   \
-    "SELECT l.id, l.title, l.description, l.price_cents, l.min_price_cents, l.currency,"           \
+    "WITH page AS MATERIALIZED (SELECT * FROM listings l WHERE %s ORDER BY l.id DESC LIMIT $2)"    \
+    " SELECT l.id, l.title, l.description, l.price_cents, l.min_price_cents, l.currency,"          \
     " l.flexibility, l.seller_notes, l.condition, l.category, l.location, l.status,"               \
-    " l.created_at, l.updated_at, i.id AS image_id, i.stored_name, i.thumb_name, i.position,"      \
-    " i.width, i.height, i.bytes, i.sha256, i.created_at AS image_created_at"                      \
-    " FROM (SELECT * FROM listings l WHERE %s ORDER BY l.id DESC LIMIT $2) l"                      \
-    " LEFT JOIN listing_images i ON i.listing_id = l.id ORDER BY l.id DESC, i.position, i.id"
+    " l.created_at, l.updated_at, NULL::bigint AS image_id, NULL::text AS stored_name,"            \
+    " NULL::text AS thumb_name, NULL::integer AS position, NULL::integer AS width,"                \
+    " NULL::integer AS height, NULL::bigint AS bytes, NULL::text AS sha256,"                       \
+    " NULL::timestamptz AS image_created_at FROM page l"                                           \
+    " UNION ALL SELECT i.listing_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"  \
+    " NULL, NULL, NULL, i.id, i.stored_name, i.thumb_name, i.position, i.width, i.height,"         \
+    " i.bytes, i.sha256, i.created_at FROM listing_images i"                                       \
+    " WHERE i.listing_id IN (SELECT id FROM page)"                                                 \
+    " ORDER BY id DESC, position NULLS FIRST, image_id"
 
 /* The statement's variants (a prepared statement each, so each keeps a plan that fits):
  * one listing by id, or a page below a cursor, filtered by status and/or title. */
@@ -336,7 +343,7 @@ static int listings_write(const PGresult *res, int limit, sbuf_t *out, int64_t *
     bool first_image = true;
     for (w.row = 0; w.row < PQntuples(res); w.row++) {
         int64_t id = row_bin_int(res, w.row, w.col[COL_ID]);
-        if (listings == 0 || id != *last_id) {
+        if (PQgetisnull(res, w.row, w.col[COL_IMAGE_ID])) { /* a listing's row */
             if (++listings > limit)
                 break;
             if (listings > 1)
@@ -344,13 +351,12 @@ static int listings_write(const PGresult *res, int limit, sbuf_t *out, int64_t *
             listing_open(&w);
             *last_id = id;
             first_image = true;
+        } else if (listings > 0 && id == *last_id) { /* an image of it */
+            if (!first_image)
+                sbuf_addc(out, ',');
+            image_write(&w);
+            first_image = false;
         }
-        if (PQgetisnull(res, w.row, w.col[COL_IMAGE_ID]))
-            continue;
-        if (!first_image)
-            sbuf_addc(out, ',');
-        image_write(&w);
-        first_image = false;
     }
     if (listings > 0)
         sbuf_addn(out, "]}", 2);
