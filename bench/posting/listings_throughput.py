@@ -16,9 +16,13 @@ Usage: bench/posting/run.sh listings [--listings 100] [--photos 1] [--duration 1
        [--connections 64] [--http-threads N] [--db-pool N] [--path /api/listings?limit=10]
        [--uncached] [--runs 1]
 Each run prints the load average (/proc/loadavg) read right after it: the machine may be
-shared, so a figure is only meaningful with the load it was measured under."""
+shared, so a figure is only meaningful with the load it was measured under. It also prints
+the CPU time per request of the api process and of the api's PostgreSQL backends (utime +
+stime from /proc, read before and after the run; they must be on this host), which the
+other sessions' load changes much less than req/s."""
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -29,7 +33,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchstack import Database, Service, machine, need_env  # noqa: E402
+from benchstack import Database, Service, machine, need_env, sql  # noqa: E402
 
 
 def small_jpeg(directory):
@@ -48,6 +52,24 @@ request = function()
   return wrk.format(nil, "%s" .. (%d + n))
 end
 """
+
+
+def cpu_seconds(pids):
+    """utime + stime of the live processes among pids, in seconds."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def backend_pids(db_url):
+    """The PostgreSQL backends connected to the api's database (its pool)."""
+    return [r[0] for r in sql(db_url, "SELECT pid FROM pg_stat_activity"
+                                      " WHERE datname = current_database() AND pid <> pg_backend_pid()")]
 
 
 def wrk(url, threads, connections, duration, script=None):
@@ -124,10 +146,16 @@ def main():
             wrk(url, args.threads, args.connections, 3, script)  # warm-up
             best = None
             for run in range(args.runs):
+                pids = backend_pids(db.url)
+                api_cpu, pg_cpu = cpu_seconds([api.proc.pid]), cpu_seconds(pids)
                 out = wrk(url, args.threads, args.connections, args.duration, script)
                 load = Path("/proc/loadavg").read_text().split()[:3]
+                api_cpu, pg_cpu = cpu_seconds([api.proc.pid]) - api_cpu, cpu_seconds(pids) - pg_cpu
                 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-                print(f"run {run + 1}: {rps:,.0f} req/s, load average {' '.join(load)}")
+                done = int(re.search(r"(\d+) requests in", out).group(1))
+                print(f"run {run + 1}: {rps:,.0f} req/s, load average {' '.join(load)}; CPU per "
+                      f"request: api {api_cpu / done * 1000:.3f} ms, PostgreSQL "
+                      f"{pg_cpu / done * 1000:.3f} ms ({len(pids)} backends)")
                 if best is None or rps > best[0]:
                     best = (rps, out, load)
             rps, out, load = best

@@ -6,10 +6,13 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <libpq-events.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -227,12 +230,13 @@ void db_pool_release(db_pool_t *pool, PGconn *pg)
     slot_put_back(pool, slot, pg);
 }
 
-PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params, char *errstr,
-                  size_t errstr_size, char sqlstate[6])
+/* Returns res when it succeeded; otherwise clears it and fills errstr and sqlstate (db_exec's
+ * contract). */
+static PGresult *result_or_error(PGconn *pg, PGresult *res, char *errstr, size_t errstr_size,
+                                 char sqlstate[6])
 {
     if (sqlstate)
         sqlstate[0] = '\0';
-    PGresult *res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -252,6 +256,70 @@ PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *p
     }
     PQclear(res);
     return NULL;
+}
+
+PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params, char *errstr,
+                  size_t errstr_size, char sqlstate[6])
+{
+    PGresult *res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    return result_or_error(pg, res, errstr, errstr_size, sqlstate);
+}
+
+/* Which statement slots a connection has prepared: libpq instance data of the connection,
+ * emptied when libpq resets it (a new session has none) and freed with it. */
+typedef struct {
+    uint64_t prepared; /* bit n: slot n */
+} conn_statements_t;
+
+static int statements_event(PGEventId event, void *info, void *passthrough)
+{
+    (void)passthrough;
+    if (event == PGEVT_CONNRESET) {
+        conn_statements_t *s = PQinstanceData(((PGEventConnReset *)info)->conn, statements_event);
+        if (s)
+            s->prepared = 0;
+    } else if (event == PGEVT_CONNDESTROY) {
+        free(PQinstanceData(((PGEventConnDestroy *)info)->conn, statements_event));
+    }
+    return 1;
+}
+
+static conn_statements_t *conn_statements(PGconn *pg)
+{
+    conn_statements_t *s = PQinstanceData(pg, statements_event);
+    if (s)
+        return s;
+    if (!PQregisterEventProc(pg, statements_event, "db_statements", NULL))
+        return NULL;
+    s = xcalloc(1, sizeof(*s));
+    if (!PQsetInstanceData(pg, statements_event, s)) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+PGresult *db_exec_prepared(PGconn *pg, unsigned slot, const char *sql, int nparams,
+                           const char *const *params, int result_format, char *errstr,
+                           size_t errstr_size, char sqlstate[6])
+{
+    conn_statements_t *s = slot < DB_STATEMENT_SLOTS ? conn_statements(pg) : NULL;
+    if (!s) /* no slot to remember it by: parse and plan this once */
+        return result_or_error(
+            pg, PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, result_format), errstr,
+            errstr_size, sqlstate);
+    char name[24];
+    snprintf(name, sizeof(name), "db_stmt_%u", slot);
+    if (!(s->prepared & (UINT64_C(1) << slot))) {
+        PGresult *res = result_or_error(pg, PQprepare(pg, name, sql, nparams, NULL), errstr,
+                                        errstr_size, sqlstate);
+        if (!res)
+            return NULL;
+        PQclear(res);
+        s->prepared |= UINT64_C(1) << slot;
+    }
+    PGresult *res = PQexecPrepared(pg, name, nparams, params, NULL, NULL, result_format);
+    return result_or_error(pg, res, errstr, errstr_size, sqlstate);
 }
 
 static int exec_simple(PGconn *pg, const char *sql, char *errstr, size_t errstr_size)

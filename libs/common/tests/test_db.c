@@ -1,6 +1,7 @@
 /* Tests of the libpq pool against a real PostgreSQL (BB_TEST_PG_URL; `make test` sets it):
  * acquire/release and timeouts, recovery after pg_terminate_backend, rollback on release,
- * SQLSTATE of a unique violation. Every table is TEMP: nothing is left behind. */
+ * SQLSTATE of a unique violation, statements prepared once per connection. Every table is TEMP:
+ * nothing is left behind. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -188,6 +189,55 @@ static void test_terminated_idle_connection_recovers(void **state)
     db_pool_free(pool);
 }
 
+/* db_exec_prepared: prepared once per connection (the second call finds it in
+ * pg_prepared_statements, the connection's own list), binary results on request, and
+ * prepared anew on the session that replaces a terminated one. */
+static long long prepared_count(PGconn *pg)
+{
+    return query_int(pg, "SELECT count(*) FROM pg_prepared_statements");
+}
+
+static void test_exec_prepared(void **state)
+{
+    (void)state;
+    char err[256], sqlstate[6];
+    db_pool_t *pool = db_pool_new(pg_url, 1);
+    PGconn *pg = db_pool_acquire(pool, 1000, err, sizeof(err));
+    assert_non_null(pg);
+    const char *sql = "SELECT $1::int8 * 2 AS doubled";
+    const char *params[] = {"21"};
+    for (int i = 0; i < 2; i++) {
+        PGresult *res = db_exec_prepared(pg, 7, sql, 1, params, i, err, sizeof(err), sqlstate);
+        assert_non_null(res);
+        if (i == 0) {
+            assert_string_equal(PQgetvalue(res, 0, 0), "42");
+        } else { /* binary int8: eight bytes, network order */
+            assert_int_equal(PQgetlength(res, 0, 0), 8);
+            assert_int_equal((unsigned char)PQgetvalue(res, 0, 0)[7], 42);
+        }
+        PQclear(res);
+        assert_int_equal(prepared_count(pg), 1);
+    }
+    PGresult *res = db_exec_prepared(pg, 8, "SELEC 1", 0, NULL, 0, err, sizeof(err), sqlstate);
+    assert_null(res);
+    assert_string_equal(sqlstate, "42601");
+    long long pid = query_int(pg, "SELECT pg_backend_pid()");
+    db_pool_release(pool, pg);
+
+    terminate_backend(pid);
+
+    pg = db_pool_acquire(pool, 1000, err, sizeof(err));
+    assert_non_null(pg);
+    assert_int_equal(prepared_count(pg), 0);
+    res = db_exec_prepared(pg, 7, sql, 1, params, 0, err, sizeof(err), sqlstate);
+    assert_non_null(res);
+    assert_string_equal(PQgetvalue(res, 0, 0), "42");
+    PQclear(res);
+    assert_int_equal(prepared_count(pg), 1);
+    db_pool_release(pool, pg);
+    db_pool_free(pool);
+}
+
 static void test_terminated_busy_connection_recovers(void **state)
 {
     (void)state;
@@ -316,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_waiter_wakes_on_release),
         cmocka_unit_test(test_terminated_idle_connection_recovers),
         cmocka_unit_test(test_terminated_busy_connection_recovers),
+        cmocka_unit_test(test_exec_prepared),
         cmocka_unit_test(test_release_rolls_back),
         cmocka_unit_test(test_unreachable_server),
         cmocka_unit_test(test_threads_share_pool),

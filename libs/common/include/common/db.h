@@ -51,6 +51,17 @@ bool db_probe(void *pool, char *detail, size_t detail_size);
 PGresult *db_exec(PGconn *pg, const char *sql, int nparams, const char *const *params, char *errstr,
                   size_t errstr_size, char sqlstate[6]);
 
+/* db_exec for a hot statement: prepared once per connection under slot (0 to
+ * DB_STATEMENT_SLOTS - 1, one SQL text per slot for the whole process; the caller numbers
+ * them), then only bound and executed, so PostgreSQL neither parses nor, once its plan cache
+ * settles on a generic plan, plans it again. A connection that libpq resets prepares anew.
+ * result_format 1 asks for binary columns (see PQgetvalue), 0 for text. Same result and
+ * error contract as db_exec. */
+#define DB_STATEMENT_SLOTS 64
+PGresult *db_exec_prepared(PGconn *pg, unsigned slot, const char *sql, int nparams,
+                           const char *const *params, int result_format, char *errstr,
+                           size_t errstr_size, char sqlstate[6]);
+
 /* Runs BEGIN / COMMIT / ROLLBACK. Return 0 or -1 (errstr). */
 int db_begin(PGconn *pg, char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 int db_commit(PGconn *pg, char *errstr, size_t errstr_size) __attribute__((warn_unused_result));

@@ -16,6 +16,13 @@ PGresult *store_exec(PGconn *pg, const char *sql, int nparams, const char *const
     return db_exec(pg, sql, nparams, params, err->msg, sizeof(err->msg), err->sqlstate);
 }
 
+PGresult *store_exec_prepared(PGconn *pg, unsigned slot, const char *sql, int nparams,
+                              const char *const *params, store_err_t *err)
+{
+    return db_exec_prepared(pg, slot, sql, nparams, params, 1, err->msg, sizeof(err->msg),
+                            err->sqlstate);
+}
+
 int store_run(PGconn *pg, const char *sql, int nparams, const char *const *params, store_err_t *err)
 {
     PGresult *res = store_exec(pg, sql, nparams, params, err);
@@ -31,6 +38,52 @@ static int column(const PGresult *res, const char *name)
     if (col < 0)
         LOG_ERROR("store: the result has no column \"%s\"", name);
     return col;
+}
+
+int store_columns(const PGresult *res, const char *const *names, int n, int *cols)
+{
+    for (int i = 0; i < n; i++)
+        if ((cols[i] = column(res, names[i])) < 0)
+            return -1;
+    return 0;
+}
+
+/* Network-order bytes of a binary column value as an unsigned integer of their width. */
+static uint64_t bin_bits(const PGresult *res, int row, int col, int *len)
+{
+    const unsigned char *p = (const unsigned char *)PQgetvalue(res, row, col);
+    *len = PQgetisnull(res, row, col) ? 0 : PQgetlength(res, row, col);
+    uint64_t v = 0;
+    for (int i = 0; i < *len && i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+int64_t row_bin_int(const PGresult *res, int row, int col)
+{
+    int len;
+    uint64_t v = bin_bits(res, row, col, &len);
+    if (len == 2)
+        return (int16_t)v;
+    if (len == 4)
+        return (int32_t)v;
+    return (int64_t)v;
+}
+
+double row_bin_float(const PGresult *res, int row, int col)
+{
+    int len;
+    uint64_t v = bin_bits(res, row, col, &len);
+    if (len == 4) {
+        uint32_t bits = (uint32_t)v;
+        float f;
+        memcpy(&f, &bits, sizeof(f));
+        return f;
+    }
+    double d = 0;
+    if (len == 8)
+        memcpy(&d, &v, sizeof(d));
+    return d;
 }
 
 const char *row_text(const PGresult *res, int row, const char *name)

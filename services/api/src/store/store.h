@@ -22,6 +22,17 @@ typedef struct {
 PGresult *store_exec(PGconn *pg, const char *sql, int nparams, const char *const *params,
                      store_err_t *err);
 
+/* The api's prepared statements (db_exec_prepared), one slot per SQL text. */
+enum {
+    STORE_STMT_LISTING_ROWS = 0, /* + a variant of 0..7: store/listing_store.c */
+    STORE_STMT_COUNT = 8
+};
+
+/* A hot read: prepared once per connection under slot (STORE_STMT_*), columns in binary (read
+ * them with row_bin_*). Returns the result or NULL (err). */
+PGresult *store_exec_prepared(PGconn *pg, unsigned slot, const char *sql, int nparams,
+                              const char *const *params, store_err_t *err);
+
 /* Runs a statement whose result is not needed. Returns 0 or -1 (err). */
 int store_run(PGconn *pg, const char *sql, int nparams, const char *const *params, store_err_t *err)
     __attribute__((warn_unused_result));
@@ -32,6 +43,17 @@ const char *row_text(const PGresult *res, int row, const char *name);
 int64_t row_i64(const PGresult *res, int row, const char *name);
 int row_int(const PGresult *res, int row, const char *name);
 bool row_bool(const PGresult *res, int row, const char *name);
+
+/* Resolves the columns names[0..n) of res into cols[0..n), once per result (PQfnumber is a
+ * scan of the column names). Returns 0, or -1 after logging a missing one. */
+int store_columns(const PGresult *res, const char *const *names, int n, int *cols);
+
+/* Binary columns (store_exec_prepared) by resolved number: an integer of any width
+ * (int2/int4/int8), a float (float4/float8), a timestamptz (microseconds since
+ * 2000-01-01 UTC). NULL reads as 0. */
+int64_t row_bin_int(const PGresult *res, int row, int col);
+double row_bin_float(const PGresult *res, int row, int col);
+#define row_bin_timestamp row_bin_int
 
 /* A JSON document produced by PostgreSQL (caller frees json). */
 typedef struct {
