@@ -223,7 +223,7 @@ typedef struct {
     int row;
     int col[COL_COUNT];
     sbuf_t *out;
-    double flex;
+    uint64_t flex_bits;
     char flex_text[40];
 } rows_walk_t;
 
@@ -270,12 +270,14 @@ static void put_money(rows_walk_t *w, const char *key, const char *cents_key, ro
 static void put_flexibility(rows_walk_t *w)
 {
     double flex = row_bin_float(w->res, w->row, w->col[COL_FLEXIBILITY]);
-    if (!w->flex_text[0] || memcmp(&flex, &w->flex, sizeof(flex)) != 0) {
+    uint64_t bits; /* compared as bits: 0 and -0 print differently */
+    memcpy(&bits, &flex, sizeof(bits));
+    if (!w->flex_text[0] || bits != w->flex_bits) {
         sbuf_t text = {0};
         pg_json_float8(&text, flex);
         snprintf(w->flex_text, sizeof(w->flex_text), "%s", text.s);
         sbuf_free(&text);
-        w->flex = flex;
+        w->flex_bits = bits;
     }
     sbuf_add(w->out, ",\"flexibility\":");
     sbuf_add(w->out, w->flex_text);

@@ -100,12 +100,14 @@ void pg_json_float8(sbuf_t *b, double d)
     bool negative = *p == '-';
     if (negative)
         p++;
-    char digits[20];
+    char digits[20] = "0";
     int n = 0;
     for (; *p != 'e'; p++)
         if (*p != '.')
             digits[n++] = *p;
     int exp10 = atoi(p + 1);
+    if (n == 0) /* not from %e: cannot happen, but never read digits that were not set */
+        n = 1;
     while (n > 1 && digits[n - 1] == '0')
         n--;
     if (negative)

@@ -55,7 +55,7 @@ int64_t row_bin_int(const PGresult *res, int row, int col);
 double row_bin_float(const PGresult *res, int row, int col);
 #define row_bin_timestamp row_bin_int
 
-/* A JSON document produced by PostgreSQL (caller frees json). */
+/* A JSON document (caller frees json). */
 typedef struct {
     char *json;
     size_t len;
