@@ -96,8 +96,8 @@ int listing_cache_send(listing_cache_t *c, http_request_t *req, const char *key)
     return 1;
 }
 
-void listing_cache_put(listing_cache_t *c, const char *key, uint64_t generation,
-                       const char *body, size_t len, const char *extra_headers)
+void listing_cache_put(listing_cache_t *c, const char *key, uint64_t generation, const char *body,
+                       size_t len, const char *extra_headers)
 {
     if (!c || strlen(key) > CACHE_KEY_MAX || generation != atomic_load(&c->generation))
         return; /* already stale */

@@ -14,8 +14,9 @@
 struct app;
 
 /* Ingests the uploads paths[0..n) (n may be 0) into stored images (*stored), then begins
- * tx with their files bound to it: the start of a command that stores uploads. Returns 0, or -1 with r; either way tx_end(tx) and free(*stored) are
- * then the caller's, and no file outlives a transaction that did not commit. */
+ * tx with their files bound to it: the start of a command that stores uploads. Returns 0, or -1
+ * with r; either way tx_end(tx) and free(*stored) are then the caller's, and no file outlives a
+ * transaction that did not commit. */
 int image_intake_begin(struct app *app, const char *const *paths, size_t n, image_stored_t **stored,
                        tx_t *tx, cmd_result_t *r) __attribute__((warn_unused_result));
 

@@ -80,8 +80,9 @@ PGresult *image_store_refs(PGconn *pg, int64_t listing_id, store_err_t *err)
 {
     store_num_t lid;
     const char *params[1] = {store_i64(&lid, listing_id)};
-    return store_exec(pg,
-                      "SELECT stored_name, sha256, content_type, width, height, bytes FROM listing_images"
-                      " WHERE listing_id = $1 ORDER BY position, id",
-                      1, params, err);
+    return store_exec(
+        pg,
+        "SELECT stored_name, sha256, content_type, width, height, bytes FROM listing_images"
+        " WHERE listing_id = $1 ORDER BY position, id",
+        1, params, err);
 }
