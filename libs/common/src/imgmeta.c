@@ -6,34 +6,12 @@
 #include <string.h>
 
 #include "byteorder.h"
-
-#define TIFF_TAG_GPS_IFD 0x8825
+#include "tiff_ifd.h"
 
 bool imgmeta_tiff_has_gps(const unsigned char *tiff, size_t len)
 {
-    if (tiff == NULL || len < 8)
-        return false;
     bool little;
-    if (memcmp(tiff, "II*\0", 4) == 0)
-        little = true;
-    else if (memcmp(tiff, "MM\0*", 4) == 0)
-        little = false;
-    else
-        return false;
-    uint32_t (*u16)(const unsigned char *) = little ? le16 : be16;
-    uint32_t (*u32)(const unsigned char *) = little ? le32 : be32;
-    uint32_t ifd = u32(tiff + 4);
-    if (ifd < 8 || (size_t)ifd + 2 > len)
-        return false;
-    uint32_t count = u16(tiff + ifd);
-    for (uint32_t i = 0; i < count; i++) {
-        size_t entry = (size_t)ifd + 2 + (size_t)i * 12;
-        if (entry + 12 > len)
-            break; /* truncated IFD: report what was seen */
-        if (u16(tiff + entry) == TIFF_TAG_GPS_IFD)
-            return true;
-    }
-    return false;
+    return tiff_ifd0_entry(tiff, len, TIFF_TAG_GPS_IFD, &little) != NULL;
 }
 
 static void probe_exif_block(const unsigned char *p, size_t len, imgmeta_t *out)

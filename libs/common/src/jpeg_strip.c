@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "byteorder.h"
+#include "tiff_ifd.h"
 
 #define M_SOI 0xD8
 #define M_EOI 0xD9
@@ -16,8 +17,6 @@
 #define M_APP14 0xEE
 #define M_COM 0xFE
 #define M_TEM 0x01
-#define TIFF_TAG_ORIENTATION 0x0112
-#define TIFF_SHORT 3
 
 typedef struct {
     const unsigned char *in;
@@ -33,34 +32,17 @@ typedef struct {
 
 int jpeg_exif_orientation(const unsigned char *tiff, size_t len)
 {
-    if (tiff == NULL || len < 8)
-        return 1;
     bool little;
-    if (memcmp(tiff, "II*\0", 4) == 0)
-        little = true;
-    else if (memcmp(tiff, "MM\0*", 4) == 0)
-        little = false;
-    else
+    const unsigned char *e = tiff_ifd0_entry(tiff, len, TIFF_TAG_ORIENTATION, &little);
+    if (!e)
         return 1;
     uint32_t (*u16)(const unsigned char *) = little ? le16 : be16;
     uint32_t (*u32)(const unsigned char *) = little ? le32 : be32;
-    uint32_t ifd = u32(tiff + 4);
-    if (ifd < 8 || (size_t)ifd + 2 > len)
+    /* SHORT, count 1: the value sits in the first two bytes of the value field */
+    if (u16(e + 2) != TIFF_TYPE_SHORT || u32(e + 4) != 1)
         return 1;
-    uint32_t count = u16(tiff + ifd);
-    for (uint32_t i = 0; i < count; i++) {
-        size_t entry = (size_t)ifd + 2 + (size_t)i * 12;
-        if (entry + 12 > len)
-            break;
-        if (u16(tiff + entry) != TIFF_TAG_ORIENTATION)
-            continue;
-        /* SHORT, count 1: the value sits in the first two bytes of the value field */
-        if (u16(tiff + entry + 2) != TIFF_SHORT || u32(tiff + entry + 4) != 1)
-            return 1;
-        uint32_t v = u16(tiff + entry + 8);
-        return v >= 1 && v <= 8 ? (int)v : 1;
-    }
-    return 1;
+    uint32_t v = u16(e + 8);
+    return v >= 1 && v <= 8 ? (int)v : 1;
 }
 
 /* Copies in[from, from+n) to the output position (overlap-safe: written <= from). */
