@@ -324,8 +324,12 @@ kafka_up() {
             die "Kafka settings changed since its storage was formatted; run: scripts/stack.sh clean --profile $PROFILE"
     else
         kafka_config >"$dir/server.properties"
-        # A cluster id is 16 random bytes in URL-safe base64 without padding.
-        cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+        # A cluster id is 16 random bytes in URL-safe base64 without padding; one that starts
+        # with '-' (1 in 64) would be read by kafka-storage as an option, so draw again.
+        cid=-
+        while [[ "$cid" == -* ]]; do
+            cid="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+        done
         note "$(lbl kafka)formatting storage (cluster $cid)"
         "$JAVA" "${JAVA_TOOL_FLAGS[@]}" -Dlog4j2.configurationFile="$dir/log4j2.properties" -cp "$KAFKA_LIBS/*" \
             kafka.tools.StorageTool format --standalone -t "$cid" -c "$dir/server.properties" \
