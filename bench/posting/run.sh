@@ -23,18 +23,7 @@ for b in byebuy-api byebuy-poster; do
 done
 
 export BB_KAFKA_LIBS="${BB_KAFKA_LIBS:-${BB_KAFKA_HOME:-$BB_ROOT/.cache/kafka-4.1.1}/libs}"
-stack_started=0
-if [ -z "${BENCH_PG_URL:-}" ] || [ -z "${BENCH_KAFKA:-}" ]; then
-    pg_port="${BB_TEST_PG_PORT:-55432}" kafka_port="${BB_TEST_KAFKA_PORT:-29092}"
-    if ! pg_isready -q -h 127.0.0.1 -p "$pg_port" -t 1; then
-        scripts/stack.sh up --profile test
-        stack_started=1
-    fi
-    export BENCH_PG_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
-    export BENCH_KAFKA="127.0.0.1:$kafka_port"
-fi
-stop_stack() { [ "$stack_started" = 0 ] || scripts/stack.sh down --profile test; }
-trap stop_stack EXIT
+. bench/stack.sh
 
 rc=0
 case "$what" in
