@@ -290,3 +290,23 @@ def test_buyer_writes_from_the_item_page(sandbox, browser):
     # and the seller sees it in the inbox
     browser.get(sandbox.url + "/marketplace/inbox")
     assert browser.text(browser.find(css='span[data-field="title"]')) == "Robin \u00b7 Oak desk"
+
+
+def test_a_failed_send_shows_an_alert_and_keeps_the_text(sandbox, browser):
+    item_id = new_item(sandbox)
+    tid = buyer_says(sandbox, item_id, "Sam", "hello?")["thread_id"]
+    r = requests.post(sandbox.url + "/_sandbox/send-failures", json={"count": 1}, timeout=5)
+    assert r.json() == {"send_failures": 1}
+    assert requests.post(sandbox.url + "/_sandbox/send-failures", json={"count": -1},
+                         timeout=5).status_code == 400
+    browser.get(f"{sandbox.url}/marketplace/t/{tid}/")
+    box = browser.find(css='div[role="textbox"][contenteditable="true"]')
+    browser.type(box, "Yes!" + ENTER)
+    alert = browser.wait_find(css='[role="main"] div[role="alert"]')
+    assert browser.text(alert) == "Message not sent. Try again."
+    assert [m["from"] for m in thread(sandbox, tid)["messages"]] == ["buyer"]
+    assert browser.script("return arguments[0].innerText;", {ELEMENT: box}).strip() == "Yes!"
+    browser.type(box, ENTER)  # the switch is used up: the second try goes through
+    assert wait_until(lambda: len(thread(sandbox, tid)["messages"]) == 2)
+    assert wait_until(lambda: browser.find_all('[role="main"] div[role="alert"]') == [])
+    assert [m["text"] for m in thread(sandbox, tid)["messages"]] == ["hello?", "Yes!"]

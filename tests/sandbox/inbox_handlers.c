@@ -128,6 +128,27 @@ static int handle_threads_json(struct mg_connection *conn, sb_app_t *app)
     return sb_send_json(conn, 200, arr);
 }
 
+/* POST /_sandbox/send-failures {"count": 0..1000}: the next count seller sends fail. */
+static int handle_send_failures(struct mg_connection *conn, sb_app_t *app)
+{
+    size_t len = 0;
+    char *body = sb_read_body(conn, 4096, &len);
+    cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+    free(body);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "count");
+    bool ok = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1000 &&
+              v->valuedouble == (double)(int)v->valuedouble;
+    int n = ok ? (int)v->valuedouble : 0;
+    cJSON_Delete(root);
+    if (!ok)
+        return sb_send_json_error(conn, 400, "count: required, an integer 0..1000");
+    n = sb_store_set_send_failures(&app->store, n);
+    LOG_INFO("the next %d seller sends will fail", n);
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "send_failures", n);
+    return sb_send_json(conn, 200, out);
+}
+
 int sb_inbox_control(struct mg_connection *conn, sb_app_t *app, const char *method,
                      const char *path)
 {
@@ -141,6 +162,8 @@ int sb_inbox_control(struct mg_connection *conn, sb_app_t *app, const char *meth
             return sb_send_json_error(conn, 405, "use POST");
         return handle_buyer_message(conn, app, id);
     }
+    if (strcmp(path, "/_sandbox/send-failures") == 0)
+        return post ? handle_send_failures(conn, app) : sb_send_json_error(conn, 405, "use POST");
     if (strcmp(path, "/_sandbox/threads") == 0 || strcmp(path, "/_sandbox/threads/") == 0)
         return get ? handle_threads_json(conn, app) : sb_send_json_error(conn, 405, "use GET");
     if (strncmp(path, "/_sandbox/threads/", 18) == 0) {
@@ -201,6 +224,8 @@ static int handle_seller_send(struct mg_connection *conn, sb_app_t *app, int64_t
     free(text);
     if (rc == SB_NO_THREAD)
         return sb_send_json_error(conn, 404, "This conversation isn't available.");
+    if (rc == SB_REFUSED)
+        return sb_send_json_error(conn, 503, "Message not sent. Try again.");
     if (rc != SB_OK)
         return full_error(conn);
     LOG_INFO("seller message %lld in thread %lld", (long long)m.id, (long long)thread_id);

@@ -62,7 +62,7 @@ typedef struct {
     size_t seen; /* how many messages the seller had when last opening or sending in it */
 } sb_thread_t;
 
-typedef enum { SB_OK = 0, SB_NO_ITEM, SB_NO_THREAD, SB_FULL } sb_status_t;
+typedef enum { SB_OK = 0, SB_NO_ITEM, SB_NO_THREAD, SB_FULL, SB_REFUSED } sb_status_t;
 
 typedef struct {
     pthread_mutex_t mu;
@@ -79,6 +79,7 @@ typedef struct {
     sb_thread_t **threads; /* id order */
     size_t nthreads, threads_cap;
     int64_t next_thread_id, next_message_id;
+    int send_failures; /* the next seller sends that fail (a test switch) */
 } sb_store_t;
 
 /* Category groups as shown by the Category combobox; NULL-terminated option lists. */
@@ -128,9 +129,12 @@ cJSON *sb_item_json(const sb_item_t *item);
 sb_status_t sb_store_buyer_message(sb_store_t *st, int64_t item_id, const char *buyer,
                                    const char *text, int64_t *thread_id, int64_t *message_id);
 /* Appends a seller message and marks the thread read; *out is a copy (free out->text).
- * Returns SB_OK, SB_NO_THREAD or SB_FULL. */
+ * Returns SB_OK, SB_NO_THREAD, SB_FULL or SB_REFUSED (a failure asked for by the test
+ * switch below: nothing is stored). */
 sb_status_t sb_store_seller_message(sb_store_t *st, int64_t thread_id, const char *text,
                                     sb_message_t *out);
+/* Makes the next n seller sends fail (0..1000); returns how many are pending. */
+int sb_store_set_send_failures(sb_store_t *st, int n);
 /* Deep copy of a thread (caller sb_thread_free()s) or NULL; mark_read: the seller opened it. */
 sb_thread_t *sb_store_thread(sb_store_t *st, int64_t id, bool mark_read);
 /* Deep copies of every thread in id order; caller frees with sb_threads_free. */

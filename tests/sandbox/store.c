@@ -156,6 +156,7 @@ void sb_store_reset(sb_store_t *st)
     }
     st->nitems = 0;
     sb_threads_clear_locked(st);
+    st->send_failures = 0;
     sessions_clear(st);
     st->login_wall = false;
     st->checkpoint = false;

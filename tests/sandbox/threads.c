@@ -127,6 +127,9 @@ sb_status_t sb_store_seller_message(sb_store_t *st, int64_t thread_id, const cha
     sb_thread_t *t = thread_locked(st, thread_id);
     if (t == NULL) {
         rc = SB_NO_THREAD;
+    } else if (st->send_failures > 0) {
+        st->send_failures--;
+        rc = SB_REFUSED;
     } else if (t->nmessages >= SB_MAX_THREAD_MESSAGES) {
         rc = SB_FULL;
     } else {
@@ -136,6 +139,15 @@ sb_status_t sb_store_seller_message(sb_store_t *st, int64_t thread_id, const cha
     }
     pthread_mutex_unlock(&st->mu);
     return rc;
+}
+
+int sb_store_set_send_failures(sb_store_t *st, int n)
+{
+    pthread_mutex_lock(&st->mu);
+    st->send_failures = n < 0 ? 0 : n > 1000 ? 1000 : n;
+    n = st->send_failures;
+    pthread_mutex_unlock(&st->mu);
+    return n;
 }
 
 void sb_thread_free(sb_thread_t *t)
