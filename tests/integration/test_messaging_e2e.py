@@ -242,6 +242,31 @@ def at_most_one_reply_each(thread):
     return all(not (a == b == "seller") for a, b in zip(froms, froms[1:]))
 
 
+def print_table(mstack, threads):
+    """The negotiation table as the buyer and the seller see it (pytest -s shows it)."""
+    for thread_id in threads:
+        c = mstack.conversation_of(thread_id)
+        said = " | ".join(f"{m['from'][0]}: {m['text']}" for m in mstack.thread(thread_id)["messages"])
+        print(f"  [{c['status']} {c['agreed_price_cents'] or ''} {c['handoff_reason'] or ''}] {said}")
+
+
+def unanswered_without_reason(mstack, threads):
+    """Threads whose last buyer message got no reply although the conversation is neither
+    handed off (needs_attention with a reason) nor agreed (an "ok" after a deal may need no
+    answer): a buyer left silently unanswered."""
+    out = []
+    for thread_id in threads:
+        msgs = mstack.thread(thread_id)["messages"]
+        if msgs[-1]["from"] == "seller":
+            continue
+        c = mstack.conversation_of(thread_id)
+        if (c["needs_attention"] and c["handoff_reason"]) or c["status"] == "agreed":
+            continue
+        out.append(f"thread {thread_id}: {c['status']}, last buyer message unanswered: "
+                   f"{msgs[-1]['text']!r}")
+    return out
+
+
 def test_negotiation_table_rules_engine_never_goes_below_the_floor(mstack):
     listing, item = mstack.listing("Trek road bike " + tag(), PRICE, FLOOR)
     lowest = visible_lowest(PRICE, FLOOR, FLEX)
@@ -263,9 +288,11 @@ def test_negotiation_table_rules_engine_never_goes_below_the_floor(mstack):
         replies += sum(m["from"] == "seller" for m in thread["messages"])
         if not at_most_one_reply_each(thread):
             problems.append(f"thread {thread_id}: answered twice: {thread['messages']}")
+    print_table(mstack, threads)
     assert not problems, "\n".join(problems)
     assert len(rows) == len(RULES_OFFERS)
-    assert replies >= len(RULES_OFFERS) + len(RULES_OFFERS) // 2, replies
+    unanswered = unanswered_without_reason(mstack, threads)
+    assert not unanswered, "\n".join(unanswered)
     agreed = [r for r in rows if r[1] == "agreed"]
     assert agreed, f"no deal agreed at all: {rows}"  # the table exercises the agreed path
     print(f"rules table: {len(rows)} conversations, {replies} replies, {len(agreed)} agreed at "
@@ -383,7 +410,10 @@ def test_negotiation_table_model_scripted_below_the_floor(mstack):
         if len(mstack.seller_messages(thread_id)) > 1:
             problems.append(f"thread {thread_id}: more than one reply to one message")
     assert not problems, "\n".join(problems)
+    print_table(mstack, threads)
     assert len(rows) == len(MODEL_TABLE)
+    unanswered = unanswered_without_reason(mstack, threads)
+    assert not unanswered, "\n".join(unanswered)
     calls = [r for r in mstack.fake.requests() if r["status"] == 200]
     assert len(calls) >= len(MODEL_TABLE), "the model was not asked for every conversation"
     outcome = {}
