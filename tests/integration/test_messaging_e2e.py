@@ -224,13 +224,17 @@ def negotiation_problems(mstack, listing, threads, floor, lowest):
 
 
 def settle(mstack, thread_id, timeout=90):
-    """Waits until the conversation of a thread has no reply pending and nothing queued:
-    its last buyer message was answered, handed off or (action none) left alone."""
+    """Waits until the api holds every buyer message of the thread, no reply is pending and
+    nothing is queued: the last buyer message was answered, handed off or (action none)
+    left alone."""
     def settled():
         c = mstack.conversation_of(thread_id)
         if not c or c["reply_pending"]:
             return None
         msgs = mstack.messages(c["id"])
+        written = sum(m["from"] == "buyer" for m in mstack.thread(thread_id)["messages"])
+        if sum(m["role"] == "buyer" for m in msgs) < written:
+            return None  # the monitor has not brought the buyer's last message in yet
         return c if all(m["delivery"] in ("received", "sent", "failed") for m in msgs) else None
     return wait_until(settled, timeout, f"thread {thread_id} settled\n{mstack.log_tails()}",
                       interval=0.3)
