@@ -405,6 +405,38 @@ service_env() {
         "SANDBOX_HOST=${SANDBOX_HOST:-127.0.0.1}"
         "SANDBOX_DATA_DIR=${SANDBOX_DATA_DIR:-$RUN/sandbox}"
     )
+    # The sandbox needs no login, so in demo mode the monitor opens its inbox on a fresh
+    # profile each time: it never holds the account's profile that a posting job waits for.
+    if demo_mode; then SVC_ENV+=("MONITOR_USE_PROFILES=${MONITOR_USE_PROFILES:-false}"); fi
+}
+
+# Demo mode: no real marketplace configured (see facebook_url).
+demo_mode() { [ -z "${FACEBOOK_URL:-}" ] && [ "${BB_REAL_MARKETPLACES:-0}" != 1 ]; }
+
+# Demo mode watches the sandbox's inbox from the start, so that a buyer who writes to a
+# sandbox item gets an answer without any setup. POST /api/polling/start creates the
+# default account (facebook_marketplace, which demo mode points at the sandbox) when there is
+# none and starts its monitor; it is idempotent, so `make up` on a running stack changes
+# nothing. A stack whose api or monitor did not start skips this with a note.
+demo_inbox_up() {
+    local out="" attempt
+    pidfile_alive "$PIDS/api.pid" && pidfile_alive "$PIDS/monitor.pid" || {
+        note "$(lbl monitor)demo inbox not started: the api or the monitor is not running"
+        return 0
+    }
+    for attempt in 1 2 3; do
+        if out="$(curl -fsS -m 10 -X POST -H 'Content-Type: application/json' -d '{}' \
+            "http://127.0.0.1:$API_PORT/api/polling/start" 2>&1)"; then
+            if [[ "$out" =~ \"status\":\"([a-z_]+)\".*\"account_id\":([0-9]+) ]]; then
+                note "$(lbl monitor)demo: watching the sandbox inbox (account ${BASH_REMATCH[2]}, ${BASH_REMATCH[1]//_/ })"
+            else
+                note "$(lbl monitor)demo: POST /api/polling/start answered $out"
+            fi
+            return 0
+        fi
+        sleep "$attempt"
+    done
+    note "$(lbl monitor)demo inbox not started: POST /api/polling/start failed: $out"
 }
 
 # Starts build/bin/byebuy-NAME with PORT_VAR=PORT, then waits for /healthz.
@@ -499,6 +531,7 @@ cmd_up() {
     for c in "${COMPONENTS[@]}"; do
         case "$c" in pg | kafka) ;; *) component_up "$c" ;; esac
     done
+    if [ "$PROFILE" = dev ] && demo_mode; then demo_inbox_up; fi
     say "stack ($PROFILE): up in $(elapsed "$t0") s"
     if [ "$PROFILE" = dev ]; then
         if pidfile_alive "$PIDS/api.pid"; then
@@ -508,10 +541,12 @@ cmd_up() {
             say "Bye-Buy stack is up without the api (build/bin/byebuy-api not built)"
         fi
         say "  logs: $(rel "$LOGS")/   status: make status   stop: make down"
-        if [ -z "${FACEBOOK_URL:-}" ] && [ "${BB_REAL_MARKETPLACES:-0}" != 1 ]; then
+        if demo_mode; then
             say "  demo mode: listings posted to facebook_marketplace (or sandbox) land in the"
-            say "  sandbox marketplace at http://127.0.0.1:$SANDBOX_PORT; to post for real, log in"
-            say "  with build/bin/byebuy-login and set BB_REAL_MARKETPLACES=1 in .env"
+            say "  sandbox marketplace at http://127.0.0.1:$SANDBOX_PORT, whose inbox the monitor"
+            say "  answers: write as a buyer with POST /_sandbox/items/<id>/messages (README, Try it)"
+            say "  or the item page's Message seller box. To use a real account, log in with"
+            say "  build/bin/byebuy-login and set BB_REAL_MARKETPLACES=1 in .env"
         fi
     else
         say "  PostgreSQL postgresql://postgres@127.0.0.1:$PG_PORT/postgres, Kafka 127.0.0.1:$KAFKA_PORT, logs $(rel "$LOGS")/"
