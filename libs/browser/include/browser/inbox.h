@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "browser/hooks.h"
 #include "common/webdriver.h"
 
 typedef struct inbox_recipe_set inbox_recipe_set_t;
@@ -59,16 +60,6 @@ void inbox_recipe_names(const inbox_recipe_set_t *set, char *out, size_t size);
 
 /* ---- a session ----------------------------------------------------------------------------- */
 
-/* Receives progress lines ("info", "warning", "error"); artifact is the name the screenshot
- * hook gave a failure screenshot, or NULL. Optional. */
-typedef void (*inbox_log_fn)(void *ctx, const char *level, const char *message,
-                             const char *artifact);
-
-/* Stores a PNG of the page taken when a call fails; writes the name it is kept under into
- * name. Returns 0, or -1 with errstr (the failure is then only logged). Optional. */
-typedef int (*inbox_shot_fn)(void *ctx, const char *tag, const unsigned char *png, size_t len,
-                             char *name, size_t name_size, char *errstr, size_t errstr_size);
-
 typedef struct {
     int64_t account_id;      /* for the login remedy and logs */
     wd_config_t wd;          /* backend, endpoint, headless, Browserbase keys...; wd.profile_dir is
@@ -82,9 +73,9 @@ typedef struct {
     const volatile sig_atomic_t *stop; /* set: calls return "interrupted" at the next wait */
     const char *login_remedy;          /* what a login_required error tells the user; NULL: "Log in
                                         * once with: byebuy-login --platform P --account N ..." */
-    inbox_log_fn log;
+    browser_log_fn log;                /* progress lines (browser/hooks.h); may be NULL */
     void *log_ctx;
-    inbox_shot_fn shot;
+    browser_shot_fn shot; /* failure screenshots (browser/hooks.h); NULL: none taken */
     void *shot_ctx;
 } inbox_open_opts_t;
 
