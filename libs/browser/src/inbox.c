@@ -77,8 +77,7 @@ void inbox_recipe_names(const inbox_recipe_set_t *set, char *out, size_t size)
     size_t len = 0;
     snprintf(out, size, "none");
     for (size_t i = 0; set && i < set->recipes.n && len < size; i++) {
-        int n = snprintf(out + len, size - len, "%s%s", i ? ", " : "",
-                         set->items[i].r->platform);
+        int n = snprintf(out + len, size - len, "%s%s", i ? ", " : "", set->items[i].r->platform);
         if (n < 0)
             break;
         len += (size_t)n;
@@ -117,8 +116,8 @@ static int wd_err(inbox_t *ib, const char *section, const wd_error_t *we, inbox_
     free(ib->shown_url);
     ib->shown_url = NULL;
     if (browser)
-        return fail(err, "browser_error", true, "%s: the browser session is gone: %s: %s",
-                    section, we->code, we->message);
+        return fail(err, "browser_error", true, "%s: the browser session is gone: %s: %s", section,
+                    we->code, we->message);
     if (strcmp(we->code, "javascript error") == 0)
         return fail(err, "script_error", true, "%s: the script threw: %s", section, we->message);
     return fail(err, "recipe_failed", true, "%s: script: %s: %s", section, we->code, we->message);
@@ -242,8 +241,7 @@ int inbox_list_threads(inbox_t *ib, inbox_threads_t *out, inbox_error_t *err)
     recipe_vars_t vars = vars_of(ib);
     free(ib->shown_url);
     ib->shown_url = NULL;
-    if (run_steps(ib, "list_threads", sec, &vars, util_now_ms() + ib->o.call_timeout_ms, err) !=
-        0)
+    if (run_steps(ib, "list_threads", sec, &vars, util_now_ms() + ib->o.call_timeout_ms, err) != 0)
         return -1;
     cJSON *v = run_script(ib, "list_threads", sec, NULL, err);
     if (!v)
@@ -266,8 +264,7 @@ static char *thread_url(inbox_t *ib, const char *thread_id, const char *url, inb
         return xstrdup(url);
     const char *tmpl = ib->r->inbox->open_thread.url;
     if (!tmpl || !thread_id || !*thread_id) {
-        fail(err, "bad_request", false,
-             "open_thread: no thread URL given and %s",
+        fail(err, "bad_request", false, "open_thread: no thread URL given and %s",
              tmpl ? "no thread id" : "the recipe has no open_thread.url to build one");
         return NULL;
     }

@@ -15,9 +15,8 @@
 #define DEFAULT_VERIFY_TIMEOUT_MS 15000
 
 static const char *const inbox_keys[] = {
-    "platform",  "description", "base_url",  "base_url_env", "login_url",
-    "maps",      "login_detect", "list_threads", "open_thread", "send",
-    "verify",    "$comment",    NULL};
+    "platform",     "description", "base_url", "base_url_env", "login_url", "maps", "login_detect",
+    "list_threads", "open_thread", "send",     "verify",       "$comment",  NULL};
 
 /* What each section holds. */
 typedef struct {
@@ -36,8 +35,8 @@ static const section_spec_t sections[] = {
      " url steps script $comment "},
     {"send", offsetof(recipe_inbox_t, send), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, true,
      false, " steps $comment "},
-    {"verify", offsetof(recipe_inbox_t, verify), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE,
-     false, true, " script timeout_ms $comment "},
+    {"verify", offsetof(recipe_inbox_t, verify), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, false,
+     true, " script timeout_ms $comment "},
 };
 
 /* "script": a string, or an array of strings (lines, joined with "\n": JSON has no multi-line
@@ -114,15 +113,17 @@ static int parse_section_fields(recipe_t *r, const section_spec_t *spec, const c
     return 0;
 }
 
-static int parse_section(recipe_t *r, const section_spec_t *spec, const cJSON *root,
-                         char *errstr, size_t errstr_size)
+static int parse_section(recipe_t *r, const section_spec_t *spec, const cJSON *root, char *errstr,
+                         size_t errstr_size)
 {
     char where[300];
     snprintf(where, sizeof(where), "%s: %s", recipe_file_name(r), spec->name);
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, spec->name);
     if (!obj) {
-        snprintf(errstr, errstr_size, "%s: missing (an inbox recipe has list_threads, "
-                                      "open_thread, send and verify)", where);
+        snprintf(errstr, errstr_size,
+                 "%s: missing (an inbox recipe has list_threads, "
+                 "open_thread, send and verify)",
+                 where);
         return -1;
     }
     if (!cJSON_IsObject(obj)) {
