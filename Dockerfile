@@ -1,6 +1,6 @@
 # One image for every Bye-Buy program (byebuy-api, -poster, -monitor, -responder, -sandbox,
-XX
-# -dev packages, stage 2 carries only the runtime libraries and the binaries.
+# -login, -inbox-probe); docker-compose.yml picks the program with `command`. Stage 1 builds
+# with Debian's -dev packages, stage 2 carries only the runtime libraries and the binaries.
 
 FROM debian:12 AS build
 RUN apt-get update \
