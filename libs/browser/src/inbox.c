@@ -377,6 +377,46 @@ static int count_sent(inbox_t *ib, const char *text, inbox_error_t *err)
     return (int)d;
 }
 
+/* The text of the first visible element of the selectors (pairs of using, value), or null. */
+static const char JS_VISIBLE_TEXT[] =
+    "var list=arguments[0];"
+    "function vis(e){if(!e.getClientRects||!e.getClientRects().length)return false;"
+    "var s=getComputedStyle(e);return s.visibility!=='hidden'&&s.display!=='none';}"
+    "for(var i=0;i<list.length;i++){var all=[];"
+    "try{if(list[i][0]==='xpath'){var r=document.evaluate(list[i][1],document,null,"
+    "XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
+    "for(var j=0;j<r.snapshotLength;j++)all.push(r.snapshotItem(j));}"
+    "else{all=Array.prototype.slice.call(document.querySelectorAll(list[i][1]));}}catch(e){}"
+    "for(var k=0;k<all.length;k++)if(all[k].nodeType===1&&vis(all[k]))"
+    "return (all[k].innerText||all[k].textContent||'').replace(/\\s+/g,' ').trim()||'(no text)';}"
+    "return null;";
+
+/* Whether the page shows one of verify's error_selectors (the marketplace refused the send);
+ * its text into text. */
+static bool send_refused(inbox_t *ib, char *text, size_t size)
+{
+    const recipe_section_t *sec = &ib->r->inbox->verify;
+    if (sec->nerror_sels == 0)
+        return false;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < sec->nerror_sels; i++) {
+        cJSON *pair = cJSON_CreateArray();
+        cJSON_AddItemToArray(
+            pair, cJSON_CreateString(sec->error_sels[i].using[0] == 'x' ? "xpath" : "css"));
+        cJSON_AddItemToArray(pair, cJSON_CreateString(sec->error_sels[i].value));
+        cJSON_AddItemToArray(list, pair);
+    }
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, list);
+    wd_error_t we;
+    cJSON *v = wd_execute(ib->bs.wd, JS_VISIBLE_TEXT, args, &we);
+    bool hit = cJSON_IsString(v);
+    if (hit)
+        snprintf(text, size, "%s", v->valuestring);
+    cJSON_Delete(v);
+    return hit;
+}
+
 /* Polls the verify script until more seller messages have the text than before the send, the
  * section's timeout or the deadline. */
 static int verify(inbox_t *ib, const char *text, int before, int64_t deadline, inbox_error_t *err)
@@ -391,6 +431,12 @@ static int verify(inbox_t *ib, const char *text, int before, int64_t deadline, i
             return -1;
         if (n > before)
             return 0;
+        char shown[300];
+        if (send_refused(ib, shown, sizeof(shown))) {
+            fail(err, "not_verified", true,
+                 "verify: the marketplace refused the message: the page says \"%s\"", shown);
+            return wall_or(ib, err);
+        }
         if (util_now_ms() >= until)
             break;
         if (util_sleep_ms(VERIFY_POLL_MS, ib->o.stop))
@@ -433,8 +479,13 @@ int inbox_send(inbox_t *ib, const char *thread_id, const char *url, const char *
         rc = verify(ib, text, before, deadline, err);
     if (rc == 0 && messages)
         rc = read_messages(ib, messages, err);
-    if (rc == 0)
+    if (rc == 0) {
         say(ib, "info", "sent and verified");
+    } else {
+        /* the composer may still hold the text: the next send reloads the thread */
+        free(ib->shown_url);
+        ib->shown_url = NULL;
+    }
     free(keys);
     free(u);
     return rc;

@@ -36,7 +36,7 @@ static const section_spec_t sections[] = {
     {"send", offsetof(recipe_inbox_t, send), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, true,
      false, " steps $comment "},
     {"verify", offsetof(recipe_inbox_t, verify), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, false,
-     true, " script timeout_ms $comment "},
+     true, " script timeout_ms error_selectors $comment "},
 };
 
 /* "script": a string, or an array of strings (lines, joined with "\n": JSON has no multi-line
@@ -75,6 +75,32 @@ static int parse_script(const cJSON *v, const char *where, char **out, char *err
     return 0;
 }
 
+/* verify's "error_selectors": an array of selector objects (recipe.h). */
+static int parse_error_selectors(const cJSON *v, recipe_section_t *sec, const char *where,
+                                 char *errstr, size_t errstr_size)
+{
+    if (!v)
+        return 0;
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+        snprintf(errstr, errstr_size, "%s: error_selectors: must be a non-empty array", where);
+        return -1;
+    }
+    sec->error_sels = xcalloc((size_t)cJSON_GetArraySize(v), sizeof(recipe_selector_t));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v)
+    {
+        char err[256];
+        if (recipe_selector_compile(it, &sec->error_sels[sec->nerror_sels], err, sizeof(err)) !=
+            0) {
+            snprintf(errstr, errstr_size, "%s: error_selectors[%zu]: %s", where, sec->nerror_sels,
+                     err);
+            return -1;
+        }
+        sec->nerror_sels++;
+    }
+    return 0;
+}
+
 /* The fields of a section other than its steps: url (template), script, timeout_ms. */
 static int parse_section_fields(recipe_t *r, const section_spec_t *spec, const cJSON *obj,
                                 recipe_section_t *sec, const char *where, char *errstr,
@@ -100,6 +126,9 @@ static int parse_section_fields(recipe_t *r, const section_spec_t *spec, const c
         snprintf(errstr, errstr_size, "%s: script: missing", where);
         return -1;
     }
+    if (parse_error_selectors(cJSON_GetObjectItemCaseSensitive(obj, "error_selectors"), sec, where,
+                              errstr, errstr_size) != 0)
+        return -1;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "timeout_ms");
     sec->timeout_ms = DEFAULT_VERIFY_TIMEOUT_MS;
     if (t) {
@@ -184,6 +213,9 @@ static void section_free(recipe_section_t *sec)
     free(sec->steps);
     free(sec->script);
     free(sec->url);
+    for (size_t i = 0; i < sec->nerror_sels; i++)
+        recipe_selector_free(&sec->error_sels[i]);
+    free(sec->error_sels);
 }
 
 void recipe_inbox_free(recipe_inbox_t *in)

@@ -116,6 +116,14 @@ static void test_parse_errors(void **state)
                       "," VERIFY,
                  "demo.json: open_thread: url: message.text is not known in this section");
     expect_error(LIST "," OPEN "," SEND ",\"verify\":[]", "demo.json: verify: must be an object");
+    expect_error(LIST "," OPEN "," SEND ",\"verify\":{\"script\":\"x\",\"error_selectors\":[]}",
+                 "demo.json: verify: error_selectors: must be a non-empty array");
+    expect_error(LIST "," OPEN "," SEND
+                      ",\"verify\":{\"script\":\"x\",\"error_selectors\":[{\"css\":\"a\"},{}]}",
+                 "demo.json: verify: error_selectors[1]: ");
+    expect_error(LIST "," OPEN ",\"send\":{\"steps\":[{\"action\":\"sleep\",\"ms\":1}],"
+                      "\"error_selectors\":[]}," VERIFY,
+                 "demo.json: send: unknown field \"error_selectors\"");
     expect_error(LIST "," OPEN "," SEND "," VERIFY ",\"login_detect\":{\"selector\":[]}",
                  "demo.json: login_detect: unknown field \"selector\"");
 }
