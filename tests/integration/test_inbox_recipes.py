@@ -7,7 +7,6 @@ failure paths: a login wall (login_required with the remedy), a send the marketp
 
 import json
 import os
-import shutil
 import subprocess
 
 import pytest
@@ -128,19 +127,30 @@ def test_login_wall_is_login_required_with_the_remedy(chromedriver, sandbox):
 def test_refused_send_is_not_verified(chromedriver, sandbox, tmp_path):
     desk = new_item(sandbox, "Oak desk")
     sam = buyer_says(sandbox, desk, "Sam", "still there?")
-    # a short verify wait keeps the test quick
+    requests.post(sandbox.url + "/_sandbox/send-failures", json={"count": 1}, timeout=5)
+    # the page's alert ends the wait at once (verify.error_selectors), naming what it says
+    out = probe(chromedriver, sandbox, "sandbox", "send", sam["thread_id"], "Yes.",
+                expect_ok=False)
+    assert out["error"]["code"] == "not_verified", out
+    assert "Message not sent" in out["error"]["message"]
+    assert [m["from"] for m in sandbox_thread(sandbox, sam["thread_id"])["messages"]] == ["buyer"]
+    assert probe(chromedriver, sandbox, "sandbox", "sent", sam["thread_id"], "Yes.")["sent"] is False
+    # the Facebook recipe knows no such alert: it waits verify.timeout_ms, then gives up
     recipes = tmp_path / "recipes"
     recipes.mkdir()
-    r = json.loads((ROOT / "recipes" / "inbox" / "sandbox.json").read_text())
-    r["verify"]["timeout_ms"] = 2000
-    (recipes / "sandbox.json").write_text(json.dumps(r))
+    r = json.loads((ROOT / "recipes" / "inbox" / "facebook_marketplace.json").read_text())
+    r["verify"]["timeout_ms"] = 1500
+    (recipes / "facebook_marketplace.json").write_text(json.dumps(r))
     requests.post(sandbox.url + "/_sandbox/send-failures", json={"count": 1}, timeout=5)
-    out = probe(chromedriver, sandbox, "sandbox", "send", sam["thread_id"], "Yes.",
+    out = probe(chromedriver, sandbox, "facebook_marketplace", "send", sam["thread_id"], "Yes.",
                 recipes=recipes, expect_ok=False)
     assert out["error"]["code"] == "not_verified", out
-    assert [m["from"] for m in sandbox_thread(sandbox, sam["thread_id"])["messages"]] == ["buyer"]
-    assert probe(chromedriver, sandbox, "sandbox", "sent", sam["thread_id"], "Yes.",
-                 recipes=recipes)["sent"] is False
+    assert "within 1500 ms" in out["error"]["message"]
+    # then a send that goes through, once
+    sent = probe(chromedriver, sandbox, "sandbox", "send", sam["thread_id"], "Yes.")
+    assert sent["verified"] is True
+    assert [m["text"] for m in sandbox_thread(sandbox, sam["thread_id"])["messages"]] == [
+        "still there?", "Yes."]
 
 
 def test_script_of_the_wrong_shape_is_bad_result(chromedriver, sandbox, tmp_path):
