@@ -1,5 +1,7 @@
 /* Unit tests of profile paths, login remedies and profile locks. */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -123,12 +125,69 @@ static void test_profile_lock(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+typedef struct {
+    const char *path;
+    profile_lock_t *got;
+} waiter_t;
+
+static void *wait_for_profile(void *arg)
+{
+    waiter_t *w = arg;
+    char err[256];
+    w->got = profile_lock_acquire(w->path, util_now_ms() + 1500, NULL, err, sizeof(err));
+    return NULL;
+}
+
+/* A holder sees that someone waits for its profile (a marker file the waiter keeps there). */
+static void test_profile_contended(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/browser-contended-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/sandbox-1", dir);
+    char err[256];
+    profile_lock_t *l = profile_lock_acquire(path, util_now_ms() + 1000, NULL, err, sizeof(err));
+    assert_non_null(l);
+    assert_false(profile_lock_contended(l));
+    assert_false(profile_lock_contended(NULL));
+
+    waiter_t w = {.path = path};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, wait_for_profile, &w), 0);
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; i++) {
+        seen = profile_lock_contended(l);
+        usleep(10000);
+    }
+    assert_true(seen);
+    profile_lock_release(l); /* the waiter gets it, and its marker is gone */
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_non_null(w.got);
+    assert_false(profile_lock_contended(w.got));
+
+    /* a marker left by a process that died while waiting does not count, and is removed */
+    char stale[300];
+    snprintf(stale, sizeof(stale), "%s/.byebuy-waiting-999999999-1", path);
+    FILE *f = fopen(stale, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_false(profile_lock_contended(w.got));
+    assert_int_equal(access(stale, F_OK), -1);
+    profile_lock_release(w.got);
+
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_profile_path),
         cmocka_unit_test(test_login_remedy),
         cmocka_unit_test(test_profile_lock),
+        cmocka_unit_test(test_profile_contended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
