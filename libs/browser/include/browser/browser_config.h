@@ -30,7 +30,7 @@ typedef struct {
 /* The rows of the browser settings, for a config table whose struct st has a browser_config_t
  * named member: BROWSER_CONFIG_ROWS(poster_config_t, browser). */
 #define BROWSER_CONFIG_ROWS(st, member)                                                            \
-    CONFIG_ENTRY("WEBDRIVER_URL", CONFIG_STRING, "http://127.0.0.1:9515", 0, 0, false, st,          \
+    CONFIG_ENTRY("WEBDRIVER_URL", CONFIG_STRING, "http://127.0.0.1:9515", 0, 0, false, st,         \
                  member.webdriver_url, "chromedriver (local backend)"),                            \
         CONFIG_ENTRY("BROWSER_BACKEND", CONFIG_STRING, "local", 0, 0, false, st, member.backend,   \
                      "local (chromedriver + Chromium profiles) or browserbase"),                   \
