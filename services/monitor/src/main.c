@@ -91,8 +91,8 @@ int main(int argc, char **argv)
     app.m_running = metrics_gauge("bb_monitor_accounts_running",
                                   "Accounts this monitor instance was told to watch");
 
-    static const char *const topics[] = {TOPIC_MONITOR_COMMANDS, TOPIC_MONITOR_EVENTS, TOPIC_DLQ,
-                                         NULL};
+    static const char *const topics[] = {TOPIC_MONITOR_COMMANDS, TOPIC_MONITOR_DESIRED,
+                                         TOPIC_MONITOR_EVENTS, TOPIC_DLQ, NULL};
     if (service_kafka_start(&svc, topics, NULL, NULL) != 0)
         goto cleanup;
     app.producer = svc.producer;
