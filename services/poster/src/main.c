@@ -15,8 +15,8 @@
 #include "common/xmalloc.h"
 #include "driver.h"
 #include "poster_config.h"
-#include "profile_lock.h"
-#include "recipe.h"
+#include "browser/profile_lock.h"
+#include "browser/recipe.h"
 #include "worker.h"
 
 /* Retries of one image download: the api may be restarting (about 8 s of backoff in all). */

@@ -14,9 +14,10 @@
 #include "common/xmalloc.h"
 #include "driver.h"
 #include "poster_config.h"
-#include "profile_lock.h"
-#include "recipe.h"
-#include "runner.h"
+#include "browser/profile_lock.h"
+#include "browser/session.h"
+#include "browser/recipe.h"
+#include "browser/runner.h"
 
 static void usage(FILE *f)
 {
@@ -109,7 +110,7 @@ static int browser_config(const poster_config_t *cfg, const login_args_t *a, wd_
         return 0;
     }
     wd->backend = WD_LOCAL;
-    if (driver_profile_path(cfg->profile_dir, a->platform, a->account, profile, profile_size) !=
+    if (browser_profile_path(cfg->profile_dir, a->platform, a->account, profile, profile_size) !=
         0) {
         fprintf(stderr, "byebuy-login: bad platform name %s\n", a->platform);
         return -1;

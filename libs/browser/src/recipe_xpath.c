@@ -1,7 +1,7 @@
 /* Recipe selectors compiled to WebDriver locators (see recipe.h): label, aria_label, role
  * and text become XPath 1.0 expressions that compare normalised, lower-cased text; css and
  * xpath pass through. */
-#include "recipe.h"
+#include "browser/recipe.h"
 
 #include <ctype.h>
 #include <stdbool.h>

@@ -2,7 +2,7 @@
  * list of steps (each parsed by recipe_step.c). The rest of a recipe's work lives beside it:
  * recipe_xpath.c (selectors), recipe_template.c (templates), recipe_match.c (fuzzy matching).
  * See recipe.h and services/poster/recipes/README.md for the format. */
-#include "recipe.h"
+#include "browser/recipe.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -1,7 +1,7 @@
 /* Profile locks (see profile_lock.h): an in-process registry of held directories with a
  * condition variable, then flock(2) on the directory for other processes. flock locks belong
- * to the open file description, so a poster that dies releases them with its descriptors. */
-#include "profile_lock.h"
+ * to the open file description, so a process that dies releases them with its descriptors. */
+#include "browser/profile_lock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,7 +126,7 @@ profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
         }
         if (util_now_ms() >= deadline_ms || util_sleep_ms(100, stop)) {
             snprintf(errstr, errstr_size,
-                     "profile %s is busy in another poster process "
+                     "profile %s is busy in another poster or monitor process "
                      "(waited %lld ms)",
                      dir, (long long)(util_now_ms() - start));
             registry_remove(l);

@@ -1,9 +1,10 @@
 /* Exclusive use of a browser profile directory: one Chromium per profile at a time (a second
  * one on the same profile fails with only "Chrome instance exited"). Serialises jobs of one
- * account within the process (mutex + condition variable) and across poster processes on the
- * same disk (flock on the directory), and clears a Chromium orphaned by a crashed poster. */
-#ifndef POSTER_PROFILE_LOCK_H
-#define POSTER_PROFILE_LOCK_H
+ * account within the process (mutex + condition variable) and across processes (posters, monitors)
+ * on the same disk (flock on the directory), and clears a Chromium orphaned by a crashed process.
+ */
+#ifndef BROWSER_PROFILE_LOCK_H
+#define BROWSER_PROFILE_LOCK_H
 
 #include <signal.h>
 #include <stddef.h>

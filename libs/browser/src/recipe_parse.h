@@ -1,16 +1,16 @@
 /* What the recipe modules share while parsing a recipe file: the context of one step for
  * error messages ("<file>: step N (kind): <field>: <problem>"), one step's parser, string
  * lists, and the text normalisation the XPath selectors compare with. Private to
- * services/poster/src/recipe*.c. */
-#ifndef POSTER_RECIPE_PARSE_H
-#define POSTER_RECIPE_PARSE_H
+ * libs/browser/src/recipe*.c. */
+#ifndef BROWSER_RECIPE_PARSE_H
+#define BROWSER_RECIPE_PARSE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
 
-#include "recipe.h"
+#include "browser/recipe.h"
 
 /* Parse context of one step, for error messages. */
 typedef struct {

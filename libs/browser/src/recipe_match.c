@@ -1,6 +1,6 @@
 /* Matching what a page shows (see recipe.h): fuzzy scores between an option's text and the
  * wanted value, and an id read out of a URL. */
-#include "recipe.h"
+#include "browser/recipe.h"
 
 #include <ctype.h>
 #include <stdbool.h>

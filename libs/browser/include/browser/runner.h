@@ -1,26 +1,26 @@
 /* The recipe executor: runs the steps of a recipe for one posting job over a WebDriver
  * session, logs every step, bounds it by the job's deadline, detects login walls, saves a
- * screenshot on failure, and reads back the listing's URL. */
-#ifndef POSTER_RUNNER_H
-#define POSTER_RUNNER_H
+ * screenshot on failure (through the caller's hook), and reads back the listing's URL. The
+ * same step engine runs the sections of an inbox recipe (runner_run_steps). */
+#ifndef BROWSER_RUNNER_H
+#define BROWSER_RUNNER_H
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "browser/hooks.h"
+#include "browser/recipe.h"
 #include "common/event.h"
-#include "artifacts.h"
 #include "common/webdriver.h"
-#include "recipe.h"
 
-/* Receives each job log line: level "info", "warning" or "error"; artifact is the name of
- * a screenshot already delivered to the api (artifacts.h), or NULL. Called on the job's
- * thread. */
-typedef void (*runner_log_fn)(void *ctx, const char *level, const char *message,
-                              const char *artifact);
+/* The job log (browser/hooks.h): for the poster, one posting.log event per line. */
+typedef browser_log_fn runner_log_fn;
 
 typedef struct {
-    artifact_target_t artifacts;    /* where screenshots are delivered (the api) */
+    browser_shot_fn shot; /* stores screenshots (the poster: delivers them to the api); NULL:
+                           * none are taken */
+    void *shot_ctx;
     const char *const *image_files; /* the listing's images as local files, in order */
     size_t nimage_files;
     int step_delay_ms;                 /* pause between steps, jittered to 0.5x..1.5x */
@@ -51,6 +51,17 @@ typedef struct {
  * returns its status. Thread-safe for distinct sessions. */
 runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_requested_t *req,
                            const runner_opts_t *o, runner_result_t *res);
+
+/* Runs n steps of r (an inbox recipe's section) with vars, under the same rules as a posting
+ * run: each step logged, bounded by its timeout and o->deadline_ms, the page checked for a
+ * login wall after every step (login_required, with o->login_remedy), a failure screenshot
+ * through o->shot. o->image_files and o->step_delay_ms are not used. Returns 0, or -1 with
+ * code ("login_required", "timeout", "recipe_failed", "browser_error", "bad_request",
+ * "interrupted"), message and *retryable set. */
+int runner_run_steps(wd_session_t *s, const recipe_t *r, const char *section,
+                     const recipe_step_t *steps, size_t n, const recipe_vars_t *vars,
+                     const runner_opts_t *o, char *code, size_t code_size, char *message,
+                     size_t message_size, bool *retryable);
 
 /* Frees the strings of res. Accepts a zeroed result. */
 void runner_result_free(runner_result_t *res);

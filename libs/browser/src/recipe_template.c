@@ -1,6 +1,6 @@
 /* Recipe templates (see recipe.h): "{{listing.title}}", "{{listing.condition|map:cond}}";
  * checked when the recipe loads, rendered for each job. */
-#include "recipe.h"
+#include "browser/recipe.h"
 
 #include <ctype.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* Executes a browser recipe step by step over WebDriver (see runner.h). Element lookups run as
  * one script per poll (XPath or CSS, first visible match), so a wait costs one round trip per
  * 200 ms; every wait is bounded by the step's timeout and the job's deadline. */
-#include "runner.h"
+#include "browser/runner.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -108,10 +108,13 @@ static const char JS_ANY_VISIBLE[] =
 typedef struct {
     wd_session_t *s;
     const recipe_t *r;
-    const posting_requested_t *req;
+    const posting_requested_t *req; /* NULL for an inbox section */
     const runner_opts_t *o;
     runner_result_t *res;
     recipe_vars_t vars;
+    const char *section; /* inbox recipe section ("send"), NULL for a posting run */
+    const recipe_step_t *steps;
+    size_t nsteps;
     bool interrupted;
     bool submitted; /* a click ran: something may have been posted */
     /* error of the current step */
@@ -130,7 +133,10 @@ static void job_log(run_t *run, const char *level, const char *artifact, const c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    LOG_DEBUG("job %lld: %s: %s", (long long)run->req->job_id, level, msg);
+    if (run->req)
+        LOG_DEBUG("job %lld: %s: %s", (long long)run->req->job_id, level, msg);
+    else
+        LOG_DEBUG("%s %s: %s: %s", run->r->platform, run->section, level, msg);
     if (run->o->log)
         run->o->log(run->o->log_ctx, level, msg, artifact);
 }
@@ -703,21 +709,23 @@ cleanup:
     return rc;
 }
 
-/* Takes a screenshot and delivers it to the api under a fresh name (written to name).
- * Returns 0, or -1 with the reason in errstr. */
+/* Takes a screenshot and hands it to the caller's hook, which names it (into name) and
+ * delivers it (the poster: to the api). Returns 0, or -1 with the reason in errstr. */
 static int deliver_screenshot(run_t *run, const char *tag, char *name, size_t size, char *errstr,
                               size_t errstr_size)
 {
     unsigned char *png = NULL;
     size_t len = 0;
     wd_error_t err;
+    if (!run->o->shot) {
+        snprintf(errstr, errstr_size, "no screenshot hook");
+        return -1;
+    }
     if (wd_screenshot(run->s, &png, &len, &err) != 0) {
         snprintf(errstr, errstr_size, "%s: %s", err.code, err.message);
         return -1;
     }
-    artifact_name(run->req->job_id, tag, name, size);
-    int rc =
-        artifact_deliver(&run->o->artifacts, run->req->job_id, name, png, len, errstr, errstr_size);
+    int rc = run->o->shot(run->o->shot_ctx, tag, png, len, name, size, errstr, errstr_size);
     free(png);
     return rc;
 }
@@ -852,14 +860,15 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
     }
     char shot[128] = "";
     char err[512];
-    if (deliver_screenshot(run, "failed", shot, sizeof(shot), err, sizeof(err)) != 0) {
-        job_log(run, "warning", NULL,
-                "the failure screenshot could not be delivered to the api: %s", err);
+    if (run->o->shot &&
+        deliver_screenshot(run, "failed", shot, sizeof(shot), err, sizeof(err)) != 0) {
+        job_log(run, "warning", NULL, "the failure screenshot could not be %s: %s",
+                run->req ? "delivered to the api" : "stored", err);
         shot[0] = '\0';
     }
     if (st)
         job_log(run, "error", shot[0] ? shot : NULL, "step %zu/%zu %s failed: %s", index + 1,
-                run->r->nsteps, st->describe, run->msg);
+                run->nsteps, st->describe, run->msg);
     else
         job_log(run, "error", shot[0] ? shot : NULL, "%s", run->msg);
     /* A step after the listing was submitted may say that retrying could post it twice. */
@@ -868,11 +877,65 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
     res->status = RUNNER_FAILED;
     snprintf(res->error_code, sizeof(res->error_code), "%s", run->code);
     if (st && strcmp(run->code, "login_required") != 0)
-        snprintf(res->error_message, sizeof(res->error_message), "step %zu/%zu %s: %s", index + 1,
-                 run->r->nsteps, st->describe, run->msg);
+        snprintf(res->error_message, sizeof(res->error_message), "%s%sstep %zu/%zu %s: %s",
+                 run->section ? run->section : "", run->section ? ": " : "", index + 1, run->nsteps,
+                 st->describe, run->msg);
     else
         snprintf(res->error_message, sizeof(res->error_message), "%s", run->msg);
     res->retryable = run->retryable;
+}
+
+/* Runs run->steps in order. Returns 1 when a step finished the recipe early (an existing
+ * listing found), 0 when all ran (or run->interrupted is set), -1 when one failed (fail_job
+ * has filled run->res). */
+static int run_steps(run_t *run)
+{
+    const runner_opts_t *o = run->o;
+    for (size_t i = 0; i < run->nsteps; i++) {
+        const recipe_step_t *st = &run->steps[i];
+        if (o->stop && *o->stop)
+            run->interrupted = true;
+        if (run->interrupted)
+            return 0;
+        if (util_now_ms() >= o->deadline_ms) {
+            step_fail(run, "timeout", true, "the %s ran out of time%s", run->req ? "job" : "call",
+                      run->req ? " (JOB_TIMEOUT_MS)" : "");
+            fail_job(run, i, st);
+            return -1;
+        }
+        job_log(run, "info", NULL, "step %zu/%zu %s", i + 1, run->nsteps, st->describe);
+        run->code[0] = '\0';
+        int rc = step_run(run, st);
+        if (run->interrupted)
+            return 0;
+        if (rc < 0) {
+            if (strcmp(run->code, "bad_request") != 0 && st->optional) {
+                char where[600];
+                if (!login_wall(run, where, sizeof(where))) {
+                    job_log(run, "warning", NULL, "optional step %zu/%zu %s skipped: %s", i + 1,
+                            run->nsteps, st->describe, run->msg);
+                    continue;
+                }
+            }
+            fail_job(run, i, st);
+            return -1;
+        }
+        /* A login wall can answer any navigation with 200: check after each step. */
+        char where[600];
+        if (login_wall(run, where, sizeof(where))) {
+            step_fail(run, "login_required", false, "login wall");
+            fail_job(run, i, st);
+            return -1;
+        }
+        if (rc == 1)
+            return 1;
+        if (i + 1 < run->nsteps && o->step_delay_ms > 0) {
+            int64_t pause = (int64_t)(o->step_delay_ms * (0.5 + util_rand01()));
+            if (!poll_pause(run, wait_budget(run, (int)pause)))
+                return 0;
+        }
+    }
+    return 0;
 }
 
 runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_requested_t *req,
@@ -882,51 +945,12 @@ runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_req
     run_t run = {.s = s, .r = r, .req = req, .o = o, .res = res};
     run.vars.base_url = r->base_url;
     run.vars.req = req;
-    bool finished = false;
-
-    for (size_t i = 0; i < r->nsteps && !finished; i++) {
-        const recipe_step_t *st = &r->steps[i];
-        if (o->stop && *o->stop)
-            run.interrupted = true;
-        if (run.interrupted)
-            break;
-        if (util_now_ms() >= o->deadline_ms) {
-            step_fail(&run, "timeout", true, "the job ran out of time (JOB_TIMEOUT_MS)");
-            fail_job(&run, i, st);
-            return res->status;
-        }
-        job_log(&run, "info", NULL, "step %zu/%zu %s", i + 1, r->nsteps, st->describe);
-        run.code[0] = '\0';
-        int rc = step_run(&run, st);
-        if (run.interrupted)
-            break;
-        if (rc < 0) {
-            if (strcmp(run.code, "bad_request") != 0 && st->optional) {
-                char where[600];
-                if (!login_wall(&run, where, sizeof(where))) {
-                    job_log(&run, "warning", NULL, "optional step %zu/%zu %s skipped: %s", i + 1,
-                            r->nsteps, st->describe, run.msg);
-                    continue;
-                }
-            }
-            fail_job(&run, i, st);
-            return res->status;
-        }
-        if (rc == 1)
-            finished = true;
-        /* A login wall can answer any navigation with 200: check after each step. */
-        char where[600];
-        if (login_wall(&run, where, sizeof(where))) {
-            step_fail(&run, "login_required", false, "login wall");
-            fail_job(&run, i, st);
-            return res->status;
-        }
-        if (!finished && i + 1 < r->nsteps && o->step_delay_ms > 0) {
-            int64_t pause = (int64_t)(o->step_delay_ms * (0.5 + util_rand01()));
-            if (!poll_pause(&run, wait_budget(&run, (int)pause)))
-                break;
-        }
-    }
+    run.steps = r->steps;
+    run.nsteps = r->nsteps;
+    int rc = run_steps(&run);
+    if (rc < 0)
+        return res->status;
+    bool finished = rc == 1;
     if (run.interrupted || (o->stop && *o->stop && !finished && !res->external_url)) {
         free(res->external_url);
         free(res->external_id);
@@ -943,6 +967,33 @@ runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_req
     }
     res->status = RUNNER_OK;
     return res->status;
+}
+
+int runner_run_steps(wd_session_t *s, const recipe_t *r, const char *section,
+                     const recipe_step_t *steps, size_t n, const recipe_vars_t *vars,
+                     const runner_opts_t *o, char *code, size_t code_size, char *message,
+                     size_t message_size, bool *retryable)
+{
+    runner_result_t res;
+    memset(&res, 0, sizeof(res));
+    run_t run = {.s = s, .r = r, .o = o, .res = &res, .section = section};
+    run.vars = *vars;
+    run.steps = steps;
+    run.nsteps = n;
+    int rc = run_steps(&run);
+    if (rc >= 0 && run.interrupted) {
+        snprintf(code, code_size, "interrupted");
+        snprintf(message, message_size, "%s: interrupted", section);
+        *retryable = true;
+        return -1;
+    }
+    if (rc >= 0)
+        return 0;
+    snprintf(code, code_size, "%s", res.error_code);
+    snprintf(message, message_size, "%s", res.error_message);
+    *retryable = res.retryable;
+    runner_result_free(&res);
+    return -1;
 }
 
 void runner_result_free(runner_result_t *res)

@@ -2,8 +2,8 @@
  * listing on one marketplace (steps, semantic selectors, templates, login detection). This
  * module parses and validates them and holds the pure helpers the runner uses: template
  * rendering, selector compilation to XPath/CSS, and fuzzy option matching. */
-#ifndef POSTER_RECIPE_H
-#define POSTER_RECIPE_H
+#ifndef BROWSER_RECIPE_H
+#define BROWSER_RECIPE_H
 
 #include <stdbool.h>
 #include <stddef.h>

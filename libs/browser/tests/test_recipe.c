@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "recipe.h"
+#include "browser/recipe.h"
 
 /* A minimal valid recipe around the given steps JSON. */
 static recipe_t *parse_steps(const char *steps, char *err, size_t size)
