@@ -192,8 +192,7 @@ static void on_record(const char *key, const void *payload, size_t len, int64_t 
 }
 
 int64_t desired_load_partition(desired_map_t *m, const char *bootstrap, const char *client_id,
-                               int32_t partition, int timeout_ms, char *errstr,
-                               size_t errstr_size)
+                               int32_t partition, int timeout_ms, char *errstr, size_t errstr_size)
 {
     load_ctx_t lc = {.m = m, .partition = partition};
     desired_forget_partition(m, partition);

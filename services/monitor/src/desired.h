@@ -38,7 +38,6 @@ size_t desired_running(desired_map_t *m, int32_t partition, int64_t **ids);
  * what it held for p. Returns the number of records read, or -1 with errstr (the map then
  * keeps nothing for p). */
 int64_t desired_load_partition(desired_map_t *m, const char *bootstrap, const char *client_id,
-                               int32_t partition, int timeout_ms, char *errstr,
-                               size_t errstr_size);
+                               int32_t partition, int timeout_ms, char *errstr, size_t errstr_size);
 
 #endif

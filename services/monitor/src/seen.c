@@ -96,13 +96,23 @@ void seen_mark_published(seen_t *s, const char *fingerprint)
  * nobody wrote. The recipe's script drops what it recognises by markup; this catches the
  * rest by text. */
 static const char *const noise_prefixes[] = {
-    "beware of common scams", "you can now rate each other", "you're now connected",
-    "you are now connected", "this message was unsent", "message unavailable",
-    "you can now message", "see more on marketplace", "view listing", NULL,
+    "beware of common scams",
+    "you can now rate each other",
+    "you're now connected",
+    "you are now connected",
+    "this message was unsent",
+    "message unavailable",
+    "you can now message",
+    "see more on marketplace",
+    "view listing",
+    NULL,
 };
 static const char *const noise_contains[] = {
-    " started this chat", " marked the listing as ", " changed the price of ",
-    " is waiting for your response", NULL,
+    " started this chat",
+    " marked the listing as ",
+    " changed the price of ",
+    " is waiting for your response",
+    NULL,
 };
 
 bool scan_is_noise(const char *text)

@@ -80,8 +80,7 @@ static void test_caps(void **state)
     monitor_caps_t c = {.max_sends_per_day = 2, .quiet_start = "22:00", .quiet_end = "07:00"};
     caps_counter_t ctr = {"", 0};
     char reason[256];
-    assert_int_equal(caps_check(&c, &ctr, "2026-12-07", 12 * 60, reason, sizeof(reason)),
-                     CAPS_OK);
+    assert_int_equal(caps_check(&c, &ctr, "2026-12-07", 12 * 60, reason, sizeof(reason)), CAPS_OK);
     caps_count(&ctr, "2026-12-07");
     caps_count(&ctr, "2026-12-07");
     assert_int_equal(caps_check(&c, &ctr, "2026-12-07", 12 * 60, reason, sizeof(reason)),
@@ -89,8 +88,7 @@ static void test_caps(void **state)
     assert_string_equal(reason, "cap_reached: 2 of 2 messages sent today (2026-12-07, UTC); the "
                                 "cap resets at local midnight");
     /* a new local day starts at 0 */
-    assert_int_equal(caps_check(&c, &ctr, "2026-12-08", 12 * 60, reason, sizeof(reason)),
-                     CAPS_OK);
+    assert_int_equal(caps_check(&c, &ctr, "2026-12-08", 12 * 60, reason, sizeof(reason)), CAPS_OK);
     caps_count(&ctr, "2026-12-08");
     assert_int_equal(ctr.sent, 1);
     assert_int_equal(caps_check(&c, &ctr, "2026-12-08", 23 * 60, reason, sizeof(reason)),
@@ -120,7 +118,8 @@ static void test_caps_local(void **state)
     assert_string_equal(day, "2026-12-08");
     assert_int_equal(minute, 30);
     assert_int_equal(caps_local("Mars/Olympus", t, &minute, day, err, sizeof(err)), -1);
-    assert_string_equal(err, "timezone Mars/Olympus: unknown (no /usr/share/zoneinfo/Mars/Olympus)");
+    assert_string_equal(err,
+                        "timezone Mars/Olympus: unknown (no /usr/share/zoneinfo/Mars/Olympus)");
 }
 
 /* ---- desired-state restore --------------------------------------------------------------- */
@@ -253,9 +252,12 @@ static void test_previews(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_pacing),        cmocka_unit_test(test_quiet_hours),
-        cmocka_unit_test(test_caps),          cmocka_unit_test(test_caps_local),
-        cmocka_unit_test(test_desired_restore), cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_pacing),
+        cmocka_unit_test(test_quiet_hours),
+        cmocka_unit_test(test_caps),
+        cmocka_unit_test(test_caps_local),
+        cmocka_unit_test(test_desired_restore),
+        cmocka_unit_test(test_scan),
         cmocka_unit_test(test_previews),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
