@@ -27,8 +27,9 @@ def group(kafka_bootstrap):
 def account(kafka_bootstrap):
     acct = account_in_partition()
     yield acct
-    # later tests' monitors must not restore it
+    # later tests' monitors must not restore or restart it
     desired(kafka_bootstrap, acct, False)
+    command(kafka_bootstrap, "monitor.stop", {"account_id": acct})
 
 
 def start_watching(services, kafka_bootstrap, chromedriver, sandbox, group, acct):
