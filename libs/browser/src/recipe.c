@@ -36,7 +36,7 @@ static int top_string(const cJSON *root, const char *field, const char *file, ch
 
 static const char *const top_keys[] = {"platform",  "description",  "base_url", "base_url_env",
                                        "login_url", "price_format", "maps",     "login_detect",
-                                       "steps",     "$comment"};
+                                       "steps",     "$comment",     NULL};
 
 static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, char *errstr,
                               size_t errstr_size)
@@ -130,46 +130,42 @@ static int parse_maps(recipe_t *r, const cJSON *maps, const char *file, char *er
     return 0;
 }
 
-/* "steps": a non-empty array of at most MAX_STEPS steps. */
-static int parse_steps(recipe_t *r, const cJSON *steps, const char *file, char *errstr,
-                       size_t errstr_size)
+int recipe_parse_steps(recipe_t *r, const cJSON *steps, const char *where, recipe_step_t **out,
+                       size_t *nout, char *errstr, size_t errstr_size)
 {
     if (!cJSON_IsArray(steps) || cJSON_GetArraySize(steps) == 0) {
-        snprintf(errstr, errstr_size, "%s: steps: must be a non-empty array", file);
+        snprintf(errstr, errstr_size, "%s: steps: must be a non-empty array", where);
         return -1;
     }
     size_t n = (size_t)cJSON_GetArraySize(steps);
     if (n > MAX_STEPS) {
-        snprintf(errstr, errstr_size, "%s: steps: at most %d steps", file, MAX_STEPS);
+        snprintf(errstr, errstr_size, "%s: steps: at most %d steps", where, MAX_STEPS);
         return -1;
     }
-    r->steps = xcalloc(n, sizeof(recipe_step_t));
+    *out = xcalloc(n, sizeof(recipe_step_t));
     const cJSON *step;
     cJSON_ArrayForEach(step, steps)
     {
         step_ctx_t sc = {
-            .r = r, .file = file, .index = r->nsteps, .errstr = errstr, .errstr_size = errstr_size};
-        int rc = recipe_step_parse(&sc, step, &r->steps[r->nsteps]);
-        r->nsteps++; /* counted even on failure, so recipe_free releases its parts */
+            .r = r, .file = where, .index = *nout, .errstr = errstr, .errstr_size = errstr_size};
+        int rc = recipe_step_parse(&sc, step, &(*out)[*nout]);
+        (*nout)++; /* counted even on failure, so recipe_free releases its parts */
         if (rc != 0)
             return -1;
     }
     return 0;
 }
 
-recipe_t *recipe_parse(const char *platform, const char *path, const char *json, size_t len,
-                       char *errstr, size_t errstr_size)
+cJSON *recipe_parse_head(recipe_t *r, const char *const *keys, const char *json, size_t len,
+                         char *errstr, size_t errstr_size)
 {
-    const char *file = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    recipe_t *r = xcalloc(1, sizeof(*r));
-    r->platform = xstrdup(platform);
-    r->path = xstrdup(path);
+    const char *file = recipe_file_name(r);
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
         long off = at && at >= json && at <= json + len ? (long)(at - json) : -1;
         snprintf(errstr, errstr_size, "%s: not valid JSON (near byte %ld)", file, off);
-        goto fail;
+        return NULL;
     }
     if (!cJSON_IsObject(root)) {
         snprintf(errstr, errstr_size, "%s: must be a JSON object", file);
@@ -177,8 +173,8 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
     }
     for (const cJSON *it = root->child; it; it = it->next) {
         bool known = false;
-        for (size_t i = 0; i < sizeof(top_keys) / sizeof(top_keys[0]); i++)
-            if (strcmp(top_keys[i], it->string) == 0)
+        for (size_t i = 0; keys[i]; i++)
+            if (strcmp(keys[i], it->string) == 0)
                 known = true;
         if (!known) {
             snprintf(errstr, errstr_size, "%s: unknown top-level field \"%s\"", file, it->string);
@@ -186,9 +182,9 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
         }
     }
     const cJSON *pf = cJSON_GetObjectItemCaseSensitive(root, "platform");
-    if (pf && (!cJSON_IsString(pf) || strcmp(pf->valuestring, platform) != 0)) {
+    if (pf && (!cJSON_IsString(pf) || strcmp(pf->valuestring, r->platform) != 0)) {
         snprintf(errstr, errstr_size, "%s: platform: must equal the file name's \"%s\"", file,
-                 platform);
+                 r->platform);
         goto fail;
     }
     if (top_string(root, "base_url", file, &r->base_url, errstr, errstr_size) != 0 ||
@@ -218,9 +214,30 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
     if (parse_login_detect(r, cJSON_GetObjectItemCaseSensitive(root, "login_detect"), file, errstr,
                            errstr_size) != 0)
         goto fail;
+    return root;
+fail:
+    cJSON_Delete(root);
+    return NULL;
+}
 
-    if (parse_steps(r, cJSON_GetObjectItemCaseSensitive(root, "steps"), file, errstr,
-                    errstr_size) != 0)
+const char *recipe_file_name(const recipe_t *r)
+{
+    return strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+}
+
+recipe_t *recipe_parse(const char *platform, const char *path, const char *json, size_t len,
+                       char *errstr, size_t errstr_size)
+{
+    recipe_t *r = xcalloc(1, sizeof(*r));
+    r->kind = RECIPE_POSTING;
+    r->platform = xstrdup(platform);
+    r->path = xstrdup(path);
+    const char *file = recipe_file_name(r);
+    cJSON *root = recipe_parse_head(r, top_keys, json, len, errstr, errstr_size);
+    if (!root)
+        goto fail;
+    if (recipe_parse_steps(r, cJSON_GetObjectItemCaseSensitive(root, "steps"), file, &r->steps,
+                           &r->nsteps, errstr, errstr_size) != 0)
         goto fail;
     bool reads_url = false;
     for (size_t i = 0; i < r->nsteps; i++)
@@ -261,6 +278,7 @@ void recipe_free(recipe_t *r)
     for (size_t i = 0; i < r->nsteps; i++)
         recipe_step_free(&r->steps[i]);
     free(r->steps);
+    recipe_inbox_free(r->inbox);
     free(r);
 }
 
@@ -294,13 +312,19 @@ static int name_cmp(const void *a, const void *b)
 
 int recipe_set_load(const char *dir, recipe_set_t *set, char *errstr, size_t errstr_size)
 {
+    return recipe_set_load_kind(dir, RECIPE_POSTING, "RECIPES_DIR", set, errstr, errstr_size);
+}
+
+int recipe_set_load_kind(const char *dir, recipe_kind_t kind, const char *what, recipe_set_t *set,
+                         char *errstr, size_t errstr_size)
+{
     memset(set, 0, sizeof(*set));
     int rc = -1;
     char **names = NULL;
     size_t nnames = 0;
     DIR *d = opendir(dir);
     if (!d) {
-        snprintf(errstr, errstr_size, "RECIPES_DIR %s: %s", dir, strerror(errno));
+        snprintf(errstr, errstr_size, "%s %s: %s", what, dir, strerror(errno));
         return -1;
     }
     struct dirent *de;
@@ -313,7 +337,7 @@ int recipe_set_load(const char *dir, recipe_set_t *set, char *errstr, size_t err
     }
     closedir(d);
     if (nnames == 0) {
-        snprintf(errstr, errstr_size, "RECIPES_DIR %s: no *.json recipe", dir);
+        snprintf(errstr, errstr_size, "%s %s: no *.json recipe", what, dir);
         goto cleanup;
     }
     qsort(names, nnames, sizeof(char *), name_cmp);
@@ -323,7 +347,11 @@ int recipe_set_load(const char *dir, recipe_set_t *set, char *errstr, size_t err
         char *platform = xstrndup(names[i], strlen(names[i]) - 5);
         size_t len = 0;
         char *json = read_file(path, MAX_RECIPE_BYTES, &len, errstr, errstr_size);
-        recipe_t *r = json ? recipe_parse(platform, path, json, len, errstr, errstr_size) : NULL;
+        recipe_t *r = NULL;
+        if (json && kind == RECIPE_INBOX)
+            r = recipe_parse_inbox(platform, path, json, len, errstr, errstr_size);
+        else if (json)
+            r = recipe_parse(platform, path, json, len, errstr, errstr_size);
         free(json);
         free(path);
         free(platform);

@@ -37,6 +37,23 @@ void recipe_step_err(char *errstr, size_t errstr_size, const char *file, size_t 
 int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st);
 void recipe_step_free(recipe_step_t *st);
 
+/* The file name of r's path, for messages. */
+const char *recipe_file_name(const recipe_t *r);
+
+/* Parses the JSON text and the fields every recipe kind shares (platform, base_url,
+ * base_url_env, login_url, price_format, maps, login_detect), refusing top-level keys not in
+ * keys (NULL-terminated). Returns the parsed root (caller deletes) or NULL with errstr. */
+cJSON *recipe_parse_head(recipe_t *r, const char *const *keys, const char *json, size_t len,
+                         char *errstr, size_t errstr_size);
+
+/* "steps": a non-empty array of steps into *out / *nout (which the caller frees with
+ * recipe_step_free each, even on failure). where prefixes errors ("sandbox.json: send"). */
+int recipe_parse_steps(recipe_t *r, const cJSON *steps, const char *where, recipe_step_t **out,
+                       size_t *nout, char *errstr, size_t errstr_size);
+
+/* Frees an inbox recipe's sections. Accepts NULL. */
+void recipe_inbox_free(recipe_inbox_t *in);
+
 /* field as a string or a non-empty array of strings (absent: *out NULL, *n 0). Returns 0 or
  * -1 with sc's errstr. Free with recipe_string_list_free. */
 int recipe_string_list_get(step_ctx_t *sc, const cJSON *obj, const char *field, char ***out,

@@ -224,6 +224,16 @@ static const char *step_action(step_ctx_t *sc, const cJSON *step, recipe_step_t 
         if (strcmp(step_kinds[i].name, action->valuestring) == 0) {
             st->kind = step_kinds[i].kind;
             sc->kind = step_kinds[i].name;
+            /* these read or post a listing: an inbox has none */
+            if (sc->r->kind == RECIPE_INBOX &&
+                (st->kind == STEP_UPLOAD || st->kind == STEP_READ_URL ||
+                 st->kind == STEP_FIND_EXISTING)) {
+                SERR(sc, "action",
+                     "%s is a posting action (an inbox section's steps are goto, wait_for, fill, "
+                     "choose_option, click, expect_url, screenshot, sleep)",
+                     sc->kind);
+                return NULL;
+            }
             return step_kinds[i].keys;
         }
     }

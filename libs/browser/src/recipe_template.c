@@ -25,6 +25,42 @@ static const char *const template_vars[] = {
     "listing.images",
 };
 
+/* An inbox recipe's variables, with the section scope each needs (0: every section). */
+static const struct {
+    const char *name;
+    unsigned scope;
+} inbox_vars[] = {
+    {"base_url", 0},
+    {"platform", 0},
+    {"account_id", 0},
+    {"thread.id", RECIPE_SCOPE_THREAD},
+    {"thread.url", RECIPE_SCOPE_THREAD},
+    {"message.text", RECIPE_SCOPE_MESSAGE},
+};
+
+/* Whether var may appear in r's templates (for an inbox recipe: in the section being
+ * parsed, r->tmpl_scope; 0 after loading means any section's). */
+static int var_known(const recipe_t *r, const char *var, char *errstr, size_t errstr_size)
+{
+    if (r && r->kind == RECIPE_INBOX) {
+        for (size_t i = 0; i < sizeof(inbox_vars) / sizeof(inbox_vars[0]); i++) {
+            if (strcmp(inbox_vars[i].name, var) != 0)
+                continue;
+            if (inbox_vars[i].scope && r->tmpl_scope && !(inbox_vars[i].scope & r->tmpl_scope)) {
+                snprintf(errstr, errstr_size, "%s is not known in this section", var);
+                return -1;
+            }
+            return 0;
+        }
+    } else {
+        for (size_t i = 0; i < sizeof(template_vars) / sizeof(template_vars[0]); i++)
+            if (strcmp(template_vars[i], var) == 0)
+                return 0;
+    }
+    snprintf(errstr, errstr_size, "unknown template variable %s", var);
+    return -1;
+}
+
 /* One {{ ... }} expression split into its variable and optional map name (both trimmed,
  * pointing into buf). */
 typedef struct {
@@ -43,8 +79,8 @@ static char *trim(char *s)
     return s;
 }
 
-static int tmpl_expr_parse(const char *start, size_t len, tmpl_expr_t *x, char *errstr,
-                           size_t errstr_size)
+static int tmpl_expr_parse(const recipe_t *r, const char *start, size_t len, tmpl_expr_t *x,
+                           char *errstr, size_t errstr_size)
 {
     if (len >= sizeof(x->buf)) {
         snprintf(errstr, errstr_size, "template expression too long");
@@ -64,23 +100,15 @@ static int tmpl_expr_parse(const char *start, size_t len, tmpl_expr_t *x, char *
         x->map = trim(filter + 4);
     }
     x->var = trim(x->buf);
-    bool known = false;
-    for (size_t i = 0; i < sizeof(template_vars) / sizeof(template_vars[0]); i++)
-        if (strcmp(template_vars[i], x->var) == 0)
-            known = true;
-    if (!known) {
-        snprintf(errstr, errstr_size, "unknown template variable %s", x->var);
-        return -1;
-    }
-    return 0;
+    return var_known(r, x->var, errstr, errstr_size);
 }
 
 /* Walks a template: calls emit for literal text and expressions. Returns 0 or -1. */
 typedef int (*tmpl_emit_fn)(void *ctx, const char *lit, size_t n, const tmpl_expr_t *x,
                             char *errstr, size_t errstr_size);
 
-static int tmpl_walk(const char *tmpl, tmpl_emit_fn emit, void *ctx, char *errstr,
-                     size_t errstr_size)
+static int tmpl_walk(const recipe_t *r, const char *tmpl, tmpl_emit_fn emit, void *ctx,
+                     char *errstr, size_t errstr_size)
 {
     const char *p = tmpl;
     for (;;) {
@@ -95,7 +123,7 @@ static int tmpl_walk(const char *tmpl, tmpl_emit_fn emit, void *ctx, char *errst
             return -1;
         }
         tmpl_expr_t x;
-        if (tmpl_expr_parse(open + 2, (size_t)(close - open - 2), &x, errstr, errstr_size) != 0)
+        if (tmpl_expr_parse(r, open + 2, (size_t)(close - open - 2), &x, errstr, errstr_size) != 0)
             return -1;
         if (emit(ctx, NULL, 0, &x, errstr, errstr_size) != 0)
             return -1;
@@ -131,7 +159,30 @@ static int check_emit(void *ctx, const char *lit, size_t n, const tmpl_expr_t *x
 
 int recipe_template_check(const recipe_t *r, const char *tmpl, char *errstr, size_t errstr_size)
 {
-    return tmpl_walk(tmpl, check_emit, (void *)r, errstr, errstr_size);
+    return tmpl_walk(r, tmpl, check_emit, (void *)r, errstr, errstr_size);
+}
+
+/* The value of an inbox variable: a NULL one (a thread's URL in a list call) is an error. */
+static int inbox_value(const recipe_vars_t *v, const char *var, char *buf, size_t size,
+                       const char **out, char *errstr, size_t errstr_size)
+{
+    const char *val = NULL;
+    if (strcmp(var, "account_id") == 0) {
+        snprintf(buf, size, "%lld", (long long)v->account_id);
+        return 0;
+    }
+    if (strcmp(var, "thread.id") == 0)
+        val = v->thread_id;
+    else if (strcmp(var, "thread.url") == 0)
+        val = v->thread_url;
+    else if (strcmp(var, "message.text") == 0)
+        val = v->message_text;
+    if (!val) {
+        snprintf(errstr, errstr_size, "{{%s}} is not set for this call", var);
+        return -1;
+    }
+    *out = val;
+    return 0;
 }
 
 /* The raw value of a template variable into buf (or a pointer into the request). */
@@ -153,6 +204,8 @@ static int var_value(const recipe_t *r, const recipe_vars_t *v, const char *var,
         *out = r->platform;
         return 0;
     }
+    if (r->kind == RECIPE_INBOX)
+        return inbox_value(v, var, buf, size, out, errstr, errstr_size);
     if (!q) {
         snprintf(errstr, errstr_size, "{{%s}} needs a job", var);
         return -1;
@@ -224,7 +277,7 @@ char *recipe_render(const recipe_t *r, const char *tmpl, const recipe_vars_t *va
                     size_t errstr_size)
 {
     render_ctx_t rc = {.r = r, .vars = vars};
-    if (tmpl_walk(tmpl, render_emit, &rc, errstr, errstr_size) != 0) {
+    if (tmpl_walk(r, tmpl, render_emit, &rc, errstr, errstr_size) != 0) {
         sbuf_free(&rc.out);
         return NULL;
     }

@@ -139,14 +139,15 @@ int inbox_read_thread(inbox_t *ib, const char *thread_id, const char *url, inbox
 int inbox_already_sent(inbox_t *ib, const char *thread_id, const char *url, const char *text,
                        bool *sent, inbox_messages_t *messages, inbox_error_t *err);
 
-/* Opens the thread (unless the page already shows it), types text into the composer, sends it
- * (the recipe's send steps), then waits for the recipe's verify script to find the last seller
- * bubble with that text. Returns 0 once verified; messages (may be NULL) then receives the
- * thread read after the send (its last seller message equal to text is the bubble verified:
- * the caller fingerprints it). -1 with err otherwise: not_verified when the send steps ran but
- * no bubble appeared (the text may or may not have gone out: check with inbox_already_sent
- * before trying again). text must be non-empty; newlines become line breaks where the
- * composer accepts them (typed as Shift+Enter). The verify compares whitespace-collapsed. */
+/* Opens the thread (unless the page already shows it), counts the seller messages equal to
+ * text (the recipe's verify script), types text into the composer and sends it (the recipe's
+ * send steps), then polls the verify script until that count has grown: the new bubble is
+ * there. Returns 0 once verified; messages (may be NULL) then receives the thread read after
+ * the send (its last seller message equal to text is the bubble verified: the caller
+ * fingerprints it). -1 with err otherwise: not_verified when the send steps ran but no new
+ * bubble appeared (the text may or may not have gone out: check with inbox_already_sent before
+ * trying again). text must be non-empty; newlines become line breaks where the composer
+ * accepts them (typed as Shift+Enter). Texts are compared whitespace-collapsed. */
 int inbox_send(inbox_t *ib, const char *thread_id, const char *url, const char *text,
                inbox_messages_t *messages, inbox_error_t *err);
 

@@ -1,12 +1,16 @@
-/* Browser recipes: the JSON files under RECIPES_DIR that tell the recipe driver how to post a
- * listing on one marketplace (steps, semantic selectors, templates, login detection). This
- * module parses and validates them and holds the pure helpers the runner uses: template
- * rendering, selector compilation to XPath/CSS, and fuzzy option matching. */
+/* Browser recipes: the JSON files that tell the runner how to drive one marketplace (steps,
+ * semantic selectors, templates, login detection). Two kinds: a posting recipe
+ * (services/poster/recipes, RECIPES_DIR) posts a listing; an inbox recipe (recipes/inbox)
+ * has sections to list threads, open one and read its messages, send and verify a message
+ * (format: recipes/inbox/README.md). This module parses and validates them and holds the pure
+ * helpers the runner uses: template rendering, selector compilation to XPath/CSS, and fuzzy
+ * option matching. */
 #ifndef BROWSER_RECIPE_H
 #define BROWSER_RECIPE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -64,7 +68,34 @@ typedef struct {
     int sleep_ms;   /* sleep */
 } recipe_step_t;
 
+typedef enum { RECIPE_POSTING, RECIPE_INBOX } recipe_kind_t;
+
+/* Template variables an inbox section may use, beside base_url, platform and account_id. */
+enum {
+    RECIPE_SCOPE_THREAD = 1,      /* thread.id, thread.url */
+    RECIPE_SCOPE_MESSAGE = 2,     /* message.text */
+    RECIPE_SCOPE_SECTION = 0x100, /* set while parsing: only the bits above are known */
+};
+
+/* One section of an inbox recipe: steps to run, then a script (JavaScript run over WebDriver
+ * execute/sync) whose JSON result the inbox module validates. */
 typedef struct {
+    recipe_step_t *steps;
+    size_t nsteps;
+    char *script;   /* the body of a function; NULL when the section has none */
+    char *url;      /* open_thread: the URL of a thread from its id (template), or NULL */
+    int timeout_ms; /* verify: how long the script is polled after a send */
+} recipe_section_t;
+
+typedef struct {
+    recipe_section_t list_threads; /* steps to the inbox, script -> [{thread_id, ...}] */
+    recipe_section_t open_thread;  /* steps to a thread, script -> [{from, text, at}] */
+    recipe_section_t send;         /* steps that type {{message.text}} and send it */
+    recipe_section_t verify;       /* script(text) -> how many seller messages have the text */
+} recipe_inbox_t;
+
+typedef struct {
+    recipe_kind_t kind;
     char *platform;     /* from the file name: facebook_marketplace.json -> facebook_marketplace */
     char *path;         /* the file it came from */
     char *base_url;     /* {{base_url}}: the recipe's default, overridden at load */
@@ -76,9 +107,11 @@ typedef struct {
     size_t nlogin_url_contains;
     recipe_selector_t *login_selectors; /* login wall: any of these visible */
     size_t nlogin_selectors;
-    char *login_hint; /* extra remedy text from the recipe, or NULL */
-    recipe_step_t *steps;
+    char *login_hint;     /* extra remedy text from the recipe, or NULL */
+    recipe_step_t *steps; /* a posting recipe's steps (none for an inbox recipe) */
     size_t nsteps;
+    recipe_inbox_t *inbox; /* RECIPE_INBOX: the sections; NULL otherwise */
+    unsigned tmpl_scope;   /* while parsing an inbox section: its RECIPE_SCOPE_* bits */
 } recipe_t;
 
 typedef struct {
@@ -87,10 +120,14 @@ typedef struct {
 } recipe_set_t;
 
 /* What templates see. listing and base_url may be NULL (a template that names them then
- * renders an error). */
+ * renders an error). An inbox run sets the inbox fields instead of req. */
 typedef struct {
     const char *base_url;
     const posting_requested_t *req;
+    int64_t account_id; /* inbox runs ({{account_id}} of a posting comes from req) */
+    const char *thread_id;
+    const char *thread_url;
+    const char *message_text;
 } recipe_vars_t;
 
 /* Parses one recipe from JSON text. platform names it; path is only used in messages. Returns
@@ -106,6 +143,15 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
  * On success the caller frees set with recipe_set_free. */
 int recipe_set_load(const char *dir, recipe_set_t *set, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
+
+/* Parses one inbox recipe (recipe_parse's rules, with the sections instead of steps). Errors
+ * name the section: "sandbox.json: send: step 2 (click): selector: ...". */
+recipe_t *recipe_parse_inbox(const char *platform, const char *path, const char *json, size_t len,
+                             char *errstr, size_t errstr_size);
+
+/* recipe_set_load for either kind; what names dir in errors ("INBOX_RECIPES_DIR"). */
+int recipe_set_load_kind(const char *dir, recipe_kind_t kind, const char *what, recipe_set_t *set,
+                         char *errstr, size_t errstr_size) __attribute__((warn_unused_result));
 
 /* The recipe of a platform, or NULL. Thread-safe (the set is read-only after load). */
 const recipe_t *recipe_set_find(const recipe_set_t *set, const char *platform);
