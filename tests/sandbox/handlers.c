@@ -1,5 +1,6 @@
 /* The sandbox's HTTP routes: the marketplace pages (behind the switchable login wall and
- * checkpoint), the multipart create-item form, and the JSON control API under /_sandbox/. */
+ * checkpoint), the multipart create-item form, and the JSON control API under /_sandbox/
+ * (the inbox and buyer messages: inbox_handlers.c). */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -42,14 +43,14 @@ static int send_response(struct mg_connection *conn, int status, const char *con
 }
 
 /* Sends a page built by pages.c (takes ownership of html). */
-static int send_html(struct mg_connection *conn, int status, char *html)
+int sb_send_html(struct mg_connection *conn, int status, char *html)
 {
     send_response(conn, status, "text/html; charset=utf-8", html, strlen(html), NULL);
     free(html);
     return status;
 }
 
-static int send_json(struct mg_connection *conn, int status, cJSON *root)
+int sb_send_json(struct mg_connection *conn, int status, cJSON *root)
 {
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -60,15 +61,15 @@ static int send_json(struct mg_connection *conn, int status, cJSON *root)
     return status;
 }
 
-static int send_json_error(struct mg_connection *conn, int status, const char *message)
+int sb_send_json_error(struct mg_connection *conn, int status, const char *message)
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "error", message);
-    return send_json(conn, status, root);
+    return sb_send_json(conn, status, root);
 }
 
-static int send_redirect(struct mg_connection *conn, int status, const char *location,
-                         const char *extra_headers)
+int sb_send_redirect(struct mg_connection *conn, int status, const char *location,
+                     const char *extra_headers)
 {
     char *headers = xasprintf("Location: %s\r\n%s", location, extra_headers ? extra_headers : "");
     send_response(conn, status, "text/plain; charset=utf-8", "", 0, headers);
@@ -87,7 +88,7 @@ static void answer_expect_continue(struct mg_connection *conn)
 
 /* Reads the whole body if it is at most max bytes. Returns a NUL-terminated buffer the
  * caller frees, or NULL (too large or the client went away). */
-static char *read_body(struct mg_connection *conn, size_t max, size_t *len)
+char *sb_read_body(struct mg_connection *conn, size_t max, size_t *len)
 {
     const struct mg_request_info *ri = mg_get_request_info(conn);
     if (ri->content_length > (long long)max)
@@ -149,7 +150,7 @@ static int gate(struct mg_connection *conn, sb_app_t *app)
     if (checkpoint) {
         char *next = next_param(ri);
         char *loc = xasprintf("/checkpoint/?next=%s", next);
-        int status = send_redirect(conn, 302, loc, NULL);
+        int status = sb_send_redirect(conn, 302, loc, NULL);
         free(loc);
         free(next);
         return status;
@@ -164,7 +165,7 @@ static int gate(struct mg_connection *conn, sb_app_t *app)
         return 0;
     char *next = next_param(ri);
     char *loc = xasprintf("/login?next=%s", next);
-    int status = send_redirect(conn, 302, loc, NULL);
+    int status = sb_send_redirect(conn, 302, loc, NULL);
     free(loc);
     free(next);
     return status;
@@ -178,15 +179,15 @@ static int handle_login_get(struct mg_connection *conn)
         mg_get_var(ri->query_string, strlen(ri->query_string), "next", next, sizeof(next)) <= 0 ||
         !next_is_safe(next))
         snprintf(next, sizeof(next), "/marketplace/");
-    return send_html(conn, 200, sb_page_login(next, NULL));
+    return sb_send_html(conn, 200, sb_page_login(next, NULL));
 }
 
 static int handle_login_post(struct mg_connection *conn, sb_app_t *app)
 {
     size_t len = 0;
-    char *body = read_body(conn, MAX_LOGIN_BODY, &len);
+    char *body = sb_read_body(conn, MAX_LOGIN_BODY, &len);
     if (body == NULL)
-        return send_html(conn, 413, sb_page_message("Log in", "The form is too large."));
+        return sb_send_html(conn, 413, sb_page_message("Log in", "The form is too large."));
     char email[256] = "", pass[256] = "", next[1024] = "";
     mg_get_var(body, len, "email", email, sizeof(email));
     mg_get_var(body, len, "pass", pass, sizeof(pass));
@@ -194,14 +195,14 @@ static int handle_login_post(struct mg_connection *conn, sb_app_t *app)
         snprintf(next, sizeof(next), "/marketplace/");
     free(body);
     if (email[0] == '\0' || pass[0] == '\0')
-        return send_html(conn, 200,
-                         sb_page_login(next, "Enter your email address and your password."));
+        return sb_send_html(conn, 200,
+                            sb_page_login(next, "Enter your email address and your password."));
     char token[UUID_STR_LEN];
     sb_store_session_new(&app->store, token);
     char *cookie = xasprintf("Set-Cookie: " SB_SESSION_COOKIE
                              "=%s; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax\r\n",
                              token);
-    int status = send_redirect(conn, 302, next, cookie);
+    int status = sb_send_redirect(conn, 302, next, cookie);
     free(cookie);
     return status;
 }
@@ -397,7 +398,7 @@ cleanup:
 
 /* A text field without surrounding white space, with the CRLF line breaks browsers send
  * for textareas turned back into the LF the user typed. Caller frees. */
-static char *trimmed(const char *s)
+char *sb_trimmed(const char *s)
 {
     if (s == NULL)
         return xstrdup("");
@@ -443,11 +444,11 @@ static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
     }
 
     item = xcalloc(1, sizeof(*item));
-    item->title = trimmed(f.fields[F_TITLE]);
-    item->description = trimmed(f.fields[F_DESCRIPTION]);
-    item->category = trimmed(f.fields[F_CATEGORY]);
-    item->condition = trimmed(f.fields[F_CONDITION]);
-    item->location = trimmed(f.fields[F_LOCATION]);
+    item->title = sb_trimmed(f.fields[F_TITLE]);
+    item->description = sb_trimmed(f.fields[F_DESCRIPTION]);
+    item->category = sb_trimmed(f.fields[F_CATEGORY]);
+    item->condition = sb_trimmed(f.fields[F_CONDITION]);
+    item->location = sb_trimmed(f.fields[F_LOCATION]);
     if (item->title[0] == '\0')
         form_fail(&f, 400, "Title: %s", "enter a title.");
     else if (strlen(item->title) > SB_MAX_TITLE)
@@ -481,7 +482,7 @@ static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
         usleep((useconds_t)publish_ms * 1000); /* the item exists; the browser waits */
     char loc[64];
     snprintf(loc, sizeof(loc), "/marketplace/item/%lld", (long long)id);
-    status = send_redirect(conn, 303, loc, NULL);
+    status = sb_send_redirect(conn, 303, loc, NULL);
 
 cleanup:
     if (status == 0) {
@@ -496,8 +497,8 @@ cleanup:
         }
         /* a refused body may be partly unread: this connection cannot carry another request */
         mg_disable_keep_alive(conn);
-        status = send_html(conn, f.error_status ? f.error_status : 400,
-                           sb_page_message("Your listing was not published", f.error));
+        status = sb_send_html(conn, f.error_status ? f.error_status : 400,
+                              sb_page_message("Your listing was not published", f.error));
     }
     sb_item_free(item);
     for (int i = 0; i < F_COUNT; i++)
@@ -511,7 +512,7 @@ cleanup:
 static int read_switch(struct mg_connection *conn, bool *on)
 {
     size_t len = 0;
-    char *body = read_body(conn, MAX_CONTROL_BODY, &len);
+    char *body = sb_read_body(conn, MAX_CONTROL_BODY, &len);
     if (body == NULL)
         return -1;
     cJSON *root = cJSON_ParseWithLength(body, len);
@@ -544,7 +545,7 @@ static cJSON *state_json(sb_app_t *app)
 static int read_delays(struct mg_connection *conn, int *publish_ms, int *page_ms)
 {
     size_t len = 0;
-    char *body = read_body(conn, MAX_CONTROL_BODY, &len);
+    char *body = sb_read_body(conn, MAX_CONTROL_BODY, &len);
     if (body == NULL)
         return -1;
     cJSON *root = cJSON_ParseWithLength(body, len);
@@ -591,12 +592,12 @@ static bool photo_name_valid(const char *name)
 static int handle_photo(struct mg_connection *conn, sb_app_t *app, const char *name)
 {
     if (!photo_name_valid(name))
-        return send_json_error(conn, 404, "no such photo");
+        return sb_send_json_error(conn, 404, "no such photo");
     char *path = xasprintf("%s/%s", app->store.photo_dir, name);
     FILE *fp = fopen(path, "rb");
     free(path);
     if (fp == NULL)
-        return send_json_error(conn, 404, "no such photo");
+        return sb_send_json_error(conn, 404, "no such photo");
     size_t cap = 1 << 16, len = 0;
     unsigned char *data = xmalloc(cap);
     size_t n;
@@ -626,6 +627,9 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
                           const char *path)
 {
     bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+    int inbox = sb_inbox_control(conn, app, method, path);
+    if (inbox)
+        return inbox;
     if (get && strcmp(path, "/_sandbox/items") == 0) {
         sb_item_t **items = NULL;
         size_t n = 0;
@@ -634,50 +638,51 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
         for (size_t i = 0; i < n; i++)
             cJSON_AddItemToArray(arr, sb_item_json(items[i]));
         sb_items_free(items, n);
-        return send_json(conn, 200, arr);
+        return sb_send_json(conn, 200, arr);
     }
     if (get && strncmp(path, "/_sandbox/items/", 16) == 0) {
         int64_t id = 0;
         sb_item_t *item = parse_id(path + 16, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
         if (item == NULL)
-            return send_json_error(conn, 404, "no such item");
+            return sb_send_json_error(conn, 404, "no such item");
         cJSON *root = sb_item_json(item);
         sb_item_free(item);
-        return send_json(conn, 200, root);
+        return sb_send_json(conn, 200, root);
     }
     if (get && strncmp(path, "/_sandbox/photos/", 17) == 0)
         return handle_photo(conn, app, path + 17);
     if (get && strcmp(path, "/_sandbox/state") == 0)
-        return send_json(conn, 200, state_json(app));
+        return sb_send_json(conn, 200, state_json(app));
     if (post &&
         (strcmp(path, "/_sandbox/login-wall") == 0 || strcmp(path, "/_sandbox/checkpoint") == 0)) {
         bool on = false;
         if (read_switch(conn, &on) != 0)
-            return send_json_error(conn, 400, "the body must be {\"on\": true} or {\"on\": false}");
+            return sb_send_json_error(conn, 400,
+                                      "the body must be {\"on\": true} or {\"on\": false}");
         if (path[10] == 'l')
             sb_store_set_login_wall(&app->store, on);
         else
             sb_store_set_checkpoint(&app->store, on);
         LOG_INFO("%s %s", path + 10, on ? "on" : "off");
-        return send_json(conn, 200, state_json(app));
+        return sb_send_json(conn, 200, state_json(app));
     }
     if (post && strcmp(path, "/_sandbox/delays") == 0) {
         int publish_ms = 0, page_ms = 0;
         sb_store_delays(&app->store, &publish_ms, &page_ms);
         if (read_delays(conn, &publish_ms, &page_ms) != 0)
-            return send_json_error(conn, 400,
-                                   "the body must be {\"publish_ms\": 0..120000, "
-                                   "\"page_ms\": 0..120000}");
+            return sb_send_json_error(conn, 400,
+                                      "the body must be {\"publish_ms\": 0..120000, "
+                                      "\"page_ms\": 0..120000}");
         sb_store_set_delays(&app->store, publish_ms, page_ms);
         LOG_INFO("delays: publish %d ms, page %d ms", publish_ms, page_ms);
-        return send_json(conn, 200, state_json(app));
+        return sb_send_json(conn, 200, state_json(app));
     }
     if (post && strcmp(path, "/_sandbox/reset") == 0) {
         sb_store_reset(&app->store);
         LOG_INFO("reset");
-        return send_json(conn, 200, state_json(app));
+        return sb_send_json(conn, 200, state_json(app));
     }
-    return send_json_error(conn, get || post ? 404 : 405, "no such control endpoint");
+    return sb_send_json_error(conn, get || post ? 404 : 405, "no such control endpoint");
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -687,6 +692,27 @@ static bool path_is(const char *path, const char *route)
     size_t n = strlen(route);
     return strncmp(path, route, n) == 0 &&
            (path[n] == '\0' || (path[n] == '/' && path[n + 1] == '\0'));
+}
+
+/* The item page; "?sent=<thread id>" (after "Message seller") shows the confirmation. */
+static int handle_item_page(struct mg_connection *conn, sb_app_t *app, const char *id_text)
+{
+    int64_t id = 0;
+    sb_item_t *item = parse_id(id_text, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
+    if (item == NULL)
+        return sb_send_html(conn, 404,
+                            sb_page_message("This listing isn't available",
+                                            "The link may be broken or the listing "
+                                            "may have been removed."));
+    const char *q = mg_get_request_info(conn)->query_string;
+    char sent[24] = "";
+    int64_t sent_thread = 0;
+    if (q && mg_get_var(q, strlen(q), "sent", sent, sizeof(sent)) > 0 &&
+        parse_id(sent, &sent_thread) != 0)
+        sent_thread = 0;
+    int status = sb_send_html(conn, 200, sb_page_item(item, NULL, sent_thread));
+    sb_item_free(item);
+    return status;
 }
 
 static int dispatch(struct mg_connection *conn, sb_app_t *app)
@@ -706,7 +732,7 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
                : post ? handle_login_post(conn, app)
                       : send_response(conn, 405, "text/plain", "", 0, NULL);
     if (path_is(path, "/checkpoint"))
-        return send_html(conn, 200, sb_page_checkpoint());
+        return sb_send_html(conn, 200, sb_page_checkpoint());
     if (strcmp(path, "/favicon.ico") == 0)
         return send_response(conn, 404, "text/plain", "", 0, NULL);
 
@@ -719,36 +745,29 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
         usleep((useconds_t)page_ms * 1000); /* a slow site */
 
     if (get && (strcmp(path, "/") == 0))
-        return send_redirect(conn, 302, "/marketplace/", NULL);
+        return sb_send_redirect(conn, 302, "/marketplace/", NULL);
     if (get && path_is(path, "/marketplace"))
-        return send_html(conn, 200, sb_page_index());
+        return sb_send_html(conn, 200, sb_page_index());
     if (path_is(path, "/marketplace/create/item")) {
         if (get)
-            return send_html(conn, 200, sb_page_create());
+            return sb_send_html(conn, 200, sb_page_create());
         if (post)
             return handle_create_post(conn, app);
     }
-    if (get && strncmp(path, "/marketplace/item/", 18) == 0) {
-        int64_t id = 0;
-        sb_item_t *item = parse_id(path + 18, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
-        if (item == NULL)
-            return send_html(conn, 404,
-                             sb_page_message("This listing isn't available",
-                                             "The link may be broken or the listing "
-                                             "may have been removed."));
-        int status = send_html(conn, 200, sb_page_item(item));
-        sb_item_free(item);
-        return status;
-    }
+    int inbox = sb_inbox_page(conn, app, method, path);
+    if (inbox)
+        return inbox;
+    if (get && strncmp(path, "/marketplace/item/", 18) == 0)
+        return handle_item_page(conn, app, path + 18);
     if (get && path_is(path, "/marketplace/you/selling")) {
         sb_item_t **items = NULL;
         size_t n = 0;
         sb_store_list(&app->store, &items, &n);
-        int status = send_html(conn, 200, sb_page_selling(items, n));
+        int status = sb_send_html(conn, 200, sb_page_selling(items, n));
         sb_items_free(items, n);
         return status;
     }
-    return send_html(conn, 404, sb_page_message("Page not found", "This page isn't available."));
+    return sb_send_html(conn, 404, sb_page_message("Page not found", "This page isn't available."));
 }
 
 static int on_request(struct mg_connection *conn, void *cbdata)

@@ -45,7 +45,7 @@ static const char *const LOCATIONS[] = {
 };
 
 /* HTML-escapes text (element content and double-quoted attribute values). */
-static void buf_esc(sbuf_t *b, const char *s)
+void sb_html_esc(sbuf_t *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -108,22 +108,55 @@ static const char *const STYLE =
     "[role=button][aria-disabled=true]{background:#e4e6eb;color:#bcc0c4;cursor:not-allowed}\n"
     "[role=alert]{background:#ffebe9;border:1px solid #f02849;padding:8px;border-radius:6px}\n"
     ".photo-list{list-style:none;padding:0}\n"
+    ".inbox{display:flex;max-width:1100px;margin:16px auto;gap:12px}\n"
+    ".inbox [aria-label='Thread list']{width:340px;background:#fff;border-radius:8px;padding:8px}\n"
+    ".inbox [role=main]{flex:1;margin:0;max-width:none;display:flex;flex-direction:column}\n"
+    "[aria-label=Chats] [role=row]{display:flex;align-items:center;border-radius:8px}\n"
+    "[aria-label=Chats] [role=row] a{flex:1;display:block;padding:8px;color:inherit;"
+    "text-decoration:none;position:relative}\n"
+    "[aria-label=Chats] a[aria-current=page]{background:#e7f3ff}\n"
+    "[aria-label=Chats] [data-field]{display:block;overflow:hidden;text-overflow:ellipsis;"
+    "white-space:nowrap;max-width:260px}\n"
+    "[data-field=preview]{color:#65676b;font-size:13px}\n"
+    "[data-unread=true] [data-field=title],[data-unread=true] [data-field=preview]"
+    "{font-weight:700;color:#050505}\n"
+    "[aria-label=Chats] abbr{font-size:12px;color:#65676b;text-decoration:none}\n"
+    "[aria-label=Chats] [aria-hidden=true][role=button]{position:absolute;right:8px;top:40%;"
+    "padding:0;margin:0;background:none}\n"
+    "[data-visualcompletion=ignore]{display:inline-block;width:12px;height:12px;"
+    "border-radius:50%;background:rgb(0,132,255)}\n"
+    "[aria-haspopup=menu]{background:#e4e6eb;color:#050505;padding:4px 8px}\n"
+    "[data-scope=messages_table]{display:flex;flex-direction:column;gap:4px;margin:12px 0;"
+    "min-height:200px}\n"
+    "[data-scope=messages_table]>[role=row]{display:flex;flex-direction:column;"
+    "align-items:flex-start}\n"
+    "[data-scope=messages_table]>[data-from=seller]{align-items:flex-end}\n"
+    "[data-system=true]{align-items:center!important;color:#65676b;font-size:12px}\n"
+    ".bubble{max-width:70%;padding:8px 12px;border-radius:18px;background:#e4e6eb;"
+    "white-space:pre-wrap;overflow-wrap:anywhere}\n"
+    "[data-from=seller] .bubble{background:#0084ff;color:#fff}\n"
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}\n"
+    "[contenteditable]{border:1px solid #ccd0d5;border-radius:18px;padding:8px 12px;"
+    "min-height:20px;white-space:pre-wrap;background:#f0f2f5}\n"
+    "[contenteditable]:empty::before{content:'Aa';color:#65676b}\n"
+    "[role=status]{background:#e7f3ff;border:1px solid #1877f2;padding:8px;border-radius:6px}\n"
     "</style>\n";
 
-static void page_head(sbuf_t *b, const char *title)
+void sb_page_head(sbuf_t *b, const char *title)
 {
     sbuf_add(b,
              "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    buf_esc(b, title);
+    sb_html_esc(b, title);
     sbuf_add(b, "</title>\n");
     sbuf_add(b, STYLE);
     sbuf_add(b, "</head>\n<body>\n<header role=\"banner\"><a href=\"/marketplace/\">Marketplace</a>"
                 "<a href=\"/marketplace/create/item\">Create new listing</a>"
-                "<a href=\"/marketplace/you/selling\">Your listings</a></header>\n");
+                "<a href=\"/marketplace/you/selling\">Your listings</a>"
+                "<a href=\"/marketplace/inbox\">Inbox</a></header>\n");
 }
 
-static char *page_end(sbuf_t *b)
+char *sb_page_end(sbuf_t *b)
 {
     sbuf_add(b, "</body>\n</html>\n");
     return sbuf_take(b);
@@ -205,12 +238,12 @@ bool sb_condition_valid(const char *condition)
 char *sb_page_index(void)
 {
     sbuf_t b = {0};
-    page_head(&b, "Marketplace");
+    sb_page_head(&b, "Marketplace");
     sbuf_add(&b, "<main role=\"main\">\n<h1>Marketplace</h1>\n<ul>\n"
                  "<li><a href=\"/marketplace/create/item\">Create new listing</a></li>\n"
                  "<li><a href=\"/marketplace/you/selling\">Your listings</a></li>\n"
                  "</ul>\n</main>\n");
-    return page_end(&b);
+    return sb_page_end(&b);
 }
 
 /* The create form's behaviour. Category/Condition: clicking the combobox label renders a
@@ -381,7 +414,7 @@ static const char *const CREATE_SCRIPT[] = {
 char *sb_page_create(void)
 {
     sbuf_t b = {0};
-    page_head(&b, "Create new listing | Marketplace");
+    sb_page_head(&b, "Create new listing | Marketplace");
     sbuf_add(&b, "<main role=\"main\">\n"
                  "<form id=\"create-item\" method=\"post\" action=\"/marketplace/create/item\" "
                  "enctype=\"multipart/form-data\" novalidate>\n"
@@ -455,24 +488,50 @@ char *sb_page_create(void)
     for (size_t i = 0; CREATE_SCRIPT[i]; i++)
         sbuf_add(&b, CREATE_SCRIPT[i]);
     sbuf_add(&b, "</script>\n");
-    return page_end(&b);
+    return sb_page_end(&b);
 }
 
-char *sb_page_item(const sb_item_t *item)
+/* The buyer's box under the listing: a plain form (no script), answered with a redirect to
+ * the item page and a confirmation, or the page again with an alert naming the field. */
+static void message_seller_box(sbuf_t *b, const sb_item_t *item, const char *alert,
+                               int64_t sent_thread)
+{
+    if (sent_thread > 0)
+        sbuf_printf(b,
+                    "<div role=\"status\" data-thread-id=\"%lld\">Message sent to seller</div>\n",
+                    (long long)sent_thread);
+    sbuf_printf(b,
+                "<form id=\"message-seller\" aria-label=\"Message seller\" method=\"post\" "
+                "action=\"/marketplace/item/%lld/message\">\n<h2>Send seller a message</h2>\n",
+                (long long)item->id);
+    if (alert) {
+        sbuf_add(b, "<div role=\"alert\">");
+        sb_html_esc(b, alert);
+        sbuf_add(b, "</div>\n");
+    }
+    sbuf_add(b, "<label aria-label=\"Your name\"><span>Your name</span>"
+                "<input type=\"text\" name=\"buyer\" autocomplete=\"name\"></label>\n"
+                "<label aria-label=\"Message\"><span>Message</span>"
+                "<textarea name=\"text\" rows=\"3\" placeholder=\"Hi, is this available?\">"
+                "</textarea></label>\n"
+                "<button type=\"submit\" aria-label=\"Send\">Send</button>\n</form>\n");
+}
+
+char *sb_page_item(const sb_item_t *item, const char *alert, int64_t sent_thread)
 {
     sbuf_t b = {0};
     char price[48];
     sb_price_format(item->price_cents, price, sizeof(price));
     char *title = xasprintf("%s | Marketplace", item->title);
-    page_head(&b, title);
+    sb_page_head(&b, title);
     free(title);
     sbuf_printf(&b,
                 "<main role=\"main\" aria-label=\"Marketplace listing\" data-item-id=\"%lld\">\n",
                 (long long)item->id);
     sbuf_add(&b, "<h1 data-field=\"title\"><span dir=\"auto\">");
-    buf_esc(&b, item->title);
+    sb_html_esc(&b, item->title);
     sbuf_add(&b, "</span></h1>\n<div data-field=\"price\"><span dir=\"auto\">");
-    buf_esc(&b, price);
+    sb_html_esc(&b, price);
     sbuf_add(&b, "</span></div>\n<dl>\n");
     const char *rows[][2] = {{"Condition", item->condition},
                              {"Category", item->category},
@@ -485,23 +544,25 @@ char *sb_page_item(const sb_item_t *item)
             sbuf_addn(&b, &lc, 1);
         }
         sbuf_add(&b, "\"><span dir=\"auto\">");
-        buf_esc(&b, rows[i][1] ? rows[i][1] : "");
+        sb_html_esc(&b, rows[i][1] ? rows[i][1] : "");
         sbuf_add(&b, "</span></dd>\n");
     }
     sbuf_add(&b, "</dl>\n<div data-field=\"photos\">\n");
     for (size_t i = 0; i < item->nphotos; i++) {
         sbuf_add(&b, "<img src=\"/_sandbox/photos/");
-        buf_esc(&b, item->photos[i].name);
+        sb_html_esc(&b, item->photos[i].name);
         sbuf_printf(&b, "\" alt=\"Photo %zu of %zu\" width=\"160\">\n", i + 1, item->nphotos);
     }
-    sbuf_add(&b, "</div>\n</main>\n");
-    return page_end(&b);
+    sbuf_add(&b, "</div>\n");
+    message_seller_box(&b, item, alert, sent_thread);
+    sbuf_add(&b, "</main>\n");
+    return sb_page_end(&b);
 }
 
 char *sb_page_selling(sb_item_t *const *items, size_t n)
 {
     sbuf_t b = {0};
-    page_head(&b, "Your listings | Marketplace");
+    sb_page_head(&b, "Your listings | Marketplace");
     sbuf_add(&b, "<main role=\"main\">\n<h1>Your listings</h1>\n");
     if (n == 0)
         sbuf_add(&b, "<p>When you start selling, your listings will appear here.</p>\n");
@@ -513,26 +574,26 @@ char *sb_page_selling(sb_item_t *const *items, size_t n)
                     "<div role=\"listitem\" data-item-id=\"%lld\">"
                     "<a href=\"/marketplace/item/%lld\" aria-label=\"",
                     (long long)items[i]->id, (long long)items[i]->id);
-        buf_esc(&b, items[i]->title);
+        sb_html_esc(&b, items[i]->title);
         sbuf_add(&b, "\"><span dir=\"auto\" data-field=\"title\">");
-        buf_esc(&b, items[i]->title);
+        sb_html_esc(&b, items[i]->title);
         /* like Facebook's cards, the link wraps the title and the price */
         sbuf_add(&b, "</span> <span dir=\"auto\" data-field=\"price\">");
-        buf_esc(&b, price);
+        sb_html_esc(&b, price);
         sbuf_add(&b, "</span></a> <span data-field=\"status\">Active</span></div>\n");
     }
     sbuf_add(&b, "</div>\n</main>\n");
-    return page_end(&b);
+    return sb_page_end(&b);
 }
 
 char *sb_page_login(const char *next, const char *error)
 {
     sbuf_t b = {0};
-    page_head(&b, "Log in to Sandbox Marketplace");
+    sb_page_head(&b, "Log in to Sandbox Marketplace");
     sbuf_add(&b, "<main role=\"main\">\n<h1>Log in to Sandbox Marketplace</h1>\n");
     if (error) {
         sbuf_add(&b, "<div role=\"alert\">");
-        buf_esc(&b, error);
+        sb_html_esc(&b, error);
         sbuf_add(&b, "</div>\n");
     }
     sbuf_add(&b, "<form id=\"login_form\" method=\"post\" action=\"/login\">\n"
@@ -542,33 +603,33 @@ char *sb_page_login(const char *next, const char *error)
                  "<input type=\"password\" name=\"pass\" id=\"pass\" aria-label=\"Password\" "
                  "placeholder=\"Password\" autocomplete=\"current-password\">\n"
                  "<input type=\"hidden\" name=\"next\" value=\"");
-    buf_esc(&b, next ? next : "/marketplace/");
+    sb_html_esc(&b, next ? next : "/marketplace/");
     sbuf_add(&b, "\">\n<button type=\"submit\" name=\"login\" "
                  "data-testid=\"royal_login_button\">Log in</button>\n</form>\n</main>\n");
-    return page_end(&b);
+    return sb_page_end(&b);
 }
 
 char *sb_page_checkpoint(void)
 {
     sbuf_t b = {0};
-    page_head(&b, "Security check");
+    sb_page_head(&b, "Security check");
     sbuf_add(&b, "<main role=\"main\">\n<h1>Confirm your identity</h1>\n"
                  "<p>We noticed unusual activity on your account. Confirm it's you in a browser "
                  "before you continue.</p>\n"
                  "<div role=\"button\" aria-label=\"Continue\" tabindex=\"0\">"
                  "<span>Continue</span></div>\n</main>\n");
-    return page_end(&b);
+    return sb_page_end(&b);
 }
 
 char *sb_page_message(const char *title, const char *message)
 {
     sbuf_t b = {0};
-    page_head(&b, title);
+    sb_page_head(&b, title);
     sbuf_add(&b, "<main role=\"main\">\n<h1>");
-    buf_esc(&b, title);
+    sb_html_esc(&b, title);
     sbuf_add(&b, "</h1>\n<div role=\"alert\">");
-    buf_esc(&b, message);
+    sb_html_esc(&b, message);
     sbuf_add(&b, "</div>\n<p><a href=\"/marketplace/create/item\">Back to the form</a></p>\n"
                  "</main>\n");
-    return page_end(&b);
+    return sb_page_end(&b);
 }

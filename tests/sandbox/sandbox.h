@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/imgmeta.h"
+#include "common/sbuf.h"
 
 #define SB_MAX_PHOTOS 10
 #define SB_MAX_PHOTO_BYTES (30u * 1024u * 1024u)
@@ -20,6 +21,10 @@
 #define SB_MAX_PRICE_CENTS 100000000000LL /* 1 billion dollars */
 #define SB_SESSION_COOKIE "sb_session"
 #define SB_MAX_DELAY_MS 120000
+#define SB_MAX_MESSAGE 5000 /* bytes of one message's text, after trimming */
+#define SB_MAX_BUYER 100    /* bytes of a buyer's name */
+#define SB_MAX_THREADS 2000
+#define SB_MAX_THREAD_MESSAGES 1000
 
 typedef struct {
     char name[64]; /* generated stored name: "<uuid>.<ext>" */
@@ -37,6 +42,28 @@ typedef struct {
     size_t nphotos;
 } sb_item_t;
 
+/* One message of a Marketplace conversation. */
+typedef struct {
+    int64_t id;
+    bool from_seller;
+    char *text;
+    char at[32];   /* RFC 3339 UTC with milliseconds */
+    int64_t at_ms; /* the same instant, wall clock ms since the epoch */
+} sb_message_t;
+
+/* A conversation between the seller and one buyer about one item. */
+typedef struct {
+    int64_t id;
+    int64_t item_id;
+    char *item_title;
+    char *buyer;
+    sb_message_t *messages;
+    size_t nmessages, cap;
+    size_t seen; /* how many messages the seller had when last opening or sending in it */
+} sb_thread_t;
+
+typedef enum { SB_OK = 0, SB_NO_ITEM, SB_NO_THREAD, SB_FULL, SB_REFUSED } sb_status_t;
+
 typedef struct {
     pthread_mutex_t mu;
     sb_item_t **items;
@@ -48,7 +75,11 @@ typedef struct {
     int page_delay_ms;    /* wait before answering any marketplace page */
     char **sessions;      /* valid login tokens while the wall is on */
     size_t nsessions;
-    char *photo_dir; /* <data dir>/photos */
+    char *photo_dir;       /* <data dir>/photos */
+    sb_thread_t **threads; /* id order */
+    size_t nthreads, threads_cap;
+    int64_t next_thread_id, next_message_id;
+    int send_failures; /* the next seller sends that fail (a test switch) */
 } sb_store_t;
 
 /* Category groups as shown by the Category combobox; NULL-terminated option lists. */
@@ -91,6 +122,37 @@ bool sb_store_logged_in(sb_store_t *st, const char *token);
 /* JSON of an item for the control API (caller cJSON_Delete()s). */
 cJSON *sb_item_json(const sb_item_t *item);
 
+/* ---- threads.c: the seller inbox's conversations (same mutex as the store) ---- */
+
+/* Appends a buyer message to the thread of (item, buyer), created when missing. Returns
+ * SB_OK with both ids, SB_NO_ITEM or SB_FULL (too many threads or messages). */
+sb_status_t sb_store_buyer_message(sb_store_t *st, int64_t item_id, const char *buyer,
+                                   const char *text, int64_t *thread_id, int64_t *message_id);
+/* Appends a seller message and marks the thread read; *out is a copy (free out->text).
+ * Returns SB_OK, SB_NO_THREAD, SB_FULL or SB_REFUSED (a failure asked for by the test
+ * switch below: nothing is stored). */
+sb_status_t sb_store_seller_message(sb_store_t *st, int64_t thread_id, const char *text,
+                                    sb_message_t *out);
+/* Makes the next n seller sends fail (0..1000); returns how many are pending. */
+int sb_store_set_send_failures(sb_store_t *st, int n);
+/* Deep copy of a thread (caller sb_thread_free()s) or NULL; mark_read: the seller opened it. */
+sb_thread_t *sb_store_thread(sb_store_t *st, int64_t id, bool mark_read);
+/* Deep copies of every thread in id order; caller frees with sb_threads_free. */
+void sb_store_threads(sb_store_t *st, sb_thread_t ***threads, size_t *n);
+void sb_threads_free(sb_thread_t **threads, size_t n);
+void sb_thread_free(sb_thread_t *t);
+/* Frees every thread; the caller holds st->mu (reset, destroy). */
+void sb_threads_clear_locked(sb_store_t *st);
+/* Whether a buyer message came after the seller last opened or answered the thread. */
+bool sb_thread_unread(const sb_thread_t *t);
+/* Wall clock ms of the last message (0 for none). */
+int64_t sb_thread_last_ms(const sb_thread_t *t);
+cJSON *sb_thread_json(const sb_thread_t *t);
+/* Checks a trimmed message text: NULL when fine, else why not (for "text: <why>"). */
+const char *sb_message_text_problem(const char *text);
+/* Checks a trimmed buyer name the same way. */
+const char *sb_buyer_problem(const char *buyer);
+
 /* The running app: civetweb's cbdata. */
 typedef struct {
     sb_store_t store;
@@ -98,8 +160,26 @@ typedef struct {
 } sb_app_t;
 
 struct mg_context;
+struct mg_connection;
 /* ---- handlers.c: registers every route on ctx (app must outlive the server) ---- */
 void sb_handlers_mount(struct mg_context *ctx, sb_app_t *app);
+/* Response helpers shared with inbox_handlers.c; each returns the status sent. */
+int sb_send_html(struct mg_connection *conn, int status, char *html);  /* takes html */
+int sb_send_json(struct mg_connection *conn, int status, cJSON *root); /* takes root */
+int sb_send_json_error(struct mg_connection *conn, int status, const char *message);
+int sb_send_redirect(struct mg_connection *conn, int status, const char *location,
+                     const char *extra_headers);
+/* The whole body if at most max bytes (caller frees), else NULL. */
+char *sb_read_body(struct mg_connection *conn, size_t max, size_t *len);
+/* A text field without surrounding white space, CRLF turned into LF. Caller frees. */
+char *sb_trimmed(const char *s);
+
+/* ---- inbox_handlers.c: the inbox pages and buyer routes; 0 when the path is not theirs ---- */
+/* /_sandbox/items/<id>/messages, /_sandbox/threads[/<id>] (never behind the wall). */
+int sb_inbox_control(struct mg_connection *conn, sb_app_t *app, const char *method,
+                     const char *path);
+/* /marketplace/inbox, /marketplace/t/<id>/[send], /marketplace/item/<id>/message (gated). */
+int sb_inbox_page(struct mg_connection *conn, sb_app_t *app, const char *method, const char *path);
 
 /* ---- pages.c: HTML; every function returns a malloc'd NUL-terminated page ---- */
 
@@ -112,10 +192,22 @@ bool sb_condition_valid(const char *condition);
 
 char *sb_page_index(void);
 char *sb_page_create(void);
-char *sb_page_item(const sb_item_t *item);
+/* alert: an error of the "Message seller" box or NULL; sent_thread: > 0 after a send. */
+char *sb_page_item(const sb_item_t *item, const char *alert, int64_t sent_thread);
 char *sb_page_selling(sb_item_t *const *items, size_t n);
 char *sb_page_login(const char *next, const char *error);
 char *sb_page_checkpoint(void);
 char *sb_page_message(const char *title, const char *message);
+
+/* Shared page pieces for inbox_pages.c. */
+void sb_html_esc(sbuf_t *b, const char *s);
+void sb_page_head(sbuf_t *b, const char *title);
+char *sb_page_end(sbuf_t *b);
+
+/* ---- inbox_pages.c ---- */
+/* The inbox (open == NULL) or a thread page (open: the thread shown beside the list). */
+char *sb_page_inbox(sb_thread_t *const *threads, size_t n, const sb_thread_t *open, int64_t now_ms);
+/* One message row of a thread page (also sent back to the page after a send). Caller frees. */
+char *sb_message_row_html(const char *buyer, const sb_message_t *m);
 
 #endif

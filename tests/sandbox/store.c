@@ -1,5 +1,5 @@
 /* The sandbox's in-memory store: items, login sessions and the login-wall / checkpoint
- * switches, behind one mutex so that many browsers can post at once. */
+ * switches (conversations: threads.c), behind one mutex so that many browsers can post at once. */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -17,6 +17,8 @@ int sb_store_init(sb_store_t *st, const char *data_dir, char *errstr, size_t err
     memset(st, 0, sizeof(*st));
     pthread_mutex_init(&st->mu, NULL);
     st->next_id = 1;
+    st->next_thread_id = 1;
+    st->next_message_id = 1;
     st->photo_dir = xasprintf("%s/photos", data_dir);
     /* create every missing parent too, like mkdir -p: the data dir may not exist yet */
     for (char *p = st->photo_dir + 1; *p; p++) {
@@ -96,6 +98,7 @@ void sb_store_destroy(sb_store_t *st)
         sb_item_free(st->items[i]);
     free(st->items);
     sessions_clear(st);
+    sb_threads_clear_locked(st);
     free(st->photo_dir);
     pthread_mutex_destroy(&st->mu);
 }
@@ -152,6 +155,8 @@ void sb_store_reset(sb_store_t *st)
         sb_item_free(item);
     }
     st->nitems = 0;
+    sb_threads_clear_locked(st);
+    st->send_failures = 0;
     sessions_clear(st);
     st->login_wall = false;
     st->checkpoint = false;
