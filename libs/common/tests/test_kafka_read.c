@@ -45,11 +45,11 @@ static void record(const char *key, const void *payload, size_t len, int64_t off
 
 static void put(int32_t part, const char *key, const char *value)
 {
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        mock_rk, RD_KAFKA_V_TOPIC("t.state"), RD_KAFKA_V_PARTITION(part),
-        RD_KAFKA_V_KEY(key, strlen(key)),
-        RD_KAFKA_V_VALUE((void *)value, value ? strlen(value) : 0),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t err =
+        rd_kafka_producev(mock_rk, RD_KAFKA_V_TOPIC("t.state"), RD_KAFKA_V_PARTITION(part),
+                          RD_KAFKA_V_KEY(key, strlen(key)),
+                          RD_KAFKA_V_VALUE((void *)value, value ? strlen(value) : 0),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     assert_int_equal(err, 0);
 }
 
@@ -85,8 +85,8 @@ static void test_read_partition(void **state)
                      0);
     assert_true(util_now_ms() - t0 < 5000);
     /* a partition that does not exist */
-    assert_int_equal(kafka_read_partition(bootstrap, "test", "t.state", 7, record, &e, 2000,
-                                          errstr, sizeof(errstr)),
+    assert_int_equal(kafka_read_partition(bootstrap, "test", "t.state", 7, record, &e, 2000, errstr,
+                                          sizeof(errstr)),
                      -1);
     assert_non_null(strstr(errstr, "t.state [7]"));
 }
@@ -145,8 +145,8 @@ static void test_rebalance_hooks(void **state)
     (void)state;
     char errstr[512];
     hooks_t h = {.mu = PTHREAD_MUTEX_INITIALIZER};
-    kafka_producer_t *dlq = kafka_producer_new(bootstrap, "test", NULL, NULL, errstr,
-                                               sizeof(errstr));
+    kafka_producer_t *dlq =
+        kafka_producer_new(bootstrap, "test", NULL, NULL, errstr, sizeof(errstr));
     assert_non_null(dlq);
     const char *topics[] = {"t.state", NULL};
     kafka_consumer_config_t cc = {.bootstrap = bootstrap,

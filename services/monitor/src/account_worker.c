@@ -55,8 +55,7 @@ void worker_publish_status(account_worker_t *w)
     pthread_mutex_unlock(w->deps.publish_mu);
 }
 
-int worker_publish(account_worker_t *w, const char *key, const char *type,
-                   const monitor_event_t *e)
+int worker_publish(account_worker_t *w, const char *key, const char *type, const monitor_event_t *e)
 {
     char errstr[256];
     char *json = event_encode("monitor", type, key, NULL, monitor_event_build(e));

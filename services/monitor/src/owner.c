@@ -94,9 +94,9 @@ static void load(owner_t *o, int32_t partition)
 {
     char err[512];
     const service_config_t *s = &o->deps.cfg->svc;
-    int64_t n = desired_load_partition(o->desired, s->kafka_bootstrap, s->kafka_client_id,
-                                       partition, (int)o->deps.cfg->desired_read_timeout_ms, err,
-                                       sizeof(err));
+    int64_t n =
+        desired_load_partition(o->desired, s->kafka_bootstrap, s->kafka_client_id, partition,
+                               (int)o->deps.cfg->desired_read_timeout_ms, err, sizeof(err));
     if (n < 0)
         LOG_ERROR("desired state of partition %d not read: %s (its accounts start on their next "
                   "monitor.start)",
@@ -158,8 +158,8 @@ void owner_on_revoked(const char *topic, int32_t partition, bool lost, void *ctx
         pthread_mutex_unlock(&o->mu);
         if (!w)
             break;
-        LOG_INFO("account %lld: partition %d %s, stopping here", (long long)account_worker_account(w),
-                 partition, lost ? "lost" : "revoked");
+        LOG_INFO("account %lld: partition %d %s, stopping here",
+                 (long long)account_worker_account(w), partition, lost ? "lost" : "revoked");
         stop_worker(o, take(o, account_worker_account(w)));
     }
     desired_forget_partition(o->desired, partition);

@@ -137,8 +137,8 @@ static const char *rfc3339_or_null(const char *at)
     return at;
 }
 
-static int publish_received(account_worker_t *w, const inbox_thread_t *t,
-                            const scan_msg_t *m, const char *fingerprint)
+static int publish_received(account_worker_t *w, const inbox_thread_t *t, const scan_msg_t *m,
+                            const char *fingerprint)
 {
     monitor_event_t e = {
         .account_id = w->account_id,
@@ -170,8 +170,8 @@ static int poll_thread(account_worker_t *w, const inbox_thread_t *t)
     }
     scan_msg_t *sm = xcalloc(msgs.n ? msgs.n : 1, sizeof(*sm));
     for (size_t i = 0; i < msgs.n; i++)
-        sm[i] = (scan_msg_t){inbox_from_name(msgs.items[i].from), msgs.items[i].text,
-                             msgs.items[i].at};
+        sm[i] =
+            (scan_msg_t){inbox_from_name(msgs.items[i].from), msgs.items[i].text, msgs.items[i].at};
     scan_new_t *fresh = xcalloc(MAX_NEW_PER_THREAD, sizeof(*fresh));
     size_t n = scan_thread(w->seen, t->thread_id, sm, msgs.n, fresh, MAX_NEW_PER_THREAD);
     int rc = 0;

@@ -62,8 +62,7 @@ static void execute(account_worker_t *w, const send_job_t *j, send_outcome_t *o)
     if (!worker_ensure_open(w, o->reason, sizeof(o->reason)))
         return;
     bool there = false;
-    if (inbox_already_sent(w->ib, j->cmd.thread_id, NULL, j->cmd.text, &there, &msgs, &err) !=
-        0) {
+    if (inbox_already_sent(w->ib, j->cmd.thread_id, NULL, j->cmd.text, &there, &msgs, &err) != 0) {
         worker_inbox_error(w, &err, "look for the bubble", o->reason, sizeof(o->reason));
         return;
     }
@@ -133,8 +132,8 @@ static void run_one(account_worker_t *w, send_job_t *j)
                 (long long)w->account_id, (long long)j->cmd.message_id,
                 o.already ? "was already sent (bubble found)" : "sent", j->cmd.thread_id);
     else
-        LOG_CTX(j->where, WARN, "account %lld: message %lld not sent: %s",
-                (long long)w->account_id, (long long)j->cmd.message_id, o.reason);
+        LOG_CTX(j->where, WARN, "account %lld: message %lld not sent: %s", (long long)w->account_id,
+                (long long)j->cmd.message_id, o.reason);
     kafka_consumer_complete(*w->deps.consumer, j->token, HANDLE_OK, NULL);
 }
 
