@@ -123,11 +123,10 @@ int main(int argc, char **argv)
     pthread_mutex_init(&app.publish_mu, NULL);
     app.accounts = accounts_new();
     app.desired = desired_map_new();
-    if (app_prepare(&app) != 0)
-        goto cleanup;
     static const char *const topics[] = {TOPIC_MONITOR_COMMANDS, TOPIC_MONITOR_DESIRED,
                                          TOPIC_MONITOR_EVENTS, TOPIC_DLQ, NULL};
-    if (service_kafka_start(&svc, topics, NULL, NULL) != 0 || app_consume(&app, &svc) != 0)
+    if (service_kafka_start(&svc, topics, NULL, NULL) != 0 || app_prepare(&app) != 0 ||
+        app_consume(&app, &svc) != 0)
         goto cleanup;
     const service_probe_t probes[] = {{"kafka", kafka_probe, svc.producer},
                                       {"accounts", probe_accounts, &app}};
