@@ -19,6 +19,19 @@ def watching(mon, acct):
     return len(re.findall(rf"account {acct}: watching its inbox", mon.log_text()))
 
 
+def runs_on(mon, acct):
+    """Whether acct's worker is running on mon now (started more often than stopped)."""
+    stopped = len(re.findall(rf"account {acct}: stopped$", mon.log_text(), re.M))
+    return watching(mon, acct) > stopped
+
+
+def settled(mons, accts):
+    """Both instances hold partitions, and each account runs on exactly one of them."""
+    holds = all(re.search(r"kafka assigned: bb\.monitor\.commands\[", m.log_text())
+                for m in mons)
+    return holds and all(sum(runs_on(m, x) for m in mons) == 1 for x in accts)
+
+
 def wait_until(pred, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -46,15 +59,11 @@ def test_kill_one_monitor_the_other_takes_over(services, kafka_bootstrap, kcat, 
         env = monitor_env(chromedriver, sandbox.url, group)
         mons = [services.start("monitor", env=env), services.start("monitor", env=env)]
         # both accounts run, each on one instance only, without any command
-        assert wait_until(lambda: all(sum(watching(m, x) for m in mons) >= 1 for x in (a, b)),
-                          60), "\n".join(m.log_tail(30) for m in mons)
-        time.sleep(3)  # let the second member's rebalance settle
-        owner_of = {}
-        for x in (a, b):
-            running = [m for m in mons if watching(m, x) > len(re.findall(
-                rf"account {x}: stopped", m.log_text()))]
-            assert len(running) == 1, f"account {x} runs on {len(running)} instances"
-            owner_of[x] = running[0]
+        assert wait_until(lambda: settled(mons, (a, b)), 90), \
+            "\n".join(m.log_tail(30) for m in mons)
+        time.sleep(2)  # still so after the rebalances settled
+        assert settled(mons, (a, b)), "\n".join(m.log_tail(30) for m in mons)
+        owner_of = {x: next(m for m in mons if runs_on(m, x)) for x in (a, b)}
         victim = owner_of[a]
         survivor = mons[1] if victim is mons[0] else mons[0]
         before = watching(survivor, a)

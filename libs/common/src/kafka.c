@@ -432,7 +432,7 @@ struct kafka_consumer {
     int max_queued;
     int poll_timeout_ms;
     int revoke_drain_ms;
-    kafka_partition_fn on_assigned, on_revoked;
+    kafka_partitions_fn on_assigned, on_revoked;
     void *rebalance_ctx;
     partition_t *parts;
     tracked_t *all;
@@ -866,6 +866,29 @@ static void revoke_drain(kafka_consumer_t *c, const rd_kafka_topic_partition_lis
                  pending == 1 ? "it" : "them");
 }
 
+/* Calls a rebalance hook once per topic of the list, with that topic's partitions. */
+static void call_hook(kafka_consumer_t *c, kafka_partitions_fn fn,
+                      const rd_kafka_topic_partition_list_t *parts, bool lost)
+{
+    if (!fn || parts->cnt == 0)
+        return;
+    int32_t *ids = xcalloc((size_t)parts->cnt, sizeof(*ids));
+    for (int i = 0; i < parts->cnt; i++) {
+        const char *topic = parts->elems[i].topic;
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(parts->elems[j].topic, topic) == 0;
+        if (seen)
+            continue;
+        size_t n = 0;
+        for (int j = i; j < parts->cnt; j++)
+            if (strcmp(parts->elems[j].topic, topic) == 0)
+                ids[n++] = parts->elems[j].partition;
+        fn(topic, ids, n, lost, c->rebalance_ctx);
+    }
+    free(ids);
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -876,12 +899,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         LOG_INFO("kafka assigned: %s", parts->cnt ? list : "(none)");
-        for (int i = 0; i < parts->cnt; i++) {
+        for (int i = 0; i < parts->cnt; i++)
             part_add(c, parts->elems[i].topic, parts->elems[i].partition);
-            if (c->on_assigned)
-                c->on_assigned(parts->elems[i].topic, parts->elems[i].partition, false,
-                               c->rebalance_ctx);
-        }
+        call_hook(c, c->on_assigned, parts, false);
         if (coop) {
             rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
             if (e) {
@@ -900,12 +920,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         LOG_INFO("kafka %s: %s", lost ? "lost" : "revoked", parts->cnt ? list : "(none)");
         if (!lost)
             revoke_drain(c, parts);
-        for (int i = 0; i < parts->cnt; i++) {
-            if (c->on_revoked)
-                c->on_revoked(parts->elems[i].topic, parts->elems[i].partition, lost,
-                              c->rebalance_ctx);
+        call_hook(c, c->on_revoked, parts, lost);
+        for (int i = 0; i < parts->cnt; i++)
             part_drop(c, parts->elems[i].topic, parts->elems[i].partition);
-        }
         /* Commit what is stored before another member takes over (a lost assignment
          * cannot commit: its generation is gone). */
         if (!lost)
@@ -1255,77 +1272,102 @@ static rd_kafka_t *reader_new(const char *bootstrap, const char *client_id, char
     return rk;
 }
 
-/* Consumes from the assigned partition until offset end - 1 (or EOF); returns the count. */
-static int64_t reader_drain(rd_kafka_t *rk, const char *topic, int32_t partition, int64_t end,
-                            kafka_record_fn fn, void *ctx, int64_t deadline, char *errstr,
-                            size_t errstr_size)
+/* Where each partition being read stands: its end offset, and whether it got there. */
+typedef struct {
+    int32_t partition;
+    int64_t end;
+    bool done;
+} read_part_t;
+
+static read_part_t *read_part_find(read_part_t *rp, size_t n, int32_t partition)
 {
-    int64_t n = 0;
-    for (;;) {
+    for (size_t i = 0; i < n; i++)
+        if (rp[i].partition == partition)
+            return &rp[i];
+    return NULL;
+}
+
+/* Consumes the assigned partitions until each reached end - 1 (or EOF); returns the count. */
+static int64_t reader_drain(rd_kafka_t *rk, const char *topic, read_part_t *rp, size_t n,
+                            size_t pending, kafka_record_fn fn, void *ctx, int64_t deadline,
+                            char *errstr, size_t errstr_size)
+{
+    int64_t count = 0;
+    while (pending > 0) {
         if (util_now_ms() >= deadline) {
-            snprintf(errstr, errstr_size, "%s [%d]: end offset %lld not reached in time", topic,
-                     partition, (long long)end);
+            snprintf(errstr, errstr_size, "%s: %zu partition(s) not read to their end in time",
+                     topic, pending);
             return -1;
         }
         rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
         if (!m)
             continue;
-        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-            rd_kafka_message_destroy(m);
-            return n;
-        }
-        if (m->err) {
-            snprintf(errstr, errstr_size, "%s [%d]: %s", topic, partition,
+        read_part_t *p = read_part_find(rp, n, m->partition);
+        if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            snprintf(errstr, errstr_size, "%s [%d]: %s", topic, m->partition,
                      rd_kafka_message_errstr(m));
             rd_kafka_message_destroy(m);
             return -1;
         }
-        char *key = xmalloc(m->key_len + 1);
-        if (m->key_len)
-            memcpy(key, m->key, m->key_len);
-        key[m->key_len] = '\0';
-        int64_t off = m->offset;
-        fn(key, m->payload, m->payload ? m->len : 0, off, ctx);
-        free(key);
+        if (!m->err) {
+            char *key = xmalloc(m->key_len + 1);
+            if (m->key_len)
+                memcpy(key, m->key, m->key_len);
+            key[m->key_len] = '\0';
+            fn(m->partition, key, m->payload, m->payload ? m->len : 0, m->offset, ctx);
+            free(key);
+            count++;
+        }
+        if (p && !p->done && (m->err || m->offset >= p->end - 1)) {
+            p->done = true;
+            pending--;
+        }
         rd_kafka_message_destroy(m);
-        n++;
-        if (off >= end - 1)
-            return n;
     }
+    return count;
 }
 
-int64_t kafka_read_partition(const char *bootstrap, const char *client_id, const char *topic,
-                             int32_t partition, kafka_record_fn fn, void *ctx, int timeout_ms,
-                             char *errstr, size_t errstr_size)
+int64_t kafka_read_partitions(const char *bootstrap, const char *client_id, const char *topic,
+                              const int32_t *partitions, size_t n, kafka_record_fn fn, void *ctx,
+                              int timeout_ms, char *errstr, size_t errstr_size)
 {
-    int64_t deadline = util_now_ms() + timeout_ms;
+    int64_t deadline = util_now_ms() + timeout_ms, count = -1;
     rd_kafka_t *rk = reader_new(bootstrap, client_id, errstr, errstr_size);
     if (!rk)
         return -1;
-    int64_t low = 0, high = 0, n = -1;
-    rd_kafka_resp_err_t err =
-        rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, timeout_ms);
-    if (err) {
-        snprintf(errstr, errstr_size, "%s [%d]: end offset: %s", topic, partition,
-                 rd_kafka_err2str(err));
-        goto done;
+    read_part_t *rp = xcalloc(n ? n : 1, sizeof(*rp));
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)(n ? n : 1));
+    size_t pending = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t low = 0, high = 0;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+            rk, topic, partitions[i], &low, &high, (int)(deadline - util_now_ms()));
+        if (err) {
+            snprintf(errstr, errstr_size, "%s [%d]: end offset: %s", topic, partitions[i],
+                     rd_kafka_err2str(err));
+            goto done;
+        }
+        rp[i] = (read_part_t){partitions[i], high, high <= low};
+        if (high > low) {
+            rd_kafka_topic_partition_list_add(l, topic, partitions[i])->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+            pending++;
+        }
     }
-    if (high <= low) {
-        n = 0;
-        goto done;
+    count = 0;
+    if (pending > 0) {
+        rd_kafka_resp_err_t err = rd_kafka_assign(rk, l);
+        if (err) {
+            snprintf(errstr, errstr_size, "%s: assign: %s", topic, rd_kafka_err2str(err));
+            count = -1;
+            goto done;
+        }
+        count = reader_drain(rk, topic, rp, n, pending, fn, ctx, deadline, errstr, errstr_size);
     }
-    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(l, topic, partition)->offset = RD_KAFKA_OFFSET_BEGINNING;
-    err = rd_kafka_assign(rk, l);
-    rd_kafka_topic_partition_list_destroy(l);
-    if (err) {
-        snprintf(errstr, errstr_size, "%s [%d]: assign: %s", topic, partition,
-                 rd_kafka_err2str(err));
-        goto done;
-    }
-    n = reader_drain(rk, topic, partition, high, fn, ctx, deadline, errstr, errstr_size);
 done:
+    rd_kafka_topic_partition_list_destroy(l);
+    free(rp);
     rd_kafka_consumer_close(rk);
     rd_kafka_destroy(rk);
-    return n;
+    return count;
 }

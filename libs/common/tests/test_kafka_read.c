@@ -29,9 +29,11 @@ typedef struct {
     int n;
 } seen_t;
 
-static void record(const char *key, const void *payload, size_t len, int64_t offset, void *ctx)
+static void record(int32_t partition, const char *key, const void *payload, size_t len,
+                   int64_t offset, void *ctx)
 {
     seen_t *s = ctx;
+    (void)partition;
     if (s->n >= 8)
         return;
     snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", key);
@@ -64,8 +66,9 @@ static void test_read_partition(void **state)
     assert_int_equal(rd_kafka_flush(mock_rk, 5000), 0);
 
     seen_t s = {0};
-    int64_t n = kafka_read_partition(bootstrap, "test", "t.state", 1, record, &s, 10000, errstr,
-                                     sizeof(errstr));
+    const int32_t both[] = {0, 1};
+    int64_t n = kafka_read_partitions(bootstrap, "test", "t.state", both, 2, record, &s, 10000,
+                                      errstr, sizeof(errstr));
     if (n < 0)
         fail_msg("%s", errstr);
     assert_int_equal(n, 4);
@@ -79,14 +82,15 @@ static void test_read_partition(void **state)
 
     /* an empty partition: nothing, at once */
     seen_t e = {0};
+    const int32_t empty[] = {0}, missing[] = {1, 7};
     int64_t t0 = util_now_ms();
-    assert_int_equal(kafka_read_partition(bootstrap, "test", "t.state", 0, record, &e, 10000,
-                                          errstr, sizeof(errstr)),
+    assert_int_equal(kafka_read_partitions(bootstrap, "test", "t.state", empty, 1, record, &e,
+                                           10000, errstr, sizeof(errstr)),
                      0);
     assert_true(util_now_ms() - t0 < 5000);
     /* a partition that does not exist */
-    assert_int_equal(kafka_read_partition(bootstrap, "test", "t.state", 7, record, &e, 2000, errstr,
-                                          sizeof(errstr)),
+    assert_int_equal(kafka_read_partitions(bootstrap, "test", "t.state", missing, 2, record, &e,
+                                           2000, errstr, sizeof(errstr)),
                      -1);
     assert_non_null(strstr(errstr, "t.state [7]"));
 }
@@ -96,25 +100,26 @@ typedef struct {
     int assigned, revoked;
 } hooks_t;
 
-static void on_assigned(const char *topic, int32_t partition, bool lost, void *ctx)
+static void on_assigned(const char *topic, const int32_t *partitions, size_t n, bool lost,
+                        void *ctx)
 {
     hooks_t *h = ctx;
-    (void)partition;
+    (void)partitions;
     (void)lost;
     assert_string_equal(topic, "t.state");
     pthread_mutex_lock(&h->mu);
-    h->assigned++;
+    h->assigned += (int)n;
     pthread_mutex_unlock(&h->mu);
 }
 
-static void on_revoked(const char *topic, int32_t partition, bool lost, void *ctx)
+static void on_revoked(const char *topic, const int32_t *partitions, size_t n, bool lost, void *ctx)
 {
     hooks_t *h = ctx;
     (void)topic;
-    (void)partition;
+    (void)partitions;
     (void)lost;
     pthread_mutex_lock(&h->mu);
-    h->revoked++;
+    h->revoked += (int)n;
     pthread_mutex_unlock(&h->mu);
 }
 

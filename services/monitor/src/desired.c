@@ -176,29 +176,31 @@ size_t desired_running(desired_map_t *m, int32_t partition, int64_t **ids)
 
 typedef struct {
     desired_map_t *m;
-    int32_t partition;
     int64_t bad;
 } load_ctx_t;
 
-static void on_record(const char *key, const void *payload, size_t len, int64_t offset, void *ctx)
+static void on_record(int32_t partition, const char *key, const void *payload, size_t len,
+                      int64_t offset, void *ctx)
 {
     load_ctx_t *lc = ctx;
     char err[512];
-    if (desired_apply(lc->m, lc->partition, key, payload, len, err, sizeof(err)) != 0) {
+    if (desired_apply(lc->m, partition, key, payload, len, err, sizeof(err)) != 0) {
         lc->bad++;
-        LOG_WARN(TOPIC_MONITOR_DESIRED " [%d]@%lld ignored: %s", lc->partition, (long long)offset,
-                 err);
+        LOG_WARN(TOPIC_MONITOR_DESIRED " [%d]@%lld ignored: %s", partition, (long long)offset, err);
     }
 }
 
-int64_t desired_load_partition(desired_map_t *m, const char *bootstrap, const char *client_id,
-                               int32_t partition, int timeout_ms, char *errstr, size_t errstr_size)
+int64_t desired_load_partitions(desired_map_t *m, const char *bootstrap, const char *client_id,
+                                const int32_t *partitions, size_t n, int timeout_ms, char *errstr,
+                                size_t errstr_size)
 {
-    load_ctx_t lc = {.m = m, .partition = partition};
-    desired_forget_partition(m, partition);
-    int64_t n = kafka_read_partition(bootstrap, client_id, TOPIC_MONITOR_DESIRED, partition,
-                                     on_record, &lc, timeout_ms, errstr, errstr_size);
-    if (n < 0)
-        desired_forget_partition(m, partition);
-    return n;
+    load_ctx_t lc = {.m = m};
+    for (size_t i = 0; i < n; i++)
+        desired_forget_partition(m, partitions[i]);
+    int64_t count = kafka_read_partitions(bootstrap, client_id, TOPIC_MONITOR_DESIRED, partitions,
+                                          n, on_record, &lc, timeout_ms, errstr, errstr_size);
+    if (count < 0)
+        for (size_t i = 0; i < n; i++)
+            desired_forget_partition(m, partitions[i]);
+    return count;
 }

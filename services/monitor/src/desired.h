@@ -34,10 +34,11 @@ bool desired_get(desired_map_t *m, int64_t account_id, monitor_desired_t *out, i
  * frees; NULL when none). Returns how many. */
 size_t desired_running(desired_map_t *m, int32_t partition, int64_t **ids);
 
-/* Reads partition p of bb.monitor.desired (beginning to end offset) into the map, replacing
- * what it held for p. Returns the number of records read, or -1 with errstr (the map then
- * keeps nothing for p). */
-int64_t desired_load_partition(desired_map_t *m, const char *bootstrap, const char *client_id,
-                               int32_t partition, int timeout_ms, char *errstr, size_t errstr_size);
+/* Reads partitions of bb.monitor.desired (each from its beginning to its end offset, over
+ * one connection) into the map, replacing what it held for them. Returns the number of
+ * records read, or -1 with errstr (the map then keeps nothing for them). */
+int64_t desired_load_partitions(desired_map_t *m, const char *bootstrap, const char *client_id,
+                                const int32_t *partitions, size_t n, int timeout_ms, char *errstr,
+                                size_t errstr_size);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 
 #define STATUS_TIMEOUT_MS 10000
@@ -89,20 +90,22 @@ static void run_account(owner_t *o, const monitor_desired_t *d, int32_t partitio
     accounts_set_running(o->deps.accounts, d->account_id, w != NULL, &st);
 }
 
-/* Reads partition p of the desired topic; logs a failure (the map then has nothing for p). */
-static void load(owner_t *o, int32_t partition)
+/* Reads partitions of the desired topic; logs a failure (the map then has nothing for them). */
+static void load(owner_t *o, const int32_t *partitions, size_t n)
 {
     char err[512];
     const service_config_t *s = &o->deps.cfg->svc;
-    int64_t n =
-        desired_load_partition(o->desired, s->kafka_bootstrap, s->kafka_client_id, partition,
-                               (int)o->deps.cfg->desired_read_timeout_ms, err, sizeof(err));
-    if (n < 0)
-        LOG_ERROR("desired state of partition %d not read: %s (its accounts start on their next "
-                  "monitor.start)",
-                  partition, err);
+    int64_t t0 = util_now_ms();
+    int64_t count =
+        desired_load_partitions(o->desired, s->kafka_bootstrap, s->kafka_client_id, partitions, n,
+                                (int)o->deps.cfg->desired_read_timeout_ms, err, sizeof(err));
+    if (count < 0)
+        LOG_ERROR("desired state of %zu partition(s) not read: %s (their accounts start on "
+                  "their next monitor.start)",
+                  n, err);
     else
-        LOG_DEBUG("desired state of partition %d: %lld records", partition, (long long)n);
+        LOG_DEBUG("desired state of %zu partition(s): %lld records in %lld ms", n, (long long)count,
+                  (long long)(util_now_ms() - t0));
 }
 
 /* The account's monitor.status now: an account started by an assignment, which no command
@@ -122,13 +125,9 @@ static void publish_status(owner_t *o, int64_t account_id)
     pthread_mutex_unlock(o->deps.publish_mu);
 }
 
-void owner_on_assigned(const char *topic, int32_t partition, bool lost, void *ctx)
+/* Starts the accounts of partition p whose desired state is running. */
+static void start_partition(owner_t *o, int32_t partition)
 {
-    owner_t *o = ctx;
-    (void)lost;
-    if (strcmp(topic, TOPIC_MONITOR_COMMANDS) != 0)
-        return;
-    load(o, partition);
     int64_t *ids = NULL;
     size_t n = desired_running(o->desired, partition, &ids);
     for (size_t i = 0; i < n; i++) {
@@ -144,11 +143,20 @@ void owner_on_assigned(const char *topic, int32_t partition, bool lost, void *ct
     free(ids);
 }
 
-void owner_on_revoked(const char *topic, int32_t partition, bool lost, void *ctx)
+void owner_on_assigned(const char *topic, const int32_t *partitions, size_t n, bool lost, void *ctx)
 {
     owner_t *o = ctx;
+    (void)lost;
     if (strcmp(topic, TOPIC_MONITOR_COMMANDS) != 0)
         return;
+    load(o, partitions, n);
+    for (size_t i = 0; i < n; i++)
+        start_partition(o, partitions[i]);
+}
+
+/* Stops the accounts of partition p (their browsers closed) and forgets its desired state. */
+static void stop_partition(owner_t *o, int32_t partition, bool lost)
+{
     for (;;) {
         account_worker_t *w = NULL;
         pthread_mutex_lock(&o->mu);
@@ -165,9 +173,18 @@ void owner_on_revoked(const char *topic, int32_t partition, bool lost, void *ctx
     desired_forget_partition(o->desired, partition);
 }
 
+void owner_on_revoked(const char *topic, const int32_t *partitions, size_t n, bool lost, void *ctx)
+{
+    owner_t *o = ctx;
+    if (strcmp(topic, TOPIC_MONITOR_COMMANDS) != 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        stop_partition(o, partitions[i], lost);
+}
+
 void owner_start(owner_t *o, int64_t account_id, int32_t partition)
 {
-    load(o, partition);
+    load(o, &partition, 1);
     monitor_desired_t d;
     if (!desired_get(o->desired, account_id, &d, NULL)) {
         /* No desired record (yet): the defaults, on the configured platform. */

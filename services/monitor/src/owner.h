@@ -21,9 +21,10 @@ owner_t *owner_new(const worker_deps_t *deps, desired_map_t *desired);
 /* Stops every account (shutdown). Accepts NULL. */
 void owner_free(owner_t *o);
 
-/* Rebalance callbacks (kafka_partition_fn) for bb.monitor.commands; ctx is the owner. */
-void owner_on_assigned(const char *topic, int32_t partition, bool lost, void *ctx);
-void owner_on_revoked(const char *topic, int32_t partition, bool lost, void *ctx);
+/* Rebalance callbacks (kafka_partitions_fn) for bb.monitor.commands; ctx is the owner. */
+void owner_on_assigned(const char *topic, const int32_t *partitions, size_t n, bool lost,
+                       void *ctx);
+void owner_on_revoked(const char *topic, const int32_t *partitions, size_t n, bool lost, void *ctx);
 
 /* monitor.start from partition p: re-reads p's desired state (new pacing, caps, profile) and
  * starts the account, or updates it when it runs already. */
