@@ -77,8 +77,7 @@ void inbox_recipe_names(const inbox_recipe_set_t *set, char *out, size_t size)
     size_t len = 0;
     snprintf(out, size, "none");
     for (size_t i = 0; set && i < set->recipes.n && len < size; i++) {
-        int n = snprintf(out + len, size - len, "%s%s", i ? ", " : "",
-                         set->items[i].r->platform);
+        int n = snprintf(out + len, size - len, "%s%s", i ? ", " : "", set->items[i].r->platform);
         if (n < 0)
             break;
         len += (size_t)n;
@@ -117,8 +116,8 @@ static int wd_err(inbox_t *ib, const char *section, const wd_error_t *we, inbox_
     free(ib->shown_url);
     ib->shown_url = NULL;
     if (browser)
-        return fail(err, "browser_error", true, "%s: the browser session is gone: %s: %s",
-                    section, we->code, we->message);
+        return fail(err, "browser_error", true, "%s: the browser session is gone: %s: %s", section,
+                    we->code, we->message);
     if (strcmp(we->code, "javascript error") == 0)
         return fail(err, "script_error", true, "%s: the script threw: %s", section, we->message);
     return fail(err, "recipe_failed", true, "%s: script: %s: %s", section, we->code, we->message);
@@ -242,8 +241,7 @@ int inbox_list_threads(inbox_t *ib, inbox_threads_t *out, inbox_error_t *err)
     recipe_vars_t vars = vars_of(ib);
     free(ib->shown_url);
     ib->shown_url = NULL;
-    if (run_steps(ib, "list_threads", sec, &vars, util_now_ms() + ib->o.call_timeout_ms, err) !=
-        0)
+    if (run_steps(ib, "list_threads", sec, &vars, util_now_ms() + ib->o.call_timeout_ms, err) != 0)
         return -1;
     cJSON *v = run_script(ib, "list_threads", sec, NULL, err);
     if (!v)
@@ -266,8 +264,7 @@ static char *thread_url(inbox_t *ib, const char *thread_id, const char *url, inb
         return xstrdup(url);
     const char *tmpl = ib->r->inbox->open_thread.url;
     if (!tmpl || !thread_id || !*thread_id) {
-        fail(err, "bad_request", false,
-             "open_thread: no thread URL given and %s",
+        fail(err, "bad_request", false, "open_thread: no thread URL given and %s",
              tmpl ? "no thread id" : "the recipe has no open_thread.url to build one");
         return NULL;
     }
@@ -380,6 +377,46 @@ static int count_sent(inbox_t *ib, const char *text, inbox_error_t *err)
     return (int)d;
 }
 
+/* The text of the first visible element of the selectors (pairs of using, value), or null. */
+static const char JS_VISIBLE_TEXT[] =
+    "var list=arguments[0];"
+    "function vis(e){if(!e.getClientRects||!e.getClientRects().length)return false;"
+    "var s=getComputedStyle(e);return s.visibility!=='hidden'&&s.display!=='none';}"
+    "for(var i=0;i<list.length;i++){var all=[];"
+    "try{if(list[i][0]==='xpath'){var r=document.evaluate(list[i][1],document,null,"
+    "XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
+    "for(var j=0;j<r.snapshotLength;j++)all.push(r.snapshotItem(j));}"
+    "else{all=Array.prototype.slice.call(document.querySelectorAll(list[i][1]));}}catch(e){}"
+    "for(var k=0;k<all.length;k++)if(all[k].nodeType===1&&vis(all[k]))"
+    "return (all[k].innerText||all[k].textContent||'').replace(/\\s+/g,' ').trim()||'(no text)';}"
+    "return null;";
+
+/* Whether the page shows one of verify's error_selectors (the marketplace refused the send);
+ * its text into text. */
+static bool send_refused(inbox_t *ib, char *text, size_t size)
+{
+    const recipe_section_t *sec = &ib->r->inbox->verify;
+    if (sec->nerror_sels == 0)
+        return false;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < sec->nerror_sels; i++) {
+        cJSON *pair = cJSON_CreateArray();
+        cJSON_AddItemToArray(
+            pair, cJSON_CreateString(sec->error_sels[i].using[0] == 'x' ? "xpath" : "css"));
+        cJSON_AddItemToArray(pair, cJSON_CreateString(sec->error_sels[i].value));
+        cJSON_AddItemToArray(list, pair);
+    }
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, list);
+    wd_error_t we;
+    cJSON *v = wd_execute(ib->bs.wd, JS_VISIBLE_TEXT, args, &we);
+    bool hit = cJSON_IsString(v);
+    if (hit)
+        snprintf(text, size, "%s", v->valuestring);
+    cJSON_Delete(v);
+    return hit;
+}
+
 /* Polls the verify script until more seller messages have the text than before the send, the
  * section's timeout or the deadline. */
 static int verify(inbox_t *ib, const char *text, int before, int64_t deadline, inbox_error_t *err)
@@ -394,6 +431,12 @@ static int verify(inbox_t *ib, const char *text, int before, int64_t deadline, i
             return -1;
         if (n > before)
             return 0;
+        char shown[300];
+        if (send_refused(ib, shown, sizeof(shown))) {
+            fail(err, "not_verified", true,
+                 "verify: the marketplace refused the message: the page says \"%s\"", shown);
+            return wall_or(ib, err);
+        }
         if (util_now_ms() >= until)
             break;
         if (util_sleep_ms(VERIFY_POLL_MS, ib->o.stop))
@@ -436,8 +479,13 @@ int inbox_send(inbox_t *ib, const char *thread_id, const char *url, const char *
         rc = verify(ib, text, before, deadline, err);
     if (rc == 0 && messages)
         rc = read_messages(ib, messages, err);
-    if (rc == 0)
+    if (rc == 0) {
         say(ib, "info", "sent and verified");
+    } else {
+        /* the composer may still hold the text: the next send reloads the thread */
+        free(ib->shown_url);
+        ib->shown_url = NULL;
+    }
     free(keys);
     free(u);
     return rc;

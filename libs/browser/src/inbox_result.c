@@ -118,8 +118,7 @@ static int thread_from_json(const cJSON *o, const char *base_url, size_t i, inbo
     static const char *const S = "list_threads";
     if (!cJSON_IsObject(o))
         return field_err(errstr, size, S, i, NULL, "must be an object, not %s", type_name(o));
-    if (only_keys(o,
-                  " thread_id url buyer_id buyer_name listing_title item_url preview unread ", S,
+    if (only_keys(o, " thread_id url buyer_id buyer_name listing_title item_url preview unread ", S,
                   i, errstr, size) != 0 ||
         get_str(o, "thread_id", false, true, S, i, &t->thread_id, errstr, size) != 0 ||
         get_url(o, "url", false, base_url, S, i, &t->url, errstr, size) != 0 ||
@@ -202,8 +201,8 @@ int inbox_messages_from_json(const cJSON *v, inbox_messages_t *out, char *errstr
         const cJSON *from = cJSON_GetObjectItemCaseSensitive(o, "from");
         if (only_keys(o, " from text at ", S, i, errstr, errstr_size) != 0)
             goto fail;
-        if (!cJSON_IsString(from) || (strcmp(from->valuestring, "buyer") != 0 &&
-                                      strcmp(from->valuestring, "seller") != 0)) {
+        if (!cJSON_IsString(from) ||
+            (strcmp(from->valuestring, "buyer") != 0 && strcmp(from->valuestring, "seller") != 0)) {
             field_err(errstr, errstr_size, S, i, "from", "must be \"buyer\" or \"seller\", not %s",
                       cJSON_IsString(from) ? "another string" : type_name(from));
             goto fail;

@@ -15,9 +15,8 @@
 #define DEFAULT_VERIFY_TIMEOUT_MS 15000
 
 static const char *const inbox_keys[] = {
-    "platform",  "description", "base_url",  "base_url_env", "login_url",
-    "maps",      "login_detect", "list_threads", "open_thread", "send",
-    "verify",    "$comment",    NULL};
+    "platform",     "description", "base_url", "base_url_env", "login_url", "maps", "login_detect",
+    "list_threads", "open_thread", "send",     "verify",       "$comment",  NULL};
 
 /* What each section holds. */
 typedef struct {
@@ -36,8 +35,8 @@ static const section_spec_t sections[] = {
      " url steps script $comment "},
     {"send", offsetof(recipe_inbox_t, send), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, true,
      false, " steps $comment "},
-    {"verify", offsetof(recipe_inbox_t, verify), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE,
-     false, true, " script timeout_ms $comment "},
+    {"verify", offsetof(recipe_inbox_t, verify), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, false,
+     true, " script timeout_ms error_selectors $comment "},
 };
 
 /* "script": a string, or an array of strings (lines, joined with "\n": JSON has no multi-line
@@ -76,6 +75,32 @@ static int parse_script(const cJSON *v, const char *where, char **out, char *err
     return 0;
 }
 
+/* verify's "error_selectors": an array of selector objects (recipe.h). */
+static int parse_error_selectors(const cJSON *v, recipe_section_t *sec, const char *where,
+                                 char *errstr, size_t errstr_size)
+{
+    if (!v)
+        return 0;
+    if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+        snprintf(errstr, errstr_size, "%s: error_selectors: must be a non-empty array", where);
+        return -1;
+    }
+    sec->error_sels = xcalloc((size_t)cJSON_GetArraySize(v), sizeof(recipe_selector_t));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, v)
+    {
+        char err[256];
+        if (recipe_selector_compile(it, &sec->error_sels[sec->nerror_sels], err, sizeof(err)) !=
+            0) {
+            snprintf(errstr, errstr_size, "%s: error_selectors[%zu]: %s", where, sec->nerror_sels,
+                     err);
+            return -1;
+        }
+        sec->nerror_sels++;
+    }
+    return 0;
+}
+
 /* The fields of a section other than its steps: url (template), script, timeout_ms. */
 static int parse_section_fields(recipe_t *r, const section_spec_t *spec, const cJSON *obj,
                                 recipe_section_t *sec, const char *where, char *errstr,
@@ -101,6 +126,9 @@ static int parse_section_fields(recipe_t *r, const section_spec_t *spec, const c
         snprintf(errstr, errstr_size, "%s: script: missing", where);
         return -1;
     }
+    if (parse_error_selectors(cJSON_GetObjectItemCaseSensitive(obj, "error_selectors"), sec, where,
+                              errstr, errstr_size) != 0)
+        return -1;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "timeout_ms");
     sec->timeout_ms = DEFAULT_VERIFY_TIMEOUT_MS;
     if (t) {
@@ -114,15 +142,17 @@ static int parse_section_fields(recipe_t *r, const section_spec_t *spec, const c
     return 0;
 }
 
-static int parse_section(recipe_t *r, const section_spec_t *spec, const cJSON *root,
-                         char *errstr, size_t errstr_size)
+static int parse_section(recipe_t *r, const section_spec_t *spec, const cJSON *root, char *errstr,
+                         size_t errstr_size)
 {
     char where[300];
     snprintf(where, sizeof(where), "%s: %s", recipe_file_name(r), spec->name);
     const cJSON *obj = cJSON_GetObjectItemCaseSensitive(root, spec->name);
     if (!obj) {
-        snprintf(errstr, errstr_size, "%s: missing (an inbox recipe has list_threads, "
-                                      "open_thread, send and verify)", where);
+        snprintf(errstr, errstr_size,
+                 "%s: missing (an inbox recipe has list_threads, "
+                 "open_thread, send and verify)",
+                 where);
         return -1;
     }
     if (!cJSON_IsObject(obj)) {
@@ -183,6 +213,9 @@ static void section_free(recipe_section_t *sec)
     free(sec->steps);
     free(sec->script);
     free(sec->url);
+    for (size_t i = 0; i < sec->nerror_sels; i++)
+        recipe_selector_free(&sec->error_sels[i]);
+    free(sec->error_sels);
 }
 
 void recipe_inbox_free(recipe_inbox_t *in)

@@ -22,7 +22,7 @@
     "\"open_thread\":{\"url\":\"{{base_url}}/t/{{thread.id}}/\",\"steps\":[{\"action\":\"goto\","  \
     "\"url\":\"{{thread.url}}\"}],\"script\":\"return [];\"}"
 #define SEND                                                                                       \
-    "\"send\":{\"steps\":[{\"action\":\"fill\",\"selector\":{\"css\":\"div[role=textbox]\"},"       \
+    "\"send\":{\"steps\":[{\"action\":\"fill\",\"selector\":{\"css\":\"div[role=textbox]\"},"      \
     "\"value\":\"{{message.text}}\",\"clear\":false,\"then_key\":\"enter\"}]}"
 #define VERIFY "\"verify\":{\"script\":\"return 0;\"}"
 
@@ -84,14 +84,16 @@ static void test_parse_errors(void **state)
                  "demo.json: unknown top-level field \"steps\"");
     expect_error(LIST "," OPEN "," SEND "," VERIFY ",\"price_format\":\"whole\"",
                  "unknown top-level field \"price_format\"");
-    expect_error("\"list_threads\":{\"steps\":[{\"action\":\"goto\",\"url\":\"{{base_url}}\"}]},"
-                 OPEN "," SEND "," VERIFY,
-                 "demo.json: list_threads: script: missing");
+    expect_error(
+        "\"list_threads\":{\"steps\":[{\"action\":\"goto\",\"url\":\"{{base_url}}\"}]}," OPEN
+        "," SEND "," VERIFY,
+        "demo.json: list_threads: script: missing");
     expect_error(LIST "," OPEN ",\"send\":{\"steps\":[{\"action\":\"sleep\",\"ms\":1}],"
-                               "\"script\":\"x\"}," VERIFY,
+                      "\"script\":\"x\"}," VERIFY,
                  "demo.json: send: unknown field \"script\"");
-    expect_error(LIST ",\"open_thread\":{\"steps\":[{\"action\":\"goto\",\"url\":\"{{thread.url}}\"}],"
-                      "\"script\":[\"a\",1]}," SEND "," VERIFY,
+    expect_error(LIST
+                 ",\"open_thread\":{\"steps\":[{\"action\":\"goto\",\"url\":\"{{thread.url}}\"}],"
+                 "\"script\":[\"a\",1]}," SEND "," VERIFY,
                  "demo.json: open_thread: script[1]: must be a string");
     expect_error(LIST ",\"open_thread\":{\"steps\":[],\"script\":\"x\"}," SEND "," VERIFY,
                  "demo.json: open_thread: steps: must be a non-empty array");
@@ -103,17 +105,25 @@ static void test_parse_errors(void **state)
                  "demo.json: list_threads: step 1 (goto): url: message.text is not known in this "
                  "section");
     expect_error(LIST "," OPEN ",\"send\":{\"steps\":[{\"action\":\"fill\",\"selector\":{\"css\":"
-                               "\"d\"},\"value\":\"{{listing.title}}\"}]}," VERIFY,
+                      "\"d\"},\"value\":\"{{listing.title}}\"}]}," VERIFY,
                  "demo.json: send: step 1 (fill): value: unknown template variable listing.title");
     expect_error(LIST "," OPEN "," SEND ",\"verify\":{\"script\":\"x\",\"timeout_ms\":5}",
                  "demo.json: verify: timeout_ms: must be a number from 100 to 600000");
     expect_error(LIST "," OPEN "," SEND "," VERIFY ",\"login_url\":\"{{thread.id}}\"",
                  "demo.json: login_url: thread.id is not known in this section");
     expect_error(LIST ",\"open_thread\":{\"url\":\"{{base_url}}/t/{{message.text}}\",\"steps\":"
-                      "[{\"action\":\"goto\",\"url\":\"{{thread.url}}\"}],\"script\":\"x\"},"
-                 SEND "," VERIFY,
+                      "[{\"action\":\"goto\",\"url\":\"{{thread.url}}\"}],\"script\":\"x\"}," SEND
+                      "," VERIFY,
                  "demo.json: open_thread: url: message.text is not known in this section");
     expect_error(LIST "," OPEN "," SEND ",\"verify\":[]", "demo.json: verify: must be an object");
+    expect_error(LIST "," OPEN "," SEND ",\"verify\":{\"script\":\"x\",\"error_selectors\":[]}",
+                 "demo.json: verify: error_selectors: must be a non-empty array");
+    expect_error(LIST "," OPEN "," SEND
+                      ",\"verify\":{\"script\":\"x\",\"error_selectors\":[{\"css\":\"a\"},{}]}",
+                 "demo.json: verify: error_selectors[1]: ");
+    expect_error(LIST "," OPEN ",\"send\":{\"steps\":[{\"action\":\"sleep\",\"ms\":1}],"
+                      "\"error_selectors\":[]}," VERIFY,
+                 "demo.json: send: unknown field \"error_selectors\"");
     expect_error(LIST "," OPEN "," SEND "," VERIFY ",\"login_detect\":{\"selector\":[]}",
                  "demo.json: login_detect: unknown field \"selector\"");
 }
@@ -140,7 +150,7 @@ static void expect_threads_error(const char *s, const char *needle)
 }
 
 #define T0                                                                                         \
-    "{\"thread_id\":\"7\",\"url\":\"/marketplace/t/7/\",\"buyer_id\":null,\"buyer_name\":\"Sam\","  \
+    "{\"thread_id\":\"7\",\"url\":\"/marketplace/t/7/\",\"buyer_id\":null,\"buyer_name\":\"Sam\"," \
     "\"listing_title\":\"Oak desk\",\"item_url\":\"https://m.example/item/3/\",\"preview\":"       \
     "\"is it available?\",\"unread\":true}"
 
@@ -259,8 +269,10 @@ static void test_already_sent_rule(void **state)
     assert_string_equal(n, "Yes, it is.");
     free(n);
     inbox_message_t items[] = {
-        {INBOX_FROM_SELLER, "Hello", NULL},   {INBOX_FROM_BUYER, "is it available?", NULL},
-        {INBOX_FROM_SELLER, "Yes,\nit is.", NULL}, {INBOX_FROM_SELLER, "Pickup today?", NULL},
+        {INBOX_FROM_SELLER, "Hello", NULL},
+        {INBOX_FROM_BUYER, "is it available?", NULL},
+        {INBOX_FROM_SELLER, "Yes,\nit is.", NULL},
+        {INBOX_FROM_SELLER, "Pickup today?", NULL},
     };
     inbox_messages_t m = {items, 4};
     assert_true(inbox_trailing_seller_has(&m, "Yes, it is."));

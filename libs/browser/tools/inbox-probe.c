@@ -38,25 +38,43 @@ typedef struct {
 
 static int parse_args(int argc, char **argv, probe_args_t *a)
 {
-    static const struct option opts[] = {
-        {"recipes", required_argument, NULL, 'r'}, {"platform", required_argument, NULL, 'p'},
-        {"webdriver", required_argument, NULL, 'w'}, {"profile", required_argument, NULL, 'P'},
-        {"account", required_argument, NULL, 'a'}, {"headed", no_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"recipes", required_argument, NULL, 'r'},
+                                         {"platform", required_argument, NULL, 'p'},
+                                         {"webdriver", required_argument, NULL, 'w'},
+                                         {"profile", required_argument, NULL, 'P'},
+                                         {"account", required_argument, NULL, 'a'},
+                                         {"headed", no_argument, NULL, 'H'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     a->recipes = getenv("INBOX_RECIPES_DIR") ? getenv("INBOX_RECIPES_DIR") : "recipes/inbox";
     a->platform = "sandbox";
     a->webdriver = getenv("WEBDRIVER_URL") ? getenv("WEBDRIVER_URL") : "http://127.0.0.1:9515";
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': a->recipes = optarg; break;
-        case 'p': a->platform = optarg; break;
-        case 'w': a->webdriver = optarg; break;
-        case 'P': a->profile = optarg; break;
-        case 'a': a->account = atoll(optarg); break;
-        case 'H': a->headed = true; break;
-        case 'h': usage(stdout); exit(0);
-        default: return -1;
+        case 'r':
+            a->recipes = optarg;
+            break;
+        case 'p':
+            a->platform = optarg;
+            break;
+        case 'w':
+            a->webdriver = optarg;
+            break;
+        case 'P':
+            a->profile = optarg;
+            break;
+        case 'a':
+            a->account = atoll(optarg);
+            break;
+        case 'H':
+            a->headed = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            return -1;
         }
     }
     return 0;
@@ -70,10 +88,14 @@ static cJSON *threads_json(const inbox_threads_t *t)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "thread_id", x->thread_id);
         cJSON_AddStringToObject(o, "url", x->url);
-        cJSON_AddItemToObject(o, "buyer_id", x->buyer_id ? cJSON_CreateString(x->buyer_id) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "buyer_id",
+                              x->buyer_id ? cJSON_CreateString(x->buyer_id) : cJSON_CreateNull());
         cJSON_AddStringToObject(o, "buyer_name", x->buyer_name);
-        cJSON_AddItemToObject(o, "listing_title", x->listing_title ? cJSON_CreateString(x->listing_title) : cJSON_CreateNull());
-        cJSON_AddItemToObject(o, "item_url", x->item_url ? cJSON_CreateString(x->item_url) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "listing_title",
+                              x->listing_title ? cJSON_CreateString(x->listing_title)
+                                               : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "item_url",
+                              x->item_url ? cJSON_CreateString(x->item_url) : cJSON_CreateNull());
         cJSON_AddStringToObject(o, "preview", x->preview);
         cJSON_AddBoolToObject(o, "unread", x->unread);
         cJSON_AddItemToArray(arr, o);
@@ -88,7 +110,8 @@ static cJSON *messages_json(const inbox_messages_t *m)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "from", inbox_from_name(m->items[i].from));
         cJSON_AddStringToObject(o, "text", m->items[i].text);
-        cJSON_AddItemToObject(o, "at", m->items[i].at ? cJSON_CreateString(m->items[i].at) : cJSON_CreateNull());
+        cJSON_AddItemToObject(
+            o, "at", m->items[i].at ? cJSON_CreateString(m->items[i].at) : cJSON_CreateNull());
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -182,7 +205,9 @@ int main(int argc, char **argv)
     }
     inbox_open_opts_t o = {
         .account_id = a.account,
-        .wd = {.backend = WD_LOCAL, .endpoint = a.webdriver, .headless = !a.headed,
+        .wd = {.backend = WD_LOCAL,
+               .endpoint = a.webdriver,
+               .headless = !a.headed,
                .chrome_binary = getenv("CHROME_BINARY")},
         .profile_dir = a.profile,
         .log = progress,

@@ -85,6 +85,8 @@ typedef struct {
     char *script;   /* the body of a function; NULL when the section has none */
     char *url;      /* open_thread: the URL of a thread from its id (template), or NULL */
     int timeout_ms; /* verify: how long the script is polled after a send */
+    recipe_selector_t *error_sels; /* verify: any of them visible = the send was refused */
+    size_t nerror_sels;
 } recipe_section_t;
 
 typedef struct {
