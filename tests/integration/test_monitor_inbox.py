@@ -141,3 +141,39 @@ def test_caps_and_unknown_accounts_fail_with_a_reason(services, kafka_bootstrap,
     assert failed[0]["data"]["status"]["last_error"].startswith("cap_reached: 1 of 1")
     msgs = sandbox_thread(sandbox.url, thread)["messages"]
     assert [m["text"] for m in msgs if m["from"] == "seller"] == ["first answer"]
+
+
+def test_login_wall_is_reported_with_the_remedy_and_waited_out(services, kafka_bootstrap, kcat,
+                                                               chromedriver, sandbox, group,
+                                                               account):
+    import requests
+    requests.post(sandbox.url + "/_sandbox/login-wall", json={"on": True},
+                  timeout=5).raise_for_status()
+    mon = services.start("monitor", env=monitor_env(
+        chromedriver, sandbox.url, group, MONITOR_LOGIN_RETRY_MS=2000,
+        MONITOR_LOGIN_RETRY_MAX_MS=4000))
+    desired(kafka_bootstrap, account, True)
+    command(kafka_bootstrap, "monitor.start", {"account_id": account})
+    walled = wait_events(kcat, account, "monitor.status", timeout=60,
+                         pred=lambda ev: ev["data"]["status"]["login_required"])
+    assert walled, mon.log_tail(40)
+    err = walled[0]["data"]["status"]["last_error"]
+    assert err.startswith("login_required: ") and "byebuy-login" in err, err
+    # a send meanwhile fails at once with the same reason
+    command(kafka_bootstrap, "message.send",
+            {"account_id": account, "message_id": 77, "thread_id": "1", "text": "hi"})
+    failed = wait_events(kcat, account, "message.send_failed", timeout=30)
+    assert failed and failed[0]["data"]["status"]["last_error"].startswith("login_required: ")
+    # no blind retries: over 6 s at most a few looks at the wall (2 s, then 4 s apart)
+    n0 = mon.log_text().count("login_required: ")
+    time.sleep(6)
+    looks = mon.log_text().count("login_required: ") - n0
+    assert looks <= 4, f"{looks} login attempts in 6 s"
+    # the user logs in (here: the wall goes away): the account polls again
+    requests.post(sandbox.url + "/_sandbox/login-wall", json={"on": False},
+                  timeout=5).raise_for_status()
+    back = wait_events(kcat, account, "monitor.status", timeout=30,
+                       pred=lambda ev: not ev["data"]["status"]["login_required"]
+                       and ev["data"]["status"]["cycle"] > 0)
+    assert back, mon.log_tail(40)
+    assert back[-1]["data"]["status"]["last_error"] is None
