@@ -160,9 +160,16 @@ account_worker_t *account_worker_start(const worker_deps_t *deps, const monitor_
     return w;
 }
 
+static bool same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 void account_worker_update(account_worker_t *w, const monitor_desired_t *d)
 {
     pthread_mutex_lock(&w->mu);
+    w->reopen = w->reopen || !same(w->desired.platform, d->platform) ||
+                !same(w->desired.browser_profile, d->browser_profile);
     monitor_desired_free(&w->desired);
     desired_copy(&w->desired, d);
     pthread_mutex_unlock(&w->mu);

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 
@@ -52,12 +53,22 @@ static account_worker_t *find(owner_t *o, int64_t account_id)
     return NULL;
 }
 
+static void count_running(owner_t *o)
+{
+    pthread_mutex_lock(&o->mu);
+    int64_t n = (int64_t)o->n;
+    pthread_mutex_unlock(&o->mu);
+    metrics_set(metrics_gauge("bb_monitor_accounts_running", "accounts watched by this instance"),
+                n);
+}
+
 static void stop_worker(owner_t *o, account_worker_t *w)
 {
     int64_t id = account_worker_account(w);
     account_state_t st;
     account_worker_stop(w);
     accounts_set_running(o->deps.accounts, id, false, &st);
+    count_running(o);
 }
 
 void owner_free(owner_t *o)
@@ -88,6 +99,7 @@ static void run_account(owner_t *o, const monitor_desired_t *d, int32_t partitio
     pthread_mutex_unlock(&o->mu);
     account_state_t st;
     accounts_set_running(o->deps.accounts, d->account_id, w != NULL, &st);
+    count_running(o);
 }
 
 /* Reads partitions of the desired topic; logs a failure (the map then has nothing for them). */

@@ -25,6 +25,7 @@ struct account_worker {
     pthread_cond_t cv;
     monitor_desired_t desired;
     send_job_t *head, *tail;
+    bool reopen; /* the platform or profile changed: a new session before the next call */
     volatile sig_atomic_t stop;
     /* the thread's own */
     inbox_t *ib;

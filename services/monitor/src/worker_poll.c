@@ -5,6 +5,7 @@
 
 #include "browser/session.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "worker_internal.h"
@@ -58,6 +59,15 @@ static const char *profile_for(const account_worker_t *w, const monitor_desired_
 
 bool worker_ensure_open(account_worker_t *w, char *reason, size_t reason_size)
 {
+    pthread_mutex_lock(&w->mu);
+    bool reopen = w->reopen;
+    w->reopen = false;
+    pthread_mutex_unlock(&w->mu);
+    if (reopen && w->ib) {
+        LOG_INFO("account %lld: platform or profile changed, reopening the browser session",
+                 (long long)w->account_id);
+        worker_close(w);
+    }
     if (w->ib)
         return true;
     if (w->retry_at_ms > util_now_ms()) {
@@ -181,6 +191,9 @@ static int poll_thread(account_worker_t *w, const inbox_thread_t *t)
             break;
         }
         seen_mark_published(w->seen, fresh[i].fingerprint);
+        metrics_inc(metrics_counter("bb_monitor_messages_received_total",
+                                    "message.received published (new buyer messages)"),
+                    1);
         w->activity = true;
         LOG_INFO("account %lld: thread %s: message.received %.12s", (long long)w->account_id,
                  t->thread_id, fresh[i].fingerprint);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "worker_internal.h"
@@ -127,6 +128,12 @@ static void run_one(account_worker_t *w, send_job_t *j)
                                 "result event not delivered");
         return;
     }
+    char name[96];
+    snprintf(name, sizeof(name), "bb_monitor_sends_total{result=\"%s\"}",
+             !o.sent     ? "failed"
+             : o.already ? "already_sent"
+                         : "sent");
+    metrics_inc(metrics_counter(name, "message.send commands by result"), 1);
     if (o.sent)
         LOG_CTX(j->where, INFO, "account %lld: message %lld %s in thread %s",
                 (long long)w->account_id, (long long)j->cmd.message_id,
