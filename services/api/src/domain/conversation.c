@@ -10,19 +10,26 @@
 #include "store/conversation_store.h"
 
 static const char *const status_names[CONV_STATUS_COUNT] = {
-    [CONV_ACTIVE] = "active", [CONV_AGREED] = "agreed",
-    [CONV_SOLD] = "sold",     [CONV_CLOSED] = "closed",
+    [CONV_ACTIVE] = "active",
+    [CONV_AGREED] = "agreed",
+    [CONV_SOLD] = "sold",
+    [CONV_CLOSED] = "closed",
     [CONV_NEEDS_ATTENTION] = "needs_attention",
 };
 
 /* allowed[from][to]: the moves of conversation.h's table. */
 static const bool allowed[CONV_STATUS_COUNT][CONV_STATUS_COUNT] = {
-    [CONV_ACTIVE] = {[CONV_AGREED] = true, [CONV_SOLD] = true, [CONV_CLOSED] = true,
+    [CONV_ACTIVE] = {[CONV_AGREED] = true,
+                     [CONV_SOLD] = true,
+                     [CONV_CLOSED] = true,
                      [CONV_NEEDS_ATTENTION] = true},
-    [CONV_AGREED] = {[CONV_ACTIVE] = true, [CONV_AGREED] = true, [CONV_SOLD] = true,
-                     [CONV_CLOSED] = true, [CONV_NEEDS_ATTENTION] = true},
-    [CONV_NEEDS_ATTENTION] = {[CONV_ACTIVE] = true, [CONV_AGREED] = true, [CONV_SOLD] = true,
-                              [CONV_CLOSED] = true},
+    [CONV_AGREED] = {[CONV_ACTIVE] = true,
+                     [CONV_AGREED] = true,
+                     [CONV_SOLD] = true,
+                     [CONV_CLOSED] = true,
+                     [CONV_NEEDS_ATTENTION] = true},
+    [CONV_NEEDS_ATTENTION] =
+        {[CONV_ACTIVE] = true, [CONV_AGREED] = true, [CONV_SOLD] = true, [CONV_CLOSED] = true},
     [CONV_CLOSED] = {[CONV_ACTIVE] = true, [CONV_NEEDS_ATTENTION] = true},
     [CONV_SOLD] = {[CONV_ACTIVE] = true, [CONV_NEEDS_ATTENTION] = true},
 };
@@ -64,8 +71,8 @@ conv_verdict_t conversation_transition_check(const conv_state_t *from, const con
     if (from->status == c->to && c->to != CONV_AGREED)
         return verdict(CONV_T_NOOP, why, why_size, "already %s", a);
     if (!allowed[from->status][c->to])
-        return verdict(CONV_T_FORBIDDEN, why, why_size, "a conversation that is %s cannot become %s",
-                       a, b);
+        return verdict(CONV_T_FORBIDDEN, why, why_size,
+                       "a conversation that is %s cannot become %s", a, b);
     if (c->to != CONV_AGREED)
         return CONV_T_OK;
     /* The floor is enforced here and only here, whoever asks: never trusted to a prompt. */
@@ -83,8 +90,8 @@ conv_verdict_t conversation_transition_check(const conv_state_t *from, const con
     return CONV_T_OK;
 }
 
-int conversation_transition(tx_t *tx, int64_t id, const conv_state_t *from,
-                            const conv_change_t *c, cmd_result_t *r)
+int conversation_transition(tx_t *tx, int64_t id, const conv_state_t *from, const conv_change_t *c,
+                            cmd_result_t *r)
 {
     char why[200] = "";
     store_err_t err;

@@ -107,8 +107,8 @@ static int patch_fields(tx_t *tx, conv_row_t *row, const conversation_patch_t *p
 }
 
 /* The status move of p, or the hand back. *handed_back says the seller handed back. */
-static int patch_status(tx_t *tx, conv_row_t *row, const conversation_patch_t *p,
-                        bool *handed_back, cmd_result_t *r)
+static int patch_status(tx_t *tx, conv_row_t *row, const conversation_patch_t *p, bool *handed_back,
+                        cmd_result_t *r)
 {
     store_err_t err;
     conv_state_t st;
@@ -155,8 +155,8 @@ int conversation_update(struct app *app, int64_t conversation_id, const conversa
     conv_row_t row;
     bool handed_back = false;
     int rc = -1;
-    if (conv_begin(app, &tx, conversation_id, &row, r) != 0 ||
-        patch_fields(&tx, &row, p, r) != 0 || patch_status(&tx, &row, p, &handed_back, r) != 0 ||
+    if (conv_begin(app, &tx, conversation_id, &row, r) != 0 || patch_fields(&tx, &row, p, r) != 0 ||
+        patch_status(&tx, &row, p, &handed_back, r) != 0 ||
         (handed_back && hand_back_reply(&tx, &row, r) != 0))
         goto end;
     rc = tx_commit(&tx, r);

@@ -103,7 +103,8 @@ int message_send_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
         /* Sent meanwhile (a late failure of an earlier attempt), or already given up. */
         LOG_INFO("message %" PRId64 ": send failure while %s: ignored (%s)", row.id, row.delivery,
                  why);
-    } else if (row.attempts >= DELIVERY_MAX_ATTEMPTS || (me.has_status && me.status.login_required)) {
+    } else if (row.attempts >= DELIVERY_MAX_ATTEMPTS ||
+               (me.has_status && me.status.login_required)) {
         /* A login wall does not go away by sending again: the seller has to log in. */
         rc = delivery_give_up(tx, &row, why, r);
     } else if (message_store_retry(tx->pg, row.id, why, &err) != 0) {

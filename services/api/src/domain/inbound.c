@@ -102,13 +102,13 @@ static int inbound_seller_message(tx_t *tx, conv_row_t *row, const monitor_event
 {
     store_err_t err;
     int64_t id;
-    int ours = message_store_claim_ours(tx->pg, row->id, me->message.text,
-                                        me->message.fingerprint, me->message.sent_at, &id, &err);
+    int ours = message_store_claim_ours(tx->pg, row->id, me->message.text, me->message.fingerprint,
+                                        me->message.sent_at, &id, &err);
     if (ours != 0)
         return ours < 0 ? cmd_db_fail(r, "matching our message", &err) : 0;
-    int fresh = message_store_insert_received(tx->pg, row->id, "seller", me->message.text,
-                                              me->message.fingerprint, me->message.sent_at, &id,
-                                              &err);
+    int fresh =
+        message_store_insert_received(tx->pg, row->id, "seller", me->message.text,
+                                      me->message.fingerprint, me->message.sent_at, &id, &err);
     if (fresh < 0)
         return cmd_db_fail(r, "storing the message", &err);
     if (fresh && row->reply_request_id[0]) {
@@ -165,8 +165,8 @@ static int inbound_conversation(tx_t *tx, const monitor_event_t *me, conv_row_t 
         conversation_store_lock(tx->pg, id, row, &err) <= 0)
         return cmd_db_fail(r, "storing the conversation", &err);
     if (created)
-        LOG_INFO("conversation %" PRId64 ": new, account %" PRId64 " thread %s", id,
-                 me->account_id, me->thread.id);
+        LOG_INFO("conversation %" PRId64 ": new, account %" PRId64 " thread %s", id, me->account_id,
+                 me->thread.id);
     return inbound_match(tx, row, platform, me->thread.listing_hint, r);
 }
 
@@ -191,9 +191,9 @@ int message_received(tx_t *tx, const event_t *ev, cmd_result_t *r)
         rc = inbound_seller_message(tx, &row, &me, r);
         goto done;
     }
-    int fresh = message_store_insert_received(tx->pg, row.id, "buyer", me.message.text,
-                                              me.message.fingerprint, me.message.sent_at, &id,
-                                              &err);
+    int fresh =
+        message_store_insert_received(tx->pg, row.id, "buyer", me.message.text,
+                                      me.message.fingerprint, me.message.sent_at, &id, &err);
     if (fresh < 0 ||
         (fresh && conversation_store_touch(tx->pg, row.id, me.message.sent_at, &err) != 0)) {
         cmd_db_fail(r, "storing the message", &err);

@@ -244,7 +244,8 @@ static int sweep_one(struct app *app, int64_t id, const char *request_id, int ti
     }
     char reason[200];
     snprintf(reason, sizeof(reason),
-             "no reply was drafted within %d s (is the responder running?); please answer", timeout_s);
+             "no reply was drafted within %d s (is the responder running?); please answer",
+             timeout_s);
     if (conversation_hand_off(&tx, &row, reason, r) != 0 || tx_commit(&tx, r) != 0)
         rc = -1;
     else

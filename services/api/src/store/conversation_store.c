@@ -10,7 +10,7 @@
 /* A conversation's own switch is AND-ed with the settings: the listing's row when it has a
  * value, else the global row, else on. */
 #define SETTINGS_AUTO_REPLY                                                                        \
-    "COALESCE((SELECT s.auto_reply FROM responder_settings s WHERE s.listing_id = c.listing_id)," \
+    "COALESCE((SELECT s.auto_reply FROM responder_settings s WHERE s.listing_id = c.listing_id),"  \
     " (SELECT s.auto_reply FROM responder_settings s WHERE s.listing_id IS NULL), true)"
 
 int conversation_store_account_platform(PGconn *pg, int64_t account_id, char *out, size_t size,
@@ -30,21 +30,22 @@ int conversation_store_account_platform(PGconn *pg, int64_t account_id, char *ou
 }
 
 int conversation_store_upsert(PGconn *pg, int64_t account_id, const char *thread_id,
-                              const char *thread_url, int64_t buyer_id, int64_t *id,
-                              bool *created, store_err_t *err)
+                              const char *thread_url, int64_t buyer_id, int64_t *id, bool *created,
+                              store_err_t *err)
 {
     store_num_t aid, bid;
     const char *params[4] = {store_i64(&aid, account_id), thread_id, thread_url,
                              buyer_id ? store_i64(&bid, buyer_id) : NULL};
     /* xmax = 0 only on the row version an INSERT wrote: it tells new from existing. */
-    PGresult *res = store_exec(pg,
-                               "INSERT INTO conversations (account_id, thread_external_id,"
-                               " thread_url, buyer_id) VALUES ($1, $2, $3, $4)"
-                               " ON CONFLICT (account_id, thread_external_id) DO UPDATE SET"
-                               " thread_url = COALESCE(EXCLUDED.thread_url, conversations.thread_url),"
-                               " buyer_id = COALESCE(conversations.buyer_id, EXCLUDED.buyer_id)"
-                               " RETURNING id, (xmax = 0) AS created",
-                               4, params, err);
+    PGresult *res =
+        store_exec(pg,
+                   "INSERT INTO conversations (account_id, thread_external_id,"
+                   " thread_url, buyer_id) VALUES ($1, $2, $3, $4)"
+                   " ON CONFLICT (account_id, thread_external_id) DO UPDATE SET"
+                   " thread_url = COALESCE(EXCLUDED.thread_url, conversations.thread_url),"
+                   " buyer_id = COALESCE(conversations.buyer_id, EXCLUDED.buyer_id)"
+                   " RETURNING id, (xmax = 0) AS created",
+                   4, params, err);
     if (!res)
         return -1;
     *id = row_i64(res, 0, "id");
@@ -105,7 +106,8 @@ int conversation_store_set_status(PGconn *pg, int64_t id, const char *status,
     return conv_run(pg,
                     "UPDATE conversations SET status = $2, agreed_price_cents ="
                     " COALESCE($3::bigint, agreed_price_cents), handoff_reason = $4 WHERE id = $1",
-                    id, 3, status, agreed_price_cents > 0 ? store_i64(&price, agreed_price_cents) : NULL,
+                    id, 3, status,
+                    agreed_price_cents > 0 ? store_i64(&price, agreed_price_cents) : NULL,
                     handoff_reason, err);
 }
 
@@ -129,8 +131,7 @@ int conversation_store_set_offer(PGconn *pg, int64_t id, int64_t offer_cents, st
                     store_i64(&offer, offer_cents), NULL, NULL, err);
 }
 
-int conversation_store_set_request(PGconn *pg, int64_t id, const char *request_id,
-                                   store_err_t *err)
+int conversation_store_set_request(PGconn *pg, int64_t id, const char *request_id, store_err_t *err)
 {
     return conv_run(pg,
                     "UPDATE conversations SET reply_request_id = $2, reply_requested_at ="
@@ -269,9 +270,10 @@ PGresult *conversation_store_overdue_requests(PGconn *pg, int older_than_s, int 
     snprintf(secs, sizeof(secs), "%d", older_than_s);
     snprintf(lim, sizeof(lim), "%d", limit);
     const char *params[2] = {secs, lim};
-    return store_exec(pg,
-                      "SELECT id, reply_request_id FROM conversations WHERE reply_request_id IS NOT NULL"
-                      " AND reply_requested_at < now() - make_interval(secs => $1::int)"
-                      " ORDER BY reply_requested_at LIMIT $2::int",
-                      2, params, err);
+    return store_exec(
+        pg,
+        "SELECT id, reply_request_id FROM conversations WHERE reply_request_id IS NOT NULL"
+        " AND reply_requested_at < now() - make_interval(secs => $1::int)"
+        " ORDER BY reply_requested_at LIMIT $2::int",
+        2, params, err);
 }

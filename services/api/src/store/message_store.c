@@ -30,24 +30,23 @@ int message_store_insert_received(PGconn *pg, int64_t conversation_id, const cha
 }
 
 int message_store_claim_ours(PGconn *pg, int64_t conversation_id, const char *text,
-                             const char *fingerprint, const char *at, int64_t *id,
-                             store_err_t *err)
+                             const char *fingerprint, const char *at, int64_t *id, store_err_t *err)
 {
     store_num_t cid;
     const char *params[4] = {store_i64(&cid, conversation_id), text, fingerprint, at};
     /* The oldest of ours with that text: two identical replies are claimed in order, as the
      * monitor's occurrence numbers count them. */
-    PGresult *res = store_exec(
-        pg,
-        "UPDATE messages SET fingerprint = $3, delivery = 'sent', last_error = NULL,"
-        " sent_at = COALESCE(sent_at, NULLIF($4, '')::timestamptz, now())"
-        " WHERE id = (SELECT id FROM messages WHERE conversation_id = $1"
-        "  AND fingerprint IS NULL AND role IN ('seller', 'agent')"
-        "  AND delivery IN ('queued', 'sent', 'failed') AND btrim(text) = btrim($2)"
-        "  AND NOT EXISTS (SELECT 1 FROM messages f WHERE f.conversation_id = $1"
-        "   AND f.fingerprint = $3)"
-        "  ORDER BY id LIMIT 1 FOR UPDATE) RETURNING id",
-        4, params, err);
+    PGresult *res =
+        store_exec(pg,
+                   "UPDATE messages SET fingerprint = $3, delivery = 'sent', last_error = NULL,"
+                   " sent_at = COALESCE(sent_at, NULLIF($4, '')::timestamptz, now())"
+                   " WHERE id = (SELECT id FROM messages WHERE conversation_id = $1"
+                   "  AND fingerprint IS NULL AND role IN ('seller', 'agent')"
+                   "  AND delivery IN ('queued', 'sent', 'failed') AND btrim(text) = btrim($2)"
+                   "  AND NOT EXISTS (SELECT 1 FROM messages f WHERE f.conversation_id = $1"
+                   "   AND f.fingerprint = $3)"
+                   "  ORDER BY id LIMIT 1 FOR UPDATE) RETURNING id",
+                   4, params, err);
     if (!res)
         return -1;
     int found = PQntuples(res) == 1;

@@ -1,7 +1,7 @@
 /* The monitor's heartbeat columns of marketplace_accounts (monitor_running, monitor_cycle,
  * last_poll_at, last_error, login_state), written from monitor.status. login_state becomes
- * login_required on a login wall, logged_in while the monitor runs without one, else stays. Apart from
- * account_store.c, which owns the rest of the table (the accounts and their switch). */
+ * login_required on a login wall, logged_in while the monitor runs without one, else stays. Apart
+ * from account_store.c, which owns the rest of the table (the accounts and their switch). */
 #ifndef API_MONITOR_STATUS_STORE_H
 #define API_MONITOR_STATUS_STORE_H
 
