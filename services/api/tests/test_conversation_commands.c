@@ -247,8 +247,8 @@ static void test_update_listing_match(void **state)
         count("SELECT count(*) FROM conversations WHERE id = %lld AND listing_id IS NULL", conv),
         1);
     /* unmatched: no deal can be agreed */
-    conversation_patch_t agree = {.has_status = true, .status = "agreed",
-                                  .agreed_price_cents = 9000};
+    conversation_patch_t agree = {
+        .has_status = true, .status = "agreed", .agreed_price_cents = 9000};
     assert_int_equal(conversation_update(&app, conv, &agree, &r), -1);
     assert_int_equal(r.status, CMD_CONFLICT);
 }
