@@ -68,11 +68,11 @@ conv_verdict_t conversation_transition_check(const conv_state_t *from, const con
                                              char *why, size_t why_size);
 
 /* Applies c to conversation id (locked by the caller, now in state `from`) inside tx.
- * Returns 0 (applied, or a no-op), or -1 with r: CMD_REFUSED (r->detail says why: not an
- * allowed move, below the floor, no listing, no price) or CMD_FAILED. */
-int conversation_transition(tx_t *tx, int64_t id, const conv_state_t *from,
-                            const conv_change_t *c, cmd_result_t *r)
-    __attribute__((warn_unused_result));
+ * Returns 0 (applied, or a no-op), or -1 with r (r->detail says why): CMD_CONFLICT (field
+ * "status": not an allowed move, or agreed without a matched listing), CMD_INVALID (field
+ * "agreed_price_cents": agreed without a price, or below the floor) or CMD_FAILED. */
+int conversation_transition(tx_t *tx, int64_t id, const conv_state_t *from, const conv_change_t *c,
+                            cmd_result_t *r) __attribute__((warn_unused_result));
 
 /* ---- the seller's commands (each one transaction) ---------------------------------------- */
 
@@ -86,8 +86,9 @@ int conversation_send_message(struct app *app, int64_t conversation_id, const ch
     __attribute__((warn_unused_result));
 
 /* PATCH /api/conversations/{id}: each has_* member that is set changes one thing, all in
- * one transaction, in this order: listing match, auto_reply, status. */
+ * one transaction, in this order: listing match, auto_reply, hand back, status. */
 typedef struct {
+    bool hand_back; /* needs_attention -> active, auto_reply on (a no-op when not handed off) */
     bool has_listing_id;
     int64_t listing_id; /* 0: unmatch */
     bool has_auto_reply;
@@ -98,12 +99,13 @@ typedef struct {
     const char *reason;         /* with status "needs_attention" (NULL: "set by the seller") */
 } conversation_patch_t;
 
-/* Applies p. Status moves go through conversation_transition; "active" from
- * needs_attention is the hand back: auto-replies resume, and when the last message is the
- * buyer's and auto-reply is on, a reply is requested at once. Returns 0, or -1 with r:
- * CMD_NOT_FOUND ("Conversation not found"), CMD_INVALID (field "status" / "listing_id":
- * unknown status, unknown listing), CMD_REFUSED (field "status": a move the transition
- * function refuses, r->detail says why), CMD_UNAVAILABLE, CMD_FAILED. */
+/* Applies p. Status moves go through conversation_transition; hand_back (or status "active"
+ * from needs_attention) is the hand back: auto-replies resume, and when the last message is
+ * the buyer's and auto-reply is on, a reply is requested at once. Returns 0, or -1 with r:
+ * CMD_NOT_FOUND ("Conversation not found"), CMD_INVALID (field "status" / "listing_id" /
+ * "agreed_price_cents": unknown status, unknown listing, agreed below the floor),
+ * CMD_CONFLICT (field "status": a move the transition function refuses, r->detail says
+ * why), CMD_UNAVAILABLE, CMD_FAILED. */
 int conversation_update(struct app *app, int64_t conversation_id, const conversation_patch_t *p,
                         cmd_result_t *r) __attribute__((warn_unused_result));
 

@@ -16,12 +16,12 @@
 typedef struct {
     int64_t id;
     int64_t account_id;
-    char thread_id[256];  /* the marketplace's thread id (thread_external_id) */
-    int64_t listing_id;   /* 0 = unmatched */
-    int64_t floor_cents;  /* the matched listing's floor (min price, else asking); 0 = none */
-    char status[20];      /* active, agreed, sold, closed, needs_attention */
-    bool auto_reply;      /* the conversation's own switch */
-    bool settings_auto_reply; /* listing-level setting, else the global one, else true */
+    char thread_id[256];        /* the marketplace's thread id (thread_external_id) */
+    int64_t listing_id;         /* 0 = unmatched */
+    int64_t floor_cents;        /* the matched listing's floor (min price, else asking); 0 = none */
+    char status[20];            /* active, agreed, sold, closed, needs_attention */
+    bool auto_reply;            /* the conversation's own switch */
+    bool settings_auto_reply;   /* listing-level setting, else the global one, else true */
     int64_t agreed_price_cents; /* 0 = none */
     char reply_request_id[40];  /* "" = no request waiting for its draft */
 } conv_row_t;
@@ -33,8 +33,8 @@ int conversation_store_account_platform(PGconn *pg, int64_t account_id, char *ou
 /* The conversation of (account_id, thread_id), created when new (thread_url and buyer_id,
  * 0 = none, fill in what an existing row lacks). *created says it was new. Returns 0 or -1. */
 int conversation_store_upsert(PGconn *pg, int64_t account_id, const char *thread_id,
-                              const char *thread_url, int64_t buyer_id, int64_t *id,
-                              bool *created, store_err_t *err) __attribute__((warn_unused_result));
+                              const char *thread_url, int64_t buyer_id, int64_t *id, bool *created,
+                              store_err_t *err) __attribute__((warn_unused_result));
 
 /* Locks conversation id and reads it. Returns 1, 0 when unknown, or -1 (err). */
 int conversation_store_lock(PGconn *pg, int64_t id, conv_row_t *row, store_err_t *err)
@@ -53,8 +53,8 @@ int conversation_store_set_auto_reply(PGconn *pg, int64_t id, bool on, store_err
 int conversation_store_set_offer(PGconn *pg, int64_t id, int64_t offer_cents, store_err_t *err)
     __attribute__((warn_unused_result));
 /* The reply request waiting for its draft (NULL: none waits any more), requested now. */
-int conversation_store_set_request(PGconn *pg, int64_t id, const char *request_id,
-                                   store_err_t *err) __attribute__((warn_unused_result));
+int conversation_store_set_request(PGconn *pg, int64_t id, const char *request_id, store_err_t *err)
+    __attribute__((warn_unused_result));
 /* last_message_at = the later of its value and at (RFC 3339; NULL or "" = now). */
 int conversation_store_touch(PGconn *pg, int64_t id, const char *at, store_err_t *err)
     __attribute__((warn_unused_result));
@@ -87,33 +87,5 @@ PGresult *conversation_store_request_source(PGconn *pg, int64_t id, store_err_t 
  * at most limit of them, oldest first. Caller PQclear()s (column "id"); NULL on error. */
 PGresult *conversation_store_overdue_requests(PGconn *pg, int older_than_s, int limit,
                                               store_err_t *err);
-
-/* ---- reads for the http layer ------------------------------------------------------------ */
-
-/* One conversation as JSON: id, account_id, thread_id, thread_url, buyer_id, buyer
- * {id, name} (null when unknown), listing_id, listing {id, title, price_cents, currency,
- * status} (null when unmatched; never the floor), status, needs_attention, handoff_reason,
- * auto_reply, agreed_price_cents, current_offer_cents, agreed_price and current_offer (the
- * original's units, dollars), last_message {role, text, at} (null when none),
- * message_count, reply_pending (a reply request waits for its draft), last_message_at,
- * created_at, updated_at. Returns 1 with out (caller frees out->json), 0 when unknown, -1. */
-int conversation_store_json(PGconn *pg, int64_t id, store_json_t *out, store_err_t *err)
-    __attribute__((warn_unused_result));
-
-/* A page of conversations, newest activity first (last_message_at DESC NULLS LAST, id DESC);
- * the cursor is an offset (the order is not by id). status, listing_id (0 = any),
- * needs_attention (-1 = any, 0 = not, 1 = only). */
-typedef struct {
-    const char *status; /* NULL = any */
-    int64_t listing_id;
-    int needs_attention;
-    int limit;
-    int64_t offset;
-} conv_page_query_t;
-
-/* out->body is a JSON array of conversation_store_json documents; out->has_more; out->last_id
- * is the next page's offset. Returns 0 or -1. */
-int conversation_store_page(PGconn *pg, const conv_page_query_t *q, store_page_t *out,
-                            store_err_t *err) __attribute__((warn_unused_result));
 
 #endif

@@ -37,8 +37,8 @@ int message_store_insert_received(PGconn *pg, int64_t conversation_id, const cha
  * (trimmed) becomes sent with this fingerprint. Returns 1 (one of ours, *id set), 0 (none),
  * or -1. */
 int message_store_claim_ours(PGconn *pg, int64_t conversation_id, const char *text,
-                             const char *fingerprint, const char *at, int64_t *id,
-                             store_err_t *err) __attribute__((warn_unused_result));
+                             const char *fingerprint, const char *at, int64_t *id, store_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* Inserts a message of ours (role seller or agent) to send: delivery queued, attempts 1. */
 int message_store_insert_outgoing(PGconn *pg, int64_t conversation_id, const char *role,
@@ -67,18 +67,5 @@ PGresult *message_store_history(PGconn *pg, int64_t conversation_id, int n, stor
 /* The buyer's messages after our last message (at most n, oldest first): fingerprint, text,
  * at. Caller PQclear()s; NULL on error. */
 PGresult *message_store_unanswered(PGconn *pg, int64_t conversation_id, int n, store_err_t *err);
-
-/* ---- reads for the http layer ------------------------------------------------------------ */
-
-/* A page of a conversation's messages, oldest first (id ASC, cursor = the last id seen):
- * [{id, conversation_id, role, text, content (the original's name), fingerprint, delivery,
- * delivered (delivery = sent or received), attempts, last_error, sent_at, created_at}].
- * out->last_id is the next page's cursor. Returns 0 or -1. */
-int message_store_page(PGconn *pg, int64_t conversation_id, int64_t after_id, int limit,
-                       store_page_t *out, store_err_t *err) __attribute__((warn_unused_result));
-
-/* One message as JSON (the page's shape). Returns 1 with out, 0 when unknown, -1. */
-int message_store_json(PGconn *pg, int64_t id, store_json_t *out, store_err_t *err)
-    __attribute__((warn_unused_result));
 
 #endif
