@@ -29,8 +29,8 @@ static int text_field(const cJSON *body, const char *name, bool nullable, long m
     }
     long n = cJSON_IsString(v) ? utf8_length(v->valuestring, strlen(v->valuestring)) : -1;
     if (n < 1 || n > max_chars)
-        return cmd_fail(r, CMD_INVALID, name, "%s: must be a string of 1 to %ld characters%s",
-                        name, max_chars, nullable ? " or null" : "");
+        return cmd_fail(r, CMD_INVALID, name, "%s: must be a string of 1 to %ld characters%s", name,
+                        max_chars, nullable ? " or null" : "");
     *out = v->valuestring;
     return 0;
 }
@@ -41,8 +41,8 @@ int account_patch_parse(const cJSON *body, bool create, account_patch_t *p, cmd_
     p->running = -1;
     if ((create && text_field(body, "platform", false, 50, &p->platform, NULL, r) != 0) ||
         text_field(body, "label", false, 100, &p->label, NULL, r) != 0 ||
-        text_field(body, "browser_profile", true, 1000, &p->browser_profile, &p->set_profile,
-                   r) != 0)
+        text_field(body, "browser_profile", true, 1000, &p->browser_profile, &p->set_profile, r) !=
+            0)
         return -1;
     if (create && !p->platform)
         return cmd_fail(r, CMD_INVALID, "platform", "platform: required");
@@ -74,10 +74,10 @@ static int account_announce(tx_t *tx, const account_row_t *acc, bool switched, c
     int rc = settings_store_get(tx->pg, false, &s, &err);
     if (rc == 0 && switched)
         rc = account_store_set_monitoring(tx->pg, acc->id, acc->monitoring, &err);
+    if (rc == 0) /* first: the monitor reads it when the command arrives */
+        rc = account_desired_enqueue(tx->pg, acc, &s, &err);
     if (rc == 0 && switched)
         rc = account_command_enqueue(tx->pg, acc->id, acc->monitoring, &err);
-    if (rc == 0)
-        rc = account_desired_enqueue(tx->pg, acc, &s, &err);
     settings_free(&s);
     return rc == 0 ? 0 : cmd_db_fail(r, "announcing the account to the monitor", &err);
 }
@@ -93,13 +93,13 @@ int account_create(struct app *app, const account_patch_t *p, int64_t *id, cmd_r
     int rc = -1;
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
-    if (account_store_insert(tx.pg, p->platform, p->label, p->set_profile ? p->browser_profile : NULL,
-                             id, &err) != 0) {
+    if (account_store_insert(tx.pg, p->platform, p->label,
+                             p->set_profile ? p->browser_profile : NULL, id, &err) != 0) {
         account_write_fail(r, "creating the account", &err, p);
         goto end;
     }
-    if (cmd_found(r, account_store_find(tx.pg, *id, false, true, &acc, &err),
-                  "reading the account", &err, "Account not found") != 0)
+    if (cmd_found(r, account_store_find(tx.pg, *id, false, true, &acc, &err), "reading the account",
+                  &err, "Account not found") != 0)
         goto end;
     acc.monitoring = p->running == 1;
     if (account_announce(&tx, &acc, acc.monitoring, r) != 0)

@@ -7,41 +7,25 @@
 #include "common/event.h"
 #include "outbox.h"
 
-#ifndef TOPIC_MONITOR_DESIRED
-#define TOPIC_MONITOR_DESIRED "bb.monitor.desired"
-#endif
-#ifndef EV_MONITOR_DESIRED
-#define EV_MONITOR_DESIRED "monitor.desired"
-#endif
-
-/* The event's data (contract 1). */
+/* The event (contract 1): built by libs/common, the monitor parses it with the same module. */
 static cJSON *desired_data(const account_row_t *acc, const responder_settings_t *s)
 {
-    cJSON *d = cJSON_CreateObject(), *pacing = cJSON_CreateObject(), *caps = cJSON_CreateObject();
-    cJSON_AddNumberToObject(d, "account_id", (double)acc->id);
-    cJSON_AddStringToObject(d, "platform", acc->platform);
-    cJSON_AddStringToObject(d, "label", acc->label);
-    cJSON_AddBoolToObject(d, "running", acc->monitoring);
-    if (acc->browser_profile[0])
-        cJSON_AddStringToObject(d, "browser_profile", acc->browser_profile);
-    else
-        cJSON_AddNullToObject(d, "browser_profile");
-    for (size_t i = 0; i < settings_nint_fields; i++) {
-        const settings_int_field_t *f = &settings_int_fields[i];
-        int v = *(const int *)((const char *)s + f->offset);
-        cJSON_AddNumberToObject(f->group[0] == 'p' ? pacing : caps, f->name, v);
-    }
-    if (s->quiet_start[0]) {
-        cJSON_AddStringToObject(caps, "quiet_start", s->quiet_start);
-        cJSON_AddStringToObject(caps, "quiet_end", s->quiet_end);
-    } else {
-        cJSON_AddNullToObject(caps, "quiet_start");
-        cJSON_AddNullToObject(caps, "quiet_end");
-    }
-    cJSON_AddStringToObject(caps, "timezone", s->timezone);
-    cJSON_AddItemToObject(d, "pacing", pacing);
-    cJSON_AddItemToObject(d, "caps", caps);
-    return d;
+    monitor_desired_t d = {
+        .account_id = acc->id,
+        .platform = (char *)acc->platform,
+        .label = (char *)acc->label,
+        .running = acc->monitoring,
+        .browser_profile = acc->browser_profile[0] ? (char *)acc->browser_profile : NULL,
+        .has_pacing = true,
+        .pacing = {s->active_min_ms, s->active_max_ms, s->idle_min_ms, s->idle_max_ms,
+                   s->break_every_cycles, s->break_min_ms, s->break_max_ms},
+        .has_caps = true,
+        .caps = {.max_sends_per_day = s->max_sends_per_day,
+                 .quiet_start = s->quiet_start[0] ? (char *)s->quiet_start : NULL,
+                 .quiet_end = s->quiet_end[0] ? (char *)s->quiet_end : NULL,
+                 .timezone = (char *)s->timezone},
+    };
+    return monitor_desired_build(&d);
 }
 
 int account_desired_enqueue(PGconn *pg, const account_row_t *acc, const responder_settings_t *s,
@@ -76,6 +60,9 @@ int account_desired_enqueue_all(PGconn *pg, const responder_settings_t *s, store
             rc = -1;
         else if (found)
             rc = account_desired_enqueue(pg, &acc, s, err);
+        /* a running monitor picks new pacing/caps up on monitor.start (idempotent) */
+        if (rc == 0 && found > 0 && acc.monitoring)
+            rc = account_command_enqueue(pg, acc.id, true, err);
     }
     PQclear(ids);
     return rc;

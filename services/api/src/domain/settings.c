@@ -55,15 +55,14 @@ static int apply_ints(const cJSON *group, const char *gname, responder_settings_
 {
     for (size_t i = 0; i < settings_nint_fields; i++) {
         const settings_int_field_t *f = &settings_int_fields[i];
-        const cJSON *v = strcmp(f->group, gname) == 0
-                             ? cJSON_GetObjectItemCaseSensitive(group, f->name)
-                             : NULL;
+        const cJSON *v =
+            strcmp(f->group, gname) == 0 ? cJSON_GetObjectItemCaseSensitive(group, f->name) : NULL;
         if (!v)
             continue;
         double d = cJSON_IsNumber(v) ? v->valuedouble : -1e18;
         if (d != (double)(long long)d || d < f->min || d > f->max) {
-            cmd_fail(r, CMD_INVALID, "", "%s.%s: must be an integer from %d to %d", gname,
-                     f->name, f->min, f->max);
+            cmd_fail(r, CMD_INVALID, "", "%s.%s: must be an integer from %d to %d", gname, f->name,
+                     f->min, f->max);
             snprintf(r->field, sizeof(r->field), "%s.%s", gname, f->name);
             return -1;
         }
@@ -79,10 +78,9 @@ static int apply_hhmm(const cJSON *caps, const char *name, char out[6], cmd_resu
     if (!v)
         return 0;
     const char *t = cJSON_IsString(v) ? v->valuestring : "";
-    bool ok = cJSON_IsNull(v) ||
-              (strlen(t) == 5 && t[2] == ':' && t[0] >= '0' && t[0] <= '2' && t[1] >= '0' &&
-               t[1] <= '9' && (t[0] < '2' || t[1] <= '3') && t[3] >= '0' && t[3] <= '5' &&
-               t[4] >= '0' && t[4] <= '9');
+    bool ok = cJSON_IsNull(v) || (strlen(t) == 5 && t[2] == ':' && t[0] >= '0' && t[0] <= '2' &&
+                                  t[1] >= '0' && t[1] <= '9' && (t[0] < '2' || t[1] <= '3') &&
+                                  t[3] >= '0' && t[3] <= '5' && t[4] >= '0' && t[4] <= '9');
     if (!ok) {
         cmd_fail(r, CMD_INVALID, "", "caps.%s: must be \"HH:MM\" (00:00 to 23:59) or null", name);
         snprintf(r->field, sizeof(r->field), "caps.%s", name);
@@ -149,8 +147,8 @@ static bool monitor_part_changed(const responder_settings_t *a, const responder_
         if (*(const int *)((const char *)a + off) != *(const int *)((const char *)b + off))
             return true;
     }
-    return strcmp(a->quiet_start, b->quiet_start) != 0 ||
-           strcmp(a->quiet_end, b->quiet_end) != 0 || strcmp(a->timezone, b->timezone) != 0;
+    return strcmp(a->quiet_start, b->quiet_start) != 0 || strcmp(a->quiet_end, b->quiet_end) != 0 ||
+           strcmp(a->timezone, b->timezone) != 0;
 }
 
 int settings_update(struct app *app, const cJSON *body, cmd_result_t *r)

@@ -62,7 +62,8 @@ static int account_write(http_request_t *req, int64_t *id)
     bool create = *id == 0;
     int rc = account_patch_parse(body, create, &p, &r);
     if (rc == 0)
-        rc = create ? account_create(req->app, &p, id, &r) : account_update(req->app, *id, &p, &out, &r);
+        rc = create ? account_create(req->app, &p, id, &r)
+                    : account_update(req->app, *id, &p, &out, &r);
     cJSON_Delete(body);
     if (rc != 0)
         request_fail(req, &r);

@@ -29,7 +29,7 @@ static int monitor_switch_http(http_request_t *req, bool start)
         status = request_fail(req, &r);
     } else {
         const char *answer = out.switched ? (start ? "started" : "stopped")
-                                         : (start ? "already_running" : "already_stopped");
+                                          : (start ? "already_running" : "already_stopped");
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "status", answer);
         cJSON_AddNumberToObject(root, "account_id", (double)out.account_id);

@@ -7,7 +7,7 @@
 #define DEFAULT_LABEL "default"
 
 #define ACCOUNT_SELECT                                                                             \
-    "SELECT id, platform, label, browser_profile, monitoring, monitor_running, monitor_cycle,"    \
+    "SELECT id, platform, label, browser_profile, monitoring, monitor_running, monitor_cycle,"     \
     " to_char(last_poll_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"               \
     " AS last_poll_at, last_error FROM marketplace_accounts"
 

@@ -14,10 +14,10 @@
 typedef struct {
     int64_t id;
     char platform[64];
-    char label[404];          /* at most 100 characters */
+    char label[404];            /* at most 100 characters */
     char browser_profile[1024]; /* "" when none */
-    bool monitoring;          /* what the user asked for */
-    bool monitor_running;     /* the monitor's last heartbeat */
+    bool monitoring;            /* what the user asked for */
+    bool monitor_running;       /* the monitor's last heartbeat */
     int64_t cycle;
     char last_poll_at[40]; /* "" when never */
     char last_error[512];  /* "" when none */

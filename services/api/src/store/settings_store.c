@@ -8,27 +8,26 @@
 #include "common/xmalloc.h"
 
 #define F(name, group, def, min, max)                                                              \
-    {#name, group, offsetof(responder_settings_t, name), def, min, max}
+    {                                                                                              \
+#name, group, offsetof(responder_settings_t, name), def, min, max                          \
+    }
 const settings_int_field_t settings_int_fields[] = {
-    F(active_min_ms, "pacing", 3000, 100, 3600000),
-    F(active_max_ms, "pacing", 5000, 100, 3600000),
-    F(idle_min_ms, "pacing", 9000, 100, 3600000),
-    F(idle_max_ms, "pacing", 11000, 100, 3600000),
-    F(break_every_cycles, "pacing", 75, 0, 1000000),
-    F(break_min_ms, "pacing", 60000, 0, 86400000),
-    F(break_max_ms, "pacing", 120000, 0, 86400000),
-    F(max_sends_per_day, "caps", 100, 1, 100000),
+    F(active_min_ms, "pacing", 3000, 100, 3600000),  F(active_max_ms, "pacing", 5000, 100, 3600000),
+    F(idle_min_ms, "pacing", 9000, 100, 3600000),    F(idle_max_ms, "pacing", 11000, 100, 3600000),
+    F(break_every_cycles, "pacing", 75, 0, 1000000), F(break_min_ms, "pacing", 60000, 0, 86400000),
+    F(break_max_ms, "pacing", 120000, 0, 86400000),  F(max_sends_per_day, "caps", 100, 1, 100000),
 };
 #undef F
 const size_t settings_nint_fields = sizeof(settings_int_fields) / sizeof(settings_int_fields[0]);
 
 #define SETTINGS_SELECT                                                                            \
-    "SELECT tone, persona, model, COALESCE(use_model, false) AS use_model,"                       \
+    "SELECT tone, persona, model, COALESCE(use_model, false) AS use_model,"                        \
     " COALESCE(auto_reply, true) AS auto_reply, active_min_ms, active_max_ms, idle_min_ms,"        \
-    " idle_max_ms, break_every_cycles, break_min_ms, break_max_ms, max_sends_per_day,"            \
+    " idle_max_ms, break_every_cycles, break_min_ms, break_max_ms, max_sends_per_day,"             \
     " to_char(quiet_start, 'HH24:MI') AS quiet_start, to_char(quiet_end, 'HH24:MI') AS quiet_end," \
-    " COALESCE(timezone, 'UTC') AS timezone, " DB_TS("updated_at") " AS updated_at"               \
-    " FROM responder_settings WHERE listing_id IS NULL"
+    " COALESCE(timezone, 'UTC') AS timezone, " DB_TS(                                              \
+        "updated_at") " AS updated_at"                                                             \
+                      " FROM responder_settings WHERE listing_id IS NULL"
 
 static int *int_at(responder_settings_t *s, size_t i)
 {

@@ -13,10 +13,10 @@
 #include "store/store.h"
 
 typedef struct {
-    char *tone;    /* NULL when not set (xmalloc'ed) */
-    char *persona; /* NULL when not set */
-    char *model;   /* NULL: the responder's configured model */
-    bool use_model; /* false: the rules engine answers */
+    char *tone;      /* NULL when not set (xmalloc'ed) */
+    char *persona;   /* NULL when not set */
+    char *model;     /* NULL: the responder's configured model */
+    bool use_model;  /* false: the rules engine answers */
     bool auto_reply; /* the default of a new conversation */
     int active_min_ms, active_max_ms, idle_min_ms, idle_max_ms;
     int break_every_cycles, break_min_ms, break_max_ms;

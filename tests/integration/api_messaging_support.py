@@ -1,0 +1,38 @@
+"""Rows for the api's messaging tests, inserted with SQL as the event applier would have
+left them: an account, buyers, listings, conversations and messages."""
+
+from conftest import sql
+
+
+def account(db, platform="facebook_marketplace", label="default"):
+    return sql(db, "INSERT INTO marketplace_accounts (platform, label) VALUES (%s, %s) "
+                   "RETURNING id", (platform, label))[0][0]
+
+
+def listing(db, title, price_cents=10000, min_price_cents=None, status="active"):
+    return sql(db, "INSERT INTO listings (title, description, price_cents, min_price_cents, status) "
+                   "VALUES (%s, 'desc', %s, %s, %s) RETURNING id",
+               (title, price_cents, min_price_cents, status))[0][0]
+
+
+def buyer(db, name):
+    return sql(db, "INSERT INTO buyers (platform, external_id, display_name, normalized_name) "
+                   "VALUES ('facebook_marketplace', %s, %s, lower(%s)) RETURNING id",
+               ("ext-" + name, name, name))[0][0]
+
+
+def conversation(db, account_id, thread, buyer_id=None, listing_id=None, status="active",
+                 minutes_ago=None, reason=None, offer_cents=None):
+    last = None if minutes_ago is None else f"now() - interval '{int(minutes_ago)} minutes'"
+    return sql(db, "INSERT INTO conversations (account_id, thread_external_id, thread_url, buyer_id,"
+                   " listing_id, status, handoff_reason, current_offer_cents, last_message_at) "
+                   f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {last or 'NULL'}) RETURNING id",
+               (account_id, thread, "/marketplace/t/" + thread + "/", buyer_id, listing_id, status,
+                reason, offer_cents))[0][0]
+
+
+def message(db, conversation_id, role, text, delivery="received", sent_today=False):
+    return sql(db, "INSERT INTO messages (conversation_id, role, text, fingerprint, delivery, sent_at)"
+                   " VALUES (%s, %s, %s, md5(random()::text), %s, "
+                   + ("now()" if sent_today else "NULL") + ") RETURNING id",
+               (conversation_id, role, text, delivery))[0][0]

