@@ -22,6 +22,7 @@
 
 #include "domain/result.h"
 #include "domain/tx.h"
+#include "store/conversation_store.h"
 
 struct app;
 
@@ -73,6 +74,17 @@ conv_verdict_t conversation_transition_check(const conv_state_t *from, const con
  * "agreed_price_cents": agreed without a price, or below the floor) or CMD_FAILED. */
 int conversation_transition(tx_t *tx, int64_t id, const conv_state_t *from, const conv_change_t *c,
                             cmd_result_t *r) __attribute__((warn_unused_result));
+
+/* The state of a locked row into out. Returns 0, or -1 with r (CMD_FAILED) when the row's
+ * status is not one of ours. */
+int conversation_state(const conv_row_t *row, conv_state_t *out, cmd_result_t *r)
+    __attribute__((warn_unused_result));
+
+/* Hands the conversation (locked row) to the seller: needs_attention with reason, and the
+ * reply request still waiting for a draft is dropped. A no-op when already handed off.
+ * Returns 0 or -1 (r). */
+int conversation_hand_off(tx_t *tx, conv_row_t *row, const char *reason, cmd_result_t *r)
+    __attribute__((warn_unused_result));
 
 /* ---- the seller's commands (each one transaction) ---------------------------------------- */
 

@@ -83,8 +83,8 @@ int conversation_store_listing_exists(PGconn *pg, int64_t listing_id, store_err_
  * (err; msg says "not found" when there is no such conversation or listing). */
 PGresult *conversation_store_request_source(PGconn *pg, int64_t id, store_err_t *err);
 
-/* Ids of conversations whose reply request has waited more than older_than_s seconds,
- * at most limit of them, oldest first. Caller PQclear()s (column "id"); NULL on error. */
+/* Ids (and reply_request_id) of conversations whose reply request has waited more than older_than_s
+ * seconds, at most limit of them, oldest first. Caller PQclear()s (column "id"); NULL on error. */
 PGresult *conversation_store_overdue_requests(PGconn *pg, int older_than_s, int limit,
                                               store_err_t *err);
 

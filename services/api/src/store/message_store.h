@@ -34,7 +34,8 @@ int message_store_insert_received(PGconn *pg, int64_t conversation_id, const cha
 
 /* A seller-side message read from the thread may be one of ours: the queued or sent message
  * (role seller or agent) of the conversation that has no fingerprint yet and the same text
- * (trimmed) becomes sent with this fingerprint. Returns 1 (one of ours, *id set), 0 (none),
+ * (trimmed) becomes sent with this fingerprint, unless a message of the conversation
+ * already holds it. Returns 1 (one of ours, *id set), 0 (none),
  * or -1. */
 int message_store_claim_ours(PGconn *pg, int64_t conversation_id, const char *text,
                              const char *fingerprint, const char *at, int64_t *id, store_err_t *err)
