@@ -171,3 +171,86 @@ def test_stats_empty(api):
     body = r.json()
     assert body["total_conversations"] == 0 and body["total_messages"] == 0
     assert all(v == 0 for v in body.values())
+
+
+def patch(api, cid, body):
+    return requests.patch(api.url + f"/api/conversations/{cid}", json=body, timeout=5)
+
+
+def test_patch_goes_through_the_transition_function(api, fresh_db, inbox):
+    i = inbox
+    # hand back: needs_attention -> active, the reason cleared, auto-replies on again
+    sql(fresh_db, "UPDATE conversations SET auto_reply = false WHERE id = %s", (i["sam"],))
+    r = patch(api, i["sam"], {"hand_back": True})
+    assert r.status_code == 200, r.text
+    sam = r.json()
+    assert sam["status"] == "active" and sam["needs_attention"] is False
+    assert sam["handoff_reason"] is None and sam["auto_reply"] is True
+    assert sam["buyer"]["fb_name"] == "Sam_50%"  # the detail document
+
+    # agreed at or above the floor (20.00 on the lamp); below it is refused
+    r = patch(api, i["ann"], {"status": "agreed", "agreed_price_cents": 1900})
+    assert r.status_code == 422 and r.json()["field"] == "agreed_price_cents", r.text
+    r = patch(api, i["ann"], {"status": "agreed", "agreed_price_cents": 2100})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "agreed" and r.json()["agreed_price"] == 21.0
+    # agreed without a matched listing: a move the function refuses
+    r = patch(api, i["zed"], {"status": "agreed", "agreed_price_cents": 1000})
+    assert r.status_code == 409 and r.json()["field"] == "status", r.text
+
+    # listing match, unmatch, auto_reply; needs_attention with a reason
+    r = patch(api, i["zed"], {"listing_id": i["desk"], "auto_reply": False})
+    assert r.status_code == 200 and r.json()["listing_id"] == i["desk"]
+    assert r.json()["auto_reply"] is False and r.json()["listing"]["title"] == "Oak desk"
+    r = patch(api, i["zed"], {"listing_id": None})
+    assert r.status_code == 200 and r.json()["listing_id"] is None
+    r = patch(api, i["zed"], {"status": "needs_attention", "reason": "wants a discount"})
+    assert r.status_code == 200 and r.json()["handoff_reason"] == "wants a discount"
+    assert get(api, "/api/conversations", needs_attention="true").json()[0]["id"] == i["zed"]
+
+    for body, status, field in (({"status": "open"}, 422, "status"),
+                                ({"status": 3}, 422, "status"),
+                                ({"listing_id": 999999}, 422, "listing_id"),
+                                ({"listing_id": "x"}, 422, "listing_id"),
+                                ({"auto_reply": "no"}, 422, "auto_reply"),
+                                ({"hand_back": 1}, 422, "hand_back"),
+                                ({"agreed_price_cents": -5}, 422, "agreed_price_cents"),
+                                ({"reason": ""}, 422, "reason")):
+        r = patch(api, i["bob"], body)
+        assert r.status_code == status, (body, r.text)
+        assert r.json()["field"] == field, (body, r.text)
+    assert patch(api, 999999, {"auto_reply": True}).status_code == 404
+    r = requests.patch(api.url + f"/api/conversations/{i['bob']}", data="{", timeout=5)
+    assert r.status_code == 400
+
+
+def test_seller_message_is_queued_and_sent_through_the_monitor(api, fresh_db, inbox, kcat):
+    i = inbox
+    r = requests.post(api.url + f"/api/conversations/{i['ann']}/messages",
+                      json={"content": "  Yes, $20 and it is yours  "}, timeout=5)
+    assert r.status_code == 202, r.text
+    m = r.json()
+    assert m["conversation_id"] == i["ann"] and m["role"] == "seller"
+    assert m["content"] == "Yes, $20 and it is yours"
+    assert m["delivery"] == "queued" and m["delivered"] is False and m["sent_at"] is None
+    key = str(i["account"])
+    sends = kcat.wait_for("bb.monitor.commands", lambda x: x["key"] == key and x["json"]
+                          and x["json"]["type"] == "message.send"
+                          and x["json"]["data"]["message_id"] == m["id"])
+    assert len(sends) == 1
+    assert sends[0]["json"]["data"]["thread_id"] == "t2"
+    assert sends[0]["json"]["data"]["text"] == "Yes, $20 and it is yours"
+    listed = get(api, f"/api/conversations/{i['ann']}/messages").json()
+    assert listed[-1] == m
+
+    for body, status, field in (({}, 422, "content"), ({"content": "   "}, 422, "content"),
+                                ({"content": 5}, 422, "content"),
+                                ({"content": "x" * 2001}, 422, "content")):
+        r = requests.post(api.url + f"/api/conversations/{i['ann']}/messages", json=body,
+                          timeout=5)
+        assert r.status_code == status, (body, r.text)
+        assert r.json()["field"] == field
+    r = requests.post(api.url + "/api/conversations/999999/messages", json={"content": "hi"},
+                      timeout=5)
+    assert r.status_code == 404 and r.json()["detail"] == "Conversation not found"
+    assert sql(fresh_db, "SELECT count(*) FROM messages WHERE role = 'seller'")[0][0] == 1
