@@ -36,3 +36,39 @@ def message(db, conversation_id, role, text, delivery="received", sent_today=Fal
                    " VALUES (%s, %s, %s, md5(random()::text), %s, "
                    + ("now()" if sent_today else "NULL") + ") RETURNING id",
                (conversation_id, role, text, delivery))[0][0]
+
+
+# ---- answers checked against services/api/openapi.json ----------------------------------
+
+_SPEC = None
+
+
+def spec_check(schema_name, body):
+    """Validates body against components.schemas[schema_name] of the api's OpenAPI document
+    (OpenAPI 3.0 rules: nullable, enums, required, additionalProperties); returns body."""
+    global _SPEC
+    import json
+
+    from jsonschema.exceptions import ValidationError
+    from openapi_schema_validator import OAS30Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    from conftest import ROOT
+
+    if _SPEC is None:
+        _SPEC = json.loads((ROOT / "services" / "api" / "openapi.json").read_text())
+    registry = Registry().with_resource("spec", Resource.from_contents(_SPEC, DRAFT4))
+    schema = {"$ref": "spec#/components/schemas/" + schema_name}
+    try:
+        OAS30Validator(schema, registry=registry).validate(body)
+    except ValidationError as e:
+        raise AssertionError(f"{schema_name}: {e.message} at {list(e.absolute_path)}") from None
+    return body
+
+
+def spec_check_list(schema_name, body):
+    assert isinstance(body, list)
+    for item in body:
+        spec_check(schema_name, item)
+    return body

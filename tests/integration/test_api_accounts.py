@@ -9,6 +9,7 @@ pacing change re-announces every account and restarts the running ones."""
 import pytest
 import requests
 
+import api_messaging_support as rows
 from conftest import sql
 from test_api_foundation import api_env, wait_until
 
@@ -42,7 +43,7 @@ def test_account_create_list_rename_start_stop(api, fresh_db, kcat):
     r = post(api, "/api/accounts", {"platform": "sandbox", "label": "Shop",
                                    "browser_profile": "/profiles/shop"})
     assert r.status_code == 201, r.text
-    acc = r.json()
+    acc = rows.spec_check("Account", r.json())
     assert r.headers["Location"] == f"/api/accounts/{acc['id']}"
     assert acc["platform"] == "sandbox" and acc["label"] == "Shop"
     assert acc["browser_profile"] == "/profiles/shop" and acc["login_state"] == "unknown"
@@ -68,20 +69,25 @@ def test_account_create_list_rename_start_stop(api, fresh_db, kcat):
     assert patch(api, f"/api/accounts/{acc['id']}", {"running": True}).status_code == 200
     assert len(outbox(fresh_db)) == 3
 
-    # both reach Kafka: the desired record (compacted topic, keyed by account) and the command
-    desired = kcat.wait_for("bb.monitor.desired", lambda m: m["key"] == key and m["json"]
-                            and m["json"]["data"]["running"] is True)
-    assert desired and desired[-1]["json"]["type"] == "monitor.desired"
-    start = kcat.wait_for("bb.monitor.commands", lambda m: m["key"] == key and m["json"]
-                          and m["json"]["type"] == "monitor.start")
-    assert start and start[-1]["json"]["data"]["account_id"] == acc["id"]
+    # both reach Kafka (the topics outlive this test's database: ours are our outbox rows'),
+    # the desired record on the compacted topic keyed by account, before the command
+    ids = [e for (e,) in sql(fresh_db, "SELECT event_id::text FROM outbox ORDER BY id")][1:]
+    desired = kcat.wait_for("bb.monitor.desired", lambda m: m["json"] and m["json"]["id"] == ids[0])
+    assert len(desired) == 1 and desired[0]["key"] == key
+    assert desired[0]["json"]["type"] == "monitor.desired"
+    assert desired[0]["json"]["data"]["running"] is True
+    start = kcat.wait_for("bb.monitor.commands", lambda m: m["json"] and m["json"]["id"] == ids[1])
+    assert len(start) == 1 and start[0]["key"] == key
+    assert start[0]["json"]["type"] == "monitor.start"
+    assert start[0]["json"]["data"]["account_id"] == acc["id"]
+    assert start[0]["partition"] == desired[0]["partition"]  # same key, same partition count
 
     r = patch(api, f"/api/accounts/{acc['id']}", {"running": False, "browser_profile": None})
     assert r.status_code == 200 and r.json()["running"] is False
     assert r.json()["browser_profile"] is None
     assert [ty for _, _, ty, _ in outbox(fresh_db)[3:]] == ["monitor.desired", "monitor.stop"]
 
-    listed = requests.get(api.url + "/api/accounts", timeout=5).json()
+    listed = rows.spec_check_list("Account", requests.get(api.url + "/api/accounts", timeout=5).json())
     assert [a["id"] for a in listed] == [acc["id"]]
     got = requests.get(api.url + f"/api/accounts/{acc['id']}", timeout=5).json()
     assert got == listed[0] and got["label"] == "Shop 2"
@@ -129,14 +135,14 @@ def test_polling_is_the_default_account_switch(api, fresh_db, kcat):
 def test_settings_defaults_update_and_errors(api, fresh_db):
     r = requests.get(api.url + "/api/settings/responder", timeout=5)
     assert r.status_code == 200, r.text
-    assert r.json() == {"tone": None, "persona": None, "use_model": False, "model": None,
+    assert rows.spec_check("ResponderSettings", r.json()) == {"tone": None, "persona": None, "use_model": False, "model": None,
                         "auto_reply": True, "pacing": DEFAULT_PACING, "caps": DEFAULT_CAPS,
                         "updated_at": None}
     body = {"tone": "friendly", "use_model": True, "auto_reply": False,
             "caps": {"quiet_start": "22:00", "quiet_end": "07:30", "timezone": "Europe/Paris"}}
     r = requests.put(api.url + "/api/settings/responder", json=body, timeout=5)
     assert r.status_code == 200, r.text
-    s = r.json()
+    s = rows.spec_check("ResponderSettings", r.json())
     assert s["tone"] == "friendly" and s["persona"] is None and s["use_model"] is True
     assert s["auto_reply"] is False and s["pacing"] == DEFAULT_PACING and s["updated_at"]
     assert s["caps"] == {"max_sends_per_day": 100, "quiet_start": "22:00",

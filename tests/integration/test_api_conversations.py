@@ -48,7 +48,7 @@ def get(api, path, **params):
 
 def ids_of(r):
     assert r.status_code == 200, r.text
-    return [c["id"] for c in r.json()]
+    return [c["id"] for c in rows.spec_check_list("Conversation", r.json())]
 
 
 def test_list_order_filters_and_fields(api, inbox):
@@ -112,7 +112,7 @@ def test_detail_and_messages(api, inbox):
     i = inbox
     r = get(api, f"/api/conversations/{i['sam']}")
     assert r.status_code == 200, r.text
-    sam = r.json()
+    sam = rows.spec_check("ConversationDetail", r.json())
     assert sam["status"] == "needs_attention" and sam["needs_attention"] is True
     assert sam["handoff_reason"] == "asked to pay outside"
     assert sam["buyer"]["fb_name"] == "Sam_50%" and sam["buyer"]["external_id"] == "ext-Sam_50%"
@@ -120,10 +120,10 @@ def test_detail_and_messages(api, inbox):
                               "price_cents": 2500, "min_price": 20.0, "min_price_cents": 2000,
                               "currency": "USD", "status": "active"}
     assert sam["messages"] == []
-    zed = get(api, f"/api/conversations/{i['zed']}").json()
+    zed = rows.spec_check("ConversationDetail", get(api, f"/api/conversations/{i['zed']}").json())
     assert zed["listing"] is None and zed["buyer"]["fb_name"] == "Zed"
 
-    ann = get(api, f"/api/conversations/{i['ann']}").json()
+    ann = rows.spec_check("ConversationDetail", get(api, f"/api/conversations/{i['ann']}").json())
     assert [m["content"] for m in ann["messages"]] == [
         "is this still available?", "Yes it is!", "would you take $18?"]
     agent = ann["messages"][1]
@@ -131,6 +131,7 @@ def test_detail_and_messages(api, inbox):
     assert agent["sent_at"] and agent["attempts"] == 0 and agent["last_error"] is None
 
     r = get(api, f"/api/conversations/{i['ann']}/messages", limit=2)
+    rows.spec_check_list("Message", r.json())
     assert [m["content"] for m in r.json()] == ["is this still available?", "Yes it is!"]
     nxt = r.links["next"]["url"]
     r2 = requests.get(api.url + nxt, timeout=5)
@@ -155,7 +156,7 @@ def test_stats_from_rows(api, fresh_db, inbox):
     rows.message(db, i["bob"], "seller", "queued one", "queued")
     r = get(api, "/api/stats")
     assert r.status_code == 200, r.text
-    assert r.json() == {
+    assert rows.spec_check("Stats", r.json()) == {
         "total_conversations": 4, "active_conversations": 2, "sold_conversations": 1,
         "total_messages": 4, "total_buyers": 4,
         "agreed_conversations": 0, "closed_conversations": 0, "needs_attention": 1,
@@ -183,7 +184,7 @@ def test_patch_goes_through_the_transition_function(api, fresh_db, inbox):
     sql(fresh_db, "UPDATE conversations SET auto_reply = false WHERE id = %s", (i["sam"],))
     r = patch(api, i["sam"], {"hand_back": True})
     assert r.status_code == 200, r.text
-    sam = r.json()
+    sam = rows.spec_check("ConversationDetail", r.json())
     assert sam["status"] == "active" and sam["needs_attention"] is False
     assert sam["handoff_reason"] is None and sam["auto_reply"] is True
     assert sam["buyer"]["fb_name"] == "Sam_50%"  # the detail document
@@ -200,6 +201,7 @@ def test_patch_goes_through_the_transition_function(api, fresh_db, inbox):
 
     # listing match, unmatch, auto_reply; needs_attention with a reason
     r = patch(api, i["zed"], {"listing_id": i["desk"], "auto_reply": False})
+    rows.spec_check("ConversationDetail", r.json())
     assert r.status_code == 200 and r.json()["listing_id"] == i["desk"]
     assert r.json()["auto_reply"] is False and r.json()["listing"]["title"] == "Oak desk"
     r = patch(api, i["zed"], {"listing_id": None})
@@ -229,15 +231,17 @@ def test_seller_message_is_queued_and_sent_through_the_monitor(api, fresh_db, in
     r = requests.post(api.url + f"/api/conversations/{i['ann']}/messages",
                       json={"content": "  Yes, $20 and it is yours  "}, timeout=5)
     assert r.status_code == 202, r.text
-    m = r.json()
+    m = rows.spec_check("Message", r.json())
     assert m["conversation_id"] == i["ann"] and m["role"] == "seller"
     assert m["content"] == "Yes, $20 and it is yours"
     assert m["delivery"] == "queued" and m["delivered"] is False and m["sent_at"] is None
     key = str(i["account"])
+    # the topic outlives this test's database: its event is the one of our outbox row
+    [(event_id,)] = sql(fresh_db, "SELECT event_id::text FROM outbox WHERE type = 'message.send'")
     sends = kcat.wait_for("bb.monitor.commands", lambda x: x["key"] == key and x["json"]
-                          and x["json"]["type"] == "message.send"
-                          and x["json"]["data"]["message_id"] == m["id"])
-    assert len(sends) == 1
+                          and x["json"]["id"] == event_id)
+    assert len(sends) == 1 and sends[0]["json"]["type"] == "message.send"
+    assert sends[0]["json"]["data"]["message_id"] == m["id"]
     assert sends[0]["json"]["data"]["thread_id"] == "t2"
     assert sends[0]["json"]["data"]["text"] == "Yes, $20 and it is yours"
     listed = get(api, f"/api/conversations/{i['ann']}/messages").json()

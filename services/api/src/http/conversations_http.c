@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "domain/conversation.h"
+#include "domain/listing_input.h" /* utf8_length */
 #include "handlers.h"
 #include "http/request.h"
 #include "store/conversation_query.h"
@@ -37,8 +38,8 @@ static int query_enum(http_request_t *req, const char *name, const char *const *
 static int conversations_query_read(http_request_t *req, conversation_page_query_t *q,
                                     char bufs[4][256])
 {
-    static const char *const statuses[] = {"active", "agreed", "sold", "closed",
-                                           "needs_attention", NULL};
+    static const char *const statuses[] = {"active", "agreed",          "sold",
+                                           "closed", "needs_attention", NULL};
     static const char *const bools[] = {"true", "false", NULL};
     static const char *const sorts[] = {"recent", "attention", NULL};
     const char *attention, *sort;
@@ -76,9 +77,16 @@ int handle_conversations_list(http_request_t *req)
         return request_db_error(req, "listing conversations", err.msg);
     if (page.has_more) {
         snprintf(lid, sizeof(lid), "%" PRId64, q.listing_id);
-        const char *pairs[10] = {"status", q.status, "listing_id", q.listing_id ? lid : NULL,
-                                 "needs_attention", q.needs_attention < 0 ? NULL : bufs[1],
-                                 "q", q.q, "sort", q.attention_first ? "attention" : NULL};
+        const char *pairs[10] = {"status",
+                                 q.status,
+                                 "listing_id",
+                                 q.listing_id ? lid : NULL,
+                                 "needs_attention",
+                                 q.needs_attention < 0 ? NULL : bufs[1],
+                                 "q",
+                                 q.q,
+                                 "sort",
+                                 q.attention_first ? "attention" : NULL};
         request_link_next(link, sizeof(link), "/api/conversations", q.limit, page.last_id, pairs,
                           5);
     }
@@ -105,8 +113,7 @@ int handle_conversation_get(http_request_t *req)
 }
 
 /* A JSON member that must be a boolean when present. Returns 0 (sets *has) or -1 after 422. */
-static int json_bool(http_request_t *req, const cJSON *body, const char *name, bool *has,
-                     bool *out)
+static int json_bool(http_request_t *req, const cJSON *body, const char *name, bool *has, bool *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
     *has = v != NULL;
@@ -119,8 +126,7 @@ static int json_bool(http_request_t *req, const cJSON *body, const char *name, b
 }
 
 /* The PATCH body into p (strings point into body). Returns 0 or -1 after answering 422. */
-static int conversation_patch_read(http_request_t *req, const cJSON *body,
-                                   conversation_patch_t *p)
+static int conversation_patch_read(http_request_t *req, const cJSON *body, conversation_patch_t *p)
 {
     bool has_hand_back, present;
     memset(p, 0, sizeof(*p));
@@ -141,9 +147,10 @@ static int conversation_patch_read(http_request_t *req, const cJSON *body,
     }
     p->has_status = status != NULL;
     p->status = status ? status->valuestring : NULL;
-    if (reason && (!cJSON_IsString(reason) || !reason->valuestring[0] ||
-                   strlen(reason->valuestring) > 500)) {
-        http_send_problem(req, 422, "reason", "reason: must be a string of 1 to 500 bytes");
+    long n =
+        cJSON_IsString(reason) ? utf8_length(reason->valuestring, strlen(reason->valuestring)) : -1;
+    if (reason && (n < 1 || n > 500)) {
+        http_send_problem(req, 422, "reason", "reason: must be a string of 1 to 500 characters");
         return -1;
     }
     p->reason = reason ? reason->valuestring : NULL;

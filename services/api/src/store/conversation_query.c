@@ -61,14 +61,16 @@ int conversation_query_page(PGconn *pg, const conversation_page_query_t *q, stor
         pg,
         "SELECT COALESCE(json_agg(x ORDER BY rn) FILTER (WHERE rn <= $5), '[]') AS body,"
         " count(*) > $5 AS has_more, (array_agg(id ORDER BY rn DESC) FILTER (WHERE rn <= $5))[1]"
-        " AS last_id FROM (SELECT c.id, row_number() OVER (ORDER BY " ATT("c") " DESC, " LMA("c")
-        " DESC, c.id DESC) AS rn, " CONV_JSON " AS x" CONV_FROM
-        "  WHERE ($1::text IS NULL OR c.status = $1) AND ($3::bigint IS NULL OR c.listing_id = $3)"
-        "  AND ($7::bool IS NULL OR (c.status = 'needs_attention') = $7)"
-        "  AND ($4::text IS NULL OR b.display_name ILIKE " LIKE_Q " OR l.title ILIKE " LIKE_Q ")"
-        "  AND ($2::bigint IS NULL OR (" ATT("c") ", " LMA("c") ", c.id) < (SELECT " ATT("k")
-        ", " LMA("k") ", k.id FROM conversations k WHERE k.id = $2))"
-        "  ORDER BY 2 LIMIT $5::int + 1) s",
+        " AS last_id FROM (SELECT c.id, row_number() OVER (ORDER BY " ATT("c") " DESC, " LMA(
+            "c") " DESC, c.id DESC) AS rn, " CONV_JSON " AS x" CONV_FROM
+                 "  WHERE ($1::text IS NULL OR c.status = $1) AND ($3::bigint IS NULL OR "
+                 "c.listing_id = $3)"
+                 "  AND ($7::bool IS NULL OR (c.status = 'needs_attention') = $7)"
+                 "  AND ($4::text IS NULL OR b.display_name ILIKE " LIKE_Q
+                 " OR l.title ILIKE " LIKE_Q ")"
+                 "  AND ($2::bigint IS NULL OR (" ATT("c") ", " LMA("c") ", c.id) < (SELECT " ATT(
+                     "k") ", " LMA("k") ", k.id FROM conversations k WHERE k.id = $2))"
+                                        "  ORDER BY 2 LIMIT $5::int + 1) s",
         7, params, err);
     if (!res)
         return -1;
@@ -84,21 +86,39 @@ int conversation_query_detail(PGconn *pg, int64_t id, store_json_t *out, store_e
     store_num_t idbuf;
     const char *params[1] = {store_i64(&idbuf, id)};
     char sql[4096];
-    snprintf(sql, sizeof(sql),
-             "SELECT (" CONV_JSON "::jsonb || jsonb_build_object("
-             "'buyer', CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('id', b.id,"
-             " 'fb_name', b.display_name, 'display_name', b.display_name,"
-             " 'platform', b.platform, 'external_id', b.external_id,"
-             " 'created_at', " DB_TS("b.created_at") ") END,"
-             "'listing', CASE WHEN l.id IS NULL THEN NULL ELSE jsonb_build_object('id', l.id,"
-             " 'title', l.title, 'price', " MONEY("l.price_cents") ", 'price_cents', l.price_cents,"
-             " 'min_price', " MONEY("l.min_price_cents") ", 'min_price_cents', l.min_price_cents,"
-             " 'currency', l.currency, 'status', l.status) END,"
-             "'messages', COALESCE((SELECT jsonb_agg(x ORDER BY mid) FROM (SELECT m.id AS mid,"
-             " " MSG_JSON " AS x FROM messages m WHERE m.conversation_id = c.id"
-             " ORDER BY m.id DESC LIMIT %d) mm), '[]'::jsonb)))::text AS body" CONV_FROM
-             " WHERE c.id = $1",
-             CONVERSATION_DETAIL_MESSAGES);
+    snprintf(
+        sql, sizeof(sql),
+        "SELECT (" CONV_JSON "::jsonb || jsonb_build_object("
+        "'buyer', CASE WHEN b.id IS NULL THEN NULL ELSE jsonb_build_object('id', b.id,"
+        " 'fb_name', b.display_name, 'display_name', b.display_name,"
+        " 'platform', b.platform, 'external_id', b.external_id,"
+        " 'created_at', " DB_TS(
+            "b.created_at") ") END,"
+                            "'listing', CASE WHEN l.id IS NULL THEN NULL ELSE "
+                            "jsonb_build_object('id', l.id,"
+                            " 'title', l.title, 'price', " MONEY(
+                                "l.price_cents") ", 'price_cents', l.price_cents,"
+                                                 " 'min_price', " MONEY(
+                                                     "l.min_price_cents") ", 'min_price_cents', "
+                                                                          "l.min_price_cents,"
+                                                                          " 'currency', "
+                                                                          "l.currency, 'status', "
+                                                                          "l.status) END,"
+                                                                          "'messages', "
+                                                                          "COALESCE((SELECT "
+                                                                          "jsonb_agg(x ORDER BY "
+                                                                          "mid) FROM (SELECT m.id "
+                                                                          "AS mid,"
+                                                                          " " MSG_JSON
+                                                                          " AS x FROM messages m "
+                                                                          "WHERE m.conversation_id "
+                                                                          "= c.id"
+                                                                          " ORDER BY m.id DESC "
+                                                                          "LIMIT %d) mm), "
+                                                                          "'[]'::jsonb)))::text AS "
+                                                                          "body" CONV_FROM
+                                                                          " WHERE c.id = $1",
+        CONVERSATION_DETAIL_MESSAGES);
     PGresult *res = store_exec(pg, sql, 1, params, err);
     if (!res)
         return -1;
@@ -137,8 +157,8 @@ int conversation_query_messages(PGconn *pg, int64_t id, int64_t cursor, int limi
     return found;
 }
 
-int conversation_query_message(PGconn *pg, int64_t conversation_id, int64_t id,
-                               store_json_t *out, store_err_t *err)
+int conversation_query_message(PGconn *pg, int64_t conversation_id, int64_t id, store_json_t *out,
+                               store_err_t *err)
 {
     store_num_t cbuf, idbuf;
     const char *params[2] = {store_i64(&cbuf, conversation_id), store_i64(&idbuf, id)};

@@ -17,10 +17,10 @@
 #include "store/store.h"
 
 typedef struct {
-    const char *status; /* NULL: any */
-    int64_t listing_id; /* 0: any */
-    int needs_attention; /* -1: any, 0: not handed off, 1: only handed off */
-    const char *q;       /* NULL: any; else a part of the buyer's name or the listing's title */
+    const char *status;   /* NULL: any */
+    int64_t listing_id;   /* 0: any */
+    int needs_attention;  /* -1: any, 0: not handed off, 1: only handed off */
+    const char *q;        /* NULL: any; else a part of the buyer's name or the listing's title */
     bool attention_first; /* needs_attention first, then by last message (else last message) */
     int64_t cursor;       /* the last conversation of the previous page; 0: the first page */
     int limit;
@@ -46,8 +46,7 @@ int conversation_query_messages(PGconn *pg, int64_t id, int64_t cursor, int limi
     __attribute__((warn_unused_result));
 
 /* Message id of conversation conversation_id as JSON. Returns 1, 0, or -1. */
-int conversation_query_message(PGconn *pg, int64_t conversation_id, int64_t id,
-                               store_json_t *out, store_err_t *err)
-    __attribute__((warn_unused_result));
+int conversation_query_message(PGconn *pg, int64_t conversation_id, int64_t id, store_json_t *out,
+                               store_err_t *err) __attribute__((warn_unused_result));
 
 #endif
