@@ -112,6 +112,14 @@ def test_account_errors_name_the_field(api, fresh_db):
         assert r.json()["field"] == field, (body, r.text)
     r = requests.post(api.url + "/api/accounts", data="nope", timeout=5)
     assert r.status_code == 400
+    b = post(api, "/api/accounts", {"platform": "sandbox", "label": "B"}).json()
+    n = len(outbox(fresh_db))
+    r = patch(api, f"/api/accounts/{b['id']}", {"label": "A"})
+    assert r.status_code == 409 and r.json()["field"] == "label", r.text
+    r = patch(api, f"/api/accounts/{b['id']}", {"label": "é" * 100, "browser_profile": "ü" * 1000})
+    assert r.status_code == 200 and r.json()["browser_profile"] == "ü" * 1000, r.text
+    assert outbox(fresh_db)[-1][3]["browser_profile"] == "ü" * 1000
+    n = len(outbox(fresh_db))
     assert patch(api, "/api/accounts/999", {"running": True}).status_code == 404
     assert requests.get(api.url + "/api/accounts/999", timeout=5).status_code == 404
     assert len(outbox(fresh_db)) == n

@@ -63,6 +63,7 @@ def test_list_order_filters_and_fields(api, inbox):
     assert ids_of(get(api, "/api/conversations", q="ANN")) == [i["ann"]]   # buyer name
     assert ids_of(get(api, "/api/conversations", q="_50%")) == [i["sam"]]  # literally
     assert ids_of(get(api, "/api/conversations", q="%")) == [i["sam"]]
+    assert ids_of(get(api, "/api/conversations", q="é" * 200)) == []
     ann = next(c for c in get(api, "/api/conversations").json() if c["id"] == i["ann"])
     assert ann["buyer_name"] == "Ann" and ann["listing_title"] == "Brass lamp"
     assert ann["fb_thread_id"] == "t2" and ann["thread_url"] == "/marketplace/t/t2/"
@@ -101,7 +102,8 @@ def test_bad_list_parameters_name_the_field(api, inbox):
                           ({"limit": "501"}, "limit"), ({"cursor": "x"}, "cursor"),
                           ({"listing_id": "-3"}, "listing_id"),
                           ({"needs_attention": "yes"}, "needs_attention"),
-                          ({"sort": "oldest"}, "sort"), ({"q": "x" * 201}, "q")):
+                          ({"sort": "oldest"}, "sort"), ({"q": "x" * 201}, "q"),
+                          ({"q": "é" * 201}, "q")):
         r = get(api, "/api/conversations", **params)
         assert r.status_code == 422, (params, r.text)
         assert r.headers["Content-Type"].startswith("application/problem+json")

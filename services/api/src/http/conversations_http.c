@@ -14,6 +14,9 @@
 #include "http/request.h"
 #include "store/conversation_query.h"
 
+/* ?q: at most 200 characters of UTF-8 (4 bytes each at most). */
+#define CONV_Q_BYTES 801
+
 /* An optional enumerated query parameter into buf (NULL *out when absent). Returns 0 or -1
  * after answering 422 naming it and the allowed values. */
 static int query_enum(http_request_t *req, const char *name, const char *const *allowed,
@@ -36,7 +39,7 @@ static int query_enum(http_request_t *req, const char *name, const char *const *
 
 /* Parses the list's query into q; strings live in bufs. Returns 0 or -1 after answering. */
 static int conversations_query_read(http_request_t *req, conversation_page_query_t *q,
-                                    char bufs[4][256])
+                                    char bufs[3][32], char qbuf[CONV_Q_BYTES])
 {
     static const char *const statuses[] = {"active", "agreed",          "sold",
                                            "closed", "needs_attention", NULL};
@@ -47,14 +50,18 @@ static int conversations_query_read(http_request_t *req, conversation_page_query
     if (request_page(req, &q->limit, &q->cursor) != 0 ||
         request_query_id(req, "listing_id", &q->listing_id) != 0 ||
         query_enum(req, "status", statuses, "active, agreed, sold, closed, needs_attention",
-                   bufs[0], 256, &q->status) != 0 ||
-        query_enum(req, "needs_attention", bools, "true, false", bufs[1], 256, &attention) != 0 ||
-        query_enum(req, "sort", sorts, "recent, attention", bufs[2], 256, &sort) != 0)
+                   bufs[0], 32, &q->status) != 0 ||
+        query_enum(req, "needs_attention", bools, "true, false", bufs[1], 32, &attention) != 0 ||
+        query_enum(req, "sort", sorts, "recent, attention", bufs[2], 32, &sort) != 0)
         return -1;
-    int nq = request_query(req, "q", bufs[3], 201);
+    int nq = request_query(req, "q", qbuf, CONV_Q_BYTES);
     if (nq == -2)
         return -1;
-    q->q = nq > 0 ? bufs[3] : NULL;
+    if (nq > 0 && (utf8_length(qbuf, (size_t)nq) < 0 || utf8_length(qbuf, (size_t)nq) > 200)) {
+        http_send_problem(req, 422, "q", "q: must be text of at most 200 characters");
+        return -1;
+    }
+    q->q = nq > 0 ? qbuf : NULL;
     q->needs_attention = attention ? attention[0] == 't' : -1;
     q->attention_first = sort && sort[0] == 'a';
     return 0;
@@ -63,8 +70,8 @@ static int conversations_query_read(http_request_t *req, conversation_page_query
 int handle_conversations_list(http_request_t *req)
 {
     conversation_page_query_t q;
-    char bufs[4][256], link[1200] = "", lid[24];
-    if (conversations_query_read(req, &q, bufs) != 0)
+    char bufs[3][32], qbuf[CONV_Q_BYTES], link[3000] = "", lid[24];
+    if (conversations_query_read(req, &q, bufs, qbuf) != 0)
         return req->status;
     PGconn *pg = request_db(req);
     if (!pg)

@@ -15,7 +15,7 @@ typedef struct {
     int64_t id;
     char platform[64];
     char label[404];            /* at most 100 characters */
-    char browser_profile[1024]; /* "" when none */
+    char browser_profile[4004]; /* "" when none; at most 1000 characters */
     bool monitoring;            /* what the user asked for */
     bool monitor_running;       /* the monitor's last heartbeat */
     int64_t cycle;
