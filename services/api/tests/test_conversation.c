@@ -89,8 +89,7 @@ static void test_floor_guard(void **state)
     conv_state_t st = {.status = CONV_ACTIVE, .floor_cents = 5000};
     conv_change_t c = {.to = CONV_AGREED, .agreed_price_cents = 100};
     char why[200];
-    assert_int_equal(conversation_transition_check(&st, &c, why, sizeof(why)),
-                     CONV_T_BELOW_FLOOR);
+    assert_int_equal(conversation_transition_check(&st, &c, why, sizeof(why)), CONV_T_BELOW_FLOOR);
     assert_non_null(strstr(why, "below the listing's floor"));
     assert_null(strstr(why, "5000"));
 }
@@ -139,8 +138,8 @@ static void test_link_ids(void **state)
 {
     (void)state;
     char ids[8][128];
-    size_t n = inbound_link_ids("https://www.facebook.com/marketplace/item/123456/?ref=inbox",
-                                ids, 8);
+    size_t n =
+        inbound_link_ids("https://www.facebook.com/marketplace/item/123456/?ref=inbox", ids, 8);
     assert_int_equal(n, 4);
     assert_string_equal(ids[0], "marketplace");
     assert_string_equal(ids[1], "item");
@@ -158,9 +157,9 @@ static void test_link_ids(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_status_names),  cmocka_unit_test(test_allowed_moves),
-        cmocka_unit_test(test_floor_guard),   cmocka_unit_test(test_reply_auto_on),
-        cmocka_unit_test(test_buyer_names),   cmocka_unit_test(test_link_ids),
+        cmocka_unit_test(test_status_names), cmocka_unit_test(test_allowed_moves),
+        cmocka_unit_test(test_floor_guard),  cmocka_unit_test(test_reply_auto_on),
+        cmocka_unit_test(test_buyer_names),  cmocka_unit_test(test_link_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

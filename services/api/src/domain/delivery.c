@@ -42,7 +42,14 @@ static int delivery_open(tx_t *tx, const event_t *ev, monitor_event_t *me, msg_r
         r->status = CMD_INVALID;
         return -1;
     }
-    int found = message_store_lock(tx->pg, me->message_id, row, &err);
+    /* The conversation first, then the message: the lock order of every command. */
+    int64_t conversation_id = 0;
+    conv_row_t conv;
+    int found = message_store_conversation_of(tx->pg, me->message_id, &conversation_id, &err);
+    if (found > 0)
+        found = conversation_store_lock(tx->pg, conversation_id, &conv, &err);
+    if (found > 0)
+        found = message_store_lock(tx->pg, me->message_id, row, &err);
     if (found < 0)
         return cmd_db_fail(r, "locking the message", &err);
     if (found == 0)

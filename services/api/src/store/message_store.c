@@ -72,6 +72,22 @@ int message_store_insert_outgoing(PGconn *pg, int64_t conversation_id, const cha
     return 0;
 }
 
+int message_store_conversation_of(PGconn *pg, int64_t id, int64_t *conversation_id,
+                                  store_err_t *err)
+{
+    store_num_t idbuf;
+    const char *params[1] = {store_i64(&idbuf, id)};
+    PGresult *res =
+        store_exec(pg, "SELECT conversation_id FROM messages WHERE id = $1", 1, params, err);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    if (found)
+        *conversation_id = row_i64(res, 0, "conversation_id");
+    PQclear(res);
+    return found;
+}
+
 int message_store_lock(PGconn *pg, int64_t id, msg_row_t *row, store_err_t *err)
 {
     store_num_t idbuf;

@@ -46,8 +46,13 @@ int message_store_insert_outgoing(PGconn *pg, int64_t conversation_id, const cha
                                   const char *text, int64_t *id, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* The conversation of message id into *conversation_id. Returns 1, 0 when unknown, or -1. */
+int message_store_conversation_of(PGconn *pg, int64_t id, int64_t *conversation_id,
+                                  store_err_t *err) __attribute__((warn_unused_result));
+
 /* Locks message id with its conversation's account and thread. Returns 1, 0, or -1. The
- * caller frees row->text. */
+ * caller frees row->text. Lock its conversation first (conversation_store_lock): every
+ * command locks a conversation before its messages, so two never wait on each other. */
 int message_store_lock(PGconn *pg, int64_t id, msg_row_t *row, store_err_t *err)
     __attribute__((warn_unused_result));
 
