@@ -260,3 +260,41 @@ def test_seller_message_is_queued_and_sent_through_the_monitor(api, fresh_db, in
                       timeout=5)
     assert r.status_code == 404 and r.json()["detail"] == "Conversation not found"
     assert sql(fresh_db, "SELECT count(*) FROM messages WHERE role = 'seller'")[0][0] == 1
+
+
+def test_events_reach_the_pages_and_the_stats(services, fresh_db, kcat, tmp_path):
+    """What the event applier writes (message.received through Kafka, as the monitor
+    publishes it) is what the pages and the stats show."""
+    from test_api_conversations_flow import Flow
+
+    flow = Flow(services, fresh_db, kcat, tmp_path)
+    api = flow.api
+    flow.received("th-1", "fp-1", "is this still available?")
+    flow.received("th-2", "fp-2", "hello?", hint=None, buyer=("b-2", "Kim"))
+    convs = rows.spec_check_list("Conversation", get(api, "/api/conversations").json())
+    assert [c["fb_thread_id"] for c in convs] == ["th-2", "th-1"]
+    sam = convs[1]
+    assert sam["buyer_name"] == "Sam" and sam["listing_id"] == flow.listing
+    assert sam["listing_title"] == "Oak desk lamp" and sam["last_message"] == "is this still available?"
+    assert sam["reply_pending"] is True and sam["status"] == "active"
+    kim = convs[0]
+    assert kim["listing_id"] is None and kim["buyer_name"] == "Kim"
+    assert kim["status"] == "needs_attention" and "no matching listing" in kim["handoff_reason"]
+    assert [c["id"] for c in get(api, "/api/conversations", needs_attention="true").json()] == \
+        [kim["id"]]
+    detail = rows.spec_check("ConversationDetail",
+                             get(api, f"/api/conversations/{sam['id']}").json())
+    assert detail["listing"]["min_price"] == 60.0
+    assert [(m["role"], m["delivery"]) for m in detail["messages"]] == [("buyer", "received")]
+    stats = rows.spec_check("Stats", get(api, "/api/stats").json())
+    assert (stats["total_conversations"], stats["active_conversations"], stats["needs_attention"],
+            stats["total_buyers"], stats["total_messages"],
+            stats["messages_received_today"]) == (2, 1, 1, 2, 2, 2)
+
+    # the seller matches the thread and hands it back: auto-replies resume at once
+    r = patch(api, kim["id"], {"listing_id": flow.listing, "hand_back": True})
+    assert r.status_code == 200, r.text
+    kim = rows.spec_check("ConversationDetail", r.json())
+    assert kim["status"] == "active" and kim["handoff_reason"] is None
+    assert kim["listing"]["title"] == "Oak desk lamp" and kim["reply_pending"] is True
+    assert get(api, "/api/stats").json()["active_conversations"] == 2
