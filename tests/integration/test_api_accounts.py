@@ -126,8 +126,11 @@ def test_account_errors_name_the_field(api, fresh_db):
 
 
 def test_polling_is_the_default_account_switch(api, fresh_db, kcat):
+    status = rows.spec_check("PollingStatus",
+                             requests.get(api.url + "/api/polling/status", timeout=5).json())
+    assert status["account_id"] is None and status["last_poll_at"] is None
     r = post(api, "/api/polling/start", None)
-    assert r.status_code == 200 and r.json()["status"] == "started"
+    assert r.status_code == 200 and rows.spec_check("PollingSwitch", r.json())["status"] == "started"
     acc = r.json()["account_id"]
     assert [(t, ty) for t, _, ty, _ in outbox(fresh_db)] == [
         ("bb.monitor.desired", "monitor.desired"), ("bb.monitor.commands", "monitor.start")]
@@ -135,7 +138,8 @@ def test_polling_is_the_default_account_switch(api, fresh_db, kcat):
     assert listed[0]["id"] == acc and listed[0]["running"] is True
     assert listed[0]["platform"] == "facebook_marketplace" and listed[0]["label"] == "default"
     status = requests.get(api.url + "/api/polling/status", timeout=5).json()
-    assert status["running"] is True and status["account_id"] == acc
+    assert rows.spec_check("PollingStatus", status)["running"] is True
+    assert status["account_id"] == acc
     assert patch(api, f"/api/accounts/{acc}", {"running": False}).json()["running"] is False
     assert post(api, "/api/polling/stop", None).json()["status"] == "already_stopped"
 
