@@ -114,8 +114,8 @@ static int parse_caps(const cJSON *o, monitor_caps_t *c, char *errstr, size_t er
         return -1;
     }
     const char *bad = c->quiet_start && !monitor_hhmm_valid(c->quiet_start) ? F_QUIET_START
-                      : c->quiet_end && !monitor_hhmm_valid(c->quiet_end) ? F_QUIET_END
-                                                                           : NULL;
+                      : c->quiet_end && !monitor_hhmm_valid(c->quiet_end)   ? F_QUIET_END
+                                                                            : NULL;
     if (bad) {
         snprintf(errstr, errstr_size, "%s: expected \"HH:MM\" (00:00 to 23:59)", bad);
         return -1;
@@ -127,8 +127,7 @@ static int parse_caps(const cJSON *o, monitor_caps_t *c, char *errstr, size_t er
     return 0;
 }
 
-int monitor_desired_parse(const cJSON *data, monitor_desired_t *e, char *errstr,
-                          size_t errstr_size)
+int monitor_desired_parse(const cJSON *data, monitor_desired_t *e, char *errstr, size_t errstr_size)
 {
     const cJSON *pacing = NULL, *caps = NULL;
     memset(e, 0, sizeof(*e));
