@@ -420,6 +420,15 @@ def test_negotiation_table_model_scripted_below_the_floor(mstack):
     assert not unanswered, "\n".join(unanswered)
     calls = [r for r in mstack.fake.requests() if r["status"] == 200]
     assert len(calls) >= len(MODEL_TABLE), "the model was not asked for every conversation"
+    # every scripted answer was really given (the table did not pass on default answers) ...
+    assert not mstack.fake.state.script, f"scripted answers never asked for: {mstack.fake.state.script}"
+    # ... and none that breaks the floor reached a buyer, verbatim or otherwise (above)
+    seen = [m["text"] for t in threads for m in mstack.thread(t)["messages"] if m["from"] == "seller"]
+    for _, content in MODEL_TABLE:
+        breaks = any(10 <= v < FLOOR for v in amounts(content["text"])) or \
+            (FLOOR in amounts(content["text"]) and FLOOR < lowest)
+        if breaks:
+            assert content["text"] not in seen, content["text"]
     outcome = {}
     for _, status, agreed in rows:
         outcome[status] = outcome.get(status, 0) + 1
