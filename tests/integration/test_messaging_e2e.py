@@ -14,6 +14,7 @@ buyer message per thread and wait for its answer before the next, so each buyer 
 get exactly one seller reply, checked message by message in the sandbox thread."""
 
 import math
+import os
 import re
 import signal
 import time
@@ -305,7 +306,9 @@ def test_negotiation_table_rules_engine_never_goes_below_the_floor(mstack):
 
 # ----------------------------------------------------------------- kill -9 mid-conversation
 
-KILL_THREADS = 20
+# 20 threads x 3 rounds = 60 buyer messages through the three kills (~60 s); set
+# BB_E2E_KILL_THREADS=50 to have 50 unanswered buyer messages at each kill (~2.5 min).
+KILL_THREADS = int(os.environ.get("BB_E2E_KILL_THREADS", "20"))
 ROUND_TEXTS = ["is this still available?", "hi, is it still for sale?",
                "Is it still available? I could pick it up this week"]
 
@@ -326,7 +329,7 @@ def test_kill_monitor_responder_api_mid_conversations(mstack):
 
         def replied():
             return sum(len(mstack.seller_messages(t)) >= expected for t in threads.values())
-        wait_until(lambda: replied() >= 3, 90, f"round {rnd + 1}: the first replies")
+        wait_until(lambda: replied() >= 3, 120, f"round {rnd + 1}: the first replies")
         proc = getattr(mstack, victim)
         in_flight = KILL_THREADS - replied()
         proc.kill(signal.SIGKILL)
@@ -338,7 +341,7 @@ def test_kill_monitor_responder_api_mid_conversations(mstack):
             mstack.api = mstack.start_api()
         print(f"round {rnd + 1}: kill -9 {victim} with {in_flight} of {KILL_THREADS} "
               f"threads unanswered")
-        wait_until(lambda: replied() == KILL_THREADS, 150,
+        wait_until(lambda: replied() == KILL_THREADS, 60 + 5 * KILL_THREADS,
                    f"round {rnd + 1}: every thread answered after kill -9 {victim} "
                    f"({replied()}/{KILL_THREADS})\n{mstack.log_tails()}", interval=0.5)
     time.sleep(4)  # redeliveries and re-reads have had their chance to send twice
