@@ -307,7 +307,7 @@ def test_negotiation_table_rules_engine_never_goes_below_the_floor(mstack):
 # ----------------------------------------------------------------- kill -9 mid-conversation
 
 # 20 threads x 3 rounds = 60 buyer messages through the three kills (~60 s); set
-# BB_E2E_KILL_THREADS=50 to have 50 unanswered buyer messages at each kill (~2.5 min).
+# BB_E2E_KILL_THREADS=53 for at least 50 unanswered buyer messages at each kill (~2.5 min).
 KILL_THREADS = int(os.environ.get("BB_E2E_KILL_THREADS", "20"))
 ROUND_TEXTS = ["is this still available?", "hi, is it still for sale?",
                "Is it still available? I could pick it up this week"]
