@@ -42,8 +42,9 @@ def visible_lowest(price, floor, flex):
     return max(floor, math.ceil(price - (price - floor) * flex))
 
 
-NUMBER = re.compile(r"(?<![\w.])\$?\s?(\d{1,3}(?:,\d{3})*|\d+)(?:\.(\d{2}))?(?!\s?(?:cm|mm|in|x|%|am|pm))",
-                    re.I)
+# a number, whole (no backtracking into "120x60"), not a size, a share, a time or a date
+NUMBER = re.compile(r"(?<![\w.,:/])\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?(?![\d.,:/]?\d)"
+                    r"(?!\s?(?:cm|mm|in\b|x|%|am|pm))", re.I)
 
 
 def amounts(text):
