@@ -75,7 +75,9 @@ class MessagingStack:
         self.monitor_group = fresh_group(kafka_bootstrap)
         self.monitor = self.start_monitor()
         r = requests.put(self.api.url + "/api/settings/responder",
-                         json={"pacing": FAST_PACING, "auto_reply": True}, timeout=10)
+                         json={"pacing": FAST_PACING, "auto_reply": True,
+                               # the default daily cap (100 sends) is below what the module sends
+                               "caps": {"max_sends_per_day": 100000}}, timeout=10)
         assert r.status_code == 200, r.text
         r = requests.post(self.api.url + "/api/accounts",
                           json={"platform": "sandbox", "label": "e2e " + name[:40],
