@@ -200,6 +200,16 @@ RULES_OFFERS = [  # (first message, second message)
     ("What's the lowest you'd go?", "Would you do $90?"),
     ("Is $60 ok? I'm a student", "Final offer: $135"),
     ("Deal at 130? I can pick up tonight", "ok, deal at your price then"),
+    ("Would you take $145?", "ok, deal at your price then"),
+    ("Can you do 165?", "What's the lowest you'd go?"),
+    ("I can pay $170 cash", "Great, when can I pick it up?"),
+    ("$185 and I pick up today?", "ok, deal at your price then"),
+    ("Would you do $50?", "Final offer: $141"),
+    ("Is 155 possible?", "Final offer: $150"),
+    ("Can I have it for $99?", "ok, deal at your price then"),
+    ("I'd do 138", "What about $142?"),
+    ("Offer: $160", "ok, deal at your price then"),
+    ("Lowest price?", "Would you take $120?"),
 ]
 
 
@@ -398,6 +408,23 @@ MODEL_TABLE = [  # (buyer text, what the scripted model answers)
                                   agreed_price_cents=15000, buyer_offer_cents=15000)),
     ("Any wiggle room on price?", draft("I could go down to $139 for you.",
                                         counter_cents=13900)),
+    ("Would you take $120 for it?", draft("Deal, $120!", deal_status="agreed",
+                                          agreed_price_cents=12000, buyer_offer_cents=12000)),
+    ("What is the least you would take?", draft("My minimum is $140.", intent="lowest",
+                                                counter_cents=14000)),
+    ("$100 and I pick up now", draft("Ok $100, see you soon.", deal_status="agreed",
+                                     agreed_price_cents=10000, buyer_offer_cents=10000)),
+    ("Would 145 work?", draft("Yes, $145 works.", deal_status="agreed",
+                              agreed_price_cents=14500, buyer_offer_cents=14500)),
+    ("Can you do one twenty?", draft("I can do 120 dollars.", counter_cents=12000)),
+    ("Best price for cash?", draft("For cash, $135.", counter_cents=13500)),
+    ("I offer $70", draft("Accepted at $70.", deal_status="agreed", agreed_price_cents=7000,
+                          buyer_offer_cents=7000)),
+    ("Is it negotiable?", draft("Sure, I'd go as low as $140.", counter_cents=14000)),
+    ("$130 final?", draft("Fine, $130 final.", deal_status="agreed", agreed_price_cents=13000,
+                          buyer_offer_cents=13000)),
+    ("Will you take 160?", draft("I could do $165.", counter_cents=16500,
+                                 buyer_offer_cents=16000)),
 ]
 
 
