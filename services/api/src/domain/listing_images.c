@@ -37,7 +37,6 @@ int listing_images_add(struct app *app, int64_t id, const char *const *paths, si
         cmd_db_fail(r, "storing the images", &err);
         goto end;
     }
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
@@ -58,7 +57,6 @@ int listing_images_remove(struct app *app, int64_t id, int64_t image_id, cmd_res
                   &err, "Image not found") != 0)
         goto end;
     tx_remove_on_commit(&tx, name);
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
@@ -99,7 +97,6 @@ int listing_images_reorder(struct app *app, int64_t id, const int64_t *ids, size
         cmd_db_fail(r, "reordering the images", &err);
         goto end;
     }
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
