@@ -167,8 +167,10 @@ static void test_threads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_version),       cmocka_unit_test(test_newer_kept),
-        cmocka_unit_test(test_bound_and_eviction), cmocka_unit_test(test_many_entries),
+        cmocka_unit_test(test_exact_version),
+        cmocka_unit_test(test_newer_kept),
+        cmocka_unit_test(test_bound_and_eviction),
+        cmocka_unit_test(test_many_entries),
         cmocka_unit_test(test_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
