@@ -49,7 +49,7 @@ static const config_entry_t config_table[] = {
                  max_upload_bytes, "limit of one uploaded image file"),
     CONFIG_ENTRY("MAX_IMAGES", CONFIG_INT, "10", 1, 100, false, S, max_images,
                  "images per listing"),
-    CONFIG_ENTRY("LISTING_CACHE_MB", CONFIG_INT, "8", 0, 4096, false, S, listing_cache_mb,
+    CONFIG_ENTRY("LISTING_CACHE_MB", CONFIG_INT, "4", 0, 4096, false, S, listing_cache_mb,
                  "memory for rendered listings of GET /api/listings (~1.7 KB per listing of 3 "
                  "photos), validated against PostgreSQL per request; 0 renders every time"),
     CONFIG_ENTRY("MAX_IMAGE_PIXELS", CONFIG_INT, "60000000", 1, 1000000000, false, S,
