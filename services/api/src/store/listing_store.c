@@ -162,9 +162,10 @@ void store_names_free(store_names_t *names)
  * json_build_object and to_char in PostgreSQL (which cost several times the scans). A row
  * per listing (image columns NULL), followed by a row per image of it (listing columns NULL
  * but the id), so no listing column travels more than once; newest listing first, images
- * in their order. The page comes from the id index (the cursor) and the images of exactly
- * those listings from (listing_id, position, id), or on small tables one hash join: never
- * a scan per listing. */
+ * in their order. The listings come by id from the primary key (one, or the ones of a page
+ * that listing_cache.h does not hold; the page itself is KEYS_SQL's) and the images of
+ * exactly those listings from (listing_id, position, id), or on small tables one hash join:
+ * never a scan per listing. */
 #define ROWS_SQL                                                                                   \
     "WITH page AS MATERIALIZED (SELECT * FROM listings l WHERE %s ORDER BY l.id DESC LIMIT $2)"    \
     " SELECT l.id, l.title, l.description, l.price_cents, l.min_price_cents, l.currency,"          \
