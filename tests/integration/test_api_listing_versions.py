@@ -6,7 +6,7 @@ and reorders change the answer, and a warm api answers byte for byte what a cold
 import pytest
 import requests
 
-from conftest import sql
+from conftest import jpeg_with_gps, sql
 from test_api_foundation import api_env
 from test_api_listings import create
 
@@ -27,7 +27,6 @@ def two_apis(services, fresh_db, tmp_path):
 
 @pytest.fixture
 def photos(tmp_path):
-    from conftest import jpeg_with_gps
     colors = [(200, 30, 30), (30, 200, 30), (30, 30, 200)]
     return [jpeg_with_gps(tmp_path / f"photo{i}.jpg", 320, 240, c) for i, c in enumerate(colors)]
 
