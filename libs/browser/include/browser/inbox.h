@@ -83,7 +83,8 @@ typedef struct {
 
 /* Locks the profile (WD_LOCAL with profile_dir), ends a Chromium orphaned on it, opens a
  * WebDriver session. No page is loaded yet. Returns the inbox (close with inbox_close) or NULL
- * with err (profile_busy, browser_error, interrupted). r must outlive the inbox. */
+ * with err (profile_busy, browser_error, interrupted). r, and the strings o->wd and o->stop
+ * point to, must outlive the inbox (profile_dir and login_remedy are copied). */
 inbox_t *inbox_open(const inbox_recipe_t *r, const inbox_open_opts_t *o, inbox_error_t *err);
 
 /* Ends the session (Chromium writes the profile to disk) and releases the profile. Accepts
