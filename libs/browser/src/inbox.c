@@ -186,6 +186,11 @@ void inbox_close(inbox_t *ib)
     free(ib);
 }
 
+bool inbox_profile_wanted(const inbox_t *ib)
+{
+    return ib && ib->bs.lock && profile_lock_contended(ib->bs.lock);
+}
+
 /* ---- sections ---------------------------------------------------------------------------- */
 
 /* Runs a section's steps (none: nothing to do). */

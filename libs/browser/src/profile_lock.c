@@ -3,10 +3,12 @@
  * to the open file description, so a process that dies releases them with its descriptors. */
 #include "browser/profile_lock.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,56 @@ struct profile_lock {
 static pthread_mutex_t registry_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t registry_cv = PTHREAD_COND_INITIALIZER;
 static profile_lock_t *held;
+
+/* A waiter leaves a marker file in the directory while it waits, so that the holder (another
+ * thread or process: a monitor keeping an inbox open) can see that someone wants the profile
+ * and let it go. "<dir>/.byebuy-waiting-<pid>-<n>". */
+#define WAIT_MARKER ".byebuy-waiting-"
+
+static char *marker_create(const char *dir)
+{
+    static unsigned long counter;
+    unsigned long n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+    char *path = xasprintf("%s/" WAIT_MARKER "%d-%lu", dir, (int)getpid(), n);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        free(path); /* no marker: the holder just cannot tell, nothing else changes */
+        return NULL;
+    }
+    close(fd);
+    return path;
+}
+
+static void marker_remove(char *path)
+{
+    if (path)
+        unlink(path);
+    free(path);
+}
+
+bool profile_lock_contended(const profile_lock_t *l)
+{
+    DIR *d = l ? opendir(l->dir) : NULL;
+    if (!d)
+        return false;
+    bool wanted = false;
+    struct dirent *de;
+    while (!wanted && (de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, WAIT_MARKER, strlen(WAIT_MARKER)) != 0)
+            continue;
+        pid_t pid = (pid_t)atoi(de->d_name + strlen(WAIT_MARKER));
+        if (pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)) {
+            wanted = true;
+        } else {
+            /* left by a process that died while waiting */
+            char *path = xasprintf("%s/%s", l->dir, de->d_name);
+            unlink(path);
+            free(path);
+        }
+    }
+    closedir(d);
+    return wanted;
+}
 
 static bool registry_has(const char *dir)
 {
@@ -84,6 +136,7 @@ profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
     profile_lock_t *l = xcalloc(1, sizeof(*l));
     l->dir = xstrdup(dir);
     l->fd = -1;
+    char *marker = NULL;
 
     /* In this process: wait on the condition variable for the holder to release. */
     pthread_mutex_lock(&registry_mu);
@@ -97,6 +150,8 @@ profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
                      dir, (long long)(util_now_ms() - start));
             goto fail;
         }
+        if (!marker)
+            marker = marker_create(dir);
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         int64_t wait = left < 200 ? left : 200; /* wake up to see the stop flag */
@@ -124,6 +179,8 @@ profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
             registry_remove(l);
             goto fail;
         }
+        if (!marker && util_now_ms() < deadline_ms)
+            marker = marker_create(dir);
         if (util_now_ms() >= deadline_ms || util_sleep_ms(100, stop)) {
             snprintf(errstr, errstr_size,
                      "profile %s is busy in another poster or monitor process "
@@ -133,9 +190,11 @@ profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
             goto fail;
         }
     }
+    marker_remove(marker);
     return l;
 
 fail:
+    marker_remove(marker);
     if (l->fd >= 0)
         close(l->fd);
     free(l->dir);

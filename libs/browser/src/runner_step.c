@@ -134,7 +134,7 @@ static int step_upload(run_t *run, const recipe_step_t *st)
     /* the driver downloaded every image before the run (job_images.c) */
     if (run->o->nimage_files != l->nimages)
         return run_fail(run, "image_unavailable", true, "%zu of the %zu images are on hand",
-                         run->o->nimage_files, l->nimages);
+                        run->o->nimage_files, l->nimages);
     el = run_find_wait(run, &st->sel, false, st->timeout_ms);
     if (!el)
         goto cleanup;
@@ -195,8 +195,8 @@ static int pick_option(run_t *run, const recipe_step_t *st, const char *want, co
         off +=
             (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"", i ? ", " : "", texts[i]);
     run_fail(run, "recipe_failed", true,
-              "no option like \"%s\" (best similarity %.2f) among %zu: %s%s", want, score, n, list,
-              n > MAX_OPTIONS_LISTED ? ", ..." : "");
+             "no option like \"%s\" (best similarity %.2f) among %zu: %s%s", want, score, n, list,
+             n > MAX_OPTIONS_LISTED ? ", ..." : "");
     return -1;
 }
 
@@ -275,8 +275,8 @@ static int step_choose(run_t *run, const recipe_step_t *st)
     }
     if (n == 0) {
         run_fail(run, budget < st->timeout_ms ? "timeout" : "recipe_failed", true,
-                  "no %s appeared after opening %s (%lld ms)", st->options.describe,
-                  st->sel.describe, (long long)budget);
+                 "no %s appeared after opening %s (%lld ms)", st->options.describe,
+                 st->sel.describe, (long long)budget);
         goto cleanup;
     }
     texts = xcalloc(n, sizeof(char *));
@@ -287,7 +287,8 @@ static int step_choose(run_t *run, const recipe_step_t *st)
     int idx = pick_option(run, st, want, fallback, texts, n);
     if (idx < 0)
         goto cleanup;
-    char *el = run_element_id(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(opts, idx), "el"));
+    char *el =
+        run_element_id(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(opts, idx), "el"));
     if (!el) {
         run_fail(run, "recipe_failed", true, "option \"%s\" has no element reference", texts[idx]);
         goto cleanup;
@@ -326,8 +327,8 @@ static int step_click(run_t *run, const recipe_step_t *st)
             break;
         if (util_now_ms() >= until) {
             run_fail(run, "recipe_failed", true,
-                      "%s stayed disabled for %lld ms: the form did not validate", st->sel.describe,
-                      (long long)budget);
+                     "%s stayed disabled for %lld ms: the form did not validate", st->sel.describe,
+                     (long long)budget);
             goto cleanup;
         }
         if (!run_pause(run, POLL_MS)) {
@@ -420,9 +421,9 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
     } else {
         if (st->required) {
             run_fail(run, budget < st->timeout_ms ? "timeout" : "recipe_failed", true,
-                      "\"%s\"%s%s did not appear among the %d listing%s on %s within %lld ms",
-                      title, *price ? " at " : "", price, nitems, nitems == 1 ? "" : "s", url,
-                      (long long)budget);
+                     "\"%s\"%s%s did not appear among the %d listing%s on %s within %lld ms", title,
+                     *price ? " at " : "", price, nitems, nitems == 1 ? "" : "s", url,
+                     (long long)budget);
             goto cleanup;
         }
         run_log(run, "info", NULL, "%d listing%s on %s, none is \"%s\"%s%s", nitems,
@@ -490,4 +491,3 @@ int run_step(run_t *run, const recipe_step_t *st)
     }
     return run_fail(run, "recipe_failed", false, "unknown step kind");
 }
-

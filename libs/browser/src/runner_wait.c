@@ -74,7 +74,7 @@ int run_wd_fail(run_t *run, const char *what, const wd_error_t *err)
                    strcmp(err->code, "invalid session id") == 0 ||
                    strcmp(err->code, "session not created") == 0;
     return run_fail(run, browser ? "browser_error" : "recipe_failed", true, "%s: %s: %s", what,
-                     err->code, err->message);
+                    err->code, err->message);
 }
 
 /* Milliseconds a wait of `timeout_ms` may take given the job's deadline (>= 0). */
@@ -166,8 +166,8 @@ char *run_find_wait(run_t *run, const recipe_selector_t *sel, bool visible, int 
         }
     }
     run_fail(run, budget < timeout_ms ? "timeout" : "recipe_failed", true,
-              "%s not found%s after %lld ms", sel->describe, visible ? " (visible)" : "",
-              (long long)budget);
+             "%s not found%s after %lld ms", sel->describe, visible ? " (visible)" : "",
+             (long long)budget);
     return NULL;
 }
 
@@ -235,7 +235,7 @@ int run_wait_url(run_t *run, const recipe_step_t *st, char **url_out)
                 off += (size_t)snprintf(want + off, sizeof(want) - off, " not \"%s\"",
                                         st->not_contains[i]);
             run_fail(run, budget < st->timeout_ms ? "timeout" : "recipe_failed", true,
-                      "unexpected URL %s after %lld ms (wanted:%s)", url, (long long)budget, want);
+                     "unexpected URL %s after %lld ms (wanted:%s)", url, (long long)budget, want);
             free(url);
             return -1;
         }
@@ -256,7 +256,7 @@ void run_set_result_url(run_t *run, const char *url, const char *id_after)
 /* Takes a screenshot and hands it to the caller's hook, which names it (into name) and
  * delivers it (the poster: to the api). Returns 0, or -1 with the reason in errstr. */
 int run_screenshot(run_t *run, const char *tag, char *name, size_t size, char *errstr,
-                              size_t errstr_size)
+                   size_t errstr_size)
 {
     unsigned char *png = NULL;
     size_t len = 0;
@@ -323,4 +323,3 @@ bool run_login_wall(run_t *run, char *where, size_t size)
     }
     return false;
 }
-

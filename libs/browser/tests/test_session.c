@@ -1,5 +1,7 @@
 /* Unit tests of profile paths, login remedies and profile locks. */
+#include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "common/util.h"
+#include "browser/browser_config.h"
 #include "browser/profile_lock.h"
 #include "browser/session.h"
 
@@ -123,12 +126,122 @@ static void test_profile_lock(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The shared browser settings: the table's rows load into a service's struct, the checks
+ * name the variable, the WebDriver form follows the backend. */
+typedef struct {
+    int before;
+    browser_config_t browser;
+} svc_config_t;
+
+static void test_browser_config(void **state)
+{
+    (void)state;
+    static const config_entry_t rows[] = {BROWSER_CONFIG_ROWS(svc_config_t, browser)};
+    svc_config_t cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    char err[256];
+    setenv("BROWSER_BACKEND", "browserbase", 1);
+    setenv("SANDBOX_URL", "", 1);
+    unsetenv("BROWSERBASE_API_KEY");
+    assert_int_equal(config_load(rows, sizeof(rows) / sizeof(rows[0]), &cfg, "/nonexistent-env",
+                                 err, sizeof(err)),
+                     0);
+    assert_string_equal(cfg.browser.webdriver_url, "http://127.0.0.1:9515");
+    assert_int_equal(cfg.browser.profile_lock_timeout_ms, 300000);
+    assert_true(cfg.browser.headless);
+    assert_true(browser_config_browserbase(&cfg.browser));
+    assert_int_equal(browser_config_check(&cfg.browser, err, sizeof(err)), -1);
+    assert_string_equal(err, "BROWSERBASE_API_KEY: required when BROWSER_BACKEND=browserbase");
+    wd_config_t wd;
+    browser_config_wd(&cfg.browser, &wd);
+    assert_int_equal(wd.backend, WD_BROWSERBASE);
+    assert_int_equal(wd.command_timeout_ms, 60000);
+    assert_int_equal(wd.window_width, 1280);
+    assert_null(wd.profile_dir);
+    config_free(rows, sizeof(rows) / sizeof(rows[0]), &cfg);
+
+    memset(&cfg, 0, sizeof(cfg));
+    setenv("BROWSER_BACKEND", "chrome", 1);
+    setenv("SANDBOX_URL", "http://sb:1", 1);
+    assert_int_equal(config_load(rows, sizeof(rows) / sizeof(rows[0]), &cfg, "/nonexistent-env",
+                                 err, sizeof(err)),
+                     0);
+    assert_int_equal(browser_config_check(&cfg.browser, err, sizeof(err)), -1);
+    assert_string_equal(err, "BROWSER_BACKEND: \"chrome\" is not local or browserbase");
+    free(cfg.browser.backend);
+    cfg.browser.backend = strdup("local");
+    unsetenv("SANDBOX_URL");
+    assert_int_equal(browser_config_check(&cfg.browser, err, sizeof(err)), 0);
+    assert_string_equal(getenv("SANDBOX_URL"), "http://sb:1"); /* exported for the recipes */
+    browser_config_wd(&cfg.browser, &wd);
+    assert_int_equal(wd.backend, WD_LOCAL);
+    config_free(rows, sizeof(rows) / sizeof(rows[0]), &cfg);
+    unsetenv("BROWSER_BACKEND");
+    unsetenv("SANDBOX_URL");
+}
+
+typedef struct {
+    const char *path;
+    profile_lock_t *got;
+} waiter_t;
+
+static void *wait_for_profile(void *arg)
+{
+    waiter_t *w = arg;
+    char err[256];
+    w->got = profile_lock_acquire(w->path, util_now_ms() + 1500, NULL, err, sizeof(err));
+    return NULL;
+}
+
+/* A holder sees that someone waits for its profile (a marker file the waiter keeps there). */
+static void test_profile_contended(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/browser-contended-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/sandbox-1", dir);
+    char err[256];
+    profile_lock_t *l = profile_lock_acquire(path, util_now_ms() + 1000, NULL, err, sizeof(err));
+    assert_non_null(l);
+    assert_false(profile_lock_contended(l));
+    assert_false(profile_lock_contended(NULL));
+
+    waiter_t w = {.path = path};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, wait_for_profile, &w), 0);
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen; i++) {
+        seen = profile_lock_contended(l);
+        usleep(10000);
+    }
+    assert_true(seen);
+    profile_lock_release(l); /* the waiter gets it, and its marker is gone */
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_non_null(w.got);
+    assert_false(profile_lock_contended(w.got));
+
+    /* a marker left by a process that died while waiting does not count, and is removed */
+    char stale[300];
+    snprintf(stale, sizeof(stale), "%s/.byebuy-waiting-999999999-1", path);
+    FILE *f = fopen(stale, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_false(profile_lock_contended(w.got));
+    assert_int_equal(access(stale, F_OK), -1);
+    profile_lock_release(w.got);
+
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_profile_path),
-        cmocka_unit_test(test_login_remedy),
-        cmocka_unit_test(test_profile_lock),
+        cmocka_unit_test(test_profile_path),   cmocka_unit_test(test_login_remedy),
+        cmocka_unit_test(test_profile_lock),   cmocka_unit_test(test_profile_contended),
+        cmocka_unit_test(test_browser_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -88,6 +88,12 @@ inbox_t *inbox_open(const inbox_recipe_t *r, const inbox_open_opts_t *o, inbox_e
  * NULL. */
 void inbox_close(inbox_t *ib);
 
+/* Whether a poster job (or another process) is waiting for this inbox's profile: close the
+ * inbox after the current cycle and open it again a little later (a second or more: the waiter
+ * polls every 100 ms and must get its turn; inbox_open then waits for the profile). False
+ * without a profile. Cheap (one directory read). */
+bool inbox_profile_wanted(const inbox_t *ib);
+
 /* ---- threads and messages ---------------------------------------------------------------- */
 
 typedef struct {

@@ -7,6 +7,7 @@
 #define BROWSER_PROFILE_LOCK_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,12 @@ typedef struct profile_lock profile_lock_t;
 profile_lock_t *profile_lock_acquire(const char *dir, int64_t deadline_ms,
                                      const volatile sig_atomic_t *stop, char *errstr,
                                      size_t errstr_size);
+
+/* Whether another thread or process is waiting in profile_lock_acquire for l's directory
+ * right now (a marker file it keeps there while it waits; markers of dead processes are
+ * removed). A long holder (a monitor keeping an inbox open) checks it between cycles and
+ * lets the profile go so that a posting job can run. Thread-safe. */
+bool profile_lock_contended(const profile_lock_t *l);
 
 /* Releases the lock. Accepts NULL. Thread-safe. */
 void profile_lock_release(profile_lock_t *l);
