@@ -75,7 +75,7 @@ class MessagingStack:
         self.monitor_group = fresh_group(kafka_bootstrap)
         self.monitor = self.start_monitor()
         r = requests.put(self.api.url + "/api/settings/responder",
-                         json={"pacing": FAST_PACING, "auto_reply": True,
+                         json={"pacing": FAST_PACING, "auto_reply": True, "use_model": False,
                                # the default daily cap (100 sends) is below what the module sends
                                "caps": {"max_sends_per_day": 100000}}, timeout=10)
         assert r.status_code == 200, r.text
@@ -132,23 +132,24 @@ class MessagingStack:
                                 f"{self.api.log_tail()}")
                 break
 
-    def start_responder(self, model=False):
-        env = {"KAFKA_GROUP_ID": self.responder_group, "KAFKA_AUTO_OFFSET_RESET": "earliest"}
-        if model:
-            if self.fake is None:
-                self.fake = FakeOpenAI(api_key=API_KEY).start()
-            env.update({"OPENAI_BASE_URL": self.fake.base_url, "OPENAI_API_KEY": API_KEY,
-                        "OPENAI_MODEL": "fake-model", "LLM_MAX_RETRY_AFTER_S": "5"})
-        self.responder = self.services.start("responder", env=env)
-        self.responder_model = model
+    def start_responder(self):
+        """The responder, configured with the fake OpenAI-compatible server; the seller's
+        switch (PUT /api/settings/responder use_model, carried by reply.requested) decides
+        between it and the rules engine."""
+        if self.fake is None:
+            self.fake = FakeOpenAI(api_key=API_KEY).start()
+        self.responder = self.services.start("responder", env={
+            "KAFKA_GROUP_ID": self.responder_group, "KAFKA_AUTO_OFFSET_RESET": "earliest",
+            "OPENAI_BASE_URL": self.fake.base_url, "OPENAI_API_KEY": API_KEY,
+            "OPENAI_MODEL": "fake-model", "LLM_MAX_RETRY_AFTER_S": "5"})
         return self.responder
 
     def use_model(self, model):
-        """Restarts the responder with the fake model (True) or the rules engine (False)."""
-        if self.responder_model == model and self.responder.alive():
-            return
-        self.responder.stop()
-        self.start_responder(model)
+        """The fake model (True) or the rules engine (False) for the replies requested from
+        now on, through the seller's setting."""
+        r = requests.put(self.api.url + "/api/settings/responder", json={"use_model": model},
+                         timeout=10)
+        assert r.status_code == 200 and r.json()["use_model"] is model, r.text
 
     def start_monitor(self):
         return self.services.start("monitor", env={

@@ -5,7 +5,8 @@ the sandbox's control route; what they get back is read from the sandbox's threa
 buyer would see), what the seller sees from the api.
 
 One stack is shared by the module (messaging_support.mstack); the tests run in file order:
-the rules engine first, then the kill -9 rounds, then the model. The two-monitor takeover is
+the rules engine first, then the kill -9 rounds, then the model (the seller's use_model
+setting switches the responder from its rules engine to the fake server). The two-monitor takeover is
 tests/integration/test_monitor_takeover.py (the monitor's own test).
 
 Replies: the api asks for a reply per new buyer message and drops a draft that a newer
@@ -311,6 +312,8 @@ def test_negotiation_table_rules_engine_never_goes_below_the_floor(mstack):
     assert not unanswered, "\n".join(unanswered)
     agreed = [r for r in rows if r[1] == "agreed"]
     assert agreed, f"no deal agreed at all: {rows}"  # the table exercises the agreed path
+    # use_model is off: the responder's configured model was never asked
+    assert mstack.fake.requests() == [], "the model was called with use_model off"
     print(f"rules table: {len(rows)} conversations, {replies} replies, {len(agreed)} agreed at "
           f"{sorted(r[2] for r in agreed)}")
 
@@ -347,7 +350,7 @@ def test_kill_monitor_responder_api_mid_conversations(mstack):
         if victim == "monitor":
             mstack.monitor = mstack.start_monitor()
         elif victim == "responder":
-            mstack.start_responder(model=False)
+            mstack.start_responder()
         else:
             mstack.api = mstack.start_api()
         print(f"round {rnd + 1}: kill -9 {victim} with {in_flight} of {KILL_THREADS} "
