@@ -39,6 +39,7 @@ struct api_config {
     char *migrations_dir;
     long long outbox_batch;
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
+    long long reply_timeout_s; /* a reply request without a draft after this: needs_attention */
 };
 
 struct app {
@@ -60,6 +61,8 @@ struct app {
     bool relay_started;
     pthread_t consumer_thread;
     bool consumer_started;
+    pthread_t sweeper_thread; /* reply_sweeper.c */
+    bool sweeper_started;
     struct outbox_relay *relay; /* owned by outbox.c */
 
     struct mg_context *http;

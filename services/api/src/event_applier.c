@@ -11,17 +11,17 @@
 #include "app.h"
 #include "common/event.h"
 #include "common/log.h"
+#include "domain/delivery.h"
+#include "domain/inbound.h"
 #include "domain/job_events.h"
+#include "domain/reply.h"
 #include "domain/tx.h"
 #include "store/processed_store.h"
 
 #define CONSUMER_DB_TIMEOUT_MS 5000
 #define CONSUMER_DRAIN_MS 3000
 
-/* One row per event type the api applies: a new type is one row and one command.
- * bb.monitor.events (message.received, message.sent, message.send_failed, monitor.status)
- * and bb.reply.drafts (reply.drafted) get their rows here, and their topics in
- * consumer_topics, when their commands land. */
+/* One row per event type the api applies: a new type is one row and one command. */
 static const struct {
     const char *topic;
     const char *type;
@@ -33,9 +33,15 @@ static const struct {
     {TOPIC_POSTING_EVENTS, EV_POSTING_FAILED, job_failed},
     {TOPIC_POSTING_EVENTS, EV_DELISTING_SUCCEEDED, job_delisted},
     {TOPIC_POSTING_EVENTS, EV_DELISTING_FAILED, job_delisting_failed},
+    {TOPIC_MONITOR_EVENTS, EV_MESSAGE_RECEIVED, message_received},
+    {TOPIC_MONITOR_EVENTS, EV_MESSAGE_SENT, message_sent},
+    {TOPIC_MONITOR_EVENTS, EV_MESSAGE_SEND_FAILED, message_send_failed},
+    {TOPIC_MONITOR_EVENTS, EV_MONITOR_STATUS, monitor_status},
+    {TOPIC_REPLY_DRAFTS, EV_REPLY_DRAFTED, reply_drafted},
 };
 
-static const char *const consumer_topics[] = {TOPIC_POSTING_EVENTS, NULL};
+static const char *const consumer_topics[] = {TOPIC_POSTING_EVENTS, TOPIC_MONITOR_EVENTS,
+                                              TOPIC_REPLY_DRAFTS, NULL};
 
 static event_command_fn dispatch_find(const char *topic, const char *type)
 {

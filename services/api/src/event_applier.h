@@ -1,5 +1,5 @@
 /* The api's event applier: consumes the events the other services publish (posting job
- * progress today; monitor events and reply drafts as those services land) and applies each
+ * progress, the monitor's inbox events, the responder's drafts) and applies each
  * through a domain command, at least once and idempotently (processed_events in the same
  * transaction). */
 #ifndef API_EVENT_APPLIER_H

@@ -26,6 +26,7 @@
 #include "images.h"
 #include "migrate.h"
 #include "outbox.h"
+#include "reply_sweeper.h"
 #include "event_applier.h"
 
 #define S struct api_config
@@ -67,6 +68,9 @@ static const config_entry_t config_table[] = {
     CONFIG_ENTRY("OUTBOX_PUBLISH_DELAY_MS", CONFIG_INT, "0", 0, 600000, false, S,
                  outbox_publish_delay_ms,
                  "TEST HOOK: wait this long between claiming and publishing outbox rows"),
+    CONFIG_ENTRY("REPLY_TIMEOUT_S", CONFIG_INT, "120", 2, 86400, false, S, reply_timeout_s,
+                 "a reply request that got no draft after this many seconds hands the "
+                 "conversation to the seller (needs_attention)"),
 };
 #undef S
 
@@ -251,6 +255,7 @@ static void api_drain(void *ctx)
     app->workers_stop = 1;
     outbox_relay_join(app);
     event_applier_join(app);
+    reply_sweeper_join(app);
 }
 
 static void api_release(void *ctx)
@@ -315,7 +320,8 @@ int main(int argc, char **argv)
     if (api_dlq_producer_start(&app) != 0)
         goto cleanup;
     if (outbox_relay_start(&app, err, sizeof(err)) != 0 ||
-        event_applier_start(&app, err, sizeof(err)) != 0) {
+        event_applier_start(&app, err, sizeof(err)) != 0 ||
+        reply_sweeper_start(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("%s", err);
         goto cleanup;
     }
