@@ -160,6 +160,33 @@ def cpu_line(before, after, n):
             + f"; sum {sum(per.values()):.2f}")
 
 
+METRIC = re.compile(r'^bb_kafka_(handler|dispatch_delay)_seconds_(sum|count)\{topic="([^"]+)"\} (\S+)$',
+                    re.M)
+
+
+def consumer_metrics(svc):
+    """{(kind, topic): [sum s, count]} of the consumer wrapper's histograms from /metrics."""
+    out = {}
+    try:
+        text = requests.get(svc.url + "/metrics", timeout=10).text
+    except requests.RequestException:
+        return out
+    for kind, field, topic, value in METRIC.findall(text):
+        out.setdefault((kind, topic), [0.0, 0.0])[0 if field == "sum" else 1] += float(value)
+    return out
+
+
+def metrics_line(name, before, after):
+    """Mean handler time and mean dispatch delay per topic over the window."""
+    parts = []
+    for (kind, topic), (s1, c1) in sorted(after.items()):
+        s0, c0 = before.get((kind, topic), (0.0, 0.0))
+        if c1 > c0:
+            label = "handler" if kind == "handler" else "fetch+queue"
+            parts.append(f"{topic} {label} {(s1 - s0) / (c1 - c0) * 1000:.1f} ms")
+    return f"{name} means: " + ", ".join(parts)
+
+
 def kafka_pid():
     try:
         return int((ROOT / ".run" / "test" / "pids" / "kafka.pid").read_text().split()[0])
@@ -412,7 +439,7 @@ def run_steady(b, items):
         if i == a.warmup:
             time.sleep(3)
             load_before = loadavg()
-            cpu0 = cpu_snapshot(b)
+            cpu0, m0 = cpu_snapshot(b), consumer_metrics(b.api)
             next_at = time.monotonic()
         t = f"{run}{i:05d}"
         fp, ev = received(b.account, t, items[i % len(items)], i)
@@ -426,7 +453,7 @@ def run_steady(b, items):
     prod.close()
     load_after = loadavg()
     wait_sends(b.bootstrap, start_ms, set(measured), 120)
-    cpu1 = cpu_snapshot(b)
+    cpu1, m1 = cpu_snapshot(b), consumer_metrics(b.api)
     rec = collect(b.bootstrap, start_ms, set(threads), fps, 120)
     print(f"steady: {a.messages} buyer messages on distinct threads, one every "
           f"{a.interval_ms:g} ms (after {a.warmup} warm-up), {a.responders} responder(s), "
@@ -435,6 +462,7 @@ def run_steady(b, items):
     ok, _ = report(rec, measured)
     print(cpu_line(cpu0, cpu1, len(measured)) + " (the client's polling of the topics at the "
           "end is in Kafka's share)")
+    print(metrics_line("api consumer (CreateTime -> handler; handler = one transaction)", m0, m1))
     return ok
 
 
@@ -462,7 +490,7 @@ def run_burst(b, items):
         fps[fp] = t
         threads.append(t)
         lines.append((t, ev))
-    cpu0 = cpu_snapshot(b)
+    cpu0, m0 = cpu_snapshot(b), consumer_metrics(b.api)
     load_before = loadavg()
     start_ms = int(time.time() * 1000) - 1000
     prod = Producer(b.bootstrap, TOPIC_EVENTS)
@@ -471,7 +499,7 @@ def run_burst(b, items):
     prod.close()
     # CPU is read once the last send is on the topic (polled cheaply), before collecting
     wait_sends(b.bootstrap, start_ms, set(threads), 300, stall=20, interval=0.5)
-    cpu1 = cpu_snapshot(b)
+    cpu1, m1 = cpu_snapshot(b), consumer_metrics(b.api)
     load_after = loadavg()
     rec = collect(b.bootstrap, start_ms, set(threads), fps, 60)
     print(f"burst: {a.conversations} buyer messages on distinct threads produced at once, "
@@ -484,6 +512,7 @@ def run_burst(b, items):
     print(f"throughput: {len(threads)} conversations in {span:.2f} s (first received -> last "
           f"message.send) = {len(threads) / span:.1f} conversations/s")
     print(cpu_line(cpu0, cpu1, len(threads)))
+    print(metrics_line("api consumer (CreateTime -> handler; handler = one transaction)", m0, m1))
     return ok
 
 
