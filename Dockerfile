@@ -1,6 +1,6 @@
 # One image for every Bye-Buy program (byebuy-api, -poster, -monitor, -responder, -sandbox,
-# -login); docker-compose.yml picks the program with `command`. Stage 1 builds with Debian's
-# -dev packages, stage 2 carries only the runtime libraries and the binaries.
+# -login, -inbox-probe); docker-compose.yml picks the program with `command`. Stage 1 builds
+# with Debian's -dev packages, stage 2 carries only the runtime libraries and the binaries.
 
 FROM debian:12 AS build
 RUN apt-get update \
@@ -33,13 +33,15 @@ WORKDIR /app
 COPY --from=build /src/build/bin/ /usr/local/bin/
 COPY migrations migrations
 COPY services/poster/recipes services/poster/recipes
+COPY recipes recipes
 ENV HTTP_HOST=0.0.0.0 \
     UPLOAD_DIR=/data/uploads \
     WORK_DIR=/data/work \
     PROFILE_DIR=/data/profiles \
     SANDBOX_DATA_DIR=/data/sandbox \
     MIGRATIONS_DIR=/app/migrations \
-    RECIPES_DIR=/app/services/poster/recipes
+    RECIPES_DIR=/app/services/poster/recipes \
+    INBOX_RECIPES_DIR=/app/recipes/inbox
 USER byebuy
 # tini forwards SIGTERM to the program and reaps children: clean stops within the grace period.
 ENTRYPOINT ["/usr/bin/tini", "--"]

@@ -13,6 +13,8 @@ answers are read from its outbox, from the topics and from PostgreSQL.
 - unmatched threads, title matches and monitor.status heartbeats."""
 
 import json
+import signal
+import subprocess
 import time
 import uuid
 
@@ -23,6 +25,7 @@ from conftest import cloudevent, sql
 pytestmark = pytest.mark.timeout(240)
 
 ITEM_URL = "http://127.0.0.1:8090/marketplace/item/42/"
+PARTITIONS = 6  # of every topic (TOPIC_PARTITIONS default)
 
 
 def wait_until(predicate, timeout, what, interval=0.05):
@@ -49,6 +52,7 @@ class Flow:
         full = {"DATABASE_URL": db, "KAFKA_GROUP_ID": "test-conv-" + uuid.uuid4().hex[:12],
                 "KAFKA_AUTO_OFFSET_RESET": "latest", "UPLOAD_DIR": str(tmp_path / "uploads")}
         full.update({k: str(v) for k, v in env.items()})
+        self.env = full
         self.api = services.start("api", env=full)
         self.account = one(db, "INSERT INTO marketplace_accounts (platform, label) "
                                "VALUES ('sandbox', 'test') RETURNING id")
@@ -65,26 +69,33 @@ class Flow:
                    (event_id,)) == 1
 
     def position(self):
-        """Produces markers on both topics until the api has applied one of each."""
-        for topic, type_, data in (
-                ("bb.monitor.events", "monitor.status",
-                 {"account_id": 999999, "status": {"running": False, "cycle": 0,
+        """Produces a marker to every partition of both topics until the api has applied
+        them all: a partition the group has no committed offset for would otherwise start
+        at its end when a later api instance first fetches it (auto.offset.reset=latest)."""
+        status = {"account_id": 999999, "status": {"running": False, "cycle": 0,
                                                    "last_poll_at": None, "last_error": None,
-                                                   "login_required": False}}),
-                ("bb.reply.drafts", "reply.drafted",
-                 {"request_id": "marker", "conversation_id": "999999", "action": "none",
-                  "source": "rules"})):
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                ev = cloudevent(type_, data)
-                self.kcat.produce(topic, "marker", ev)
-                end = time.monotonic() + 2
-                while time.monotonic() < end and not self.applied(ev["id"]):
-                    time.sleep(0.05)
+                                                   "login_required": False}}
+        draft = {"request_id": "marker", "conversation_id": "999999", "action": "none",
+                 "source": "rules"}
+        for topic, type_, data in (("bb.monitor.events", "monitor.status", status),
+                                   ("bb.reply.drafts", "reply.drafted", draft)):
+            for partition in range(PARTITIONS):
+                self.position_partition(topic, partition, type_, data)
+
+    def position_partition(self, topic, partition, type_, data):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ev = cloudevent(type_, data)
+            subprocess.run(["kcat", "-b", self.kcat.bootstrap, "-P", "-t", topic,
+                            "-p", str(partition), "-k", "marker"],
+                           input=json.dumps(ev, separators=(",", ":")) + "\n", text=True,
+                           check=True, timeout=30)
+            end = time.monotonic() + 2
+            while time.monotonic() < end:
                 if self.applied(ev["id"]):
-                    break
-            else:
-                pytest.fail(f"the api's consumer never applied a marker on {topic}")
+                    return
+                time.sleep(0.05)
+        pytest.fail(f"the api's consumer never applied a marker on {topic}[{partition}]")
 
     def produce(self, topic, key, type_, data, id_=None):
         ev = cloudevent(type_, data, subject=key, source="byebuy/test", id_=id_)
@@ -346,3 +357,39 @@ def test_monitor_status_heartbeat(flow):
     row = sql(flow.db, "SELECT monitor_running, monitor_cycle, last_error, login_state "
                        "FROM marketplace_accounts WHERE id = %s", (flow.account,))[0]
     assert row == (False, 18, "login wall: run byebuy-login", "login_required")
+
+
+def test_sigkill_mid_burst_stores_and_asks_once(services, fresh_db, kcat, tmp_path):
+    """50 buyers write at once; the api is SIGKILLed while applying them. After a restart
+    every message is stored once and every conversation asked for one reply."""
+    flow = Flow(services, fresh_db, kcat, tmp_path)
+    assert flow.api.stop() == 0  # commits the group's position
+    n = 50
+    events = []
+    for i in range(n):
+        data = {"account_id": flow.account,
+                "thread": {"id": f"k{i}", "url": None, "listing_hint": ITEM_URL},
+                "buyer": {"id": f"kb{i}", "name": f"Buyer {i}"},
+                "message": {"fingerprint": f"kfp{i}", "text": f"still available? ({i})",
+                            "from": "buyer", "sent_at": None}}
+        events.append((f"k{i}", cloudevent("message.received", data, subject=f"k{i}")))
+    kcat.produce_many("bb.monitor.events", events)
+
+    def stored():
+        return one(fresh_db, "SELECT count(*) FROM messages")
+
+    api = services.start("api", env=flow.env, wait=False)
+    wait_until(lambda: stored() > 0, 60, "the first message applied", interval=0.002)
+    api.kill(signal.SIGKILL)
+    at_kill = stored()
+    assert 0 < at_kill < n, f"kill was not mid-burst ({at_kill} of {n} applied)"
+    services.start("api", env=flow.env)
+    wait_until(lambda: stored() >= n, 90, f"{n} messages")
+    time.sleep(2)
+    assert stored() == n, f"killed at {at_kill}"
+    assert one(fresh_db, "SELECT count(*) FROM conversations") == n
+    assert one(fresh_db, "SELECT count(DISTINCT conversation_id) FROM messages") == n
+    per_conv = sql(fresh_db, "SELECT key, count(*) FROM outbox WHERE type = 'reply.requested' "
+                             "GROUP BY key")
+    assert len(per_conv) == n and all(c == 1 for _, c in per_conv)
+    assert one(fresh_db, "SELECT count(*) FROM conversations WHERE reply_request_id IS NULL") == 0

@@ -140,7 +140,12 @@ def test_outbox_event_published_exactly_once_despite_sigkill(services, fresh_db,
     account_id = r.json()["account_id"]
     api.kill(signal.SIGKILL)
 
-    rows = sql(fresh_db, "SELECT event_id::text, topic, key, type, published_at FROM outbox")
+    # the account's desired state goes first (bb.monitor.desired, test_api_accounts.py), then
+    # the command this test follows
+    assert [t for (t,) in sql(fresh_db, "SELECT type FROM outbox ORDER BY id")] == [
+        "monitor.desired", "monitor.start"]
+    rows = sql(fresh_db, "SELECT event_id::text, topic, key, type, published_at FROM outbox"
+                         " WHERE topic = 'bb.monitor.commands'")
     assert len(rows) == 1
     event_id, topic, key, type_, published_at = rows[0]
     assert (topic, key, type_) == ("bb.monitor.commands", str(account_id), "monitor.start")
@@ -175,7 +180,8 @@ def test_outbox_event_published_exactly_once_despite_sigkill(services, fresh_db,
     assert r.status_code == 200 and r.json()["status"] == "stopped"
     r = requests.post(api.url + "/api/polling/stop", timeout=5)
     assert r.json()["status"] == "already_stopped"
-    types = [t for (t,) in sql(fresh_db, "SELECT type FROM outbox ORDER BY id")]
+    types = [t for (t,) in sql(fresh_db, "SELECT type FROM outbox"
+                                         " WHERE topic = 'bb.monitor.commands' ORDER BY id")]
     assert types == ["monitor.start", "monitor.stop"]
     r = requests.get(api.url + "/api/polling/status", timeout=5)
     assert r.status_code == 200

@@ -441,6 +441,34 @@ def test_poison_messages_go_to_the_dlq_and_the_consumer_goes_on(start_responder,
     assert "something.else" in reasons[bad_type]
 
 
+
+def test_unreadable_request_of_a_known_conversation_is_handed_off(start_responder, kcat):
+    """A request the pipeline cannot read but that names its request and conversation gets a
+    handoff draft with the reason (the api shows it to the seller at once), also when it
+    waited behind an earlier request of its conversation; it is not sent to the DLQ."""
+    run = run_id()
+    start_responder()
+    since = now_ms()
+    conv = f"unreadable-{run}"
+    first = request(conv, "is it available?")
+    bad = request(conv, "hi")
+    bad["listing"]["price_cents"] = "a lot"  # not an integer
+    alone = request(f"unreadable-alone-{run}", "hi")
+    del alone["listing"]
+    produce(kcat, [first, bad, alone])
+    by_id = wait_drafts(kcat, since, [first["request_id"], bad["request_id"],
+                                      alone["request_id"]], timeout=20)
+    assert only(by_id, first["request_id"])["action"] == "send"
+    for req, what in ((bad, "price_cents"), (alone, "listing")):
+        draft = only(by_id, req["request_id"])
+        assert draft["action"] == "handoff"
+        assert draft["conversation_id"] == req["conversation_id"]
+        assert "could not read the reply request" in draft["guard"]["handoff_reason"]
+        assert what in draft["guard"]["handoff_reason"]
+    dlq = [m for m in kcat.consume(DLQ_TOPIC, timeout=0, offset=f"s@{since - 2000}")
+           if m["key"] in (conv, alone["conversation_id"])]
+    assert dlq == []
+
 def test_sigkill_mid_batch_every_request_gets_its_draft(start_responder, kcat, fake):
     run = run_id()
     fake.script([], latency_ms=300)

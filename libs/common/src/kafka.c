@@ -432,6 +432,8 @@ struct kafka_consumer {
     int max_queued;
     int poll_timeout_ms;
     int revoke_drain_ms;
+    kafka_partitions_fn on_assigned, on_revoked;
+    void *rebalance_ctx;
     partition_t *parts;
     tracked_t *all;
     int deferred; /* TRACK_DEFERRED records in assigned partitions */
@@ -864,6 +866,29 @@ static void revoke_drain(kafka_consumer_t *c, const rd_kafka_topic_partition_lis
                  pending == 1 ? "it" : "them");
 }
 
+/* Calls a rebalance hook once per topic of the list, with that topic's partitions. */
+static void call_hook(kafka_consumer_t *c, kafka_partitions_fn fn,
+                      const rd_kafka_topic_partition_list_t *parts, bool lost)
+{
+    if (!fn || parts->cnt == 0)
+        return;
+    int32_t *ids = xcalloc((size_t)parts->cnt, sizeof(*ids));
+    for (int i = 0; i < parts->cnt; i++) {
+        const char *topic = parts->elems[i].topic;
+        bool seen = false;
+        for (int j = 0; j < i && !seen; j++)
+            seen = strcmp(parts->elems[j].topic, topic) == 0;
+        if (seen)
+            continue;
+        size_t n = 0;
+        for (int j = i; j < parts->cnt; j++)
+            if (strcmp(parts->elems[j].topic, topic) == 0)
+                ids[n++] = parts->elems[j].partition;
+        fn(topic, ids, n, lost, c->rebalance_ctx);
+    }
+    free(ids);
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -876,6 +901,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         LOG_INFO("kafka assigned: %s", parts->cnt ? list : "(none)");
         for (int i = 0; i < parts->cnt; i++)
             part_add(c, parts->elems[i].topic, parts->elems[i].partition);
+        call_hook(c, c->on_assigned, parts, false);
         if (coop) {
             rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, parts);
             if (e) {
@@ -894,6 +920,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         LOG_INFO("kafka %s: %s", lost ? "lost" : "revoked", parts->cnt ? list : "(none)");
         if (!lost)
             revoke_drain(c, parts);
+        call_hook(c, c->on_revoked, parts, lost);
         for (int i = 0; i < parts->cnt; i++)
             part_drop(c, parts->elems[i].topic, parts->elems[i].partition);
         /* Commit what is stored before another member takes over (a lost assignment
@@ -953,6 +980,9 @@ kafka_consumer_t *kafka_consumer_new(const kafka_consumer_config_t *cfg, char *e
     c->max_queued = cfg->max_queued_per_partition > 0 ? cfg->max_queued_per_partition : 64;
     c->revoke_drain_ms = cfg->revoke_drain_timeout_ms > 0 ? cfg->revoke_drain_timeout_ms : 0;
     c->poll_timeout_ms = cfg->poll_timeout_ms > 0 ? cfg->poll_timeout_ms : 100;
+    c->on_assigned = cfg->on_assigned;
+    c->on_revoked = cfg->on_revoked;
+    c->rebalance_ctx = cfg->rebalance_ctx;
 
     conf = conf_base(cfg->bootstrap, cfg->client_id, errstr, errstr_size);
     if (!conf)
@@ -1107,6 +1137,16 @@ void kafka_consumer_free(kafka_consumer_t *c)
 
 /* ---- admin ------------------------------------------------------------------------------ */
 
+bool kafka_topic_compacted(const char *topic)
+{
+    /* Keyed state, not a stream: only the last record per key matters. */
+    static const char *const compacted[] = {TOPIC_MONITOR_DESIRED, NULL};
+    for (size_t i = 0; compacted[i]; i++)
+        if (strcmp(topic, compacted[i]) == 0)
+            return true;
+    return false;
+}
+
 int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int partitions,
                         int replication, int timeout_ms, char *errstr, size_t errstr_size)
 {
@@ -1141,6 +1181,11 @@ int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int pa
             snprintf(errstr, errstr_size, "topic %s: %s", topics[i], err);
             goto cleanup;
         }
+        if (kafka_topic_compacted(topics[i]) &&
+            rd_kafka_NewTopic_set_config(newt[i], "cleanup.policy", "compact") != 0) {
+            snprintf(errstr, errstr_size, "topic %s: cannot set cleanup.policy", topics[i]);
+            goto cleanup;
+        }
     }
     opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     if (rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, err, sizeof(err)) ||
@@ -1173,7 +1218,8 @@ int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int pa
                      msg ? msg : rd_kafka_err2str(terr));
             goto cleanup;
         }
-        LOG_INFO("created topic %s (%d partitions, replication %d)", name, partitions, replication);
+        LOG_INFO("created topic %s (%d partitions, replication %d%s)", name, partitions,
+                 replication, kafka_topic_compacted(name) ? ", compacted" : "");
     }
     rc = 0;
 cleanup:
@@ -1194,4 +1240,134 @@ cleanup:
     if (conf)
         rd_kafka_conf_destroy(conf);
     return rc;
+}
+
+/* ---- reading a partition ---------------------------------------------------------------- */
+
+/* A consumer outside any group, for assign() only. */
+static rd_kafka_t *reader_new(const char *bootstrap, const char *client_id, char *errstr,
+                              size_t errstr_size)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = conf_base(bootstrap, client_id, errstr, errstr_size);
+    if (!conf)
+        return NULL;
+    if (conf_passthrough(conf, errstr, errstr_size) < 0 ||
+        /* librdkafka wants a group id for a consumer handle; nothing is committed under it */
+        conf_set(conf, "group.id", "byebuy-reader", errstr, errstr_size) < 0 ||
+        conf_set(conf, "enable.auto.commit", "false", errstr, errstr_size) < 0 ||
+        conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) < 0 ||
+        conf_set(conf, "enable.partition.eof", "true", errstr, errstr_size) < 0 ||
+        conf_set(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) < 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+    if (!rk) {
+        snprintf(errstr, errstr_size, "kafka reader: %s", err);
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+/* Where each partition being read stands: its end offset, and whether it got there. */
+typedef struct {
+    int32_t partition;
+    int64_t end;
+    bool done;
+} read_part_t;
+
+static read_part_t *read_part_find(read_part_t *rp, size_t n, int32_t partition)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rp[i].partition == partition)
+            return &rp[i];
+    return NULL;
+}
+
+/* Consumes the assigned partitions until each reached end - 1 (or EOF); returns the count. */
+static int64_t reader_drain(rd_kafka_t *rk, const char *topic, read_part_t *rp, size_t n,
+                            size_t pending, kafka_record_fn fn, void *ctx, int64_t deadline,
+                            char *errstr, size_t errstr_size)
+{
+    int64_t count = 0;
+    while (pending > 0) {
+        if (util_now_ms() >= deadline) {
+            snprintf(errstr, errstr_size, "%s: %zu partition(s) not read to their end in time",
+                     topic, pending);
+            return -1;
+        }
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+        if (!m)
+            continue;
+        read_part_t *p = read_part_find(rp, n, m->partition);
+        if (m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            snprintf(errstr, errstr_size, "%s [%d]: %s", topic, m->partition,
+                     rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            return -1;
+        }
+        if (!m->err) {
+            char *key = xmalloc(m->key_len + 1);
+            if (m->key_len)
+                memcpy(key, m->key, m->key_len);
+            key[m->key_len] = '\0';
+            fn(m->partition, key, m->payload, m->payload ? m->len : 0, m->offset, ctx);
+            free(key);
+            count++;
+        }
+        if (p && !p->done && (m->err || m->offset >= p->end - 1)) {
+            p->done = true;
+            pending--;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    return count;
+}
+
+int64_t kafka_read_partitions(const char *bootstrap, const char *client_id, const char *topic,
+                              const int32_t *partitions, size_t n, kafka_record_fn fn, void *ctx,
+                              int timeout_ms, char *errstr, size_t errstr_size)
+{
+    int64_t deadline = util_now_ms() + timeout_ms, count = -1;
+    rd_kafka_t *rk = reader_new(bootstrap, client_id, errstr, errstr_size);
+    if (!rk)
+        return -1;
+    read_part_t *rp = xcalloc(n ? n : 1, sizeof(*rp));
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)(n ? n : 1));
+    size_t pending = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t low = 0, high = 0;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+            rk, topic, partitions[i], &low, &high, (int)(deadline - util_now_ms()));
+        if (err) {
+            snprintf(errstr, errstr_size, "%s [%d]: end offset: %s", topic, partitions[i],
+                     rd_kafka_err2str(err));
+            goto done;
+        }
+        rp[i] = (read_part_t){partitions[i], high, high <= low};
+        if (high > low) {
+            rd_kafka_topic_partition_list_add(l, topic, partitions[i])->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+            pending++;
+        }
+    }
+    count = 0;
+    if (pending > 0) {
+        rd_kafka_resp_err_t err = rd_kafka_assign(rk, l);
+        if (err) {
+            snprintf(errstr, errstr_size, "%s: assign: %s", topic, rd_kafka_err2str(err));
+            count = -1;
+            goto done;
+        }
+        count = reader_drain(rk, topic, rp, n, pending, fn, ctx, deadline, errstr, errstr_size);
+    }
+done:
+    rd_kafka_topic_partition_list_destroy(l);
+    free(rp);
+    rd_kafka_consumer_close(rk);
+    rd_kafka_destroy(rk);
+    return count;
 }

@@ -45,6 +45,26 @@ int handle_monitor_start(http_request_t *req);
 int handle_monitor_stop(http_request_t *req);
 int handle_monitor_status(http_request_t *req);
 
+/* http/accounts_http.c: /api/accounts (marketplace accounts and their monitor switch). */
+int handle_accounts_list(http_request_t *req);
+int handle_accounts_create(http_request_t *req);
+int handle_account_get(http_request_t *req);
+int handle_account_update(http_request_t *req);
+
+/* http/settings_http.c: /api/settings/responder */
+int handle_settings_get(http_request_t *req);
+int handle_settings_put(http_request_t *req);
+
+/* http/conversations_http.c: /api/conversations and their messages. */
+int handle_conversations_list(http_request_t *req);
+int handle_conversation_get(http_request_t *req);
+int handle_conversation_update(http_request_t *req);
+int handle_messages_list(http_request_t *req);
+int handle_message_send(http_request_t *req);
+
+/* http/stats_http.c: GET /api/stats */
+int handle_stats(http_request_t *req);
+
 /* http/uploads.c: GET /uploads/{name} */
 int handle_upload_get(http_request_t *req);
 

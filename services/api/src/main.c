@@ -90,6 +90,7 @@ static const char *const api_topics[] = {
     TOPIC_POSTING_REQUESTS,
     TOPIC_REPLY_REQUESTS,
     TOPIC_MONITOR_COMMANDS,
+    TOPIC_MONITOR_DESIRED, /* compacted (kafka_topic_compacted) */
     TOPIC_POSTING_EVENTS,
     TOPIC_MONITOR_EVENTS,
     TOPIC_REPLY_DRAFTS,

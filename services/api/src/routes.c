@@ -29,6 +29,22 @@ const http_route_t api_routes[] = {
     {"POST", "/api/polling/stop", handle_monitor_stop},
     {"GET", "/api/polling/status", handle_monitor_status},
 
+    {"GET", "/api/accounts", handle_accounts_list},
+    {"POST", "/api/accounts", handle_accounts_create},
+    {"GET", "/api/accounts/{id}", handle_account_get},
+    {"PATCH", "/api/accounts/{id}", handle_account_update},
+
+    {"GET", "/api/settings/responder", handle_settings_get},
+    {"PUT", "/api/settings/responder", handle_settings_put},
+
+    {"GET", "/api/conversations", handle_conversations_list},
+    {"GET", "/api/conversations/{id}", handle_conversation_get},
+    {"PATCH", "/api/conversations/{id}", handle_conversation_update},
+    {"GET", "/api/conversations/{id}/messages", handle_messages_list},
+    {"POST", "/api/conversations/{id}/messages", handle_message_send},
+
+    {"GET", "/api/stats", handle_stats},
+
     {"GET", "/uploads/{name}", handle_upload_get},
     {"GET", "/api/openapi.json", openapi_json},
     {"GET", "/docs", openapi_docs},

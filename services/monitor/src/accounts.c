@@ -3,6 +3,7 @@
 #include "accounts.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,4 +89,36 @@ size_t accounts_running(accounts_t *a, account_state_t **out)
     }
     pthread_mutex_unlock(&a->mu);
     return n;
+}
+
+bool accounts_poll_done(accounts_t *a, int64_t account_id, int64_t cycle, const char *at)
+{
+    bool changed = false;
+    pthread_mutex_lock(&a->mu);
+    account_state_t *s = find(a, account_id);
+    if (s) {
+        changed = s->last_error[0] || s->login_required;
+        s->cycle = cycle;
+        snprintf(s->last_poll_at, sizeof(s->last_poll_at), "%s", at);
+        s->last_error[0] = '\0';
+        s->login_required = false;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return changed;
+}
+
+bool accounts_set_error(accounts_t *a, int64_t account_id, const char *error, bool login_required)
+{
+    bool changed = false;
+    pthread_mutex_lock(&a->mu);
+    account_state_t *s = find(a, account_id);
+    if (s) {
+        const char *e = error ? error : "";
+        changed = strncmp(s->last_error, e, sizeof(s->last_error) - 1) != 0 ||
+                  s->login_required != login_required;
+        snprintf(s->last_error, sizeof(s->last_error), "%s", e);
+        s->login_required = login_required;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return changed;
 }

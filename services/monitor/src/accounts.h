@@ -10,9 +10,9 @@
 typedef struct {
     int64_t account_id;
     bool running;
-    int64_t cycle;         /* inbox polling cycles done (0 until an inbox driver exists) */
+    int64_t cycle;         /* inbox polling cycles done since the account was started here */
     char last_poll_at[40]; /* RFC 3339, "" = never */
-    char last_error[256];  /* "" = none */
+    char last_error[1024]; /* "" = none */
     bool login_required;
 } account_state_t;
 
@@ -27,6 +27,15 @@ void accounts_free(accounts_t *a);
 /* Marks the account running or stopped (creating it on first sight) and copies its new
  * state into *out. Thread-safe. */
 void accounts_set_running(accounts_t *a, int64_t account_id, bool running, account_state_t *out);
+
+/* A poll cycle finished at `at` (RFC 3339): records the cycle count and clears the error
+ * and the login wall. Returns true when that changed last_error or login_required (worth a
+ * monitor.status at once). Thread-safe. */
+bool accounts_poll_done(accounts_t *a, int64_t account_id, int64_t cycle, const char *at);
+
+/* Records an error (NULL: none) and whether the marketplace shows a login wall. Returns
+ * true when that changed last_error or login_required. Thread-safe. */
+bool accounts_set_error(accounts_t *a, int64_t account_id, const char *error, bool login_required);
 
 /* Copies the account's state into *out; returns false (and a stopped zero state) when the
  * account was never seen. Thread-safe. */

@@ -1,5 +1,4 @@
-/* monitor.start / monitor.stop / message.send as decisions on the account registry plus the
- * events that report them (see commands.h). */
+/* monitor.start / monitor.stop / message.send (see commands.h). */
 #include "commands.h"
 
 #include <stdio.h>
@@ -7,17 +6,19 @@
 #include <string.h>
 
 #include "common/event.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
+#include "owner.h"
 
 #define SOURCE "monitor"
+#define PUBLISH_TIMEOUT_MS 10000
 
-static void publish_set(monitor_publish_t *p, const char *key, const char *type, cJSON *data)
+static char *encode(const char *key, const char *type, cJSON *data)
 {
-    p->key = xstrdup(key);
-    p->payload = event_encode(SOURCE, type, key, NULL, data);
-    if (!p->payload)
+    char *payload = event_encode(SOURCE, type, key, NULL, data);
+    if (!payload)
         abort(); /* event_encode fails only on out-of-memory for a well-formed object */
-    p->len = strlen(p->payload);
+    return payload;
 }
 
 /* The status section as the monitor.status event and message.send_failed carry it. */
@@ -39,54 +40,9 @@ void commands_status_event(const account_state_t *s, monitor_publish_t *out)
     memset(&ev, 0, sizeof(ev));
     status_fill(s, &ev);
     snprintf(key, sizeof(key), "%lld", (long long)s->account_id);
-    publish_set(out, key, EV_MONITOR_STATUS, monitor_event_build(&ev));
-}
-
-handle_result_t commands_apply(accounts_t *accounts, const void *payload, size_t len,
-                               monitor_publish_list_t *out, char *errstr, size_t errstr_size)
-{
-    event_t ev;
-    monitor_command_t cmd;
-    handle_result_t r = HANDLE_DROP;
-    bool have_ev = false, have_cmd = false;
-
-    memset(out, 0, sizeof(*out));
-    memset(&cmd, 0, sizeof(cmd));
-    if (event_decode(payload, len, &ev, errstr, errstr_size) != 0)
-        goto cleanup;
-    have_ev = true;
-    snprintf(out->type, sizeof(out->type), "%s", ev.type);
-    if (monitor_command_parse(ev.type, ev.data, &cmd, errstr, errstr_size) != 0)
-        goto cleanup;
-    have_cmd = true;
-    out->account_id = cmd.account_id;
-
-    account_state_t st;
-    if (strcmp(ev.type, EV_MESSAGE_SEND) == 0) {
-        /* No inbox driver yet (it comes with the inbox watcher issue): report the failure
-         * so the api marks the message failed instead of waiting for it forever. */
-        accounts_get(accounts, cmd.account_id, &st);
-        monitor_event_t fe;
-        memset(&fe, 0, sizeof(fe));
-        status_fill(&st, &fe);
-        fe.status.last_error = MONITOR_NO_INBOX_DRIVER;
-        fe.message_id = cmd.message_id;
-        fe.has_thread = true;
-        fe.thread.id = cmd.thread_id;
-        publish_set(&out->items[out->n++], cmd.thread_id, EV_MESSAGE_SEND_FAILED,
-                    monitor_event_build(&fe));
-    } else {
-        /* monitor.start / monitor.stop (monitor_command_parse refused anything else) */
-        accounts_set_running(accounts, cmd.account_id, strcmp(ev.type, EV_MONITOR_START) == 0, &st);
-        commands_status_event(&st, &out->items[out->n++]);
-    }
-    r = HANDLE_OK;
-cleanup:
-    if (have_cmd)
-        monitor_command_free(&cmd);
-    if (have_ev)
-        event_free(&ev);
-    return r;
+    out->key = xstrdup(key);
+    out->payload = encode(key, EV_MONITOR_STATUS, monitor_event_build(&ev));
+    out->len = strlen(out->payload);
 }
 
 void monitor_publish_free(monitor_publish_t *p)
@@ -98,11 +54,86 @@ void monitor_publish_free(monitor_publish_t *p)
     memset(p, 0, sizeof(*p));
 }
 
-void monitor_publish_list_free(monitor_publish_list_t *l)
+static handle_result_t produce(commands_ctx_t *c, const char *key, const char *payload,
+                               char *errstr, size_t errstr_size)
 {
-    if (!l)
-        return;
-    for (size_t i = 0; i < l->n; i++)
-        monitor_publish_free(&l->items[i]);
-    l->n = 0;
+    if (kafka_produce_sync(c->producer, TOPIC_MONITOR_EVENTS, key, payload, strlen(payload),
+                           PUBLISH_TIMEOUT_MS, errstr, errstr_size) != 0)
+        return HANDLE_RETRY;
+    return HANDLE_OK;
+}
+
+/* start/stop: change what runs here first (without the publish lock: stopping joins a
+ * worker that may be publishing), then report the account's state. */
+static handle_result_t start_stop(commands_ctx_t *c, const kafka_message_t *msg, bool start,
+                                  int64_t account_id, char *errstr, size_t errstr_size)
+{
+    if (start)
+        owner_start(c->owner, account_id, msg->partition);
+    else
+        owner_stop(c->owner, account_id);
+    account_state_t st;
+    monitor_publish_t pub;
+    pthread_mutex_lock(c->publish_mu);
+    accounts_get(c->accounts, account_id, &st);
+    commands_status_event(&st, &pub);
+    handle_result_t r = produce(c, pub.key, pub.payload, errstr, errstr_size);
+    pthread_mutex_unlock(c->publish_mu);
+    monitor_publish_free(&pub);
+    return r;
+}
+
+/* message.send for an account that does not run here: the api shows why. */
+static handle_result_t not_running(commands_ctx_t *c, const monitor_command_t *cmd, char *errstr,
+                                   size_t errstr_size)
+{
+    account_state_t st;
+    accounts_get(c->accounts, cmd->account_id, &st);
+    monitor_event_t fe;
+    memset(&fe, 0, sizeof(fe));
+    status_fill(&st, &fe);
+    fe.status.last_error = "not_running: the account's inbox is not being watched (start it "
+                           "first: monitor.start)";
+    fe.message_id = cmd->message_id;
+    fe.has_thread = true;
+    fe.thread.id = cmd->thread_id;
+    char *payload = encode(cmd->thread_id, EV_MESSAGE_SEND_FAILED, monitor_event_build(&fe));
+    handle_result_t r = produce(c, cmd->thread_id, payload, errstr, errstr_size);
+    free(payload);
+    return r;
+}
+
+handle_result_t commands_handle(const kafka_message_t *msg, void *ctx, char *errstr,
+                                size_t errstr_size)
+{
+    commands_ctx_t *c = ctx;
+    event_t ev;
+    monitor_command_t cmd;
+    memset(&cmd, 0, sizeof(cmd));
+    if (event_decode(msg->payload, msg->len, &ev, errstr, errstr_size) != 0)
+        return HANDLE_DROP;
+    handle_result_t r = HANDLE_DROP;
+    if (monitor_command_parse(ev.type, ev.data, &cmd, errstr, errstr_size) != 0)
+        goto done;
+    if (strcmp(ev.type, EV_MESSAGE_SEND) != 0) {
+        bool start = strcmp(ev.type, EV_MONITOR_START) == 0;
+        r = start_stop(c, msg, start, cmd.account_id, errstr, errstr_size);
+        if (r == HANDLE_OK)
+            LOG_MSG(msg, INFO, "%s account %lld", ev.type, (long long)cmd.account_id);
+        goto done;
+    }
+    char where[192];
+    kafka_message_context(msg, where, sizeof(where));
+    if (owner_send(c->owner, cmd.account_id, &cmd, msg->token, where)) {
+        r = HANDLE_DEFERRED;
+        goto done;
+    }
+    r = not_running(c, &cmd, errstr, errstr_size);
+    if (r == HANDLE_OK)
+        LOG_MSG(msg, WARN, "message.send for account %lld, which does not run here",
+                (long long)cmd.account_id);
+done:
+    monitor_command_free(&cmd);
+    event_free(&ev);
+    return r;
 }

@@ -1,18 +1,19 @@
-/* What byebuy-monitor does with each command of bb.monitor.commands, as a pure decision:
- * update the account registry and say which events to publish on bb.monitor.events. The
- * Kafka handler in main.c publishes them (and only then lets the offset be stored). */
+/* What byebuy-monitor does with each command of bb.monitor.commands: monitor.start and
+ * monitor.stop change which accounts run here (owner.h) and are answered with the account's
+ * monitor.status; message.send goes to the account's worker (HANDLE_DEFERRED: the worker
+ * completes it once its result event is acknowledged), or is answered with
+ * message.send_failed when the account does not run here. */
 #ifndef MONITOR_COMMANDS_H
 #define MONITOR_COMMANDS_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "accounts.h"
 #include "common/kafka.h"
 
-/* Until the inbox watcher and its drivers exist (a later issue), message.send cannot be
- * carried out: the monitor reports this instead of pretending it sent anything. */
-#define MONITOR_NO_INBOX_DRIVER "inbox driver not configured"
+struct owner;
 
 /* One event to publish on bb.monitor.events. */
 typedef struct {
@@ -22,23 +23,22 @@ typedef struct {
 } monitor_publish_t;
 
 typedef struct {
-    char type[64];      /* the command's type, for the log */
-    int64_t account_id; /* the command's account */
-    monitor_publish_t items[2];
-    size_t n;
-} monitor_publish_list_t;
+    accounts_t *accounts;
+    struct owner *owner;
+    kafka_producer_t *producer;
+    pthread_mutex_t *publish_mu; /* orders status events with the heartbeat's */
+} commands_ctx_t;
 
-/* Applies one command (the raw Kafka payload). Returns HANDLE_OK with the events to publish
- * in *out, or HANDLE_DROP with the reason in errstr (not JSON, wrong envelope, unknown type,
- * bad field). Caller frees *out with monitor_publish_list_free either way. Thread-safe. */
-handle_result_t commands_apply(accounts_t *accounts, const void *payload, size_t len,
-                               monitor_publish_list_t *out, char *errstr, size_t errstr_size);
+/* The kafka_handler_fn of bb.monitor.commands (ctx: commands_ctx_t). A command that is not
+ * JSON, has the wrong envelope, an unknown type or a bad field is dropped (to bb.dlq); a
+ * result event the broker did not acknowledge makes it RETRY. */
+handle_result_t commands_handle(const kafka_message_t *msg, void *ctx, char *errstr,
+                                size_t errstr_size);
 
 /* The monitor.status event of an account (key: account id) into *out; caller frees with
- * monitor_publish_free. Used by commands_apply and the heartbeat. */
+ * monitor_publish_free. Used by the handler, the owner, the workers and the heartbeat. */
 void commands_status_event(const account_state_t *s, monitor_publish_t *out);
 
 void monitor_publish_free(monitor_publish_t *p);
-void monitor_publish_list_free(monitor_publish_list_t *l);
 
 #endif

@@ -1,12 +1,16 @@
-/* byebuy-monitor: consumes bb.monitor.commands (start/stop watching an account's inbox, send
- * a message), reports on bb.monitor.events, and publishes monitor.status heartbeats. This is
- * the service's foundation; the inbox watcher and its drivers come with a later issue. */
+/* byebuy-monitor: watches the marketplace inboxes of the accounts of the bb.monitor.commands
+ * partitions it holds (desired state restored from bb.monitor.desired on assignment), one
+ * worker thread and browser session per running account; publishes message.received,
+ * message.sent / message.send_failed and monitor.status on bb.monitor.events. */
+#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
+#include "account_worker.h"
+#include "browser/inbox.h"
 #include "commands.h"
 #include "common/event.h"
 #include "common/kafka.h"
@@ -14,58 +18,49 @@
 #include "common/metrics.h"
 #include "common/service_main.h"
 #include "common/xmalloc.h"
+#include "desired.h"
 #include "heartbeat.h"
 #include "monitor_config.h"
+#include "owner.h"
 
-/* The handler has no deferred work: the drain only covers a handler already running. */
-#define DRAIN_TIMEOUT_MS 2000
-#define PUBLISH_TIMEOUT_MS 10000
+/* How long a stopping monitor waits for sends in progress (a send is a few seconds). */
+#define DRAIN_TIMEOUT_MS 15000
+/* A send running when its partition moves finishes here first (the new owner would
+ * otherwise look for the bubble while this one is typing it). */
+#define REVOKE_DRAIN_MS 30000
 
 struct app {
     monitor_config_t cfg;
     accounts_t *accounts;
-    pthread_mutex_t publish_mu; /* orders status events of the handler and the heartbeat */
-    kafka_producer_t *producer; /* the skeleton's */
+    desired_map_t *desired;
+    inbox_recipe_set_t *recipes;
+    pthread_mutex_t publish_mu; /* orders status events of the handler, workers, heartbeat */
+    kafka_consumer_t *consumer;
+    worker_deps_t deps;
+    owner_t *owner;
+    commands_ctx_t commands;
     heartbeat_t *heartbeat;
-    metric_t *m_running;
 };
 
-/* One command: decide, publish the resulting events and wait for the broker's ack; only
- * then may the consumer store the offset (at-least-once: a crash before that replays it,
- * and replaying start/stop/send_failed is harmless). */
-static handle_result_t on_command(const kafka_message_t *msg, void *ctx, char *errstr,
-                                  size_t errstr_size)
+static int app_prepare(struct app *app)
 {
-    struct app *app = ctx;
-    monitor_publish_list_t out;
-    char perr[512];
-
-    pthread_mutex_lock(&app->publish_mu);
-    handle_result_t r =
-        commands_apply(app->accounts, msg->payload, msg->len, &out, errstr, errstr_size);
-    for (size_t i = 0; r == HANDLE_OK && i < out.n; i++) {
-        const monitor_publish_t *p = &out.items[i];
-        if (kafka_produce_sync(app->producer, TOPIC_MONITOR_EVENTS, p->key, p->payload, p->len,
-                               PUBLISH_TIMEOUT_MS, perr, sizeof(perr)) != 0) {
-            snprintf(errstr, errstr_size, "%s", perr);
-            r = HANDLE_RETRY;
-        }
+    char errstr[1024];
+    app->recipes = inbox_recipe_set_load(app->cfg.recipes_dir, errstr, sizeof(errstr));
+    if (!app->recipes) {
+        LOG_ERROR("INBOX_RECIPES_DIR: %s", errstr);
+        return -1;
     }
-    pthread_mutex_unlock(&app->publish_mu);
-    if (r == HANDLE_OK) {
-        account_state_t *running = NULL;
-        metrics_set(app->m_running, (int64_t)accounts_running(app->accounts, &running));
-        free(running);
-    }
-    if (r == HANDLE_OK)
-        LOG_MSG(msg, INFO, "%s account %lld", out.type, (long long)out.account_id);
-    monitor_publish_list_free(&out);
-    return r;
+    char names[256];
+    inbox_recipe_names(app->recipes, names, sizeof(names));
+    LOG_INFO("inbox recipes from %s: %s", app->cfg.recipes_dir, names);
+    return 0;
 }
 
 static void app_drain(void *ctx)
 {
     struct app *app = ctx;
+    owner_free(app->owner); /* every account stops, its browser closed */
+    app->owner = NULL;
     heartbeat_stop(app->heartbeat); /* its last events are flushed with the producer */
     app->heartbeat = NULL;
 }
@@ -74,7 +69,45 @@ static void app_release(void *ctx)
 {
     struct app *app = ctx;
     accounts_free(app->accounts);
+    desired_map_free(app->desired);
+    inbox_recipe_set_free(app->recipes);
     pthread_mutex_destroy(&app->publish_mu);
+}
+
+static int app_consume(struct app *app, service_t *svc)
+{
+    app->deps = (worker_deps_t){
+        .producer = svc->producer,
+        .consumer = &app->consumer,
+        .accounts = app->accounts,
+        .publish_mu = &app->publish_mu,
+        .recipes = app->recipes,
+        .cfg = &app->cfg,
+    };
+    app->owner = owner_new(&app->deps, app->desired);
+    app->commands = (commands_ctx_t){app->accounts, app->owner, svc->producer, &app->publish_mu};
+    static const char *const consume[] = {TOPIC_MONITOR_COMMANDS, NULL};
+    kafka_consumer_config_t cc = {
+        .topics = consume,
+        .handler = commands_handle,
+        .ctx = &app->commands,
+        .max_in_flight_per_partition = 1, /* an account's commands in order */
+        .revoke_drain_timeout_ms = REVOKE_DRAIN_MS,
+        .on_assigned = owner_on_assigned,
+        .on_revoked = owner_on_revoked,
+        .rebalance_ctx = app->owner,
+    };
+    if (service_consumer_start(svc, &cc) != 0)
+        return -1;
+    app->consumer = svc->consumer;
+    return 0;
+}
+
+static bool probe_accounts(void *ctx, char *detail, size_t detail_size)
+{
+    struct app *app = ctx;
+    snprintf(detail, detail_size, "%zu running here", app->owner ? owner_running(app->owner) : 0);
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -86,38 +119,27 @@ int main(int argc, char **argv)
     int rc = service_begin(&svc, &monitor_service, &app.cfg, argc, argv);
     if (rc >= 0)
         return rc;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_mutex_init(&app.publish_mu, NULL);
     app.accounts = accounts_new();
-    app.m_running = metrics_gauge("bb_monitor_accounts_running",
-                                  "Accounts this monitor instance was told to watch");
-
-    static const char *const topics[] = {TOPIC_MONITOR_COMMANDS, TOPIC_MONITOR_EVENTS, TOPIC_DLQ,
-                                         NULL};
-    if (service_kafka_start(&svc, topics, NULL, NULL) != 0)
+    app.desired = desired_map_new();
+    static const char *const topics[] = {TOPIC_MONITOR_COMMANDS, TOPIC_MONITOR_DESIRED,
+                                         TOPIC_MONITOR_EVENTS, TOPIC_DLQ, NULL};
+    if (service_kafka_start(&svc, topics, NULL, NULL) != 0 || app_prepare(&app) != 0 ||
+        app_consume(&app, &svc) != 0)
         goto cleanup;
-    app.producer = svc.producer;
-    static const char *const consume[] = {TOPIC_MONITOR_COMMANDS, NULL};
-    kafka_consumer_config_t cc = {
-        .topics = consume,
-        .handler = on_command,
-        .ctx = &app,
-        .max_in_flight_per_partition = 1,
-    };
-    if (service_consumer_start(&svc, &cc) != 0)
-        goto cleanup;
-    const service_probe_t probes[] = {{"kafka", kafka_probe, app.producer}};
+    const service_probe_t probes[] = {{"kafka", kafka_probe, svc.producer},
+                                      {"accounts", probe_accounts, &app}};
     if (service_health_start(&svc, probes, sizeof(probes) / sizeof(probes[0])) != 0)
         goto cleanup;
-    app.heartbeat = heartbeat_start(app.accounts, app.producer, &app.publish_mu,
+    app.heartbeat = heartbeat_start(app.accounts, svc.producer, &app.publish_mu,
                                     app.cfg.heartbeat_ms, errstr, sizeof(errstr));
     if (!app.heartbeat) {
         LOG_ERROR("%s", errstr);
         goto cleanup;
     }
-    LOG_INFO("monitor ready: consuming %s as group %s, health on %s:%lld "
-             "(no inbox driver yet: message.send is answered with message.send_failed)",
-             TOPIC_MONITOR_COMMANDS, app.cfg.svc.kafka_group_id, app.cfg.svc.health_host,
-             app.cfg.svc.health_port);
+    LOG_INFO("monitor ready: consuming %s as group %s, health on %s:%lld", TOPIC_MONITOR_COMMANDS,
+             app.cfg.svc.kafka_group_id, app.cfg.svc.health_host, app.cfg.svc.health_port);
     status = service_run(&svc, DRAIN_TIMEOUT_MS);
 
 cleanup:;

@@ -1,5 +1,6 @@
-/* Unit tests of byebuy-monitor's command decisions (commands.c) and account registry
- * (accounts.c): which events each command yields, and what is refused. */
+/* Unit tests of byebuy-monitor's commands (commands.c: the status event, what is refused
+ * before anything runs) and account registry (accounts.c). Start, stop and send with a
+ * broker and a browser are in tests/integration/test_monitor_*.py. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,14 +14,6 @@
 #include "accounts.h"
 #include "commands.h"
 #include "common/event.h"
-
-/* A command envelope as the api writes it. Caller frees. */
-static char *command(const char *type, monitor_command_t *cmd)
-{
-    char *text = event_encode("api", type, NULL, NULL, monitor_command_build(cmd));
-    assert_non_null(text);
-    return text;
-}
 
 /* Decodes one published event and parses it as a monitor event of the expected type. */
 static void published(const monitor_publish_t *p, const char *type, monitor_event_t *out)
@@ -36,22 +29,17 @@ static void published(const monitor_publish_t *p, const char *type, monitor_even
     event_free(&ev);
 }
 
-static void test_start_and_stop_publish_status(void **state)
+static void test_status_event(void **state)
 {
     (void)state;
     accounts_t *a = accounts_new();
-    monitor_publish_list_t out;
-    char err[256];
-    monitor_command_t cmd = {.account_id = 42};
-
-    char *start = command(EV_MONITOR_START, &cmd);
-    assert_int_equal(commands_apply(a, start, strlen(start), &out, err, sizeof(err)), HANDLE_OK);
-    assert_string_equal(out.type, EV_MONITOR_START);
-    assert_int_equal(out.account_id, 42);
-    assert_int_equal(out.n, 1);
-    assert_string_equal(out.items[0].key, "42");
+    account_state_t st;
+    accounts_set_running(a, 42, true, &st);
+    monitor_publish_t pub;
+    commands_status_event(&st, &pub);
+    assert_string_equal(pub.key, "42");
     monitor_event_t ev;
-    published(&out.items[0], EV_MONITOR_STATUS, &ev);
+    published(&pub, EV_MONITOR_STATUS, &ev);
     assert_int_equal(ev.account_id, 42);
     assert_true(ev.has_status && ev.status.running);
     assert_int_equal(ev.status.cycle, 0);
@@ -59,72 +47,41 @@ static void test_start_and_stop_publish_status(void **state)
     assert_null(ev.status.last_error);
     assert_null(ev.status.last_poll_at);
     monitor_event_free(&ev);
-    monitor_publish_list_free(&out);
+    monitor_publish_free(&pub);
 
-    account_state_t *running = NULL;
-    assert_int_equal(accounts_running(a, &running), 1);
-    assert_int_equal(running[0].account_id, 42);
-    free(running);
-
-    /* a redelivered start is harmless: same state, same status */
-    assert_int_equal(commands_apply(a, start, strlen(start), &out, err, sizeof(err)), HANDLE_OK);
-    assert_int_equal(accounts_running(a, &running), 1);
-    free(running);
-    monitor_publish_list_free(&out);
-
-    char *stop = command(EV_MONITOR_STOP, &cmd);
-    assert_int_equal(commands_apply(a, stop, strlen(stop), &out, err, sizeof(err)), HANDLE_OK);
-    published(&out.items[0], EV_MONITOR_STATUS, &ev);
-    assert_false(ev.status.running);
+    /* a login wall, then a good cycle: the state the next status reports */
+    assert_true(accounts_set_error(a, 42, "login_required: log in with byebuy-login", true));
+    assert_false(accounts_set_error(a, 42, "login_required: log in with byebuy-login", true));
+    accounts_get(a, 42, &st);
+    commands_status_event(&st, &pub);
+    published(&pub, EV_MONITOR_STATUS, &ev);
+    assert_true(ev.status.login_required);
+    assert_string_equal(ev.status.last_error, "login_required: log in with byebuy-login");
     monitor_event_free(&ev);
-    monitor_publish_list_free(&out);
-    assert_int_equal(accounts_running(a, &running), 0);
-    assert_null(running);
-
-    free(start);
-    free(stop);
-    accounts_free(a);
-}
-
-static void test_send_reports_no_driver(void **state)
-{
-    (void)state;
-    accounts_t *a = accounts_new();
-    monitor_publish_list_t out;
-    char err[256];
-    monitor_command_t cmd = {
-        .account_id = 7, .message_id = 1234, .thread_id = "th-88", .text = "Yes, still available"};
-    char *send = command(EV_MESSAGE_SEND, &cmd);
-    assert_int_equal(commands_apply(a, send, strlen(send), &out, err, sizeof(err)), HANDLE_OK);
-    assert_int_equal(out.n, 1);
-    assert_string_equal(out.items[0].key, "th-88"); /* ordered with the thread's messages */
-    monitor_event_t ev;
-    published(&out.items[0], EV_MESSAGE_SEND_FAILED, &ev);
-    assert_int_equal(ev.account_id, 7);
-    assert_int_equal(ev.message_id, 1234);
-    assert_true(ev.has_thread);
-    assert_string_equal(ev.thread.id, "th-88");
-    assert_string_equal(ev.status.last_error, MONITOR_NO_INBOX_DRIVER);
-    monitor_event_free(&ev);
-    monitor_publish_list_free(&out);
-    /* sending does not start watching the account */
-    account_state_t st;
-    assert_false(accounts_get(a, 7, &st));
-    assert_false(st.running);
-    free(send);
+    monitor_publish_free(&pub);
+    assert_true(accounts_poll_done(a, 42, 7, "2026-12-07T05:00:00Z"));
+    assert_false(accounts_poll_done(a, 42, 8, "2026-12-07T05:00:03Z"));
+    accounts_get(a, 42, &st);
+    assert_int_equal(st.cycle, 8);
+    assert_string_equal(st.last_poll_at, "2026-12-07T05:00:03Z");
+    assert_string_equal(st.last_error, "");
+    assert_false(st.login_required);
+    /* unknown accounts are not created by a worker's late report */
+    assert_false(accounts_set_error(a, 43, "x", false));
+    assert_false(accounts_get(a, 43, &st));
     accounts_free(a);
 }
 
 /* Applies a raw payload that must be dropped and returns the reason. */
 static void expect_drop(accounts_t *a, const char *payload, const char *reason)
 {
-    monitor_publish_list_t out;
+    /* No owner and no producer: a command refused this early touches neither. */
+    commands_ctx_t ctx = {.accounts = a};
+    kafka_message_t msg = {
+        .topic = "bb.monitor.commands", .key = "", .payload = payload, .len = strlen(payload)};
     char err[256] = "";
-    assert_int_equal(commands_apply(a, payload, strlen(payload), &out, err, sizeof(err)),
-                     HANDLE_DROP);
-    assert_int_equal(out.n, 0);
+    assert_int_equal(commands_handle(&msg, &ctx, err, sizeof(err)), HANDLE_DROP);
     assert_string_equal(err, reason);
-    monitor_publish_list_free(&out);
 }
 
 static void test_malformed_commands_are_dropped(void **state)
@@ -183,8 +140,7 @@ static void test_accounts_registry(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_start_and_stop_publish_status),
-        cmocka_unit_test(test_send_reports_no_driver),
+        cmocka_unit_test(test_status_event),
         cmocka_unit_test(test_malformed_commands_are_dropped),
         cmocka_unit_test(test_accounts_registry),
     };

@@ -1,8 +1,8 @@
-/* The driver registry and the browser-recipe driver (see driver.h): per job it locks the
- * account's browser profile, opens a WebDriver session on it, runs the recipe and closes. */
+/* The driver registry and the browser-recipe driver (see driver.h): per job it fetches the
+ * images, locks the account's browser profile and opens a WebDriver session on it
+ * (browser/session.h), runs the recipe (browser/runner.h) and closes. */
 #include "driver.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,41 +11,90 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "job_images.h"
-#include "profile_lock.h"
-
-int driver_profile_path(const char *root, const char *platform, int64_t account_id, char *out,
-                        size_t size)
-{
-    if (!*platform)
-        return -1;
-    for (const char *p = platform; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-            return -1;
-    int n = snprintf(out, size, "%s/%s-%lld", root, platform, (long long)account_id);
-    return n > 0 && (size_t)n < size ? 0 : -1;
-}
+#include "browser/session.h"
 
 char *driver_login_remedy(const driver_env_t *env, const char *platform, int64_t account_id)
 {
-    if (env->wd.backend == WD_BROWSERBASE)
-        return xasprintf("Log in once with: byebuy-login --platform %s --account %lld (it prints "
-                         "a Browserbase live-view URL; log in there and press Enter), then retry "
-                         "the job.",
-                         platform, (long long)account_id);
-    return xasprintf("Log in once with: byebuy-login --platform %s --account %lld (it opens a "
-                     "browser window on this account's profile; log in and press Enter), then "
-                     "retry the job.",
-                     platform, (long long)account_id);
+    return browser_login_remedy(env->wd.backend, platform, account_id, "retry the job");
+}
+
+/* The browser hook for screenshots: delivered to the api as the job's artifacts. */
+typedef struct {
+    const artifact_target_t *target;
+    int64_t job_id;
+} shot_ctx_t;
+
+static int deliver_shot(void *ctx, const char *tag, const unsigned char *png, size_t len,
+                        char *name, size_t name_size, char *errstr, size_t errstr_size)
+{
+    const shot_ctx_t *sc = ctx;
+    artifact_name(sc->job_id, tag, name, name_size);
+    return artifact_deliver(sc->target, sc->job_id, name, png, len, errstr, errstr_size);
+}
+
+static void fail(runner_result_t *res, const char *code, bool retryable, const char *message)
+{
+    res->status = RUNNER_FAILED;
+    res->retryable = retryable;
+    snprintf(res->error_code, sizeof(res->error_code), "%s", code);
+    snprintf(res->error_message, sizeof(res->error_message), "%s", message);
+}
+
+/* Locks the account's profile and opens the session; on failure fills res. */
+static int open_session(const driver_t *d, const driver_env_t *env, const driver_job_t *job,
+                        browser_session_t *bs, runner_result_t *res)
+{
+    const posting_requested_t *req = job->req;
+    char profile[1024];
+    char errstr[512];
+    if (env->wd.backend == WD_LOCAL &&
+        browser_profile_path(env->profile_root, d->platform, req->account_id, profile,
+                             sizeof(profile)) != 0) {
+        char msg[256];
+        snprintf(msg, sizeof(msg), "no profile path for platform %s", d->platform);
+        fail(res, "bad_request", false, msg);
+        return -1;
+    }
+    browser_open_opts_t bo = {
+        .wd = &env->wd,
+        .profile_dir = env->wd.backend == WD_LOCAL ? profile : NULL,
+        .lock_timeout_ms = env->profile_lock_timeout_ms,
+        .deadline_ms = job->deadline_ms,
+        .stop = job->stop,
+        .log = job->log,
+        .log_ctx = job->log_ctx,
+    };
+    switch (browser_session_open(&bo, bs, errstr, sizeof(errstr))) {
+    case BROWSER_OPEN_OK:
+        return 0;
+    case BROWSER_OPEN_STOPPED:
+        res->status = RUNNER_INTERRUPTED;
+        return -1;
+    case BROWSER_OPEN_PROFILE_BUSY: {
+        /* errstr names the profile's directory: the poster's log, not the user's */
+        LOG_WARN("job %lld: %s", (long long)req->job_id, errstr);
+        char msg[512];
+        snprintf(msg, sizeof(msg), "the browser profile of %s account %lld %s", d->platform,
+                 (long long)req->account_id,
+                 strstr(errstr, "busy") ? "stayed busy with another job"
+                                        : "could not be opened (the poster's log says why)");
+        fail(res, "profile_busy", true, msg);
+        return -1;
+    }
+    case BROWSER_OPEN_FAILED:
+        fail(res, "browser_error", true, errstr);
+        if (job->log)
+            job->log(job->log_ctx, "error", res->error_message, NULL);
+        return -1;
+    }
+    return -1;
 }
 
 static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
                                    const driver_job_t *job, runner_result_t *res)
 {
     const recipe_t *r = d->impl;
-    char profile[1024];
-    char errstr[512];
-    profile_lock_t *lock = NULL;
-    wd_session_t *s = NULL;
+    browser_session_t bs = {0};
     char *remedy = NULL;
     job_images_t imgs = {0};
     memset(res, 0, sizeof(*res));
@@ -55,74 +104,18 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
     job_images_error_t ierr;
     if (job_images_fetch(&req->listing, req->job_id, env->work_dir, env->image_retries, &imgs,
                          &ierr) != 0) {
-        res->status = RUNNER_FAILED;
-        res->retryable = ierr.retryable;
-        snprintf(res->error_code, sizeof(res->error_code), "%s", ierr.code);
-        snprintf(res->error_message, sizeof(res->error_message), "%s", ierr.message);
+        fail(res, ierr.code, ierr.retryable, ierr.message);
         if (job->log)
             job->log(job->log_ctx, "error", res->error_message, NULL);
         goto cleanup;
     }
-
-    wd_config_t wd = env->wd;
-    if (wd.backend == WD_LOCAL) {
-        if (driver_profile_path(env->profile_root, d->platform, req->account_id, profile,
-                                sizeof(profile)) != 0) {
-            res->status = RUNNER_FAILED;
-            snprintf(res->error_code, sizeof(res->error_code), "bad_request");
-            snprintf(res->error_message, sizeof(res->error_message),
-                     "no profile path for platform %s", d->platform);
-            goto cleanup;
-        }
-        int64_t lock_deadline = util_now_ms() + env->profile_lock_timeout_ms;
-        if (lock_deadline > job->deadline_ms)
-            lock_deadline = job->deadline_ms;
-        lock = profile_lock_acquire(profile, util_now_ms(), job->stop, errstr, sizeof(errstr));
-        if (!lock && !(job->stop && *job->stop)) {
-            if (job->log)
-                job->log(job->log_ctx, "info",
-                         "waiting for the account's browser profile (another job is using it)",
-                         NULL);
-            lock = profile_lock_acquire(profile, lock_deadline, job->stop, errstr, sizeof(errstr));
-        }
-        if (!lock) {
-            if (job->stop && *job->stop) {
-                res->status = RUNNER_INTERRUPTED;
-                goto cleanup;
-            }
-            /* errstr names the profile's directory: the poster's log, not the user's */
-            LOG_WARN("job %lld: %s", (long long)req->job_id, errstr);
-            res->status = RUNNER_FAILED;
-            res->retryable = true;
-            snprintf(res->error_code, sizeof(res->error_code), "profile_busy");
-            snprintf(res->error_message, sizeof(res->error_message),
-                     "the browser profile of %s account %lld %s", d->platform,
-                     (long long)req->account_id,
-                     strstr(errstr, "busy") ? "stayed busy with another job"
-                                            : "could not be opened (the poster's log says why)");
-            goto cleanup;
-        }
-        profile_reap_orphan(profile);
-        wd.profile_dir = profile;
-    }
-
-    if (job->log)
-        job->log(job->log_ctx, "info", "opening a browser session", NULL);
-    wd_error_t err;
-    s = wd_session_new(&wd, &err);
-    if (!s) {
-        res->status = RUNNER_FAILED;
-        res->retryable = true;
-        snprintf(res->error_code, sizeof(res->error_code), "browser_error");
-        snprintf(res->error_message, sizeof(res->error_message),
-                 "could not open a browser session: %s: %s", err.code, err.message);
-        if (job->log)
-            job->log(job->log_ctx, "error", res->error_message, NULL);
+    if (open_session(d, env, job, &bs, res) != 0)
         goto cleanup;
-    }
     remedy = driver_login_remedy(env, d->platform, req->account_id);
+    shot_ctx_t shot = {.target = &env->artifacts, .job_id = req->job_id};
     runner_opts_t o = {
-        .artifacts = env->artifacts,
+        .shot = deliver_shot,
+        .shot_ctx = &shot,
         .image_files = (const char *const *)imgs.paths,
         .nimage_files = imgs.n,
         .step_delay_ms = env->step_delay_ms,
@@ -132,12 +125,10 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
         .log = job->log,
         .log_ctx = job->log_ctx,
     };
-    runner_run(s, r, req, &o, res);
+    runner_run(bs.wd, r, req, &o, res);
 
 cleanup:
-    /* Ending the session closes Chromium, which writes the profile (cookies) to disk. */
-    wd_session_end(s);
-    profile_lock_release(lock);
+    browser_session_close(&bs);
     free(remedy);
     job_images_free(&imgs);
     return res->status;

@@ -11,8 +11,8 @@
 #include "artifacts.h"
 #include "common/event.h"
 #include "common/webdriver.h"
-#include "recipe.h"
-#include "runner.h"
+#include "browser/recipe.h"
+#include "browser/runner.h"
 
 /* What every driver may use, fixed at start. */
 typedef struct {
@@ -65,11 +65,6 @@ const driver_t *driver_find(const driver_registry_t *reg, const char *platform);
 void driver_registry_names(const driver_registry_t *reg, char *out, size_t size);
 
 void driver_registry_free(driver_registry_t *reg);
-
-/* The profile directory of an account: "<root>/<platform>-<account_id>" into out. Returns 0,
- * or -1 when the platform name is unsafe in a path. */
-int driver_profile_path(const char *root, const char *platform, int64_t account_id, char *out,
-                        size_t size) __attribute__((warn_unused_result));
 
 /* What to tell the user when the platform wants a login. Caller frees. */
 char *driver_login_remedy(const driver_env_t *env, const char *platform, int64_t account_id);

@@ -15,8 +15,8 @@
 #include "common/xmalloc.h"
 #include "driver.h"
 #include "poster_config.h"
-#include "profile_lock.h"
-#include "recipe.h"
+#include "browser/profile_lock.h"
+#include "browser/recipe.h"
 #include "worker.h"
 
 /* Retries of one image download: the api may be restarting (about 8 s of backoff in all). */
@@ -39,7 +39,7 @@ struct app {
 static bool probe_webdriver(void *ctx, char *detail, size_t detail_size)
 {
     struct app *app = ctx;
-    if (poster_config_browserbase(&app->cfg)) {
+    if (browser_config_browserbase(&app->cfg.browser)) {
         snprintf(detail, detail_size, "browserbase (sessions on demand)");
         return true;
     }
@@ -50,14 +50,14 @@ static bool probe_webdriver(void *ctx, char *detail, size_t detail_size)
     pol.connect_timeout_ms = 1000;
     httpc_response_t resp;
     char errstr[256];
-    char *url = xasprintf("%s/status", app->cfg.webdriver_url);
+    char *url = xasprintf("%s/status", app->cfg.browser.webdriver_url);
     int rc = httpc_request("GET", url, NULL, NULL, 0, &pol, &resp, errstr, sizeof(errstr));
     free(url);
     bool ok = rc == 0 && resp.status == 200;
     if (rc != 0)
-        snprintf(detail, detail_size, "%s: %s", app->cfg.webdriver_url, errstr);
+        snprintf(detail, detail_size, "%s: %s", app->cfg.browser.webdriver_url, errstr);
     else if (!ok)
-        snprintf(detail, detail_size, "%s/status answered %ld", app->cfg.webdriver_url,
+        snprintf(detail, detail_size, "%s/status answered %ld", app->cfg.browser.webdriver_url,
                  resp.status);
     else
         snprintf(detail, detail_size, "ok");
@@ -69,25 +69,15 @@ static void env_init(struct app *app)
 {
     const poster_config_t *c = &app->cfg;
     driver_env_t *e = &app->env;
-    e->wd.backend = poster_config_browserbase(c) ? WD_BROWSERBASE : WD_LOCAL;
-    e->wd.endpoint = c->webdriver_url;
-    e->wd.chrome_binary = c->chrome_binary;
-    e->wd.headless = c->headless;
-    e->wd.window_width = 1280;
-    e->wd.window_height = 900;
-    e->wd.bb_api_url = c->bb_api_url;
-    e->wd.bb_api_key = c->bb_api_key;
-    e->wd.bb_project_id = c->bb_project_id;
-    e->wd.bb_context_id = c->bb_context_id;
-    e->wd.command_timeout_ms = (int)c->webdriver_timeout_ms;
-    e->profile_root = c->profile_dir;
+    browser_config_wd(&c->browser, &e->wd);
+    e->profile_root = c->browser.profile_dir;
     e->work_dir = c->work_dir;
     e->image_retries = IMAGE_FETCH_RETRIES;
     e->artifacts.api_base = c->api_public_url;
     e->artifacts.retries = (int)c->artifact_retries;
     e->artifacts.timeout_ms = 15000;
     e->step_delay_ms = (int)c->step_delay_ms;
-    e->profile_lock_timeout_ms = c->profile_lock_timeout_ms;
+    e->profile_lock_timeout_ms = c->browser.profile_lock_timeout_ms;
 }
 
 /* The recipes, the drivers over them and the directories the jobs write to. */
@@ -112,8 +102,9 @@ static int app_prepare(struct app *app)
         LOG_ERROR("WORK_DIR %s: %s", app->cfg.work_dir, strerror(errno));
         return -1;
     }
-    if (!poster_config_browserbase(&app->cfg) && profile_mkdirs(app->cfg.profile_dir) != 0) {
-        LOG_ERROR("PROFILE_DIR %s: %s", app->cfg.profile_dir, strerror(errno));
+    if (!browser_config_browserbase(&app->cfg.browser) &&
+        profile_mkdirs(app->cfg.browser.profile_dir) != 0) {
+        LOG_ERROR("PROFILE_DIR %s: %s", app->cfg.browser.profile_dir, strerror(errno));
         return -1;
     }
     return 0;
@@ -188,7 +179,7 @@ int main(int argc, char **argv)
         goto cleanup;
     LOG_INFO("poster ready: %zu platform%s, %lld worker%s, backend %s, health on %s:%lld",
              app.drivers.n, app.drivers.n == 1 ? "" : "s", app.cfg.workers,
-             app.cfg.workers == 1 ? "" : "s", app.cfg.browser_backend, app.cfg.svc.health_host,
+             app.cfg.workers == 1 ? "" : "s", app.cfg.browser.backend, app.cfg.svc.health_host,
              app.cfg.svc.health_port);
     status = service_run(&svc, DRAIN_TIMEOUT_MS);
 

@@ -14,9 +14,10 @@
 #include "common/xmalloc.h"
 #include "driver.h"
 #include "poster_config.h"
-#include "profile_lock.h"
-#include "recipe.h"
-#include "runner.h"
+#include "browser/profile_lock.h"
+#include "browser/session.h"
+#include "browser/recipe.h"
+#include "browser/runner.h"
 
 static void usage(FILE *f)
 {
@@ -86,31 +87,20 @@ static int args_parse(int argc, char **argv, login_args_t *a)
 /* The browser to open: Browserbase on its context, or the local Chromium on the account's
  * profile, which *lock then holds so that no posting job starts a browser on it. profile
  * is the caller's buffer (the config points into it). Returns 0 or -1 (said on stderr). */
-static int browser_config(const poster_config_t *cfg, const login_args_t *a, wd_config_t *wd,
-                          char *profile, size_t profile_size, profile_lock_t **lock)
+static int login_browser(const poster_config_t *cfg, const login_args_t *a, wd_config_t *wd,
+                         char *profile, size_t profile_size, profile_lock_t **lock)
 {
     char errstr[1024];
-    memset(wd, 0, sizeof(*wd));
-    wd->endpoint = cfg->webdriver_url;
-    wd->chrome_binary = cfg->chrome_binary;
+    browser_config_wd(&cfg->browser, wd);
     wd->headless = a->headless;
-    wd->window_width = 1280;
-    wd->window_height = 900;
-    wd->command_timeout_ms = (int)cfg->webdriver_timeout_ms;
-    if (poster_config_browserbase(cfg)) {
-        wd->backend = WD_BROWSERBASE;
-        wd->bb_api_url = cfg->bb_api_url;
-        wd->bb_api_key = cfg->bb_api_key;
-        wd->bb_project_id = cfg->bb_project_id;
-        wd->bb_context_id = cfg->bb_context_id;
-        if (!cfg->bb_context_id)
+    if (wd->backend == WD_BROWSERBASE) {
+        if (!cfg->browser.bb_context_id)
             fprintf(stderr, "byebuy-login: warning: BROWSERBASE_CONTEXT_ID is not set: the "
                             "login will not persist\n");
         return 0;
     }
-    wd->backend = WD_LOCAL;
-    if (driver_profile_path(cfg->profile_dir, a->platform, a->account, profile, profile_size) !=
-        0) {
+    if (browser_profile_path(cfg->browser.profile_dir, a->platform, a->account, profile,
+                             profile_size) != 0) {
         fprintf(stderr, "byebuy-login: bad platform name %s\n", a->platform);
         return -1;
     }
@@ -232,7 +222,7 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     wd_config_t wd;
-    if (browser_config(&cfg, &a, &wd, profile, sizeof(profile), &lock) != 0)
+    if (login_browser(&cfg, &a, &wd, profile, sizeof(profile), &lock) != 0)
         goto cleanup;
     wd_error_t err;
     s = wd_session_new(&wd, &err);

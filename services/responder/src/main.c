@@ -80,6 +80,39 @@ static void consumer_complete(struct app *app, void *token, handle_result_t resu
     pthread_mutex_unlock(&app->lock);
 }
 
+/* A request the pipeline cannot read, but that names its request and conversation, is
+ * answered with a handoff draft that says why: the api then shows the conversation to the
+ * seller at once (instead of after its sweep of unanswered requests), and the buyer is not
+ * left waiting unseen. Returns true when the draft was queued (its delivery report completes
+ * d), false when the request names neither (it goes to the DLQ, as any poison message). */
+static bool publish_refusal(struct app *app, delivery_t *d, const cJSON *data, const char *why)
+{
+    const cJSON *rid = cJSON_GetObjectItemCaseSensitive(data, F_REQUEST_ID);
+    const cJSON *cid = cJSON_GetObjectItemCaseSensitive(data, F_CONVERSATION_ID);
+    if (!cJSON_IsString(rid) || !rid->valuestring[0] || !cJSON_IsString(cid) ||
+        !cid->valuestring[0])
+        return false;
+    char reason[400], id[UUID_STR_LEN], err[256];
+    snprintf(reason, sizeof(reason), "the responder could not read the reply request (%s)", why);
+    reply_drafted_t draft = {.request_id = rid->valuestring,
+                             .conversation_id = cid->valuestring,
+                             .action = "handoff",
+                             .source = "rules"};
+    draft.guard.handoff_reason = reason;
+    pipeline_draft_id(rid->valuestring, id);
+    char *payload =
+        event_encode(SERVICE, EV_REPLY_DRAFTED, cid->valuestring, id, reply_drafted_build(&draft));
+    int rc = payload ? kafka_produce(app->producer, TOPIC_REPLY_DRAFTS, d->key, payload,
+                                     strlen(payload), d, err, sizeof(err))
+                     : -1;
+    free(payload);
+    if (rc < 0)
+        return false;
+    LOG_CTX(d->where, WARN, "request %s: invalid reply.requested (%s): handed off",
+            rid->valuestring, why);
+    return true;
+}
+
 /* The request of a conversation that was running is over: start the next one waiting. */
 static void run_next(struct app *app, const char *key)
 {
@@ -92,6 +125,8 @@ static void run_next(struct app *app, const char *key)
             next->data = NULL;
             return; /* its completion calls run_next again */
         }
+        if (r == PIPELINE_INVALID && publish_refusal(app, next, next->data, err))
+            return; /* its completion calls run_next again */
         if (r == PIPELINE_INVALID) {
             char reason[300];
             snprintf(reason, sizeof(reason), "invalid reply.requested: %s", err);
@@ -211,8 +246,9 @@ static handle_result_t on_request(const kafka_message_t *msg, void *ctx, char *e
      * completes the message through the token, which the consumer allows for deferred
      * messages as soon as the handler has taken them. */
     pipeline_submit_t r = pipeline_submit(app->pl, ev.data, d, err, sizeof(err));
+    bool refused = r == PIPELINE_INVALID && publish_refusal(app, d, ev.data, err);
     event_free(&ev);
-    if (r == PIPELINE_ACCEPTED)
+    if (r == PIPELINE_ACCEPTED || refused)
         return HANDLE_DEFERRED;
     inflight_dec(app);
     if (d->serial)

@@ -17,9 +17,12 @@
 #define TOPIC_POSTING_EVENTS "bb.posting.events"     /* job id */
 #define TOPIC_MONITOR_COMMANDS "bb.monitor.commands" /* account id */
 #define TOPIC_MONITOR_EVENTS "bb.monitor.events"     /* thread or account id */
-#define TOPIC_REPLY_REQUESTS "bb.reply.requests"     /* conversation id */
-#define TOPIC_REPLY_DRAFTS "bb.reply.drafts"         /* conversation id */
-#define TOPIC_DLQ "bb.dlq"                           /* original key */
+/* account id; compacted, partitioned as bb.monitor.commands (partition p of one is p of the
+ * other): the last record per account is the state a monitor restores on assignment */
+#define TOPIC_MONITOR_DESIRED "bb.monitor.desired"
+#define TOPIC_REPLY_REQUESTS "bb.reply.requests" /* conversation id */
+#define TOPIC_REPLY_DRAFTS "bb.reply.drafts"     /* conversation id */
+#define TOPIC_DLQ "bb.dlq"                       /* original key */
 
 /* ---- types ------------------------------------------------------------------------------ */
 #define EV_POSTING_REQUESTED "posting.requested"
@@ -37,6 +40,7 @@
 #define EV_MESSAGE_SENT "message.sent"
 #define EV_MESSAGE_SEND_FAILED "message.send_failed"
 #define EV_MONITOR_STATUS "monitor.status"
+#define EV_MONITOR_DESIRED "monitor.desired"
 #define EV_REPLY_REQUESTED "reply.requested"
 #define EV_REPLY_DRAFTED "reply.drafted"
 #define EV_DLQ_MESSAGE "dlq.message"
@@ -127,6 +131,22 @@
 #define F_LAST_POLL_AT "last_poll_at"
 #define F_LAST_ERROR "last_error"
 #define F_LOGIN_REQUIRED "login_required"
+/* monitor.desired */
+#define F_LABEL "label"
+#define F_BROWSER_PROFILE "browser_profile"
+#define F_PACING "pacing"
+#define F_ACTIVE_MIN_MS "active_min_ms"
+#define F_ACTIVE_MAX_MS "active_max_ms"
+#define F_IDLE_MIN_MS "idle_min_ms"
+#define F_IDLE_MAX_MS "idle_max_ms"
+#define F_BREAK_EVERY_CYCLES "break_every_cycles"
+#define F_BREAK_MIN_MS "break_min_ms"
+#define F_BREAK_MAX_MS "break_max_ms"
+#define F_CAPS "caps"
+#define F_MAX_SENDS_PER_DAY "max_sends_per_day"
+#define F_QUIET_START "quiet_start"
+#define F_QUIET_END "quiet_end"
+#define F_TIMEZONE "timezone"
 /* dlq.message */
 #define F_TOPIC "topic"
 #define F_PARTITION "partition"
@@ -413,6 +433,51 @@ cJSON *monitor_event_build(const monitor_event_t *e);
 int monitor_event_parse(const char *type, const cJSON *data, monitor_event_t *e, char *errstr,
                         size_t errstr_size) __attribute__((warn_unused_result));
 void monitor_event_free(monitor_event_t *e);
+
+/* ---- bb.monitor.desired (key: account id, compacted) ------------------------------------ */
+
+/* The state an account should be in, whichever monitor instance owns its partition:
+ *   {account_id, platform, label, running, browser_profile,
+ *    pacing{active_min_ms, active_max_ms, idle_min_ms, idle_max_ms, break_every_cycles,
+ *           break_min_ms, break_max_ms},
+ *    caps{max_sends_per_day, quiet_start "HH:MM", quiet_end "HH:MM", timezone}}
+ * label, browser_profile, pacing and caps may be null or absent (the monitor's defaults);
+ * inside pacing every field is required, each min <= its max, break_every_cycles 0 = never.
+ * In caps max_sends_per_day null or absent = no cap (else >= 1); quiet_start and quiet_end
+ * are both set or both null; timezone is an IANA name (null = UTC). A null payload
+ * (tombstone) means the account is gone: not running. */
+typedef struct {
+    int64_t active_min_ms, active_max_ms;
+    int64_t idle_min_ms, idle_max_ms;
+    int64_t break_every_cycles;
+    int64_t break_min_ms, break_max_ms;
+} monitor_pacing_t;
+
+typedef struct {
+    int64_t max_sends_per_day; /* 0 = no cap */
+    char *quiet_start;         /* "HH:MM" or NULL (no quiet hours) */
+    char *quiet_end;           /* "HH:MM" or NULL */
+    char *timezone;            /* IANA name or NULL (UTC) */
+} monitor_caps_t;
+
+typedef struct {
+    int64_t account_id;
+    char *platform;
+    char *label; /* NULL when absent */
+    bool running;
+    char *browser_profile; /* NULL: the monitor's default profile for the account */
+    bool has_pacing;
+    monitor_pacing_t pacing;
+    bool has_caps;
+    monitor_caps_t caps;
+} monitor_desired_t;
+
+cJSON *monitor_desired_build(const monitor_desired_t *e);
+int monitor_desired_parse(const cJSON *data, monitor_desired_t *e, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+void monitor_desired_free(monitor_desired_t *e);
+/* true for "HH:MM" from 00:00 to 23:59 (the quiet hours' format). */
+bool monitor_hhmm_valid(const char *s);
 
 /* ---- bb.dlq ------------------------------------------------------------------------------ */
 

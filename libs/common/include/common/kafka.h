@@ -100,6 +100,14 @@ void kafka_message_context(const kafka_message_t *msg, char *buf, size_t size);
 typedef handle_result_t (*kafka_handler_fn)(const kafka_message_t *msg, void *ctx, char *errstr,
                                             size_t errstr_size);
 
+/* Called on the poll thread with the partitions of one topic assigned to this member
+ * (lost = false) or taken from it (revoked after the revoke drain, or lost when the session
+ * expired), once per topic and rebalance, before the rebalance completes: what is set up or
+ * torn down here is in place before any message of those partitions is dispatched, and gone
+ * before another member receives them. */
+typedef void (*kafka_partitions_fn)(const char *topic, const int32_t *partitions, size_t n,
+                                    bool lost, void *ctx);
+
 typedef struct {
     const char *bootstrap;
     const char *group_id;
@@ -127,6 +135,10 @@ typedef struct {
      * deferred messages' completions become no-ops and the new owner redelivers them). The
      * poll loop is blocked meanwhile, so keep it below max.poll.interval.ms (300 s). */
     int revoke_drain_timeout_ms;
+    /* Optional (NULL: none), see kafka_partitions_fn; the byebuy-monitor owns the accounts
+     * of its partitions through them. */
+    kafka_partitions_fn on_assigned, on_revoked;
+    void *rebalance_ctx;
 } kafka_consumer_config_t;
 
 /* Creates a consumer in a group (cooperative-sticky, enable.auto.offset.store=false,
@@ -157,12 +169,35 @@ void kafka_consumer_complete(kafka_consumer_t *c, void *token, handle_result_t r
  * The threads that held those tokens must be stopped first. Accepts NULL. */
 void kafka_consumer_free(kafka_consumer_t *c);
 
+/* ---- reading a partition ---------------------------------------------------------- */
+
+/* Called once per record: its partition, key (NUL-terminated, "" when absent), payload
+ * (NULL with len 0 for a tombstone), offset. */
+typedef void (*kafka_record_fn)(int32_t partition, const char *key, const void *payload, size_t len,
+                                int64_t offset, void *ctx);
+
+/* Reads partitions of a topic, each from its beginning to its end offset at the time of the
+ * call, outside any group (no offsets committed), calling fn per record (in order within a
+ * partition): how a compacted topic is turned back into state (the last record per key
+ * wins). One connection for all of them. Returns the number of records read, or -1 with
+ * errstr (Kafka unreachable, no such topic or partition, timeout_ms passed before every end
+ * was reached). */
+int64_t kafka_read_partitions(const char *bootstrap, const char *client_id, const char *topic,
+                              const int32_t *partitions, size_t n, kafka_record_fn fn, void *ctx,
+                              int timeout_ms, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* ---- admin ------------------------------------------------------------------------- */
 
 /* Creates the topics that do not exist yet, with `partitions` partitions and replication
- * factor `replication`. Existing topics are left as they are. Returns 0 or -1 (errstr). */
+ * factor `replication`, compacted when kafka_topic_compacted says so. Existing topics are
+ * left as they are. Returns 0 or -1 (errstr). */
 int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int partitions,
                         int replication, int timeout_ms, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
+
+/* true for the topics created with cleanup.policy=compact (bb.monitor.desired): keyed state
+ * whose last record per key is all that matters. */
+bool kafka_topic_compacted(const char *topic);
 
 #endif

@@ -38,6 +38,7 @@ static int delivery_open(tx_t *tx, const event_t *ev, monitor_event_t *me, msg_r
 {
     store_err_t err;
     memset(me, 0, sizeof(*me));
+    memset(row, 0, sizeof(*row));
     if (monitor_event_parse(ev->type, ev->data, me, r->detail, sizeof(r->detail)) != 0) {
         r->status = CMD_INVALID;
         return -1;

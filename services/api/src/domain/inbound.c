@@ -70,7 +70,7 @@ static int inbound_match(tx_t *tx, conv_row_t *row, const char *platform, const 
 {
     store_err_t err;
     char ids[LINK_IDS_MAX][128];
-    const char *idv[LINK_IDS_MAX];
+    const char *idv[LINK_IDS_MAX] = {NULL};
     int64_t listing_id = 0;
     int found;
     if (row->listing_id > 0 || !hint || !*hint)
@@ -177,6 +177,7 @@ int message_received(tx_t *tx, const event_t *ev, cmd_result_t *r)
     store_err_t err;
     int64_t id;
     int rc = -1;
+    memset(&row, 0, sizeof(row));
     if (monitor_event_parse(ev->type, ev->data, &me, r->detail, sizeof(r->detail)) != 0) {
         r->status = CMD_INVALID;
         return -1;

@@ -1,12 +1,13 @@
 /* The inbox monitor switch at the original frontend's paths: POST /api/polling/start and
  * /stop ({"account_id": n} optional: the default account otherwise), GET
- * /api/polling/status[?account_id=n]. */
+ * /api/polling/status[?account_id=n]. Start and stop are account_update's switch, the same
+ * command as PATCH /api/accounts/{id} {"running": ...}. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include "app.h"
-#include "domain/monitor_switch.h"
+#include "domain/account.h"
 #include "handlers.h"
 #include "http/request.h"
 #include "store/account_store.h"
@@ -16,18 +17,19 @@ static int monitor_switch_http(http_request_t *req, bool start)
     cJSON *body = NULL;
     int64_t account_id = 0;
     bool present = false;
-    monitor_switch_t out;
+    account_change_t out;
+    account_patch_t patch = {.running = start};
     cmd_result_t r;
     int status;
     if (request_json_optional(req, &body) != 0)
         return req->status;
     if (request_json_id(req, body, "account_id", &account_id, &present) != 0) {
         status = req->status;
-    } else if (monitor_switch(req->app, account_id, start, &out, &r) != 0) {
+    } else if (account_update(req->app, account_id, &patch, &out, &r) != 0) {
         status = request_fail(req, &r);
     } else {
-        const char *answer = out.changed ? (start ? "started" : "stopped")
-                                         : (start ? "already_running" : "already_stopped");
+        const char *answer = out.switched ? (start ? "started" : "stopped")
+                                          : (start ? "already_running" : "already_stopped");
         cJSON *root = cJSON_CreateObject();
         cJSON_AddStringToObject(root, "status", answer);
         cJSON_AddNumberToObject(root, "account_id", (double)out.account_id);

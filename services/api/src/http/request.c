@@ -141,7 +141,7 @@ void request_link_next(char *out, size_t size, const char *path, int limit, int6
     for (size_t i = 0; i + 1 < npairs * 2 && len < size; i += 2) {
         if (!pairs[i + 1])
             continue;
-        char enc[600];
+        char enc[2500]; /* 3 bytes per byte of a value of up to 800 bytes (?q) */
         mg_url_encode(pairs[i + 1], enc, sizeof(enc));
         len += (size_t)snprintf(out + len, size - len, "&%s=%s", pairs[i], enc);
     }

@@ -1,0 +1,73 @@
+/* The recipe executor: runs the steps of a recipe for one posting job over a WebDriver
+ * session, logs every step, bounds it by the job's deadline, detects login walls, saves a
+ * screenshot on failure (through the caller's hook), and reads back the listing's URL. The
+ * same step engine runs the sections of an inbox recipe (runner_run_steps). */
+#ifndef BROWSER_RUNNER_H
+#define BROWSER_RUNNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "browser/hooks.h"
+#include "browser/recipe.h"
+#include "common/event.h"
+#include "common/webdriver.h"
+
+/* The job log (browser/hooks.h): for the poster, one posting.log event per line. */
+typedef browser_log_fn runner_log_fn;
+
+typedef struct {
+    browser_shot_fn shot; /* stores screenshots (the poster: delivers them to the api); NULL:
+                           * none are taken */
+    void *shot_ctx;
+    const char *const *image_files; /* the listing's images as local files, in order */
+    size_t nimage_files;
+    int step_delay_ms;                 /* pause between steps, jittered to 0.5x..1.5x */
+    int64_t deadline_ms;               /* util_now_ms() value the whole job must end by */
+    const volatile sig_atomic_t *stop; /* set: abort at the next step boundary */
+    const char *login_remedy;          /* what to tell the user on a login wall */
+    runner_log_fn log;
+    void *log_ctx;
+} runner_opts_t;
+
+typedef enum {
+    RUNNER_OK,          /* posted (or found already posted): external_url is set */
+    RUNNER_FAILED,      /* error_code / error_message / retryable are set */
+    RUNNER_INTERRUPTED, /* stop was set: nothing final must be published */
+} runner_status_t;
+
+typedef struct {
+    runner_status_t status;
+    bool existing;     /* find_existing found it before anything was submitted */
+    char *external_id; /* may stay NULL */
+    char *external_url;
+    char error_code[32]; /* login_required, timeout, recipe_failed, bad_request, browser_error */
+    char error_message[1024];
+    bool retryable;
+} runner_result_t;
+
+/* Runs recipe r for job req on session s. Fills res (free with runner_result_free) and
+ * returns its status. Thread-safe for distinct sessions. */
+runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_requested_t *req,
+                           const runner_opts_t *o, runner_result_t *res);
+
+/* Runs n steps of r (an inbox recipe's section) with vars, under the same rules as a posting
+ * run: each step logged, bounded by its timeout and o->deadline_ms, the page checked for a
+ * login wall after every step (login_required, with o->login_remedy), a failure screenshot
+ * through o->shot. o->image_files and o->step_delay_ms are not used. Returns 0, or -1 with
+ * code ("login_required", "timeout", "recipe_failed", "browser_error", "bad_request",
+ * "interrupted"), message and *retryable set. */
+int runner_run_steps(wd_session_t *s, const recipe_t *r, const char *section,
+                     const recipe_step_t *steps, size_t n, const recipe_vars_t *vars,
+                     const runner_opts_t *o, char *code, size_t code_size, char *message,
+                     size_t message_size, bool *retryable);
+
+/* Frees the strings of res. Accepts a zeroed result. */
+void runner_result_free(runner_result_t *res);
+
+/* Whether the session's page is a login wall by the recipe's login_detect (URL substrings,
+ * visible selectors); *where says what matched. Used by byebuy-login to verify a login. */
+bool runner_login_wall(wd_session_t *s, const recipe_t *r, char *where, size_t size);
+
+#endif

@@ -1,0 +1,181 @@
+/* Executes a browser recipe step by step over WebDriver (see runner.h): the run loop, the
+ * failure of a run (login wall, screenshot, result), and the entry points. The primitives are
+ * in runner_wait.c, the steps in runner_step.c. */
+#include "browser/runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+#include "runner_state.h"
+
+bool runner_login_wall(wd_session_t *s, const recipe_t *r, char *where, size_t size)
+{
+    posting_requested_t none;
+    memset(&none, 0, sizeof(none));
+    runner_opts_t o;
+    memset(&o, 0, sizeof(o));
+    runner_result_t res;
+    memset(&res, 0, sizeof(res));
+    run_t run = {.s = s, .r = r, .req = &none, .o = &o, .res = &res};
+    return run_login_wall(&run, where, size);
+}
+
+/* Screenshot + error log + result, for a failed step. */
+static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
+{
+    runner_result_t *res = run->res;
+    char where[600];
+    if (strcmp(run->code, "bad_request") != 0 && run_login_wall(run, where, sizeof(where))) {
+        snprintf(run->code, sizeof(run->code), "login_required");
+        snprintf(run->msg, sizeof(run->msg), "%s: %s is not logged in. %s%s%s", where,
+                 run->r->platform, run->o->login_remedy ? run->o->login_remedy : "",
+                 run->r->login_hint ? " " : "", run->r->login_hint ? run->r->login_hint : "");
+        run->retryable = false;
+    }
+    char shot[128] = "";
+    char err[512];
+    if (run->o->shot && run_screenshot(run, "failed", shot, sizeof(shot), err, sizeof(err)) != 0) {
+        run_log(run, "warning", NULL, "the failure screenshot could not be %s: %s",
+                run->req ? "delivered to the api" : "stored", err);
+        shot[0] = '\0';
+    }
+    if (st)
+        run_log(run, "error", shot[0] ? shot : NULL, "step %zu/%zu %s failed: %s", index + 1,
+                run->nsteps, st->describe, run->msg);
+    else
+        run_log(run, "error", shot[0] ? shot : NULL, "%s", run->msg);
+    /* A step after the listing was submitted may say that retrying could post it twice. */
+    if (st && st->retryable >= 0 && strcmp(run->code, "login_required") != 0)
+        run->retryable = st->retryable == 1;
+    res->status = RUNNER_FAILED;
+    snprintf(res->error_code, sizeof(res->error_code), "%s", run->code);
+    if (st && strcmp(run->code, "login_required") != 0)
+        snprintf(res->error_message, sizeof(res->error_message), "%s%sstep %zu/%zu %s: %s",
+                 run->section ? run->section : "", run->section ? ": " : "", index + 1, run->nsteps,
+                 st->describe, run->msg);
+    else
+        snprintf(res->error_message, sizeof(res->error_message), "%s", run->msg);
+    res->retryable = run->retryable;
+}
+
+/* Runs run->steps in order. Returns 1 when a step finished the recipe early (an existing
+ * listing found), 0 when all ran (or run->interrupted is set), -1 when one failed (fail_job
+ * has filled run->res). */
+static int run_steps(run_t *run)
+{
+    const runner_opts_t *o = run->o;
+    for (size_t i = 0; i < run->nsteps; i++) {
+        const recipe_step_t *st = &run->steps[i];
+        if (o->stop && *o->stop)
+            run->interrupted = true;
+        if (run->interrupted)
+            return 0;
+        if (util_now_ms() >= o->deadline_ms) {
+            run_fail(run, "timeout", true, "the %s ran out of time%s", run->req ? "job" : "call",
+                     run->req ? " (JOB_TIMEOUT_MS)" : "");
+            fail_job(run, i, st);
+            return -1;
+        }
+        run_log(run, "info", NULL, "step %zu/%zu %s", i + 1, run->nsteps, st->describe);
+        run->code[0] = '\0';
+        int rc = run_step(run, st);
+        if (run->interrupted)
+            return 0;
+        if (rc < 0) {
+            if (strcmp(run->code, "bad_request") != 0 && st->optional) {
+                char where[600];
+                if (!run_login_wall(run, where, sizeof(where))) {
+                    run_log(run, "warning", NULL, "optional step %zu/%zu %s skipped: %s", i + 1,
+                            run->nsteps, st->describe, run->msg);
+                    continue;
+                }
+            }
+            fail_job(run, i, st);
+            return -1;
+        }
+        /* A login wall can answer any navigation with 200: check after each step. */
+        char where[600];
+        if (run_login_wall(run, where, sizeof(where))) {
+            run_fail(run, "login_required", false, "login wall");
+            fail_job(run, i, st);
+            return -1;
+        }
+        if (rc == 1)
+            return 1;
+        if (i + 1 < run->nsteps && o->step_delay_ms > 0) {
+            int64_t pause = (int64_t)(o->step_delay_ms * (0.5 + util_rand01()));
+            if (!run_pause(run, run_budget(run, (int)pause)))
+                return 0;
+        }
+    }
+    return 0;
+}
+
+runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_requested_t *req,
+                           const runner_opts_t *o, runner_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    run_t run = {.s = s, .r = r, .req = req, .o = o, .res = res};
+    run.vars.base_url = r->base_url;
+    run.vars.req = req;
+    run.steps = r->steps;
+    run.nsteps = r->nsteps;
+    int rc = run_steps(&run);
+    if (rc < 0)
+        return res->status;
+    bool finished = rc == 1;
+    if (run.interrupted || (o->stop && *o->stop && !finished && !res->external_url)) {
+        free(res->external_url);
+        free(res->external_id);
+        res->external_url = res->external_id = NULL;
+        run_log(&run, "warning", NULL, "interrupted by shutdown; the job will be redelivered");
+        res->status = RUNNER_INTERRUPTED;
+        return res->status;
+    }
+    if (!res->external_url) {
+        run_fail(&run, "recipe_failed", true,
+                 "the recipe finished without reading the listing's URL");
+        fail_job(&run, r->nsteps, NULL);
+        return res->status;
+    }
+    res->status = RUNNER_OK;
+    return res->status;
+}
+
+int runner_run_steps(wd_session_t *s, const recipe_t *r, const char *section,
+                     const recipe_step_t *steps, size_t n, const recipe_vars_t *vars,
+                     const runner_opts_t *o, char *code, size_t code_size, char *message,
+                     size_t message_size, bool *retryable)
+{
+    runner_result_t res;
+    memset(&res, 0, sizeof(res));
+    run_t run = {.s = s, .r = r, .o = o, .res = &res, .section = section};
+    run.vars = *vars;
+    run.steps = steps;
+    run.nsteps = n;
+    int rc = run_steps(&run);
+    if (rc >= 0 && run.interrupted) {
+        snprintf(code, code_size, "interrupted");
+        snprintf(message, message_size, "%s: interrupted", section);
+        *retryable = true;
+        return -1;
+    }
+    if (rc >= 0)
+        return 0;
+    snprintf(code, code_size, "%s", res.error_code);
+    snprintf(message, message_size, "%s", res.error_message);
+    *retryable = res.retryable;
+    runner_result_free(&res);
+    return -1;
+}
+
+void runner_result_free(runner_result_t *res)
+{
+    if (!res)
+        return;
+    free(res->external_id);
+    free(res->external_url);
+    res->external_id = res->external_url = NULL;
+}
