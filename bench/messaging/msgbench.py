@@ -33,6 +33,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psycopg
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "posting"))
@@ -149,7 +150,7 @@ def postgres_cpu(postmaster):
 def cpu_snapshot(b):
     """CPU seconds so far of the api, the responders, PostgreSQL and the Kafka broker."""
     kpid = kafka_pid()
-    return {"api": proc_cpu(b.api.proc.pid),
+    return {"api": sum(proc_cpu(a.proc.pid) for a in b.apis),
             "responders": sum(proc_cpu(r.proc.pid) for r in b.responders),
             "postgres": postgres_cpu(b.postmaster), "kafka": proc_cpu(kpid) if kpid else 0.0}
 
@@ -160,19 +161,21 @@ def cpu_line(before, after, n):
             + f"; sum {sum(per.values()):.2f}")
 
 
-METRIC = re.compile(r'^bb_kafka_(handler|dispatch_delay)_seconds_(sum|count)\{topic="([^"]+)"\} (\S+)$',
-                    re.M)
+METRIC = re.compile(
+    r'^bb_kafka_(handler|dispatch_delay)_seconds_(sum|count)\{topic="([^"]+)"\} (\S+)$', re.M)
 
 
-def consumer_metrics(svc):
-    """{(kind, topic): [sum s, count]} of the consumer wrapper's histograms from /metrics."""
+def consumer_metrics(services):
+    """{(kind, topic): [sum s, count]} of the consumer wrapper's histograms from /metrics,
+    summed over the services."""
     out = {}
-    try:
-        text = requests.get(svc.url + "/metrics", timeout=10).text
-    except requests.RequestException:
-        return out
-    for kind, field, topic, value in METRIC.findall(text):
-        out.setdefault((kind, topic), [0.0, 0.0])[0 if field == "sum" else 1] += float(value)
+    for svc in services:
+        try:
+            text = requests.get(svc.url + "/metrics", timeout=10).text
+        except requests.RequestException:
+            continue
+        for kind, field, topic, value in METRIC.findall(text):
+            out.setdefault((kind, topic), [0.0, 0.0])[0 if field == "sum" else 1] += float(value)
     return out
 
 
@@ -231,9 +234,12 @@ class Bench:
         api_env = {"DATABASE_URL": self.db.url, "UPLOAD_DIR": f"/tmp/{self.tag}-uploads",
                    "KAFKA_GROUP_ID": f"bench-api-{self.tag}", "KAFKA_AUTO_OFFSET_RESET": "latest",
                    "PLATFORMS": PLATFORM, "LOG_LEVEL": a.log_level}
-        self.api = Service("api", api_env, self.bootstrap, self.tag)
-        self.started.append(self.api)
-        self.api.wait_ready()
+        self.apis = [Service("api", api_env, self.bootstrap, self.tag) for _ in range(a.apis)]
+        self.started.extend(self.apis)
+        for api in self.apis:
+            api.wait_ready()
+        self.api = self.apis[0]  # the one the HTTP preparation talks to
+        self.wait_assigned(self.apis, (TOPIC_EVENTS, TOPIC_DRAFTS, "bb.posting.events"))
         group = group_at_end(self.bootstrap, TOPIC_REQUESTS, "bench-responder")
         renv = {"KAFKA_GROUP_ID": group, "KAFKA_AUTO_OFFSET_RESET": "latest",
                 "LOG_LEVEL": a.log_level}
@@ -246,7 +252,7 @@ class Bench:
             self.responders.append(r)
         for r in self.responders:
             r.wait_ready()
-        self.wait_assigned()
+        self.wait_assigned(self.responders, (TOPIC_REQUESTS,))
 
     def start_fake(self):
         port = free_port()
@@ -259,22 +265,26 @@ class Bench:
             sys.exit(f"the fake OpenAI server did not start: {line!r}")
         return f"http://127.0.0.1:{port}/v1"
 
-    def wait_assigned(self, timeout=120):
-        """Until every responder holds partitions of bb.reply.requests and together all."""
-        event = re.compile(r"kafka (assigned|revoked|lost): bb\.reply\.requests\[([\d,]+)\]")
+    @staticmethod
+    def wait_assigned(services, topics, timeout=120):
+        """Until every service holds partitions and together they hold all 6 of each topic
+        (each log read in order: a cooperative rebalance revokes and assigns elsewhere)."""
+        event = re.compile(r"kafka (assigned|revoked|lost): (.*)")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             held_by = []
-            for r in self.responders:
+            for svc in services:
                 held = set()
-                for m in event.finditer(r.log_text()):
-                    parts = {int(x) for x in m.group(2).split(",")}
+                for m in event.finditer(svc.log_text()):
+                    parts = {(t, int(x)) for t, xs in re.findall(r"(\S+)\[([\d,]+)\]", m.group(2))
+                             for x in xs.split(",") if t in topics}
                     held = held | parts if m.group(1) == "assigned" else held - parts
                 held_by.append(held)
-            if all(held_by) and len(set().union(*held_by)) == 6:
+            if all(held_by) and len(set().union(*held_by)) == 6 * len(topics):
+                time.sleep(1)  # offsets of new assignments resolve at the first fetch
                 return
             time.sleep(0.2)
-        sys.exit("the responders never held all partitions of bb.reply.requests")
+        sys.exit(f"{services[0].name}: partitions of {topics} never all assigned")
 
     def applied(self, event_id):
         return sql(self.db.url, "SELECT count(*) FROM processed_events WHERE event_id = %s",
@@ -330,8 +340,10 @@ class Bench:
                 str(job), "byebuy/poster"))
         wait_until(lambda: sql(self.db.url, "SELECT count(*) FROM posting_jobs WHERE status = "
                                             "'posted'")[0][0] == len(jobs), 60, "jobs posted")
-        pid = int(sql(self.db.url, "SELECT pg_backend_pid()")[0][0])
-        self.postmaster = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        with psycopg.connect(self.db.url) as conn:  # the backend's parent, while it lives
+            pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+            self.postmaster = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
+                                  .split()[1])
         return items
 
     def stop(self):
@@ -461,7 +473,7 @@ def run_steady(b, items):
         if i == a.warmup:
             time.sleep(3)
             load_before = loadavg()
-            cpu0, m0 = cpu_snapshot(b), consumer_metrics(b.api)
+            cpu0, m0 = cpu_snapshot(b), consumer_metrics(b.apis)
             next_at = time.monotonic()
         t = f"{run}{i:05d}"
         fp, ev = received(b.account, t, items[i % len(items)], i)
@@ -475,11 +487,11 @@ def run_steady(b, items):
     prod.close()
     load_after = loadavg()
     wait_sends(b.bootstrap, start_ms, set(measured), 120)
-    cpu1, m1 = cpu_snapshot(b), consumer_metrics(b.api)
+    cpu1, m1 = cpu_snapshot(b), consumer_metrics(b.apis)
     rec = collect(b.bootstrap, start_ms, set(threads), fps, 120)
     print(f"steady: {a.messages} buyer messages on distinct threads, one every "
-          f"{a.interval_ms:g} ms (after {a.warmup} warm-up), {a.responders} responder(s), "
-          f"model: {a.model}, LOG_LEVEL={a.log_level}")
+          f"{a.interval_ms:g} ms (after {a.warmup} warm-up), {a.apis} api(s), "
+          f"{a.responders} responder(s), model: {a.model}, LOG_LEVEL={a.log_level}")
     print(f"machine: {machine()}; load average before/after: {load_before} -> {load_after}")
     ok, _ = report(rec, measured)
     print(cpu_line(cpu0, cpu1, len(measured)) + " (the client's polling of the topics at the "
@@ -512,7 +524,7 @@ def run_burst(b, items):
         fps[fp] = t
         threads.append(t)
         lines.append((t, ev))
-    cpu0, m0 = cpu_snapshot(b), consumer_metrics(b.api)
+    cpu0, m0 = cpu_snapshot(b), consumer_metrics(b.apis)
     load_before = loadavg()
     start_ms = int(time.time() * 1000) - 1000
     prod = Producer(b.bootstrap, TOPIC_EVENTS)
@@ -521,11 +533,12 @@ def run_burst(b, items):
     prod.close()
     # CPU is read once the last send is on the topic (polled cheaply), before collecting
     wait_sends(b.bootstrap, start_ms, set(threads), 300, stall=20, interval=0.5)
-    cpu1, m1 = cpu_snapshot(b), consumer_metrics(b.api)
+    cpu1, m1 = cpu_snapshot(b), consumer_metrics(b.apis)
     load_after = loadavg()
     rec = collect(b.bootstrap, start_ms, set(threads), fps, 60)
     print(f"burst: {a.conversations} buyer messages on distinct threads produced at once, "
-          f"{a.responders} responder(s), model: {a.model}, LOG_LEVEL={a.log_level}")
+          f"{a.apis} api(s), {a.responders} responder(s), model: {a.model}, "
+          f"LOG_LEVEL={a.log_level}")
     print(f"machine: {machine()}; load average before/after: {load_before} -> {load_after}")
     ok, _ = report(rec, threads)
     first = min(rec[t]["received"] for t in threads if "received" in rec[t])
@@ -550,6 +563,8 @@ def main():
     ap.add_argument("--model", choices=("rules", "fake"), default="rules",
                     help="rules engine, or the fake OpenAI server at 0 ms")
     ap.add_argument("--listings", type=int, default=10)
+    ap.add_argument("--apis", type=int, default=1,
+                    help="api instances in one consumer group (the partitions split)")
     ap.add_argument("--log-level", default="info")
     args = ap.parse_args()
     if args.responders is None:
