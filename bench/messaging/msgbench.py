@@ -234,6 +234,7 @@ class Bench:
         api_env = {"DATABASE_URL": self.db.url, "UPLOAD_DIR": f"/tmp/{self.tag}-uploads",
                    "KAFKA_GROUP_ID": f"bench-api-{self.tag}", "KAFKA_AUTO_OFFSET_RESET": "latest",
                    "PLATFORMS": PLATFORM, "LOG_LEVEL": a.log_level}
+        api_env.update(kv.split("=", 1) for kv in a.api_env)
         self.apis = [Service("api", api_env, self.bootstrap, self.tag) for _ in range(a.apis)]
         self.started.extend(self.apis)
         for api in self.apis:
@@ -492,8 +493,9 @@ def run_steady(b, items):
     cpu1, m1 = cpu_snapshot(b), consumer_metrics(b.apis)
     rec = collect(b.bootstrap, start_ms, set(threads), fps, 120)
     print(f"steady: {a.messages} buyer messages on distinct threads, one every "
-          f"{a.interval_ms:g} ms (after {a.warmup} warm-up), {a.apis} api(s), "
-          f"{a.responders} responder(s), model: {a.model}, LOG_LEVEL={a.log_level}")
+          f"{a.interval_ms:g} ms (after {a.warmup} warm-up), {a.apis} api(s) "
+          f"{' '.join(a.api_env)}, {a.responders} responder(s), model: {a.model}, "
+          f"LOG_LEVEL={a.log_level}, binaries: {benchstack.BIN_DIR}")
     print(f"machine: {machine()}; load average before/after: {load_before} -> {load_after}")
     ok, _ = report(rec, measured)
     print(cpu_line(cpu0, cpu1, len(measured)) + " (the client's polling of the topics at the "
@@ -539,8 +541,8 @@ def run_burst(b, items):
     load_after = loadavg()
     rec = collect(b.bootstrap, start_ms, set(threads), fps, 60)
     print(f"burst: {a.conversations} buyer messages on distinct threads produced at once, "
-          f"{a.apis} api(s), {a.responders} responder(s), model: {a.model}, "
-          f"LOG_LEVEL={a.log_level}")
+          f"{a.apis} api(s) {' '.join(a.api_env)}, {a.responders} responder(s), "
+          f"model: {a.model}, LOG_LEVEL={a.log_level}, binaries: {benchstack.BIN_DIR}")
     print(f"machine: {machine()}; load average before/after: {load_before} -> {load_after}")
     ok, _ = report(rec, threads)
     first = min(rec[t]["received"] for t in threads if "received" in rec[t])
@@ -567,6 +569,8 @@ def main():
     ap.add_argument("--listings", type=int, default=10)
     ap.add_argument("--numbered-titles", action="store_true",
                     help="listing titles ending in a number (\"Bench desk lamp 1\")")
+    ap.add_argument("--api-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="an extra setting of the api (repeatable)")
     ap.add_argument("--apis", type=int, default=1,
                     help="api instances in one consumer group (the partitions split)")
     ap.add_argument("--log-level", default="info")
