@@ -159,6 +159,22 @@ def test_caps_and_unknown_accounts_fail_with_a_reason(services, kafka_bootstrap,
     msgs = sandbox_thread(sandbox.url, thread)["messages"]
     assert [m["text"] for m in msgs if m["from"] == "seller"] == ["first answer"]
 
+    # a thread the marketplace does not know: refused at once, with the reason
+    t0 = time.monotonic()
+    command(kafka_bootstrap, "message.send",
+            {"account_id": account, "message_id": 102, "thread_id": "987654", "text": "hi"})
+    gone = wait_events(kcat, account, "message.send_failed", key="987654", timeout=60)
+    assert gone, mon.log_tail()
+    assert gone[0]["data"]["status"]["last_error"].startswith("cap_reached:")  # caps come first
+    desired(kafka_bootstrap, account, True)  # no caps any more
+    command(kafka_bootstrap, "monitor.start", {"account_id": account})
+    command(kafka_bootstrap, "message.send",
+            {"account_id": account, "message_id": 103, "thread_id": "987654", "text": "hi"})
+    gone = wait_events(kcat, account, "message.send_failed", count=2, key="987654", timeout=60)
+    assert len(gone) == 2, mon.log_tail()
+    assert gone[1]["data"]["status"]["last_error"].startswith("thread_not_found: "), gone[1]
+    assert time.monotonic() - t0 < 30
+
 
 def test_login_wall_is_reported_with_the_remedy_and_waited_out(services, kafka_bootstrap, kcat,
                                                                chromedriver, sandbox, group,

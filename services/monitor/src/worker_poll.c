@@ -164,7 +164,18 @@ static const char *rfc3339_or_null(const char *at)
     return at;
 }
 
-static int publish_received(account_worker_t *w, const inbox_thread_t *t, const scan_msg_t *m,
+/* The item link when either the list or the thread page shows one, else a listing title. */
+static const char *listing_hint(const inbox_thread_t *t, const inbox_messages_t *msgs)
+{
+    if (t->item_url)
+        return t->item_url;
+    if (msgs->item_url)
+        return msgs->item_url;
+    return t->listing_title ? t->listing_title : msgs->listing_title;
+}
+
+static int publish_received(account_worker_t *w, const inbox_thread_t *t,
+                            const inbox_messages_t *msgs, const scan_msg_t *m,
                             const char *fingerprint)
 {
     monitor_event_t e = {
@@ -172,7 +183,7 @@ static int publish_received(account_worker_t *w, const inbox_thread_t *t, const 
         .has_thread = true,
         .thread = {.id = t->thread_id,
                    .url = t->url,
-                   .listing_hint = t->item_url ? t->item_url : t->listing_title},
+                   .listing_hint = (char *)listing_hint(t, msgs)},
         .has_buyer = true,
         .buyer = {.id = t->buyer_id, .name = t->buyer_name},
         .has_message = true,
@@ -188,7 +199,7 @@ static int publish_received(account_worker_t *w, const inbox_thread_t *t, const 
  * cycle must end (the session is gone or stopping), -1 for an error of this thread only. */
 static int poll_thread(account_worker_t *w, const inbox_thread_t *t)
 {
-    inbox_messages_t msgs;
+    inbox_messages_t msgs = {0};
     inbox_error_t err;
     char reason[1200];
     if (inbox_read_thread(w->ib, t->thread_id, t->url, &msgs, &err) != 0) {
@@ -203,7 +214,7 @@ static int poll_thread(account_worker_t *w, const inbox_thread_t *t)
     size_t n = scan_thread(w->seen, t->thread_id, sm, msgs.n, fresh, MAX_NEW_PER_THREAD);
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (publish_received(w, t, &sm[fresh[i].index], fresh[i].fingerprint) != 0) {
+        if (publish_received(w, t, &msgs, &sm[fresh[i].index], fresh[i].fingerprint) != 0) {
             rc = -1; /* the preview is not remembered: the thread is read again next cycle */
             break;
         }

@@ -55,7 +55,7 @@ static void execute(account_worker_t *w, const send_job_t *j, send_outcome_t *o)
 {
     char day[11];
     inbox_error_t err;
-    inbox_messages_t msgs;
+    inbox_messages_t msgs = {0};
     memset(o, 0, sizeof(*o));
     memset(&msgs, 0, sizeof(msgs));
     if (!caps_allow(w, day, o->reason, sizeof(o->reason)))

@@ -224,7 +224,6 @@ static bool money_violations(const reply_requested_t *req, const plan_t *plan,
     if (!plan->listing_known || floor_cents <= 0) {
         return false;
     }
-    (void)req;
     if ((draft->deal.agreed_price_cents > 0 && draft->deal.agreed_price_cents < floor_cents) ||
         (draft->deal.counter_cents > 0 && draft->deal.counter_cents < floor_cents)) {
         add_violation(draft, GUARD_V_BELOW_FLOOR);
@@ -247,7 +246,9 @@ static bool money_violations(const reply_requested_t *req, const plan_t *plan,
         return bad;
     }
     offer_amount_t amounts[32];
-    size_t n = offer_scan(draft->text, plan->policy.price_cents, OFFER_SCAN_ALL, amounts, 32);
+    /* the listing's title repeated in the draft is not an amount ("The lamp 1 is $80") */
+    size_t n = offer_scan_titled(draft->text, req->listing.title, plan->policy.price_cents,
+                                 OFFER_SCAN_ALL, amounts, 32);
     if (n > 32) {
         n = 32;
     }

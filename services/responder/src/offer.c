@@ -682,10 +682,80 @@ size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_
     return found;
 }
 
+/* Length of the longest case-insensitive common prefix of text and title (tlen bytes) that
+ * holds a letter and ends at a word's end in both, or 0. */
+static size_t title_prefix_at(const char *text, const char *title, size_t tlen)
+{
+    size_t best = 0;
+    bool letter = false;
+    for (size_t i = 0; i < tlen && text[i] != '\0' &&
+                       tolower((unsigned char)text[i]) == tolower((unsigned char)title[i]);) {
+        letter = letter || isalpha((unsigned char)text[i]);
+        i++;
+        if (letter && isalnum((unsigned char)text[i - 1]) && !isalnum((unsigned char)text[i]) &&
+            (i == tlen || !isalnum((unsigned char)title[i]))) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+char *offer_mask_title(const char *text, const char *title)
+{
+    if (text == NULL || title == NULL) {
+        return NULL;
+    }
+    while (isspace((unsigned char)*title)) {
+        title++;
+    }
+    size_t tlen = strlen(title);
+    while (tlen > 0 && isspace((unsigned char)title[tlen - 1])) {
+        tlen--;
+    }
+    if (strcspn(title, "0123456789") >= tlen) {
+        return NULL; /* no digit in the title: nothing to mask */
+    }
+    char *out = NULL;
+    for (size_t pos = 0; text[pos] != '\0'; pos++) {
+        if (pos > 0 && isalnum((unsigned char)text[pos - 1])) {
+            continue; /* the title starts a word */
+        }
+        size_t len = title_prefix_at(text + pos, title, tlen);
+        if (len == 0 || strcspn(text + pos, "0123456789") >= len) {
+            continue;
+        }
+        if (out == NULL) {
+            out = xstrdup(text);
+        }
+        for (size_t i = pos; i < pos + len; i++) {
+            if (isdigit((unsigned char)out[i])) {
+                out[i] = 'x';
+            }
+        }
+        pos += len - 1;
+    }
+    return out;
+}
+
+size_t offer_scan_titled(const char *text, const char *title, int64_t price_cents, int mode,
+                         offer_amount_t *out, size_t max)
+{
+    char *masked = offer_mask_title(text, title);
+    size_t n = offer_scan(masked != NULL ? masked : text, price_cents, mode, out, max);
+    free(masked);
+    return n;
+}
+
 int offer_parse(const char *text, int64_t price_cents, int64_t *offer_cents)
 {
+    return offer_parse_titled(text, NULL, price_cents, offer_cents);
+}
+
+int offer_parse_titled(const char *text, const char *title, int64_t price_cents,
+                       int64_t *offer_cents)
+{
     offer_amount_t amounts[16];
-    size_t n = offer_scan(text, price_cents, OFFER_SCAN_BUYER, amounts, 16);
+    size_t n = offer_scan_titled(text, title, price_cents, OFFER_SCAN_BUYER, amounts, 16);
     if (n > 16) {
         n = 16;
     }

@@ -50,4 +50,18 @@ size_t offer_scan(const char *text, int64_t price_cents, int mode, offer_amount_
  * and thread-safe. */
 int offer_parse(const char *text, int64_t price_cents, int64_t *offer_cents);
 
+/* The listing's own title is not money: "Is the Trek 520 still available?", "The desk lamp 1
+ * is $80". offer_mask_title returns a copy of text in which the digits of every place that
+ * repeats the title, or a leading part of it ending at a word's end and holding a letter
+ * ("Trek 520" of "Trek 520 road bike"), are replaced by 'x' (same length: positions hold),
+ * or NULL when nothing is masked (title NULL or without a digit, or not in text). A bare
+ * number is never masked ("I could do 520" stays an amount). Caller frees. */
+char *offer_mask_title(const char *text, const char *title);
+
+/* offer_scan / offer_parse of text with the listing's title masked (title may be NULL). */
+size_t offer_scan_titled(const char *text, const char *title, int64_t price_cents, int mode,
+                         offer_amount_t *out, size_t max);
+int offer_parse_titled(const char *text, const char *title, int64_t price_cents,
+                       int64_t *offer_cents);
+
 #endif

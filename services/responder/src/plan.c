@@ -398,7 +398,8 @@ static void count_rounds(const reply_requested_t *req, plan_t *plan)
             continue;
         }
         offer_amount_t amounts[8];
-        size_t n = offer_scan(h->text, price, OFFER_SCAN_ALL, amounts, 8);
+        size_t n =
+            offer_scan_titled(h->text, req->listing.title, price, OFFER_SCAN_ALL, amounts, 8);
         if (n > 8) {
             n = 8;
         }
@@ -424,7 +425,8 @@ static bool last_us_message_was_counter(const reply_requested_t *req)
             continue;
         }
         offer_amount_t amounts[8];
-        size_t n = offer_scan(h->text, req->listing.price_cents, OFFER_SCAN_ALL, amounts, 8);
+        size_t n = offer_scan_titled(h->text, req->listing.title, req->listing.price_cents,
+                                     OFFER_SCAN_ALL, amounts, 8);
         if (n > 8) {
             n = 8;
         }
@@ -658,7 +660,8 @@ int plan_build(const reply_requested_t *req, plan_t *plan, char *errstr, size_t 
     }
 
     int64_t offer = 0;
-    bool has_offer = offer_parse(text, plan->policy.price_cents, &offer) == 1;
+    bool has_offer =
+        offer_parse_titled(text, req->listing.title, plan->policy.price_cents, &offer) == 1;
     classify(req, &t, plan, has_offer);
     if (phrase_match_any(&t, ACK_ONLY) != NULL && plan->intent != INTENT_ACCEPT &&
         (plan->agreed || plan->intent != INTENT_THANKS)) {

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <cmocka.h>
 
@@ -177,9 +178,34 @@ static void test_offer_no_overflow(void **state)
     assert_int_equal(cents, INT64_C(999999999999900));
 }
 
+/* The listing's title is masked: its numbers are not offers, a bare number still is. */
+static void test_title_masked(void **state)
+{
+    (void)state;
+    int64_t offer = 0;
+    assert_int_equal(offer_parse("still have the Trek 520?", 60000, &offer), 1); /* unmasked */
+    assert_int_equal(
+        offer_parse_titled("still have the Trek 520?", "Trek 520 road bike", 60000, &offer), 0);
+    assert_int_equal(offer_parse_titled("TREK 520 ROAD BIKE: would you do 450?",
+                                        "Trek 520 road bike", 60000, &offer),
+                     1);
+    assert_int_equal(offer, 45000);
+    assert_int_equal(offer_parse_titled("I could do 520", "Trek 520 road bike", 60000, &offer), 1);
+    assert_int_equal(offer, 52000);
+    char *m = offer_mask_title("The Bench desk lamp 1 is $80, lamp 1 too", " Bench desk lamp 1 ");
+    assert_string_equal(m, "The Bench desk lamp x is $80, lamp 1 too");
+    free(m);
+    assert_null(offer_mask_title("The Trek 450 is $80", "Trek 520 road bike"));
+    assert_null(offer_mask_title("lamp 1", "Desk lamp"));
+    assert_null(offer_mask_title("lamp 1", NULL));
+    /* "Trek 5200" is not "Trek 520": the match ends at a word's end */
+    assert_null(offer_mask_title("Trek 5200 is $80", "Trek 520 road bike"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_title_masked),
         cmocka_unit_test(test_offer_table),
         cmocka_unit_test(test_offer_unknown_price_needs_cue),
         cmocka_unit_test(test_offer_null_text),
