@@ -35,7 +35,8 @@ FLEX = 0.5
 
 
 def tag():
-    return uuid.uuid4().hex[:6]
+    """Six letters that make a title or a text unique (no digits: they would read as prices)."""
+    return uuid.uuid4().hex[:6].translate(str.maketrans("0123456789", "ghijklmnop"))
 
 
 def visible_lowest(price, floor, flex):
@@ -45,7 +46,7 @@ def visible_lowest(price, floor, flex):
 
 # a number, whole (no backtracking into "120x60"), not a size, a share, a time or a date
 NUMBER = re.compile(r"(?<![\w.,:/])\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?(?![\d.,:/]?\d)"
-                    r"(?!\s?(?:cm|mm|in\b|x|%|am|pm))", re.I)
+                    r"(?![a-z])(?!\s?(?:cm|mm|in\b|x|%|am|pm))", re.I)
 
 
 def amounts(text):
