@@ -1,4 +1,4 @@
-import { StrictMode } from "react";
+import { StrictMode, lazy } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Route, Routes } from "react-router";
 import { SWRConfig } from "swr";
@@ -7,10 +7,12 @@ import { fetcher } from "./api/client";
 import { useLive } from "./lib/live";
 import { Layout } from "./components/Layout";
 import { Dashboard } from "./pages/Dashboard";
-import { ListingDetail } from "./pages/ListingDetail";
-import { ListingEdit } from "./pages/ListingEdit";
-import { Inbox } from "./pages/Inbox";
-import { Settings } from "./pages/Settings";
+
+// The dashboard is in the first bundle; other pages load on first visit (small first page).
+const ListingDetail = lazy(() => import("./pages/ListingDetail").then((m) => ({ default: m.ListingDetail })));
+const ListingEdit = lazy(() => import("./pages/ListingEdit").then((m) => ({ default: m.ListingEdit })));
+const Inbox = lazy(() => import("./pages/Inbox").then((m) => ({ default: m.Inbox })));
+const Settings = lazy(() => import("./pages/Settings").then((m) => ({ default: m.Settings })));
 import { NotFound } from "./pages/NotFound";
 
 function App() {

@@ -1,7 +1,9 @@
+import { Suspense } from "react";
 import { NavLink, Outlet } from "react-router";
 import useSWR from "swr";
 import type { Stats } from "../api/types";
 import { ApiError } from "../api/client";
+import { Loading } from "./ui";
 
 function navClass({ isActive }: { isActive: boolean }) {
   return `rounded-md px-3 py-2 text-sm font-medium ${
@@ -55,7 +57,9 @@ export function Layout({ live }: { live: boolean }) {
         </div>
       )}
       <main id="main" className="mx-auto max-w-6xl px-4 py-6">
-        <Outlet />
+        <Suspense fallback={<Loading what="the page" />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );
