@@ -1,6 +1,6 @@
 // Live updates: one EventSource on /api/events; each named event revalidates the SWR keys it can
 // change (keys are api paths). While the stream is down the app polls slowly instead
-// (useLive().connected drives SWR's refreshInterval in main.tsx).
+// (useLive() drives SWR's refreshInterval in main.tsx). Event names: contracts.md "sse".
 import { useEffect, useState } from "react";
 import { mutate } from "swr";
 
@@ -8,10 +8,12 @@ export const EVENT_PREFIXES: Record<string, string[]> = {
   job: ["/api/jobs", "/api/stats"],
   job_log: ["/api/jobs"],
   listing: ["/api/listings", "/api/stats"],
+  listing_images: ["/api/listings"],
   conversation: ["/api/conversations", "/api/stats"],
   message: ["/api/conversations", "/api/stats"],
   account: ["/api/accounts", "/api/polling", "/api/stats"],
   settings: ["/api/settings"],
+  reset: ["/api/"], // the stream lost events: refetch everything
 };
 
 /** The key prefixes an event invalidates; an unknown or unnamed event: everything under /api. */
