@@ -196,15 +196,24 @@ function Deal({ c }: { c: ConversationDetail }) {
 }
 
 function Chat({ id }: { id: string }) {
-  const { data: c, error } = useSWR<ConversationDetail>(`/api/conversations/${id}`);
+  const key = `/api/conversations/${id}`;
+  const { data: c, error, mutate: mutateChat } = useSWR<ConversationDetail>(key);
   const [err, setErr] = useState<unknown>(null);
   const end = useRef<HTMLLIElement>(null);
   const count = c?.messages.length ?? 0;
-  useEffect(() => end.current?.scrollIntoView({ block: "nearest" }), [count]);
+  useEffect(() => {
+    // braces: recent Chromium returns a Promise from scrollIntoView, which is no effect cleanup
+    end.current?.scrollIntoView({ block: "nearest" });
+  }, [count]);
   async function patch(p: ConversationPatch) {
     setErr(null);
     try {
-      await sendJson("PATCH", `/api/conversations/${id}`, p);
+      // The switch moves at once; the api's answer (the detail) replaces the guess, or it rolls back.
+      await mutateChat(sendJson<ConversationDetail>("PATCH", key, p), {
+        optimisticData: (cur) => ({ ...cur!, ...(p.auto_reply !== undefined ? { auto_reply: p.auto_reply } : {}) }),
+        rollbackOnError: true,
+        revalidate: false,
+      });
       await refresh();
     } catch (x) {
       setErr(x);

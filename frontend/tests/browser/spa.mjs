@@ -101,7 +101,7 @@ async function listings(page) {
   check(await page.evaluate(() => document.activeElement?.id === "title"), "focus is not on the title");
   await page.getByLabel("Title").fill("Oak dining table");
   await page.getByLabel("Description").fill("Solid oak, seats six.\nA few scratches on the top.");
-  await page.getByLabel("Price", { exact: true }).fill("120");
+  await page.locator("#price").fill("120");
   await page.getByLabel("Lowest price you accept").fill("150");
   await page.getByRole("button", { name: "Create listing" }).click();
   await page.getByText("Lowest price cannot be above the price.").waitFor();
@@ -219,7 +219,7 @@ async function inbox(page, context) {
 
   step = "a buyer message arrives live";
   console.log("need:buyer_message");
-  await page.getByText("Is it still available on Saturday?").waitFor({ timeout: T });
+  await page.locator("li[data-message-id]", { hasText: "Is it still available on Saturday?" }).waitFor({ timeout: T });
   ok("buyer message arrived without a reload");
   await shot(page, "inbox");
 
@@ -277,7 +277,8 @@ const browser = await chromium.launch({
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 const errors = [];
-page.on("pageerror", (e) => errors.push(String(e)));
+page.on("pageerror", (e) => errors.push(e.stack ?? String(e)));
+context.on("weberror", (e) => errors.push(String(e.error())));
 let rc = 0;
 try {
   if (scenario === "listings") await listings(page);
@@ -287,7 +288,7 @@ try {
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);
   console.log("done");
 } catch (e) {
-  console.log(`FAILED at "${step}": ${e.message}`);
+  console.log(errors.map((e) => e.stack ?? e).join("\n")); console.log(`FAILED at "${step}": ${e.message}${errors.length ? `\npage errors: ${errors.join("; ")}` : ""}`);
   await page.screenshot({ path: `/tmp/spa-failed-${scenario}.png`, fullPage: true }).catch(() => {});
   rc = 1;
 } finally {
