@@ -27,7 +27,7 @@ export function Badge({ status, label }: { status?: string | null; label?: strin
   const tone = TONES[s] ?? TONES.unknown;
   return (
     <span
-      className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tone}`}
+      className={`inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${tone}`}
       data-status={s}
     >
       {label ?? s.replace(/_/g, " ")}

@@ -3,7 +3,7 @@ import { Link, useSearchParams } from "react-router";
 import useSWR from "swr";
 import type { Job, Listing, Stats } from "../api/types";
 import { latestByPlatform } from "../lib/jobs";
-import { money, platformName } from "../lib/format";
+import { imageSrc, money, platformName } from "../lib/format";
 import { Badge, Empty, ErrorBanner, Loading, btnPrimary, btnSecondary, card, input } from "../components/ui";
 
 export const PAGE = 24;
@@ -50,7 +50,7 @@ function ListingCard({ l, jobs }: { l: Listing; jobs: Job[] }) {
         <div className="aspect-[4/3] overflow-hidden rounded-t-lg bg-slate-100">
           {img ? (
             <img
-              src={img.thumbnail_url || img.url}
+              src={imageSrc(img, true)}
               alt=""
               loading="lazy"
               className="h-full w-full object-cover"

@@ -68,8 +68,7 @@ function ConversationList({ current }: { current?: string }) {
                 </div>
                 <div className="text-sm text-slate-700">{c.listing_title ?? "Item not matched yet"}</div>
                 <div className="mt-1 flex items-center gap-2">
-                  {c.needs_attention && <Badge status="needs_attention" label="needs you" />}
-                  <Badge status={c.status} />
+                  {c.needs_attention ? <Badge status="needs_attention" label="needs you" /> : <Badge status={c.status} />}
                   <span className="truncate text-sm">{c.last_message}</span>
                 </div>
               </Link>
@@ -241,7 +240,7 @@ function Chat({ id }: { id: string }) {
             Auto-reply in this chat
           </label>
           {c.reply_pending && <span role="status">Drafting a reply…</span>}
-          {c.thread_url && (
+          {c.thread_url && /^https?:\/\//.test(c.thread_url) && (
             <a className="text-blue-800 underline" href={c.thread_url} target="_blank" rel="noreferrer">
               Open on the marketplace
             </a>

@@ -4,7 +4,7 @@ import useSWR, { mutate } from "swr";
 import { api, sendJson } from "../api/client";
 import type { Job, JobLog, Listing } from "../api/types";
 import { canRetry } from "../lib/jobs";
-import { money, platformName, when } from "../lib/format";
+import { imageSrc, money, platformName, when } from "../lib/format";
 import { keyMatches } from "../lib/live";
 import {
   Badge,
@@ -33,7 +33,7 @@ function Gallery({ l }: { l: Listing }) {
   return (
     <div>
       <img
-        src={cur.url}
+        src={imageSrc(cur)}
         alt={`Photo ${Math.min(i, imgs.length - 1) + 1} of ${imgs.length}: ${l.title}`}
         className="aspect-[4/3] w-full rounded-lg bg-slate-100 object-contain"
       />
@@ -48,7 +48,7 @@ function Gallery({ l }: { l: Listing }) {
                 onClick={() => setI(n)}
                 className={`h-16 w-16 overflow-hidden rounded border-2 ${n === i ? "border-blue-700" : "border-transparent"}`}
               >
-                <img src={im.thumbnail_url || im.url} alt="" className="h-full w-full object-cover" />
+                <img src={imageSrc(im, true)} alt="" className="h-full w-full object-cover" />
               </button>
             </li>
           ))}

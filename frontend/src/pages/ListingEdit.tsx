@@ -5,6 +5,7 @@ import useSWR, { mutate } from "swr";
 import { ApiError, api, sendJson } from "../api/client";
 import type { Listing } from "../api/types";
 import { keyMatches } from "../lib/live";
+import { imageSrc } from "../lib/format";
 import {
   CONDITIONS,
   LIMITS,
@@ -191,7 +192,7 @@ export function ListingEdit() {
   useEffect(() => {
     if (existing && id && loadedId !== id) {
       setDraft(draftOf(existing));
-      setPhotos((existing.images ?? []).map((im) => ({ key: `img-${im.id}`, id: im.id, url: im.thumbnail_url || im.url || "" })));
+      setPhotos((existing.images ?? []).map((im) => ({ key: `img-${im.id}`, id: im.id, url: imageSrc(im, true) })));
       setLoadedId(id);
     }
   }, [existing, id, loadedId]);

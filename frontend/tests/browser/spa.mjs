@@ -67,6 +67,24 @@ async function dropFiles(page, selector, paths) {
   await page.dispatchEvent(selector, "drop", { dataTransfer: dt });
 }
 
+/** Every image under selector has loaded (a broken image URL fails here). */
+async function imagesLoaded(page, selector, what) {
+  step = `images of ${what}`;
+  await page
+    .waitForFunction(
+      (sel) => {
+        const imgs = [...document.querySelectorAll(sel)];
+        return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+      },
+      selector,
+      { timeout: T },
+    )
+    .catch(async () => {
+      const srcs = await page.$$eval(selector, (is) => is.map((i) => `${i.src} ${i.naturalWidth}`));
+      throw new Error(`images not loaded in ${what}: ${srcs.join(", ")}`);
+    });
+}
+
 /** Statuses a job row's badge shows, sampled in the page until one of `final` (no reload). */
 async function watchJob(page, jobRow, final, timeout = 120000) {
   return page.evaluate(
@@ -127,6 +145,7 @@ async function listings(page) {
   await page.getByRole("heading", { name: "Oak dining table" }).waitFor();
   check((await page.getByTestId("floor").textContent()) === "$90.00", "floor not shown on the detail page");
   check((await page.getByRole("button", { name: /Show photo/ }).count()) === 2, "gallery should have 2 photos");
+  await imagesLoaded(page, "article img", "the listing's gallery");
   ok("listing created with two photos");
 
   step = "post to the sandbox, badge goes live to posted";
@@ -176,6 +195,7 @@ async function listings(page) {
   const card = page.locator("li[data-listing-id]").first();
   await card.waitFor({ timeout: T });
   check((await card.locator("img").count()) === 1, "card has no photo");
+  await imagesLoaded(page, "li[data-listing-id] img", "the dashboard");
   await card.getByText(/Sandbox: /).first().waitFor();
   await page.getByRole("button", { name: "Sold", exact: true }).click();
   await page.locator("li[data-listing-id]").first().waitFor();

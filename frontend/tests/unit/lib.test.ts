@@ -7,6 +7,7 @@ import { move } from "../../src/pages/ListingEdit";
 import { conversationsKey } from "../../src/pages/Inbox";
 import { fieldId } from "../../src/pages/Settings";
 import type { Job } from "../../src/api/types";
+import { imageSrc } from "../../src/lib/format";
 
 const ok: ListingDraft = {
   title: "Bike",
@@ -92,5 +93,14 @@ describe("keys and helpers", () => {
   });
   it("maps api field names to form ids", () => {
     expect(fieldId("pacing.active_max_ms")).toBe("pacing-active_max_ms");
+  });
+});
+
+describe("images", () => {
+  it("serves the api's filepath under /uploads and prefers the thumbnail for small views", () => {
+    const im = { filepath: "uploads/a.jpg", thumbnail_url: "/uploads/a_thumb.jpg" };
+    expect(imageSrc(im)).toBe("/uploads/a.jpg");
+    expect(imageSrc(im, true)).toBe("/uploads/a_thumb.jpg");
+    expect(imageSrc({ filepath: "uploads/b.png", thumbnail_url: null }, true)).toBe("/uploads/b.png");
   });
 });
