@@ -5,21 +5,21 @@ Starts an api on a fresh database, creates --listings listings with --photos sma
 (through the real multipart + libvips path), checks one answer (200, a JSON array of the
 first page, 50 listings with their images), warms up for 3 s, then runs
 `wrk -t2 -c<connections> -d<duration>s --latency` against /api/listings and prints wrk's
-numbers. The api keeps an in-process cache of these answers (services/api/src/
-listing_cache.h: invalidated by every listing change, at most 1 s old), so the default run
-measures what a dashboard polling the list gets: mostly cache hits, one PostgreSQL query per
-second and key. --uncached gives every request its own cursor (above the highest id, so the
-same first page comes back) and thereby its own cache key: each request then runs the real
-query (a page of listings with their images aggregated to JSON by PostgreSQL).
+numbers. Every request asks PostgreSQL for the page's (id, version) pairs; the api keeps
+each listing's rendered JSON by (id, version) (services/api/src/listing_cache.h) and renders
+only the listings it does not hold. --uncached gives every request its own cursor (above the
+highest id, so the same first page comes back): before that per-listing cache it defeated
+the whole-answer cache the api had then, so it measures the same path for old and new
+builds.
 
 Usage: bench/posting/run.sh listings [--listings 100] [--photos 1] [--duration 15]
        [--connections 64] [--http-threads N] [--db-pool N] [--path /api/listings?limit=10]
-       [--uncached] [--runs 1]
+       [--uncached] [--runs 1] [--api-env KEY=VALUE]
 Each run prints the load average (/proc/loadavg) read right after it: the machine may be
 shared, so a figure is only meaningful with the load it was measured under. It also prints
 the CPU time per request of the api process and of the api's PostgreSQL backends (utime +
 stime from /proc, read before and after the run; they must be on this host), which the
-other sessions' load changes much less than req/s."""
+other sessions' load changes much less than req/s, and the api's VmRSS after the run."""
 
 import argparse
 import os
@@ -66,6 +66,17 @@ def cpu_seconds(pids):
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def rss_mb(pid):
+    """VmRSS of pid in MB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def backend_pids(db_url):
     """The PostgreSQL backends connected to the api's database (its pool)."""
     return [r[0] for r in sql(db_url, "SELECT pid FROM pg_stat_activity"
@@ -94,6 +105,8 @@ def main():
                     help="HTTP_THREADS of the api (default: the api's own)")
     ap.add_argument("--db-pool", type=int, default=None,
                     help="DB_POOL_SIZE of the api (default: the api's own)")
+    ap.add_argument("--api-env", action="append", default=[], metavar="KEY=VALUE",
+                    help="any other api setting, e.g. LISTING_CACHE_MB=0 (repeatable)")
     ap.add_argument("--path", default="/api/listings")
     ap.add_argument("--uncached", action="store_true",
                     help="a new cursor per request, so the answer cache never hits")
@@ -112,6 +125,7 @@ def main():
                 env["HTTP_THREADS"] = args.http_threads
             if args.db_pool:
                 env["DB_POOL_SIZE"] = args.db_pool
+            env.update(kv.split("=", 1) for kv in args.api_env)
             api = Service("api", env, bootstrap, tag)
             api.wait_ready()
             photo = small_jpeg(tmp)
@@ -155,7 +169,8 @@ def main():
                 done = int(re.search(r"(\d+) requests in", out).group(1))
                 print(f"run {run + 1}: {rps:,.0f} req/s, load average {' '.join(load)}; CPU per "
                       f"request: api {api_cpu / done * 1000:.3f} ms, PostgreSQL "
-                      f"{pg_cpu / done * 1000:.3f} ms ({len(pids)} backends)")
+                      f"{pg_cpu / done * 1000:.3f} ms ({len(pids)} backends); api RSS "
+                      f"{rss_mb(api.proc.pid):.1f} MB")
                 if best is None or rps > best[0]:
                     best = (rps, out, load)
             rps, out, load = best

@@ -81,9 +81,13 @@ def test_list_read_send_verify(chromedriver, sandbox, platform):
     assert by_id[ana["thread_id"]]["listing_title"] == "Brass lamp"
 
     # by id only: the recipe's open_thread.url builds the URL; the noise row is not a message
-    msgs = probe(chromedriver, sandbox, platform, "read", sam["thread_id"])
+    read = probe(chromedriver, sandbox, platform, "read", sam["thread_id"])
+    msgs = read["messages"]
     assert [(m["from"], m["text"]) for m in msgs] == [("buyer", "is this still available?")]
     assert msgs[0]["at"]
+    # the thread page names its listing: the link (for matching) and the title
+    assert read["item_url"] == f"{sandbox.url}/marketplace/item/{desk}/"
+    assert read["listing_title"] == "Oak desk"
 
     reply = "Yes, it is.\nPickup today works."
     sent = probe(chromedriver, sandbox, platform, "send", sam["thread_id"], reply)
@@ -122,6 +126,14 @@ def test_login_wall_is_login_required_with_the_remedy(chromedriver, sandbox):
     assert "byebuy-login --platform sandbox --account 4" in err["message"]
     out = probe(chromedriver, sandbox, "facebook_marketplace", "read", "1", expect_ok=False)
     assert out["error"]["code"] == "login_required", out
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_unknown_thread_is_thread_not_found(chromedriver, sandbox, platform):
+    out = probe(chromedriver, sandbox, platform, "send", "999", "hello", expect_ok=False)
+    assert out["error"]["code"] == "thread_not_found", out
+    assert out["error"]["retryable"] is False
+    assert "This conversation isn't available" in out["error"]["message"]
 
 
 def test_refused_send_is_not_verified(chromedriver, sandbox, tmp_path):

@@ -112,6 +112,23 @@ def test_send_puts_the_reply_once_even_when_redelivered(services, kafka_bootstra
     time.sleep(2)
     assert len(events_of(kcat, account, "message.received", key=thread)) == 1
 
+    # the marketplace refuses a send: message.send_failed with what the page said; the api's
+    # retry (a new command) then goes out once
+    import requests
+    requests.post(sandbox.url + "/_sandbox/send-failures", json={"count": 1},
+                  timeout=5).raise_for_status()
+    again = {"account_id": account, "message_id": 4243, "thread_id": thread,
+             "text": "Pickup is in Austin."}
+    command(kafka_bootstrap, "message.send", again)
+    failed = wait_events(kcat, account, "message.send_failed", key=thread, timeout=60)
+    assert failed, mon.log_tail(40)
+    reason = failed[0]["data"]["status"]["last_error"]
+    assert reason.startswith("not_verified: ") and "Message not sent" in reason, reason
+    command(kafka_bootstrap, "message.send", again)
+    assert len(wait_events(kcat, account, "message.sent", count=3, key=thread, timeout=60)) == 3
+    msgs = sandbox_thread(sandbox.url, thread)["messages"]
+    assert [m["text"] for m in msgs if m["from"] == "seller"] == [reply, "Pickup is in Austin."]
+
 
 def test_caps_and_unknown_accounts_fail_with_a_reason(services, kafka_bootstrap, kcat,
                                                       chromedriver, sandbox, group, account):

@@ -275,6 +275,27 @@ def test_429_then_200_gives_one_draft_after_the_advised_wait(start_responder, kc
     assert len(drafts_since(kcat, since, request_ids={req["request_id"]})) == 1
 
 
+def test_the_sellers_model_switch_and_model_name_are_obeyed(start_responder, kcat, fake):
+    """policy.use_model false: the rules engine answers, the model is not called; use_model
+    true with policy.model: the model is called under that name."""
+    off = request(f"off-{run_id()}", "is it still available?")
+    off["policy"]["use_model"] = False
+    on = request(f"on-{run_id()}", "is it still available?")
+    on["policy"].update({"use_model": True, "model": "seller-pick"})
+    fake.script([{"match": on["request_id"], "content": DRAFT}])
+    start_responder(fake)
+    since = now_ms()
+    produce(kcat, [off, on])
+    by_id = wait_drafts(kcat, since, [off["request_id"], on["request_id"]], timeout=30)
+    assert only(by_id, off["request_id"])["source"] == "rules"
+    assert calls_for(fake, off["request_id"]) == []
+    drafted = only(by_id, on["request_id"])
+    assert drafted["source"] == "llm"
+    assert drafted["model"]["name"] == "seller-pick"
+    calls = calls_for(fake, on["request_id"])
+    assert len(calls) == 1 and calls[0]["body"]["model"] == "seller-pick"
+
+
 def test_model_failures_hand_off_with_the_reason(start_responder, kcat, fake):
     run = run_id()
     cases = {

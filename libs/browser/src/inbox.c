@@ -207,6 +207,9 @@ static int run_steps(inbox_t *ib, const char *name, const recipe_section_t *sec,
         .login_remedy = ib->remedy,
         .log = ib->o.log,
         .log_ctx = ib->o.log_ctx,
+        .stop_sels = sec->not_found_sels,
+        .nstop_sels = sec->nnot_found_sels,
+        .stop_code = "thread_not_found",
     };
     if (runner_run_steps(ib->bs.wd, ib->r, name, sec->steps, sec->nsteps, vars, &ro, err->code,
                          sizeof(err->code), err->message, sizeof(err->message),
@@ -306,7 +309,7 @@ static int read_messages(inbox_t *ib, inbox_messages_t *out, inbox_error_t *err)
     if (!v)
         return -1;
     char errstr[512];
-    int rc = inbox_messages_from_json(v, out, errstr, sizeof(errstr));
+    int rc = inbox_messages_from_json(v, ib->r->base_url, out, errstr, sizeof(errstr));
     cJSON_Delete(v);
     if (rc != 0) {
         fail(err, "bad_result", true, "%s", errstr);

@@ -173,16 +173,10 @@ fail:
     return -1;
 }
 
-int inbox_messages_from_json(const cJSON *v, inbox_messages_t *out, char *errstr,
-                             size_t errstr_size)
+/* The array of messages. */
+static int messages_array(const cJSON *v, inbox_messages_t *out, char *errstr, size_t errstr_size)
 {
     static const char *const S = "open_thread";
-    memset(out, 0, sizeof(*out));
-    if (!cJSON_IsArray(v)) {
-        snprintf(errstr, errstr_size, "%s: the script must return an array, not %s", S,
-                 type_name(v));
-        return -1;
-    }
     size_t n = (size_t)cJSON_GetArraySize(v);
     if (n > INBOX_MAX_MESSAGES) {
         snprintf(errstr, errstr_size, "%s: %zu messages (at most %d)", S, n, INBOX_MAX_MESSAGES);
@@ -194,28 +188,77 @@ int inbox_messages_from_json(const cJSON *v, inbox_messages_t *out, char *errstr
     {
         size_t i = out->n;
         inbox_message_t *m = &out->items[out->n++];
-        if (!cJSON_IsObject(o)) {
-            field_err(errstr, errstr_size, S, i, NULL, "must be an object, not %s", type_name(o));
-            goto fail;
-        }
+        if (!cJSON_IsObject(o))
+            return field_err(errstr, errstr_size, S, i, NULL, "must be an object, not %s",
+                             type_name(o));
         const cJSON *from = cJSON_GetObjectItemCaseSensitive(o, "from");
         if (only_keys(o, " from text at ", S, i, errstr, errstr_size) != 0)
-            goto fail;
+            return -1;
         if (!cJSON_IsString(from) ||
-            (strcmp(from->valuestring, "buyer") != 0 && strcmp(from->valuestring, "seller") != 0)) {
-            field_err(errstr, errstr_size, S, i, "from", "must be \"buyer\" or \"seller\", not %s",
-                      cJSON_IsString(from) ? "another string" : type_name(from));
-            goto fail;
-        }
+            (strcmp(from->valuestring, "buyer") != 0 && strcmp(from->valuestring, "seller") != 0))
+            return field_err(errstr, errstr_size, S, i, "from",
+                             "must be \"buyer\" or \"seller\", not %s",
+                             cJSON_IsString(from) ? "another string" : type_name(from));
         m->from = from->valuestring[0] == 'b' ? INBOX_FROM_BUYER : INBOX_FROM_SELLER;
         if (get_str(o, "text", false, false, S, i, &m->text, errstr, errstr_size) != 0 ||
             get_str(o, "at", true, false, S, i, &m->at, errstr, errstr_size) != 0)
-            goto fail;
+            return -1;
     }
     return 0;
-fail:
-    inbox_messages_free(out);
-    return -1;
+}
+
+/* {"messages": [...], "item_url", "listing_title"}: errors name the field, not an index. */
+static int messages_object(const cJSON *v, const char *base_url, inbox_messages_t *out,
+                           char *errstr, size_t errstr_size)
+{
+    static const char *const keys = " messages item_url listing_title ";
+    for (const cJSON *it = v->child; it; it = it->next) {
+        char probe[80];
+        snprintf(probe, sizeof(probe), " %.60s ", it->string);
+        if (!strstr(keys, probe)) {
+            snprintf(errstr, errstr_size, "open_thread: unknown field \"%.60s\" (fields:%s)",
+                     it->string, keys);
+            return -1;
+        }
+    }
+    const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(v, "messages");
+    if (!cJSON_IsArray(msgs)) {
+        snprintf(errstr, errstr_size, "open_thread: messages: must be an array, not %s",
+                 type_name(msgs));
+        return -1;
+    }
+    char err[400];
+    if (get_url(v, "item_url", true, base_url, "open_thread", 0, &out->item_url, err,
+                sizeof(err)) != 0 ||
+        get_str(v, "listing_title", true, false, "open_thread", 0, &out->listing_title, err,
+                sizeof(err)) != 0) {
+        /* "open_thread: [0].item_url: ..." -> "open_thread: item_url: ..." */
+        const char *field = strstr(err, "].");
+        snprintf(errstr, errstr_size, "open_thread: %s", field ? field + 2 : err);
+        return -1;
+    }
+    return messages_array(msgs, out, errstr, errstr_size);
+}
+
+int inbox_messages_from_json(const cJSON *v, const char *base_url, inbox_messages_t *out,
+                             char *errstr, size_t errstr_size)
+{
+    memset(out, 0, sizeof(*out));
+    int rc;
+    if (cJSON_IsArray(v))
+        rc = messages_array(v, out, errstr, errstr_size);
+    else if (cJSON_IsObject(v))
+        rc = messages_object(v, base_url, out, errstr, errstr_size);
+    else {
+        snprintf(errstr, errstr_size,
+                 "open_thread: the script must return an array of messages or an object with "
+                 "\"messages\", not %s",
+                 type_name(v));
+        return -1;
+    }
+    if (rc != 0)
+        inbox_messages_free(out);
+    return rc;
 }
 
 void inbox_threads_free(inbox_threads_t *t)
@@ -237,6 +280,8 @@ void inbox_messages_free(inbox_messages_t *m)
         free(m->items[i].at);
     }
     free(m->items);
+    free(m->item_url);
+    free(m->listing_title);
     memset(m, 0, sizeof(*m));
 }
 

@@ -32,7 +32,7 @@ static const section_spec_t sections[] = {
     {"list_threads", offsetof(recipe_inbox_t, list_threads), 0, true, true,
      " steps script $comment "},
     {"open_thread", offsetof(recipe_inbox_t, open_thread), RECIPE_SCOPE_THREAD, true, true,
-     " url steps script $comment "},
+     " url steps script not_found_selectors $comment "},
     {"send", offsetof(recipe_inbox_t, send), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, true,
      false, " steps $comment "},
     {"verify", offsetof(recipe_inbox_t, verify), RECIPE_SCOPE_THREAD | RECIPE_SCOPE_MESSAGE, false,
@@ -75,28 +75,28 @@ static int parse_script(const cJSON *v, const char *where, char **out, char *err
     return 0;
 }
 
-/* verify's "error_selectors": an array of selector objects (recipe.h). */
-static int parse_error_selectors(const cJSON *v, recipe_section_t *sec, const char *where,
-                                 char *errstr, size_t errstr_size)
+/* verify's "error_selectors", open_thread's "not_found_selectors": an array of selector
+ * objects (recipe.h). */
+static int parse_selectors(const cJSON *obj, const char *field, recipe_selector_t **out, size_t *n,
+                           const char *where, char *errstr, size_t errstr_size)
 {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
     if (!v)
         return 0;
     if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
-        snprintf(errstr, errstr_size, "%s: error_selectors: must be a non-empty array", where);
+        snprintf(errstr, errstr_size, "%s: %s: must be a non-empty array", where, field);
         return -1;
     }
-    sec->error_sels = xcalloc((size_t)cJSON_GetArraySize(v), sizeof(recipe_selector_t));
+    *out = xcalloc((size_t)cJSON_GetArraySize(v), sizeof(recipe_selector_t));
     const cJSON *it;
     cJSON_ArrayForEach(it, v)
     {
         char err[256];
-        if (recipe_selector_compile(it, &sec->error_sels[sec->nerror_sels], err, sizeof(err)) !=
-            0) {
-            snprintf(errstr, errstr_size, "%s: error_selectors[%zu]: %s", where, sec->nerror_sels,
-                     err);
+        if (recipe_selector_compile(it, &(*out)[*n], err, sizeof(err)) != 0) {
+            snprintf(errstr, errstr_size, "%s: %s[%zu]: %s", where, field, *n, err);
             return -1;
         }
-        sec->nerror_sels++;
+        (*n)++;
     }
     return 0;
 }
@@ -126,8 +126,10 @@ static int parse_section_fields(recipe_t *r, const section_spec_t *spec, const c
         snprintf(errstr, errstr_size, "%s: script: missing", where);
         return -1;
     }
-    if (parse_error_selectors(cJSON_GetObjectItemCaseSensitive(obj, "error_selectors"), sec, where,
-                              errstr, errstr_size) != 0)
+    if (parse_selectors(obj, "error_selectors", &sec->error_sels, &sec->nerror_sels, where, errstr,
+                        errstr_size) != 0 ||
+        parse_selectors(obj, "not_found_selectors", &sec->not_found_sels, &sec->nnot_found_sels,
+                        where, errstr, errstr_size) != 0)
         return -1;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "timeout_ms");
     sec->timeout_ms = DEFAULT_VERIFY_TIMEOUT_MS;
@@ -216,6 +218,9 @@ static void section_free(recipe_section_t *sec)
     for (size_t i = 0; i < sec->nerror_sels; i++)
         recipe_selector_free(&sec->error_sels[i]);
     free(sec->error_sels);
+    for (size_t i = 0; i < sec->nnot_found_sels; i++)
+        recipe_selector_free(&sec->not_found_sels[i]);
+    free(sec->not_found_sels);
 }
 
 void recipe_inbox_free(recipe_inbox_t *in)

@@ -72,7 +72,8 @@ int run_wait_url(run_t *run, const recipe_step_t *st, char **url_out);
 /* The listing's URL (and the id after id_after) as the run's result. */
 void run_set_result_url(run_t *run, const char *url, const char *id_after);
 
-/* Fails the step with login_required when the page is a login wall. */
+/* Fails the step with login_required when the page is a login wall, or with the run's
+ * stop_code when it shows one of its stop_sels. */
 bool run_wall_check(run_t *run);
 
 /* Is the page a login wall by the recipe's login_detect? *where says what matched. */

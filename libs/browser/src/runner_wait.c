@@ -126,15 +126,43 @@ static char *find_once(run_t *run, const recipe_selector_t *sel, bool visible, w
     return id;
 }
 
+/* Index of the first of n selectors with a visible match, or -1 (also on a WebDriver error). */
+static int any_visible(run_t *run, const recipe_selector_t *sels, size_t n)
+{
+    if (n == 0)
+        return -1;
+    cJSON *list = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *pair = cJSON_CreateArray();
+        cJSON_AddItemToArray(pair, cJSON_CreateString(sels[i].using[0] == 'x' ? "xpath" : "css"));
+        cJSON_AddItemToArray(pair, cJSON_CreateString(sels[i].value));
+        cJSON_AddItemToArray(list, pair);
+    }
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, list);
+    wd_error_t err;
+    cJSON *v = wd_execute(run->s, JS_ANY_VISIBLE, args, &err);
+    int idx = cJSON_IsNumber(v) ? v->valueint : -1;
+    cJSON_Delete(v);
+    return idx >= 0 && (size_t)idx < n ? idx : -1;
+}
+
 /* Fails the step with login_required when the page is a login wall (checked after each
  * navigation and now and then while waiting, so a wall costs seconds, not a timeout). */
 bool run_wall_check(run_t *run)
 {
     char where[600];
-    if (!run_login_wall(run, where, sizeof(where)))
-        return false;
-    run_fail(run, "login_required", false, "%s", where);
-    return true;
+    if (run_login_wall(run, where, sizeof(where))) {
+        run_fail(run, "login_required", false, "%s", where);
+        return true;
+    }
+    int idx = any_visible(run, run->o->stop_sels, run->o->nstop_sels);
+    if (idx >= 0) {
+        run_fail(run, run->o->stop_code ? run->o->stop_code : "recipe_failed", false,
+                 "the page shows %s", run->o->stop_sels[idx].describe);
+        return true;
+    }
+    return false;
 }
 
 /* Waits for an element; returns its id (caller frees) or NULL with the step error set. */
@@ -302,24 +330,10 @@ bool run_login_wall(run_t *run, char *where, size_t size)
             free(url);
         }
     }
-    if (r->nlogin_selectors > 0) {
-        cJSON *list = cJSON_CreateArray();
-        for (size_t i = 0; i < r->nlogin_selectors; i++) {
-            cJSON *pair = cJSON_CreateArray();
-            cJSON_AddItemToArray(
-                pair, cJSON_CreateString(r->login_selectors[i].using[0] == 'x' ? "xpath" : "css"));
-            cJSON_AddItemToArray(pair, cJSON_CreateString(r->login_selectors[i].value));
-            cJSON_AddItemToArray(list, pair);
-        }
-        cJSON *args = cJSON_CreateArray();
-        cJSON_AddItemToArray(args, list);
-        cJSON *v = wd_execute(run->s, JS_ANY_VISIBLE, args, &err);
-        int idx = cJSON_IsNumber(v) ? v->valueint : -1;
-        cJSON_Delete(v);
-        if (idx >= 0 && (size_t)idx < r->nlogin_selectors) {
-            snprintf(where, size, "the page shows %s", r->login_selectors[idx].describe);
-            return true;
-        }
+    int idx = any_visible(run, r->login_selectors, r->nlogin_selectors);
+    if (idx >= 0) {
+        snprintf(where, size, "the page shows %s", r->login_selectors[idx].describe);
+        return true;
     }
     return false;
 }

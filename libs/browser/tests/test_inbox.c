@@ -116,6 +116,10 @@ static void test_parse_errors(void **state)
                       "," VERIFY,
                  "demo.json: open_thread: url: message.text is not known in this section");
     expect_error(LIST "," OPEN "," SEND ",\"verify\":[]", "demo.json: verify: must be an object");
+    expect_error(LIST
+                 ",\"open_thread\":{\"steps\":[{\"action\":\"goto\",\"url\":\"{{thread.url}}\"}],"
+                 "\"script\":\"x\",\"not_found_selectors\":[{\"txt\":\"gone\"}]}," SEND "," VERIFY,
+                 "demo.json: open_thread: not_found_selectors[0]: ");
     expect_error(LIST "," OPEN "," SEND ",\"verify\":{\"script\":\"x\",\"error_selectors\":[]}",
                  "demo.json: verify: error_selectors: must be a non-empty array");
     expect_error(LIST "," OPEN "," SEND
@@ -218,7 +222,7 @@ static void expect_messages_error(const char *s, const char *needle)
     char err[512] = "";
     inbox_messages_t m;
     cJSON *v = json(s);
-    int rc = inbox_messages_from_json(v, &m, err, sizeof(err));
+    int rc = inbox_messages_from_json(v, "http://sb", &m, err, sizeof(err));
     cJSON_Delete(v);
     if (rc == 0 || !strstr(err, needle))
         fail_msg("expected an error containing [%s], got rc %d [%s]", needle, rc, err);
@@ -233,7 +237,7 @@ static void test_messages_json(void **state)
     cJSON *v = json("[{\"from\":\"buyer\",\"text\":\"ok\",\"at\":\"4:37 AM\"},"
                     "{\"from\":\"seller\",\"text\":\"Yes,\\n it is.\"},"
                     "{\"from\":\"buyer\",\"text\":\"ok\",\"at\":null}]");
-    assert_int_equal(inbox_messages_from_json(v, &m, err, sizeof(err)), 0);
+    assert_int_equal(inbox_messages_from_json(v, "http://sb", &m, err, sizeof(err)), 0);
     cJSON_Delete(v);
     assert_int_equal(m.n, 3);
     assert_int_equal(m.items[0].from, INBOX_FROM_BUYER);
@@ -246,8 +250,31 @@ static void test_messages_json(void **state)
     assert_false(inbox_trailing_seller_has(&m, "Yes, it is."));
     inbox_messages_free(&m);
 
-    expect_messages_error("{\"from\":\"buyer\"}",
-                          "open_thread: the script must return an array, not an object");
+    /* the object form also names the thread's listing */
+    v = json("{\"messages\":[{\"from\":\"buyer\",\"text\":\"hi\"}],"
+             "\"item_url\":\"/marketplace/item/3/\",\"listing_title\":\"Oak desk\"}");
+    assert_int_equal(inbox_messages_from_json(v, "http://sb", &m, err, sizeof(err)), 0);
+    cJSON_Delete(v);
+    assert_int_equal(m.n, 1);
+    assert_string_equal(m.item_url, "http://sb/marketplace/item/3/");
+    assert_string_equal(m.listing_title, "Oak desk");
+    inbox_messages_free(&m);
+    v = json("{\"messages\":[],\"item_url\":null}");
+    assert_int_equal(inbox_messages_from_json(v, NULL, &m, err, sizeof(err)), 0);
+    cJSON_Delete(v);
+    assert_null(m.item_url);
+    assert_null(m.listing_title);
+    inbox_messages_free(&m);
+
+    expect_messages_error("\"hi\"", "open_thread: the script must return an array of messages "
+                                    "or an object with \"messages\", not a string");
+    expect_messages_error("{\"from\":\"buyer\"}", "open_thread: unknown field \"from\"");
+    expect_messages_error("{\"item_url\":null}",
+                          "open_thread: messages: must be an array, not nothing");
+    expect_messages_error("{\"messages\":[],\"item_url\":\"item/3\"}",
+                          "open_thread: item_url: \"item/3\" is neither an http(s) URL nor a path");
+    expect_messages_error("{\"messages\":[{\"from\":\"x\",\"text\":\"\"}]}",
+                          "open_thread: [0].from: must be \"buyer\" or \"seller\"");
     expect_messages_error("[{\"from\":\"me\",\"text\":\"x\"}]",
                           "open_thread: [0].from: must be \"buyer\" or \"seller\", not another "
                           "string");
@@ -274,13 +301,13 @@ static void test_already_sent_rule(void **state)
         {INBOX_FROM_SELLER, "Yes,\nit is.", NULL},
         {INBOX_FROM_SELLER, "Pickup today?", NULL},
     };
-    inbox_messages_t m = {items, 4};
+    inbox_messages_t m = {items, 4, NULL, NULL};
     assert_true(inbox_trailing_seller_has(&m, "Yes, it is."));
     assert_true(inbox_trailing_seller_has(&m, " Pickup today? "));
     /* before the buyer's last message: not the answer to it */
     assert_false(inbox_trailing_seller_has(&m, "Hello"));
     assert_false(inbox_trailing_seller_has(&m, "yes, it is."));
-    inbox_messages_t none = {NULL, 0};
+    inbox_messages_t none = {NULL, 0, NULL, NULL};
     assert_false(inbox_trailing_seller_has(&none, "Hello"));
 }
 

@@ -16,7 +16,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: byebuy-inbox-probe [options] list\n"
-            "       byebuy-inbox-probe [options] read THREAD_ID [URL]\n"
+            "       byebuy-inbox-probe [options] read THREAD_ID [URL]  ({item_url, listing_title,\n"
+            "                                                            messages})\n"
             "       byebuy-inbox-probe [options] sent THREAD_ID TEXT   (already sent?)\n"
             "       byebuy-inbox-probe [options] send THREAD_ID TEXT\n"
             "options:\n"
@@ -132,7 +133,13 @@ static cJSON *run(inbox_t *ib, int argc, char **argv, inbox_error_t *err)
     } else if (strcmp(cmd, "read") == 0 && (argc == 2 || argc == 3)) {
         if (inbox_read_thread(ib, argv[1], argc == 3 ? argv[2] : NULL, &m, err) != 0)
             return NULL;
-        out = messages_json(&m);
+        out = cJSON_CreateObject();
+        cJSON_AddItemToObject(out, "item_url",
+                              m.item_url ? cJSON_CreateString(m.item_url) : cJSON_CreateNull());
+        cJSON_AddItemToObject(out, "listing_title",
+                              m.listing_title ? cJSON_CreateString(m.listing_title)
+                                              : cJSON_CreateNull());
+        cJSON_AddItemToObject(out, "messages", messages_json(&m));
     } else if (strcmp(cmd, "sent") == 0 && argc == 3) {
         bool sent = false;
         if (inbox_already_sent(ib, argv[1], NULL, argv[2], &sent, &m, err) != 0)

@@ -97,6 +97,9 @@ cJSON *reply_requested_build(const reply_requested_t *e)
     ev_add_string(p, F_TONE, e->policy.tone);
     ev_add_string(p, F_PERSONA, e->policy.persona);
     cJSON_AddBoolToObject(p, F_AUTO_SEND, e->policy.auto_send);
+    if (e->policy.has_use_model)
+        cJSON_AddBoolToObject(p, F_USE_MODEL, e->policy.use_model);
+    ev_add_string(p, F_MODEL, e->policy.model);
     return data;
 }
 
@@ -210,7 +213,15 @@ int reply_requested_parse(const cJSON *data, reply_requested_t *e, char *errstr,
     }
     if (p && (ev_get_string(p, F_TONE, false, &e->policy.tone, errstr, errstr_size) < 0 ||
               ev_get_string(p, F_PERSONA, false, &e->policy.persona, errstr, errstr_size) < 0 ||
-              ev_get_bool(p, F_AUTO_SEND, false, &e->policy.auto_send, errstr, errstr_size) < 0)) {
+              ev_get_bool(p, F_AUTO_SEND, false, &e->policy.auto_send, errstr, errstr_size) < 0 ||
+              ev_get_string(p, F_MODEL, false, &e->policy.model, errstr, errstr_size) < 0)) {
+        ev_errstr_prefix(errstr, errstr_size, F_POLICY);
+        goto fail;
+    }
+    const cJSON *use_model = p ? cJSON_GetObjectItemCaseSensitive(p, F_USE_MODEL) : NULL;
+    e->policy.has_use_model = use_model && !cJSON_IsNull(use_model);
+    if (e->policy.has_use_model &&
+        ev_get_bool(p, F_USE_MODEL, true, &e->policy.use_model, errstr, errstr_size) < 0) {
         ev_errstr_prefix(errstr, errstr_size, F_POLICY);
         goto fail;
     }
@@ -249,6 +260,7 @@ void reply_requested_free(reply_requested_t *e)
     free(e->new_messages);
     free(e->policy.tone);
     free(e->policy.persona);
+    free(e->policy.model);
     memset(e, 0, sizeof(*e));
 }
 

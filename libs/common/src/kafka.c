@@ -1371,3 +1371,27 @@ done:
     rd_kafka_destroy(rk);
     return count;
 }
+
+int kafka_topic_partition_count(const char *bootstrap, const char *topic, int timeout_ms,
+                                char *errstr, size_t errstr_size)
+{
+    rd_kafka_t *rk = reader_new(bootstrap, "byebuy-admin", errstr, errstr_size);
+    if (!rk)
+        return -1;
+    int n = -1;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, t, &md, timeout_ms);
+    if (err)
+        snprintf(errstr, errstr_size, "%s: metadata: %s", topic, rd_kafka_err2str(err));
+    else if (md->topic_cnt != 1 || md->topics[0].err)
+        snprintf(errstr, errstr_size, "%s: %s", topic,
+                 md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "not in the metadata");
+    else
+        n = md->topics[0].partition_cnt;
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    rd_kafka_destroy(rk);
+    return n;
+}

@@ -159,7 +159,10 @@ static void terminate_backend(long long pid)
     PGconn *admin = PQconnectdb(pg_url);
     assert_int_equal(PQstatus(admin), CONNECTION_OK);
     char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld)", pid);
+    /* With a timeout (PostgreSQL 14+) it returns only once the backend has exited: without
+     * one it returned at once, and under load the pool's liveness check could still see the
+     * old session as healthy (the test failed about once in a loaded run). */
+    snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld, 10000)", pid);
     PGresult *res = PQexec(admin, sql);
     assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(res, 0, 0), "t");

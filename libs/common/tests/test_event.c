@@ -398,7 +398,12 @@ static void test_reply_requested_round_trip(void **state)
         .nhistory = 2,
         .new_messages = nm,
         .nnew_messages = 1,
-        .policy = {.tone = "friendly", .persona = NULL, .auto_send = true},
+        .policy = {.tone = "friendly",
+                   .persona = NULL,
+                   .auto_send = true,
+                   .has_use_model = true,
+                   .use_model = false,
+                   .model = "llama3"},
     };
     event_t ev;
     round_trip(EV_REPLY_REQUESTED, "17", reply_requested_build(&in), &ev);
@@ -423,6 +428,21 @@ static void test_reply_requested_round_trip(void **state)
     assert_string_equal(out.policy.tone, "friendly");
     assert_null(out.policy.persona);
     assert_true(out.policy.auto_send);
+    assert_true(out.policy.has_use_model);
+    assert_false(out.policy.use_model);
+    assert_string_equal(out.policy.model, "llama3");
+    reply_requested_free(&out);
+    event_free(&ev);
+
+    /* The seller never set the switch: absent, and parsed as "not set". */
+    in.policy.has_use_model = false;
+    in.policy.model = NULL;
+    round_trip(EV_REPLY_REQUESTED, "17", reply_requested_build(&in), &ev);
+    const cJSON *pol = cJSON_GetObjectItemCaseSensitive(ev.data, F_POLICY);
+    assert_null(cJSON_GetObjectItemCaseSensitive(pol, F_USE_MODEL));
+    assert_int_equal(reply_requested_parse(ev.data, &out, err, sizeof(err)), 0);
+    assert_false(out.policy.has_use_model);
+    assert_null(out.policy.model);
     reply_requested_free(&out);
     event_free(&ev);
 }
@@ -483,6 +503,11 @@ static void test_reply_requested_errors(void **state)
                                err, sizeof(err)),
                      -1);
     assert_string_equal(err, "policy.auto_send: expected true or false");
+    assert_int_equal(reply_err("{\"request_id\":\"r\",\"conversation_id\":\"c\"," LISTING
+                               ",\"policy\":{\"use_model\":\"yes\"}}",
+                               err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "policy.use_model: expected true or false");
 #undef LISTING
 }
 

@@ -95,6 +95,14 @@ static void test_read_partition(void **state)
     assert_non_null(strstr(errstr, "t.state [7]"));
 }
 
+static void test_partition_count(void **state)
+{
+    (void)state;
+    char errstr[512];
+    assert_int_equal(
+        kafka_topic_partition_count(bootstrap, "t.state", 5000, errstr, sizeof(errstr)), 2);
+}
+
 typedef struct {
     pthread_mutex_t mu;
     int assigned, revoked;
@@ -214,6 +222,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_partition),
+        cmocka_unit_test(test_partition_count),
         cmocka_unit_test(test_rebalance_hooks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

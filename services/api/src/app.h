@@ -32,6 +32,7 @@ struct api_config {
     long long max_body_bytes;
     long long max_upload_bytes; /* one image file */
     long long max_images;       /* per listing */
+    long long listing_cache_mb; /* bound of the rendered listings (listing_cache.h) */
     long long max_image_pixels; /* decoded width*height limit (decompression bombs) */
     long long image_max_side;   /* stored images are scaled down to fit this box */
     char *platforms;            /* comma-separated platforms a listing may be posted to */
@@ -70,7 +71,7 @@ struct app {
     struct outbox_relay *relay; /* owned by outbox.c */
 
     struct mg_context *http;
-    listing_cache_t *lcache;   /* GET /api/listings responses (listing_cache.h) */
+    listing_cache_t *lcache;   /* rendered listings by (id, version) (listing_cache.h) */
     struct sse_hub *sse;       /* GET /api/events connections (sse/hub.h) */
     struct sse_feed *sse_feed; /* LISTEN bb_events -> sse (sse/feed.h) */
 

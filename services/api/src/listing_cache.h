@@ -1,39 +1,46 @@
-/* A small in-process cache of GET /api/listings responses (the dashboard's hottest read).
- * Entries are keyed by the request's parsed parameters (http/listings_http.c) and tagged
- * with a generation that every listing change of this instance bumps right after its
- * commit (a post-commit effect of the domain commands, domain/tx.h). An entry older than
- * LISTING_CACHE_TTL_MS is never served, so another instance's or writer's change shows
- * within that time. */
+/* The rendered JSON object of each listing GET /api/listings showed lately, keyed by (id,
+ * version). listings.version (migrations/0004_listings_version.sql) is raised from one
+ * global sequence by every change of a listing or of its images, so a request that reads the
+ * page's (id, version) pairs from PostgreSQL knows which renderings are still exact: the
+ * cache is validated against the database on every request and stays correct whoever wrote
+ * the change (another api instance, SQL by hand). Nothing is ever invalidated; a rendering
+ * of an old version simply stops matching and ages out.
+ *
+ * Bounded: at most max_bytes of entries (renderings plus their bookkeeping), split over
+ * shards by id, each with its own lock and least-recently-used order, so the 64 HTTP threads
+ * reading the same page mostly take different locks and each lock is held for one copy. */
 #ifndef API_LISTING_CACHE_H
 #define API_LISTING_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/http.h"
-
-#define LISTING_CACHE_TTL_MS 1000
+#include "common/sbuf.h"
 
 typedef struct listing_cache listing_cache_t;
 
-/* Returns a new empty cache (caller frees with listing_cache_free). */
-listing_cache_t *listing_cache_new(void);
+/* Returns a new empty cache holding at most max_bytes (caller frees with
+ * listing_cache_free; 0 bytes caches nothing). */
+listing_cache_t *listing_cache_new(size_t max_bytes);
 void listing_cache_free(listing_cache_t *c);
 
-/* Invalidates every entry. Thread-safe, lock-free. */
-void listing_cache_bump(listing_cache_t *c);
+/* Appends the rendering of listing id at exactly this version to out and returns true;
+ * returns false (out unchanged) when it is not cached. Thread-safe. */
+bool listing_cache_copy(listing_cache_t *c, int64_t id, int64_t version, sbuf_t *out);
 
-/* The current generation: read it BEFORE querying, and store the result under it, so a
- * change committed during the query makes the entry stale at once. Thread-safe. */
-uint64_t listing_cache_generation(listing_cache_t *c);
+/* Stores json[0..len) as the rendering of listing id at version, replacing an older
+ * version's; a newer version already cached is kept (a slower request rendered an older
+ * snapshot). Evicts the least recently used entries of its shard beyond the bound; a
+ * rendering larger than a shard's share of the bound is not kept. Thread-safe. */
+void listing_cache_put(listing_cache_t *c, int64_t id, int64_t version, const char *json,
+                       size_t len);
 
-/* Sends the cached 200 response for key if it is fresh and returns 1; returns 0 otherwise
- * (nothing sent). Thread-safe. */
-int listing_cache_send(listing_cache_t *c, http_request_t *req, const char *key);
-
-/* Stores a response (body and extra headers are copied). Keys longer than 512 bytes are
- * not cached. Thread-safe. */
-void listing_cache_put(listing_cache_t *c, const char *key, uint64_t generation, const char *body,
-                       size_t len, const char *extra_headers);
+/* What the cache holds now: entries and bytes (as counted against max_bytes). */
+typedef struct {
+    size_t entries;
+    size_t bytes;
+} listing_cache_stats_t;
+listing_cache_stats_t listing_cache_stats(listing_cache_t *c);
 
 #endif

@@ -130,7 +130,8 @@ static void *worker_main(void *arg)
             continue;
         w->activity = false;
         worker_poll(w);
-        if (w->ib && !w->stop && w->retry_at_ms <= util_now_ms())
+        worker_yield_profile(w);
+        if (!w->stop && w->retry_at_ms <= util_now_ms())
             pace(w);
     }
     worker_close(w);

@@ -42,9 +42,38 @@ struct app {
     heartbeat_t *heartbeat;
 };
 
+/* Partition p of the commands must be partition p of the desired state: same key, same
+ * partitioner, and the same partition count, which only an operator can break (a topic made
+ * by hand, TOPIC_PARTITIONS changed later). Refuse to run on such a pair. */
+static int check_partitioning(const struct app *app)
+{
+    char errstr[512];
+    const char *bs = app->cfg.svc.kafka_bootstrap;
+    int cmds =
+        kafka_topic_partition_count(bs, TOPIC_MONITOR_COMMANDS, 10000, errstr, sizeof(errstr));
+    int des = cmds < 0 ? -1
+                       : kafka_topic_partition_count(bs, TOPIC_MONITOR_DESIRED, 10000, errstr,
+                                                     sizeof(errstr));
+    if (cmds < 0 || des < 0) {
+        LOG_ERROR("partition counts: %s", errstr);
+        return -1;
+    }
+    if (cmds != des) {
+        LOG_ERROR(TOPIC_MONITOR_DESIRED
+                  " has %d partitions and " TOPIC_MONITOR_COMMANDS
+                  " %d: an account's desired state would be looked for in the wrong partition; "
+                  "recreate " TOPIC_MONITOR_DESIRED " (compacted) with %d partitions",
+                  des, cmds, cmds);
+        return -1;
+    }
+    return 0;
+}
+
 static int app_prepare(struct app *app)
 {
     char errstr[1024];
+    if (check_partitioning(app) != 0)
+        return -1;
     app->recipes = inbox_recipe_set_load(app->cfg.recipes_dir, errstr, sizeof(errstr));
     if (!app->recipes) {
         LOG_ERROR("INBOX_RECIPES_DIR: %s", errstr);

@@ -2,8 +2,6 @@
 #include "monitor_config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define E(name, type, def, min, max, field, help)                                                  \
     CONFIG_ENTRY(name, type, def, min, max, false, monitor_config_t, field, help)
@@ -11,33 +9,10 @@
 static const config_entry_t monitor_config_rows[] = {
     E("MONITOR_HEARTBEAT_MS", CONFIG_INT, "30000", 1000, 3600000, heartbeat_ms,
       "interval of monitor.status heartbeats while accounts are running"),
-    E("WEBDRIVER_URL", CONFIG_STRING, "http://127.0.0.1:9515", 0, 0, webdriver_url,
-      "chromedriver (local backend)"),
-    E("BROWSER_BACKEND", CONFIG_STRING, "local", 0, 0, browser_backend,
-      "local (chromedriver + Chromium profiles) or browserbase"),
-    E("BROWSERBASE_API_URL", CONFIG_STRING, "https://api.browserbase.com", 0, 0, bb_api_url,
-      "Browserbase REST API"),
-    E("BROWSERBASE_API_KEY", CONFIG_SECRET, NULL, 0, 0, bb_api_key,
-      "Browserbase API key (browserbase backend)"),
-    E("BROWSERBASE_PROJECT_ID", CONFIG_STRING, NULL, 0, 0, bb_project_id, "Browserbase project id"),
-    E("BROWSERBASE_CONTEXT_ID", CONFIG_STRING, NULL, 0, 0, bb_context_id,
-      "Browserbase context holding the marketplace login cookies"),
-    E("PROFILE_DIR", CONFIG_STRING, ".run/profiles", 0, 0, profile_dir,
-      "Chromium profiles, one per account: <PROFILE_DIR>/<platform>-<account_id> (the poster's)"),
+    BROWSER_CONFIG_ROWS(monitor_config_t, browser),
     E("MONITOR_USE_PROFILES", CONFIG_BOOL, "true", 0, 0, use_profiles,
       "open each inbox on the account's logged-in profile (false: a fresh temporary profile, "
-      "enough for the sandbox); the profile is locked while the inbox is open"),
-    E("HEADLESS", CONFIG_BOOL, "true", 0, 0, headless, "run Chromium headless"),
-    E("CHROME_BINARY", CONFIG_STRING, NULL, 0, 0, chrome_binary,
-      "Chromium binary (default: chromedriver's choice)"),
-    E("SANDBOX_URL", CONFIG_STRING, NULL, 0, 0, sandbox_url,
-      "base URL of the sandbox marketplace ({{base_url}} of recipes/inbox/sandbox.json)"),
-    E("FACEBOOK_URL", CONFIG_STRING, NULL, 0, 0, facebook_url,
-      "base URL of Facebook ({{base_url}} of recipes/inbox/facebook_marketplace.json)"),
-    E("WEBDRIVER_TIMEOUT_MS", CONFIG_INT, "60000", 1000, 600000, webdriver_timeout_ms,
-      "timeout of one WebDriver command"),
-    E("PROFILE_LOCK_TIMEOUT_MS", CONFIG_INT, "300000", 0, 3600000, profile_lock_timeout_ms,
-      "how long an inbox waits for its account's browser profile (a posting job may hold it)"),
+      "enough for the sandbox); a posting job that wants the profile gets it between two polls"),
     E("INBOX_RECIPES_DIR", CONFIG_STRING, "recipes/inbox", 0, 0, recipes_dir,
       "inbox recipes, one <platform>.json each"),
     E("MONITOR_DEFAULT_PLATFORM", CONFIG_STRING, "sandbox", 0, 0, default_platform,
@@ -77,22 +52,6 @@ monitor_pacing_t monitor_config_pacing(const monitor_config_t *c)
     return p;
 }
 
-void monitor_config_wd(const monitor_config_t *c, wd_config_t *wd)
-{
-    memset(wd, 0, sizeof(*wd));
-    wd->backend = strcmp(c->browser_backend, "browserbase") == 0 ? WD_BROWSERBASE : WD_LOCAL;
-    wd->endpoint = c->webdriver_url;
-    wd->chrome_binary = c->chrome_binary;
-    wd->headless = c->headless;
-    wd->window_width = 1280;
-    wd->window_height = 900;
-    wd->bb_api_url = c->bb_api_url;
-    wd->bb_api_key = c->bb_api_key;
-    wd->bb_project_id = c->bb_project_id;
-    wd->bb_context_id = c->bb_context_id;
-    wd->command_timeout_ms = (int)c->webdriver_timeout_ms;
-}
-
 static int check_range(const char *min_name, long long min, const char *max_name, long long max,
                        char *errstr, size_t errstr_size)
 {
@@ -105,17 +64,8 @@ static int check_range(const char *min_name, long long min, const char *max_name
 static int monitor_config_check(void *config, char *errstr, size_t errstr_size)
 {
     monitor_config_t *c = config;
-    if (strcmp(c->browser_backend, "local") != 0 &&
-        strcmp(c->browser_backend, "browserbase") != 0) {
-        snprintf(errstr, errstr_size, "BROWSER_BACKEND: \"%s\" is not local or browserbase",
-                 c->browser_backend);
+    if (browser_config_check(&c->browser, errstr, errstr_size) != 0)
         return -1;
-    }
-    if (strcmp(c->browser_backend, "browserbase") == 0 && !c->bb_api_key) {
-        snprintf(errstr, errstr_size,
-                 "BROWSERBASE_API_KEY: required when BROWSER_BACKEND=browserbase");
-        return -1;
-    }
     if (check_range("MONITOR_ACTIVE_MIN_MS", c->active_min_ms, "MONITOR_ACTIVE_MAX_MS",
                     c->active_max_ms, errstr, errstr_size) < 0 ||
         check_range("MONITOR_IDLE_MIN_MS", c->idle_min_ms, "MONITOR_IDLE_MAX_MS", c->idle_max_ms,
@@ -127,12 +77,6 @@ static int monitor_config_check(void *config, char *errstr, size_t errstr_size)
         check_range("MONITOR_BROWSER_RETRY_MS", c->browser_retry_ms, "MONITOR_BROWSER_RETRY_MAX_MS",
                     c->browser_retry_max_ms, errstr, errstr_size) < 0)
         return -1;
-    /* The recipes name these through base_url_env; a value from .env must reach them too. */
-    if ((c->sandbox_url && setenv("SANDBOX_URL", c->sandbox_url, 1) != 0) ||
-        (c->facebook_url && setenv("FACEBOOK_URL", c->facebook_url, 1) != 0)) {
-        snprintf(errstr, errstr_size, "SANDBOX_URL/FACEBOOK_URL: cannot export");
-        return -1;
-    }
     return 0;
 }
 

@@ -32,10 +32,11 @@ struct account_worker {
     seen_t *seen;
     caps_counter_t sent_today;
     int64_t cycle;
-    bool activity;          /* the current cycle saw a new message or sent one */
-    int64_t retry_ms;       /* current backoff of a failed open or a login wall */
-    int64_t retry_at_ms;    /* no browser before this time (0: now) */
-    int consecutive_errors; /* failed cycles in a row: the session is reopened after a few */
+    bool activity;              /* the current cycle saw a new message or sent one */
+    int64_t retry_ms;           /* current backoff of a failed open or a login wall */
+    int64_t retry_at_ms;        /* no browser before this time (0: now) */
+    int64_t step_back_until_ms; /* the profile was handed to a waiting posting job until then */
+    int consecutive_errors;     /* failed cycles in a row: the session is reopened after a few */
     unsigned rng;
 };
 
@@ -48,6 +49,10 @@ bool worker_ensure_open(account_worker_t *w, char *reason, size_t reason_size);
 
 /* Closes the session (the profile lock goes with it). */
 void worker_close(account_worker_t *w);
+
+/* After a cycle: when a posting job waits for the account's profile, closes the session so it
+ * gets the profile; the next open waits for it to be free again. */
+void worker_yield_profile(account_worker_t *w);
 
 /* Records an inbox error: status, backoff, closing the session when it is gone. Writes the
  * reason the api shows ("<code>: <message>") into reason. */

@@ -12,6 +12,9 @@
 
 /* Failed cycles in a row after which the session is reopened (a page stuck somewhere). */
 #define REOPEN_AFTER_ERRORS 3
+/* How long the worker stays away from a profile it handed over (the waiter polls the lock
+ * every 100 ms; after this, inbox_open waits for the job to release it). */
+#define STEP_BACK_MS 1500
 /* Buyer messages published per thread and cycle at most (the rest come next cycle). */
 #define MAX_NEW_PER_THREAD 256
 
@@ -31,6 +34,16 @@ void worker_close(account_worker_t *w)
     }
 }
 
+void worker_yield_profile(account_worker_t *w)
+{
+    if (!w->ib || !inbox_profile_wanted(w->ib))
+        return;
+    LOG_INFO("account %lld: another process waits for the browser profile: handing it over",
+             (long long)w->account_id);
+    worker_close(w);
+    w->step_back_until_ms = util_now_ms() + STEP_BACK_MS;
+}
+
 static void worker_log(void *ctx, const char *level, const char *message, const char *artifact)
 {
     const account_worker_t *w = ctx;
@@ -46,13 +59,14 @@ static const char *profile_for(const account_worker_t *w, const monitor_desired_
                                size_t size)
 {
     const monitor_config_t *c = w->deps.cfg;
-    if (!c->use_profiles || strcmp(c->browser_backend, "local") != 0)
+    if (!c->use_profiles || browser_config_browserbase(&c->browser))
         return NULL;
     if (d->browser_profile && d->browser_profile[0] == '/')
         snprintf(buf, size, "%s", d->browser_profile);
     else if (d->browser_profile && d->browser_profile[0])
-        snprintf(buf, size, "%s/%s", c->profile_dir, d->browser_profile);
-    else if (browser_profile_path(c->profile_dir, d->platform, w->account_id, buf, size) != 0)
+        snprintf(buf, size, "%s/%s", c->browser.profile_dir, d->browser_profile);
+    else if (browser_profile_path(c->browser.profile_dir, d->platform, w->account_id, buf, size) !=
+             0)
         return NULL;
     return buf;
 }
@@ -70,6 +84,9 @@ bool worker_ensure_open(account_worker_t *w, char *reason, size_t reason_size)
     }
     if (w->ib)
         return true;
+    int64_t back = w->step_back_until_ms - util_now_ms();
+    if (back > 0) /* short, and a send waits rather than fails */
+        util_sleep_ms(back, &w->stop);
     if (w->retry_at_ms > util_now_ms()) {
         account_state_t st;
         accounts_get(w->deps.accounts, w->account_id, &st);
@@ -94,13 +111,13 @@ bool worker_ensure_open(account_worker_t *w, char *reason, size_t reason_size)
         inbox_open_opts_t o = {
             .account_id = w->account_id,
             .profile_dir = profile_for(w, &d, profile, sizeof(profile)),
-            .profile_lock_timeout_ms = w->deps.cfg->profile_lock_timeout_ms,
+            .profile_lock_timeout_ms = w->deps.cfg->browser.profile_lock_timeout_ms,
             .call_timeout_ms = w->deps.cfg->call_timeout_ms,
             .stop = &w->stop,
             .log = worker_log,
             .log_ctx = w,
         };
-        monitor_config_wd(w->deps.cfg, &o.wd);
+        browser_config_wd(&w->deps.cfg->browser, &o.wd);
         w->ib = inbox_open(r, &o, &err);
     }
     monitor_desired_free(&d);

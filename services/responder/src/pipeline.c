@@ -145,7 +145,9 @@ static void on_model(void *user, llm_result_t *res)
         LOG_WARN("request %s: model gave no draft: %s", job->req.request_id, res->reason);
         pipeline_handoff_draft(&job->req, &job->plan, "llm", res->reason, &job->draft);
     }
-    job->draft.model.name = xstrdup(pl->cfg.prompt.model);
+    job->draft.model.name =
+        xstrdup(job->req.policy.model && *job->req.policy.model ? job->req.policy.model
+                                                                : pl->cfg.prompt.model);
     job->draft.model.latency_ms = res->latency_ms;
     job->draft.model.prompt_tokens = res->prompt_tokens;
     job->draft.model.completion_tokens = res->completion_tokens;
@@ -181,8 +183,11 @@ pipeline_submit_t pipeline_submit(pipeline_t *pl, const cJSON *data, void *user,
         finish(job, "rules");
         return PIPELINE_ACCEPTED;
     }
-    /* Nothing to answer ("ok" after a deal, an emoji): no model call for that. */
-    if (!pl->cfg.llm || job->plan.nothing_to_answer) {
+    /* The rules engine answers when no model is configured, when the seller switched the
+     * model off (policy.use_model false; not set = use the configured model), and when there
+     * is nothing to answer ("ok" after a deal, an emoji): no model call for that. */
+    bool seller_wants_model = !job->req.policy.has_use_model || job->req.policy.use_model;
+    if (!pl->cfg.llm || !seller_wants_model || job->plan.nothing_to_answer) {
         if (rules_draft(&job->req, &job->plan, &job->draft) < 0) {
             reply_drafted_free(&job->draft);
             pipeline_handoff_draft(&job->req, &job->plan, "rules", "the rules engine had no reply",

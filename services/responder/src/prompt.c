@@ -430,7 +430,9 @@ char *prompt_request_body(const reply_requested_t *req, const plan_t *plan,
                           const prompt_options_t *opt)
 {
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "model", opt->model);
+    /* The seller's choice of model (settings) wins over the configured LLM_MODEL. */
+    cJSON_AddStringToObject(
+        root, "model", req->policy.model && *req->policy.model ? req->policy.model : opt->model);
     cJSON *messages = cJSON_AddArrayToObject(root, "messages");
 
     char *system = prompt_system(req, plan, opt->reply_max_chars);

@@ -48,9 +48,10 @@ char *prompt_fence_escape(const char *text);
  * Returns a new string the caller frees with free(). Pure and thread-safe. */
 char *prompt_redact_amounts(const char *text, int64_t price_cents, int64_t min_cents);
 
-/* The whole request body: {model, messages, response_format{type: json_schema,
- * json_schema{name, schema, strict: true}}, temperature, max_completion_tokens}. Returns
- * compact JSON text the caller frees with free(). Pure and thread-safe. */
+/* The whole request body (model: the request's policy.model, else opt->model): {model, messages,
+ * response_format{type: json_schema, json_schema{name, schema, strict: true}}, temperature,
+ * max_completion_tokens}. Returns compact JSON text the caller frees with free(). Pure and
+ * thread-safe. */
 char *prompt_request_body(const reply_requested_t *req, const plan_t *plan,
                           const prompt_options_t *opt);
 

@@ -13,6 +13,8 @@
  *                   index and the field: "list_threads: [2].thread_id: missing")
  *   script_error    a recipe script threw (message: the browser's error)
  *   browser_error   the browser session is gone or unreachable: close and open a new one
+ *   thread_not_found the marketplace says the thread does not exist (the recipe's
+ *                   open_thread.not_found_selectors); not retryable
  *   profile_busy    the account's profile stayed locked by another process (inbox_open)
  *   not_verified    inbox_send: the text was sent but no seller bubble with it appeared
  *   interrupted     *stop was set
@@ -81,7 +83,8 @@ typedef struct {
 
 /* Locks the profile (WD_LOCAL with profile_dir), ends a Chromium orphaned on it, opens a
  * WebDriver session. No page is loaded yet. Returns the inbox (close with inbox_close) or NULL
- * with err (profile_busy, browser_error, interrupted). r must outlive the inbox. */
+ * with err (profile_busy, browser_error, interrupted). r, and the strings o->wd and o->stop
+ * point to, must outlive the inbox (profile_dir and login_remedy are copied). */
 inbox_t *inbox_open(const inbox_recipe_t *r, const inbox_open_opts_t *o, inbox_error_t *err);
 
 /* Ends the session (Chromium writes the profile to disk) and releases the profile. Accepts
@@ -124,6 +127,9 @@ typedef struct {
     inbox_message_t *items; /* oldest first, as shown; UI noise (system lines) already dropped by
                              * the recipe's script */
     size_t n;
+    char *item_url;      /* the listing the thread is about, when the thread page links it
+                          * (absolute URL), else NULL: match listings by it before the title */
+    char *listing_title; /* the listing's title as the thread page shows it, or NULL */
 } inbox_messages_t;
 
 /* Opens the inbox (the recipe's list_threads steps) and reads the thread list. Fills out

@@ -24,10 +24,11 @@ int inbox_threads_from_json(const cJSON *v, const char *base_url, inbox_threads_
                             char *errstr, size_t errstr_size);
 
 /* open_thread: [{from: "buyer"|"seller", text, at?}], oldest first; text a string, at a
- * string or null; no other fields. Returns 0 (free with inbox_messages_free) or -1 with
- * errstr. */
-int inbox_messages_from_json(const cJSON *v, inbox_messages_t *out, char *errstr,
-                             size_t errstr_size);
+ * string or null; no other fields. Or an object {"messages": [...], "item_url": URL|path|null,
+ * "listing_title": string|null} when the thread page also names its listing. Returns 0 (free
+ * with inbox_messages_free) or -1 with errstr. */
+int inbox_messages_from_json(const cJSON *v, const char *base_url, inbox_messages_t *out,
+                             char *errstr, size_t errstr_size);
 
 /* Whitespace runs collapsed to one space, ends trimmed: how texts are compared with what the
  * page shows. Caller frees. */

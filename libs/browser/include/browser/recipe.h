@@ -87,6 +87,8 @@ typedef struct {
     int timeout_ms; /* verify: how long the script is polled after a send */
     recipe_selector_t *error_sels; /* verify: any of them visible = the send was refused */
     size_t nerror_sels;
+    recipe_selector_t *not_found_sels; /* open_thread: any of them visible = no such thread */
+    size_t nnot_found_sels;
 } recipe_section_t;
 
 typedef struct {

@@ -29,6 +29,12 @@ typedef struct {
     const char *login_remedy;          /* what to tell the user on a login wall */
     runner_log_fn log;
     void *log_ctx;
+    /* A page that ends the run at once, found where login walls are (after each navigation and
+     * while waiting), though it is no login matter: an inbox thread that does not exist. Any of
+     * these visible fails the step with stop_code, not retryable. None for a posting run. */
+    const recipe_selector_t *stop_sels;
+    size_t nstop_sels;
+    const char *stop_code;
 } runner_opts_t;
 
 typedef enum {

@@ -107,6 +107,7 @@
 #define F_TONE "tone"
 #define F_PERSONA "persona"
 #define F_AUTO_SEND "auto_send"
+#define F_USE_MODEL "use_model"
 #define F_ACTION "action"
 #define F_INTENT "intent"
 #define F_DEAL "deal"
@@ -339,6 +340,12 @@ typedef struct {
     struct {
         char *tone, *persona;
         bool auto_send;
+        /* The seller's model switch (GET/PUT /api/settings/responder): has_use_model false
+         * when the seller never set it, and then the responder does what its own config says
+         * (the model when one is configured). use_model false: the rules engine answers.
+         * model: a model name that overrides the responder's LLM_MODEL (NULL: not). */
+        bool has_use_model, use_model;
+        char *model;
     } policy;
 } reply_requested_t;
 

@@ -196,6 +196,12 @@ int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int pa
                         int replication, int timeout_ms, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
 
+/* The number of partitions of an existing topic, or -1 with errstr (unreachable, no such
+ * topic). For checks across topics that must be partitioned alike. */
+int kafka_topic_partition_count(const char *bootstrap, const char *topic, int timeout_ms,
+                                char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+
 /* true for the topics created with cleanup.policy=compact (bb.monitor.desired): keyed state
  * whose last record per key is all that matters. */
 bool kafka_topic_compacted(const char *topic);

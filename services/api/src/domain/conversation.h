@@ -86,7 +86,7 @@ int conversation_state(const conv_row_t *row, conv_state_t *out, cmd_result_t *r
 int conversation_hand_off(tx_t *tx, conv_row_t *row, const char *reason, cmd_result_t *r)
     __attribute__((warn_unused_result));
 
-/* ---- the seller's commands (each one transaction) ---------------------------------------- */
+/* ---- the seller's commands (each one transaction; conversation_commands.c) ------------------ */
 
 /* The seller writes to the buyer: inserts a seller message (delivery queued, attempts 1)
  * and enqueues message.send on bb.monitor.commands (key: the account id); a reply request

@@ -64,7 +64,6 @@ int listing_create(struct app *app, const listing_input_t *in, const char *const
         cmd_db_fail(r, "storing the images", &err);
         goto end;
     }
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
     if (rc == 0)
         LOG_INFO("listing %" PRId64 " created with %zu image(s)", *id, npaths);
@@ -118,7 +117,6 @@ int listing_update(struct app *app, int64_t id, const listing_input_t *in, const
     }
     if (delist && posting_delistings_enqueue(&tx, id, r) != 0)
         goto end;
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
@@ -145,7 +143,6 @@ int listing_delete(struct app *app, int64_t id, cmd_result_t *r)
     /* Committed: the files go only then, so a failed delete loses nothing. */
     for (size_t i = 0; i < names.n; i++)
         tx_remove_on_commit(&tx, names.v[i]);
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
     if (rc == 0)
         LOG_INFO("listing %" PRId64 " deleted", id);

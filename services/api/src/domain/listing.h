@@ -1,6 +1,7 @@
 /* Listing commands: create (with images), update (partial; new images are appended;
  * leaving "active" requests the delistings) and delete (delistings requested, files removed
- * after the commit). Each runs in one transaction and invalidates the listing cache. */
+ * after the commit). Each runs in one transaction; the listing's version rises with it
+ * (migrations/0004_*), which is all the listing page's cache needs. */
 #ifndef API_LISTING_H
 #define API_LISTING_H
 

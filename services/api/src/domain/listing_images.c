@@ -37,7 +37,6 @@ int listing_images_add(struct app *app, int64_t id, const char *const *paths, si
         cmd_db_fail(r, "storing the images", &err);
         goto end;
     }
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
@@ -47,6 +46,7 @@ end:
 
 int listing_images_remove(struct app *app, int64_t id, int64_t image_id, cmd_result_t *r)
 {
+    listing_row_t row;
     store_err_t err;
     char name[64];
     tx_t tx;
@@ -54,11 +54,16 @@ int listing_images_remove(struct app *app, int64_t id, int64_t image_id, cmd_res
 
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
+    /* The listing first, as every command that changes images locks it: the delete's trigger
+     * raises the listing's version (migrations/0004_*), and taking the image row before the
+     * listing row would deadlock with a listing delete or reorder holding them the other way. */
+    if (cmd_found(r, listing_store_lock(tx.pg, id, false, &row, &err), "reading the listing", &err,
+                  "Image not found") != 0)
+        goto end;
     if (cmd_found(r, image_store_delete(tx.pg, id, image_id, name, &err), "deleting the image",
                   &err, "Image not found") != 0)
         goto end;
     tx_remove_on_commit(&tx, name);
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
@@ -99,7 +104,6 @@ int listing_images_reorder(struct app *app, int64_t id, const int64_t *ids, size
         cmd_db_fail(r, "reordering the images", &err);
         goto end;
     }
-    tx_listings_changed(&tx);
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);

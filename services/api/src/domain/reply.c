@@ -45,6 +45,10 @@ static void request_fill(reply_requested_t *ev, const PGresult *src)
     ev->state.competing_offer_cents = row_i64(src, 0, "competing_offer_cents");
     ev->policy.tone = (char *)row_text(src, 0, "tone");
     ev->policy.persona = (char *)row_text(src, 0, "persona");
+    /* The seller's model switch; NULL (never set) leaves the choice to the responder. */
+    ev->policy.has_use_model = row_text(src, 0, "use_model") != NULL;
+    ev->policy.use_model = row_bool(src, 0, "use_model");
+    ev->policy.model = (char *)row_text(src, 0, "model");
     /* Only conversations that answer by themselves are asked; the api sends the draft only
      * while that still holds (reply_drafted), so the responder's draft is never a draft
      * the seller has to approve. */

@@ -8,7 +8,6 @@
 #include "common/db.h"
 #include "common/xmalloc.h"
 #include "images.h"
-#include "listing_cache.h"
 
 int tx_begin(tx_t *tx, struct app *app, int timeout_ms, cmd_result_t *r)
 {
@@ -50,8 +49,6 @@ int tx_commit(tx_t *tx, cmd_result_t *r)
     if (db_commit(tx->pg, err.msg, sizeof(err.msg)) != 0)
         return cmd_db_fail(r, "committing", &err);
     tx->committed = true;
-    if (tx->listings_changed)
-        listing_cache_bump(tx->app->lcache);
     files_done(tx, &tx->on_commit, true);
     files_done(tx, &tx->on_abort, false); /* committed: the files belong to their rows */
     return 0;
@@ -65,11 +62,6 @@ void tx_end(tx_t *tx)
     files_done(tx, &tx->on_abort, !tx->committed);
     db_pool_release(tx->app->pool, tx->pg); /* rolls back what is still open */
     tx->pg = NULL;
-}
-
-void tx_listings_changed(tx_t *tx)
-{
-    tx->listings_changed = true;
 }
 
 void tx_remove_on_commit(tx_t *tx, const char *stored_name)

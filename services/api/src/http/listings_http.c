@@ -1,6 +1,7 @@
-/* /api/listings: create (multipart with images, or JSON), list (filters, cursor pages, the
- * answer cache), read, update (PUT/PATCH) and delete. The JSON shape is the store's
- * (store/listing_store.c): the original's fields beside ours. */
+/* /api/listings: create (multipart with images, or JSON), list (filters, cursor pages, each
+ * listing's rendering from listing_cache.h when still current), read, update (PUT/PATCH) and
+ * delete. The JSON shape is the store's (store/listing_store.c): the original's fields beside ours.
+ */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,7 +14,6 @@
 #include "handlers.h"
 #include "http/listing_body.h"
 #include "http/request.h"
-#include "listing_cache.h"
 #include "store/listing_store.h"
 
 int handle_listings_create(http_request_t *req)
@@ -122,23 +122,12 @@ static int list_params_read(http_request_t *req, list_params_t *p)
     return 0;
 }
 
-/* The cache key of a list request: its parsed values in a fixed order, so parameter order,
- * unknown parameters and spelling variants ("limit=050") share one entry. */
-static void list_cache_key(const list_params_t *p, char *key, size_t size)
-{
-    snprintf(key, size, "l=%d&c=%" PRId64 "&s=%s&q=%s", p->limit, p->cursor, p->status, p->q);
-}
-
 int handle_listings_list(http_request_t *req)
 {
     struct app *app = req->app;
     list_params_t p;
-    char key[400], link[1200] = "";
+    char link[1200] = "";
     if (list_params_read(req, &p) != 0)
-        return req->status;
-    list_cache_key(&p, key, sizeof(key));
-    uint64_t generation = listing_cache_generation(app->lcache); /* before the query */
-    if (listing_cache_send(app->lcache, req, key))
         return req->status;
     PGconn *pg = request_db(req);
     if (!pg)
@@ -147,7 +136,7 @@ int handle_listings_list(http_request_t *req)
     listing_page_query_t q = {p.status[0] ? p.status : NULL, pattern, p.cursor, p.limit};
     store_page_t page;
     store_err_t err;
-    int rc = listing_store_page(pg, &q, &page, &err);
+    int rc = listing_store_page(pg, app->lcache, &q, &page, &err);
     request_db_release(req, pg);
     free(pattern);
     if (rc != 0)
@@ -156,6 +145,5 @@ int handle_listings_list(http_request_t *req)
         const char *pairs[4] = {"status", p.status[0] ? p.status : NULL, "q", p.q[0] ? p.q : NULL};
         request_link_next(link, sizeof(link), "/api/listings", p.limit, page.last_id, pairs, 2);
     }
-    listing_cache_put(app->lcache, key, generation, page.body.json, page.body.len, link);
     return request_send_doc(req, 200, &page.body, link[0] ? link : NULL);
 }

@@ -162,26 +162,27 @@ void store_names_free(store_names_t *names)
  * json_build_object and to_char in PostgreSQL (which cost several times the scans). A row
  * per listing (image columns NULL), followed by a row per image of it (listing columns NULL
  * but the id), so no listing column travels more than once; newest listing first, images
- * in their order. The page comes from the id index (the cursor) and the images of exactly
- * those listings from (listing_id, position, id), or on small tables one hash join: never
- * a scan per listing. */
+ * in their order. The listings come by id from the primary key (one, or the ones of a page
+ * that listing_cache.h does not hold; the page itself is KEYS_SQL's) and the images of
+ * exactly those listings from (listing_id, position, id), or on small tables one hash join:
+ * never a scan per listing. */
 #define ROWS_SQL                                                                                   \
     "WITH page AS MATERIALIZED (SELECT * FROM listings l WHERE %s ORDER BY l.id DESC LIMIT $2)"    \
     " SELECT l.id, l.title, l.description, l.price_cents, l.min_price_cents, l.currency,"          \
     " l.flexibility, l.seller_notes, l.condition, l.category, l.location, l.status,"               \
-    " l.created_at, l.updated_at, NULL::bigint AS image_id, NULL::text AS stored_name,"            \
+    " l.created_at, l.updated_at, l.version, NULL::bigint AS image_id, NULL::text AS stored_name," \
     " NULL::text AS thumb_name, NULL::integer AS position, NULL::integer AS width,"                \
     " NULL::integer AS height, NULL::bigint AS bytes, NULL::text AS sha256,"                       \
     " NULL::timestamptz AS image_created_at FROM page l"                                           \
     " UNION ALL SELECT i.listing_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"  \
-    " NULL, NULL, NULL, i.id, i.stored_name, i.thumb_name, i.position, i.width, i.height,"         \
+    " NULL, NULL, NULL, NULL, i.id, i.stored_name, i.thumb_name, i.position, i.width, i.height,"   \
     " i.bytes, i.sha256, i.created_at FROM listing_images i"                                       \
     " WHERE i.listing_id IN (SELECT id FROM page)"                                                 \
     " ORDER BY id DESC, position NULLS FIRST, image_id"
 
-/* The statement's variants (a prepared statement each, so each keeps a plan that fits):
- * one listing by id, or a page below a cursor, filtered by status and/or title. */
-enum { ROWS_ONE = 1, ROWS_STATUS = 2, ROWS_TITLE = 4 };
+/* Which listings ROWS_SQL renders (a prepared statement each): the ones of an id array (the
+ * listings of a page that the cache does not hold), or one by id. */
+enum { ROWS_SOME = 0, ROWS_ONE = 1 };
 
 typedef enum {
     COL_ID,
@@ -198,6 +199,7 @@ typedef enum {
     COL_STATUS,
     COL_CREATED_AT,
     COL_UPDATED_AT,
+    COL_VERSION,
     COL_IMAGE_ID,
     COL_STORED_NAME,
     COL_THUMB_NAME,
@@ -211,10 +213,11 @@ typedef enum {
 } row_column_t;
 
 static const char *const row_column_names[COL_COUNT] = {
-    "id",          "title",        "description", "price_cents", "min_price_cents", "currency",
-    "flexibility", "seller_notes", "condition",   "category",    "location",        "status",
-    "created_at",  "updated_at",   "image_id",    "stored_name", "thumb_name",      "position",
-    "width",       "height",       "bytes",       "sha256",      "image_created_at"};
+    "id",       "title",       "description",  "price_cents",     "min_price_cents",
+    "currency", "flexibility", "seller_notes", "condition",       "category",
+    "location", "status",      "created_at",   "updated_at",      "version",
+    "image_id", "stored_name", "thumb_name",   "position",        "width",
+    "height",   "bytes",       "sha256",       "image_created_at"};
 
 /* A walk over the rows: where the columns are, and the last flexibility written (most
  * listings share one, and float formatting is the dearest part of a listing). */
@@ -333,15 +336,22 @@ static void image_write(rows_walk_t *w)
     sbuf_addc(w->out, '}');
 }
 
-/* Writes the first `limit` listings of res as JSON objects separated by commas. Returns how
- * many listings res holds up to limit + 1 (more than limit: a next page exists), or -1 when
- * a column is missing; *last_id is the id of the last listing written. */
-static int listings_write(const PGresult *res, int limit, sbuf_t *out, int64_t *last_id)
+/* Where a listing's JSON object is in a buffer, and which (id, version) it renders. */
+typedef struct {
+    int64_t id, version;
+    size_t start, len;
+} listing_span_t;
+
+/* Writes the first `limit` listings of res as JSON objects separated by commas; spans (when
+ * not NULL, `limit` of them) receive where each one is. Returns how many listings res holds
+ * up to limit + 1, or -1 when a column is missing. */
+static int listings_write(const PGresult *res, int limit, sbuf_t *out, listing_span_t *spans)
 {
     rows_walk_t w = {.res = res, .out = out};
     if (store_columns(res, row_column_names, COL_COUNT, w.col) != 0)
         return -1;
     int listings = 0;
+    int64_t last_id = 0;
     bool first_image = true;
     for (w.row = 0; w.row < PQntuples(res); w.row++) {
         int64_t id = row_bin_int(res, w.row, w.col[COL_ID]);
@@ -350,46 +360,45 @@ static int listings_write(const PGresult *res, int limit, sbuf_t *out, int64_t *
                 break;
             if (listings > 1)
                 sbuf_addn(out, "]},", 3);
+            if (spans)
+                spans[listings - 1] =
+                    (listing_span_t){id, row_bin_int(res, w.row, w.col[COL_VERSION]), out->len, 0};
             listing_open(&w);
-            *last_id = id;
+            last_id = id;
             first_image = true;
-        } else if (listings > 0 && id == *last_id) { /* an image of it */
+        } else if (listings > 0 && id == last_id) { /* an image of it */
             if (!first_image)
                 sbuf_addc(out, ',');
             image_write(&w);
             first_image = false;
         }
+        if (spans && listings > 0)
+            spans[listings - 1].len = out->len + 2 - spans[listings - 1].start; /* + "]}" */
     }
     if (listings > 0)
         sbuf_addn(out, "]}", 2);
     return listings;
 }
 
-/* Runs variant `variant` of ROWS_SQL with its parameters ($1 the id or cursor, $2 the row
- * limit, then the status and the title pattern when the variant has them). */
-static PGresult *rows_query(PGconn *pg, unsigned variant, const char *const *params, int nparams,
+/* Runs variant `variant` of ROWS_SQL with its parameters: $1 the id, or an array literal of
+ * ids; $2 the row limit. */
+static PGresult *rows_query(PGconn *pg, unsigned variant, const char *const *params,
                             store_err_t *err)
 {
-    char where[128], sql[1024];
-    snprintf(where, sizeof(where), "%s%s%s", variant & ROWS_ONE ? "l.id = $1" : "l.id < $1",
-             variant & ROWS_STATUS ? " AND l.status = $3" : "",
-             !(variant & ROWS_TITLE) ? ""
-             : variant & ROWS_STATUS ? " AND l.title ILIKE $4"
-                                     : " AND l.title ILIKE $3");
-    snprintf(sql, sizeof(sql), ROWS_SQL, where);
-    return store_exec_prepared(pg, STORE_STMT_LISTING_ROWS + variant, sql, nparams, params, err);
+    char sql[1024];
+    snprintf(sql, sizeof(sql), ROWS_SQL, variant == ROWS_ONE ? "l.id = $1" : "l.id = ANY($1)");
+    return store_exec_prepared(pg, STORE_STMT_LISTING_ROWS + variant, sql, 2, params, err);
 }
 
 int listing_store_json(PGconn *pg, int64_t id, store_json_t *out, store_err_t *err)
 {
     store_num_t idbuf;
     const char *params[2] = {store_i64(&idbuf, id), "1"};
-    PGresult *res = rows_query(pg, ROWS_ONE, params, 2, err);
+    PGresult *res = rows_query(pg, ROWS_ONE, params, err);
     if (!res)
         return -1;
     sbuf_t doc = {0};
-    int64_t last_id = 0;
-    int found = listings_write(res, 1, &doc, &last_id);
+    int found = listings_write(res, 1, &doc, NULL);
     PQclear(res);
     if (found < 0) {
         sbuf_free(&doc);
@@ -401,34 +410,171 @@ int listing_store_json(PGconn *pg, int64_t id, store_json_t *out, store_err_t *e
     return found;
 }
 
-int listing_store_page(PGconn *pg, const listing_page_query_t *q, store_page_t *out,
-                       store_err_t *err)
+/* A page's listings as PostgreSQL has them now: ids newest first and their versions. */
+typedef struct {
+    int n;     /* on the page (at most limit) */
+    bool more; /* a listing after them matches too */
+    int64_t *id, *version;
+} page_keys_t;
+
+/* The keys statement: the page's (id, version) pairs only, from the id index (or the status
+ * one), filtered as the page is, one more than the page to know whether another follows. Its
+ * variants: with a status and/or a title pattern. */
+enum { KEYS_STATUS = 1, KEYS_TITLE = 2 };
+#define KEYS_SQL "SELECT l.id, l.version FROM listings l WHERE %s ORDER BY l.id DESC LIMIT $2"
+
+static int keys_read(PGconn *pg, const listing_page_query_t *q, page_keys_t *keys, store_err_t *err)
 {
+    unsigned variant = (q->status ? KEYS_STATUS : 0) | (q->pattern ? KEYS_TITLE : 0);
     store_num_t cursor, rows;
-    unsigned variant = (q->status ? ROWS_STATUS : 0) | (q->pattern ? ROWS_TITLE : 0);
     const char *params[4] = {store_i64(&cursor, q->cursor ? q->cursor : INT64_MAX),
-                             store_i64(&rows, (int64_t)q->limit + 1)}; /* +1: a next page? */
+                             store_i64(&rows, (int64_t)q->limit + 1)};
     int nparams = 2;
     if (q->status)
         params[nparams++] = q->status;
     if (q->pattern)
         params[nparams++] = q->pattern;
-    PGresult *res = rows_query(pg, variant, params, nparams, err);
+    char where[128], sql[256];
+    snprintf(where, sizeof(where), "l.id < $1%s%s", q->status ? " AND l.status = $3" : "",
+             !q->pattern ? ""
+             : q->status ? " AND l.title ILIKE $4"
+                         : " AND l.title ILIKE $3");
+    snprintf(sql, sizeof(sql), KEYS_SQL, where);
+    PGresult *res =
+        store_exec_prepared(pg, STORE_STMT_LISTING_KEYS + variant, sql, nparams, params, err);
     if (!res)
         return -1;
-    sbuf_t body = {0};
-    sbuf_addc(&body, '[');
-    out->last_id = 0;
-    int listings = listings_write(res, q->limit, &body, &out->last_id);
+    static const char *const names[2] = {"id", "version"};
+    int col[2];
+    if (store_columns(res, names, 2, col) != 0) {
+        PQclear(res);
+        snprintf(err->msg, sizeof(err->msg), "listing keys without an expected column");
+        return -1;
+    }
+    int rows_n = PQntuples(res);
+    keys->more = rows_n > q->limit;
+    keys->n = keys->more ? q->limit : rows_n;
+    keys->id = xcalloc((size_t)keys->n + 1, sizeof(int64_t));
+    keys->version = xcalloc((size_t)keys->n + 1, sizeof(int64_t));
+    for (int i = 0; i < keys->n; i++) {
+        keys->id[i] = row_bin_int(res, i, col[0]);
+        keys->version[i] = row_bin_int(res, i, col[1]);
+    }
     PQclear(res);
-    if (listings < 0) {
-        sbuf_free(&body);
+    return 0;
+}
+
+/* The listings of a page the cache did not hold, rendered by ROWS_SQL into fresh (spans say
+ * where each is) and stored in the cache. Returns how many were found (a listing deleted
+ * since the keys were read is not), or -1 (err). */
+static int missing_render(PGconn *pg, listing_cache_t *cache, const int64_t *ids, int n,
+                          sbuf_t *fresh, listing_span_t *spans, store_err_t *err)
+{
+    if (n == 0) /* cached by another request meanwhile */
+        return 0;
+    sbuf_t list = {0};
+    sbuf_addc(&list, '{');
+    for (int i = 0; i < n; i++)
+        sbuf_printf(&list, "%s%" PRId64, i ? "," : "", ids[i]);
+    sbuf_addc(&list, '}');
+    store_num_t rows;
+    const char *params[2] = {list.s, store_i64(&rows, n)};
+    PGresult *res = rows_query(pg, ROWS_SOME, params, err);
+    sbuf_free(&list);
+    if (!res)
+        return -1;
+    int found = listings_write(res, n, fresh, spans);
+    PQclear(res);
+    if (found < 0) {
         snprintf(err->msg, sizeof(err->msg), "listing rows without an expected column");
         return -1;
     }
-    sbuf_addc(&body, ']');
-    out->has_more = listings > q->limit;
-    out->body.len = body.len;
-    out->body.json = sbuf_take(&body);
-    return 0;
+    for (int i = 0; i < found; i++)
+        listing_cache_put(cache, spans[i].id, spans[i].version, fresh->s + spans[i].start,
+                          spans[i].len);
+    return found;
+}
+
+/* Appends a listing's object to the page body, after a comma unless it is the first. */
+static void body_add(sbuf_t *body, const char *json, size_t len)
+{
+    if (body->len > 1)
+        sbuf_addc(body, ',');
+    sbuf_addn(body, json, len);
+}
+
+/* The page from `from` on, once a listing was not cached: the cached ones are copied aside
+ * (a later miss must not reorder them), the missing ones rendered in one query, then all
+ * appended in page order. Returns 0 or -1 (err). */
+static int page_finish(PGconn *pg, listing_cache_t *cache, const page_keys_t *keys, int from,
+                       sbuf_t *body, store_err_t *err)
+{
+    int n = keys->n - from, nmissing = 0, rc = -1;
+    sbuf_t aside = {0}, fresh = {0};
+    listing_span_t *held = xcalloc((size_t)n, sizeof(*held));
+    listing_span_t *made = xcalloc((size_t)n, sizeof(*made));
+    int64_t *missing = xcalloc((size_t)n, sizeof(int64_t));
+    for (int i = 0; i < n; i++) {
+        held[i].start = aside.len;
+        if (!listing_cache_copy(cache, keys->id[from + i], keys->version[from + i], &aside))
+            missing[nmissing++] = keys->id[from + i];
+        held[i].len = aside.len - held[i].start;
+    }
+    int nmade = missing_render(pg, cache, missing, nmissing, &fresh, made, err);
+    if (nmade < 0)
+        goto end;
+    for (int i = 0, m = 0; i < n; i++) {
+        if (held[i].len > 0) {
+            body_add(body, aside.s + held[i].start, held[i].len);
+            continue;
+        }
+        /* made is newest first too; one without a row was deleted meanwhile: skipped */
+        while (m < nmade && made[m].id > keys->id[from + i])
+            m++;
+        if (m < nmade && made[m].id == keys->id[from + i])
+            body_add(body, fresh.s + made[m].start, made[m].len);
+    }
+    rc = 0;
+end:
+    sbuf_free(&aside);
+    sbuf_free(&fresh);
+    free(held);
+    free(made);
+    free(missing);
+    return rc;
+}
+
+int listing_store_page(PGconn *pg, listing_cache_t *cache, const listing_page_query_t *q,
+                       store_page_t *out, store_err_t *err)
+{
+    page_keys_t keys;
+    if (keys_read(pg, q, &keys, err) != 0)
+        return -1;
+    sbuf_t body = {0};
+    sbuf_addc(&body, '[');
+    int i = 0;
+    while (i < keys.n) { /* the cached prefix straight into the body */
+        size_t len = body.len;
+        if (len > 1)
+            sbuf_addc(&body, ',');
+        if (!listing_cache_copy(cache, keys.id[i], keys.version[i], &body)) {
+            body.len = len;
+            body.s[len] = '\0';
+            break;
+        }
+        i++;
+    }
+    int rc = i < keys.n ? page_finish(pg, cache, &keys, i, &body, err) : 0;
+    if (rc == 0) {
+        sbuf_addc(&body, ']');
+        out->has_more = keys.more;
+        out->last_id = keys.n > 0 ? keys.id[keys.n - 1] : 0;
+        out->body.len = body.len;
+        out->body.json = sbuf_take(&body);
+    } else {
+        sbuf_free(&body);
+    }
+    free(keys.id);
+    free(keys.version);
+    return rc;
 }

@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "listing_cache.h"
 #include "store/store.h"
 
 /* The writable columns, in the order of the table in listing_store.c. */
@@ -84,8 +85,12 @@ typedef struct {
     int limit;
 } listing_page_query_t;
 
-/* Returns 0 or -1 (err). */
-int listing_store_page(PGconn *pg, const listing_page_query_t *q, store_page_t *out,
-                       store_err_t *err) __attribute__((warn_unused_result));
+/* The page in the same JSON as listing_store_json gives each listing, and whether another
+ * page follows. Each request reads only the page's (id, version) pairs from PostgreSQL and
+ * renders just the listings whose rendering at that version cache does not hold (one more
+ * query), storing them there. A listing that changes between the two reads is shown as it
+ * is in the second; one deleted in between is left out. Returns 0 or -1 (err). */
+int listing_store_page(PGconn *pg, listing_cache_t *cache, const listing_page_query_t *q,
+                       store_page_t *out, store_err_t *err) __attribute__((warn_unused_result));
 
 #endif

@@ -24,8 +24,9 @@ PGresult *store_exec(PGconn *pg, const char *sql, int nparams, const char *const
 
 /* The api's prepared statements (db_exec_prepared), one slot per SQL text. */
 enum {
-    STORE_STMT_LISTING_ROWS = 0, /* + a variant of 0..7: store/listing_store.c */
-    STORE_STMT_COUNT = 8
+    STORE_STMT_LISTING_ROWS = 0, /* + a variant of 0..1: store/listing_store.c */
+    STORE_STMT_LISTING_KEYS = 2, /* + a variant of 0..3: store/listing_store.c */
+    STORE_STMT_COUNT = 6
 };
 
 /* A hot read: prepared once per connection under slot (STORE_STMT_*), columns in binary (read
