@@ -254,7 +254,7 @@ def test_spa_static_serving(api):
                    "//etc/passwd", "/assets/%00.js"):
         status, body = raw_get(api, target)
         assert b"outside" not in body and b"root:" not in body, target
-        assert " 200 " not in status or b"id=root" in body, (target, status)
+        assert " 404 " in status or " 400 " in status, (target, status)
     # the original frontend's calls (CORS from its origin) still work
     r = requests.get(api.url + "/api/listings", headers={"Origin": "http://localhost:3000"},
                      timeout=5)

@@ -50,7 +50,7 @@ static void test_ring_replay_and_reset(void **state)
     sbuf_t b = {0};
     assert_true(sse_ring_replay(r, 99, collect, &b)); /* nothing yet, nothing missed */
     assert_int_equal(b.len, 0);
-    assert_false(sse_ring_replay(r, 98, collect, &b)); /* not ours */
+    assert_false(sse_ring_replay(r, 98, collect, &b));  /* not ours */
     assert_false(sse_ring_replay(r, 100, collect, &b)); /* from the future */
     assert_int_equal(sse_ring_push(r, "a", "1"), 100);
     assert_int_equal(sse_ring_push(r, "b", "2"), 101);
@@ -130,8 +130,12 @@ static void test_hub_delivers_resumes_resets(void **state)
 {
     (void)state;
     char err[128];
-    const sse_hub_opts_t o = {.heartbeat_ms = 200, .max_clients = 3, .ring_size = 2,
-                              .max_buffer = 65536, .first_id = 1000, .retry_ms = 1500};
+    const sse_hub_opts_t o = {.heartbeat_ms = 200,
+                              .max_clients = 3,
+                              .ring_size = 2,
+                              .max_buffer = 65536,
+                              .first_id = 1000,
+                              .retry_ms = 1500};
     sse_hub_t *h = sse_hub_start(&o, err, sizeof(err));
     assert_non_null(h);
     int a = client(h, false, 0);
