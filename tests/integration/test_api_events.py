@@ -260,3 +260,30 @@ def test_spa_static_serving(api):
                      timeout=5)
     assert r.status_code == 200
     assert r.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
+
+
+def test_inbox_and_account_events(api):
+    """Accounts, conversations and messages announce themselves too, whoever writes them
+    (here plain SQL, as the event applier would)."""
+    s = Stream(api.url)
+    acc = sql(api.db, "INSERT INTO marketplace_accounts (platform, label) "
+                      "VALUES ('sandbox', 'Shop') RETURNING id")[0][0]
+    conv = sql(api.db, "INSERT INTO conversations (account_id, thread_external_id) "
+                       "VALUES (%s, 't1') RETURNING id", (acc,))[0][0]
+    msg = sql(api.db, "INSERT INTO messages (conversation_id, role, text) "
+                      "VALUES (%s, 'buyer', 'Is it available?') RETURNING id", (conv,))[0][0]
+    sql(api.db, "UPDATE conversations SET status = 'needs_attention' WHERE id = %s", (conv,))
+    sql(api.db, "UPDATE marketplace_accounts SET login_state = 'login_required' WHERE id = %s",
+        (acc,))
+    got = s.events(until=lambda e: e["event"] == "account" and e["json"]["op"] == "update")
+    seen = [(e["event"], e["json"]["op"]) for e in got if e["event"] != "hello"]
+    assert seen == [("account", "insert"), ("conversation", "insert"), ("message", "insert"),
+                    ("conversation", "update"), ("account", "update")], seen
+    by = {(e["event"], e["json"].get("op")): e["json"] for e in got}
+    assert by[("message", "insert")] == {"type": "message", "op": "insert", "id": msg,
+                                         "conversation_id": conv, "role": "buyer",
+                                         "delivery": "received"}
+    assert by[("conversation", "update")]["status"] == "needs_attention"
+    assert by[("account", "update")]["login_state"] == "login_required"
+    assert "Is it available" not in json.dumps(got)  # ids and states, never content
+    s.close()
