@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -544,8 +545,9 @@ static void test_metrics(void **state)
 
 /* ---- fallback handler and taking a connection away from civetweb ---- */
 
-static int taken_fds[3] = {-1, -1, -1};
-static int ntaken;
+/* written by the workers' handlers, read by the test thread */
+static _Atomic int taken_fds[3] = {-1, -1, -1};
+static atomic_int ntaken;
 
 static int h_fallback(http_request_t *req)
 {
@@ -555,8 +557,9 @@ static int h_fallback(http_request_t *req)
 static int h_stream(http_request_t *req)
 {
     int status = http_send_stream_head(req, 200, "text/event-stream", "X-Test: 1\r\n");
-    if (ntaken < 3)
-        taken_fds[ntaken++] = http_take_socket(req);
+    int i = atomic_fetch_add(&ntaken, 1);
+    if (i < 3)
+        atomic_store(&taken_fds[i], http_take_socket(req));
     return status;
 }
 
@@ -583,6 +586,25 @@ static int raw_request(int port, const char *method, const char *path, char *hea
         head[got] = '\0';
     }
     return fd;
+}
+
+/* The taken descriptor whose peer is this client socket; -1 when none within 3 s (the
+ * handler may still be running when the client has its response head). */
+static int taken_for(int client_fd)
+{
+    struct sockaddr_in mine, peer;
+    socklen_t len = sizeof(mine);
+    getsockname(client_fd, (struct sockaddr *)&mine, &len);
+    for (int64_t deadline = util_now_ms() + 3000; util_now_ms() < deadline; usleep(5000)) {
+        for (int i = 0; i < 3; i++) {
+            int fd = atomic_load(&taken_fds[i]);
+            len = sizeof(peer);
+            if (fd >= 0 && getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+                peer.sin_port == mine.sin_port)
+                return fd;
+        }
+    }
+    return -1;
 }
 
 static void test_fallback_and_take_socket(void **state)
@@ -615,12 +637,14 @@ static void test_fallback_and_take_socket(void **state)
     assert_non_null(strstr(head, "HTTP/1.1 200")); /* a worker is free */
     close(fd);
     for (int i = 0; i < 3; i++) {
-        assert_true(taken_fds[i] >= 0);
-        assert_int_equal(write(taken_fds[i], "data: x\n\n", 9), 9);
+        /* the handlers ran on several workers: pair each client with its taken socket */
+        int taken = taken_for(clients[i]);
+        assert_true(taken >= 0);
+        assert_int_equal(write(taken, "data: x\n\n", 9), 9);
         char buf[64] = "";
         assert_int_equal(read(clients[i], buf, sizeof(buf) - 1), 9);
         assert_string_equal(buf, "data: x\n\n");
-        close(taken_fds[i]);
+        close(taken);
         assert_int_equal(read(clients[i], buf, sizeof(buf)), 0); /* closed by its owner */
         close(clients[i]);
     }

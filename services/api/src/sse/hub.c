@@ -85,7 +85,8 @@ static void client_send(sse_hub_t *h, client_t *c, const char *data, size_t len)
         return;
     }
     if (c->len + len > c->cap) {
-        memmove(c->buf, c->buf + c->off, c->len - c->off);
+        if (c->off > 0) /* buf is NULL until the first backlog */
+            memmove(c->buf, c->buf + c->off, c->len - c->off);
         c->len -= c->off;
         c->off = 0;
         if (c->len + len > c->cap) {

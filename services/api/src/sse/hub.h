@@ -42,7 +42,8 @@ void sse_hub_publish(sse_hub_t *h, const char *type, const char *data);
 /* Clients currently held (and handed over but not yet picked up). Thread-safe. */
 size_t sse_hub_clients(sse_hub_t *h);
 
-/* Stops the thread, closes every client connection, frees the hub. NULL is a no-op. */
+/* Stops the thread, closes every client connection, frees the hub. NULL is a no-op. Call it
+ * once nothing can call sse_hub_add or sse_hub_publish any more (HTTP and the feed stopped). */
 void sse_hub_stop(sse_hub_t *h);
 
 #endif
