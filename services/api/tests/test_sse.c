@@ -2,6 +2,7 @@
  * Last-Event-ID parsing, the notification type, and the hub over socketpairs (hello,
  * delivery, resume, reset, heartbeat, a client that closes, stop closing the streams). */
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,7 +51,7 @@ static void test_ring_replay_and_reset(void **state)
     sbuf_t b = {0};
     assert_true(sse_ring_replay(r, 99, collect, &b)); /* nothing yet, nothing missed */
     assert_int_equal(b.len, 0);
-    assert_false(sse_ring_replay(r, 98, collect, &b)); /* not ours */
+    assert_false(sse_ring_replay(r, 98, collect, &b));  /* not ours */
     assert_false(sse_ring_replay(r, 100, collect, &b)); /* from the future */
     assert_int_equal(sse_ring_push(r, "a", "1"), 100);
     assert_int_equal(sse_ring_push(r, "b", "2"), 101);
@@ -130,8 +131,12 @@ static void test_hub_delivers_resumes_resets(void **state)
 {
     (void)state;
     char err[128];
-    const sse_hub_opts_t o = {.heartbeat_ms = 200, .max_clients = 3, .ring_size = 2,
-                              .max_buffer = 65536, .first_id = 1000, .retry_ms = 1500};
+    const sse_hub_opts_t o = {.heartbeat_ms = 200,
+                              .max_clients = 3,
+                              .ring_size = 2,
+                              .max_buffer = 65536,
+                              .first_id = 1000,
+                              .retry_ms = 1500};
     sse_hub_t *h = sse_hub_start(&o, err, sizeof(err));
     assert_non_null(h);
     int a = client(h, false, 0);
@@ -184,6 +189,65 @@ static void test_hub_delivers_resumes_resets(void **state)
     close(sv[1]);
 }
 
+/* A client that stops reading is dropped once its backlog passes max_buffer (it would
+ * reconnect and resume); a client that reads is not held back by it. */
+typedef struct {
+    int fd;
+    char *got;
+} reader_t;
+
+static void *reader_thread(void *arg)
+{
+    reader_t *r = arg;
+    r->got = read_until(r->fd, "id: 500\n");
+    return NULL;
+}
+
+static void test_hub_drops_slow_client(void **state)
+{
+    (void)state;
+    char err[128];
+    const sse_hub_opts_t o = {.heartbeat_ms = 60000,
+                              .max_clients = 4,
+                              .ring_size = 16,
+                              .max_buffer = 4096,
+                              .first_id = 1,
+                              .retry_ms = 1000};
+    sse_hub_t *h = sse_hub_start(&o, err, sizeof(err));
+    assert_non_null(h);
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    int small = 1; /* the kernel rounds it up to its minimum: a few KiB */
+    setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    assert_int_equal(sse_hub_add(h, sv[0], false, 0), 0);
+    reader_t r = {.fd = client(h, false, 0)};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, reader_thread, &r), 0);
+    char data[200];
+    memset(data, 'x', sizeof(data) - 1);
+    data[sizeof(data) - 1] = '\0';
+    for (int i = 0; i < 500; i++) {
+        sse_hub_publish(h, "big", data);
+        if (i % 20 == 0)
+            usleep(1000); /* a pace a reading client keeps up with */
+    }
+    pthread_join(t, NULL);
+    assert_non_null(strstr(r.got, "id: 500\nevent: big")); /* the reader got everything */
+    free(r.got);
+    int64_t deadline = util_now_ms() + 3000;
+    while (sse_hub_clients(h) != 1 && util_now_ms() < deadline)
+        usleep(10000);
+    assert_int_equal(sse_hub_clients(h), 1); /* the slow one is gone */
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(sv[1], buf, sizeof(buf))) > 0)
+        ;
+    assert_int_equal(n, 0); /* and its stream was closed */
+    sse_hub_stop(h);
+    close(sv[1]);
+    close(r.fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -191,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_ring_replay_and_reset),
         cmocka_unit_test(test_parse_id_and_type),
         cmocka_unit_test(test_hub_delivers_resumes_resets),
+        cmocka_unit_test(test_hub_drops_slow_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

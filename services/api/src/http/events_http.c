@@ -14,8 +14,7 @@ int handle_events(http_request_t *req)
 {
     struct app *app = req->app;
     if (!app->sse || sse_hub_full(app->sse))
-        return http_send_problem(req, 503, NULL,
-                                 "too many open event streams; try again shortly");
+        return http_send_problem(req, 503, NULL, "too many open event streams; try again shortly");
     /* EventSource resends the last id it saw as a header; ?last_event_id= serves clients
      * that cannot set headers. A value that is no id of ours gets a reset. */
     const char *h = mg_get_header(req->conn, "Last-Event-ID");

@@ -71,11 +71,11 @@ static bool has_prefix_dir(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-/* Every segment is a plain name: not empty past the first, no leading dot (".", "..", dot
- * files), no backslash. The router's path is decoded, so "%2e%2e" arrives here as "..". */
+/* Every segment is a plain name: no empty one ("//"), no leading dot (".", "..", dot files),
+ * no backslash. The router's path is decoded, so "%2e%2e" arrives here as "..". */
 static bool spa_path_safe(const char *path)
 {
-    if (path[0] != '/' || strchr(path, '\\'))
+    if (path[0] != '/' || strchr(path, '\\') || strstr(path, "//"))
         return false;
     for (const char *seg = path + 1; *seg;) {
         size_t n = strcspn(seg, "/");
@@ -163,9 +163,12 @@ static int spa_send_index(http_request_t *req, const char *root)
 int handle_spa(http_request_t *req)
 {
     struct app *app = req->app;
+    /* local_uri has dot segments resolved by civetweb; a request that needed that (or that
+     * hides a separator) is an attempt at something, not a page */
     const char *path = req->ri->local_uri;
-    if (has_prefix_dir(path, "/api") || has_prefix_dir(path, "/uploads") ||
-        !spa_path_safe(path))
+    const char *raw = req->ri->local_uri_raw ? req->ri->local_uri_raw : path;
+    if (has_prefix_dir(path, "/api") || has_prefix_dir(path, "/uploads") || !spa_path_safe(path) ||
+        !spa_path_safe(raw))
         return http_send_problem(req, 404, NULL, "no such resource");
     /* resolved per request: a build made while the api runs is picked up */
     char real_root[PATH_MAX];

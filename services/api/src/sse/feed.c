@@ -34,8 +34,8 @@ size_t sse_feed_event_type(const char *payload, char *type, size_t size)
 {
     cJSON *root = cJSON_Parse(payload);
     const cJSON *t = root ? cJSON_GetObjectItemCaseSensitive(root, "type") : NULL;
-    const char *name = cJSON_IsString(t) && sse_type_valid(t->valuestring) ? t->valuestring
-                                                                           : "change";
+    const char *name =
+        cJSON_IsString(t) && sse_type_valid(t->valuestring) ? t->valuestring : "change";
     snprintf(type, size, "%s", name);
     cJSON_Delete(root);
     return strlen(type);

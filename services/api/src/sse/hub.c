@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "sse/ring.h"
@@ -23,9 +24,9 @@
 
 typedef struct {
     int fd;
-    bool dead;      /* closed at the end of the loop turn (never mid-iteration) */
-    bool want_out;  /* EPOLLOUT registered: buf holds unsent bytes */
-    char *buf;      /* unsent bytes are buf[off..len) */
+    bool dead;     /* closed at the end of the loop turn (never mid-iteration) */
+    bool want_out; /* EPOLLOUT registered: buf holds unsent bytes */
+    char *buf;     /* unsent bytes are buf[off..len) */
     size_t off, len, cap;
 } client_t;
 
@@ -49,6 +50,7 @@ struct sse_hub {
     sse_ring_t *ring;
     client_t **clients;
     size_t n, cap;
+    metric_t *m_clients, *m_events, *m_dropped;
 };
 
 static void client_kill(client_t *c)
@@ -78,11 +80,13 @@ static void client_send(sse_hub_t *h, client_t *c, const char *data, size_t len)
     if (c->len - c->off + len > h->o.max_buffer) {
         LOG_INFO("sse: dropping a client that reads too slowly (%zu bytes unsent)",
                  c->len - c->off + len);
+        metrics_inc(h->m_dropped, 1);
         client_kill(c);
         return;
     }
     if (c->len + len > c->cap) {
-        memmove(c->buf, c->buf + c->off, c->len - c->off);
+        if (c->off > 0) /* buf is NULL until the first backlog */
+            memmove(c->buf, c->buf + c->off, c->len - c->off);
         c->len -= c->off;
         c->off = 0;
         if (c->len + len > c->cap) {
@@ -161,6 +165,7 @@ static void client_add(sse_hub_t *h, const pending_t *p)
         h->clients = xrealloc(h->clients, h->cap * sizeof(*h->clients));
     }
     h->clients[h->n++] = c;
+    metrics_set(h->m_clients, (int64_t)h->n);
     char head[64];
     int n = snprintf(head, sizeof(head), "retry: %d\n\n", h->o.retry_ms);
     client_send(h, c, head, (size_t)n);
@@ -209,6 +214,7 @@ static void sweep(sse_hub_t *h)
         h->clients[i] = h->clients[--h->n];
         atomic_fetch_sub(&h->nclients, 1);
     }
+    metrics_set(h->m_clients, (int64_t)h->n);
 }
 
 /* Takes what other threads queued: new clients and events, in arrival order. */
@@ -227,6 +233,7 @@ static void drain_pending(sse_hub_t *h)
             client_add(h, p);
         } else {
             uint64_t id = sse_ring_push(h->ring, p->type, p->data);
+            metrics_inc(h->m_events, 1);
             /* the frame just pushed is the only one after id - 1 */
             sse_ring_replay(h->ring, id - 1, frame_to_all, h);
         }
@@ -282,6 +289,10 @@ sse_hub_t *sse_hub_start(const sse_hub_opts_t *opts, char *errstr, size_t errstr
         goto fail;
     }
     pthread_mutex_init(&h->mu, NULL);
+    h->m_clients = metrics_gauge("bb_sse_clients", "Open GET /api/events streams");
+    h->m_events = metrics_counter("bb_sse_events_total", "Events sent to the open streams");
+    h->m_dropped = metrics_counter("bb_sse_dropped_total",
+                                   "Streams closed because the client read too slowly");
     h->ring = sse_ring_new(opts->ring_size, opts->first_id);
     int rc = pthread_create(&h->thread, NULL, hub_thread, h);
     if (rc != 0) {

@@ -16,12 +16,12 @@
 typedef struct sse_hub sse_hub_t;
 
 typedef struct {
-    int heartbeat_ms;     /* comment line to every client this often */
-    size_t max_clients;   /* more get 503 */
-    size_t ring_size;     /* recent events kept for Last-Event-ID */
-    size_t max_buffer;    /* unsent bytes of one client before it is dropped */
-    uint64_t first_id;    /* id of the first event (sse_ring_new) */
-    int retry_ms;         /* the "retry:" field sent on connect (EventSource's reconnect delay) */
+    int heartbeat_ms;   /* comment line to every client this often */
+    size_t max_clients; /* more get 503 */
+    size_t ring_size;   /* recent events kept for Last-Event-ID */
+    size_t max_buffer;  /* unsent bytes of one client before it is dropped */
+    uint64_t first_id;  /* id of the first event (sse_ring_new) */
+    int retry_ms;       /* the "retry:" field sent on connect (EventSource's reconnect delay) */
 } sse_hub_opts_t;
 
 /* Starts the hub's thread. NULL with the reason in errstr. */
@@ -42,7 +42,8 @@ void sse_hub_publish(sse_hub_t *h, const char *type, const char *data);
 /* Clients currently held (and handed over but not yet picked up). Thread-safe. */
 size_t sse_hub_clients(sse_hub_t *h);
 
-/* Stops the thread, closes every client connection, frees the hub. NULL is a no-op. */
+/* Stops the thread, closes every client connection, frees the hub. NULL is a no-op. Call it
+ * once nothing can call sse_hub_add or sse_hub_publish any more (HTTP and the feed stopped). */
 void sse_hub_stop(sse_hub_t *h);
 
 #endif
