@@ -148,6 +148,18 @@ async function listings(page) {
   await imagesLoaded(page, "article img", "the listing's gallery");
   ok("listing created with two photos");
 
+  step = "edit: price and a removed photo";
+  await page.getByRole("link", { name: "Edit" }).click();
+  await page.getByRole("heading", { name: "Edit listing" }).waitFor({ timeout: T });
+  check((await page.locator("#price").inputValue()) === "120.00", "edit form not filled from the listing");
+  await page.locator("#price").fill("115");
+  await page.getByRole("button", { name: "Remove photo 2" }).click();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForURL(/\/listings\/\d+$/, { timeout: T });
+  await page.getByText("$115.00").first().waitFor({ timeout: T });
+  await page.waitForFunction(() => document.querySelectorAll("article img").length === 1, null, { timeout: T });
+  ok("edited: new price, one photo left");
+
   step = "post to the sandbox, badge goes live to posted";
   await page.evaluate(() => (window.__noReload = true));
   await page.getByLabel("Sandbox").check();
