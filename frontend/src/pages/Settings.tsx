@@ -159,9 +159,10 @@ function AccountRow({ a }: { a: Account }) {
       <p className="text-sm text-slate-700">
         Last check {ago(a.last_poll_at)} · {a.cycle_count} checks
       </p>
-      {a.login_state === "login_required" && (
-        <p className="text-sm text-red-800">
-          Log in again on this machine: <code className="rounded bg-slate-100 px-1">build/bin/byebuy-login --platform {a.platform}</code>, then start the monitor.
+      {a.login_state !== "logged_in" && (
+        <p className={`text-sm ${a.login_state === "login_required" ? "text-red-800" : "text-slate-700"}`}>
+          {a.login_state === "login_required" ? "The marketplace asks you to log in again. " : "Not checked yet. "}
+          To log in, run on this machine <code className="rounded bg-slate-100 px-1">build/bin/byebuy-login --platform {a.platform}</code>, then start the monitor.
         </p>
       )}
       {a.last_error && <p className="text-sm text-red-800">Last error: {a.last_error}</p>}
