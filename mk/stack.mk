@@ -5,6 +5,7 @@ deps:
 # bins in a second make: this one read pkg-config's flags before deps could install anything.
 up: deps
 	$(MAKE) --no-print-directory bins
+	scripts/build-frontend.sh
 	scripts/stack.sh up
 down:
 	scripts/stack.sh down

@@ -99,6 +99,43 @@ elif [ "$unit_rc" -ne 0 ]; then
 fi
 phase_done unit "$t0"
 
+# ---- frontend: type check + build, unit tests --------------------------------------------
+# `npm run build` generates the API types from openapi.json and type-checks: one test, so that a
+# drift between the api and the SPA fails `make test`. vitest's junit report adds its own tests.
+# The browser tests (Playwright) run in pytest below (tests/integration/test_spa_browser.py).
+t0="$(now_s)"
+say "test: frontend (npm run build, vitest)"
+if scripts/build-frontend.sh --always; then
+    PASSED=$((PASSED + 1))
+else
+    say "test: frontend build FAILED (type errors or OpenAPI drift): counted as 1 failure"
+    FAILED=$((FAILED + 1))
+fi
+vitest_xml="$RUN/vitest-junit.xml"
+rm -f "$vitest_xml"
+(cd frontend && npx vitest run --reporter=default --reporter=junit --outputFile.junit="$vitest_xml") ||
+    say "test: vitest reported failures"
+if [ -f "$vitest_xml" ]; then
+    read -r vp vf < <(python3 - "$vitest_xml" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+p = f = 0
+for c in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    if c.find("failure") is not None or c.find("error") is not None:
+        f += 1
+    elif c.find("skipped") is None:
+        p += 1
+print(p, f)
+EOF
+    )
+    PASSED=$((PASSED + ${vp:-0})) FAILED=$((FAILED + ${vf:-0}))
+    say "test: vitest: ${vp:-0} passed, ${vf:-0} failed"
+else
+    say "test: vitest did not run: counted as 1 failure"
+    FAILED=$((FAILED + 1))
+fi
+phase_done frontend "$t0"
+
 # ---- integration tests ---------------------------------------------------------------------
 t0="$(now_s)"
 junit="$RUN/junit.xml"

@@ -10,7 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/metrics.h"
@@ -42,6 +48,8 @@ typedef struct http_router {
     bool any_origin;
     size_t max_body;
     void *app;
+    http_handler_fn fallback; /* GET/HEAD of a path no route matches (http_options_t) */
+    route_metrics_t fallback_metrics;
 } http_router_t;
 
 static pthread_mutex_t routers_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -220,6 +228,88 @@ int http_send_body(http_request_t *req, int status, const char *content_type, co
             mg_write(req->conn, body, len);
     }
     return status;
+}
+
+int http_send_stream_head(http_request_t *req, int status, const char *content_type,
+                          const char *extra_headers)
+{
+    if (req->status) {
+        LOG_REQ(req, ERROR, "http: handler sent a second response (%d after %d)", status,
+                req->status);
+        return req->status;
+    }
+    req->status = status;
+    char head[4096];
+    const char *origin = req->cors_origin;
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: %s\r\n"
+                     "X-Request-Id: %s\r\n"
+                     "X-Content-Type-Options: nosniff\r\n"
+                     "%s"       /* Vary */
+                     "%s%s%s%s" /* CORS */
+                     "Connection: close\r\n"
+                     "%s\r\n",
+                     status, status_text(req->conn, status), content_type, req->request_id,
+                     req->cors_vary ? "Vary: Origin\r\n" : "",
+                     origin ? "Access-Control-Allow-Origin: " : "", origin ? origin : "",
+                     origin ? "\r\n" : "",
+                     origin ? "Access-Control-Expose-Headers: " HTTP_EXPOSE_HEADERS "\r\n" : "",
+                     extra_headers ? extra_headers : "");
+    if (n < 0 || (size_t)n >= sizeof(head) || mg_write(req->conn, head, (size_t)n) != n)
+        return -1;
+    return status;
+}
+
+/* Finds the descriptor of this request's socket: the one whose peer and local ports are the
+ * request's (one TCP connection has one such pair on this host). */
+static int socket_of_request(const http_request_t *req)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return -1;
+    int found = -1;
+    struct dirent *de;
+    while (found < 0 && (de = readdir(d)) != NULL) {
+        int fd = atoi(de->d_name);
+        if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd == dirfd(d))
+            continue;
+        struct sockaddr_storage peer, local;
+        socklen_t plen = sizeof(peer), llen = sizeof(local);
+        if (getpeername(fd, (struct sockaddr *)&peer, &plen) != 0 ||
+            getsockname(fd, (struct sockaddr *)&local, &llen) != 0 || peer.ss_family != AF_INET)
+            continue;
+        const struct sockaddr_in *p = (const struct sockaddr_in *)&peer;
+        const struct sockaddr_in *l = (const struct sockaddr_in *)&local;
+        char addr[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &p->sin_addr, addr, sizeof(addr));
+        if (ntohs(p->sin_port) == req->ri->remote_port &&
+            ntohs(l->sin_port) == req->ri->server_port && strcmp(addr, req->ri->remote_addr) == 0)
+            found = fd;
+    }
+    closedir(d);
+    return found;
+}
+
+int http_take_socket(http_request_t *req)
+{
+    int fd = socket_of_request(req);
+    if (fd < 0)
+        return -1;
+    int mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    /* civetweb keeps using its descriptor number after the handler: shutdown(SHUT_WR), reads
+     * until EOF, close. Pointing that number at an unconnected socket makes all of that act
+     * on a socket nobody sees, so the client's connection stays open in `mine`. */
+    int dummy = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (mine < 0 || dummy < 0 || dup3(dummy, fd, O_CLOEXEC) < 0) {
+        if (mine >= 0)
+            close(mine);
+        if (dummy >= 0)
+            close(dummy);
+        return -1;
+    }
+    close(dummy);
+    return mine;
 }
 
 int http_send_json(http_request_t *req, int status, cJSON *body, const char *extra_headers)
@@ -563,6 +653,17 @@ static bool is_quiet_path(const char *path)
            strcmp(path, "/metrics") == 0;
 }
 
+/* The fallback handler, held to the same rule as a route's: it must send a response. */
+static int run_fallback(const http_router_t *r, http_request_t *req)
+{
+    int status = r->fallback(req);
+    if (req->status == 0) {
+        LOG_REQ(req, ERROR, "http: fallback handler returned %d without a response", status);
+        return http_send_problem(req, 500, NULL, "the handler sent no response");
+    }
+    return req->status;
+}
+
 static int router_handle(struct mg_connection *conn, void *cbdata)
 {
     int64_t t0 = util_now_us();
@@ -642,6 +743,9 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         }
     } else if (!path) {
         status = http_send_problem(&req, 400, NULL, "the request target must be a path");
+    } else if (r->fallback && method_matches("GET", method)) {
+        rm = &r->fallback_metrics;
+        status = run_fallback(r, &req);
     } else {
         char safe[256];
         log_safe_copy(safe, sizeof(safe), path);
@@ -717,6 +821,9 @@ void http_router_mount(struct mg_context *ctx, const http_route_t *routes, size_
     for (size_t i = 0; i < nroutes; i++)
         route_metrics_init(&r->metrics[i], routes[i].pattern);
     route_metrics_init(&r->unmatched, "unmatched");
+    r->fallback = opts ? opts->fallback : NULL;
+    if (r->fallback)
+        route_metrics_init(&r->fallback_metrics, "fallback");
     if (opts && opts->cors_origins) {
         const char *p = opts->cors_origins;
         while (*p && r->norigins < HTTP_MAX_ORIGINS) {

@@ -5,7 +5,12 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <curl/curl.h>
@@ -538,6 +543,114 @@ static void test_metrics(void **state)
     free(text);
 }
 
+/* ---- fallback handler and taking a connection away from civetweb ---- */
+
+/* written by the workers' handlers, read by the test thread */
+static _Atomic int taken_fds[3] = {-1, -1, -1};
+static atomic_int ntaken;
+
+static int h_fallback(http_request_t *req)
+{
+    return http_send_body(req, 200, "text/plain", "fallback", 8, NULL);
+}
+
+static int h_stream(http_request_t *req)
+{
+    int status = http_send_stream_head(req, 200, "text/event-stream", "X-Test: 1\r\n");
+    int i = atomic_fetch_add(&ntaken, 1);
+    if (i < 3)
+        atomic_store(&taken_fds[i], http_take_socket(req));
+    return status;
+}
+
+static const http_route_t stream_routes[] = {{"GET", "/stream", h_stream}};
+
+/* A raw request on a new connection: returns the socket, the response head read into head. */
+static int raw_request(int port, const char *method, const char *path, char *head, size_t size)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    char req[256];
+    int n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+                     method, path);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    size_t got = 0;
+    head[0] = '\0';
+    while (got + 1 < size && !strstr(head, "\r\n\r\n")) {
+        ssize_t r = read(fd, head + got, size - 1 - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        head[got] = '\0';
+    }
+    return fd;
+}
+
+/* The taken descriptor whose peer is this client socket; -1 when none within 3 s (the
+ * handler may still be running when the client has its response head). */
+static int taken_for(int client_fd)
+{
+    struct sockaddr_in mine, peer;
+    socklen_t len = sizeof(mine);
+    getsockname(client_fd, (struct sockaddr *)&mine, &len);
+    for (int64_t deadline = util_now_ms() + 3000; util_now_ms() < deadline; usleep(5000)) {
+        for (int i = 0; i < 3; i++) {
+            int fd = atomic_load(&taken_fds[i]);
+            len = sizeof(peer);
+            if (fd >= 0 && getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+                peer.sin_port == mine.sin_port)
+                return fd;
+        }
+    }
+    return -1;
+}
+
+static void test_fallback_and_take_socket(void **state)
+{
+    (void)state;
+    char err[256], head[2048];
+    struct mg_context *srv = http_server_start("127.0.0.1", 0, 2, err, sizeof(err));
+    assert_non_null(srv);
+    http_options_t opts = {.fallback = h_fallback};
+    http_router_mount(srv, stream_routes, 1, &opts, NULL);
+    struct mg_server_port ports[2];
+    assert_true(mg_get_server_ports(srv, 2, ports) >= 1);
+    int port = ports[0].port;
+    int fd = raw_request(port, "GET", "/some/deep/link", head, sizeof(head));
+    assert_non_null(strstr(head, "HTTP/1.1 200"));
+    close(fd);
+    fd = raw_request(port, "POST", "/some/deep/link", head, sizeof(head));
+    assert_non_null(strstr(head, "HTTP/1.1 404")); /* other methods: no fallback */
+    close(fd);
+    /* three streams on two workers: each handler returns at once, the streams stay open */
+    int clients[3];
+    for (int i = 0; i < 3; i++) {
+        clients[i] = raw_request(port, "GET", "/stream", head, sizeof(head));
+        assert_non_null(strstr(head, "HTTP/1.1 200"));
+        assert_non_null(strstr(head, "Content-Type: text/event-stream\r\n"));
+        assert_non_null(strstr(head, "X-Test: 1\r\n"));
+        assert_null(strstr(head, "Content-Length"));
+    }
+    fd = raw_request(port, "GET", "/other", head, sizeof(head));
+    assert_non_null(strstr(head, "HTTP/1.1 200")); /* a worker is free */
+    close(fd);
+    for (int i = 0; i < 3; i++) {
+        /* the handlers ran on several workers: pair each client with its taken socket */
+        int taken = taken_for(clients[i]);
+        assert_true(taken >= 0);
+        assert_int_equal(write(taken, "data: x\n\n", 9), 9);
+        char buf[64] = "";
+        assert_int_equal(read(clients[i], buf, sizeof(buf) - 1), 9);
+        assert_string_equal(buf, "data: x\n\n");
+        close(taken);
+        assert_int_equal(read(clients[i], buf, sizeof(buf)), 0); /* closed by its owner */
+        close(clients[i]);
+    }
+    mg_stop(srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -552,6 +665,7 @@ int main(void)
         cmocka_unit_test(test_handler_without_response),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_fallback_and_take_socket),
     };
     return cmocka_run_group_tests_name("http", tests, start_server, stop_server);
 }

@@ -41,6 +41,10 @@ struct api_config {
     long long outbox_batch;
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
     long long reply_timeout_s; /* a reply request without a draft after this: needs_attention */
+    char *spa_dir;             /* the built dashboard (http/spa.c) */
+    long long sse_heartbeat_ms;
+    long long sse_max_clients;
+    long long sse_ring_size;
 };
 
 struct app {
@@ -67,7 +71,9 @@ struct app {
     struct outbox_relay *relay; /* owned by outbox.c */
 
     struct mg_context *http;
-    listing_cache_t *lcache; /* rendered listings by (id, version) (listing_cache.h) */
+    listing_cache_t *lcache;   /* rendered listings by (id, version) (listing_cache.h) */
+    struct sse_hub *sse;       /* GET /api/events connections (sse/hub.h) */
+    struct sse_feed *sse_feed; /* LISTEN bb_events -> sse (sse/feed.h) */
 
     struct {
         metric_t *outbox_published; /* counter */

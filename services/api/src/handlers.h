@@ -68,6 +68,12 @@ int handle_stats(http_request_t *req);
 /* http/uploads.c: GET /uploads/{name} */
 int handle_upload_get(http_request_t *req);
 
+/* http/events_http.c: GET /api/events, Server-Sent Events (held by sse/hub.c, not a worker). */
+int handle_events(http_request_t *req);
+
+/* http/spa.c: the built dashboard; the router's fallback for GET paths no route matches. */
+int handle_spa(http_request_t *req);
+
 /* openapi.c: the API description and a page that renders it. */
 int openapi_json(http_request_t *req);
 int openapi_docs(http_request_t *req);

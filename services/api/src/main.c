@@ -28,6 +28,8 @@
 #include "outbox.h"
 #include "reply_sweeper.h"
 #include "event_applier.h"
+#include "sse/feed.h"
+#include "sse/hub.h"
 
 #define S struct api_config
 static const config_entry_t config_table[] = {
@@ -74,6 +76,18 @@ static const config_entry_t config_table[] = {
     CONFIG_ENTRY("REPLY_TIMEOUT_S", CONFIG_INT, "120", 2, 86400, false, S, reply_timeout_s,
                  "a reply request that got no draft after this many seconds hands the "
                  "conversation to the seller (needs_attention)"),
+    CONFIG_ENTRY("SPA_DIR", CONFIG_STRING, "frontend/dist", 0, 0, false, S, spa_dir,
+                 "the built dashboard served at / (index.html and assets/); without it / "
+                 "answers a page saying how to build it"),
+    CONFIG_ENTRY("SSE_HEARTBEAT_MS", CONFIG_INT, "15000", 100, 300000, false, S, sse_heartbeat_ms,
+                 "GET /api/events sends a comment line this often (keeps proxies from "
+                 "closing idle streams)"),
+    CONFIG_ENTRY("SSE_MAX_CLIENTS", CONFIG_INT, "1000", 1, 100000, false, S, sse_max_clients,
+                 "open GET /api/events streams (one descriptor each, held by one thread); "
+                 "more get 503"),
+    CONFIG_ENTRY("SSE_RING_SIZE", CONFIG_INT, "2048", 16, 1000000, false, S, sse_ring_size,
+                 "recent events kept for clients that reconnect with Last-Event-ID; one "
+                 "that missed more gets a reset event"),
 };
 #undef S
 
@@ -158,6 +172,26 @@ static int app_migrate(struct app *app)
     return -1;
 }
 
+/* The event stream's hub and its LISTEN feed (sse/). Ids start at the start time in
+ * microseconds: they keep growing across restarts, so a client's id from an earlier process
+ * is older than the ring and gets a reset. */
+static int app_sse_start(struct app *app, char *errstr, size_t errstr_size)
+{
+    const sse_hub_opts_t o = {
+        .heartbeat_ms = (int)app->cfg.sse_heartbeat_ms,
+        .max_clients = (size_t)app->cfg.sse_max_clients,
+        .ring_size = (size_t)app->cfg.sse_ring_size,
+        .max_buffer = 1024 * 1024,
+        .first_id = (uint64_t)util_wall_ms() * 1000,
+        .retry_ms = 2000,
+    };
+    app->sse = sse_hub_start(&o, errstr, errstr_size);
+    if (!app->sse)
+        return -1;
+    app->sse_feed = sse_feed_start(app->cfg.database_url, app->sse, errstr, errstr_size);
+    return app->sse_feed ? 0 : -1;
+}
+
 static int app_http_start(struct app *app, char *errstr, size_t errstr_size)
 {
     char err[300];
@@ -171,6 +205,7 @@ static int app_http_start(struct app *app, char *errstr, size_t errstr_size)
     const http_options_t hopts = {
         .cors_origins = app->cfg.cors_origins,
         .max_body = (size_t)app->cfg.max_body_bytes,
+        .fallback = handle_spa,
     };
     http_router_mount(app->http, api_routes, api_nroutes, &hopts, app);
     return 0;
@@ -250,6 +285,12 @@ static void api_stop_intake(void *ctx)
         mg_stop(app->http);
         app->http = NULL;
     }
+    /* after HTTP: no handler hands over a stream any more; open streams are closed (the
+     * browsers reconnect to whichever api answers next) */
+    sse_feed_stop(app->sse_feed);
+    app->sse_feed = NULL;
+    sse_hub_stop(app->sse);
+    app->sse = NULL;
 }
 
 /* The relay and the status consumer (which commits and closes its consumer) stop together. */
@@ -330,7 +371,7 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     app.lcache = listing_cache_new((size_t)app.cfg.listing_cache_mb << 20);
-    if (app_http_start(&app, err, sizeof(err)) != 0) {
+    if (app_sse_start(&app, err, sizeof(err)) != 0 || app_http_start(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("%s", err);
         goto cleanup;
     }

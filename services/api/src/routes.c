@@ -45,9 +45,13 @@ const http_route_t api_routes[] = {
 
     {"GET", "/api/stats", handle_stats},
 
+    {"GET", "/api/events", handle_events},
+
     {"GET", "/uploads/{name}", handle_upload_get},
     {"GET", "/api/openapi.json", openapi_json},
     {"GET", "/docs", openapi_docs},
+    /* the dashboard; its other paths come through the router's fallback (http/spa.c) */
+    {"GET", "/", handle_spa},
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -46,6 +46,9 @@ typedef struct {
 typedef struct {
     const char *cors_origins; /* comma-separated list of allowed origins, or NULL */
     size_t max_body;          /* default limit for http_read_body */
+    /* Optional: serves GET/HEAD of a path that no route matches (the api's single-page app);
+     * without it such paths get 404. Other methods on such paths still get 404. */
+    http_handler_fn fallback;
 } http_options_t;
 
 /* Starts a civetweb server for a route table: listening on host:port (port 0 picks a free
@@ -98,6 +101,22 @@ int http_send_json(http_request_t *req, int status, cJSON *body, const char *ext
 /* Sends a raw body with a content type. Returns status. */
 int http_send_body(http_request_t *req, int status, const char *content_type, const void *body,
                    size_t len, const char *extra_headers);
+
+/* Starts a streamed response (Server-Sent Events): the status line and headers (request id,
+ * nosniff, CORS, "Connection: close", extra_headers) without Content-Length; the body follows
+ * with mg_write or on the socket of http_take_socket. Returns status, or -1 when the head
+ * could not be written (the client went away). */
+int http_send_stream_head(http_request_t *req, int status, const char *content_type,
+                          const char *extra_headers);
+
+/* Takes this request's TCP connection away from civetweb so that a long-lived response does
+ * not hold a worker thread: returns a new descriptor of the connection (close-on-exec, still
+ * non-blocking as civetweb left it) and points civetweb's own descriptor at an unconnected
+ * socket, so whatever civetweb does after the handler (shutdown, read, close) leaves the
+ * client's connection alone. Call after the response head went out and with the request
+ * body read; return from the handler right after. Returns -1 when the socket is not found
+ * (IPv4 only: civetweb here is built without IPv6). Thread-safe. */
+int http_take_socket(http_request_t *req);
 
 /* Writes "<METHOD> <path> rid=<request id>" (control characters replaced) into buf: the
  * context of LOG_REQ. */
