@@ -36,10 +36,9 @@ export function platformName(p: string | undefined): string {
 }
 
 /** Where an image is served: the api lists `filepath` ("uploads/<name>", served at /uploads/)
- * and a `thumbnail_url`; `url` is read first should the api add it. */
-export function imageSrc(im: { url?: string; filepath?: string; thumbnail_url?: string | null }, thumb = false): string {
+ * and a `thumbnail_url`. */
+export function imageSrc(im: { filepath?: string; thumbnail_url?: string | null }, thumb = false): string {
   if (thumb && im.thumbnail_url) return im.thumbnail_url;
-  if (im.url) return im.url;
   if (im.filepath) return "/" + im.filepath.replace(/^\/+/, "");
   return im.thumbnail_url ?? "";
 }
