@@ -16,6 +16,16 @@ COPY services services
 COPY tests/sandbox tests/sandbox
 RUN make -j"$(nproc)" bins && ls -l build/bin
 
+# The dashboard (frontend/, React + TypeScript): npm ci from the committed lockfile, then the
+# type check and bundle; its API types are generated from the api's openapi.json.
+FROM node:20-bookworm-slim AS frontend
+WORKDIR /src/frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend ./
+COPY services/api/openapi.json /src/services/api/openapi.json
+RUN npm run build
+
 FROM debian:12-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -34,6 +44,7 @@ COPY --from=build /src/build/bin/ /usr/local/bin/
 COPY migrations migrations
 COPY services/poster/recipes services/poster/recipes
 COPY recipes recipes
+COPY --from=frontend /src/frontend/dist frontend/dist
 ENV HTTP_HOST=0.0.0.0 \
     UPLOAD_DIR=/data/uploads \
     WORK_DIR=/data/work \
@@ -41,7 +52,8 @@ ENV HTTP_HOST=0.0.0.0 \
     SANDBOX_DATA_DIR=/data/sandbox \
     MIGRATIONS_DIR=/app/migrations \
     RECIPES_DIR=/app/services/poster/recipes \
-    INBOX_RECIPES_DIR=/app/recipes/inbox
+    INBOX_RECIPES_DIR=/app/recipes/inbox \
+    SPA_DIR=/app/frontend/dist
 USER byebuy
 # tini forwards SIGTERM to the program and reaps children: clean stops within the grace period.
 ENTRYPOINT ["/usr/bin/tini", "--"]
