@@ -23,6 +23,15 @@ static void sleep_us(long us)
     nanosleep(&ts, NULL);
 }
 
+/* *v read under mu (the workers write it under mu). */
+static int locked_int(pthread_mutex_t *mu, const int *v)
+{
+    pthread_mutex_lock(mu);
+    int x = *v;
+    pthread_mutex_unlock(mu);
+    return x;
+}
+
 /* ---- order per key under concurrency ---- */
 
 #define KEYS 4
@@ -72,7 +81,7 @@ static void test_one_key_in_order(void **state)
         items[i] = (order_item_t){.key = i % KEYS, .seq = i / KEYS};
         assert_int_equal(applier_pool_submit(p, (uint64_t)(1000 + items[i].key), &items[i]), 0);
     }
-    for (int i = 0; i < 3000 && __atomic_load_n(&st.done, __ATOMIC_SEQ_CST) < KEYS * PER_KEY; i++)
+    for (int i = 0; i < 3000 && locked_int(&st.mu, &st.done) < KEYS * PER_KEY; i++)
         sleep_us(10000);
     assert_int_equal(applier_pool_stop(p, NULL), 0);
     applier_pool_free(p);
@@ -122,7 +131,7 @@ static void test_keys_concurrent(void **state)
     int dummy[3];
     for (int i = 0; i < 3; i++)
         assert_int_equal(applier_pool_submit(p, (uint64_t)i, &dummy[i]), 0);
-    for (int i = 0; i < 500 && __atomic_load_n(&st.met, __ATOMIC_SEQ_CST) < 3; i++)
+    for (int i = 0; i < 500 && locked_int(&st.mu, &st.met) < 3; i++)
         sleep_us(10000);
     applier_pool_stop(p, NULL);
     applier_pool_free(p);
