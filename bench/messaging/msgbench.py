@@ -162,7 +162,8 @@ def cpu_line(before, after, n):
 
 
 METRIC = re.compile(
-    r'^bb_kafka_(handler|dispatch_delay)_seconds_(sum|count)\{topic="([^"]+)"\} (\S+)$', re.M)
+    r'^bb_(?:kafka_)?(handler|dispatch_delay|event_apply)_seconds_(sum|count)'
+    r'\{topic="([^"]+)"\} (\S+)$', re.M)
 
 
 def consumer_metrics(services):
@@ -206,7 +207,13 @@ def metrics_lines(rec, measured, before, after):
     for name, topic, values in hops:
         mean = sum(values) / len(values)
         fetch, handler = m.get(("dispatch_delay", topic)), m.get(("handler", topic))
+        apply = m.get(("event_apply", topic))
         if fetch is None or handler is None:
+            continue
+        if apply is not None:  # a pool of applier threads: the handler only hands over
+            print(f"api hop {name}, means: {mean:.1f} ms = consumer fetch+queue {fetch:.1f} + "
+                  f"handler (transaction on an applier thread) {apply:.1f} + applier queue "
+                  f"and outbox relay {mean - fetch - apply:.1f}")
             continue
         print(f"api hop {name}, means: {mean:.1f} ms = consumer fetch+queue {fetch:.1f} + "
               f"handler (transaction) {handler:.1f} + outbox relay {mean - fetch - handler:.1f}")

@@ -27,6 +27,7 @@ struct api_config {
     long long http_port;
     long long http_threads;
     long long db_pool_size;
+    long long event_appliers; /* EVENT_APPLIER_THREADS; 0: DB_POOL_SIZE / 2 (event_applier.c) */
     char *cors_origins;
     char *upload_dir;
     long long max_body_bytes;
@@ -58,6 +59,7 @@ struct app {
     kafka_producer_t *producer;     /* the relay's producer (delivery reports -> outbox rows) */
     kafka_producer_t *dlq_producer; /* the event applier's poison-message producer */
     kafka_consumer_t *consumer;
+    struct applier_pool *appliers; /* the event applier's worker threads (applier_pool.h) */
 
     /* Set by main after HTTP has stopped, to stop the relay and the consumer in that order. */
     volatile sig_atomic_t workers_stop;
@@ -82,6 +84,7 @@ struct app {
         metric_t *events_applied;   /* counter */
         metric_t *events_duplicate; /* counter */
         metric_t *events_dropped;   /* counter */
+        metric_t *event_apply[3];   /* histograms per consumed topic (event_applier.c) */
     } m;
 };
 

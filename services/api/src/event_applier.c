@@ -1,6 +1,9 @@
 /* The event applier (see event_applier.h). Each event is applied in ONE transaction
  * together with its processed_events row, so a redelivered event is recognised and
- * skipped. */
+ * skipped. The consumer thread only hands events over (HANDLE_DEFERRED) to a pool of
+ * applier threads, one event in flight per partition: a partition's events (and so each
+ * key's) apply in order, different partitions concurrently, and an event's offset is stored
+ * only when its worker completes it after the commit. */
 #include "event_applier.h"
 
 #include <inttypes.h>
@@ -9,8 +12,10 @@
 #include <string.h>
 
 #include "app.h"
+#include "applier_pool.h"
 #include "common/event.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "domain/delivery.h"
 #include "domain/inbound.h"
 #include "domain/job_events.h"
@@ -20,6 +25,14 @@
 
 #define CONSUMER_DB_TIMEOUT_MS 5000
 #define CONSUMER_DRAIN_MS 3000
+/* A revoke waits this long for the revoked partitions' events being applied here, so that the
+ * new owner does not apply them at the same time (harmless thanks to processed_events, but
+ * one of the two would fail on the unique row and retry): twice a transaction's bound. */
+#define CONSUMER_REVOKE_DRAIN_MS (2 * CONSUMER_DB_TIMEOUT_MS)
+/* Events waiting for an applier thread. With one in flight per partition the queue holds at
+ * most one per assigned partition; beyond this bound the consumer thread waits (back-pressure)
+ * rather than the queue growing. */
+#define APPLIER_QUEUE_CAPACITY 256
 
 /* One row per event type the api applies: a new type is one row and one command. */
 static const struct {
@@ -42,6 +55,9 @@ static const struct {
 
 static const char *const consumer_topics[] = {TOPIC_POSTING_EVENTS, TOPIC_MONITOR_EVENTS,
                                               TOPIC_REPLY_DRAFTS, NULL};
+_Static_assert(sizeof(consumer_topics) / sizeof(consumer_topics[0]) - 1 ==
+                   sizeof(((struct app *)0)->m.event_apply) / sizeof(metric_t *),
+               "one bb_event_apply_seconds histogram per consumed topic");
 
 static event_command_fn dispatch_find(const char *topic, const char *type)
 {
@@ -135,6 +151,53 @@ cleanup:
     return result;
 }
 
+/* The pool's key of a partition: FNV-1a of the topic, then the partition. Two partitions
+ * sharing a key would only be applied one after the other, never out of order. */
+static uint64_t partition_key(const char *topic, int32_t partition)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *c = (const unsigned char *)topic; *c; c++)
+        h = (h ^ *c) * 1099511628211ULL;
+    return (h ^ (uint32_t)partition) * 1099511628211ULL;
+}
+
+static int topic_index(const char *topic)
+{
+    for (int i = 0; consumer_topics[i]; i++)
+        if (strcmp(consumer_topics[i], topic) == 0)
+            return i;
+    return -1;
+}
+
+/* On an applier thread: applies the event and completes it, which stores its offset (OK),
+ * sends it to the DLQ (DROP) or hands it back to the consumer for a later retry (RETRY). */
+static void apply_on_worker(void *item, void *ctx)
+{
+    struct app *app = ctx;
+    const kafka_message_t *msg = item;
+    char errstr[1024] = "";
+    int64_t t0 = util_now_us();
+    handle_result_t r = event_applier_handle(msg, app, errstr, sizeof(errstr));
+    int i = topic_index(msg->topic);
+    if (i >= 0)
+        metrics_observe_us(app->m.event_apply[i], util_now_us() - t0);
+    kafka_consumer_complete(app->consumer, msg->token, r, errstr);
+}
+
+/* The consumer's handler: queues the event for an applier thread. The message stays valid
+ * until its completion. */
+static handle_result_t hand_over(const kafka_message_t *msg, void *ctx, char *errstr,
+                                 size_t errstr_size)
+{
+    struct app *app = ctx;
+    uint64_t key = partition_key(msg->topic, msg->partition);
+    if (applier_pool_submit(app->appliers, key, (void *)msg) != 0) {
+        snprintf(errstr, errstr_size, "event applier stopping");
+        return HANDLE_RETRY;
+    }
+    return HANDLE_DEFERRED;
+}
+
 static void *applier_main(void *arg)
 {
     struct app *app = arg;
@@ -145,6 +208,26 @@ static void *applier_main(void *arg)
     return NULL;
 }
 
+/* EVENT_APPLIER_THREADS, or half the database pool: each applier holds a connection while it
+ * applies, and the request handlers and the relay need the rest. */
+static int applier_threads(const struct app *app)
+{
+    if (app->cfg.event_appliers > 0)
+        return (int)app->cfg.event_appliers;
+    int n = (int)(app->cfg.db_pool_size / 2);
+    return n > 0 ? n : 1;
+}
+
+static void applier_metrics_init(struct app *app)
+{
+    for (int i = 0; consumer_topics[i]; i++) {
+        char name[160];
+        snprintf(name, sizeof(name), "bb_event_apply_seconds{topic=\"%s\"}", consumer_topics[i]);
+        app->m.event_apply[i] =
+            metrics_histogram(name, "Time an applier thread took per consumed event");
+    }
+}
+
 int event_applier_start(struct app *app, char *errstr, size_t errstr_size)
 {
     kafka_consumer_config_t cfg = {
@@ -152,23 +235,34 @@ int event_applier_start(struct app *app, char *errstr, size_t errstr_size)
         .group_id = app->cfg.svc.kafka_group_id,
         .client_id = app->cfg.svc.kafka_client_id,
         .topics = consumer_topics,
-        .handler = event_applier_handle,
+        .handler = hand_over,
         .ctx = app,
         .dlq_producer = app->dlq_producer,
+        /* 1, not more: a RETRY must hold back the rest of its partition */
         .max_in_flight_per_partition = 1,
         .poll_timeout_ms = 100,
+        .revoke_drain_timeout_ms = CONSUMER_REVOKE_DRAIN_MS,
     };
-    app->consumer = kafka_consumer_new(&cfg, errstr, errstr_size);
-    if (!app->consumer)
+    applier_metrics_init(app);
+    int threads = applier_threads(app);
+    app->appliers = applier_pool_new(threads, APPLIER_QUEUE_CAPACITY, apply_on_worker, app, errstr,
+                                     errstr_size);
+    if (!app->appliers)
         return -1;
+    app->consumer = kafka_consumer_new(&cfg, errstr, errstr_size);
+    if (!app->consumer) {
+        applier_pool_free(app->appliers);
+        app->appliers = NULL;
+        return -1;
+    }
     int err = pthread_create(&app->consumer_thread, NULL, applier_main, app);
     if (err != 0) {
         snprintf(errstr, errstr_size, "event applier thread: %s", strerror(err));
-        kafka_consumer_free(app->consumer);
-        app->consumer = NULL;
+        event_applier_join(app);
         return -1;
     }
     app->consumer_started = true;
+    LOG_INFO("event applier: %d thread%s", threads, threads == 1 ? "" : "s");
     return 0;
 }
 
@@ -177,6 +271,18 @@ void event_applier_join(struct app *app)
     if (app->consumer_started) {
         pthread_join(app->consumer_thread, NULL);
         app->consumer_started = false;
+    }
+    /* The consumer has waited CONSUMER_DRAIN_MS for the events in flight and committed what
+     * completed. The workers finish the event they are applying (its offset is no longer
+     * stored: applied and redelivered, it is then recognised as a duplicate); the queued ones
+     * are dropped unapplied, their offsets not stored, so they are redelivered. */
+    if (app->appliers) {
+        int abandoned = applier_pool_stop(app->appliers, NULL);
+        if (abandoned > 0)
+            LOG_INFO("event applier: %d queued event%s left for redelivery", abandoned,
+                     abandoned == 1 ? "" : "s");
+        applier_pool_free(app->appliers);
+        app->appliers = NULL;
     }
     kafka_consumer_free(app->consumer);
     app->consumer = NULL;

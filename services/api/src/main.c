@@ -42,6 +42,10 @@ static const config_entry_t config_table[] = {
                  "civetweb worker threads (one per keep-alive connection being served)"),
     CONFIG_ENTRY("DB_POOL_SIZE", CONFIG_INT, "8", 1, 200, false, S, db_pool_size,
                  "PostgreSQL connections of the request handlers and the consumer"),
+    CONFIG_ENTRY("EVENT_APPLIER_THREADS", CONFIG_INT, "0", 0, 64, false, S, event_appliers,
+                 "threads applying consumed events, one event in flight per partition, each "
+                 "holding a database connection while it applies; 0: DB_POOL_SIZE / 2 (at "
+                 "least 1), leaving the rest to the request handlers and the relay"),
     CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, "http://localhost:3000,http://127.0.0.1:3000", 0, 0,
                  false, S, cors_origins, "comma-separated origins allowed by CORS"),
     CONFIG_ENTRY("UPLOAD_DIR", CONFIG_STRING, "uploads", 0, 0, false, S, upload_dir,

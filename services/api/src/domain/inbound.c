@@ -88,8 +88,7 @@ static int inbound_match(tx_t *tx, conv_row_t *row, const char *platform, const 
         return cmd_db_fail(r, "matching the listing", &err);
     if (found == 0)
         return 0;
-    if (conversation_store_set_listing(tx->pg, row->id, listing_id, &err) != 0 ||
-        conversation_store_lock(tx->pg, row->id, row, &err) < 0) /* the floor comes with it */
+    if (conversation_store_match_listing(tx->pg, row->id, listing_id, row, &err) != 0)
         return cmd_db_fail(r, "matching the listing", &err);
     LOG_INFO("conversation %" PRId64 ": matched to listing %" PRId64 " by %s", row->id, listing_id,
              n > 0 ? "item link" : "title");
@@ -117,8 +116,6 @@ static int inbound_seller_message(tx_t *tx, conv_row_t *row, const monitor_event
             return cmd_db_fail(r, "dropping the reply request", &err);
         row->reply_request_id[0] = '\0';
     }
-    if (fresh && conversation_store_touch(tx->pg, row->id, me->message.sent_at, &err) != 0)
-        return cmd_db_fail(r, "updating the conversation", &err);
     return 0;
 }
 
@@ -150,7 +147,7 @@ static int inbound_conversation(tx_t *tx, const monitor_event_t *me, conv_row_t 
 {
     store_err_t err;
     char platform[64];
-    int64_t buyer_id, id;
+    int64_t buyer_id;
     bool created;
     int found = conversation_store_account_platform(tx->pg, me->account_id, platform,
                                                     sizeof(platform), &err);
@@ -161,12 +158,11 @@ static int inbound_conversation(tx_t *tx, const monitor_event_t *me, conv_row_t 
     if (inbound_buyer(tx, me, platform, &buyer_id, r) != 0)
         return -1;
     if (conversation_store_upsert(tx->pg, me->account_id, me->thread.id, me->thread.url, buyer_id,
-                                  &id, &created, &err) != 0 ||
-        conversation_store_lock(tx->pg, id, row, &err) <= 0)
+                                  row, &created, &err) != 0) /* locked and read */
         return cmd_db_fail(r, "storing the conversation", &err);
     if (created)
-        LOG_INFO("conversation %" PRId64 ": new, account %" PRId64 " thread %s", id, me->account_id,
-                 me->thread.id);
+        LOG_INFO("conversation %" PRId64 ": new, account %" PRId64 " thread %s", row->id,
+                 me->account_id, me->thread.id);
     return inbound_match(tx, row, platform, me->thread.listing_hint, r);
 }
 
@@ -195,8 +191,7 @@ int message_received(tx_t *tx, const event_t *ev, cmd_result_t *r)
     int fresh =
         message_store_insert_received(tx->pg, row.id, "buyer", me.message.text,
                                       me.message.fingerprint, me.message.sent_at, &id, &err);
-    if (fresh < 0 ||
-        (fresh && conversation_store_touch(tx->pg, row.id, me.message.sent_at, &err) != 0)) {
+    if (fresh < 0) {
         cmd_db_fail(r, "storing the message", &err);
         goto done;
     }

@@ -29,64 +29,94 @@ int conversation_store_account_platform(PGconn *pg, int64_t account_id, char *ou
     return found;
 }
 
+/* A conversation row as conv_row_t reads it, from "conversations c": usable in a SELECT and in
+ * the RETURNING of an INSERT or UPDATE, which saves a statement to read back what was written.
+ * Scalar subqueries, not joins, so RETURNING can use them too. */
+#define CONV_COLS                                                                                  \
+    "c.id, c.account_id, c.thread_external_id, COALESCE(c.listing_id, 0) AS listing_id,"           \
+    " COALESCE((SELECT COALESCE(l.min_price_cents, l.price_cents) FROM listings l"                 \
+    "  WHERE l.id = c.listing_id), 0) AS floor_cents, c.status, c.auto_reply,"                     \
+    " " SETTINGS_AUTO_REPLY " AS settings_auto_reply,"                                             \
+    " COALESCE(c.agreed_price_cents, 0) AS agreed_price_cents, c.reply_request_id"
+
+/* Reads the first row of a CONV_COLS result into row. */
+static void conv_row_read(const PGresult *res, conv_row_t *row)
+{
+    const char *req = row_text(res, 0, "reply_request_id");
+    memset(row, 0, sizeof(*row));
+    row->id = row_i64(res, 0, "id");
+    row->account_id = row_i64(res, 0, "account_id");
+    snprintf(row->thread_id, sizeof(row->thread_id), "%s", row_text(res, 0, "thread_external_id"));
+    row->listing_id = row_i64(res, 0, "listing_id");
+    row->floor_cents = row_i64(res, 0, "floor_cents");
+    snprintf(row->status, sizeof(row->status), "%s", row_text(res, 0, "status"));
+    row->auto_reply = row_bool(res, 0, "auto_reply");
+    row->settings_auto_reply = row_bool(res, 0, "settings_auto_reply");
+    row->agreed_price_cents = row_i64(res, 0, "agreed_price_cents");
+    snprintf(row->reply_request_id, sizeof(row->reply_request_id), "%s", req ? req : "");
+}
+
+/* Runs sql (returning CONV_COLS) and reads its row. Returns 1, 0 without a row, or -1. */
+static int conv_row_exec(PGconn *pg, const char *sql, int n, const char *const *params,
+                         conv_row_t *row, bool *created, store_err_t *err)
+{
+    PGresult *res = store_exec(pg, sql, n, params, err);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    if (found) {
+        conv_row_read(res, row);
+        if (created)
+            *created = row_bool(res, 0, "created");
+    }
+    PQclear(res);
+    return found;
+}
+
 int conversation_store_upsert(PGconn *pg, int64_t account_id, const char *thread_id,
-                              const char *thread_url, int64_t buyer_id, int64_t *id, bool *created,
-                              store_err_t *err)
+                              const char *thread_url, int64_t buyer_id, conv_row_t *row,
+                              bool *created, store_err_t *err)
 {
     store_num_t aid, bid;
     const char *params[4] = {store_i64(&aid, account_id), thread_id, thread_url,
                              buyer_id ? store_i64(&bid, buyer_id) : NULL};
-    /* xmax = 0 only on the row version an INSERT wrote: it tells new from existing. */
-    PGresult *res =
-        store_exec(pg,
-                   "INSERT INTO conversations (account_id, thread_external_id,"
-                   " thread_url, buyer_id) VALUES ($1, $2, $3, $4)"
-                   " ON CONFLICT (account_id, thread_external_id) DO UPDATE SET"
-                   " thread_url = COALESCE(EXCLUDED.thread_url, conversations.thread_url),"
-                   " buyer_id = COALESCE(conversations.buyer_id, EXCLUDED.buyer_id)"
-                   " RETURNING id, (xmax = 0) AS created",
-                   4, params, err);
-    if (!res)
+    /* ON CONFLICT DO UPDATE locks the existing row as an UPDATE does (a new one is ours
+     * anyway), so this is the upsert and conversation_store_lock in one statement. xmax = 0
+     * only on the row version an INSERT wrote: it tells new from existing. */
+    int found = conv_row_exec(pg,
+                              "INSERT INTO conversations AS c (account_id, thread_external_id,"
+                              " thread_url, buyer_id) VALUES ($1, $2, $3, $4)"
+                              " ON CONFLICT (account_id, thread_external_id) DO UPDATE SET"
+                              " thread_url = COALESCE(EXCLUDED.thread_url, c.thread_url),"
+                              " buyer_id = COALESCE(c.buyer_id, EXCLUDED.buyer_id)"
+                              " RETURNING " CONV_COLS ", (c.xmax = 0) AS created",
+                              4, params, row, created, err);
+    if (found == 0) {
+        snprintf(err->msg, sizeof(err->msg), "the conversation upsert returned no row");
+        err->sqlstate[0] = '\0';
         return -1;
-    *id = row_i64(res, 0, "id");
-    *created = row_bool(res, 0, "created");
-    PQclear(res);
-    return 0;
+    }
+    return found < 0 ? -1 : 0;
 }
 
 int conversation_store_lock(PGconn *pg, int64_t id, conv_row_t *row, store_err_t *err)
 {
     store_num_t idbuf;
     const char *params[1] = {store_i64(&idbuf, id)};
-    PGresult *res = store_exec(
-        pg,
-        "SELECT c.id, c.account_id, c.thread_external_id, COALESCE(c.listing_id, 0) AS listing_id,"
-        " COALESCE(l.min_price_cents, l.price_cents, 0) AS floor_cents, c.status, c.auto_reply,"
-        " " SETTINGS_AUTO_REPLY " AS settings_auto_reply,"
-        " COALESCE(c.agreed_price_cents, 0) AS agreed_price_cents, c.reply_request_id"
-        " FROM conversations c LEFT JOIN listings l ON l.id = c.listing_id"
-        " WHERE c.id = $1 FOR UPDATE OF c",
-        1, params, err);
-    if (!res)
-        return -1;
-    int found = PQntuples(res) == 1;
-    if (found) {
-        const char *req = row_text(res, 0, "reply_request_id");
-        memset(row, 0, sizeof(*row));
-        row->id = row_i64(res, 0, "id");
-        row->account_id = row_i64(res, 0, "account_id");
-        snprintf(row->thread_id, sizeof(row->thread_id), "%s",
-                 row_text(res, 0, "thread_external_id"));
-        row->listing_id = row_i64(res, 0, "listing_id");
-        row->floor_cents = row_i64(res, 0, "floor_cents");
-        snprintf(row->status, sizeof(row->status), "%s", row_text(res, 0, "status"));
-        row->auto_reply = row_bool(res, 0, "auto_reply");
-        row->settings_auto_reply = row_bool(res, 0, "settings_auto_reply");
-        row->agreed_price_cents = row_i64(res, 0, "agreed_price_cents");
-        snprintf(row->reply_request_id, sizeof(row->reply_request_id), "%s", req ? req : "");
-    }
-    PQclear(res);
-    return found;
+    return conv_row_exec(pg, "SELECT " CONV_COLS " FROM conversations c WHERE c.id = $1 FOR UPDATE",
+                         1, params, row, NULL, err);
+}
+
+int conversation_store_match_listing(PGconn *pg, int64_t id, int64_t listing_id, conv_row_t *row,
+                                     store_err_t *err)
+{
+    store_num_t idbuf, lid;
+    const char *params[2] = {store_i64(&idbuf, id), store_i64(&lid, listing_id)};
+    int found = conv_row_exec(pg,
+                              "UPDATE conversations c SET listing_id = $2 WHERE c.id = $1"
+                              " RETURNING " CONV_COLS,
+                              2, params, row, NULL, err);
+    return found < 0 ? -1 : 0;
 }
 
 /* Runs sql with $1 = conversation id and up to three more text parameters. */

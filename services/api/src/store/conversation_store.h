@@ -31,10 +31,11 @@ int conversation_store_account_platform(PGconn *pg, int64_t account_id, char *ou
                                         store_err_t *err) __attribute__((warn_unused_result));
 
 /* The conversation of (account_id, thread_id), created when new (thread_url and buyer_id,
- * 0 = none, fill in what an existing row lacks). *created says it was new. Returns 0 or -1. */
+ * 0 = none, fill in what an existing row lacks), locked and read into row as
+ * conversation_store_lock does, in one statement. *created says it was new. Returns 0 or -1. */
 int conversation_store_upsert(PGconn *pg, int64_t account_id, const char *thread_id,
-                              const char *thread_url, int64_t buyer_id, int64_t *id, bool *created,
-                              store_err_t *err) __attribute__((warn_unused_result));
+                              const char *thread_url, int64_t buyer_id, conv_row_t *row,
+                              bool *created, store_err_t *err) __attribute__((warn_unused_result));
 
 /* Locks conversation id and reads it. Returns 1, 0 when unknown, or -1 (err). */
 int conversation_store_lock(PGconn *pg, int64_t id, conv_row_t *row, store_err_t *err)
@@ -47,6 +48,10 @@ int conversation_store_set_status(PGconn *pg, int64_t id, const char *status,
 /* Sets the matched listing (0 = none). */
 int conversation_store_set_listing(PGconn *pg, int64_t id, int64_t listing_id, store_err_t *err)
     __attribute__((warn_unused_result));
+/* Sets the matched listing of the locked conversation id and reads the row again into row (the
+ * floor and the settings come with the listing), in one statement. Returns 0 or -1. */
+int conversation_store_match_listing(PGconn *pg, int64_t id, int64_t listing_id, conv_row_t *row,
+                                     store_err_t *err) __attribute__((warn_unused_result));
 int conversation_store_set_auto_reply(PGconn *pg, int64_t id, bool on, store_err_t *err)
     __attribute__((warn_unused_result));
 /* The buyer's latest offer (from a draft's deal). */

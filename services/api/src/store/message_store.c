@@ -13,12 +13,18 @@ int message_store_insert_received(PGconn *pg, int64_t conversation_id, const cha
 {
     store_num_t cid;
     const char *params[5] = {store_i64(&cid, conversation_id), role, text, fingerprint, at};
+    /* One statement: the insert, and when it inserted, the conversation's last_message_at
+     * (as conversation_store_touch) from the message's own sent_at. */
     PGresult *res = store_exec(
         pg,
-        "INSERT INTO messages (conversation_id, role, text, fingerprint, delivery, sent_at)"
-        " VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'buyer' THEN 'received' ELSE 'sent' END,"
-        " COALESCE(NULLIF($5, '')::timestamptz, now()))"
-        " ON CONFLICT (conversation_id, fingerprint) DO NOTHING RETURNING id",
+        "WITH m AS (INSERT INTO messages (conversation_id, role, text, fingerprint, delivery,"
+        "  sent_at)"
+        "  VALUES ($1, $2, $3, $4, CASE WHEN $2 = 'buyer' THEN 'received' ELSE 'sent' END,"
+        "  COALESCE(NULLIF($5, '')::timestamptz, now()))"
+        "  ON CONFLICT (conversation_id, fingerprint) DO NOTHING RETURNING id, sent_at),"
+        " touched AS (UPDATE conversations c SET last_message_at ="
+        "  GREATEST(c.last_message_at, m.sent_at) FROM m WHERE c.id = $1)"
+        " SELECT id FROM m",
         5, params, err);
     if (!res)
         return -1;

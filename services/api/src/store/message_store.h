@@ -25,8 +25,9 @@ typedef struct {
 } msg_row_t;
 
 /* Inserts a received message (delivery "received", or "sent" for role seller: it is in the
- * thread) unless (conversation, fingerprint) exists. at: RFC 3339, NULL or "" = now.
- * Returns 1 (inserted, *id set), 0 (a duplicate), or -1 (err). */
+ * thread) unless (conversation, fingerprint) exists, and when inserted moves the
+ * conversation's last_message_at up to it (conversation_store_touch) in the same statement.
+ * at: RFC 3339, NULL or "" = now. Returns 1 (inserted, *id set), 0 (a duplicate), or -1. */
 int message_store_insert_received(PGconn *pg, int64_t conversation_id, const char *role,
                                   const char *text, const char *fingerprint, const char *at,
                                   int64_t *id, store_err_t *err)
