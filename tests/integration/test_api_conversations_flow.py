@@ -216,6 +216,7 @@ def test_send_draft_goes_out_and_becomes_sent(flow):
     assert envelope["data"]["message_id"] == message_id
     assert envelope["data"]["thread_id"] == "t2"
     assert envelope["data"]["text"] == "I could do 75"
+    assert envelope["data"]["occurrence"] == 0  # none of our earlier messages has this text
     assert len(flow.on_topic("bb.monitor.commands", event_id)) == 1
 
     # the same draft redelivered: nothing more
@@ -245,6 +246,13 @@ def test_reread_before_message_sent_claims_our_queued_message(flow):
     # a message the seller typed on the marketplace is stored as theirs
     flow.received("t3", "fp-own", "meet at 5?", sender="seller")
     assert flow.messages(conv["id"])[2][1:4] == ("seller", "meet at 5?", "sent")
+    # the same text again (whitespace aside): message.send says one earlier bubble has it, so
+    # the monitor tells a redelivery from a new send even after the buyer wrote in between
+    flow.received("t3", "fp-2", "really?")
+    conv = flow.conversation("t3")
+    flow.drafted(conv["id"], conv["request"], text=" yes  it is")
+    sends = flow.outbox("message.send")
+    assert [e[2]["data"]["occurrence"] for e in sends] == [0, 1]
 
 
 def test_draft_agreeing_below_floor_is_refused_and_handed_off(flow):

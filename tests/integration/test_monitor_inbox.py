@@ -129,6 +129,38 @@ def test_send_puts_the_reply_once_even_when_redelivered(services, kafka_bootstra
     msgs = sandbox_thread(sandbox.url, thread)["messages"]
     assert [m["text"] for m in msgs if m["from"] == "seller"] == [reply, "Pickup is in Austin."]
 
+    # the buyer wrote again between the first send and a redelivery: the bubble is no longer
+    # after the buyer's last message, but the command's occurrence (0: the first time this
+    # text is sent) still finds it: message.sent, still exactly one bubble
+    buyer_writes(sandbox.url, item, "Alex", "ok, deal")
+    assert len(wait_events(kcat, account, "message.received", count=2, key=thread,
+                           timeout=60)) == 2, mon.log_tail(60)
+    command(kafka_bootstrap, "message.send", dict(send, occurrence=0))
+    sent = wait_events(kcat, account, "message.sent", count=4, key=thread, timeout=60)
+    assert len(sent) == 4, mon.log_tail(60)
+    assert sent[3]["data"]["message"]["fingerprint"] == fingerprint(thread, "seller", reply, 1)
+    msgs = sandbox_thread(sandbox.url, thread)["messages"]
+    assert [m["text"] for m in msgs if m["from"] == "seller"] == [reply, "Pickup is in Austin."]
+
+    # the same text as a new message (occurrence 1) goes out, once, also when redelivered
+    # after the buyer wrote again; its bubble is the text's second one
+    twice = {"account_id": account, "message_id": 4244, "thread_id": thread, "text": reply,
+             "occurrence": 1}
+    command(kafka_bootstrap, "message.send", twice)
+    sent = wait_events(kcat, account, "message.sent", count=5, key=thread, timeout=60)
+    assert len(sent) == 5, mon.log_tail(60)
+    assert sent[4]["data"]["message"]["fingerprint"] == fingerprint(thread, "seller", reply, 2)
+    buyer_writes(sandbox.url, item, "Alex", "see you")
+    assert len(wait_events(kcat, account, "message.received", count=3, key=thread,
+                           timeout=60)) == 3, mon.log_tail(60)
+    command(kafka_bootstrap, "message.send", twice)
+    sent = wait_events(kcat, account, "message.sent", count=6, key=thread, timeout=60)
+    assert len(sent) == 6, mon.log_tail(60)
+    assert sent[5]["data"]["message"]["fingerprint"] == fingerprint(thread, "seller", reply, 2)
+    msgs = sandbox_thread(sandbox.url, thread)["messages"]
+    assert [m["text"] for m in msgs if m["from"] == "seller"] == [reply, "Pickup is in Austin.",
+                                                                 reply]
+
 
 def test_caps_and_unknown_accounts_fail_with_a_reason(services, kafka_bootstrap, kcat,
                                                       chromedriver, sandbox, group, account):

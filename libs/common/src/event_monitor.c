@@ -26,6 +26,8 @@ cJSON *monitor_command_build(const monitor_command_t *e)
         cJSON_AddStringToObject(data, F_THREAD_ID, e->thread_id);
     if (e->text)
         cJSON_AddStringToObject(data, F_TEXT, e->text);
+    if (e->has_occurrence)
+        ev_add_int64(data, F_OCCURRENCE, e->occurrence, false);
     return data;
 }
 
@@ -49,6 +51,16 @@ int monitor_command_parse(const char *type, const cJSON *data, monitor_command_t
         goto fail;
     if (send && (!e->thread_id[0] || !e->text[0])) {
         snprintf(errstr, errstr_size, "%s: empty", !e->thread_id[0] ? F_THREAD_ID : F_TEXT);
+        goto fail;
+    }
+    /* Optional: commands enqueued before the field have none (unknown). */
+    e->has_occurrence = send && cJSON_GetObjectItemCaseSensitive(data, F_OCCURRENCE) &&
+                        !cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(data, F_OCCURRENCE));
+    if (e->has_occurrence &&
+        ev_get_int64(data, F_OCCURRENCE, true, &e->occurrence, errstr, errstr_size) < 0)
+        goto fail;
+    if (e->has_occurrence && e->occurrence < 0) {
+        snprintf(errstr, errstr_size, "%s: must be >= 0", F_OCCURRENCE);
         goto fail;
     }
     return 0;

@@ -627,8 +627,33 @@ static void test_monitor_command_round_trip(void **state)
     assert_int_equal(out.message_id, 99);
     assert_string_equal(out.thread_id, "t-1");
     assert_string_equal(out.text, "Sure, pickup works");
+    assert_false(out.has_occurrence); /* absent: unknown (commands from before the field) */
     monitor_command_free(&out);
     event_free(&ev);
+
+    /* occurrence round-trips, 0 included */
+    for (int64_t occ = 0; occ <= 2; occ += 2) {
+        in.has_occurrence = true;
+        in.occurrence = occ;
+        round_trip(EV_MESSAGE_SEND, "3", monitor_command_build(&in), &ev);
+        assert_int_equal(monitor_command_parse(ev.type, ev.data, &out, err, sizeof(err)), 0);
+        assert_true(out.has_occurrence);
+        assert_int_equal(out.occurrence, occ);
+        monitor_command_free(&out);
+        event_free(&ev);
+    }
+    cJSON *bad = monitor_command_build(&in);
+    cJSON_ReplaceItemInObject(bad, "occurrence", cJSON_CreateNumber(-1));
+    assert_int_equal(monitor_command_parse(EV_MESSAGE_SEND, bad, &out, err, sizeof(err)), -1);
+    assert_string_equal(err, "occurrence: must be >= 0");
+    cJSON_ReplaceItemInObject(bad, "occurrence", cJSON_CreateString("1"));
+    assert_int_equal(monitor_command_parse(EV_MESSAGE_SEND, bad, &out, err, sizeof(err)), -1);
+    assert_string_equal(err, "occurrence: expected an integer");
+    cJSON_ReplaceItemInObject(bad, "occurrence", cJSON_CreateNull());
+    assert_int_equal(monitor_command_parse(EV_MESSAGE_SEND, bad, &out, err, sizeof(err)), 0);
+    assert_false(out.has_occurrence);
+    monitor_command_free(&out);
+    cJSON_Delete(bad);
 
     monitor_command_t start = {.account_id = 3};
     round_trip(EV_MONITOR_START, "3", monitor_command_build(&start), &ev);

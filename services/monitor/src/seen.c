@@ -177,18 +177,46 @@ size_t scan_thread(const seen_t *s, const char *thread_id, const scan_msg_t *msg
 }
 
 bool scan_sent_fingerprint(const char *thread_id, const scan_msg_t *msgs, size_t n,
-                           const char *text, char out[65])
+                           const char *text, int64_t occ, char out[65])
 {
     char **norm = normalise_all(msgs, n);
     char *want = fingerprint_normalize(text);
-    bool found = false;
-    for (size_t i = n; i-- > 0 && !found;) {
+    size_t last = n, nth = n;
+    int64_t seen = 0;
+    for (size_t i = 0; i < n; i++) {
         if (!norm[i] || strcmp(msgs[i].from, "seller") != 0 || strcmp(norm[i], want) != 0)
             continue;
-        fingerprint_message(thread_id, "seller", norm[i], occurrence(msgs, i, norm), out);
-        found = true;
+        last = i;
+        if (occ >= 0 && seen++ == occ)
+            nth = i;
     }
+    size_t pick = nth < n ? nth : last;
+    if (pick < n)
+        fingerprint_message(thread_id, "seller", norm[pick], occurrence(msgs, pick, norm), out);
     free(want);
     free_all(norm, n);
-    return found;
+    return pick < n;
+}
+
+size_t scan_seller_count(const scan_msg_t *msgs, size_t n, const char *text)
+{
+    char *want = fingerprint_normalize(text);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(msgs[i].from, "seller") != 0)
+            continue;
+        char *t = fingerprint_normalize(msgs[i].text ? msgs[i].text : "");
+        count += strcmp(t, want) == 0;
+        free(t);
+    }
+    free(want);
+    return count;
+}
+
+bool scan_send_done(const scan_msg_t *msgs, size_t n, const char *text, int64_t occ,
+                    bool trailing_sent)
+{
+    if (occ < 0)
+        return trailing_sent;
+    return scan_seller_count(msgs, n, text) > (size_t)occ;
 }

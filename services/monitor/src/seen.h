@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct seen seen_t;
 
@@ -45,9 +46,26 @@ bool scan_is_noise(const char *text);
 size_t scan_thread(const seen_t *s, const char *thread_id, const scan_msg_t *msgs, size_t n,
                    scan_new_t *out, size_t max);
 
-/* The fingerprint of the last seller message whose text equals text (whitespace-collapsed),
- * as scan_thread would compute it; false when there is none. */
+/* The fingerprint of a seller message whose text equals text (whitespace-collapsed), as
+ * scan_thread would compute it: with occurrence >= 0 (message.send's: how many of our earlier
+ * messages had this text) the (occurrence+1)-th such message, which is the bubble of this
+ * send, so its fingerprint's occurrence is occurrence+1; with occurrence < 0 (unknown), or
+ * fewer such messages than that, the last one. false when there is none. */
 bool scan_sent_fingerprint(const char *thread_id, const scan_msg_t *msgs, size_t n,
-                           const char *text, char out[65]);
+                           const char *text, int64_t occurrence, char out[65]);
+
+/* How many seller messages anywhere in the thread have text (compared after
+ * fingerprint_normalize). Marketplace UI noise is not left out: a text that looks like noise
+ * still counts, so that the count never under-reports a bubble we sent. */
+size_t scan_seller_count(const scan_msg_t *msgs, size_t n, const char *text);
+
+/* Whether a message.send is already done: with occurrence >= 0, when the thread holds MORE
+ * than occurrence seller messages with its text, wherever they are (the buyer may have
+ * written in between). A message the human seller typed on the marketplace with the same
+ * text counts too: that errs on the side of not sending twice (our text may then not go
+ * out). occurrence < 0 (unknown: a command from before the field) falls back to
+ * trailing_sent, the old check (a bubble with the text after the buyer's last message). */
+bool scan_send_done(const scan_msg_t *msgs, size_t n, const char *text, int64_t occurrence,
+                    bool trailing_sent);
 
 #endif

@@ -20,15 +20,38 @@ typedef struct {
     char reason[1200];    /* when !sent */
 } send_outcome_t;
 
-static void fingerprint_of(const send_job_t *j, const inbox_messages_t *msgs, char out[65])
+/* The thread as scan_msg_t (pointing into msgs); free the array only. */
+static scan_msg_t *scan_view(const inbox_messages_t *msgs)
 {
     scan_msg_t *sm = xcalloc(msgs->n ? msgs->n : 1, sizeof(*sm));
     for (size_t i = 0; i < msgs->n; i++)
         sm[i] = (scan_msg_t){inbox_from_name(msgs->items[i].from), msgs->items[i].text,
                              msgs->items[i].at};
-    if (!scan_sent_fingerprint(j->cmd.thread_id, sm, msgs->n, j->cmd.text, out))
+    return sm;
+}
+
+/* The command's occurrence, or -1 when it carries none. */
+static int64_t occurrence_of(const send_job_t *j)
+{
+    return j->cmd.has_occurrence ? j->cmd.occurrence : -1;
+}
+
+static void fingerprint_of(const send_job_t *j, const inbox_messages_t *msgs, char out[65])
+{
+    scan_msg_t *sm = scan_view(msgs);
+    if (!scan_sent_fingerprint(j->cmd.thread_id, sm, msgs->n, j->cmd.text, occurrence_of(j), out))
         out[0] = '\0';
     free(sm);
+}
+
+/* Whether the send is done already (seen.h: scan_send_done); trailing is the old check's
+ * answer (inbox_already_sent), used when the command carries no occurrence. */
+static bool send_done(const send_job_t *j, const inbox_messages_t *msgs, bool trailing)
+{
+    scan_msg_t *sm = scan_view(msgs);
+    bool done = scan_send_done(sm, msgs->n, j->cmd.text, occurrence_of(j), trailing);
+    free(sm);
+    return done;
 }
 
 /* The caps of the account at this moment; false with the reason when they forbid a send. */
@@ -67,7 +90,7 @@ static void execute(account_worker_t *w, const send_job_t *j, send_outcome_t *o)
         worker_inbox_error(w, &err, "look for the bubble", o->reason, sizeof(o->reason));
         return;
     }
-    if (there) {
+    if (send_done(j, &msgs, there)) {
         o->sent = o->already = true;
     } else {
         inbox_messages_free(&msgs);

@@ -226,12 +226,65 @@ static void test_scan(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(again[0].fingerprint, out[2].fingerprint);
     /* the verified bubble of a send */
-    assert_true(scan_sent_fingerprint("7", msgs, 6, "ok", fp));
+    assert_true(scan_sent_fingerprint("7", msgs, 6, "ok", -1, fp));
     char want[65];
     fingerprint_message("7", "seller", "ok", 1, want);
     assert_string_equal(fp, want);
-    assert_false(scan_sent_fingerprint("7", msgs, 6, "never sent", fp));
+    assert_true(scan_sent_fingerprint("7", msgs, 6, "ok", 0, fp));
+    assert_string_equal(fp, want);
+    assert_false(scan_sent_fingerprint("7", msgs, 6, "never sent", -1, fp));
+    assert_false(scan_sent_fingerprint("7", msgs, 6, "never sent", 0, fp));
     seen_free(s);
+}
+
+/* A redelivered message.send: the buyer may have written between the first send and the
+ * redelivery, so the bubble is no longer trailing; the occurrence count still finds it. */
+static void test_send_done_by_occurrence(void **state)
+{
+    (void)state;
+    scan_msg_t first[] = {
+        {"buyer", "still available?", NULL},
+        {"seller", "Yes, it is", NULL},
+    };
+    scan_msg_t redelivered[] = {
+        {"buyer", "still available?", NULL},
+        {"seller", " Yes,  it\nis ", NULL}, /* whitespace as the page shows it */
+        {"buyer", "great, when can I come?", NULL},
+    };
+    assert_int_equal(scan_seller_count(first, 1, "Yes, it is"), 0);
+    assert_int_equal(scan_seller_count(redelivered, 3, "Yes, it is"), 1);
+    /* first send of the text: not done before typing, done after */
+    assert_false(scan_send_done(first, 1, "Yes, it is", 0, false));
+    assert_true(scan_send_done(first, 2, "Yes, it is", 0, false));
+    /* the bubble is not trailing any more: the old check says "not sent" ... */
+    assert_true(scan_send_done(redelivered, 3, "Yes, it is", 0, false));
+    /* ... and without an occurrence the old check's answer stands */
+    assert_false(scan_send_done(redelivered, 3, "Yes, it is", -1, false));
+    assert_true(scan_send_done(redelivered, 3, "Yes, it is", -1, true));
+    /* the same text a second time (occurrence 1): one bubble is the earlier message's */
+    assert_false(scan_send_done(redelivered, 3, "Yes, it is", 1, false));
+    scan_msg_t twice[] = {
+        {"seller", "ok", NULL},
+        {"buyer", "ok?", NULL},
+        {"seller", "ok", NULL},
+        {"buyer", "thanks", NULL},
+        {"seller", "Beware of common scams", NULL},
+    };
+    assert_true(scan_send_done(twice, 5, "ok", 1, false));
+    assert_false(scan_send_done(twice, 5, "ok", 2, false));
+    /* a text that looks like UI noise still counts as a bubble */
+    assert_int_equal(scan_seller_count(twice, 5, "Beware of common scams"), 1);
+    /* the verified bubble is the (occurrence+1)-th: its fingerprint's occurrence is that */
+    char fp[65], want[65];
+    assert_true(scan_sent_fingerprint("7", twice, 5, "ok", 0, fp));
+    fingerprint_message("7", "seller", "ok", 1, want);
+    assert_string_equal(fp, want);
+    assert_true(scan_sent_fingerprint("7", twice, 5, "ok", 1, fp));
+    fingerprint_message("7", "seller", "ok", 2, want);
+    assert_string_equal(fp, want);
+    /* more occurrences than bubbles (an earlier message never went out): the last one */
+    assert_true(scan_sent_fingerprint("7", twice, 5, "ok", 5, fp));
+    assert_string_equal(fp, want);
 }
 
 static void test_previews(void **state)
@@ -258,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_caps_local),
         cmocka_unit_test(test_desired_restore),
         cmocka_unit_test(test_scan),
+        cmocka_unit_test(test_send_done_by_occurrence),
         cmocka_unit_test(test_previews),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -123,6 +123,7 @@
 /* monitor commands and events */
 #define F_MESSAGE_ID "message_id"
 #define F_THREAD_ID "thread_id"
+#define F_OCCURRENCE "occurrence"
 #define F_THREAD "thread"
 #define F_LISTING_HINT "listing_hint"
 #define F_SENT_AT "sent_at"
@@ -384,12 +385,19 @@ void reply_drafted_free(reply_drafted_t *e);
 /* ---- bb.monitor.commands (key: account id) --------------------------------------------- */
 
 /* monitor.start, monitor.stop: account_id. message.send: account_id, message_id (the api's
- * messages row), thread_id (the marketplace thread), text. */
+ * messages row), thread_id (the marketplace thread), text, and optionally occurrence: how
+ * many of our earlier messages in the conversation have the same text (compared as
+ * fingerprint_normalize does; 0 the first time). The monitor treats the send as done when
+ * the thread holds more than occurrence seller bubbles with that text, so a redelivered send
+ * never types twice even when the buyer wrote in between. Absent (has_occurrence false:
+ * events from before the field) means unknown. */
 typedef struct {
     int64_t account_id;
-    int64_t message_id; /* message.send only; 0 otherwise */
-    char *thread_id;    /* message.send only */
-    char *text;         /* message.send only */
+    int64_t message_id;  /* message.send only; 0 otherwise */
+    char *thread_id;     /* message.send only */
+    char *text;          /* message.send only */
+    bool has_occurrence; /* message.send only */
+    int64_t occurrence;  /* >= 0 when has_occurrence */
 } monitor_command_t;
 
 cJSON *monitor_command_build(const monitor_command_t *e);

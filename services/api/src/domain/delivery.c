@@ -22,7 +22,12 @@ int delivery_send_enqueue(tx_t *tx, int64_t account_id, int64_t message_id, cons
     monitor_command_t cmd = {.account_id = account_id,
                              .message_id = message_id,
                              .thread_id = (char *)thread_id,
-                             .text = (char *)text};
+                             .text = (char *)text,
+                             .has_occurrence = true};
+    /* How many of our earlier messages have this text: the monitor then knows a redelivered
+     * send is done even when the buyer wrote after the bubble. */
+    if (message_store_occurrence(tx->pg, message_id, &cmd.occurrence, &err) != 0)
+        return cmd_db_fail(r, "counting the earlier messages with this text", &err);
     if (outbox_enqueue(tx->pg, TOPIC_MONITOR_COMMANDS, key, EV_MESSAGE_SEND, subject,
                        monitor_command_build(&cmd), NULL, err.msg, sizeof(err.msg)) != 0) {
         err.sqlstate[0] = '\0';

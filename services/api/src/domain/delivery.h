@@ -15,7 +15,9 @@
 #define DELIVERY_MAX_ATTEMPTS 3
 
 /* Enqueues message.send for message_id on bb.monitor.commands (key: the account id, so one
- * monitor drives the account). Returns 0 or -1 (r). */
+ * monitor drives the account), with its occurrence (message_store_occurrence): the monitor
+ * counts the bubbles with the text to know whether a redelivered send went out already.
+ * Returns 0 or -1 (r). */
 int delivery_send_enqueue(tx_t *tx, int64_t account_id, int64_t message_id, const char *thread_id,
                           const char *text, cmd_result_t *r) __attribute__((warn_unused_result));
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fingerprint.h"
 #include "common/xmalloc.h"
 
 int message_store_insert_received(PGconn *pg, int64_t conversation_id, const char *role,
@@ -74,6 +75,36 @@ int message_store_insert_outgoing(PGconn *pg, int64_t conversation_id, const cha
     if (!res)
         return -1;
     *id = row_i64(res, 0, "id");
+    PQclear(res);
+    return 0;
+}
+
+int message_store_occurrence(PGconn *pg, int64_t id, int64_t *occurrence, store_err_t *err)
+{
+    store_num_t idbuf;
+    const char *params[1] = {store_i64(&idbuf, id)};
+    /* The normalisation is the fingerprint's own (C isspace collapsing), done here rather than
+     * in SQL so the two can never disagree. */
+    PGresult *res = store_exec(pg,
+                               "SELECT me.text AS mine, o.text"
+                               " FROM messages me LEFT JOIN messages o"
+                               "  ON o.conversation_id = me.conversation_id AND o.id < me.id"
+                               "  AND o.role IN ('seller', 'agent')"
+                               "  AND o.delivery IN ('queued', 'sent')"
+                               " WHERE me.id = $1",
+                               1, params, err);
+    if (!res)
+        return -1;
+    *occurrence = 0;
+    char *mine = PQntuples(res) > 0 ? fingerprint_normalize(PQgetvalue(res, 0, 0)) : NULL;
+    for (int i = 0; mine && i < PQntuples(res); i++) {
+        if (PQgetisnull(res, i, 1))
+            continue;
+        char *t = fingerprint_normalize(PQgetvalue(res, i, 1));
+        *occurrence += strcmp(t, mine) == 0;
+        free(t);
+    }
+    free(mine);
     PQclear(res);
     return 0;
 }

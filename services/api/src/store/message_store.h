@@ -47,6 +47,14 @@ int message_store_insert_outgoing(PGconn *pg, int64_t conversation_id, const cha
                                   const char *text, int64_t *id, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* message.send's occurrence for our message id: how many earlier messages of ours in its
+ * conversation (role seller or agent, queued or sent, lower id) have the same text, compared
+ * after fingerprint_normalize as the monitor's fingerprints do; 0 the first time. A seller
+ * message the thread showed (stored sent) counts too: it is a bubble with that text. Returns
+ * 0 (*occurrence set) or -1. */
+int message_store_occurrence(PGconn *pg, int64_t id, int64_t *occurrence, store_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* The conversation of message id into *conversation_id. Returns 1, 0 when unknown, or -1. */
 int message_store_conversation_of(PGconn *pg, int64_t id, int64_t *conversation_id,
                                   store_err_t *err) __attribute__((warn_unused_result));
