@@ -27,7 +27,8 @@ struct sse_feed {
     sse_hub_t *hub;
     pthread_t thread;
     atomic_bool stop;
-    int wake; /* eventfd: a stop interrupts the poll at once */
+    int wake;      /* eventfd: a stop interrupts the poll at once */
+    PGconn *first; /* LISTENing before the api serves (sse_feed_start); the thread takes it */
 };
 
 size_t sse_feed_event_type(const char *payload, char *type, size_t size)
@@ -88,7 +89,8 @@ static void *feed_thread(void *arg)
     int backoff = 200;
     bool connected_before = false;
     while (!atomic_load(&f->stop)) {
-        PGconn *pg = feed_connect(f);
+        PGconn *pg = f->first ? f->first : feed_connect(f);
+        f->first = NULL;
         if (!pg) {
             feed_sleep(f, backoff);
             backoff = backoff * 2 > FEED_BACKOFF_MAX_MS ? FEED_BACKOFF_MAX_MS : backoff * 2;
@@ -119,10 +121,21 @@ sse_feed_t *sse_feed_start(const char *database_url, sse_hub_t *hub, char *errst
     sse_feed_t *f = xcalloc(1, sizeof(*f));
     f->url = xstrdup(database_url);
     f->hub = hub;
+    /* LISTEN before the api answers its first request: a change made right after /readyz
+     * said ready must reach the streams already open (it was lost when the thread connected
+     * later, which a loaded machine showed). */
+    f->first = feed_connect(f);
+    if (!f->first) {
+        snprintf(errstr, errstr_size, "sse feed: cannot LISTEN " SSE_CHANNEL " (see the log)");
+        free(f->url);
+        free(f);
+        return NULL;
+    }
     f->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     int rc = f->wake < 0 ? errno : pthread_create(&f->thread, NULL, feed_thread, f);
     if (rc != 0) {
         snprintf(errstr, errstr_size, "sse feed: %s", strerror(rc));
+        PQfinish(f->first);
         if (f->wake >= 0)
             close(f->wake);
         free(f->url);

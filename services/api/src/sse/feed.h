@@ -14,7 +14,9 @@
 
 typedef struct sse_feed sse_feed_t;
 
-/* Starts the thread (it connects in the background). NULL with the reason in errstr. */
+/* Connects and LISTENs (so that every change committed after this returns is seen), then
+ * starts the thread, which reconnects in the background when the connection breaks. NULL
+ * with the reason in errstr (PostgreSQL unreachable, LISTEN refused, no thread). */
 sse_feed_t *sse_feed_start(const char *database_url, sse_hub_t *hub, char *errstr,
                            size_t errstr_size);
 
