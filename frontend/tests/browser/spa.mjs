@@ -6,6 +6,9 @@
 //   inbox     conversations needing attention first, chat with delivery states, a message sent
 //             in one tab appears live in another, auto-reply switch, hand back, a buyer message
 //             arriving live (the pytest side inserts it when this prints "need:buyer_message")
+//   live      the real messaging pipeline (monitor, responder, sandbox): the Inbox is open when a
+//             buyer writes in the sandbox (the pytest side does it on "need:buyer_message"); the
+//             message and the auto-reply appear without a reload; a manual message goes out as sent
 //   settings  accounts (add, start monitor), a refused setting shown on its field
 // Env: BB_BASE_URL (the api serving the SPA), BB_SANDBOX_URL, BB_PHOTOS (two JPEG paths, ":"),
 //      BB_SHOTS (screenshot dir). Prints "ok <step>" lines; exits 1 with the failing step.
@@ -274,6 +277,37 @@ async function inbox(page, context) {
   ok("below-floor deal refused, agreed at 95");
 }
 
+async function live(page) {
+  step = "inbox open before the buyer writes";
+  await page.goto(BASE + "/inbox");
+  await page.getByRole("heading", { name: "Inbox" }).first().waitFor({ timeout: T });
+  await page.evaluate(() => (window.__noReload = true));
+  console.log("need:buyer_message");
+
+  step = "the buyer's conversation appears live";
+  const conv = page.locator("a[data-conversation-id]", { hasText: "Walnut desk" });
+  await conv.first().waitFor({ timeout: 45000 });
+  await conv.first().click();
+  await page.locator("li[data-message-id]", { hasText: "is this still available?" }).waitFor({ timeout: T });
+  ok("buyer message arrived without a reload");
+
+  step = "the auto-reply appears live";
+  const reply = page.locator("li[data-message-id]", { hasText: "Auto-reply" });
+  await reply.first().waitFor({ timeout: 45000 });
+  await page.locator("li[data-delivery=sent]", { hasText: "Auto-reply" }).first().waitFor({ timeout: 45000 });
+  ok(`auto-reply arrived: ${(await reply.first().locator("p").first().textContent()).slice(0, 60)}`);
+
+  step = "manual message delivered";
+  const text = "I can hold it for you until Saturday.";
+  await page.getByLabel("Your message").fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.locator("li[data-delivery=sent]", { hasText: text }).waitFor({ timeout: 45000 });
+  check(await page.evaluate(() => window.__noReload === true), "the page reloaded");
+  ok("manual message shown sent");
+  await axe(page, "chat (live)");
+  await shot(page, "inbox-live");
+}
+
 async function settings(page) {
   step = "settings";
   await page.goto(BASE + "/settings");
@@ -315,6 +349,7 @@ let rc = 0;
 try {
   if (scenario === "listings") await listings(page);
   else if (scenario === "inbox") await inbox(page, context);
+  else if (scenario === "live") await live(page);
   else if (scenario === "settings") await settings(page);
   else throw new Error(`unknown scenario ${scenario}`);
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);
