@@ -208,6 +208,8 @@ def test_no_spa_built_page(api):
     assert r.status_code == 200
     assert "npm run build" in r.text and "SPA_DIR" in r.text
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    r = requests.get(api.url + "/docs", timeout=5)  # the API reference is part of the build
+    assert r.status_code == 200 and "npm run build" in r.text and "/api/openapi.json" in r.text
     assert requests.get(api.url + "/listings/3", timeout=5).status_code == 200
 
 
@@ -218,6 +220,7 @@ def test_spa_static_serving(api):
     (dist / "assets" / "index-Ab12Cd34.js").write_text("console.log(1)")
     (dist / "assets" / "index-Ef56.css").write_text("body{}")
     (dist / "favicon.svg").write_text("<svg/>")
+    (dist / "docs.html").write_text("<!doctype html><title>API</title><div id=swagger-ui>")
     (dist / ".env").write_text("SECRET=1")
     (dist.parent / "secret.txt").write_text("outside")
     os.symlink(dist.parent / "secret.txt", dist / "assets" / "link.txt")
@@ -226,6 +229,9 @@ def test_spa_static_serving(api):
     assert r.status_code == 200 and "id=root" in r.text
     assert r.headers["Cache-Control"] == "no-cache"
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    r = requests.get(api.url + "/docs", timeout=5)
+    assert r.status_code == 200 and "id=swagger-ui" in r.text
+    assert r.headers["Cache-Control"] == "no-cache"
     r = requests.get(api.url + "/assets/index-Ab12Cd34.js", timeout=5)
     assert r.status_code == 200 and r.text == "console.log(1)"
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"

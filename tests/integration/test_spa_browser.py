@@ -113,6 +113,12 @@ def test_inbox_live_through_the_real_messaging_pipeline(mstack):
     assert (SHOTS / "inbox-live.png").stat().st_size > 1000
 
 
+def test_docs_swagger_ui_renders_offline(services, fresh_db, tmp_path):
+    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path})
+    done = run_browser("docs", api.url)
+    assert any(line.startswith("ok docs:") for line in done), done
+
+
 def test_settings_accounts_and_field_errors(services, fresh_db, tmp_path):
     api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path,
                                      "PLATFORMS": "sandbox,facebook_marketplace"})

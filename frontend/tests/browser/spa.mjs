@@ -10,6 +10,7 @@
 //             buyer writes in the sandbox (the pytest side does it on "need:buyer_message"); the
 //             message and the auto-reply appear without a reload; a manual message goes out as sent
 //   settings  accounts (add, start monitor), a refused setting shown on its field
+//   docs      /docs (Swagger UI) renders every operation of /api/openapi.json, asking no other host
 // Env: BB_BASE_URL (the api serving the SPA), BB_SANDBOX_URL, BB_PHOTOS (two JPEG paths, ":"),
 //      BB_SHOTS (screenshot dir). Prints "ok <step>" lines; exits 1 with the failing step.
 import { readFileSync, mkdirSync } from "node:fs";
@@ -308,6 +309,28 @@ async function live(page) {
   await shot(page, "inbox-live");
 }
 
+async function docs(page) {
+  step = "docs renders offline";
+  const origin = new URL(BASE).origin;
+  const foreign = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(origin + "/") && !r.url().startsWith("data:")) foreign.push(r.url());
+  });
+  const spec = await (await fetch(BASE + "/api/openapi.json")).json();
+  const methods = ["get", "put", "post", "delete", "patch", "head", "options"];
+  const ops = Object.values(spec.paths).reduce((n, item) => n + Object.keys(item).filter((m) => methods.includes(m)).length, 0);
+  await page.goto(BASE + "/docs");
+  await page.locator(".opblock").first().waitFor({ timeout: T });
+  await page.waitForFunction((n) => document.querySelectorAll(".opblock").length === n, ops, { timeout: T });
+  check((await page.locator(".info .title").textContent()).includes(spec.info.title), "title not rendered");
+  await page.locator(".opblock").first().locator(".opblock-summary").click();
+  await page.locator(".opblock.is-open").first().waitFor({ timeout: T });
+  await page.waitForLoadState("networkidle");
+  check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
+  ok(`docs: ${ops} operations rendered, no other host asked`);
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/docs.png` }); // the first screen: the whole list is long
+}
+
 async function settings(page) {
   step = "settings";
   await page.goto(BASE + "/settings");
@@ -350,6 +373,7 @@ try {
   if (scenario === "listings") await listings(page);
   else if (scenario === "inbox") await inbox(page, context);
   else if (scenario === "live") await live(page);
+  else if (scenario === "docs") await docs(page);
   else if (scenario === "settings") await settings(page);
   else throw new Error(`unknown scenario ${scenario}`);
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);
