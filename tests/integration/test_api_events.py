@@ -293,3 +293,22 @@ def test_inbox_and_account_events(api):
     assert by[("account", "update")]["login_state"] == "login_required"
     assert "Is it available" not in json.dumps(got)  # ids and states, never content
     s.close()
+
+
+def test_settings_change_arrives(api):
+    """Saving the responder's settings (PUT /api/settings/responder) is announced as event
+    "settings", which the dashboard's Settings page revalidates on (frontend/src/lib/live.ts)."""
+    s = Stream(api.url)
+    # the feed LISTENs from its own connection, opened as the api starts: a listing's event
+    # says it is listening before the settings are saved
+    create_listing(api, "Lamp")
+    assert s.events(until=lambda e: e["event"] == "listing")[-1]["event"] == "listing"
+    r = requests.put(api.url + "/api/settings/responder", json={"tone": "brief"}, timeout=10)
+    assert r.status_code == 200, r.text
+    got = s.events(until=lambda e: e["event"] == "settings")
+    ev = [e for e in got if e["event"] == "settings"]
+    assert ev, [e["event"] for e in got]
+    assert ev[0]["json"]["type"] == "settings" and ev[0]["json"]["op"] in ("insert", "update")
+    assert ev[0]["json"]["listing_id"] is None  # the global row
+    assert "brief" not in json.dumps(got)  # ids, never content
+    s.close()
