@@ -18,10 +18,14 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 sources_hash() {
     {
         find src tests/unit -type f ! -name schema.d.ts -print0 | sort -z | xargs -0 sha256sum
-        sha256sum index.html package.json package-lock.json vite.config.ts tsconfig.json \
+        sha256sum index.html docs.html package.json package-lock.json vite.config.ts tsconfig.json \
             ../services/api/openapi.json
     } | sha256sum | cut -d' ' -f1
 }
+
+# swagger-ui-dist depends on @scarf/scarf, an install-time analytics ping: off (package.json
+# scarfSettings says so too)
+export SCARF_ANALYTICS=false
 
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 if [ ! -f node_modules/.bb-lock-sha256 ] || [ "$(cat node_modules/.bb-lock-sha256)" != "$lock_hash" ]; then

@@ -208,6 +208,8 @@ def test_no_spa_built_page(api):
     assert r.status_code == 200
     assert "npm run build" in r.text and "SPA_DIR" in r.text
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    r = requests.get(api.url + "/docs", timeout=5)  # the API reference is part of the build
+    assert r.status_code == 200 and "npm run build" in r.text and "/api/openapi.json" in r.text
     assert requests.get(api.url + "/listings/3", timeout=5).status_code == 200
 
 
@@ -218,6 +220,7 @@ def test_spa_static_serving(api):
     (dist / "assets" / "index-Ab12Cd34.js").write_text("console.log(1)")
     (dist / "assets" / "index-Ef56.css").write_text("body{}")
     (dist / "favicon.svg").write_text("<svg/>")
+    (dist / "docs.html").write_text("<!doctype html><title>API</title><div id=swagger-ui>")
     (dist / ".env").write_text("SECRET=1")
     (dist.parent / "secret.txt").write_text("outside")
     os.symlink(dist.parent / "secret.txt", dist / "assets" / "link.txt")
@@ -226,6 +229,9 @@ def test_spa_static_serving(api):
     assert r.status_code == 200 and "id=root" in r.text
     assert r.headers["Cache-Control"] == "no-cache"
     assert r.headers["Content-Type"] == "text/html; charset=utf-8"
+    r = requests.get(api.url + "/docs", timeout=5)
+    assert r.status_code == 200 and "id=swagger-ui" in r.text
+    assert r.headers["Cache-Control"] == "no-cache"
     r = requests.get(api.url + "/assets/index-Ab12Cd34.js", timeout=5)
     assert r.status_code == 200 and r.text == "console.log(1)"
     assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -286,4 +292,23 @@ def test_inbox_and_account_events(api):
     assert by[("conversation", "update")]["status"] == "needs_attention"
     assert by[("account", "update")]["login_state"] == "login_required"
     assert "Is it available" not in json.dumps(got)  # ids and states, never content
+    s.close()
+
+
+def test_settings_change_arrives(api):
+    """Saving the responder's settings (PUT /api/settings/responder) is announced as event
+    "settings", which the dashboard's Settings page revalidates on (frontend/src/lib/live.ts)."""
+    s = Stream(api.url)
+    # the feed LISTENs from its own connection, opened as the api starts: a listing's event
+    # says it is listening before the settings are saved
+    create_listing(api, "Lamp")
+    assert s.events(until=lambda e: e["event"] == "listing")[-1]["event"] == "listing"
+    r = requests.put(api.url + "/api/settings/responder", json={"tone": "brief"}, timeout=10)
+    assert r.status_code == 200, r.text
+    got = s.events(until=lambda e: e["event"] == "settings")
+    ev = [e for e in got if e["event"] == "settings"]
+    assert ev, [e["event"] for e in got]
+    assert ev[0]["json"]["type"] == "settings" and ev[0]["json"]["op"] in ("insert", "update")
+    assert ev[0]["json"]["listing_id"] is None  # the global row
+    assert "brief" not in json.dumps(got)  # ids, never content
     s.close()

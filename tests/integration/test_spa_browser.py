@@ -3,7 +3,9 @@ Debian's Chromium through playwright-core (frontend/tests/browser/spa.mjs), with
 every page and screenshots into docs/screenshots. The api, the poster and the sandbox are the
 real ones (the posting e2e's Stack); the inbox rows are inserted as the event applier leaves
 them (api_messaging_support), and a buyer message inserted while the chat is open must appear
-without a reload (PostgreSQL trigger -> /api/events -> SWR)."""
+without a reload (PostgreSQL trigger -> /api/events -> SWR). The live inbox test runs the real
+messaging pipeline instead (messaging_support.mstack: monitor driving Chromium, responder,
+sandbox): the buyer writes through the sandbox's control route while the Inbox is open."""
 
 import os
 import subprocess
@@ -14,6 +16,7 @@ import requests
 
 import api_messaging_support as seed
 from conftest import ROOT, jpeg_with_gps
+from messaging_support import mstack  # noqa: F401  (mstack is a fixture)
 from test_posting_e2e import Stack
 
 pytestmark = pytest.mark.timeout(300)
@@ -91,6 +94,29 @@ def test_inbox_live_chat_hand_back_and_deal(services, fresh_db, tmp_path):
 
     done = run_browser("inbox", api.url, on_need=on_need)
     assert "ok buyer message arrived without a reload" in done, done
+
+
+def test_inbox_live_through_the_real_messaging_pipeline(mstack):
+    _, item = mstack.listing("Walnut desk", 120, 80)
+    threads = []
+
+    def on_need(word):
+        assert word == "buyer_message", word
+        threads.append(mstack.buyer_writes(item, "Robin", "is this still available?"))
+
+    done = run_browser("live", mstack.api.url, mstack.sandbox.url, on_need=on_need, timeout=120)
+    assert "ok manual message shown sent" in done, done
+    # delivered means in the sandbox's thread, once: the auto-reply, then the manual message
+    seller = mstack.seller_messages(threads[0])
+    assert seller.count("I can hold it for you until Saturday.") == 1, seller
+    assert len(seller) == 2, seller
+    assert (SHOTS / "inbox-live.png").stat().st_size > 1000
+
+
+def test_docs_swagger_ui_renders_offline(services, fresh_db, tmp_path):
+    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path})
+    done = run_browser("docs", api.url)
+    assert any(line.startswith("ok docs:") for line in done), done
 
 
 def test_settings_accounts_and_field_errors(services, fresh_db, tmp_path):

@@ -6,7 +6,11 @@
 //   inbox     conversations needing attention first, chat with delivery states, a message sent
 //             in one tab appears live in another, auto-reply switch, hand back, a buyer message
 //             arriving live (the pytest side inserts it when this prints "need:buyer_message")
+//   live      the real messaging pipeline (monitor, responder, sandbox): the Inbox is open when a
+//             buyer writes in the sandbox (the pytest side does it on "need:buyer_message"); the
+//             message and the auto-reply appear without a reload; a manual message goes out as sent
 //   settings  accounts (add, start monitor), a refused setting shown on its field
+//   docs      /docs (Swagger UI) renders every operation of /api/openapi.json, asking no other host
 // Env: BB_BASE_URL (the api serving the SPA), BB_SANDBOX_URL, BB_PHOTOS (two JPEG paths, ":"),
 //      BB_SHOTS (screenshot dir). Prints "ok <step>" lines; exits 1 with the failing step.
 import { readFileSync, mkdirSync } from "node:fs";
@@ -274,6 +278,59 @@ async function inbox(page, context) {
   ok("below-floor deal refused, agreed at 95");
 }
 
+async function live(page) {
+  step = "inbox open before the buyer writes";
+  await page.goto(BASE + "/inbox");
+  await page.getByRole("heading", { name: "Inbox" }).first().waitFor({ timeout: T });
+  await page.evaluate(() => (window.__noReload = true));
+  console.log("need:buyer_message");
+
+  step = "the buyer's conversation appears live";
+  const conv = page.locator("a[data-conversation-id]", { hasText: "Walnut desk" });
+  await conv.first().waitFor({ timeout: 45000 });
+  await conv.first().click();
+  await page.locator("li[data-message-id]", { hasText: "is this still available?" }).waitFor({ timeout: T });
+  ok("buyer message arrived without a reload");
+
+  step = "the auto-reply appears live";
+  const reply = page.locator("li[data-message-id]", { hasText: "Auto-reply" });
+  await reply.first().waitFor({ timeout: 45000 });
+  await page.locator("li[data-delivery=sent]", { hasText: "Auto-reply" }).first().waitFor({ timeout: 45000 });
+  ok(`auto-reply arrived: ${(await reply.first().locator("p").first().textContent()).slice(0, 60)}`);
+
+  step = "manual message delivered";
+  const text = "I can hold it for you until Saturday.";
+  await page.getByLabel("Your message").fill(text);
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.locator("li[data-delivery=sent]", { hasText: text }).waitFor({ timeout: 45000 });
+  check(await page.evaluate(() => window.__noReload === true), "the page reloaded");
+  ok("manual message shown sent");
+  await axe(page, "chat (live)");
+  await shot(page, "inbox-live");
+}
+
+async function docs(page) {
+  step = "docs renders offline";
+  const origin = new URL(BASE).origin;
+  const foreign = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(origin + "/") && !r.url().startsWith("data:")) foreign.push(r.url());
+  });
+  const spec = await (await fetch(BASE + "/api/openapi.json")).json();
+  const methods = ["get", "put", "post", "delete", "patch", "head", "options"];
+  const ops = Object.values(spec.paths).reduce((n, item) => n + Object.keys(item).filter((m) => methods.includes(m)).length, 0);
+  await page.goto(BASE + "/docs");
+  await page.locator(".opblock").first().waitFor({ timeout: T });
+  await page.waitForFunction((n) => document.querySelectorAll(".opblock").length === n, ops, { timeout: T });
+  check((await page.locator(".info .title").textContent()).includes(spec.info.title), "title not rendered");
+  await page.locator(".opblock").first().locator(".opblock-summary").click();
+  await page.locator(".opblock.is-open").first().waitFor({ timeout: T });
+  await page.waitForLoadState("networkidle");
+  check(foreign.length === 0, `requests to other hosts: ${foreign.join(", ")}`);
+  ok(`docs: ${ops} operations rendered, no other host asked`);
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/docs.png` }); // the first screen: the whole list is long
+}
+
 async function settings(page) {
   step = "settings";
   await page.goto(BASE + "/settings");
@@ -315,6 +372,8 @@ let rc = 0;
 try {
   if (scenario === "listings") await listings(page);
   else if (scenario === "inbox") await inbox(page, context);
+  else if (scenario === "live") await live(page);
+  else if (scenario === "docs") await docs(page);
   else if (scenario === "settings") await settings(page);
   else throw new Error(`unknown scenario ${scenario}`);
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);

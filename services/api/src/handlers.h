@@ -73,10 +73,11 @@ int handle_events(http_request_t *req);
 
 /* http/spa.c: the built dashboard; the router's fallback for GET paths no route matches. */
 int handle_spa(http_request_t *req);
+/* http/spa.c: GET /docs, the build's API reference page (Swagger UI over /api/openapi.json). */
+int handle_docs(http_request_t *req);
 
-/* openapi.c: the API description and a page that renders it. */
+/* openapi.c: the API description. */
 int openapi_json(http_request_t *req);
-int openapi_docs(http_request_t *req);
 
 /* routes.c */
 extern const http_route_t api_routes[];

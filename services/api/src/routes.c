@@ -49,7 +49,7 @@ const http_route_t api_routes[] = {
 
     {"GET", "/uploads/{name}", handle_upload_get},
     {"GET", "/api/openapi.json", openapi_json},
-    {"GET", "/docs", openapi_docs},
+    {"GET", "/docs", handle_docs},
     /* the dashboard; its other paths come through the router's fallback (http/spa.c) */
     {"GET", "/", handle_spa},
 };

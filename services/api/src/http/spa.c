@@ -8,7 +8,8 @@
  * Paths with "." or ".." segments, dot files, backslashes or NULs get 404; files are opened
  * below the realpath of SPA_DIR and must resolve inside it (no symlink escapes). No directory
  * is ever listed. Without a built index.html, pages answer a short HTML note saying how to
- * build the app. */
+ * build the app. /docs is dist/docs.html, the API reference (Swagger UI, bundled by the same
+ * build as a second entry, frontend/src/docs.ts) that renders /api/openapi.json. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -145,19 +146,43 @@ static const char spa_missing_html[] =
     "<a href=\"/api/listings\">/api/listings</a>, <a href=\"/healthz\">/healthz</a>.</p>"
     "</body></html>";
 
-static int spa_send_index(http_request_t *req, const char *root)
+static const char docs_missing_html[] =
+    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    "<title>Bye-Buy API</title></head><body><h1>Bye-Buy API</h1>"
+    "<p>The API reference page is part of the dashboard's build, which has not been made "
+    "(<code>cd frontend &amp;&amp; npm ci &amp;&amp; npm run build</code>, or <code>make "
+    "up</code>).</p><p>The machine-readable description: "
+    "<a href=\"/api/openapi.json\">/api/openapi.json</a>.</p></body></html>";
+
+/* One of the build's HTML pages (never cached: it names the current hashed assets), or the
+ * note saying how to build it. */
+static int spa_send_page(http_request_t *req, const char *root, const char *name,
+                         const char *missing, size_t missing_len)
 {
     char *body = NULL;
     size_t len = 0;
-    int rc = root ? spa_read(root, "index.html", &body, &len) : 0;
+    int rc = root ? spa_read(root, name, &body, &len) : 0;
     if (rc < 0)
-        return http_send_problem(req, 500, NULL, "the dashboard could not be read");
+        return http_send_problem(req, 500, NULL, "the page could not be read");
     if (rc == 0)
-        return http_send_body(req, 200, "text/html; charset=utf-8", spa_missing_html,
-                              sizeof(spa_missing_html) - 1, SPA_REVALIDATE);
+        return http_send_body(req, 200, "text/html; charset=utf-8", missing, missing_len,
+                              SPA_REVALIDATE);
     int status = http_send_body(req, 200, "text/html; charset=utf-8", body, len, SPA_REVALIDATE);
     free(body);
     return status;
+}
+
+static int spa_send_index(http_request_t *req, const char *root)
+{
+    return spa_send_page(req, root, "index.html", spa_missing_html, sizeof(spa_missing_html) - 1);
+}
+
+int handle_docs(http_request_t *req)
+{
+    struct app *app = req->app;
+    char real_root[PATH_MAX];
+    const char *root = realpath(app->cfg.spa_dir, real_root) ? real_root : NULL;
+    return spa_send_page(req, root, "docs.html", docs_missing_html, sizeof(docs_missing_html) - 1);
 }
 
 int handle_spa(http_request_t *req)
