@@ -32,7 +32,7 @@ export function Layout({ live }: { live: boolean }) {
             <NavLink to="/inbox" className={navClass}>
               Inbox
               {attention > 0 && (
-                <span className="ml-1 rounded-full bg-orange-600 px-1.5 text-xs text-white">
+                <span className="ml-1 rounded-full bg-orange-800 px-1.5 text-xs text-white">
                   {attention}
                   <span className="sr-only"> need attention</span>
                 </span>
