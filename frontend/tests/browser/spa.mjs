@@ -238,8 +238,12 @@ async function inbox(page, context) {
 
   step = "chat view";
   await items.first().click();
-  await page.getByText("Needs you:").waitFor({ timeout: T });
-  check(await page.getByText("buyer asked for a lower price than the floor").isVisible(), "hand-off reason missing");
+  // The chat's own banner (the list also says "needs you"), then its reason once the chat loaded:
+  // checking the reason at once raced the chat's fetch on a loaded machine.
+  const banner = page.getByRole("alert").filter({ hasText: "Needs you:" });
+  await banner.waitFor({ timeout: T });
+  const reason = banner.getByText("buyer asked for a lower price than the floor");
+  check(await reason.waitFor({ timeout: T }).then(() => true, () => false), "hand-off reason missing");
   await page.locator("li[data-delivery=sent]").first().waitFor();
   ok("chat with hand-off reason and delivery states");
   await axe(page, "chat");
