@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from conftest import BIN_DIR, ROOT, hidden_dirs, sql
+from test_api_foundation import api_env
 from test_posting_e2e import REQUESTS_TOPIC, Stack, unique
 from test_posting_e2e import photos  # noqa: F401  (fixture)
 
@@ -80,8 +81,7 @@ def test_posting_with_photos_and_a_failure_screenshot_across_two_hosts(stack, ph
 
 def test_artifact_route_checks_job_name_type_and_size_and_is_idempotent(services, fresh_db,
                                                                         tmp_path):
-    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path / "up",
-                                     "MAX_UPLOAD_BYTES": 4096})
+    api = services.start("api", env=api_env(fresh_db, tmp_path, MAX_UPLOAD_BYTES=4096))
     lid = sql(fresh_db, "INSERT INTO listings (title, price_cents, currency) "
                         "VALUES ('Lamp', 100, 'USD') RETURNING id")[0][0]
     job = sql(fresh_db, "INSERT INTO posting_jobs (listing_id, platform) "
@@ -115,14 +115,14 @@ def test_artifact_route_checks_job_name_type_and_size_and_is_idempotent(services
     assert put(f"poster-{job}-x.jpg", body=b"\xff\xd8\xff\xe0" + b"\x00" * 20,
                headers={"Content-Type": "image/jpeg"}).status_code == 201
     assert put(f"poster-{job}-big.png", body=PNG + b"\x00" * 5000).status_code == 413
-    assert not (tmp_path / "up" / f"poster-{job}-big.png").exists()
-    assert [p.name for p in (tmp_path / "up" / ".tmp").iterdir()] == []  # nothing left over
+    assert not (tmp_path / "uploads" / f"poster-{job}-big.png").exists()
+    assert [p.name for p in (tmp_path / "uploads" / ".tmp").iterdir()] == []  # nothing left over
     spec = requests.get(f"{api.url}/api/openapi.json", timeout=10).json()
     assert "put" in spec["paths"]["/api/jobs/{id}/artifacts/{name}"]
 
 
 def test_platforms_default_lists_only_platforms_with_a_driver(services, fresh_db, tmp_path):
-    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path / "up"})
+    api = services.start("api", env=api_env(fresh_db, tmp_path))
     help_text = subprocess.run([str(BIN_DIR / "byebuy-api"), "--help"], capture_output=True,
                                text=True, timeout=10).stdout
     default = re.search(r"PLATFORMS .*\(default ([a-z_,]+)\)", help_text).group(1).split(",")

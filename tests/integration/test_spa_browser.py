@@ -17,6 +17,7 @@ import requests
 import api_messaging_support as seed
 from conftest import ROOT, jpeg_with_gps
 from messaging_support import mstack  # noqa: F401  (mstack is a fixture)
+from test_api_foundation import api_env
 from test_posting_e2e import Stack
 
 pytestmark = pytest.mark.timeout(300)
@@ -72,8 +73,8 @@ def test_listing_created_by_drag_and_drop_posted_live_retried_and_sold(
 
 
 def test_inbox_live_chat_hand_back_and_deal(services, fresh_db, tmp_path):
-    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path,
-                                     "PLATFORMS": "sandbox,facebook_marketplace"})
+    api = services.start("api", env=api_env(fresh_db, tmp_path,
+                                            PLATFORMS="sandbox,facebook_marketplace"))
     acct = seed.account(fresh_db)
     table = seed.listing(fresh_db, "Oak dining table", price_cents=12000, min_price_cents=9000)
     chair = seed.listing(fresh_db, "Blue armchair", price_cents=4000)
@@ -114,14 +115,14 @@ def test_inbox_live_through_the_real_messaging_pipeline(mstack):
 
 
 def test_docs_swagger_ui_renders_offline(services, fresh_db, tmp_path):
-    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path})
+    api = services.start("api", env=api_env(fresh_db, tmp_path))
     done = run_browser("docs", api.url)
     assert any(line.startswith("ok docs:") for line in done), done
 
 
 def test_settings_accounts_and_field_errors(services, fresh_db, tmp_path):
-    api = services.start("api", env={"DATABASE_URL": fresh_db, "UPLOAD_DIR": tmp_path,
-                                     "PLATFORMS": "sandbox,facebook_marketplace"})
+    api = services.start("api", env=api_env(fresh_db, tmp_path,
+                                            PLATFORMS="sandbox,facebook_marketplace"))
     done = run_browser("settings", api.url)
     assert "ok pacing refused on its field, then saved" in done, done
     accounts = requests.get(api.url + "/api/accounts", timeout=10).json()
