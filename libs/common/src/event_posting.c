@@ -1,5 +1,6 @@
-/* Payloads of bb.posting.requests (posting.requested, delisting.requested) and
- * bb.posting.events (posting.* and delisting.* results): build and parse (see event.h). */
+/* Payloads of bb.posting.requests (posting.requested, delisting.requested, update.requested)
+ * and bb.posting.events (posting.*, delisting.* and update.* results): build and parse (see
+ * event.h). */
 #include "common/event.h"
 
 #include <limits.h>
@@ -47,15 +48,9 @@ static cJSON *image_build(const ev_image_t *im)
     return o;
 }
 
-cJSON *posting_requested_build(const posting_requested_t *e)
+static void listing_build(cJSON *data, const ev_listing_t *li)
 {
-    cJSON *data = cJSON_CreateObject();
-    ev_add_int64(data, F_JOB_ID, e->job_id, false);
-    ev_add_int64(data, F_ATTEMPT, e->attempt, false);
-    ev_add_string(data, F_PLATFORM, e->platform);
-    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, true);
     cJSON *l = cJSON_AddObjectToObject(data, F_LISTING);
-    const ev_listing_t *li = &e->listing;
     ev_add_int64(l, F_ID, li->id, false);
     ev_add_string(l, F_TITLE, li->title);
     ev_add_string(l, F_DESCRIPTION, li->description);
@@ -67,6 +62,16 @@ cJSON *posting_requested_build(const posting_requested_t *e)
     cJSON *imgs = cJSON_AddArrayToObject(l, F_IMAGES);
     for (size_t i = 0; i < li->nimages; i++)
         cJSON_AddItemToArray(imgs, image_build(&li->images[i]));
+}
+
+cJSON *posting_requested_build(const posting_requested_t *e)
+{
+    cJSON *data = cJSON_CreateObject();
+    ev_add_int64(data, F_JOB_ID, e->job_id, false);
+    ev_add_int64(data, F_ATTEMPT, e->attempt, false);
+    ev_add_string(data, F_PLATFORM, e->platform);
+    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, true);
+    listing_build(data, &e->listing);
     return data;
 }
 
@@ -154,12 +159,8 @@ fail:
     return -1;
 }
 
-void posting_requested_free(posting_requested_t *e)
+static void listing_free(ev_listing_t *li)
 {
-    if (!e)
-        return;
-    free(e->platform);
-    ev_listing_t *li = &e->listing;
     free(li->title);
     free(li->description);
     free(li->currency);
@@ -172,19 +173,59 @@ void posting_requested_free(posting_requested_t *e)
         free(li->images[i].content_type);
     }
     free(li->images);
+}
+
+void posting_requested_free(posting_requested_t *e)
+{
+    if (!e)
+        return;
+    free(e->platform);
+    listing_free(&e->listing);
     memset(e, 0, sizeof(*e));
 }
 
-/* ---- delisting.requested ---------------------------------------------------------------- */
+/* ---- delisting.requested / update.requested: a live posting, found by its marketplace id
+ * or URL --------------------------------------------------------------------------------- */
+
+static int posting_ref_parse(const cJSON *data, char **external_id, char **external_url,
+                             char *errstr, size_t errstr_size)
+{
+    if (ev_get_string(data, F_EXTERNAL_ID, false, external_id, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_EXTERNAL_URL, false, external_url, errstr, errstr_size) < 0)
+        return -1;
+    /* The poster finds the live listing by its marketplace id or its URL: one is needed. */
+    if (!*external_id && !*external_url) {
+        snprintf(errstr, errstr_size, F_EXTERNAL_ID ": missing (or " F_EXTERNAL_URL ")");
+        return -1;
+    }
+    return 0;
+}
+
+/* attempt: optional in requests published before it was added; then 1. */
+static int attempt_parse(const cJSON *data, int *attempt, char *errstr, size_t errstr_size)
+{
+    if (get_int(data, F_ATTEMPT, false, attempt, errstr, errstr_size) < 0)
+        return -1;
+    if (!cJSON_GetObjectItemCaseSensitive(data, F_ATTEMPT))
+        *attempt = 1;
+    if (*attempt < 1) {
+        snprintf(errstr, errstr_size, F_ATTEMPT ": must be at least 1");
+        return -1;
+    }
+    return 0;
+}
 
 cJSON *delisting_requested_build(const delisting_requested_t *e)
 {
     cJSON *data = cJSON_CreateObject();
     ev_add_int64(data, F_JOB_ID, e->job_id, false);
+    ev_add_int64(data, F_ATTEMPT, e->attempt > 0 ? e->attempt : 1, false);
     ev_add_int64(data, F_LISTING_ID, e->listing_id, false);
     ev_add_string(data, F_PLATFORM, e->platform);
+    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, true);
     ev_add_string(data, F_EXTERNAL_ID, e->external_id);
     ev_add_string(data, F_EXTERNAL_URL, e->external_url);
+    ev_add_string(data, F_REASON, e->reason ? e->reason : DELIST_DELETED);
     return data;
 }
 
@@ -193,14 +234,17 @@ int delisting_requested_parse(const cJSON *data, delisting_requested_t *e, char 
 {
     memset(e, 0, sizeof(*e));
     if (ev_get_int64(data, F_JOB_ID, true, &e->job_id, errstr, errstr_size) < 0 ||
+        attempt_parse(data, &e->attempt, errstr, errstr_size) < 0 ||
         ev_get_int64(data, F_LISTING_ID, true, &e->listing_id, errstr, errstr_size) < 0 ||
         ev_get_string(data, F_PLATFORM, true, &e->platform, errstr, errstr_size) < 0 ||
-        ev_get_string(data, F_EXTERNAL_ID, false, &e->external_id, errstr, errstr_size) < 0 ||
-        ev_get_string(data, F_EXTERNAL_URL, false, &e->external_url, errstr, errstr_size) < 0)
+        ev_get_int64(data, F_ACCOUNT_ID, false, &e->account_id, errstr, errstr_size) < 0 ||
+        posting_ref_parse(data, &e->external_id, &e->external_url, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_REASON, false, &e->reason, errstr, errstr_size) < 0)
         goto fail;
-    /* The poster finds the live listing by its marketplace id or its URL: one is needed. */
-    if (!e->external_id && !e->external_url) {
-        snprintf(errstr, errstr_size, F_EXTERNAL_ID ": missing (or " F_EXTERNAL_URL ")");
+    if (!e->reason) {
+        e->reason = xstrdup(DELIST_DELETED);
+    } else if (strcmp(e->reason, DELIST_SOLD) != 0 && strcmp(e->reason, DELIST_DELETED) != 0) {
+        snprintf(errstr, errstr_size, F_REASON ": expected " DELIST_SOLD " or " DELIST_DELETED);
         goto fail;
     }
     return 0;
@@ -216,6 +260,87 @@ void delisting_requested_free(delisting_requested_t *e)
     free(e->platform);
     free(e->external_id);
     free(e->external_url);
+    free(e->reason);
+    memset(e, 0, sizeof(*e));
+}
+
+bool update_changes(const update_requested_t *u, const char *field)
+{
+    for (size_t i = 0; i < u->nchanged; i++)
+        if (strcmp(u->changed[i], field) == 0)
+            return true;
+    return false;
+}
+
+cJSON *update_requested_build(const update_requested_t *e)
+{
+    cJSON *data = cJSON_CreateObject();
+    ev_add_int64(data, F_JOB_ID, e->job_id, false);
+    ev_add_int64(data, F_ATTEMPT, e->attempt, false);
+    ev_add_int64(data, F_POSTING_JOB_ID, e->posting_job_id, false);
+    ev_add_string(data, F_PLATFORM, e->platform);
+    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, true);
+    ev_add_string(data, F_EXTERNAL_ID, e->external_id);
+    ev_add_string(data, F_EXTERNAL_URL, e->external_url);
+    cJSON *changed = cJSON_AddArrayToObject(data, F_CHANGED);
+    for (size_t i = 0; i < e->nchanged; i++)
+        cJSON_AddItemToArray(changed, cJSON_CreateString(e->changed[i]));
+    listing_build(data, &e->listing);
+    return data;
+}
+
+static int changed_parse(const cJSON *data, update_requested_t *e, char *errstr, size_t errstr_size)
+{
+    const cJSON *arr = NULL;
+    if (ev_get_array(data, F_CHANGED, true, &arr, errstr, errstr_size) < 0)
+        return -1;
+    int n = cJSON_GetArraySize(arr);
+    e->changed = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*e->changed));
+    for (const cJSON *it = arr->child; it; it = it->next) {
+        if (!cJSON_IsString(it) || !it->valuestring[0]) {
+            snprintf(errstr, errstr_size, F_CHANGED "[%zu]: expected a field name", e->nchanged);
+            return -1;
+        }
+        e->changed[e->nchanged++] = xstrdup(it->valuestring);
+    }
+    return 0;
+}
+
+int update_requested_parse(const cJSON *data, update_requested_t *e, char *errstr,
+                           size_t errstr_size)
+{
+    const cJSON *l = NULL;
+    memset(e, 0, sizeof(*e));
+    if (ev_get_int64(data, F_JOB_ID, true, &e->job_id, errstr, errstr_size) < 0 ||
+        attempt_parse(data, &e->attempt, errstr, errstr_size) < 0 ||
+        ev_get_int64(data, F_POSTING_JOB_ID, true, &e->posting_job_id, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_PLATFORM, true, &e->platform, errstr, errstr_size) < 0 ||
+        ev_get_int64(data, F_ACCOUNT_ID, false, &e->account_id, errstr, errstr_size) < 0 ||
+        posting_ref_parse(data, &e->external_id, &e->external_url, errstr, errstr_size) < 0 ||
+        changed_parse(data, e, errstr, errstr_size) < 0 ||
+        ev_get_object(data, F_LISTING, true, &l, errstr, errstr_size) < 0)
+        goto fail;
+    if (listing_parse(l, &e->listing, errstr, errstr_size) < 0) {
+        ev_errstr_prefix(errstr, errstr_size, F_LISTING);
+        goto fail;
+    }
+    return 0;
+fail:
+    update_requested_free(e);
+    return -1;
+}
+
+void update_requested_free(update_requested_t *e)
+{
+    if (!e)
+        return;
+    free(e->platform);
+    free(e->external_id);
+    free(e->external_url);
+    for (size_t i = 0; i < e->nchanged; i++)
+        free(e->changed[i]);
+    free(e->changed);
+    listing_free(&e->listing);
     memset(e, 0, sizeof(*e));
 }
 

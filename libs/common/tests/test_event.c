@@ -326,6 +326,105 @@ static void test_delisting_round_trip_and_errors(void **state)
     assert_int_equal(delisting_requested_parse(d, &out, err, sizeof(err)), -1);
     assert_string_equal(err, "external_id: missing (or external_url)");
     cJSON_Delete(d);
+
+    /* published before attempt, account_id and reason existed: attempt 1, deleted */
+    d = parse_json("{\"job_id\":5,\"listing_id\":6,\"platform\":\"fb\",\"external_id\":\"9\"}");
+    assert_int_equal(delisting_requested_parse(d, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.attempt, 1);
+    assert_int_equal(out.account_id, 0);
+    assert_string_equal(out.reason, DELIST_DELETED);
+    delisting_requested_free(&out);
+    cJSON_Delete(d);
+
+    in.attempt = 2;
+    in.account_id = 4;
+    in.reason = DELIST_SOLD;
+    round_trip(EV_DELISTING_REQUESTED, "6", delisting_requested_build(&in), &ev);
+    assert_int_equal(delisting_requested_parse(ev.data, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.attempt, 2);
+    assert_int_equal(out.account_id, 4);
+    assert_string_equal(out.reason, DELIST_SOLD);
+    delisting_requested_free(&out);
+    event_free(&ev);
+
+    d = parse_json("{\"job_id\":5,\"listing_id\":6,\"platform\":\"fb\",\"external_id\":\"9\","
+                   "\"reason\":\"expired\"}");
+    assert_int_equal(delisting_requested_parse(d, &out, err, sizeof(err)), -1);
+    assert_string_equal(err, "reason: expected sold or deleted");
+    cJSON_Delete(d);
+    d = parse_json("{\"job_id\":5,\"attempt\":0,\"listing_id\":6,\"platform\":\"fb\","
+                   "\"external_id\":\"9\"}");
+    assert_int_equal(delisting_requested_parse(d, &out, err, sizeof(err)), -1);
+    assert_string_equal(err, "attempt: must be at least 1");
+    cJSON_Delete(d);
+}
+
+static void test_update_round_trip_and_errors(void **state)
+{
+    (void)state;
+    char *changed[] = {"price", "images"};
+    ev_image_t img = {.url = "http://api/uploads/a.jpg", .sha256 = SHA_A, .size = 10};
+    update_requested_t in = {.job_id = 12,
+                             .attempt = 1,
+                             .posting_job_id = 7,
+                             .platform = "ebay",
+                             .account_id = 3,
+                             .external_id = "110",
+                             .changed = changed,
+                             .nchanged = 2,
+                             .listing = {.id = 6,
+                                         .title = "Lamp",
+                                         .price_cents = 6500,
+                                         .currency = "USD",
+                                         .images = &img,
+                                         .nimages = 1}};
+    event_t ev;
+    round_trip(EV_UPDATE_REQUESTED, "6", update_requested_build(&in), &ev);
+    update_requested_t out;
+    char err[256];
+    assert_int_equal(update_requested_parse(ev.data, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.job_id, 12);
+    assert_int_equal(out.posting_job_id, 7);
+    assert_int_equal(out.account_id, 3);
+    assert_string_equal(out.external_id, "110");
+    assert_null(out.external_url);
+    assert_int_equal(out.nchanged, 2);
+    assert_true(update_changes(&out, "price"));
+    assert_true(update_changes(&out, "images"));
+    assert_false(update_changes(&out, "title"));
+    assert_int_equal(out.listing.price_cents, 6500);
+    assert_int_equal(out.listing.nimages, 1);
+    assert_string_equal(out.listing.images[0].sha256, SHA_A);
+    update_requested_free(&out);
+    event_free(&ev);
+
+    static const struct {
+        const char *json, *error;
+    } bad[] = {
+        {"{\"job_id\":1,\"posting_job_id\":2,\"platform\":\"x\",\"changed\":[],"
+         "\"listing\":{\"id\":1,\"title\":\"t\",\"price_cents\":1,\"currency\":\"USD\"}}",
+         "external_id: missing (or external_url)"},
+        {"{\"job_id\":1,\"posting_job_id\":2,\"platform\":\"x\",\"external_id\":\"e\","
+         "\"listing\":{\"id\":1,\"title\":\"t\",\"price_cents\":1,\"currency\":\"USD\"}}",
+         "changed: missing"},
+        {"{\"job_id\":1,\"posting_job_id\":2,\"platform\":\"x\",\"external_id\":\"e\","
+         "\"changed\":[\"price\",3],"
+         "\"listing\":{\"id\":1,\"title\":\"t\",\"price_cents\":1,\"currency\":\"USD\"}}",
+         "changed[1]: expected a field name"},
+        {"{\"job_id\":1,\"platform\":\"x\",\"external_id\":\"e\",\"changed\":[],"
+         "\"listing\":{\"id\":1,\"title\":\"t\",\"price_cents\":1,\"currency\":\"USD\"}}",
+         "posting_job_id: missing"},
+        {"{\"job_id\":1,\"posting_job_id\":2,\"platform\":\"x\",\"external_id\":\"e\","
+         "\"changed\":[],\"listing\":{\"id\":1,\"title\":\"t\",\"price_cents\":-5,"
+         "\"currency\":\"USD\"}}",
+         "listing.price_cents: must not be negative"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cJSON *d = parse_json(bad[i].json);
+        assert_int_equal(update_requested_parse(d, &out, err, sizeof(err)), -1);
+        assert_string_equal(err, bad[i].error);
+        cJSON_Delete(d);
+    }
 }
 
 static void test_posting_event_round_trip(void **state)
@@ -817,6 +916,7 @@ int main(void)
         cmocka_unit_test(test_posting_requested_round_trip),
         cmocka_unit_test(test_posting_requested_errors),
         cmocka_unit_test(test_delisting_round_trip_and_errors),
+        cmocka_unit_test(test_update_round_trip_and_errors),
         cmocka_unit_test(test_posting_event_round_trip),
         cmocka_unit_test(test_reply_requested_round_trip),
         cmocka_unit_test(test_reply_requested_errors),

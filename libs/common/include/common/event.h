@@ -33,6 +33,9 @@
 #define EV_POSTING_FAILED "posting.failed"
 #define EV_DELISTING_SUCCEEDED "delisting.succeeded"
 #define EV_DELISTING_FAILED "delisting.failed"
+#define EV_UPDATE_REQUESTED "update.requested"
+#define EV_UPDATE_SUCCEEDED "update.succeeded"
+#define EV_UPDATE_FAILED "update.failed"
 #define EV_MONITOR_START "monitor.start"
 #define EV_MONITOR_STOP "monitor.stop"
 #define EV_MESSAGE_SEND "message.send"
@@ -85,6 +88,8 @@
 #define F_ERROR "error"
 #define F_CODE "code"
 #define F_RETRYABLE "retryable"
+#define F_POSTING_JOB_ID "posting_job_id"
+#define F_CHANGED "changed"
 /* reply.requested / reply.drafted (issue 4 contract) */
 #define F_REQUEST_ID "request_id"
 #define F_CONVERSATION_ID "conversation_id"
@@ -266,11 +271,22 @@ int posting_requested_parse(const cJSON *data, posting_requested_t *e, char *err
                             size_t errstr_size) __attribute__((warn_unused_result));
 void posting_requested_free(posting_requested_t *e);
 
+/* delisting.requested: take one live posting off its marketplace. job_id and attempt are the
+ * job the poster reports on (posting.started/log, then delisting.succeeded or
+ * delisting.failed). A listing that is already gone is a success: a redelivered request is
+ * harmless. reason is DELIST_SOLD (the item sold elsewhere: mark it sold where the
+ * marketplace can) or DELIST_DELETED (the seller deleted it: delete it). */
+#define DELIST_SOLD "sold"
+#define DELIST_DELETED "deleted"
+
 typedef struct {
     int64_t job_id;
-    int64_t listing_id;
+    int attempt;        /* 1 when absent (requests published before it existed) */
+    int64_t listing_id; /* the SKU of API drivers is derived from it */
     char *platform;
-    char *external_id, *external_url;
+    int64_t account_id;               /* 0: the platform's default account */
+    char *external_id, *external_url; /* at least one */
+    char *reason;                     /* DELIST_SOLD or DELIST_DELETED (the default) */
 } delisting_requested_t;
 
 cJSON *delisting_requested_build(const delisting_requested_t *e);
@@ -278,7 +294,35 @@ int delisting_requested_parse(const cJSON *data, delisting_requested_t *e, char 
                               size_t errstr_size) __attribute__((warn_unused_result));
 void delisting_requested_free(delisting_requested_t *e);
 
-/* ---- bb.posting.events: one struct for started/log/succeeded/failed/delisting.* -------- */
+/* update.requested: bring one live posting in line with its listing (an edit of price,
+ * title, description or photos). job_id/attempt are the update's own job, reported on with
+ * posting.started/log, then update.succeeded or update.failed; posting_job_id is the job
+ * that posted it. listing is the whole listing as it is now (a driver may rewrite every
+ * field); changed names what differs from what was posted ("price", "title",
+ * "description", "images", ...), so a driver can do only that (a price drop edits the price).
+ * A redelivered update is harmless: the posting already shows the listing. */
+typedef struct {
+    int64_t job_id;
+    int attempt;
+    int64_t posting_job_id;
+    char *platform;
+    int64_t account_id;               /* 0: the platform's default account */
+    char *external_id, *external_url; /* at least one */
+    char **changed;
+    size_t nchanged;
+    ev_listing_t listing;
+} update_requested_t;
+
+/* Whether u->changed names field. */
+bool update_changes(const update_requested_t *u, const char *field);
+
+cJSON *update_requested_build(const update_requested_t *e);
+int update_requested_parse(const cJSON *data, update_requested_t *e, char *errstr,
+                           size_t errstr_size) __attribute__((warn_unused_result));
+void update_requested_free(update_requested_t *e);
+
+/* ---- bb.posting.events: one struct for started/log/succeeded/failed, delisting.* and
+ * update.* -------------------------------------------------------------------------------- */
 
 typedef struct {
     int64_t job_id;
