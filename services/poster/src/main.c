@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "driver.h"
+#include "ebay_platform.h"
 #include "poster_config.h"
 #include "browser/profile_lock.h"
 #include "browser/recipe.h"
@@ -98,6 +99,8 @@ static int app_prepare(struct app *app)
     if (driver_registry_init(&app->drivers, &app->recipes) != 0)
         return -1;
     env_init(app);
+    if (ebay_platform_register(&app->drivers, &app->cfg.ebay, &app->env) != 0)
+        return -1;
     if (profile_mkdirs(app->cfg.work_dir) != 0) {
         LOG_ERROR("WORK_DIR %s: %s", app->cfg.work_dir, strerror(errno));
         return -1;

@@ -27,12 +27,15 @@ static const config_entry_t poster_config_rows[] = {
     E("WORKERS", CONFIG_INT, "2", 1, 64, false, workers, "posting jobs run at once"),
     E("STEP_DELAY_MS", CONFIG_INT, "400", 0, 60000, false, step_delay_ms,
       "pause between recipe steps, jittered 0.5x-1.5x (human-like pacing)"),
+    EBAY_CONFIG_ROWS(poster_config_t, ebay),
 };
 
 static int poster_config_check(void *config, char *errstr, size_t errstr_size)
 {
     const poster_config_t *cfg = config;
-    return browser_config_check(&cfg->browser, errstr, errstr_size);
+    if (browser_config_check(&cfg->browser, errstr, errstr_size) != 0)
+        return -1;
+    return ebay_config_check(&cfg->ebay, errstr, errstr_size);
 }
 
 const service_spec_t poster_service = {

@@ -8,6 +8,7 @@
 
 #include "browser/browser_config.h"
 #include "common/service_main.h"
+#include "ebay_config.h"
 
 typedef struct {
     service_config_t svc;     /* LOG_LEVEL, KAFKA_*, TOPIC_*, HEALTH_* */
@@ -19,6 +20,7 @@ typedef struct {
     long long job_timeout_ms;
     long long workers;
     long long step_delay_ms;
+    ebay_config_t ebay; /* EBAY_*: the eBay API driver */
 } poster_config_t;
 
 /* The service's description for service_begin (and byebuy-login's service_config_load):

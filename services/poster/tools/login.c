@@ -13,6 +13,8 @@
 #include "common/webdriver.h"
 #include "common/xmalloc.h"
 #include "driver.h"
+#include "ebay_login.h"
+#include "ebay_platform.h"
 #include "poster_config.h"
 #include "browser/profile_lock.h"
 #include "browser/session.h"
@@ -27,6 +29,8 @@ static void usage(FILE *f)
                "  facebook_marketplace, sandbox). --account defaults to 0 (the default account).\n"
                "  With BROWSER_BACKEND=browserbase it prints a live-view URL instead.\n"
                "  --headless is for automated checks only (nobody can log in through it).\n"
+               "  --platform ebay connects an eBay seller account instead (OAuth): it prints\n"
+               "  eBay's consent URL and reads the code (or the URL eBay redirected to) on stdin.\n"
                "  Exit status: 0 when the marketplace then opens without a login wall.\n");
 }
 
@@ -207,6 +211,10 @@ int main(int argc, char **argv)
         return 1;
     }
     log_init("login", cfg.svc.log_level);
+    if (strcmp(a.platform, EBAY_PLATFORM) == 0) {
+        status = ebay_login_run(&cfg, a.account, stdin, stdout);
+        goto cleanup;
+    }
     if (recipe_set_load(cfg.recipes_dir, &recipes, errstr, sizeof(errstr)) != 0) {
         fprintf(stderr, "byebuy-login: recipes: %s\n", errstr);
         goto cleanup;
