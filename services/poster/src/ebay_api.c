@@ -106,13 +106,13 @@ void ebay_fail_reply(long status, const char *body, const char *what, int64_t ac
                   detail, setup);
     } else if (status == 401 || status == 403) {
         ebay_fail(e, "auth_required", false,
-                  "eBay refused the account's token for %s (HTTP %ld%s): " EBAY_LOGIN_REMEDY,
-                  what, status, detail, (long long)account_id);
+                  "eBay refused the account's token for %s (HTTP %ld%s): " EBAY_LOGIN_REMEDY, what,
+                  status, detail, (long long)account_id);
     } else if (status == 429) {
         ebay_fail(e, "rate_limited", true, "eBay rate-limited %s (HTTP 429%s)", what, detail);
     } else {
-        ebay_fail(e, "marketplace_error", status >= 500 || status == 0 || info.error_id == 25001 ||
-                                              info.error_id == 25025,
+        ebay_fail(e, "marketplace_error",
+                  status >= 500 || status == 0 || info.error_id == 25001 || info.error_id == 25025,
                   "eBay refused %s (HTTP %ld%s)", what, status, detail);
     }
 }
@@ -160,8 +160,7 @@ static int backoff(const ebay_client_t *c, int attempt, const httpc_response_t *
                    const char *herr, const char *what, ebay_err_t *e)
 {
     if (resp->status == 0)
-        ebay_fail(e, "marketplace_error", true, "eBay could not be reached for %s: %s", what,
-                  herr);
+        ebay_fail(e, "marketplace_error", true, "eBay could not be reached for %s: %s", what, herr);
     else
         ebay_fail_reply(resp->status, resp->body, what, c->account_id, e);
     if (attempt >= EBAY_MAX_RETRIES)

@@ -19,8 +19,8 @@ int ebay_config_check(const ebay_config_t *c, char *errstr, size_t errstr_size)
 
 bool ebay_config_has_keys(const ebay_config_t *c)
 {
-    return c->client_id && *c->client_id && c->client_secret && *c->client_secret &&
-           c->ru_name && *c->ru_name;
+    return c->client_id && *c->client_id && c->client_secret && *c->client_secret && c->ru_name &&
+           *c->ru_name;
 }
 
 /* A base URL without its trailing slashes (so paths can be appended with one). */
@@ -36,11 +36,11 @@ void ebay_endpoints_init(const ebay_config_t *c, ebay_endpoints_t *ep)
 {
     memset(ep, 0, sizeof(*ep));
     ep->production = c->env && strcmp(c->env, "production") == 0;
-    ep->api = base(c->api_url ? c->api_url
+    ep->api = base(c->api_url       ? c->api_url
                    : ep->production ? "https://api.ebay.com"
                                     : "https://api.sandbox.ebay.com");
     ep->token = xasprintf("%s/identity/v1/oauth2/token", ep->api);
-    char *auth = base(c->auth_url ? c->auth_url
+    char *auth = base(c->auth_url      ? c->auth_url
                       : ep->production ? "https://auth.ebay.com"
                                        : "https://auth.sandbox.ebay.com");
     ep->consent = xasprintf("%s/oauth2/authorize", auth);
@@ -50,10 +50,11 @@ void ebay_endpoints_init(const ebay_config_t *c, ebay_endpoints_t *ep)
     else if (c->api_url)
         ep->media = xasprintf("%s/commerce/media/v1_beta", ep->api);
     else
-        ep->media = xstrdup(ep->production ? "https://apim.ebay.com/commerce/media/v1_beta"
-                                           : "https://apim.sandbox.ebay.com/commerce/media/v1_beta");
-    ep->item = xstrdup(ep->production ? "https://www.ebay.com/itm/"
-                                      : "https://sandbox.ebay.com/itm/");
+        ep->media =
+            xstrdup(ep->production ? "https://apim.ebay.com/commerce/media/v1_beta"
+                                   : "https://apim.sandbox.ebay.com/commerce/media/v1_beta");
+    ep->item =
+        xstrdup(ep->production ? "https://www.ebay.com/itm/" : "https://sandbox.ebay.com/itm/");
 }
 
 void ebay_endpoints_free(ebay_endpoints_t *ep)

@@ -114,9 +114,10 @@ static int token_renew(ebay_session_t *s, ebay_token_t *tok, ebay_err_t *e)
     long long account = (long long)s->job->account_id;
     char err[512];
     if (ebay_token_refresh_expired(tok, (int64_t)time(NULL))) {
-        ebay_fail(e, "auth_required", false,
-                  "the eBay login of account %lld has expired (about 18 months): " EBAY_LOGIN_REMEDY,
-                  account, account);
+        ebay_fail(
+            e, "auth_required", false,
+            "the eBay login of account %lld has expired (about 18 months): " EBAY_LOGIN_REMEDY,
+            account, account);
         return -1;
     }
     ebay_oauth_t o = oauth_of(d, s->job->deadline_ms);
@@ -200,14 +201,15 @@ int ebay_session_open(ebay_driver_t *d, const ebay_job_t *job, ebay_session_t *s
     s->job = job;
     long long account = (long long)job->account_id;
     if (!ebay_config_has_keys(d->cfg)) {
-        ebay_fail(e, "auth_required", false,
-                  "the eBay app keys are not configured on this poster (EBAY_CLIENT_ID, "
-                  "EBAY_CLIENT_SECRET, EBAY_RU_NAME; services/poster/README.md); then " EBAY_LOGIN_REMEDY,
-                  account);
+        ebay_fail(
+            e, "auth_required", false,
+            "the eBay app keys are not configured on this poster (EBAY_CLIENT_ID, "
+            "EBAY_CLIENT_SECRET, EBAY_RU_NAME; services/poster/README.md); then " EBAY_LOGIN_REMEDY,
+            account);
         return -1;
     }
-    if (ebay_token_path(d->profile_root, job->account_id, s->token_path,
-                        sizeof(s->token_path)) != 0) {
+    if (ebay_token_path(d->profile_root, job->account_id, s->token_path, sizeof(s->token_path)) !=
+        0) {
         ebay_fail(e, "bad_request", false, "PROFILE_DIR is too long for a token path");
         return -1;
     }
@@ -344,8 +346,8 @@ int ebay_session_setup(ebay_session_t *s, ebay_setup_t *out, ebay_err_t *e)
     }
     char locmsg[300] = "";
     cJSON *locs = NULL;
-    if (get_list(s, "/sell/inventory/v1/location", false, "reading the inventory locations",
-                 &locs, e) != 0)
+    if (get_list(s, "/sell/inventory/v1/location", false, "reading the inventory locations", &locs,
+                 e) != 0)
         return -1;
     if (ebay_location_pick(locs, out->location, sizeof(out->location)) != 0)
         snprintf(locmsg, sizeof(locmsg),

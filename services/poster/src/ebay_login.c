@@ -50,8 +50,9 @@ int ebay_login_run(const poster_config_t *cfg, int64_t account_id, FILE *in, FIL
 {
     const ebay_config_t *c = &cfg->ebay;
     if (!ebay_config_has_keys(c)) {
-        fprintf(stderr, "byebuy-login: set EBAY_CLIENT_ID, EBAY_CLIENT_SECRET and EBAY_RU_NAME "
-                        "(the %s keyset of your eBay developer app; services/poster/README.md)\n",
+        fprintf(stderr,
+                "byebuy-login: set EBAY_CLIENT_ID, EBAY_CLIENT_SECRET and EBAY_RU_NAME "
+                "(the %s keyset of your eBay developer app; services/poster/README.md)\n",
                 c->env);
         return 1;
     }
@@ -100,8 +101,9 @@ int ebay_login_run(const poster_config_t *cfg, int64_t account_id, FILE *in, FIL
         fprintf(stderr, "byebuy-login: %s\n", err);
         goto cleanup;
     }
-    fprintf(out, "Connected: eBay account %lld; tokens in %s (the poster renews the access "
-                 "token itself; log in again when the refresh token expires",
+    fprintf(out,
+            "Connected: eBay account %lld; tokens in %s (the poster renews the access "
+            "token itself; log in again when the refresh token expires",
             (long long)account_id, path);
     if (tok.refresh_expires_at > 0) {
         char day[32];

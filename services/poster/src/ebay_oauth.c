@@ -81,8 +81,7 @@ char *ebay_oauth_code_from_input(const char *input, const char *state, char *err
         char *got_state = query_param(s, "state");
         code = query_param(s, "code");
         if (err) {
-            snprintf(errstr, errstr_size, "eBay answered error=%s: the consent was not given",
-                     err);
+            snprintf(errstr, errstr_size, "eBay answered error=%s: the consent was not given", err);
             free(code);
             code = NULL;
         } else if (!code || !*code) {
@@ -90,8 +89,9 @@ char *ebay_oauth_code_from_input(const char *input, const char *state, char *err
             free(code);
             code = NULL;
         } else if (got_state && state && strcmp(got_state, state) != 0) {
-            snprintf(errstr, errstr_size, "the URL's state does not match this login's: paste "
-                                          "the URL of the consent this command printed");
+            snprintf(errstr, errstr_size,
+                     "the URL's state does not match this login's: paste "
+                     "the URL of the consent this command printed");
             free(code);
             code = NULL;
         }
@@ -101,8 +101,9 @@ char *ebay_oauth_code_from_input(const char *input, const char *state, char *err
         return code;
     }
     if (!*s || strchr(s, ' ')) {
-        snprintf(errstr, errstr_size, "no code: paste the code or the whole URL eBay sent "
-                                      "the browser to");
+        snprintf(errstr, errstr_size,
+                 "no code: paste the code or the whole URL eBay sent "
+                 "the browser to");
         free(s);
         return NULL;
     }

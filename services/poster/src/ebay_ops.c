@@ -27,7 +27,8 @@ static runner_status_t finish_err(const ebay_session_t *s, const ebay_err_t *e,
     }
     res->status = RUNNER_FAILED;
     res->retryable = e->retryable;
-    snprintf(res->error_code, sizeof(res->error_code), "%s", e->code[0] ? e->code : "marketplace_error");
+    snprintf(res->error_code, sizeof(res->error_code), "%s",
+             e->code[0] ? e->code : "marketplace_error");
     snprintf(res->error_message, sizeof(res->error_message), "%s", e->message);
     if (s && s->job->log)
         s->job->log(s->job->log_ctx, "error", res->error_message, NULL);
@@ -88,8 +89,8 @@ static int offer_get(ebay_session_t *s, const char *offer_id, cJSON **offer, eba
     }
     if (rc == 0) {
         /* read-only or creation-only fields are not part of updateOffer's body */
-        static const char *const drop[] = {"offerId", "sku", "marketplaceId", "format", "status",
-                                           "listing"};
+        static const char *const drop[] = {"offerId", "sku",    "marketplaceId",
+                                           "format",  "status", "listing"};
         for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
             cJSON_DeleteItemFromObjectCaseSensitive(r.root, drop[i]);
         *offer = r.root;
@@ -120,8 +121,7 @@ static int offer_put(ebay_session_t *s, const char *offer_id, cJSON *body, ebay_
 }
 
 /* Creates the SKU's offer, or (25002: it exists already) updates that one. offer_id out. */
-static int offer_create(ebay_session_t *s, cJSON *body, char *offer_id, size_t size,
-                        ebay_err_t *e)
+static int offer_create(ebay_session_t *s, cJSON *body, char *offer_id, size_t size, ebay_err_t *e)
 {
     char *url = xasprintf("%s" INVENTORY "/offer", ebay_driver_endpoints(s->drv)->api);
     ebay_reply_t r;
@@ -151,8 +151,8 @@ cleanup:
 static int offer_publish(ebay_session_t *s, const char *offer_id, char *listing_id, size_t size,
                          ebay_err_t *e)
 {
-    char *url = xasprintf("%s" INVENTORY "/offer/%s/publish", ebay_driver_endpoints(s->drv)->api,
-                          offer_id);
+    char *url =
+        xasprintf("%s" INVENTORY "/offer/%s/publish", ebay_driver_endpoints(s->drv)->api, offer_id);
     char what[128];
     snprintf(what, sizeof(what), "publishing offer %s", offer_id);
     ebay_reply_t r;
@@ -214,8 +214,8 @@ static char *image_url_of(ebay_session_t *s, const ebay_reply_t *r, ebay_err_t *
     }
     ebay_reply_t g;
     char *url = NULL;
-    if (ebay_call_json(&s->client, "GET", r->location, NULL, "reading an uploaded image", &g,
-                       e) == 0) {
+    if (ebay_call_json(&s->client, "GET", r->location, NULL, "reading an uploaded image", &g, e) ==
+        0) {
         u = cJSON_GetObjectItemCaseSensitive(g.root, "imageUrl");
         if (g.status == 200 && cJSON_IsString(u))
             url = xstrdup(u->valuestring);
@@ -320,8 +320,8 @@ static int item_put(ebay_session_t *s, const char *sku, const ev_listing_t *l,
                     const eps_urls_t *urls, ebay_err_t *e)
 {
     cJSON *item = ebay_inventory_item_build(l, (const char *const *)urls->urls, urls->n);
-    char *url = xasprintf("%s" INVENTORY "/inventory_item/%s", ebay_driver_endpoints(s->drv)->api,
-                          sku);
+    char *url =
+        xasprintf("%s" INVENTORY "/inventory_item/%s", ebay_driver_endpoints(s->drv)->api, sku);
     char what[128];
     snprintf(what, sizeof(what), "the inventory item %s", sku);
     ebay_reply_t r;
@@ -341,8 +341,8 @@ static int item_put(ebay_session_t *s, const char *sku, const ev_listing_t *l,
 static int item_image_urls(ebay_session_t *s, const char *sku, eps_urls_t *out, ebay_err_t *e)
 {
     memset(out, 0, sizeof(*out));
-    char *url = xasprintf("%s" INVENTORY "/inventory_item/%s", ebay_driver_endpoints(s->drv)->api,
-                          sku);
+    char *url =
+        xasprintf("%s" INVENTORY "/inventory_item/%s", ebay_driver_endpoints(s->drv)->api, sku);
     ebay_reply_t r;
     int rc = ebay_call_json(&s->client, "GET", url, NULL, "reading the inventory item", &r, e);
     free(url);
@@ -421,8 +421,8 @@ runner_status_t ebay_op_post(ebay_driver_t *d, const ebay_job_t *job,
         ebay_say(&s, "info", "eBay: SKU %s is already listed as %s: not listing it again", sku,
                  ref.listing_id);
         st = finish_ok(&s, ref.listing_id, true, res);
-    } else if (post_new(&s, sku, &req->listing, &ref, found, listing_id, sizeof(listing_id),
-                        &e) != 0) {
+    } else if (post_new(&s, sku, &req->listing, &ref, found, listing_id, sizeof(listing_id), &e) !=
+               0) {
         st = finish_err(&s, &e, res);
     } else {
         ebay_say(&s, "info", "eBay: listed as %s", listing_id);
@@ -446,9 +446,8 @@ static int offer_withdraw(ebay_session_t *s, const ebay_offer_ref_t *ref, ebay_e
     free(url);
     ebay_error_info_t info;
     if (rc == 0 && r.status != 200 && r.status != 204) {
-        bool gone = r.status == 404 ||
-                    (ebay_error_parse(r.body, &info) == 0 &&
-                     (info.error_id == 25713 || info.error_id == 25702));
+        bool gone = r.status == 404 || (ebay_error_parse(r.body, &info) == 0 &&
+                                        (info.error_id == 25713 || info.error_id == 25702));
         if (gone) {
             ebay_say(s, "info", "eBay: offer %s is not live any more", ref->offer_id);
         } else {

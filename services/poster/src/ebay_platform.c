@@ -44,8 +44,7 @@ static runner_status_t ebay_update(const driver_t *d, const driver_env_t *env,
 int ebay_platform_register(driver_registry_t *reg, const ebay_config_t *cfg,
                            const driver_env_t *env)
 {
-    ebay_driver_t *drv = ebay_driver_new(cfg, env->profile_root, env->work_dir,
-                                         env->image_retries);
-    return driver_registry_add(reg, EBAY_PLATFORM, "api", ebay_post, ebay_delist, ebay_update,
-                               drv, ebay_driver_free);
+    ebay_driver_t *drv = ebay_driver_new(cfg, env->profile_root, env->work_dir, env->image_retries);
+    return driver_registry_add(reg, EBAY_PLATFORM, "api", ebay_post, ebay_delist, ebay_update, drv,
+                               ebay_driver_free);
 }

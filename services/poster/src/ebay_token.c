@@ -148,8 +148,7 @@ int ebay_token_save(const char *path, const ebay_token_t *t, char *errstr, size_
         goto cleanup;
     }
     if (make_parent(path) != 0) {
-        snprintf(errstr, errstr_size, "%s: cannot create its directory: %s", path,
-                 strerror(errno));
+        snprintf(errstr, errstr_size, "%s: cannot create its directory: %s", path, strerror(errno));
         goto cleanup;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -194,8 +193,7 @@ int ebay_token_parse_grant(const char *body, int64_t now_s, ebay_token_t *t, cha
     if (ev_get_string(root, "access_token", true, &access, err, sizeof(err)) != 0 ||
         ev_get_int64(root, "expires_in", true, &expires_in, err, sizeof(err)) != 0 ||
         ev_get_string(root, "refresh_token", false, &refresh, err, sizeof(err)) != 0 ||
-        ev_get_int64(root, "refresh_token_expires_in", false, &refresh_in, err, sizeof(err)) !=
-            0) {
+        ev_get_int64(root, "refresh_token_expires_in", false, &refresh_in, err, sizeof(err)) != 0) {
         snprintf(errstr, errstr_size, "the token endpoint's answer: %s", err);
         goto cleanup;
     }
