@@ -225,7 +225,7 @@ def test_expired_token_is_renewed_once_and_the_call_repeated(services, chromedri
     token_file = tmp_path / "profiles" / "ebay-0" / "oauth.json"
     assert oct(token_file.stat().st_mode & 0o777) == "0o600"
     old = json.loads(token_file.read_text())
-    start_poster(services, chromedriver, group, fake_api, connected)
+    poster = start_poster(services, chromedriver, group, fake_api, connected)
     ebay.scenario(expire_tokens=True)  # eBay no longer takes it; the file says 2 h left
     job, _ = post(kcat, fake_api, f"Desk lamp {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
@@ -239,6 +239,10 @@ def test_expired_token_is_renewed_once_and_the_call_repeated(services, chromedri
     assert new["refresh_token"] == old["refresh_token"]
     assert oct(token_file.stat().st_mode & 0o777) == "0o600"
     assert any("renew" in m for m in logs(evs)), logs(evs)
+    # neither the tokens nor the client secret reach the poster's log
+    text = poster.log_text()
+    assert new["access_token"] not in text and old["access_token"] not in text
+    assert new["refresh_token"] not in text and "bb-test-secret" not in text
 
 
 def test_token_near_expiry_is_renewed_before_the_calls(services, chromedriver, group, kcat,
@@ -279,7 +283,8 @@ def test_missing_business_policy_fails_with_the_remedy(services, chromedriver, g
 def test_429_is_retried_after_retry_after(services, chromedriver, group, kcat, events, fake_api,
                                           ebay, connected):
     ebay.scenario(fail=[{"path": "/publish", "method": "POST", "status": 429,
-                         "retry_after": "1", "times": 2}])
+                         "retry_after": "1", "times": 2},
+                        {"path": "/inventory_item/", "method": "PUT", "status": 503, "times": 1}])
     start_poster(services, chromedriver, group, fake_api, connected)
     job, _ = post(kcat, fake_api, f"Road bike {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
@@ -290,6 +295,9 @@ def test_429_is_retried_after_retry_after(services, chromedriver, group, kcat, e
     publishes = [r for r in ebay.snapshot()["requests"] if r["path"].endswith("/publish")]
     assert len(publishes) == 3 and publishes[2]["at"] - publishes[0]["at"] >= 1.9
     assert the_offer(ebay)["publishes"] == 1
+    # a 503 without Retry-After: retried after a backoff
+    assert any("HTTP 503, errorId 25001" in m and "retrying in" in m for m in logs(evs)), logs(evs)
+    assert ebay.snapshot()["inventory_items"]  # the item PUT went through on the second try
 
 
 def test_retry_after_past_the_deadline_fails_rate_limited(services, chromedriver, group, kcat,

@@ -137,8 +137,11 @@ static int token_renew(ebay_session_t *s, ebay_token_t *tok, ebay_err_t *e)
         /* the new token works for this job; the next one renews again */
         LOG_WARN("job %lld: eBay token file not rewritten: %s", (long long)s->job->job_id, err);
     }
-    ebay_say(s, "info", "eBay access token renewed (valid until %lld)",
-             (long long)tok->access_expires_at);
+    char until[32];
+    time_t t = (time_t)tok->access_expires_at;
+    struct tm tm;
+    strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    ebay_say(s, "info", "eBay access token renewed (valid until %s)", until);
     return 0;
 }
 

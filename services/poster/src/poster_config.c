@@ -41,8 +41,8 @@ static int poster_config_check(void *config, char *errstr, size_t errstr_size)
 const service_spec_t poster_service = {
     .name = "poster",
     .summary =
-        "  Posts listings from " TOPIC_POSTING_REQUESTS " through browser recipes and reports "
-        "on " TOPIC_POSTING_EVENTS ".",
+        "  Posts, delists and edits listings from " TOPIC_POSTING_REQUESTS " through browser "
+        "recipes (and eBay's Sell Inventory API for ebay) and reports on " TOPIC_POSTING_EVENTS ".",
     .features = SERVICE_KAFKA | SERVICE_CONSUMER | SERVICE_HEALTH,
     .health_port = "8081",
     .rows = poster_config_rows,
