@@ -27,7 +27,7 @@ static void check_setup(const poster_config_t *cfg, int64_t account_id, FILE *ou
                       .log = print_line,
                       .log_ctx = out};
     ebay_session_t s;
-    ebay_err_t e;
+    ebay_err_t e = {0};
     ebay_setup_t setup;
     if (ebay_session_open(d, &job, &s, &e) != 0 || ebay_session_setup(&s, &setup, &e) != 0)
         fprintf(out, "Before the first listing: %s\n", e.message);

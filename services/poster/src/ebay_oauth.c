@@ -135,11 +135,10 @@ static void grant_error(const httpc_response_t *resp, char *errstr, size_t errst
     cJSON *root = cJSON_Parse(resp->body ? resp->body : "");
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "error_description");
-    snprintf(errstr, errstr_size, "eBay's token endpoint answered %ld%s%s%s%s", resp->status,
+    snprintf(errstr, errstr_size, "eBay's token endpoint answered %ld%s%s%s%s%s", resp->status,
              cJSON_IsString(e) ? ": " : "", cJSON_IsString(e) ? e->valuestring : "",
-             cJSON_IsString(d) ? " (" : "", cJSON_IsString(d) ? d->valuestring : "");
-    if (cJSON_IsString(d) && strlen(errstr) + 2 < errstr_size)
-        strcat(errstr, ")");
+             cJSON_IsString(d) ? " (" : "", cJSON_IsString(d) ? d->valuestring : "",
+             cJSON_IsString(d) ? ")" : "");
     cJSON_Delete(root);
 }
 

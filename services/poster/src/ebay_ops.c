@@ -404,7 +404,7 @@ runner_status_t ebay_op_post(ebay_driver_t *d, const ebay_job_t *job,
 {
     memset(res, 0, sizeof(*res));
     ebay_session_t s;
-    ebay_err_t e;
+    ebay_err_t e = {0};
     if (ebay_session_open(d, job, &s, &e) != 0) {
         ebay_session_t quiet = {.drv = d, .job = job};
         return finish_err(&quiet, &e, res);
@@ -414,20 +414,23 @@ runner_status_t ebay_op_post(ebay_driver_t *d, const ebay_job_t *job,
     ebay_offer_ref_t ref;
     bool found = false;
     runner_status_t st;
-    if (offer_find(&s, sku, &ref, &found, &e) != 0) {
-        st = finish_err(&s, &e, res);
-    } else if (found && strcmp(ref.status, "PUBLISHED") == 0) {
+    if (offer_find(&s, sku, &ref, &found, &e) != 0)
+        goto fail;
+    if (found && strcmp(ref.status, "PUBLISHED") == 0) {
         /* a redelivered job: the first attempt published before its answer was lost */
         ebay_say(&s, "info", "eBay: SKU %s is already listed as %s: not listing it again", sku,
                  ref.listing_id);
         st = finish_ok(&s, ref.listing_id, true, res);
-    } else if (post_new(&s, sku, &req->listing, &ref, found, listing_id, sizeof(listing_id), &e) !=
-               0) {
-        st = finish_err(&s, &e, res);
-    } else {
-        ebay_say(&s, "info", "eBay: listed as %s", listing_id);
-        st = finish_ok(&s, listing_id, false, res);
+        goto cleanup;
     }
+    if (post_new(&s, sku, &req->listing, &ref, found, listing_id, sizeof(listing_id), &e) != 0)
+        goto fail;
+    ebay_say(&s, "info", "eBay: listed as %s", listing_id);
+    st = finish_ok(&s, listing_id, false, res);
+    goto cleanup;
+fail:
+    st = finish_err(&s, &e, res);
+cleanup:
     ebay_session_close(&s);
     return st;
 }
@@ -464,7 +467,7 @@ runner_status_t ebay_op_delist(ebay_driver_t *d, const ebay_job_t *job,
 {
     memset(res, 0, sizeof(*res));
     ebay_session_t s = {.drv = d, .job = job};
-    ebay_err_t e;
+    ebay_err_t e = {0};
     if (req->listing_id <= 0) {
         ebay_fail(&e, "bad_request", false,
                   "the delisting request names no listing: the eBay SKU comes from it");
@@ -477,18 +480,22 @@ runner_status_t ebay_op_delist(ebay_driver_t *d, const ebay_job_t *job,
     ebay_offer_ref_t ref;
     bool found = false;
     runner_status_t st;
-    if (offer_find(&s, sku, &ref, &found, &e) != 0) {
-        st = finish_err(&s, &e, res);
-    } else if (!found || strcmp(ref.status, "PUBLISHED") != 0) {
+    if (offer_find(&s, sku, &ref, &found, &e) != 0)
+        goto fail;
+    if (!found || strcmp(ref.status, "PUBLISHED") != 0) {
         ebay_say(&s, "info", "eBay: SKU %s has no live offer: already delisted", sku);
         st = finish_ok(&s, req->external_id, true, res);
-    } else if (offer_withdraw(&s, &ref, &e) != 0) {
-        st = finish_err(&s, &e, res);
-    } else {
-        ebay_say(&s, "info", "eBay: offer %s withdrawn (listing %s ended)", ref.offer_id,
-                 ref.listing_id);
-        st = finish_ok(&s, ref.listing_id, false, res);
+        goto cleanup;
     }
+    if (offer_withdraw(&s, &ref, &e) != 0)
+        goto fail;
+    ebay_say(&s, "info", "eBay: offer %s withdrawn (listing %s ended)", ref.offer_id,
+             ref.listing_id);
+    st = finish_ok(&s, ref.listing_id, false, res);
+    goto cleanup;
+fail:
+    st = finish_err(&s, &e, res);
+cleanup:
     ebay_session_close(&s);
     return st;
 }
@@ -535,7 +542,7 @@ runner_status_t ebay_op_update(ebay_driver_t *d, const ebay_job_t *job,
 {
     memset(res, 0, sizeof(*res));
     ebay_session_t s = {.drv = d, .job = job};
-    ebay_err_t e;
+    ebay_err_t e = {0};
     if (ebay_session_open(d, job, &s, &e) != 0)
         return finish_err(&s, &e, res);
     char sku[64];

@@ -156,7 +156,7 @@ static void test_error_envelope(void **state)
 static void test_error_mapping(void **state)
 {
     (void)state;
-    ebay_err_t e;
+    ebay_err_t e = {0};
     ebay_fail_reply(400,
                     "{\"errors\":[{\"errorId\":25007,\"message\":\"Please add a valid "
                     "fulfillment policy to your offer.\"}]}",
@@ -217,7 +217,7 @@ static void test_condition_sku_and_item(void **state)
     /* 79 ASCII characters then "é" then more: cut at 80 characters, not inside the é */
     char title[128];
     memset(title, 'a', 79);
-    strcpy(title + 79, "\xc3\xa9xyz");
+    memcpy(title + 79, "\xc3\xa9xyz", 6); /* with its NUL */
     ev_listing_t l = {.id = 42,
                       .title = title,
                       .description = "Solid oak.",
