@@ -21,6 +21,7 @@
 #include "store/store.h"
 
 #define RELAY_IDLE_WAKE_MS 1000  /* safety net when a NOTIFY was missed */
+#define RELAY_DUE_RECHECK_MS 20  /* rows due but not claimed: look again soon */
 #define RELAY_STOP_GRACE_MS 3000 /* how long a stopping relay still waits for reports */
 #define RELAY_MAX_BACKOFF_S 60
 
@@ -331,11 +332,15 @@ static int relay_idle_ms(struct app *app, struct outbox_relay *r)
                             " (WHERE next_attempt_at > now()) - clock_timestamp()) * 1000)::bigint"
                             " AS next_due_ms FROM outbox WHERE published_at IS NULL",
                             0, NULL, err, sizeof(err), NULL);
-    if (!res)
+    if (!res) {
+        LOG_WARN("outbox relay: reading the next due time: %s", err);
         return RELAY_IDLE_WAKE_MS;
+    }
     metrics_set(app->m.outbox_lag, row_i64(res, 0, "lag"));
     int64_t wait = RELAY_IDLE_WAKE_MS;
-    if (row_text(res, 0, "next_due_ms")) {
+    if (row_i64(res, 0, "lag") > 0)
+        wait = RELAY_DUE_RECHECK_MS; /* came due since the claim (or another relay has it) */
+    else if (row_text(res, 0, "next_due_ms")) {
         int64_t due = row_i64(res, 0, "next_due_ms");
         wait = due < 0 ? 0 : due < wait ? due : wait;
     }
