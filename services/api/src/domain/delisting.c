@@ -10,6 +10,7 @@
 #include "common/event.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "domain/job_schedule.h"
 #include "domain/posting.h"
 #include "store/listing_store.h"
 
@@ -52,8 +53,9 @@ static int delist_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
         .external_url = (char *)row_text(src, 0, "external_url"),
         .reason = (char *)row_text(src, 0, "reason"),
     };
-    int rc = job_request_enqueue(tx, job_id, ev.listing_id, EV_DELISTING_REQUESTED,
-                                 delisting_requested_build(&ev), r);
+    job_request_t q = {job_id,        ev.listing_id, ev.platform,
+                       ev.account_id, JOB_DELIST,    EV_DELISTING_REQUESTED};
+    int rc = job_request_enqueue(tx, &q, delisting_requested_build(&ev), r);
     PQclear(src);
     return rc;
 }
@@ -125,7 +127,9 @@ static int delist_in_flight(tx_t *tx, int64_t listing_id, const char *reason, jo
         if (dropped < 0 ||
             (dropped && job_store_mark_failed(tx->pg, id, "cancelled", msg, false, &err) != 0))
             rc = cmd_db_fail(r, "cancelling the posting", &err);
-        else if (!dropped)
+        else if (dropped) /* its slot no longer counts against the account's pacing */
+            rc = job_schedule_release(tx, id, r);
+        else
             job_ids_add(waiting, id);
     }
     PQclear(res);

@@ -54,7 +54,13 @@ static int update_request_enqueue(tx_t *tx, int64_t job_id, const char *event_id
     if (!data)
         goto end;
     if (!event_id) {
-        rc = job_request_enqueue(tx, job_id, listing_id, EV_UPDATE_REQUESTED, data, r);
+        job_request_t q = {job_id,
+                           listing_id,
+                           row_text(src, 0, "platform"),
+                           row_i64(src, 0, "account_id"),
+                           JOB_UPDATE,
+                           EV_UPDATE_REQUESTED};
+        rc = job_request_enqueue(tx, &q, data, r);
         goto end;
     }
     char subject[24];

@@ -12,6 +12,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "domain/delisting.h"
+#include "domain/job_schedule.h"
 #include "domain/job_update.h"
 #include "outbox.h"
 #include "store/image_store.h"
@@ -79,16 +80,22 @@ void posting_listing_release(ev_listing_t *l)
     l->images = NULL;
 }
 
-int job_request_enqueue(tx_t *tx, int64_t job_id, int64_t listing_id, const char *type, cJSON *data,
-                        cmd_result_t *r)
+int job_request_enqueue(tx_t *tx, const job_request_t *q, cJSON *data, cmd_result_t *r)
 {
     store_err_t err = {"", ""};
     char key[24], subject[24], event_id[UUID_STR_LEN];
-    snprintf(key, sizeof(key), "%" PRId64, listing_id);
-    snprintf(subject, sizeof(subject), "%" PRId64, job_id);
-    if (outbox_enqueue(tx->pg, TOPIC_POSTING_REQUESTS, key, type, subject, data, event_id, err.msg,
-                       sizeof(err.msg)) != 0 ||
-        job_store_set_request(tx->pg, job_id, event_id, &err) != 0)
+    /* The account's next free slot (pacing and daily caps, domain/job_schedule.h): the
+     * request waits on the outbox until then. */
+    int64_t run_at = 0;
+    if (job_schedule_slot(tx, q->job_id, q->platform, q->account_id, q->kind, &run_at, r) != 0) {
+        cJSON_Delete(data);
+        return -1;
+    }
+    snprintf(key, sizeof(key), "%" PRId64, q->listing_id);
+    snprintf(subject, sizeof(subject), "%" PRId64, q->job_id);
+    if (outbox_enqueue_at(tx->pg, run_at, TOPIC_POSTING_REQUESTS, key, q->type, subject, data,
+                          event_id, err.msg, sizeof(err.msg)) != 0 ||
+        job_store_set_request(tx->pg, q->job_id, event_id, &err) != 0)
         return cmd_db_fail(r, "requesting the job", &err);
     return 0;
 }
@@ -110,8 +117,9 @@ static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
     ev.attempt = row_int(src, 0, "attempt");
     ev.platform = (char *)row_text(src, 0, "platform");
     ev.account_id = row_i64(src, 0, "account_id");
-    rc = job_request_enqueue(tx, job_id, ev.listing.id, EV_POSTING_REQUESTED,
-                             posting_requested_build(&ev), r);
+    job_request_t q = {job_id,        ev.listing.id, ev.platform,
+                       ev.account_id, JOB_POST,      EV_POSTING_REQUESTED};
+    rc = job_request_enqueue(tx, &q, posting_requested_build(&ev), r);
 cleanup:
     posting_listing_release(&ev.listing);
     PQclear(imgs);

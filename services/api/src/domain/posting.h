@@ -48,9 +48,20 @@ int posting_listing_read(tx_t *tx, const PGresult *src, ev_listing_t *l, PGresul
                          store_err_t *err) __attribute__((warn_unused_result));
 void posting_listing_release(ev_listing_t *l);
 
-/* Enqueues a job's request (type, data consumed) on bb.posting.requests, key = the listing,
- * subject = the job, and records its event id on the job. Returns 0 or -1 (r). */
-int job_request_enqueue(tx_t *tx, int64_t job_id, int64_t listing_id, const char *type, cJSON *data,
-                        cmd_result_t *r) __attribute__((warn_unused_result));
+/* Where a job's request goes and how it is scheduled. */
+typedef struct {
+    int64_t job_id, listing_id;
+    const char *platform;
+    int64_t account_id; /* 0: the platform's default */
+    const char *kind;   /* "post" | "delist" | "update": the account's pacing of that kind */
+    const char *type;   /* the event type */
+} job_request_t;
+
+/* Enqueues a job's request (data consumed) on bb.posting.requests, key = the listing, subject
+ * = the job, held back until the account's next free slot (job_schedule_slot: pacing and
+ * daily caps, which also sets the job's scheduled_at), and records its event id on the job.
+ * Returns 0 or -1 (r). */
+int job_request_enqueue(tx_t *tx, const job_request_t *q, cJSON *data, cmd_result_t *r)
+    __attribute__((warn_unused_result));
 
 #endif
