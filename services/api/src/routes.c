@@ -17,6 +17,7 @@ const http_route_t api_routes[] = {
     {"DELETE", "/api/listings/{id}/images/{image_id}", handle_image_delete},
     {"POST", "/api/listings/{id}/post", handle_post},
     {"POST", "/api/listings/{id}/post-batch", handle_post_batch},
+    {"POST", "/api/listings/{id}/sold", handle_listing_sold},
 
     {"GET", "/api/jobs", handle_jobs_list},
     {"GET", "/api/jobs/{id}", handle_job_get},
@@ -33,6 +34,12 @@ const http_route_t api_routes[] = {
     {"POST", "/api/accounts", handle_accounts_create},
     {"GET", "/api/accounts/{id}", handle_account_get},
     {"PATCH", "/api/accounts/{id}", handle_account_update},
+
+    {"GET", "/api/accounts/{id}/pacing", handle_account_pacing_get},
+    {"PUT", "/api/accounts/{id}/pacing", handle_account_pacing_put},
+    {"GET", "/api/settings/pacing", handle_pacing_list},
+    {"GET", "/api/settings/pacing/{platform}", handle_pacing_platform_get},
+    {"PUT", "/api/settings/pacing/{platform}", handle_pacing_platform_put},
 
     {"GET", "/api/settings/responder", handle_settings_get},
     {"PUT", "/api/settings/responder", handle_settings_put},
