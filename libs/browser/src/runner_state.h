@@ -27,6 +27,9 @@ typedef struct {
     size_t nsteps;
     bool interrupted;
     bool submitted; /* a click ran: something may have been posted */
+    bool gone_ends;  /* a delist: the stop code "gone" ends the run with success */
+    const update_requested_t *update; /* an update run: when_changed looks at its changed */
+    cJSON *page;                      /* page.<name> values read by read_text (owned) */
     /* error of the current step */
     char code[32];
     char msg[768];
