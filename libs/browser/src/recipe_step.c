@@ -36,7 +36,7 @@ static const struct {
     const char *keys; /* allowed keys besides action, name, optional, timeout_ms */
 } step_kinds[] = {
     {STEP_GOTO, "goto", " url "},
-    {STEP_WAIT_FOR, "wait_for", " selector "},
+    {STEP_WAIT_FOR, "wait_for", " selector absent "},
     {STEP_FILL, "fill", " selector value clear then_key "},
     {STEP_UPLOAD, "upload", " selector files "},
     {STEP_CHOOSE_OPTION, "choose_option",
@@ -468,7 +468,7 @@ static int step_fields(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     case STEP_GOTO:
         return get_template(sc, step, "url", true, &st->url);
     case STEP_WAIT_FOR:
-        return 0;
+        return get_bool(sc, step, "absent", false, &st->absent);
     case STEP_CLICK:
         return get_bool(sc, step, "all", false, &st->all);
     case STEP_READ_TEXT:

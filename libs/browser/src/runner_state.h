@@ -62,6 +62,9 @@ cJSON *run_args_el(const char *el);
 /* Waits for an element; returns its id (caller frees) or NULL with the step error set. */
 char *run_find_wait(run_t *run, const recipe_selector_t *sel, bool visible, int timeout_ms);
 
+/* Waits until no element of sel is visible; 0, or -1 with the step error set. */
+int run_wait_absent(run_t *run, const recipe_selector_t *sel, int timeout_ms);
+
 /* Clicks, falling back to a script click when something overlays the element. */
 int run_click(run_t *run, const char *el, const char *what);
 

@@ -555,6 +555,8 @@ static int run_step_kind(run_t *run, const recipe_step_t *st)
     case STEP_GOTO:
         return step_goto(run, st);
     case STEP_WAIT_FOR: {
+        if (st->absent)
+            return run_wait_absent(run, &st->sel, st->timeout_ms);
         char *el = run_find_wait(run, &st->sel, true, st->timeout_ms);
         free(el);
         return el ? 0 : -1;

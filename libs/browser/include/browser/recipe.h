@@ -70,6 +70,7 @@ typedef struct {
     char *name;     /* screenshot: name part of the file; read_text: the variable (page.<name>) */
     int sleep_ms;   /* sleep */
     bool all;       /* click: every visible match, until none is left (none at all is fine) */
+    bool absent;    /* wait_for: until no match is visible (a dialog closed, a card removed) */
     char **when_changed; /* update section: the step runs only when the update changes one of
                           * these listing fields ("price", "images", ...) */
     size_t nwhen_changed;
