@@ -183,7 +183,7 @@ def test_unknown_platform_and_undecodable_messages(services, chromedriver, sandb
     bad_key = "garbage-" + uuid.uuid4().hex
     delist = new_job_id()
     dev = cloudevent("delisting.requested", {"job_id": delist, "listing_id": 5,
-                                             "platform": "sandbox",
+                                             "platform": "myspace",
                                              "external_url": sandbox.url + "/marketplace/item/1"},
                      subject=str(delist), source="byebuy/api")
     kcat.produce_many(REQUESTS, [(bad_key, "{not json"), (key, ev), ("5", dev)])
@@ -196,10 +196,12 @@ def test_unknown_platform_and_undecodable_messages(services, chromedriver, sandb
     # a message for the user: no source path, no file name, no directory
     assert not re.search(r"services/|\.json|\.c\b|/", failed["message"]), failed["message"]
     assert failed["retryable"] is False
-    # delisting is not automated yet: the api hears so instead of waiting forever
-    dl = kcat.wait_for("bb.posting.events", lambda m: m["key"] == str(delist), timeout=20)
-    assert dl[0]["json"]["type"] == "delisting.failed"
-    assert dl[0]["json"]["data"]["error"]["code"] == "not_supported"
+    # a delist for a platform without a driver: started, then failed, so the api can tell
+    dl = kcat.wait_for("bb.posting.events", lambda m: m["key"] == str(delist) and
+                       m["json"]["type"] == "delisting.failed", timeout=20)
+    assert dl[0]["json"]["data"]["error"]["code"] == "no_driver"
+    types = [m["json"]["type"] for m in kcat.consume("bb.posting.events", key=str(delist))]
+    assert types == ["posting.started", "posting.log", "delisting.failed"], types
     dlq = kcat.wait_for("bb.dlq", lambda m: m["key"] == bad_key, timeout=20)
     assert len(dlq) == 1
     assert "not a CloudEvent" in dlq[0]["json"]["data"]["reason"]

@@ -44,11 +44,10 @@ static void fail(runner_result_t *res, const char *code, bool retryable, const c
 static int open_session(const driver_t *d, const driver_env_t *env, const driver_job_t *job,
                         browser_session_t *bs, runner_result_t *res)
 {
-    const posting_requested_t *req = job->req;
     char profile[1024];
     char errstr[512];
     if (env->wd.backend == WD_LOCAL &&
-        browser_profile_path(env->profile_root, d->platform, req->account_id, profile,
+        browser_profile_path(env->profile_root, d->platform, job->account_id, profile,
                              sizeof(profile)) != 0) {
         char msg[256];
         snprintf(msg, sizeof(msg), "no profile path for platform %s", d->platform);
@@ -72,10 +71,10 @@ static int open_session(const driver_t *d, const driver_env_t *env, const driver
         return -1;
     case BROWSER_OPEN_PROFILE_BUSY: {
         /* errstr names the profile's directory: the poster's log, not the user's */
-        LOG_WARN("job %lld: %s", (long long)req->job_id, errstr);
+        LOG_WARN("job %lld: %s", (long long)job->job_id, errstr);
         char msg[512];
         snprintf(msg, sizeof(msg), "the browser profile of %s account %lld %s", d->platform,
-                 (long long)req->account_id,
+                 (long long)job->account_id,
                  strstr(errstr, "busy") ? "stayed busy with another job"
                                         : "could not be opened (the poster's log says why)");
         fail(res, "profile_busy", true, msg);
@@ -98,7 +97,7 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
     char *remedy = NULL;
     job_images_t imgs = {0};
     memset(res, 0, sizeof(*res));
-    const posting_requested_t *req = job->req;
+    const posting_requested_t *req = job->post;
 
     /* The claim checks redeemed: every image on this host's disk before a browser opens. */
     job_images_error_t ierr;
@@ -134,18 +133,80 @@ cleanup:
     return res->status;
 }
 
+/* A free slot at the end of the registry. */
+static driver_t *registry_slot(driver_registry_t *reg)
+{
+    reg->items = xrealloc(reg->items, (reg->n + 1) * sizeof(*reg->items));
+    driver_t *d = &reg->items[reg->n++];
+    memset(d, 0, sizeof(*d));
+    return d;
+}
+
 int driver_registry_init(driver_registry_t *reg, const recipe_set_t *recipes)
 {
-    reg->items = xcalloc(recipes->n ? recipes->n : 1, sizeof(driver_t));
+    reg->items = NULL;
     reg->n = 0;
     for (size_t i = 0; i < recipes->n; i++) {
-        driver_t *d = &reg->items[reg->n++];
+        driver_t *d = registry_slot(reg);
         d->platform = xstrdup(recipes->items[i]->platform);
         d->kind = "recipe";
         d->post = recipe_post;
         d->impl = recipes->items[i];
     }
     return 0;
+}
+
+static void driver_clear(driver_t *d)
+{
+    if (d->impl_free)
+        d->impl_free(d->impl);
+    free(d->platform);
+    memset(d, 0, sizeof(*d));
+}
+
+int driver_registry_add(driver_registry_t *reg, const char *platform, const char *kind,
+                        driver_fn post, driver_fn delist, driver_fn update, void *impl,
+                        void (*impl_free)(void *impl))
+{
+    driver_t *d = (driver_t *)driver_find(reg, platform);
+    if (d)
+        driver_clear(d);
+    else
+        d = registry_slot(reg);
+    *d = (driver_t){.platform = xstrdup(platform),
+                    .kind = kind,
+                    .post = post,
+                    .delist = delist,
+                    .update = update,
+                    .impl = impl,
+                    .impl_free = impl_free};
+    return 0;
+}
+
+driver_fn driver_op_fn(const driver_t *d, driver_op_t op)
+{
+    switch (op) {
+    case DRIVER_POST:
+        return d->post;
+    case DRIVER_DELIST:
+        return d->delist;
+    case DRIVER_UPDATE:
+        return d->update;
+    }
+    return NULL;
+}
+
+const char *driver_op_name(driver_op_t op)
+{
+    switch (op) {
+    case DRIVER_POST:
+        return "post";
+    case DRIVER_DELIST:
+        return "delist";
+    case DRIVER_UPDATE:
+        return "update";
+    }
+    return "?";
 }
 
 const driver_t *driver_find(const driver_registry_t *reg, const char *platform)
@@ -175,7 +236,7 @@ void driver_registry_free(driver_registry_t *reg)
     if (!reg)
         return;
     for (size_t i = 0; i < reg->n; i++)
-        free(reg->items[i].platform);
+        driver_clear(&reg->items[i]);
     free(reg->items);
     reg->items = NULL;
     reg->n = 0;

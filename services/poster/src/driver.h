@@ -1,6 +1,6 @@
-/* The driver registry: platform name -> the code that posts a listing there. Every platform
- * with a recipe gets the browser-recipe driver; API drivers (eBay's Sell Inventory API) would
- * register here beside it with their own post function. */
+/* The driver registry: platform name -> the code that posts, delists and updates a listing
+ * there. Every platform with a recipe gets the browser-recipe driver; API drivers (eBay's
+ * Sell Inventory API) register beside it with driver_registry_add. */
 #ifndef POSTER_DRIVER_H
 #define POSTER_DRIVER_H
 
@@ -25,9 +25,19 @@ typedef struct {
     int64_t profile_lock_timeout_ms;
 } driver_env_t;
 
-/* One job as a driver sees it. */
+/* What a job asks of a driver: publish a listing, take a live one down, or bring a live one
+ * in line with its edited listing. */
+typedef enum { DRIVER_POST, DRIVER_DELIST, DRIVER_UPDATE } driver_op_t;
+
+/* One job as a driver sees it: the request of its op, and what every op has. */
 typedef struct {
-    const posting_requested_t *req;
+    driver_op_t op;
+    const posting_requested_t *post;     /* op == DRIVER_POST, else NULL */
+    const delisting_requested_t *delist; /* op == DRIVER_DELIST, else NULL */
+    const update_requested_t *update;    /* op == DRIVER_UPDATE, else NULL */
+    int64_t job_id;                      /* copied from the request */
+    int attempt;
+    int64_t account_id;                /* 0: the platform's default account */
     int64_t deadline_ms;               /* util_now_ms() deadline (JOB_TIMEOUT_MS from start) */
     const volatile sig_atomic_t *stop; /* shutdown: abort at the next safe point */
     runner_log_fn log;                 /* job log (posting.log) */
@@ -36,16 +46,28 @@ typedef struct {
 
 typedef struct driver driver_t;
 
-/* Posts job->req; fills res (caller frees with runner_result_free) and returns its status. */
-typedef runner_status_t (*driver_post_fn)(const driver_t *d, const driver_env_t *env,
-                                          const driver_job_t *job, runner_result_t *res);
+/* Runs job->op; fills res (caller frees with runner_result_free) and returns its status.
+ * RUNNER_OK means: posted (external_url set), delisted (or already gone), or updated
+ * (external_url set when the marketplace moved the listing). */
+typedef runner_status_t (*driver_fn)(const driver_t *d, const driver_env_t *env,
+                                     const driver_job_t *job, runner_result_t *res);
 
 struct driver {
     char *platform;
     const char *kind; /* "recipe" (browser); "api" for REST drivers */
-    driver_post_fn post;
-    const void *impl; /* the recipe_t of a recipe driver (owned by the recipe set) */
+    driver_fn post;
+    driver_fn delist; /* NULL: not supported; the seller is told to do it by hand */
+    driver_fn update; /* NULL: likewise */
+    void *impl;       /* a recipe driver's recipe_t (owned by the recipe set); an API
+                       * driver's state, freed with impl_free */
+    void (*impl_free)(void *impl);
 };
+
+/* The function of op, or NULL when d cannot do it. */
+driver_fn driver_op_fn(const driver_t *d, driver_op_t op);
+
+/* "post", "delist", "update". */
+const char *driver_op_name(driver_op_t op);
 
 typedef struct {
     driver_t *items;
@@ -56,6 +78,12 @@ typedef struct {
  * Returns 0. Caller frees with driver_registry_free. */
 int driver_registry_init(driver_registry_t *reg, const recipe_set_t *recipes)
     __attribute__((warn_unused_result));
+
+/* Registers an API driver for platform (copied); impl is freed with impl_free (may be
+ * NULL) by driver_registry_free. Replaces a recipe driver of the same platform. Returns 0. */
+int driver_registry_add(driver_registry_t *reg, const char *platform, const char *kind,
+                        driver_fn post, driver_fn delist, driver_fn update, void *impl,
+                        void (*impl_free)(void *impl));
 
 /* The driver of a platform, or NULL ("no driver for platform X"). Thread-safe. */
 const driver_t *driver_find(const driver_registry_t *reg, const char *platform);

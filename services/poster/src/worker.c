@@ -1,6 +1,7 @@
-/* Posting jobs on worker threads (see worker.h). The consumer thread only parses and queues;
- * a job thread runs the driver and publishes each event with kafka_produce_sync, so the
- * final event is on the broker before the Kafka message is completed (at-least-once). */
+/* Posting, delisting and update jobs on worker threads (see worker.h). The consumer thread
+ * only parses and queues; a job thread runs the driver's op and publishes each event with
+ * kafka_produce_sync, so the final event is on the broker before the Kafka message is
+ * completed (at-least-once). */
 #include "worker.h"
 
 #include <pthread.h>
@@ -17,8 +18,18 @@
 
 #define PUBLISH_TIMEOUT_MS 15000
 
+/* One request as the pool holds it: the parsed request of its op, and the fields every op
+ * has, copied out of it (dj below points into the request). */
 typedef struct job {
-    posting_requested_t req;
+    driver_op_t op;
+    posting_requested_t post;
+    delisting_requested_t delist;
+    update_requested_t update;
+    int64_t job_id;
+    int attempt;
+    const char *platform; /* the request's */
+    int64_t account_id;
+    int64_t listing_id;
     void *token;
     char where[192]; /* the message's context (kafka_message_context), for logs */
     struct job *next;
@@ -34,6 +45,21 @@ struct worker_pool {
     job_t *head, *tail;
     int busy;
     bool quit;
+};
+
+/* What each op publishes at its end, and how its logs and metrics name it. */
+static const struct {
+    const char *succeeded, *failed;
+    const char *done;        /* "job 7: posted: <url>" */
+    const char *unsupported; /* the failure when the platform's driver cannot do it */
+} OPS[] = {
+    [DRIVER_POST] = {EV_POSTING_SUCCEEDED, EV_POSTING_FAILED, "posted", NULL},
+    [DRIVER_DELIST] = {EV_DELISTING_SUCCEEDED, EV_DELISTING_FAILED, "delisted",
+                       "removing a listing from %s is not automated yet: mark it sold or "
+                       "delete it on the marketplace by hand"},
+    [DRIVER_UPDATE] = {EV_UPDATE_SUCCEEDED, EV_UPDATE_FAILED, "updated",
+                       "updating a listing on %s is not automated yet: edit it on the "
+                       "marketplace by hand"},
 };
 
 /* The job log sink: one posting.log event per line. */
@@ -68,14 +94,14 @@ static int publish(worker_pool_t *p, const char *type, const posting_event_t *e)
 static void job_log(void *ctx, const char *level, const char *message, const char *artifact)
 {
     log_ctx_t *lc = ctx;
-    const posting_requested_t *req = &lc->job->req;
+    const job_t *job = lc->job;
     if (strcmp(level, "error") == 0)
-        LOG_WARN("job %lld: %s", (long long)req->job_id, message);
+        LOG_WARN("job %lld: %s", (long long)job->job_id, message);
     else
-        LOG_INFO("job %lld: %s", (long long)req->job_id, message);
+        LOG_INFO("job %lld: %s", (long long)job->job_id, message);
     posting_event_t e = {
-        .job_id = req->job_id,
-        .attempt = req->attempt,
+        .job_id = job->job_id,
+        .attempt = job->attempt,
         .level = (char *)level,
         .message = (char *)message,
         .artifact = (char *)artifact,
@@ -85,80 +111,111 @@ static void job_log(void *ctx, const char *level, const char *message, const cha
     if (!lc->broken && publish(lc->pool, EV_POSTING_LOG, &e) != 0) {
         lc->broken = true;
         LOG_WARN("job %lld: posting.log not delivered; further log lines stay local",
-                 (long long)req->job_id);
+                 (long long)job->job_id);
     }
 }
 
-static void count_result(const char *result, const char *code)
+/* Posts keep their unlabelled-op series (dashboards read them); delists and updates are
+ * counted under op="...". */
+static void count_result(driver_op_t op, const char *result, const char *code)
 {
     char name[160];
-    snprintf(name, sizeof(name), "bb_poster_jobs_total{result=\"%s\"}", result);
-    metrics_inc(metrics_counter(name, "posting jobs by result"), 1);
+    char opl[32] = "";
+    if (op != DRIVER_POST)
+        snprintf(opl, sizeof(opl), "op=\"%s\",", driver_op_name(op));
+    snprintf(name, sizeof(name), "bb_poster_jobs_total{%sresult=\"%s\"}", opl, result);
+    metrics_inc(metrics_counter(name, "poster jobs by result"), 1);
     if (code) {
-        snprintf(name, sizeof(name), "bb_poster_jobs_failed_total{code=\"%s\"}", code);
-        metrics_inc(metrics_counter(name, "failed posting jobs by error code"), 1);
+        snprintf(name, sizeof(name), "bb_poster_jobs_failed_total{%scode=\"%s\"}", opl, code);
+        metrics_inc(metrics_counter(name, "failed poster jobs by error code"), 1);
     }
+}
+
+static void result_fail(runner_result_t *res, const char *code, const char *message)
+{
+    res->status = RUNNER_FAILED;
+    res->retryable = false;
+    snprintf(res->error_code, sizeof(res->error_code), "%s", code);
+    snprintf(res->error_message, sizeof(res->error_message), "%s", message);
+}
+
+/* Runs the job's op on its platform's driver, or fails it: no driver, or one that cannot do
+ * this op. */
+static void job_drive(worker_pool_t *p, job_t *job, log_ctx_t *lc, runner_result_t *res)
+{
+    const driver_t *d = driver_find(p->deps.drivers, job->platform);
+    driver_fn fn = d ? driver_op_fn(d, job->op) : NULL;
+    char msg[512];
+    if (!d) {
+        char names[256];
+        driver_registry_names(p->deps.drivers, names, sizeof(names));
+        snprintf(msg, sizeof(msg), "no driver for platform %s: this poster posts to %s",
+                 job->platform, names);
+        result_fail(res, "no_driver", msg);
+        job_log(lc, "error", msg, NULL);
+        return;
+    }
+    if (!fn) {
+        snprintf(msg, sizeof(msg), OPS[job->op].unsupported, job->platform);
+        result_fail(res, "not_supported", msg);
+        job_log(lc, "error", msg, NULL);
+        return;
+    }
+    driver_job_t dj = {
+        .op = job->op,
+        .post = job->op == DRIVER_POST ? &job->post : NULL,
+        .delist = job->op == DRIVER_DELIST ? &job->delist : NULL,
+        .update = job->op == DRIVER_UPDATE ? &job->update : NULL,
+        .job_id = job->job_id,
+        .attempt = job->attempt,
+        .account_id = job->account_id,
+        .deadline_ms = util_now_ms() + p->deps.job_timeout_ms,
+        .stop = p->deps.stop,
+        .log = job_log,
+        .log_ctx = lc,
+    };
+    metric_t *running = metrics_gauge("bb_poster_jobs_running", "poster jobs running now");
+    metrics_inc(running, 1);
+    fn(d, p->deps.env, &dj, res);
+    metrics_inc(running, -1);
 }
 
 /* Runs one job end to end and completes its message. */
 static void job_run(worker_pool_t *p, job_t *job)
 {
-    const posting_requested_t *req = &job->req;
     int64_t t0 = util_now_us();
     handle_result_t done = HANDLE_RETRY;
     const char *reason = NULL;
     runner_result_t res;
     memset(&res, 0, sizeof(res));
     log_ctx_t lc = {.pool = p, .job = job};
-    metric_t *running = metrics_gauge("bb_poster_jobs_running", "posting jobs running now");
 
-    LOG_CTX(job->where, INFO, "job %lld attempt %d: %s listing %lld account %lld",
-            (long long)req->job_id, req->attempt, req->platform, (long long)req->listing.id,
-            (long long)req->account_id);
-    posting_event_t started = {.job_id = req->job_id, .attempt = req->attempt};
+    LOG_CTX(job->where, INFO, "job %lld attempt %d: %s %s listing %lld account %lld",
+            (long long)job->job_id, job->attempt, driver_op_name(job->op), job->platform,
+            (long long)job->listing_id, (long long)job->account_id);
+    posting_event_t started = {.job_id = job->job_id, .attempt = job->attempt};
     if (publish(p, EV_POSTING_STARTED, &started) != 0) {
         reason = "posting.started not delivered";
         goto complete;
     }
-
-    const driver_t *d = driver_find(p->deps.drivers, req->platform);
-    if (!d) {
-        res.status = RUNNER_FAILED;
-        snprintf(res.error_code, sizeof(res.error_code), "no_driver");
-        char names[256];
-        driver_registry_names(p->deps.drivers, names, sizeof(names));
-        snprintf(res.error_message, sizeof(res.error_message),
-                 "no driver for platform %s: this poster posts to %s", req->platform, names);
-        job_log(&lc, "error", res.error_message, NULL);
-    } else {
-        driver_job_t dj = {
-            .req = req,
-            .deadline_ms = util_now_ms() + p->deps.job_timeout_ms,
-            .stop = p->deps.stop,
-            .log = job_log,
-            .log_ctx = &lc,
-        };
-        metrics_inc(running, 1);
-        d->post(d, p->deps.env, &dj, &res);
-        metrics_inc(running, -1);
-    }
+    job_drive(p, job, &lc, &res);
 
     if (res.status == RUNNER_INTERRUPTED) {
-        /* Nothing final: the message is redelivered and find_existing sees a listing that
-         * this attempt may already have published. */
-        LOG_WARN("job %lld: interrupted by shutdown; left for redelivery", (long long)req->job_id);
-        count_result("interrupted", NULL);
+        /* Nothing final: the message is redelivered, and the driver finds what this attempt
+         * may already have done (a post's find_existing, a delist's "already gone"). */
+        LOG_WARN("job %lld: interrupted by shutdown; left for redelivery", (long long)job->job_id);
+        count_result(job->op, "interrupted", NULL);
         reason = "interrupted by shutdown";
         goto complete;
     }
-    posting_event_t fin = {.job_id = req->job_id, .attempt = req->attempt};
+    posting_event_t fin = {.job_id = job->job_id, .attempt = job->attempt};
     const char *type;
     if (res.status == RUNNER_OK) {
-        type = EV_POSTING_SUCCEEDED;
+        type = OPS[job->op].succeeded;
         fin.external_id = res.external_id;
         fin.external_url = res.external_url;
     } else {
-        type = EV_POSTING_FAILED;
+        type = OPS[job->op].failed;
         fin.error_code = res.error_code;
         fin.error_message = res.error_message;
         fin.retryable = res.retryable;
@@ -169,13 +226,14 @@ static void job_run(worker_pool_t *p, job_t *job)
     }
     done = HANDLE_OK;
     if (res.status == RUNNER_OK) {
-        LOG_INFO("job %lld: posted%s: %s", (long long)req->job_id,
-                 res.existing ? " (already listed)" : "", res.external_url);
-        count_result("succeeded", NULL);
+        LOG_INFO("job %lld: %s%s%s%s", (long long)job->job_id, OPS[job->op].done,
+                 res.existing ? " (already)" : "", res.external_url ? ": " : "",
+                 res.external_url ? res.external_url : "");
+        count_result(job->op, "succeeded", NULL);
     } else {
-        LOG_WARN("job %lld: failed: %s: %s", (long long)req->job_id, res.error_code,
-                 res.error_message);
-        count_result("failed", res.error_code);
+        LOG_WARN("job %lld: %s failed: %s: %s", (long long)job->job_id, driver_op_name(job->op),
+                 res.error_code, res.error_message);
+        count_result(job->op, "failed", res.error_code);
     }
     metrics_observe_us(metrics_histogram("bb_poster_job_duration_seconds",
                                          "time from job start to its final event"),
@@ -184,7 +242,7 @@ static void job_run(worker_pool_t *p, job_t *job)
 complete:
     if (done != HANDLE_OK)
         LOG_WARN("job %lld: not completed (%s): the message will be delivered again",
-                 (long long)req->job_id, reason ? reason : "?");
+                 (long long)job->job_id, reason ? reason : "?");
     kafka_consumer_complete(p->consumer, job->token, done, reason);
     runner_result_free(&res);
 }
@@ -193,7 +251,9 @@ static void job_free(job_t *job)
 {
     if (!job)
         return;
-    posting_requested_free(&job->req);
+    posting_requested_free(&job->post);
+    delisting_requested_free(&job->delist);
+    update_requested_free(&job->update);
     free(job);
 }
 
@@ -284,30 +344,48 @@ int worker_pool_busy(worker_pool_t *p)
     return n;
 }
 
-/* Answers a delisting request: not implemented yet, so the api can tell the user. */
-static handle_result_t delisting_unsupported(worker_pool_t *p, const event_t *ev, char *errstr,
-                                             size_t errstr_size)
+/* Parses the request of ev (one of the three request types) into a new job; NULL with
+ * errstr when the type is not a request or its data is malformed. */
+static job_t *job_parse(const event_t *ev, const char *topic, char *errstr, size_t errstr_size)
 {
-    delisting_requested_t d;
-    if (delisting_requested_parse(ev->data, &d, errstr, errstr_size) != 0)
-        return HANDLE_DROP;
-    char msg[256];
-    snprintf(msg, sizeof(msg),
-             "removing a listing from %s is not automated yet: delete it on "
-             "the marketplace by hand",
-             d.platform ? d.platform : "this platform");
-    posting_event_t e = {.job_id = d.job_id,
-                         .attempt = 1,
-                         .error_code = "not_supported",
-                         .error_message = msg,
-                         .retryable = false};
-    int rc = publish(p, EV_DELISTING_FAILED, &e);
-    delisting_requested_free(&d);
-    if (rc != 0) {
-        snprintf(errstr, errstr_size, "delisting.failed not delivered");
-        return HANDLE_RETRY;
+    job_t *job = xcalloc(1, sizeof(*job));
+    char err[256];
+    int rc;
+    if (strcmp(ev->type, EV_POSTING_REQUESTED) == 0) {
+        job->op = DRIVER_POST;
+        rc = posting_requested_parse(ev->data, &job->post, err, sizeof(err));
+        job->job_id = job->post.job_id;
+        job->attempt = job->post.attempt;
+        job->platform = job->post.platform;
+        job->account_id = job->post.account_id;
+        job->listing_id = job->post.listing.id;
+    } else if (strcmp(ev->type, EV_DELISTING_REQUESTED) == 0) {
+        job->op = DRIVER_DELIST;
+        rc = delisting_requested_parse(ev->data, &job->delist, err, sizeof(err));
+        job->job_id = job->delist.job_id;
+        job->attempt = job->delist.attempt;
+        job->platform = job->delist.platform;
+        job->account_id = job->delist.account_id;
+        job->listing_id = job->delist.listing_id;
+    } else if (strcmp(ev->type, EV_UPDATE_REQUESTED) == 0) {
+        job->op = DRIVER_UPDATE;
+        rc = update_requested_parse(ev->data, &job->update, err, sizeof(err));
+        job->job_id = job->update.job_id;
+        job->attempt = job->update.attempt;
+        job->platform = job->update.platform;
+        job->account_id = job->update.account_id;
+        job->listing_id = job->update.listing.id;
+    } else {
+        snprintf(errstr, errstr_size, "unexpected event type %s on %s", ev->type, topic);
+        free(job);
+        return NULL;
     }
-    return HANDLE_OK;
+    if (rc != 0) {
+        snprintf(errstr, errstr_size, "bad %s: %s", ev->type, err);
+        job_free(job);
+        return NULL;
+    }
+    return job;
 }
 
 handle_result_t worker_on_message(const kafka_message_t *msg, void *ctx, char *errstr,
@@ -320,21 +398,10 @@ handle_result_t worker_on_message(const kafka_message_t *msg, void *ctx, char *e
         snprintf(errstr, errstr_size, "not a CloudEvent: %s", err);
         return HANDLE_DROP;
     }
-    handle_result_t rc = HANDLE_DROP;
-    if (strcmp(ev.type, EV_DELISTING_REQUESTED) == 0) {
-        rc = delisting_unsupported(p, &ev, errstr, errstr_size);
-        goto cleanup;
-    }
-    if (strcmp(ev.type, EV_POSTING_REQUESTED) != 0) {
-        snprintf(errstr, errstr_size, "unexpected event type %s on %s", ev.type, msg->topic);
-        goto cleanup;
-    }
-    job_t *job = xcalloc(1, sizeof(*job));
-    if (posting_requested_parse(ev.data, &job->req, err, sizeof(err)) != 0) {
-        snprintf(errstr, errstr_size, "bad posting.requested: %s", err);
-        free(job);
-        goto cleanup;
-    }
+    job_t *job = job_parse(&ev, msg->topic, errstr, errstr_size);
+    event_free(&ev);
+    if (!job)
+        return HANDLE_DROP;
     job->token = msg->token;
     kafka_message_context(msg, job->where, sizeof(job->where));
     pthread_mutex_lock(&p->mu);
@@ -346,10 +413,7 @@ handle_result_t worker_on_message(const kafka_message_t *msg, void *ctx, char *e
     p->busy++;
     pthread_cond_signal(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    rc = HANDLE_DEFERRED;
-cleanup:
-    event_free(&ev);
-    return rc;
+    return HANDLE_DEFERRED;
 }
 
 void worker_pool_free(worker_pool_t *p)

@@ -1,7 +1,8 @@
 /* The posting worker: the Kafka handler of bb.posting.requests and the pool of threads that
- * run the jobs. Each job publishes posting.started, posting.log per step, then
- * posting.succeeded or posting.failed (each delivered before the next), and only then
- * completes its Kafka message so the offset is stored. */
+ * run the jobs (posting.requested, delisting.requested, update.requested: driver.h's ops).
+ * Each job publishes posting.started, posting.log per step, then its op's succeeded or
+ * failed event (posting.*, delisting.*, update.*; each delivered before the next), and only
+ * then completes its Kafka message so the offset is stored. */
 #ifndef POSTER_WORKER_H
 #define POSTER_WORKER_H
 
@@ -29,10 +30,10 @@ worker_pool_t *worker_pool_new(int nthreads, const worker_deps_t *deps, char *er
 /* The consumer whose messages the pool completes; set before kafka_consumer_run. */
 void worker_pool_set_consumer(worker_pool_t *p, kafka_consumer_t *c);
 
-/* kafka_handler_fn for bb.posting.requests (ctx: the pool). A posting.requested is queued
- * for a job thread (HANDLE_DEFERRED); an undecodable message is dropped to bb.dlq; a
- * delisting.requested is answered with delisting.failed (not supported yet). Runs on the
- * consumer thread. */
+/* kafka_handler_fn for bb.posting.requests (ctx: the pool). A request is queued for a job
+ * thread (HANDLE_DEFERRED); an undecodable or unknown message is dropped to bb.dlq. A
+ * platform whose driver cannot do the op is answered with its failed event (not_supported),
+ * so the api can tell the seller to do it by hand. Runs on the consumer thread. */
 handle_result_t worker_on_message(const kafka_message_t *msg, void *ctx, char *errstr,
                                   size_t errstr_size);
 
