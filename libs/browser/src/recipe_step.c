@@ -367,6 +367,15 @@ static int parse_upload(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
 {
     if (get_template(sc, step, "files", true, &st->files) != 0)
         return -1;
+    /* an update brings the images only when it changes them */
+    bool images = false;
+    for (size_t i = 0; i < st->nwhen_changed; i++)
+        images = images || strcmp(st->when_changed[i], "images") == 0;
+    if ((sc->r->tmpl_scope & RECIPE_SCOPE_POSTING) && !images) {
+        SERR(sc, "when_changed", "an upload of the update section needs \"when_changed\": "
+             "\"images\" (the images come only with an update that changes them)");
+        return -1;
+    }
     char *t = recipe_norm_ci(st->files);
     bool ok = strcmp(t, "{{listing.images}}") == 0 || strcmp(t, "{{ listing.images }}") == 0;
     free(t);
