@@ -101,8 +101,10 @@ static int run_steps(run_t *run)
         if (run->interrupted)
             return 0;
         if (rc < 0 && run->gone_ends && strcmp(run->code, "gone") == 0) {
-            run_log(run, "info", NULL, "step %zu/%zu %s: %s: the listing is gone already", i + 1,
-                    run->nsteps, st->describe, run->msg);
+            run_log(run, "info", NULL,
+                    "step %zu/%zu %s: %s: the listing is off the marketplace already, nothing "
+                    "to do",
+                    i + 1, run->nsteps, st->describe, run->msg);
             return 1;
         }
         if (rc < 0) {
