@@ -209,10 +209,10 @@ static int handle_login_post(struct mg_connection *conn, sb_app_t *app)
 
 /* ---------------------------------------------------------------- create item */
 
-enum { F_TITLE, F_PRICE, F_DESCRIPTION, F_CATEGORY, F_CONDITION, F_LOCATION, F_COUNT };
+enum { F_TITLE, F_PRICE, F_DESCRIPTION, F_CATEGORY, F_CONDITION, F_LOCATION, F_KEEP, F_COUNT };
 #define FIELD_PHOTO 100
-static const char *const FIELD_NAMES[F_COUNT] = {"title",    "price",     "description",
-                                                 "category", "condition", "location"};
+static const char *const FIELD_NAMES[F_COUNT] = {
+    "title", "price", "description", "category", "condition", "location", "keep_photos"};
 
 typedef struct {
     char tmp_path[512];
@@ -290,6 +290,12 @@ static int on_field_found(const char *key, const char *filename, char *path, siz
         return MG_FORM_FIELD_STORAGE_GET;
     }
     f->current = field_index(key);
+    if (f->current == F_KEEP && f->lens[F_KEEP] > 0 && f->lens[F_KEEP] < SB_MAX_FIELD) {
+        /* the edit form's kept photos: one field per photo, one name per line here */
+        f->fields[F_KEEP] = xrealloc(f->fields[F_KEEP], f->lens[F_KEEP] + 2);
+        f->fields[F_KEEP][f->lens[F_KEEP]++] = '\n';
+        f->fields[F_KEEP][f->lens[F_KEEP]] = '\0';
+    }
     return f->current >= 0 ? MG_FORM_FIELD_STORAGE_GET : MG_FORM_FIELD_STORAGE_SKIP;
 }
 
@@ -416,94 +422,133 @@ char *sb_trimmed(const char *s)
     return out;
 }
 
-static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
+/* The text fields of a parsed form into item, checked; photo count is the caller's. */
+static void form_item_fields(create_form_t *f, sb_item_t *item)
+{
+    item->title = sb_trimmed(f->fields[F_TITLE]);
+    item->description = sb_trimmed(f->fields[F_DESCRIPTION]);
+    item->category = sb_trimmed(f->fields[F_CATEGORY]);
+    item->condition = sb_trimmed(f->fields[F_CONDITION]);
+    item->location = sb_trimmed(f->fields[F_LOCATION]);
+    if (item->title[0] == '\0')
+        form_fail(f, 400, "Title: %s", "enter a title.");
+    else if (strlen(item->title) > SB_MAX_TITLE)
+        form_fail(f, 400, "Title: %s", "the title is too long.");
+    else if (sb_price_parse(f->fields[F_PRICE], &item->price_cents) != 0)
+        form_fail(f, 400, "Price: enter a valid price (%s).", "for example 799.99");
+    else if (!sb_category_valid(item->category))
+        form_fail(f, 400, "Category: %s", "choose a category from the list.");
+    else if (!sb_condition_valid(item->condition))
+        form_fail(f, 400, "Condition: %s", "choose a condition from the list.");
+    else if (strlen(item->description) > SB_MAX_DESCRIPTION)
+        form_fail(f, 400, "Description: %s", "the description is too long.");
+}
+
+/* The kept photos' names of the edit form (one per line) into *keep. */
+static void form_keep(const char *text, char ***keep, size_t *nkeep)
+{
+    *keep = NULL;
+    *nkeep = 0;
+    for (const char *p = text; p && *p;) {
+        size_t n = strcspn(p, "\n");
+        if (n > 0) {
+            *keep = xrealloc(*keep, (*nkeep + 1) * sizeof(char *));
+            (*keep)[(*nkeep)++] = xstrndup(p, n);
+        }
+        p += n + (p[n] == '\n');
+    }
+}
+
+int sb_read_item_form(struct mg_connection *conn, sb_app_t *app, sb_item_t *item, char ***keep,
+                      size_t *nkeep, char *error, size_t error_size)
 {
     create_form_t f = {.app = app, .current = -1};
-    sb_item_t *item = NULL;
-    int status = 0;
     struct mg_form_data_handler fdh = {on_field_found, on_field_get, on_field_store, &f};
-
+    *keep = NULL;
+    *nkeep = 0;
     const char *ctype = mg_get_header(conn, "Content-Type");
+    long long clen = mg_get_request_info(conn)->content_length;
     if (ctype == NULL || strncasecmp(ctype, "multipart/form-data", 19) != 0) {
         form_fail(&f, 415, "The form must be sent as %s.", "multipart/form-data");
-        goto cleanup;
-    }
-    long long clen = mg_get_request_info(conn)->content_length;
-    if (clen > (long long)SB_MAX_PHOTOS * SB_MAX_PHOTO_BYTES + 1024 * 1024) {
+    } else if (clen > (long long)SB_MAX_PHOTOS * SB_MAX_PHOTO_BYTES + 1024 * 1024) {
         form_fail(&f, 413, "The form is larger than %s.", "the photo limits allow");
-        goto cleanup;
+    } else {
+        answer_expect_continue(conn);
+        int nfields = mg_handle_form_request(conn, &fdh);
+        close_photo(&f);
+        if (!f.error_status && nfields < 0)
+            form_fail(&f, 400, "The form could not be read (%s).", "malformed multipart body");
     }
-    answer_expect_continue(conn);
-    int nfields = mg_handle_form_request(conn, &fdh);
-    close_photo(&f);
-    if (f.error_status)
-        goto cleanup;
-    if (nfields < 0) {
-        form_fail(&f, 400, "The form could not be read (%s).", "malformed multipart body");
-        goto cleanup;
+    if (!f.error_status)
+        form_item_fields(&f, item);
+    if (!f.error_status && f.nuploads > 0) {
+        item->photos = xcalloc(f.nuploads, sizeof(*item->photos));
+        for (size_t i = 0; i < f.nuploads; i++) {
+            if (photo_finish(&f, &f.uploads[i], &item->photos[i], i) != 0)
+                break;
+            item->nphotos++;
+        }
     }
+    if (!f.error_status)
+        form_keep(f.fields[F_KEEP], keep, nkeep);
+    for (int i = 0; i < F_COUNT; i++)
+        free(f.fields[i]);
+    if (!f.error_status)
+        return 0;
+    /* nothing of a refused form stays on disk */
+    for (size_t i = 0; i < f.nuploads; i++)
+        unlink(f.uploads[i].tmp_path);
+    sb_item_unlink_photos(app, item);
+    snprintf(error, error_size, "%s", f.error);
+    return f.error_status;
+}
 
-    item = xcalloc(1, sizeof(*item));
-    item->title = sb_trimmed(f.fields[F_TITLE]);
-    item->description = sb_trimmed(f.fields[F_DESCRIPTION]);
-    item->category = sb_trimmed(f.fields[F_CATEGORY]);
-    item->condition = sb_trimmed(f.fields[F_CONDITION]);
-    item->location = sb_trimmed(f.fields[F_LOCATION]);
-    if (item->title[0] == '\0')
-        form_fail(&f, 400, "Title: %s", "enter a title.");
-    else if (strlen(item->title) > SB_MAX_TITLE)
-        form_fail(&f, 400, "Title: %s", "the title is too long.");
-    else if (sb_price_parse(f.fields[F_PRICE], &item->price_cents) != 0)
-        form_fail(&f, 400, "Price: enter a valid price (%s).", "for example 799.99");
-    else if (!sb_category_valid(item->category))
-        form_fail(&f, 400, "Category: %s", "choose a category from the list.");
-    else if (!sb_condition_valid(item->condition))
-        form_fail(&f, 400, "Condition: %s", "choose a condition from the list.");
-    else if (strlen(item->description) > SB_MAX_DESCRIPTION)
-        form_fail(&f, 400, "Description: %s", "the description is too long.");
-    else if (f.nuploads == 0)
-        form_fail(&f, 400, "Photos: %s", "add at least one photo.");
-    if (f.error_status)
-        goto cleanup;
-
-    item->photos = xcalloc(f.nuploads, sizeof(*item->photos));
-    for (size_t i = 0; i < f.nuploads; i++) {
-        if (photo_finish(&f, &f.uploads[i], &item->photos[i], i) != 0)
-            goto cleanup;
-        item->nphotos++;
+void sb_item_unlink_photos(sb_app_t *app, const sb_item_t *item)
+{
+    for (size_t i = 0; item && i < item->nphotos; i++) {
+        char *path = xasprintf("%s/%s", app->store.photo_dir, item->photos[i].name);
+        unlink(path);
+        free(path);
     }
+}
 
+/* A refused form: the page with the reason; the connection cannot carry another request
+ * (a refused body may be partly unread). */
+int sb_form_refused(struct mg_connection *conn, int status, const char *title, const char *error)
+{
+    LOG_INFO("%s (%d): %s", title, status, error);
+    mg_disable_keep_alive(conn);
+    return sb_send_html(conn, status, sb_page_message(title, error));
+}
+
+static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
+{
+    sb_item_t *item = xcalloc(1, sizeof(*item));
+    char **keep = NULL;
+    size_t nkeep = 0;
+    char error[256];
+    int status = sb_read_item_form(conn, app, item, &keep, &nkeep, error, sizeof(error));
+    for (size_t i = 0; i < nkeep; i++)
+        free(keep[i]);
+    free(keep);
+    if (status == 0 && item->nphotos == 0) {
+        status = 400;
+        snprintf(error, sizeof(error), "Photos: add at least one photo.");
+    }
+    if (status != 0) {
+        sb_item_free(item);
+        return sb_form_refused(conn, status, "Your listing was not published", error);
+    }
+    size_t nphotos = item->nphotos;
     int64_t id = sb_store_add(&app->store, item);
-    item = NULL;
-    LOG_INFO("item %lld published with %zu photos", (long long)id, f.nuploads);
+    LOG_INFO("item %lld published with %zu photos", (long long)id, nphotos);
     int publish_ms = 0, page_ms = 0;
     sb_store_delays(&app->store, &publish_ms, &page_ms);
     if (publish_ms > 0)
         usleep((useconds_t)publish_ms * 1000); /* the item exists; the browser waits */
     char loc[64];
     snprintf(loc, sizeof(loc), "/marketplace/item/%lld", (long long)id);
-    status = sb_send_redirect(conn, 303, loc, NULL);
-
-cleanup:
-    if (status == 0) {
-        LOG_INFO("create item refused (%d): %s", f.error_status, f.error);
-        /* nothing of a refused form stays on disk */
-        for (size_t i = 0; i < f.nuploads; i++)
-            unlink(f.uploads[i].tmp_path);
-        for (size_t i = 0; item && i < item->nphotos; i++) {
-            char *path = xasprintf("%s/%s", app->store.photo_dir, item->photos[i].name);
-            unlink(path);
-            free(path);
-        }
-        /* a refused body may be partly unread: this connection cannot carry another request */
-        mg_disable_keep_alive(conn);
-        status = sb_send_html(conn, f.error_status ? f.error_status : 400,
-                              sb_page_message("Your listing was not published", f.error));
-    }
-    sb_item_free(item);
-    for (int i = 0; i < F_COUNT; i++)
-        free(f.fields[i]);
-    return status;
+    return sb_send_redirect(conn, 303, loc, NULL);
 }
 
 /* ---------------------------------------------------------------- control API */
@@ -567,7 +612,7 @@ static int read_delays(struct mg_connection *conn, int *publish_ms, int *page_ms
 }
 
 /* Parses the id of "/marketplace/item/<id>[/]" or "/_sandbox/items/<id>". */
-static int parse_id(const char *s, int64_t *id)
+int sb_parse_id(const char *s, int64_t *id)
 {
     char *end = NULL;
     errno = 0;
@@ -630,6 +675,9 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
     int inbox = sb_inbox_control(conn, app, method, path);
     if (inbox)
         return inbox;
+    int seller = sb_seller_control(conn, app, method, path);
+    if (seller)
+        return seller;
     if (get && strcmp(path, "/_sandbox/items") == 0) {
         sb_item_t **items = NULL;
         size_t n = 0;
@@ -642,7 +690,7 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
     }
     if (get && strncmp(path, "/_sandbox/items/", 16) == 0) {
         int64_t id = 0;
-        sb_item_t *item = parse_id(path + 16, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
+        sb_item_t *item = sb_parse_id(path + 16, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
         if (item == NULL)
             return sb_send_json_error(conn, 404, "no such item");
         cJSON *root = sb_item_json(item);
@@ -698,7 +746,11 @@ static bool path_is(const char *path, const char *route)
 static int handle_item_page(struct mg_connection *conn, sb_app_t *app, const char *id_text)
 {
     int64_t id = 0;
-    sb_item_t *item = parse_id(id_text, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
+    sb_item_t *item = sb_parse_id(id_text, &id) == 0 ? sb_store_get(&app->store, id) : NULL;
+    if (item && strcmp(item->status, SB_DELETED) == 0) {
+        sb_item_free(item);
+        item = NULL; /* as on Facebook: a deleted listing's page says it is not available */
+    }
     if (item == NULL)
         return sb_send_html(conn, 404,
                             sb_page_message("This listing isn't available",
@@ -708,7 +760,7 @@ static int handle_item_page(struct mg_connection *conn, sb_app_t *app, const cha
     char sent[24] = "";
     int64_t sent_thread = 0;
     if (q && mg_get_var(q, strlen(q), "sent", sent, sizeof(sent)) > 0 &&
-        parse_id(sent, &sent_thread) != 0)
+        sb_parse_id(sent, &sent_thread) != 0)
         sent_thread = 0;
     int status = sb_send_html(conn, 200, sb_page_item(item, NULL, sent_thread));
     sb_item_free(item);
@@ -757,6 +809,9 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
     int inbox = sb_inbox_page(conn, app, method, path);
     if (inbox)
         return inbox;
+    int seller = sb_seller_page(conn, app, method, path);
+    if (seller)
+        return seller;
     if (get && strncmp(path, "/marketplace/item/", 18) == 0)
         return handle_item_page(conn, app, path + 18);
     if (get && path_is(path, "/marketplace/you/selling")) {

@@ -255,21 +255,26 @@ char *sb_page_index(void)
 static const char *const CREATE_SCRIPT[] = {
     "(function(){\n",
     "'use strict';\n",
-    "var form=document.getElementById('create-item');\n",
+    "var form=document.getElementById('create-item')||document.getElementById('edit-item');\n",
     "var title=form.elements.title, price=form.elements.price, photos=form.elements.photos;\n",
     "var next=document.querySelector('[role=button][aria-label=\"Next\"]');\n",
     "var publish=document.querySelector('[role=button][aria-label=\"Publish\"]');\n",
     "var back=document.querySelector('[role=button][aria-label=\"Back\"]');\n",
+    "var save=document.querySelector('[role=button][aria-label=\"Update\"]');\n",
+    "var go=next||save;\n",
+    "function nphotos(){\n",
+    "  return photos.files.length+form.querySelectorAll('input[name=keep_photos]').length;\n",
+    "}\n",
     "var PRICE=/^\\s*\\$?\\s*\\d[\\d,]*(\\.\\d{1,2})?\\s*$/;\n",
     "function ready(){\n",
     "  return title.value.trim()!=='' && PRICE.test(price.value) &&\n",
     "    form.elements.category.value!=='' && form.elements.condition.value!=='' &&\n",
-    "    photos.files.length>0 && photos.files.length<=MAX_PHOTOS;\n",
+    "    nphotos()>0 && nphotos()<=MAX_PHOTOS;\n",
     "}\n",
     "function update(){\n",
     "  var ok=ready();\n",
-    "  next.setAttribute('aria-disabled', ok?'false':'true');\n",
-    "  next.setAttribute('tabindex', ok?'0':'-1');\n",
+    "  go.setAttribute('aria-disabled', ok?'false':'true');\n",
+    "  go.setAttribute('tabindex', ok?'0':'-1');\n",
     "}\n",
     "function closeListboxes(except){\n",
     "  document.querySelectorAll('[data-listbox-for]').forEach(function(lb){\n",
@@ -368,7 +373,7 @@ static const char *const CREATE_SCRIPT[] = {
     "  Array.prototype.forEach.call(photos.files, function(f){\n",
     "    var li=document.createElement('li'); li.textContent=f.name; list.appendChild(li);\n",
     "  });\n",
-    "  var n=photos.files.length;\n",
+    "  var n=nphotos();\n",
     "  document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / '+MAX_PHOTOS+\n",
     "    (n>MAX_PHOTOS?' - too many photos':'');\n",
     "  update();\n",
@@ -378,6 +383,7 @@ static const char *const CREATE_SCRIPT[] = {
     "});\n",
     "document.addEventListener('click', function(){ closeListboxes(null); });\n",
     "function activate(el, fn){\n",
+    "  if(!el) return;\n",
     "  el.addEventListener('click', function(ev){ ev.stopPropagation();\n",
     "    if(el.getAttribute('aria-disabled')==='true') return; fn(); });\n",
     "  el.addEventListener('keydown', function(ev){\n",
@@ -407,9 +413,51 @@ static const char *const CREATE_SCRIPT[] = {
     "  back.setAttribute('aria-disabled','true');\n",
     "  form.submit();\n",
     "});\n",
+    "activate(save, function(){\n",
+    "  if(!ready()) return;\n",
+    "  save.setAttribute('aria-disabled','true');\n",
+    "  form.submit();\n",
+    "});\n",
+    "form.querySelectorAll('[role=button][aria-label=\"Remove photo\"]').forEach(function(b){\n",
+    "  activate(b, function(){ b.closest('li').remove();\n",
+    "    var n=nphotos();\n",
+    "    document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / '+MAX_PHOTOS;\n",
+    "    update(); });\n",
+    "});\n",
     "update();\n",
     "})();\n",
     NULL};
+
+void sb_form_script(sbuf_t *b)
+{
+    sbuf_printf(b, "var MAX_PHOTOS=%d;\nvar CATEGORIES=[", SB_MAX_PHOTOS);
+    for (size_t g = 0; g < SB_NCATEGORY_GROUPS; g++) {
+        sbuf_add(b, g ? ",\n{group:" : "\n{group:");
+        buf_js_string(b, SB_CATEGORIES[g].group);
+        sbuf_add(b, ",options:[");
+        for (size_t i = 0; SB_CATEGORIES[g].options[i]; i++) {
+            if (i)
+                sbuf_add(b, ",");
+            buf_js_string(b, SB_CATEGORIES[g].options[i]);
+        }
+        sbuf_add(b, "]}");
+    }
+    sbuf_add(b, "];\nvar CONDITIONS=[");
+    for (size_t i = 0; i < SB_NCONDITIONS; i++) {
+        if (i)
+            sbuf_add(b, ",");
+        buf_js_string(b, SB_CONDITIONS[i]);
+    }
+    sbuf_add(b, "];\nvar LOCATIONS=[");
+    for (size_t i = 0; i < sizeof(LOCATIONS) / sizeof(LOCATIONS[0]); i++) {
+        if (i)
+            sbuf_add(b, ",");
+        buf_js_string(b, LOCATIONS[i]);
+    }
+    sbuf_add(b, "];\n");
+    for (size_t i = 0; CREATE_SCRIPT[i]; i++)
+        sbuf_add(b, CREATE_SCRIPT[i]);
+}
 
 char *sb_page_create(void)
 {
@@ -460,33 +508,7 @@ char *sb_page_create(void)
              "</section>\n"
              "</form>\n"
              "</main>\n<script>\n");
-    sbuf_printf(&b, "var MAX_PHOTOS=%d;\nvar CATEGORIES=[", SB_MAX_PHOTOS);
-    for (size_t g = 0; g < SB_NCATEGORY_GROUPS; g++) {
-        sbuf_add(&b, g ? ",\n{group:" : "\n{group:");
-        buf_js_string(&b, SB_CATEGORIES[g].group);
-        sbuf_add(&b, ",options:[");
-        for (size_t i = 0; SB_CATEGORIES[g].options[i]; i++) {
-            if (i)
-                sbuf_add(&b, ",");
-            buf_js_string(&b, SB_CATEGORIES[g].options[i]);
-        }
-        sbuf_add(&b, "]}");
-    }
-    sbuf_add(&b, "];\nvar CONDITIONS=[");
-    for (size_t i = 0; i < SB_NCONDITIONS; i++) {
-        if (i)
-            sbuf_add(&b, ",");
-        buf_js_string(&b, SB_CONDITIONS[i]);
-    }
-    sbuf_add(&b, "];\nvar LOCATIONS=[");
-    for (size_t i = 0; i < sizeof(LOCATIONS) / sizeof(LOCATIONS[0]); i++) {
-        if (i)
-            sbuf_add(&b, ",");
-        buf_js_string(&b, LOCATIONS[i]);
-    }
-    sbuf_add(&b, "];\n");
-    for (size_t i = 0; CREATE_SCRIPT[i]; i++)
-        sbuf_add(&b, CREATE_SCRIPT[i]);
+    sb_form_script(&b);
     sbuf_add(&b, "</script>\n");
     return sb_page_end(&b);
 }
@@ -532,7 +554,11 @@ char *sb_page_item(const sb_item_t *item, const char *alert, int64_t sent_thread
     sb_html_esc(&b, item->title);
     sbuf_add(&b, "</span></h1>\n<div data-field=\"price\"><span dir=\"auto\">");
     sb_html_esc(&b, price);
-    sbuf_add(&b, "</span></div>\n<dl>\n");
+    sbuf_add(&b, "</span></div>\n");
+    if (strcmp(item->status, SB_SOLD) == 0) /* as Facebook labels a sold listing */
+        sbuf_add(&b, "<div data-field=\"status\" aria-label=\"Sold\"><span dir=\"auto\">Sold"
+                     "</span></div>\n");
+    sbuf_add(&b, "<dl>\n");
     const char *rows[][2] = {{"Condition", item->condition},
                              {"Category", item->category},
                              {"Location", item->location},
@@ -556,33 +582,6 @@ char *sb_page_item(const sb_item_t *item, const char *alert, int64_t sent_thread
     sbuf_add(&b, "</div>\n");
     message_seller_box(&b, item, alert, sent_thread);
     sbuf_add(&b, "</main>\n");
-    return sb_page_end(&b);
-}
-
-char *sb_page_selling(sb_item_t *const *items, size_t n)
-{
-    sbuf_t b = {0};
-    sb_page_head(&b, "Your listings | Marketplace");
-    sbuf_add(&b, "<main role=\"main\">\n<h1>Your listings</h1>\n");
-    if (n == 0)
-        sbuf_add(&b, "<p>When you start selling, your listings will appear here.</p>\n");
-    sbuf_add(&b, "<div role=\"list\" aria-label=\"Your listings\">\n");
-    for (size_t i = 0; i < n; i++) {
-        char price[48];
-        sb_price_format(items[i]->price_cents, price, sizeof(price));
-        sbuf_printf(&b,
-                    "<div role=\"listitem\" data-item-id=\"%lld\">"
-                    "<a href=\"/marketplace/item/%lld\" aria-label=\"",
-                    (long long)items[i]->id, (long long)items[i]->id);
-        sb_html_esc(&b, items[i]->title);
-        sbuf_add(&b, "\"><span dir=\"auto\" data-field=\"title\">");
-        sb_html_esc(&b, items[i]->title);
-        /* like Facebook's cards, the link wraps the title and the price */
-        sbuf_add(&b, "</span> <span dir=\"auto\" data-field=\"price\">");
-        sb_html_esc(&b, price);
-        sbuf_add(&b, "</span></a> <span data-field=\"status\">Active</span></div>\n");
-    }
-    sbuf_add(&b, "</div>\n</main>\n");
     return sb_page_end(&b);
 }
 

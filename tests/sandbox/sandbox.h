@@ -40,7 +40,14 @@ typedef struct {
     char created_at[32];
     sb_photo_t *photos;
     size_t nphotos;
+    char status[12];     /* SB_ACTIVE, SB_SOLD or SB_DELETED */
+    char updated_at[32]; /* the last edit or status change ("" when none) */
+    int edits;           /* saves of the edit form */
 } sb_item_t;
+
+#define SB_ACTIVE "active"
+#define SB_SOLD "sold"
+#define SB_DELETED "deleted"
 
 /* One message of a Marketplace conversation. */
 typedef struct {
@@ -106,6 +113,13 @@ sb_item_t *sb_store_get(sb_store_t *st, int64_t id);
 void sb_store_list(sb_store_t *st, sb_item_t ***items, size_t *n);
 void sb_items_free(sb_item_t **items, size_t n);
 void sb_item_free(sb_item_t *item);
+/* Sets an item's status (SB_ACTIVE, SB_SOLD, SB_DELETED). A deleted item stays deleted:
+ * SB_NO_ITEM for it as for an unknown id. */
+sb_status_t sb_store_set_status(sb_store_t *st, int64_t id, const char *status);
+/* An edit: the item takes edit's text fields, price and photos (edit->photos, which the
+ * store takes over; kept photos are listed there by name too). Photo files of the old list
+ * that are not in the new one are deleted. SB_NO_ITEM for an unknown or deleted item. */
+sb_status_t sb_store_edit(sb_store_t *st, int64_t id, sb_item_t *edit);
 /* Forgets all items (deleting their photo files), sessions and switches. */
 void sb_store_reset(sb_store_t *st);
 /* Login wall: turning it on (again) logs every browser out. */
@@ -192,8 +206,13 @@ bool sb_condition_valid(const char *condition);
 
 char *sb_page_index(void);
 char *sb_page_create(void);
+/* The edit form of an item, pre-filled (/marketplace/edit/?listing_id=<id>). */
+char *sb_page_edit(const sb_item_t *item);
+/* The form's data (categories, conditions, places) and its script, inside a <script>. */
+void sb_form_script(sbuf_t *b);
 /* alert: an error of the "Message seller" box or NULL; sent_thread: > 0 after a send. */
 char *sb_page_item(const sb_item_t *item, const char *alert, int64_t sent_thread);
+/* "Your listings" with each item's actions (seller_pages.c); deleted items are left out. */
 char *sb_page_selling(sb_item_t *const *items, size_t n);
 char *sb_page_login(const char *next, const char *error);
 char *sb_page_checkpoint(void);
@@ -203,6 +222,26 @@ char *sb_page_message(const char *title, const char *message);
 void sb_html_esc(sbuf_t *b, const char *s);
 void sb_page_head(sbuf_t *b, const char *title);
 char *sb_page_end(sbuf_t *b);
+
+/* ---- seller_handlers.c: mark sold / available, delete, edit (behind the gate) ---- */
+/* POST /marketplace/item/<id>/(sold|available|delete), GET/POST /marketplace/edit/?listing_id=
+ * Returns the status sent, or 0 when the path is not theirs. */
+int sb_seller_page(struct mg_connection *conn, sb_app_t *app, const char *method,
+                   const char *path);
+/* POST /_sandbox/items/<id>/status {"status": ...} (control); 0 when not its path. */
+int sb_seller_control(struct mg_connection *conn, sb_app_t *app, const char *method,
+                      const char *path);
+/* The multipart create / edit form, parsed (handlers.c): fields into item (title, price, ...),
+ * new photos stored under their final names into item->photos, the kept photos' names
+ * (edit form) appended to keep. Returns 0, or the HTTP status with the reason in error. */
+int sb_read_item_form(struct mg_connection *conn, sb_app_t *app, sb_item_t *item, char ***keep,
+                      size_t *nkeep, char *error, size_t error_size);
+/* Deletes the photo files of item (a refused form's). */
+void sb_item_unlink_photos(sb_app_t *app, const sb_item_t *item);
+/* Answers a refused form: the page titled title with the error (status sent). */
+int sb_form_refused(struct mg_connection *conn, int status, const char *title, const char *error);
+/* Parses a positive id followed by nothing or "/". Returns 0 or -1. */
+int sb_parse_id(const char *s, int64_t *id);
 
 /* ---- inbox_pages.c ---- */
 /* The inbox (open == NULL) or a thread page (open: the thread shown beside the list). */

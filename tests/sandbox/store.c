@@ -75,6 +75,9 @@ static sb_item_t *item_copy(const sb_item_t *src)
     c->location = dup_or_null(src->location);
     c->price_cents = src->price_cents;
     memcpy(c->created_at, src->created_at, sizeof(c->created_at));
+    memcpy(c->status, src->status, sizeof(c->status));
+    memcpy(c->updated_at, src->updated_at, sizeof(c->updated_at));
+    c->edits = src->edits;
     if (src->nphotos > 0) {
         c->photos = xcalloc(src->nphotos, sizeof(*c->photos));
         memcpy(c->photos, src->photos, src->nphotos * sizeof(*c->photos));
@@ -112,6 +115,7 @@ int64_t sb_store_add(sb_store_t *st, sb_item_t *item)
     }
     item->id = st->next_id++;
     util_time_rfc3339(item->created_at);
+    snprintf(item->status, sizeof(item->status), "%s", SB_ACTIVE);
     st->items[st->nitems++] = item;
     int64_t id = item->id;
     pthread_mutex_unlock(&st->mu);
@@ -140,6 +144,69 @@ void sb_store_list(sb_store_t *st, sb_item_t ***items, size_t *n)
     for (size_t i = 0; i < st->nitems; i++)
         (*items)[i] = item_copy(st->items[i]);
     pthread_mutex_unlock(&st->mu);
+}
+
+/* The live (not deleted) item of id; the caller holds st->mu. */
+static sb_item_t *live_item_locked(sb_store_t *st, int64_t id)
+{
+    for (size_t i = 0; i < st->nitems; i++)
+        if (st->items[i]->id == id)
+            return strcmp(st->items[i]->status, SB_DELETED) == 0 ? NULL : st->items[i];
+    return NULL;
+}
+
+sb_status_t sb_store_set_status(sb_store_t *st, int64_t id, const char *status)
+{
+    pthread_mutex_lock(&st->mu);
+    sb_item_t *it = live_item_locked(st, id);
+    if (it) {
+        snprintf(it->status, sizeof(it->status), "%s", status);
+        util_time_rfc3339(it->updated_at);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return it ? SB_OK : SB_NO_ITEM;
+}
+
+static bool photo_listed(const sb_photo_t *photos, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(photos[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+sb_status_t sb_store_edit(sb_store_t *st, int64_t id, sb_item_t *edit)
+{
+    pthread_mutex_lock(&st->mu);
+    sb_item_t *it = live_item_locked(st, id);
+    if (it) {
+        for (size_t i = 0; i < it->nphotos; i++) {
+            if (photo_listed(edit->photos, edit->nphotos, it->photos[i].name))
+                continue;
+            char *path = xasprintf("%s/%s", st->photo_dir, it->photos[i].name);
+            unlink(path);
+            free(path);
+        }
+        char **fields[] = {&it->title, &it->description, &it->condition, &it->category,
+                           &it->location};
+        char **news[] = {&edit->title, &edit->description, &edit->condition, &edit->category,
+                         &edit->location};
+        for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+            free(*fields[i]);
+            *fields[i] = *news[i];
+            *news[i] = NULL;
+        }
+        it->price_cents = edit->price_cents;
+        free(it->photos);
+        it->photos = edit->photos;
+        it->nphotos = edit->nphotos;
+        edit->photos = NULL;
+        edit->nphotos = 0;
+        it->edits++;
+        util_time_rfc3339(it->updated_at);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return it ? SB_OK : SB_NO_ITEM;
 }
 
 void sb_store_reset(sb_store_t *st)
@@ -251,6 +318,14 @@ cJSON *sb_item_json(const sb_item_t *item)
     cJSON_AddStringToObject(root, "category", item->category ? item->category : "");
     cJSON_AddStringToObject(root, "location", item->location ? item->location : "");
     cJSON_AddStringToObject(root, "created_at", item->created_at);
+    cJSON_AddStringToObject(root, "status", item->status);
+    cJSON_AddBoolToObject(root, "sold", strcmp(item->status, SB_SOLD) == 0);
+    cJSON_AddBoolToObject(root, "deleted", strcmp(item->status, SB_DELETED) == 0);
+    if (item->updated_at[0])
+        cJSON_AddStringToObject(root, "updated_at", item->updated_at);
+    else
+        cJSON_AddNullToObject(root, "updated_at");
+    cJSON_AddNumberToObject(root, "edits", item->edits);
     cJSON *photos = cJSON_AddArrayToObject(root, "photos");
     for (size_t i = 0; i < item->nphotos; i++) {
         const sb_photo_t *p = &item->photos[i];

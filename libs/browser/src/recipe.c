@@ -36,7 +36,8 @@ static int top_string(const cJSON *root, const char *field, const char *file, ch
 
 static const char *const top_keys[] = {"platform",  "description",  "base_url", "base_url_env",
                                        "login_url", "price_format", "maps",     "login_detect",
-                                       "steps",     "$comment",     NULL};
+                                       "steps",     "$comment",     "delist",
+                                       "update",    NULL};
 
 static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, char *errstr,
                               size_t errstr_size)
@@ -236,9 +237,11 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
     cJSON *root = recipe_parse_head(r, top_keys, json, len, errstr, errstr_size);
     if (!root)
         goto fail;
+    recipe_section_begin(r, RECIPE_SCOPE_LISTING);
     if (recipe_parse_steps(r, cJSON_GetObjectItemCaseSensitive(root, "steps"), file, &r->steps,
                            &r->nsteps, errstr, errstr_size) != 0)
         goto fail;
+    recipe_section_begin(r, 0);
     bool reads_url = false;
     for (size_t i = 0; i < r->nsteps; i++)
         if (r->steps[i].kind == STEP_READ_URL ||
@@ -251,6 +254,12 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
                  file);
         goto fail;
     }
+    if (recipe_parse_delist(r, cJSON_GetObjectItemCaseSensitive(root, "delist"), errstr,
+                            errstr_size) != 0 ||
+        recipe_parse_update(r, cJSON_GetObjectItemCaseSensitive(root, "update"), errstr,
+                            errstr_size) != 0)
+        goto fail;
+    recipe_section_begin(r, 0);
     cJSON_Delete(root);
     return r;
 
@@ -279,6 +288,9 @@ void recipe_free(recipe_t *r)
         recipe_step_free(&r->steps[i]);
     free(r->steps);
     recipe_inbox_free(r->inbox);
+    recipe_delist_free(r->delist);
+    recipe_update_free(r->update);
+    recipe_section_begin(r, 0);
     free(r);
 }
 

@@ -51,6 +51,17 @@ cJSON *recipe_parse_head(recipe_t *r, const char *const *keys, const char *json,
 int recipe_parse_steps(recipe_t *r, const cJSON *steps, const char *where, recipe_step_t **out,
                        size_t *nout, char *errstr, size_t errstr_size);
 
+/* Starts parsing a section whose templates may use scope (RECIPE_SCOPE_* bits; 0: after
+ * parsing, anything): sets r->tmpl_scope and forgets the page.* names of the last section. */
+void recipe_section_begin(recipe_t *r, unsigned scope);
+
+/* A posting recipe's optional "delist" and "update" sections (recipe_sections.c). Absent:
+ * r->delist / r->update stay NULL. Return 0 or -1 with errstr ("sandbox.json: delist: ..."). */
+int recipe_parse_delist(recipe_t *r, const cJSON *obj, char *errstr, size_t errstr_size);
+int recipe_parse_update(recipe_t *r, const cJSON *obj, char *errstr, size_t errstr_size);
+void recipe_delist_free(recipe_delist_t *d);
+void recipe_update_free(recipe_update_t *u);
+
 /* Frees an inbox recipe's sections. Accepts NULL. */
 void recipe_inbox_free(recipe_inbox_t *in);
 

@@ -36,19 +36,24 @@ static const struct {
     const char *keys; /* allowed keys besides action, name, optional, timeout_ms */
 } step_kinds[] = {
     {STEP_GOTO, "goto", " url "},
-    {STEP_WAIT_FOR, "wait_for", " selector "},
+    {STEP_WAIT_FOR, "wait_for", " selector absent "},
     {STEP_FILL, "fill", " selector value clear then_key "},
     {STEP_UPLOAD, "upload", " selector files "},
     {STEP_CHOOSE_OPTION, "choose_option",
      " selector option options fallback type_to_filter first_if_none min_score "},
-    {STEP_CLICK, "click", " selector "},
+    {STEP_CLICK, "click", " selector all "},
     {STEP_EXPECT_URL, "expect_url", " contains not_contains "},
     {STEP_READ_URL, "read_url", " into extract_id_after contains not_contains "},
     {STEP_FIND_EXISTING, "find_existing",
      " url item match match_price ready required extract_id_after "},
     {STEP_SCREENSHOT, "screenshot", " name "},
     {STEP_SLEEP, "sleep", " ms "},
+    {STEP_READ_TEXT, "read_text", " selector into "},
 };
+
+/* Listing fields an update's "changed" may name (update.requested). */
+static const char *const CHANGEABLE =
+    " title description price currency condition category location images ";
 
 const char *recipe_step_kind_name(recipe_step_kind_t kind)
 {
@@ -106,6 +111,13 @@ static int get_selector(step_ctx_t *sc, const cJSON *step, const char *field, bo
         return -1;
     }
     *has = true;
+    int templated = recipe_selector_template_check(sc->r, v, err, sizeof(err));
+    if (templated < 0) {
+        SERR(sc, field, "%s", err);
+        return -1;
+    }
+    if (templated)
+        sel->tmpl = cJSON_Duplicate(v, true);
     return 0;
 }
 
@@ -196,6 +208,7 @@ void recipe_step_free(recipe_step_t *st)
     recipe_string_list_free(st->not_contains, st->nnot_contains);
     free(st->id_after);
     free(st->name);
+    recipe_string_list_free(st->when_changed, st->nwhen_changed);
 }
 
 /* The WebDriver key code for a key name (UTF-8 of the private-use code point). */
@@ -210,6 +223,22 @@ static const char *key_code(const char *name)
     return NULL;
 }
 
+/* Whether a posting recipe's delist or update section refuses an action (with the error):
+ * a delist has no listing to upload or match, and neither section posts. */
+static bool posting_section_refuses(step_ctx_t *sc, recipe_step_kind_t kind)
+{
+    unsigned scope = sc->r->tmpl_scope;
+    if (sc->r->kind != RECIPE_POSTING || !(scope & RECIPE_SCOPE_POSTING))
+        return false;
+    bool delist = scope & RECIPE_SCOPE_DELIST;
+    if (kind == STEP_FIND_EXISTING || (delist && (kind == STEP_UPLOAD || kind == STEP_READ_URL))) {
+        SERR(sc, "action", "%s is not an action of the %s section", sc->kind,
+             delist ? "delist" : "update");
+        return true;
+    }
+    return false;
+}
+
 /* The action: st->kind, sc->kind, and the keys it allows (NULL with the error). */
 static const char *step_action(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
 {
@@ -217,7 +246,7 @@ static const char *step_action(step_ctx_t *sc, const cJSON *step, recipe_step_t 
     if (!cJSON_IsString(action)) {
         SERR(sc, "action",
              "missing (one of goto, wait_for, fill, upload, choose_option, click, "
-             "expect_url, read_url, find_existing, screenshot, sleep)");
+             "expect_url, read_url, find_existing, screenshot, sleep, read_text)");
         return NULL;
     }
     for (size_t i = 0; i < sizeof(step_kinds) / sizeof(step_kinds[0]); i++) {
@@ -234,11 +263,38 @@ static const char *step_action(step_ctx_t *sc, const cJSON *step, recipe_step_t 
                      sc->kind);
                 return NULL;
             }
+            if (posting_section_refuses(sc, st->kind))
+                return NULL;
             return step_kinds[i].keys;
         }
     }
     SERR(sc, "action", "unknown action \"%s\"", action->valuestring);
     return NULL;
+}
+
+/* "when_changed": only in an update section; each a listing field update.requested names. */
+static int parse_when_changed(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    if (!cJSON_GetObjectItemCaseSensitive(step, "when_changed"))
+        return 0;
+    unsigned scope = sc->r->tmpl_scope;
+    if (!(scope & RECIPE_SCOPE_POSTING) || !(scope & RECIPE_SCOPE_LISTING)) {
+        SERR(sc, "when_changed", "only steps of the update section have it");
+        return -1;
+    }
+    if (recipe_string_list_get(sc, step, "when_changed", &st->when_changed,
+                               &st->nwhen_changed) != 0)
+        return -1;
+    for (size_t i = 0; i < st->nwhen_changed; i++) {
+        char probe[80];
+        snprintf(probe, sizeof(probe), " %s ", st->when_changed[i]);
+        if (strlen(st->when_changed[i]) > 40 || !strstr(CHANGEABLE, probe)) {
+            SERR(sc, "when_changed", "\"%s\" is not a listing field (one of:%s)",
+                 st->when_changed[i], CHANGEABLE);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* The fields every step may have: action, name, optional, timeout_ms, retryable; and the
@@ -253,13 +309,17 @@ static int step_common(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
         snprintf(probe, sizeof(probe), " %s ", it->string);
         if (strcmp(it->string, "action") != 0 && strcmp(it->string, "name") != 0 &&
             strcmp(it->string, "optional") != 0 && strcmp(it->string, "timeout_ms") != 0 &&
-            strcmp(it->string, "retryable") != 0 && !strstr(keys, probe)) {
+            strcmp(it->string, "retryable") != 0 && strcmp(it->string, "when_changed") != 0 &&
+            !strstr(keys, probe)) {
             SERR(sc, it->string,
-                 "not a field of %s (allowed:%s name optional timeout_ms retryable)", sc->kind,
-                 keys);
+                 "not a field of %s (allowed:%s name optional timeout_ms retryable "
+                 "when_changed)",
+                 sc->kind, keys);
             return -1;
         }
     }
+    if (parse_when_changed(sc, step, st) != 0)
+        return -1;
 
     double num;
     if (get_bool(sc, step, "optional", false, &st->optional) != 0)
@@ -280,7 +340,7 @@ static int step_common(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
 
     bool needs_sel = st->kind == STEP_WAIT_FOR || st->kind == STEP_FILL ||
                      st->kind == STEP_UPLOAD || st->kind == STEP_CHOOSE_OPTION ||
-                     st->kind == STEP_CLICK;
+                     st->kind == STEP_CLICK || st->kind == STEP_READ_TEXT;
     if (needs_sel && get_selector(sc, step, "selector", true, &st->sel, &st->has_sel) != 0)
         return -1;
     return 0;
@@ -307,6 +367,15 @@ static int parse_upload(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
 {
     if (get_template(sc, step, "files", true, &st->files) != 0)
         return -1;
+    /* an update brings the images only when it changes them */
+    bool images = false;
+    for (size_t i = 0; i < st->nwhen_changed; i++)
+        images = images || strcmp(st->when_changed[i], "images") == 0;
+    if ((sc->r->tmpl_scope & RECIPE_SCOPE_POSTING) && !images) {
+        SERR(sc, "when_changed", "an upload of the update section needs \"when_changed\": "
+             "\"images\" (the images come only with an update that changes them)");
+        return -1;
+    }
     char *t = recipe_norm_ci(st->files);
     bool ok = strcmp(t, "{{listing.images}}") == 0 || strcmp(t, "{{ listing.images }}") == 0;
     free(t);
@@ -379,6 +448,27 @@ static int parse_screenshot(step_ctx_t *sc, const cJSON *step, recipe_step_t *st
     return 0;
 }
 
+/* read_text: "into" names the page.<name> variable later steps of the section may use. */
+static int parse_read_text(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    const cJSON *into = cJSON_GetObjectItemCaseSensitive(step, "into");
+    if (!cJSON_IsString(into) || !into->valuestring[0] || strlen(into->valuestring) > 40) {
+        SERR(sc, "into", "a name of 1-40 letters, digits and _ (used as {{page.<name>}})");
+        return -1;
+    }
+    for (const char *p = into->valuestring; *p; p++) {
+        if (!isalnum((unsigned char)*p) && *p != '_') {
+            SERR(sc, "into", "use letters, digits and _ only");
+            return -1;
+        }
+    }
+    st->name = xstrdup(into->valuestring);
+    recipe_t *r = (recipe_t *)sc->r; /* the parse owns the recipe being built */
+    r->page_vars.names = xrealloc(r->page_vars.names, (r->page_vars.n + 1) * sizeof(char *));
+    r->page_vars.names[r->page_vars.n++] = xstrdup(into->valuestring);
+    return 0;
+}
+
 /* The fields of st's action. */
 static int step_fields(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
 {
@@ -387,8 +477,11 @@ static int step_fields(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     case STEP_GOTO:
         return get_template(sc, step, "url", true, &st->url);
     case STEP_WAIT_FOR:
+        return get_bool(sc, step, "absent", false, &st->absent);
     case STEP_CLICK:
-        return 0;
+        return get_bool(sc, step, "all", false, &st->all);
+    case STEP_READ_TEXT:
+        return parse_read_text(sc, step, st);
     case STEP_FILL:
         return parse_fill(sc, step, st);
     case STEP_UPLOAD:

@@ -14,15 +14,29 @@
 
 /* ---- templates -------------------------------------------------------------------------- */
 
-static const char *const template_vars[] = {
-    "base_url",         "listing.id",
-    "listing.title",    "listing.description",
-    "listing.price",    "listing.price_cents",
-    "listing.currency", "listing.condition",
-    "listing.category", "listing.location",
-    "job.id",           "job.attempt",
-    "account_id",       "platform",
-    "listing.images",
+/* A posting recipe's variables, with the section scope each needs (0: every section). */
+static const struct {
+    const char *name;
+    unsigned scope;
+} template_vars[] = {
+    {"base_url", 0},
+    {"platform", 0},
+    {"account_id", 0},
+    {"job.id", 0},
+    {"job.attempt", 0},
+    {"listing.id", RECIPE_SCOPE_LISTING},
+    {"listing.title", RECIPE_SCOPE_LISTING},
+    {"listing.description", RECIPE_SCOPE_LISTING},
+    {"listing.price", RECIPE_SCOPE_LISTING},
+    {"listing.price_cents", RECIPE_SCOPE_LISTING},
+    {"listing.currency", RECIPE_SCOPE_LISTING},
+    {"listing.condition", RECIPE_SCOPE_LISTING},
+    {"listing.category", RECIPE_SCOPE_LISTING},
+    {"listing.location", RECIPE_SCOPE_LISTING},
+    {"listing.images", RECIPE_SCOPE_LISTING},
+    {"posting.external_url", RECIPE_SCOPE_POSTING},
+    {"posting.external_id", RECIPE_SCOPE_POSTING},
+    {"delist.reason", RECIPE_SCOPE_DELIST},
 };
 
 /* An inbox recipe's variables, with the section scope each needs (0: every section). */
@@ -53,9 +67,27 @@ static int var_known(const recipe_t *r, const char *var, char *errstr, size_t er
             return 0;
         }
     } else {
-        for (size_t i = 0; i < sizeof(template_vars) / sizeof(template_vars[0]); i++)
-            if (strcmp(template_vars[i], var) == 0)
-                return 0;
+        for (size_t i = 0; i < sizeof(template_vars) / sizeof(template_vars[0]); i++) {
+            if (strcmp(template_vars[i].name, var) != 0)
+                continue;
+            if (template_vars[i].scope && r && r->tmpl_scope &&
+                !(template_vars[i].scope & r->tmpl_scope)) {
+                snprintf(errstr, errstr_size, "%s is not known in this section", var);
+                return -1;
+            }
+            return 0;
+        }
+        if (strncmp(var, "page.", 5) == 0 && var[5]) {
+            /* set by a read_text step before it in the same section */
+            for (size_t i = 0; r && i < r->page_vars.n; i++)
+                if (strcmp(r->page_vars.names[i], var + 5) == 0)
+                    return 0;
+            if (r && !r->tmpl_scope)
+                return 0; /* rendering: the run's page values decide */
+            snprintf(errstr, errstr_size, "%s is not set by a read_text step before this one",
+                     var);
+            return -1;
+        }
     }
     snprintf(errstr, errstr_size, "unknown template variable %s", var);
     return -1;
@@ -185,6 +217,29 @@ static int inbox_value(const recipe_vars_t *v, const char *var, char *buf, size_
     return 0;
 }
 
+/* The value of a delist's or update's variable: a NULL one is an error. */
+static int run_value(const recipe_vars_t *v, const char *var, const char **out, char *errstr,
+                     size_t errstr_size)
+{
+    const char *val = NULL;
+    if (strcmp(var, "posting.external_url") == 0)
+        val = v->external_url;
+    else if (strcmp(var, "posting.external_id") == 0)
+        val = v->external_id;
+    else if (strcmp(var, "delist.reason") == 0)
+        val = v->reason;
+    else if (strncmp(var, "page.", 5) == 0) {
+        const cJSON *p = v->page ? cJSON_GetObjectItemCaseSensitive(v->page, var + 5) : NULL;
+        val = cJSON_IsString(p) ? p->valuestring : NULL;
+    }
+    if (!val) {
+        snprintf(errstr, errstr_size, "{{%s}} is not set for this job", var);
+        return -1;
+    }
+    *out = val;
+    return 0;
+}
+
 /* The raw value of a template variable into buf (or a pointer into the request). */
 static int var_value(const recipe_t *r, const recipe_vars_t *v, const char *var, char *buf,
                      size_t size, const char **out, char *errstr, size_t errstr_size)
@@ -206,6 +261,9 @@ static int var_value(const recipe_t *r, const recipe_vars_t *v, const char *var,
     }
     if (r->kind == RECIPE_INBOX)
         return inbox_value(v, var, buf, size, out, errstr, errstr_size);
+    if (strncmp(var, "posting.", 8) == 0 || strncmp(var, "delist.", 7) == 0 ||
+        strncmp(var, "page.", 5) == 0)
+        return run_value(v, var, out, errstr, errstr_size);
     if (!q) {
         snprintf(errstr, errstr_size, "{{%s}} needs a job", var);
         return -1;

@@ -299,5 +299,52 @@ void recipe_selector_free(recipe_selector_t *sel)
     free(sel->using);
     free(sel->value);
     free(sel->describe);
+    cJSON_Delete(sel->tmpl);
     memset(sel, 0, sizeof(*sel));
+}
+
+int recipe_selector_template_check(const recipe_t *r, const cJSON *obj, char *errstr,
+                                   size_t errstr_size)
+{
+    int templated = 0;
+    for (const cJSON *it = cJSON_IsObject(obj) ? obj->child : NULL; it; it = it->next) {
+        if (!cJSON_IsString(it) || !strstr(it->valuestring, "{{"))
+            continue;
+        char err[256];
+        if (recipe_template_check(r, it->valuestring, err, sizeof(err)) != 0) {
+            snprintf(errstr, errstr_size, "%s: %s", it->string, err);
+            return -1;
+        }
+        if (strstr(it->valuestring, "listing.images")) {
+            snprintf(errstr, errstr_size, "%s: {{listing.images}} only works in upload.files",
+                     it->string);
+            return -1;
+        }
+        templated = 1;
+    }
+    return templated;
+}
+
+int recipe_selector_render(const recipe_t *r, const recipe_selector_t *sel,
+                           const recipe_vars_t *vars, recipe_selector_t *out, char *errstr,
+                           size_t errstr_size)
+{
+    memset(out, 0, sizeof(*out));
+    cJSON *obj = cJSON_Duplicate(sel->tmpl, true);
+    for (cJSON *it = obj ? obj->child : NULL; it; it = it->next) {
+        if (!cJSON_IsString(it) || !strstr(it->valuestring, "{{"))
+            continue;
+        char err[256];
+        char *v = recipe_render(r, it->valuestring, vars, err, sizeof(err));
+        if (!v) {
+            snprintf(errstr, errstr_size, "%s: %s", it->string, err);
+            cJSON_Delete(obj);
+            return -1;
+        }
+        cJSON_SetValuestring(it, v);
+        free(v);
+    }
+    int rc = recipe_selector_compile(obj, out, errstr, errstr_size);
+    cJSON_Delete(obj);
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "common/xmalloc.h"
 #include "runner_state.h"
 
 bool runner_login_wall(wd_session_t *s, const recipe_t *r, char *where, size_t size)
@@ -60,6 +61,17 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
     res->retryable = run->retryable;
 }
 
+/* Whether an update changes one of the fields of the step's when_changed. */
+static bool step_wanted(const run_t *run, const recipe_step_t *st)
+{
+    if (!run->update)
+        return true;
+    for (size_t i = 0; i < st->nwhen_changed; i++)
+        if (update_changes(run->update, st->when_changed[i]))
+            return true;
+    return false;
+}
+
 /* Runs run->steps in order. Returns 1 when a step finished the recipe early (an existing
  * listing found), 0 when all ran (or run->interrupted is set), -1 when one failed (fail_job
  * has filled run->res). */
@@ -72,6 +84,11 @@ static int run_steps(run_t *run)
             run->interrupted = true;
         if (run->interrupted)
             return 0;
+        if (st->nwhen_changed && !step_wanted(run, st)) {
+            run_log(run, "info", NULL, "step %zu/%zu %s skipped: the update changes none of its "
+                    "fields", i + 1, run->nsteps, st->describe);
+            continue;
+        }
         if (util_now_ms() >= o->deadline_ms) {
             run_fail(run, "timeout", true, "the %s ran out of time%s", run->req ? "job" : "call",
                      run->req ? " (JOB_TIMEOUT_MS)" : "");
@@ -83,6 +100,13 @@ static int run_steps(run_t *run)
         int rc = run_step(run, st);
         if (run->interrupted)
             return 0;
+        if (rc < 0 && run->gone_ends && strcmp(run->code, "gone") == 0) {
+            run_log(run, "info", NULL,
+                    "step %zu/%zu %s: %s: the listing is off the marketplace already, nothing "
+                    "to do",
+                    i + 1, run->nsteps, st->describe, run->msg);
+            return 1;
+        }
         if (rc < 0) {
             if (strcmp(run->code, "bad_request") != 0 && st->optional) {
                 char where[600];
@@ -123,6 +147,7 @@ runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_req
     run.steps = r->steps;
     run.nsteps = r->nsteps;
     int rc = run_steps(&run);
+    cJSON_Delete(run.page);
     if (rc < 0)
         return res->status;
     bool finished = rc == 1;
@@ -144,6 +169,112 @@ runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_req
     return res->status;
 }
 
+/* The end of a delist or update run that did not fail: interrupted, or OK. */
+static runner_status_t finish_op(run_t *run, int rc)
+{
+    runner_result_t *res = run->res;
+    if (rc < 0)
+        return res->status;
+    if (run->interrupted || (run->o->stop && *run->o->stop && rc != 1)) {
+        run_log(run, "warning", NULL, "interrupted by shutdown; the job will be redelivered");
+        runner_result_free(res);
+        res->status = RUNNER_INTERRUPTED;
+        return res->status;
+    }
+    res->status = RUNNER_OK;
+    return res->status;
+}
+
+static void not_supported(runner_result_t *res, const recipe_t *r, const char *what)
+{
+    res->status = RUNNER_FAILED;
+    res->retryable = false;
+    snprintf(res->error_code, sizeof(res->error_code), "not_supported");
+    snprintf(res->error_message, sizeof(res->error_message),
+             "the %s recipe has no %s section: do it by hand on the marketplace", r->platform,
+             what);
+}
+
+runner_status_t runner_run_delist(wd_session_t *s, const recipe_t *r,
+                                  const delisting_requested_t *req, const runner_opts_t *o,
+                                  runner_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!r->delist) {
+        not_supported(res, r, "delist");
+        return res->status;
+    }
+    const recipe_delist_t *d = r->delist;
+    bool sold = req->reason && strcmp(req->reason, DELIST_SOLD) == 0;
+    /* the job's own fields for {{job.*}} and {{account_id}}; a delist has no listing */
+    posting_requested_t job = {.job_id = req->job_id,
+                               .attempt = req->attempt,
+                               .platform = req->platform,
+                               .account_id = req->account_id};
+    size_t nstop = d->ngone + (sold ? d->nalready_sold : 0);
+    recipe_selector_t *stop = xcalloc(nstop ? nstop : 1, sizeof(*stop));
+    memcpy(stop, d->gone, d->ngone * sizeof(*stop)); /* shallow: the recipe owns them */
+    if (sold && d->nalready_sold)
+        memcpy(stop + d->ngone, d->already_sold, d->nalready_sold * sizeof(*stop));
+    runner_opts_t oo = *o;
+    oo.stop_sels = stop;
+    oo.nstop_sels = nstop;
+    oo.stop_code = "gone";
+    run_t run = {.s = s, .r = r, .req = &job, .o = &oo, .res = res, .gone_ends = true};
+    run.vars.base_url = r->base_url;
+    run.vars.req = &job;
+    run.vars.external_url = req->external_url;
+    run.vars.external_id = req->external_id;
+    run.vars.reason = sold ? DELIST_SOLD : DELIST_DELETED;
+    run.steps = sold && d->mark_sold ? d->mark_sold : d->steps;
+    run.nsteps = sold && d->mark_sold ? d->nmark_sold : d->nsteps;
+    run_log(&run, "info", NULL, "delisting %s (reason %s): %s",
+            req->external_url ? req->external_url : req->external_id, run.vars.reason,
+            sold && d->mark_sold ? "marking it sold" : "deleting it");
+    int rc = run_steps(&run);
+    cJSON_Delete(run.page);
+    free(stop);
+    return finish_op(&run, rc);
+}
+
+runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r,
+                                  const update_requested_t *req, const runner_opts_t *o,
+                                  runner_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!r->update) {
+        not_supported(res, r, "update");
+        return res->status;
+    }
+    posting_requested_t job = {.job_id = req->job_id,
+                               .attempt = req->attempt,
+                               .platform = req->platform,
+                               .account_id = req->account_id,
+                               .listing = req->listing}; /* shallow: req owns it */
+    runner_opts_t oo = *o;
+    if (r->delist) {
+        oo.stop_sels = r->delist->gone;
+        oo.nstop_sels = r->delist->ngone;
+        oo.stop_code = "recipe_failed";
+    }
+    run_t run = {.s = s, .r = r, .req = &job, .o = &oo, .res = res, .update = req};
+    run.vars.base_url = r->base_url;
+    run.vars.req = &job;
+    run.vars.external_url = req->external_url;
+    run.vars.external_id = req->external_id;
+    run.steps = r->update->steps;
+    run.nsteps = r->update->nsteps;
+    int rc = run_steps(&run);
+    cJSON_Delete(run.page);
+    if (finish_op(&run, rc) != RUNNER_OK)
+        return res->status;
+    if (!res->external_url && req->external_url) {
+        res->external_url = xstrdup(req->external_url);
+        res->external_id = req->external_id ? xstrdup(req->external_id) : NULL;
+    }
+    return res->status;
+}
+
 int runner_run_steps(wd_session_t *s, const recipe_t *r, const char *section,
                      const recipe_step_t *steps, size_t n, const recipe_vars_t *vars,
                      const runner_opts_t *o, char *code, size_t code_size, char *message,
@@ -156,6 +287,7 @@ int runner_run_steps(wd_session_t *s, const recipe_t *r, const char *section,
     run.steps = steps;
     run.nsteps = n;
     int rc = run_steps(&run);
+    cJSON_Delete(run.page);
     if (rc >= 0 && run.interrupted) {
         snprintf(code, code_size, "interrupted");
         snprintf(message, message_size, "%s: interrupted", section);

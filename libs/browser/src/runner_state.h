@@ -27,6 +27,9 @@ typedef struct {
     size_t nsteps;
     bool interrupted;
     bool submitted; /* a click ran: something may have been posted */
+    bool gone_ends;  /* a delist: the stop code "gone" ends the run with success */
+    const update_requested_t *update; /* an update run: when_changed looks at its changed */
+    cJSON *page;                      /* page.<name> values read by read_text (owned) */
     /* error of the current step */
     char code[32];
     char msg[768];
@@ -58,6 +61,9 @@ cJSON *run_args_el(const char *el);
 
 /* Waits for an element; returns its id (caller frees) or NULL with the step error set. */
 char *run_find_wait(run_t *run, const recipe_selector_t *sel, bool visible, int timeout_ms);
+
+/* Waits until no element of sel is visible; 0, or -1 with the step error set. */
+int run_wait_absent(run_t *run, const recipe_selector_t *sel, int timeout_ms);
 
 /* Clicks, falling back to a script click when something overlays the element. */
 int run_click(run_t *run, const char *el, const char *what);

@@ -452,14 +452,111 @@ static int step_screenshot(run_t *run, const recipe_step_t *st)
     return 0;
 }
 
+/* read_text: the element's text (white space collapsed) as {{page.<into>}}. */
+static int step_read_text(run_t *run, const recipe_step_t *st)
+{
+    static const char JS_TEXT[] =
+        "var e=arguments[0];return (e.innerText||e.textContent||e.getAttribute('aria-label')||'')"
+        ".replace(/\\s+/g,' ').trim();";
+    char *el = run_find_wait(run, &st->sel, true, st->timeout_ms);
+    if (!el)
+        return -1;
+    wd_error_t err;
+    cJSON *v = wd_execute(run->s, JS_TEXT, run_args_el(el), &err);
+    free(el);
+    if (!v)
+        return run_wd_fail(run, st->sel.describe, &err);
+    if (!cJSON_IsString(v) || !v->valuestring[0]) {
+        cJSON_Delete(v);
+        return run_fail(run, "recipe_failed", true, "%s has no text", st->sel.describe);
+    }
+    if (!run->page)
+        run->page = cJSON_CreateObject();
+    run->vars.page = run->page;
+    cJSON_DeleteItemFromObjectCaseSensitive(run->page, st->name);
+    cJSON_AddStringToObject(run->page, st->name, v->valuestring);
+    run_log(run, "info", NULL, "page.%s = \"%s\"", st->name, v->valuestring);
+    cJSON_Delete(v);
+    return 0;
+}
+
+/* click with "all": every visible match, found again after each click (a click may remove
+ * it or re-render the page), until none is left; none at all is fine. */
+static int step_click_all(run_t *run, const recipe_step_t *st)
+{
+    enum { MAX_CLICKS = 50 };
+    int n = 0;
+    for (; n < MAX_CLICKS; n++) {
+        char *el = run_find_wait(run, &st->sel, true, 0);
+        if (!el) {
+            if (strcmp(run->code, "recipe_failed") != 0 && strcmp(run->code, "timeout") != 0)
+                return -1; /* a WebDriver error, a wall or the stop flag */
+            run->code[0] = '\0';
+            break;
+        }
+        run->submitted = true;
+        int rc = run_click(run, el, st->sel.describe);
+        free(el);
+        if (rc != 0)
+            return -1;
+        if (!run_pause(run, POLL_MS))
+            return run_fail(run, "interrupted", true, "interrupted");
+    }
+    if (n == MAX_CLICKS)
+        return run_fail(run, "recipe_failed", true, "%s still there after %d clicks",
+                        st->sel.describe, MAX_CLICKS);
+    run_log(run, "info", NULL, "clicked %d \u00d7 %s", n, st->sel.describe);
+    return 0;
+}
+
+/* The step with its templated selectors rendered for this run: *tmp is a copy of st that
+ * owns nothing but the rendered selectors (freed by the caller). */
+static int render_selectors(run_t *run, const recipe_step_t *st, recipe_step_t *tmp)
+{
+    *tmp = *st;
+    memset(&tmp->sel, 0, sizeof(tmp->sel));
+    memset(&tmp->options, 0, sizeof(tmp->options));
+    char err[512];
+    if (st->sel.tmpl &&
+        recipe_selector_render(run->r, &st->sel, &run->vars, &tmp->sel, err, sizeof(err)) != 0)
+        return run_fail(run, "bad_request", false, "selector: %s", err);
+    if (st->options.tmpl && recipe_selector_render(run->r, &st->options, &run->vars,
+                                                   &tmp->options, err, sizeof(err)) != 0)
+        return run_fail(run, "bad_request", false, "options: %s", err);
+    if (!st->sel.tmpl)
+        tmp->sel = st->sel;
+    if (!st->options.tmpl)
+        tmp->options = st->options;
+    return 0;
+}
+
+static int run_step_kind(run_t *run, const recipe_step_t *st);
+
 /* Runs one step: 0 done, 1 done and the recipe is finished (existing listing found), -1
  * failed (run->code/msg set). */
 int run_step(run_t *run, const recipe_step_t *st)
+{
+    if (!st->sel.tmpl && !st->options.tmpl)
+        return run_step_kind(run, st);
+    recipe_step_t tmp;
+    int rc = render_selectors(run, st, &tmp);
+    if (rc == 0)
+        rc = run_step_kind(run, &tmp);
+    if (st->sel.tmpl)
+        recipe_selector_free(&tmp.sel);
+    if (st->options.tmpl)
+        recipe_selector_free(&tmp.options);
+    return rc;
+}
+
+static int run_step_kind(run_t *run, const recipe_step_t *st)
 {
     switch (st->kind) {
     case STEP_GOTO:
         return step_goto(run, st);
     case STEP_WAIT_FOR: {
+        if (st->absent)
+            return run_wait_absent(run, &st->sel, st->timeout_ms);
         char *el = run_find_wait(run, &st->sel, true, st->timeout_ms);
         free(el);
         return el ? 0 : -1;
@@ -471,7 +568,9 @@ int run_step(run_t *run, const recipe_step_t *st)
     case STEP_CHOOSE_OPTION:
         return step_choose(run, st);
     case STEP_CLICK:
-        return step_click(run, st);
+        return st->all ? step_click_all(run, st) : step_click(run, st);
+    case STEP_READ_TEXT:
+        return step_read_text(run, st);
     case STEP_EXPECT_URL: {
         char *url = NULL;
         int rc = run_wait_url(run, st, &url);

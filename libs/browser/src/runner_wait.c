@@ -199,6 +199,27 @@ char *run_find_wait(run_t *run, const recipe_selector_t *sel, bool visible, int 
     return NULL;
 }
 
+int run_wait_absent(run_t *run, const recipe_selector_t *sel, int timeout_ms)
+{
+    int64_t budget = run_budget(run, timeout_ms);
+    int64_t until = util_now_ms() + budget;
+    for (;;) {
+        wd_error_t err;
+        char *id = find_once(run, sel, true, &err);
+        bool found = id != NULL;
+        free(id);
+        if (!found && err.code[0] && strcmp(err.code, "javascript error") == 0)
+            return run_wd_fail(run, sel->describe, &err);
+        if (!found && !err.code[0])
+            return 0;
+        if (util_now_ms() >= until)
+            return run_fail(run, budget < timeout_ms ? "timeout" : "recipe_failed", true,
+                            "%s still visible after %lld ms", sel->describe, (long long)budget);
+        if (!run_pause(run, POLL_MS))
+            return run_fail(run, "interrupted", true, "interrupted");
+    }
+}
+
 /* Clicks, falling back to a script click when something overlays the element. */
 int run_click(run_t *run, const char *el, const char *what)
 {

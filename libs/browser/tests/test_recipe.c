@@ -327,6 +327,166 @@ static void test_extract_after(void **state)
     assert_null(recipe_extract_after("http://h/marketplace/you/selling", "/item/"));
 }
 
+
+/* A minimal valid recipe with extra top-level fields (the delist and update sections). */
+static recipe_t *parse_sections(const char *extra, char *err, size_t size)
+{
+    char json[8192];
+    snprintf(json, sizeof(json),
+             "{\"base_url\":\"http://x\",\"maps\":{\"condition\":{\"*\":\"Used - good\"}},"
+             "\"steps\":[{\"action\":\"read_url\"}],%s}",
+             extra);
+    err[0] = '\0';
+    return recipe_parse("demo", "/somewhere/demo.json", json, strlen(json), err, size);
+}
+
+static void expect_section_error(const char *extra, const char *needle)
+{
+    char err[512];
+    recipe_t *r = parse_sections(extra, err, sizeof(err));
+    if (r || !strstr(err, needle))
+        fail_msg("expected an error containing [%s], got %s [%s]", needle, r ? "a recipe" : "",
+                 err);
+    recipe_free(r);
+}
+
+static const char *const GONE = "\"gone\":[{\"text\":\"This listing isn't available\"}]";
+
+static void test_sections_valid(void **state)
+{
+    (void)state;
+    char err[512];
+    char extra[4096];
+    snprintf(extra, sizeof(extra),
+             "\"delist\":{%s,\"already_sold\":[{\"css\":\".sold\"}],\"steps\":["
+             "{\"action\":\"goto\",\"url\":\"{{posting.external_url}}\"},"
+             "{\"action\":\"read_text\",\"selector\":{\"css\":\"h1\"},\"into\":\"title\"},"
+             "{\"action\":\"click\",\"selector\":{\"aria_label\":\"More options for "
+             "{{page.title}}\"}},"
+             "{\"action\":\"wait_for\",\"selector\":{\"css\":\"[data-id='{{posting.external_id}}"
+             "']\"},\"absent\":true}],"
+             "\"mark_sold\":[{\"action\":\"goto\",\"url\":\"{{base_url}}/sold?r={{delist.reason}}"
+             "\"}]},"
+             "\"update\":{\"steps\":["
+             "{\"action\":\"goto\",\"url\":\"{{base_url}}/edit?id={{posting.external_id}}\"},"
+             "{\"action\":\"click\",\"selector\":{\"aria_label\":\"Remove photo\"},\"all\":true,"
+             "\"when_changed\":\"images\"},"
+             "{\"action\":\"upload\",\"selector\":{\"css\":\"input\"},\"files\":"
+             "\"{{listing.images}}\",\"when_changed\":[\"images\"]},"
+             "{\"action\":\"fill\",\"selector\":{\"label\":\"Price\"},\"value\":"
+             "\"{{listing.price}}\",\"when_changed\":[\"price\",\"currency\"]}]}",
+             GONE);
+    recipe_t *r = parse_sections(extra, err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_non_null(r->delist);
+    assert_int_equal(r->delist->nsteps, 4);
+    assert_int_equal(r->delist->nmark_sold, 1);
+    assert_int_equal(r->delist->ngone, 1);
+    assert_int_equal(r->delist->nalready_sold, 1);
+    assert_int_equal(r->delist->steps[1].kind, STEP_READ_TEXT);
+    assert_string_equal(r->delist->steps[1].name, "title");
+    assert_non_null(r->delist->steps[2].sel.tmpl); /* rendered per run */
+    assert_null(r->delist->steps[1].sel.tmpl);
+    assert_true(r->delist->steps[3].absent);
+    assert_non_null(r->update);
+    assert_int_equal(r->update->nsteps, 4);
+    assert_true(r->update->steps[1].all);
+    assert_int_equal(r->update->steps[3].nwhen_changed, 2);
+    assert_string_equal(r->update->steps[3].when_changed[1], "currency");
+    assert_int_equal(r->tmpl_scope, 0); /* loaded: rendering is not scoped */
+
+    /* rendering: posting.*, delist.reason, page.* and a selector with a quote in it */
+    cJSON *page = cJSON_Parse("{\"title\":\"Bob's desk\"}");
+    recipe_vars_t v = {.base_url = "http://x",
+                       .external_url = "http://x/item/7",
+                       .external_id = "7",
+                       .reason = "sold",
+                       .page = page};
+    char *out = recipe_render(r, "{{posting.external_url}}|{{posting.external_id}}|"
+                                 "{{delist.reason}}|{{page.title}}",
+                              &v, err, sizeof(err));
+    assert_non_null(out);
+    assert_string_equal(out, "http://x/item/7|7|sold|Bob's desk");
+    free(out);
+    recipe_selector_t sel;
+    assert_int_equal(
+        recipe_selector_render(r, &r->delist->steps[2].sel, &v, &sel, err, sizeof(err)), 0);
+    if (!strstr(sel.value, "more options for bob"))
+        fail_msg("%s", sel.value);
+    assert_non_null(strstr(sel.value, "\"more options for bob's desk\"")); /* quoted */
+    recipe_selector_free(&sel);
+    assert_int_equal(
+        recipe_selector_render(r, &r->delist->steps[3].sel, &v, &sel, err, sizeof(err)), 0);
+    assert_string_equal(sel.value, "[data-id='7']");
+    recipe_selector_free(&sel);
+    v.external_id = NULL;
+    assert_int_equal(
+        recipe_selector_render(r, &r->delist->steps[3].sel, &v, &sel, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "{{posting.external_id}} is not set"));
+    cJSON_Delete(page);
+    recipe_free(r);
+}
+
+static void test_sections_errors_name_section_step_and_field(void **state)
+{
+    (void)state;
+    expect_section_error("\"delist\":{\"steps\":[{\"action\":\"goto\",\"url\":\"x\"}]}",
+                         "demo.json: delist: gone: missing");
+    char buf[1024];
+#define DELIST(steps) (snprintf(buf, sizeof(buf), "\"delist\":{%s,\"steps\":%s}", GONE, steps), buf)
+    expect_section_error(DELIST("[{\"action\":\"goto\",\"url\":\"{{listing.title}}\"}]"),
+                         "demo.json: delist: step 1 (goto): url: listing.title is not known in "
+                         "this section");
+    expect_section_error(DELIST("[{\"action\":\"upload\",\"selector\":{\"css\":\"i\"},"
+                                "\"files\":\"{{listing.images}}\"}]"),
+                         "delist: step 1 (upload): action: upload is not an action of the "
+                         "delist section");
+    expect_section_error(DELIST("[{\"action\":\"goto\",\"url\":\"x\",\"when_changed\":\"price\"}]"),
+                         "delist: step 1 (goto): when_changed: only steps of the update section");
+    expect_section_error(DELIST("[{\"action\":\"click\",\"selector\":{\"css\":"
+                                "\"[id='{{posting.extrnal_id}}']\"}}]"),
+                         "delist: step 1 (click): selector: css: unknown template variable "
+                         "posting.extrnal_id");
+    expect_section_error(DELIST("[{\"action\":\"click\",\"selector\":{\"text\":\"{{page.title}}\"}}"
+                                "]"),
+                         "step 1 (click): selector: text: page.title is not set by a read_text");
+    expect_section_error(DELIST("[{\"action\":\"read_text\",\"selector\":{\"css\":\"h1\"},"
+                                "\"into\":\"a b\"}]"),
+                         "delist: step 1 (read_text): into:");
+#undef DELIST
+    snprintf(buf, sizeof(buf),
+             "\"delist\":{%s,\"steps\":[{\"action\":\"goto\",\"url\":\"x\"}],\"mark_sold\":["
+             "{\"action\":\"goto\",\"url\":\"x\"},{\"action\":\"click\"}]}",
+             GONE);
+    expect_section_error(buf, "demo.json: delist.mark_sold: step 2 (click): selector: missing");
+    snprintf(buf, sizeof(buf), "\"delist\":{%s,\"stpes\":[]}", GONE);
+    expect_section_error(buf, "demo.json: delist: unknown field \"stpes\"");
+    expect_section_error("\"delist\":{\"gone\":[],\"steps\":[]}",
+                         "delist: gone: must be a non-empty array");
+    expect_section_error("\"update\":{\"steps\":[{\"action\":\"find_existing\",\"url\":\"x\","
+                         "\"item\":{\"css\":\"a\"},\"match\":\"x\"}]}",
+                         "demo.json: update: step 1 (find_existing): action: find_existing is "
+                         "not an action of the update section");
+    expect_section_error("\"update\":{\"steps\":[{\"action\":\"goto\",\"url\":\"x\","
+                         "\"when_changed\":\"colour\"}]}",
+                         "update: step 1 (goto): when_changed: \"colour\" is not a listing field");
+    expect_section_error("\"update\":{\"steps\":[{\"action\":\"upload\",\"selector\":{\"css\":"
+                         "\"i\"},\"files\":\"{{listing.images}}\"}]}",
+                         "update: step 1 (upload): when_changed: an upload of the update section "
+                         "needs");
+    expect_section_error("\"update\":{\"steps\":[{\"action\":\"goto\",\"url\":"
+                         "\"{{delist.reason}}\"}]}",
+                         "update: step 1 (goto): url: delist.reason is not known in this section");
+    expect_section_error("\"update\":{\"steps\":[]}", "demo.json: update: steps: must be a "
+                                                      "non-empty array");
+    /* the posting steps know no posting yet */
+    expect_error("[{\"action\":\"goto\",\"url\":\"{{posting.external_url}}\"}]",
+                 "step 1 (goto): url: posting.external_url is not known in this section");
+    expect_error("[{\"action\":\"goto\",\"url\":\"x\",\"when_changed\":\"price\"}]",
+                 "when_changed: only steps of the update section");
+}
+
 /* The recipes shipped in services/poster/recipes must load (run from the repository root). */
 static void test_shipped_recipes(void **state)
 {
@@ -348,6 +508,13 @@ static void test_shipped_recipes(void **state)
     assert_int_equal(sb->steps[0].kind, STEP_FIND_EXISTING); /* redelivery guard comes first */
     assert_int_equal(fb->steps[0].kind, STEP_FIND_EXISTING);
     assert_true(fb->nlogin_url_contains >= 2);
+    /* both delist (delete and mark sold) and update */
+    assert_non_null(sb->delist);
+    assert_non_null(sb->delist->mark_sold);
+    assert_true(sb->delist->ngone >= 1 && sb->delist->nalready_sold >= 1);
+    assert_non_null(sb->update);
+    assert_non_null(fb->delist);
+    assert_non_null(fb->update);
     recipe_set_free(&set);
     assert_int_equal(recipe_set_load("/nonexistent-recipes", &set, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "RECIPES_DIR /nonexistent-recipes"));
@@ -364,6 +531,8 @@ int main(void)
         cmocka_unit_test(test_selectors),
         cmocka_unit_test(test_fuzzy),
         cmocka_unit_test(test_extract_after),
+        cmocka_unit_test(test_sections_valid),
+        cmocka_unit_test(test_sections_errors_name_section_step_and_field),
         cmocka_unit_test(test_shipped_recipes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

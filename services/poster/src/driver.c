@@ -89,20 +89,22 @@ static int open_session(const driver_t *d, const driver_env_t *env, const driver
     return -1;
 }
 
-static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
-                                   const driver_job_t *job, runner_result_t *res)
+/* Runs job->op with the recipe: the listing's images (images_of, may be NULL) fetched first,
+ * then the account's profile locked and a session opened, as every op of a browser needs. */
+static runner_status_t recipe_op(const driver_t *d, const driver_env_t *env,
+                                 const driver_job_t *job, const ev_listing_t *images_of,
+                                 runner_result_t *res)
 {
     const recipe_t *r = d->impl;
     browser_session_t bs = {0};
     char *remedy = NULL;
     job_images_t imgs = {0};
     memset(res, 0, sizeof(*res));
-    const posting_requested_t *req = job->post;
 
     /* The claim checks redeemed: every image on this host's disk before a browser opens. */
     job_images_error_t ierr;
-    if (job_images_fetch(&req->listing, req->job_id, env->work_dir, env->image_retries, &imgs,
-                         &ierr) != 0) {
+    if (images_of && job_images_fetch(images_of, job->job_id, env->work_dir, env->image_retries,
+                                      &imgs, &ierr) != 0) {
         fail(res, ierr.code, ierr.retryable, ierr.message);
         if (job->log)
             job->log(job->log_ctx, "error", res->error_message, NULL);
@@ -110,8 +112,8 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
     }
     if (open_session(d, env, job, &bs, res) != 0)
         goto cleanup;
-    remedy = driver_login_remedy(env, d->platform, req->account_id);
-    shot_ctx_t shot = {.target = &env->artifacts, .job_id = req->job_id};
+    remedy = driver_login_remedy(env, d->platform, job->account_id);
+    shot_ctx_t shot = {.target = &env->artifacts, .job_id = job->job_id};
     runner_opts_t o = {
         .shot = deliver_shot,
         .shot_ctx = &shot,
@@ -124,13 +126,45 @@ static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
         .log = job->log,
         .log_ctx = job->log_ctx,
     };
-    runner_run(bs.wd, r, req, &o, res);
+    switch (job->op) {
+    case DRIVER_POST:
+        runner_run(bs.wd, r, job->post, &o, res);
+        break;
+    case DRIVER_DELIST:
+        runner_run_delist(bs.wd, r, job->delist, &o, res);
+        break;
+    case DRIVER_UPDATE:
+        runner_run_update(bs.wd, r, job->update, &o, res);
+        break;
+    }
 
 cleanup:
     browser_session_close(&bs);
     free(remedy);
     job_images_free(&imgs);
     return res->status;
+}
+
+static runner_status_t recipe_post(const driver_t *d, const driver_env_t *env,
+                                   const driver_job_t *job, runner_result_t *res)
+{
+    return recipe_op(d, env, job, &job->post->listing, res);
+}
+
+/* The recipe's delist section: mark sold or delete; an already-gone listing is a success. */
+static runner_status_t recipe_delist(const driver_t *d, const driver_env_t *env,
+                                     const driver_job_t *job, runner_result_t *res)
+{
+    return recipe_op(d, env, job, NULL, res);
+}
+
+/* The recipe's update section; the images are downloaded only when the update changes them
+ * (a price drop opens the browser at once). */
+static runner_status_t recipe_update(const driver_t *d, const driver_env_t *env,
+                                     const driver_job_t *job, runner_result_t *res)
+{
+    const update_requested_t *u = job->update;
+    return recipe_op(d, env, job, update_changes(u, "images") ? &u->listing : NULL, res);
 }
 
 /* A free slot at the end of the registry. */
@@ -151,6 +185,9 @@ int driver_registry_init(driver_registry_t *reg, const recipe_set_t *recipes)
         d->platform = xstrdup(recipes->items[i]->platform);
         d->kind = "recipe";
         d->post = recipe_post;
+        /* a recipe without the section cannot do the op: the worker answers not_supported */
+        d->delist = recipes->items[i]->delist ? recipe_delist : NULL;
+        d->update = recipes->items[i]->update ? recipe_update : NULL;
         d->impl = recipes->items[i];
     }
     return 0;

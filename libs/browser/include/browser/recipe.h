@@ -28,6 +28,7 @@ typedef enum {
     STEP_FIND_EXISTING,
     STEP_SCREENSHOT,
     STEP_SLEEP,
+    STEP_READ_TEXT,
 } recipe_step_kind_t;
 
 /* A selector compiled for WebDriver: `using` is "xpath" or "css selector". */
@@ -35,6 +36,8 @@ typedef struct {
     char *using;
     char *value;
     char *describe; /* for logs: `label "Title"` */
+    cJSON *tmpl;    /* the selector object when one of its strings is a template ("Mark as
+                     * sold {{page.title}}"): rendered and compiled again for each run */
 } recipe_selector_t;
 
 typedef struct {
@@ -64,16 +67,24 @@ typedef struct {
     char **not_contains; /* ... and must not */
     size_t nnot_contains;
     char *id_after; /* read_url / find_existing: external_id is the URL part after this */
-    char *name;     /* screenshot: name part of the file */
+    char *name;     /* screenshot: name part of the file; read_text: the variable (page.<name>) */
     int sleep_ms;   /* sleep */
+    bool all;       /* click: every visible match, until none is left (none at all is fine) */
+    bool absent;    /* wait_for: until no match is visible (a dialog closed, a card removed) */
+    char **when_changed; /* update section: the step runs only when the update changes one of
+                          * these listing fields ("price", "images", ...) */
+    size_t nwhen_changed;
 } recipe_step_t;
 
 typedef enum { RECIPE_POSTING, RECIPE_INBOX } recipe_kind_t;
 
-/* Template variables an inbox section may use, beside base_url, platform and account_id. */
+/* Template variables a section may use, beside base_url, platform, account_id and job.*. */
 enum {
-    RECIPE_SCOPE_THREAD = 1,      /* thread.id, thread.url */
-    RECIPE_SCOPE_MESSAGE = 2,     /* message.text */
+    RECIPE_SCOPE_THREAD = 1,      /* inbox: thread.id, thread.url */
+    RECIPE_SCOPE_MESSAGE = 2,     /* inbox: message.text */
+    RECIPE_SCOPE_LISTING = 4,     /* posting steps and update: listing.* */
+    RECIPE_SCOPE_POSTING = 8,     /* delist and update: posting.external_url, posting.external_id */
+    RECIPE_SCOPE_DELIST = 16,     /* delist: delist.reason */
     RECIPE_SCOPE_SECTION = 0x100, /* set while parsing: only the bits above are known */
 };
 
@@ -98,6 +109,30 @@ typedef struct {
     recipe_section_t verify;       /* script(text) -> how many seller messages have the text */
 } recipe_inbox_t;
 
+/* A posting recipe's "delist" section: take a live posting off the marketplace. */
+typedef struct {
+    recipe_step_t *steps; /* delete it (reason "deleted", and "sold" without mark_sold) */
+    size_t nsteps;
+    recipe_step_t *mark_sold; /* reason "sold", where the marketplace can mark it sold; or NULL */
+    size_t nmark_sold;
+    recipe_selector_t *gone; /* any visible: the listing is no longer there (success) */
+    size_t ngone;
+    recipe_selector_t *already_sold; /* reason "sold": any visible = it is marked sold already */
+    size_t nalready_sold;
+} recipe_delist_t;
+
+/* A posting recipe's "update" section: bring a live posting in line with its listing. */
+typedef struct {
+    recipe_step_t *steps;
+    size_t nsteps;
+} recipe_update_t;
+
+/* Names of the page.* variables of one section (read_text's into), while parsing. */
+typedef struct {
+    char **names;
+    size_t n;
+} recipe_page_vars_t;
+
 typedef struct {
     recipe_kind_t kind;
     char *platform;     /* from the file name: facebook_marketplace.json -> facebook_marketplace */
@@ -114,8 +149,11 @@ typedef struct {
     char *login_hint;     /* extra remedy text from the recipe, or NULL */
     recipe_step_t *steps; /* a posting recipe's steps (none for an inbox recipe) */
     size_t nsteps;
-    recipe_inbox_t *inbox; /* RECIPE_INBOX: the sections; NULL otherwise */
-    unsigned tmpl_scope;   /* while parsing an inbox section: its RECIPE_SCOPE_* bits */
+    recipe_inbox_t *inbox;   /* RECIPE_INBOX: the sections; NULL otherwise */
+    recipe_delist_t *delist; /* the "delist" section, or NULL (the platform cannot delist) */
+    recipe_update_t *update; /* the "update" section, or NULL (edits are not supported) */
+    unsigned tmpl_scope;     /* while parsing a section: its RECIPE_SCOPE_* bits */
+    recipe_page_vars_t page_vars; /* while parsing a section: page.* set by its read_text */
 } recipe_t;
 
 typedef struct {
@@ -127,11 +165,15 @@ typedef struct {
  * renders an error). An inbox run sets the inbox fields instead of req. */
 typedef struct {
     const char *base_url;
-    const posting_requested_t *req;
+    const posting_requested_t *req; /* job.*, account_id, listing.* (a delist's has no listing) */
     int64_t account_id; /* inbox runs ({{account_id}} of a posting comes from req) */
     const char *thread_id;
     const char *thread_url;
     const char *message_text;
+    const char *external_url; /* posting.external_url of a delist or update (may be NULL) */
+    const char *external_id;  /* posting.external_id */
+    const char *reason;       /* delist.reason */
+    const cJSON *page;        /* page.<name> read by read_text steps: {"title": "..."} */
 } recipe_vars_t;
 
 /* Parses one recipe from JSON text. platform names it; path is only used in messages. Returns
@@ -175,7 +217,8 @@ int recipe_template_check(const recipe_t *r, const char *tmpl, char *errstr, siz
 
 /* Renders a template: {{base_url}}, {{listing.id|title|description|price|price_cents|
  * currency|condition|category|location}}, {{job.id}}, {{job.attempt}}, {{account_id}},
- * {{platform}}, each optionally piped through a map of the recipe: {{listing.condition |
+ * {{platform}}, {{posting.external_url|external_id}}, {{delist.reason}}, {{page.<name>}}
+ * (read_text), each optionally piped through a map of the recipe: {{listing.condition |
  * map:condition}} (a map's "*" entry is its default). Returns a new string (caller frees) or
  * NULL with errstr. Thread-safe. */
 char *recipe_render(const recipe_t *r, const char *tmpl, const recipe_vars_t *vars, char *errstr,
@@ -190,6 +233,17 @@ char *recipe_render(const recipe_t *r, const char *tmpl, const recipe_vars_t *va
 int recipe_selector_compile(const cJSON *obj, recipe_selector_t *sel, char *errstr,
                             size_t errstr_size) __attribute__((warn_unused_result));
 void recipe_selector_free(recipe_selector_t *sel);
+
+/* Checks the strings of a selector object as templates of r (the section being parsed): 0
+ * when none is a template, 1 when some are (all valid), -1 with errstr. */
+int recipe_selector_template_check(const recipe_t *r, const cJSON *obj, char *errstr,
+                                   size_t errstr_size);
+
+/* A templated selector (sel->tmpl) rendered with vars and compiled into out (free with
+ * recipe_selector_free). Returns 0 or -1 with errstr. */
+int recipe_selector_render(const recipe_t *r, const recipe_selector_t *sel,
+                           const recipe_vars_t *vars, recipe_selector_t *out, char *errstr,
+                           size_t errstr_size);
 
 /* An XPath 1.0 string literal for s: 'a', "it's", or concat('a', "'", 'b'). Caller frees. */
 char *recipe_xpath_literal(const char *s);

@@ -58,6 +58,22 @@ typedef struct {
 runner_status_t runner_run(wd_session_t *s, const recipe_t *r, const posting_requested_t *req,
                            const runner_opts_t *o, runner_result_t *res);
 
+/* Runs the delist section of r for req: the mark_sold steps for reason "sold" when the recipe
+ * has them, else the delete steps. A page showing one of the section's gone selectors (or,
+ * for "sold", already_sold) ends the run at once with RUNNER_OK: a redelivered delist is
+ * harmless. OK carries no URL. A recipe without a delist section fails with not_supported. */
+runner_status_t runner_run_delist(wd_session_t *s, const recipe_t *r,
+                                  const delisting_requested_t *req, const runner_opts_t *o,
+                                  runner_result_t *res);
+
+/* Runs the update section of r for req (steps with when_changed run only when req->changed
+ * names one of their fields; o->image_files are the listing's images when "images" changed).
+ * OK carries the URL a read_url step read, else the posting's own external_url/external_id.
+ * A listing that is gone fails (recipe_failed, not retryable). */
+runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r,
+                                  const update_requested_t *req, const runner_opts_t *o,
+                                  runner_result_t *res);
+
 /* Runs n steps of r (an inbox recipe's section) with vars, under the same rules as a posting
  * run: each step logged, bounded by its timeout and o->deadline_ms, the page checked for a
  * login wall after every step (login_required, with o->login_remedy), a failure screenshot
