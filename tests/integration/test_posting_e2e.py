@@ -75,7 +75,7 @@ class Stack:
     api-host/ is an empty tmpfs (hidden_dirs) when this machine allows it. Images and
     screenshots travel over HTTP only (the claim check, docs/architecture.md)."""
 
-    def __init__(self, services, chromedriver, kafka_bootstrap, db_url, tmp):
+    def __init__(self, services, chromedriver, kafka_bootstrap, db_url, tmp, api_env=None):
         self.services = services
         self.chromedriver = chromedriver
         self.db_url = db_url
@@ -95,6 +95,7 @@ class Stack:
             "UPLOAD_DIR": self.uploads,
             "KAFKA_GROUP_ID": self.groups[EVENTS_TOPIC],
             "PLATFORMS": "sandbox,facebook_marketplace",
+            **(api_env or {}),
         })
         # Ids no other test's events can carry (see the module's docstring).
         sql(db_url, f"ALTER TABLE listings ALTER COLUMN id RESTART WITH "
