@@ -170,6 +170,16 @@ def test_post_redelivery_price_edit_and_delist(services, chromedriver, group, kc
     assert the_offer(ebay)["withdrawals"] == 1
     assert any("already delisted" in m for m in logs(evs)), logs(evs)
 
+    # another listing: the account's policies and location are not read again
+    def policy_reads():
+        return sum(1 for r in ebay.snapshot()["requests"] if r["path"].endswith("_policy"))
+    reads = policy_reads()
+    assert reads == 6  # 3 by byebuy-login's check, 3 by the poster's first post
+    job2, _ = post(kcat, fake_api, f"Desk chair {uuid.uuid4().hex[:6]}")
+    evs, finals = wait_final(events, job2)
+    assert finals[0]["type"] == "posting.succeeded", logs(evs)
+    assert policy_reads() == reads and len(ebay.snapshot()["offers"]) == 2
+
 
 def test_expired_token_is_renewed_once_and_the_call_repeated(services, chromedriver, group, kcat,
                                                             events, fake_api, ebay, connected,
@@ -268,6 +278,28 @@ def test_429_is_retried_after_retry_after(services, chromedriver, group, kcat, e
     assert ebay.snapshot()["inventory_items"]  # the item PUT went through on the second try
 
 
+def test_failed_publish_then_redelivery_reuses_the_offer(services, chromedriver, group, kcat,
+                                                        events, fake_api, ebay, connected,
+                                                        tmp_path):
+    """The offer was created but eBay refused the publish: the job fails; the retried job
+    updates and publishes that offer instead of creating a second one."""
+    ebay.scenario(fail=[{"path": "/publish", "method": "POST", "status": 400,
+                         "error_id": 25002, "times": 1}])
+    start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
+    job, ev = post(kcat, fake_api, f"Floor lamp {uuid.uuid4().hex[:6]}")
+    evs, finals = wait_final(events, job)
+    assert finals[0]["type"] == "posting.failed", logs(evs)
+    text = json.dumps(finals[0]["data"])
+    assert "marketplace_error" in text and "errorId 25002" in text and "publishing offer" in text
+    assert the_offer(ebay)["status"] == "UNPUBLISHED"
+    post(kcat, fake_api, ev["data"]["listing"]["title"], job=job, attempt=2)
+    evs, finals = wait_final(events, job, count=2)
+    assert finals[1]["type"] == "posting.succeeded", logs(evs)
+    offer = the_offer(ebay)
+    assert offer["status"] == "PUBLISHED" and offer["publishes"] == 1
+    assert offer.get("revisions") == 1  # the existing offer updated, not recreated
+
+
 def test_retry_after_past_the_deadline_fails_rate_limited(services, chromedriver, group, kcat,
                                                          events, fake_api, ebay, connected,
                                                          tmp_path):
@@ -285,13 +317,22 @@ def test_retry_after_past_the_deadline_fails_rate_limited(services, chromedriver
 def test_unconnected_account_fails_auth_required(services, chromedriver, group, kcat, events,
                                                  fake_api, ebay, tmp_path, kafka_bootstrap):
     env = ebay_env(ebay, tmp_path / "profiles", kafka_bootstrap)
-    start_poster(services, chromedriver, group, fake_api, env, tmp_path)
+    poster = start_poster(services, chromedriver, group, fake_api, env, tmp_path)
     job, _ = post(kcat, fake_api, f"Desk {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
     text = json.dumps(finals[0]["data"])
     assert finals[0]["type"] == "posting.failed" and "auth_required" in text, text
     assert "byebuy-login --platform ebay --account 0" in text
     assert ebay.snapshot()["requests"] == []
+    # a poster without the app's keys says which to set
+    poster.stop()
+    no_keys = {k: v for k, v in env.items() if k != "EBAY_CLIENT_SECRET"}
+    start_poster(services, chromedriver, group, fake_api, no_keys, tmp_path)
+    job, _ = post(kcat, fake_api, f"Desk {uuid.uuid4().hex[:6]}")
+    evs, finals = wait_final(events, job)
+    text = json.dumps(finals[0]["data"])
+    assert finals[0]["type"] == "posting.failed" and "auth_required" in text, text
+    assert "EBAY_CLIENT_SECRET" in text and "byebuy-login --platform ebay" in text
 
 
 def test_login_checks_state_and_reports_missing_setup(ebay, tmp_path, kafka_bootstrap):
