@@ -13,6 +13,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from conftest import ROOT, cloudevent
 from ebay_support import connect, ebay, ebay_env, login  # noqa: F401  (fixtures)
@@ -263,7 +264,7 @@ def test_429_is_retried_after_retry_after(services, chromedriver, group, kcat, e
     ebay.scenario(fail=[{"path": "/publish", "method": "POST", "status": 429,
                          "retry_after": "1", "times": 2},
                         {"path": "/inventory_item/", "method": "PUT", "status": 503, "times": 1}])
-    start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
+    poster = start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
     job, _ = post(kcat, fake_api, f"Road bike {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
     assert finals[0]["type"] == "posting.succeeded", logs(evs)
@@ -276,6 +277,9 @@ def test_429_is_retried_after_retry_after(services, chromedriver, group, kcat, e
     # a 503 without Retry-After: retried after a backoff
     assert any("HTTP 503, errorId 25001" in m and "retrying in" in m for m in logs(evs)), logs(evs)
     assert ebay.snapshot()["inventory_items"]  # the item PUT went through on the second try
+    metrics = requests.get(poster.url + "/metrics", timeout=10).text
+    assert 'bb_poster_ebay_calls_total{status="429"} 2' in metrics, metrics
+    assert 'bb_poster_ebay_calls_total{status="5xx"} 1' in metrics, metrics
 
 
 def test_failed_publish_then_redelivery_reuses_the_offer(services, chromedriver, group, kcat,

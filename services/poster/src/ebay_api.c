@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/httpc.h"
+#include "common/metrics.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 
@@ -137,6 +138,20 @@ static struct curl_slist *call_headers(const ebay_client_t *c, const char *beare
     return h;
 }
 
+/* Counts a call's outcome: 2xx, 4xx, 401, 429, 5xx, or network (no answer). */
+static void count_call(long status)
+{
+    const char *cls = status == 0     ? "network"
+                      : status == 401 ? "401"
+                      : status == 429 ? "429"
+                      : status >= 500 ? "5xx"
+                      : status >= 400 ? "4xx"
+                                      : "2xx";
+    char name[96];
+    snprintf(name, sizeof(name), "bb_poster_ebay_calls_total{status=\"%s\"}", cls);
+    metrics_inc(metrics_counter(name, "calls to eBay's APIs by outcome"), 1);
+}
+
 static void say(const ebay_client_t *c, const char *level, const char *msg)
 {
     if (c->log)
@@ -211,6 +226,7 @@ int ebay_call(ebay_client_t *c, const char *method, const char *url, const char 
         char herr[256] = "";
         int rc = httpc_request(method, url, h, body, body_len, &pol, &resp, herr, sizeof(herr));
         curl_slist_free_all(h);
+        count_call(rc == 0 ? resp.status : 0);
         if (rc == 0 && resp.status == 401 && !app_bearer && !renewed && c->reauth) {
             /* the token died early (revoked, clock skew): renew once and repeat the call */
             renewed = true;
