@@ -103,8 +103,9 @@ void ebay_fail_reply(long status, const char *body, const char *what, int64_t ac
         info.error_id = 0;
     const char *setup = setup_remedy(info.error_id);
     if (setup) {
-        ebay_fail(e, "setup_required", false, "eBay refused %s (HTTP %ld%s): %s", what, status,
-                  detail, setup);
+        ebay_fail(e, "setup_required", false,
+                  "eBay refused %s (HTTP %ld%s): %s; then retry the job", what, status, detail,
+                  setup);
     } else if (status == 401 || status == 403) {
         ebay_fail(e, "auth_required", false,
                   "eBay refused the account's token for %s (HTTP %ld%s): " EBAY_LOGIN_REMEDY, what,
