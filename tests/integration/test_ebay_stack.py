@@ -102,3 +102,50 @@ def test_listing_posted_to_ebay_through_the_api(services, chromedriver, kafka_bo
     assert r.status_code in (200, 201, 202), r.text
     job2 = stack.wait_job(job2["id"], statuses=("posted",))
     assert len(ebay.snapshot()["offers"]) == 2
+
+
+def wait_status(stack, job_id, statuses, timeout=90):
+    """GET /api/jobs/{id} until its status is in statuses; returns the job."""
+    deadline = time.monotonic() + timeout
+    while True:
+        job = requests.get(f"{stack.api.url}/api/jobs/{job_id}", timeout=10).json()
+        if job["status"] in statuses:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+
+
+def test_price_drop_and_sale_reach_ebay(services, chromedriver, kafka_bootstrap, fresh_db,
+                                        tmp_path, ebay, photos):
+    """Issue 10's eBay half of "done": a price drop reaches the fake's offer (one offer update,
+    no new photos), and POST /sold withdraws the offer; the posting ends delisted."""
+    stack = EbayStack(services, chromedriver, kafka_bootstrap, fresh_db, tmp_path, ebay)
+    desk = stack.create_listing(unique("Walnut desk"), [Path(p) for p in photos])
+    chair = stack.create_listing(unique("Walnut chair"), [Path(photos[0])])
+    posts = [stack.wait_job(stack.post(lst["id"])["id"]) for lst in (desk, chair)]
+    assert [p["status"] for p in posts] == ["posted", "posted"], posts
+    offers = {o["sku"]: o for o in ebay.snapshot()["offers"]}
+
+    # a price drop of the chair: an update job, the offer's price, no photo uploaded again
+    r = requests.patch(f"{stack.api.url}/api/listings/{chair['id']}", json={"price": "1099.00"},
+                       timeout=10)
+    assert r.status_code == 200, r.text
+    post = requests.get(f"{stack.api.url}/api/jobs/{posts[1]['id']}", timeout=10).json()
+    if "update_job_id" not in post:
+        pytest.skip("this api has no update jobs: issue 10's api half not merged")
+    up = wait_status(stack, post["update_job_id"], ("done", "failed"))
+    assert up["status"] == "done", [g["message"] for g in up["logs"]]
+    chair_offer = [o for o in ebay.snapshot()["offers"] if o["sku"] == f"bb-{chair['id']}"][0]
+    assert chair_offer["pricingSummary"]["price"]["value"] == "1099.00"
+    assert chair_offer["offerId"] == offers[f"bb-{chair['id']}"]["offerId"]
+    assert ebay.snapshot()["images"] == 3  # 2 + 1 at posting time
+
+    # the desk sold elsewhere: its eBay offer is withdrawn, the posting ends delisted
+    r = requests.post(f"{stack.api.url}/api/listings/{desk['id']}/sold", json={}, timeout=10)
+    assert r.status_code == 202, r.text
+    done = wait_status(stack, posts[0]["id"], ("delisted", "delist_failed"))
+    assert done["status"] == "delisted", done
+    sold = [o for o in ebay.snapshot()["offers"] if o["sku"] == f"bb-{desk['id']}"][0]
+    assert sold["status"] == "UNPUBLISHED" and sold["withdrawals"] == 1
+    assert [o["status"] for o in ebay.snapshot()["offers"] if o["sku"] == f"bb-{chair['id']}"] \
+        == ["PUBLISHED"]
