@@ -49,7 +49,8 @@ CONDITIONS = {"NEW", "LIKE_NEW", "NEW_OTHER", "NEW_WITH_DEFECTS", "CERTIFIED_REF
 # Category suggestions by keyword (EBAY_US tree 0); anything else is "Everything Else > Other".
 CATEGORIES = [("desk", "11828", "Desks & Home Office Furniture"), ("chair", "54235", "Chairs"),
               ("bike", "177831", "Bicycles"), ("lamp", "112581", "Lamps"),
-              ("camera", "31388", "Digital Cameras"), ("phone", "9355", "Cell Phones & Smartphones")]
+              ("camera", "31388", "Digital Cameras"),
+              ("phone", "9355", "Cell Phones & Smartphones")]
 OTHER = ("88433", "Other")
 SKU_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,50}$")
 
@@ -342,12 +343,12 @@ class _Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.grants[grant or "?"] = st.grants.get(grant or "?", 0) + 1
             if grant == "authorization_code":
-                code = st.codes.pop(form.get("code", ""), None)
+                if form.get("redirect_uri") != st.ru_name:
+                    raise OAuthError(400, "invalid_grant", "the redirect_uri does not match")
+                code = st.codes.pop(form.get("code", ""), None)  # a code works once
                 if not code or code["expires"] < now:
                     raise OAuthError(400, "invalid_grant", "the provided authorization grant "
                                      "code is invalid or was issued to another client")
-                if form.get("redirect_uri") != st.ru_name:
-                    raise OAuthError(400, "invalid_grant", "the redirect_uri does not match")
                 access = self._issue_access(st, "user", code["scope"])
                 refresh = "v^1.1#i^1#f^0#r^1#" + secrets.token_urlsafe(32)
                 st.refresh[refresh] = {"scope": code["scope"], "revoked": False}
@@ -405,8 +406,8 @@ def _route_key(path):
     p = re.sub(r"^/sell/inventory/v1/offer/[^/]+", "/sell/inventory/v1/offer/*", p)
     p = re.sub(r"^/commerce/media/v1_beta/image/(?!create_)[^/]+$",
                "/commerce/media/v1_beta/image/*", p)
-    p = re.sub(r"^/commerce/taxonomy/v1/category_tree/[^/]+/", "/commerce/taxonomy/v1/category_tree/*/",
-               p)
+    p = re.sub(r"^/commerce/taxonomy/v1/category_tree/[^/]+/",
+               "/commerce/taxonomy/v1/category_tree/*/", p)
     return p
 
 

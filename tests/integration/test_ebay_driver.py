@@ -9,21 +9,15 @@ Isolation: the poster's consumer group starts at the end of bb.posting.requests
 and PROFILE_DIR."""
 
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import BIN_DIR, ROOT, cloudevent
+from conftest import ROOT, cloudevent
+from ebay_support import connect, ebay, ebay_env, login  # noqa: F401  (fixtures)
 from poster_support import REQUESTS, PostingEvents, fake_api, fresh_group, job_event, new_job_id
-
-sys.path.insert(0, str(ROOT / "tests" / "fakes"))
-from fake_ebay import FakeEbay  # noqa: E402  (the path is set just above)
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -37,52 +31,14 @@ def group(kafka_bootstrap):
 
 
 @pytest.fixture
-def ebay():
-    fake = FakeEbay().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def events(kcat):
     return PostingEvents(kcat)
 
 
-def ebay_env(fake, tmp_path, kafka_bootstrap):
-    st = fake.state
-    return {"EBAY_API_URL": fake.url, "EBAY_AUTH_URL": fake.url, "EBAY_CLIENT_ID": st.client_id,
-            "EBAY_CLIENT_SECRET": st.client_secret, "EBAY_RU_NAME": st.ru_name,
-            "PROFILE_DIR": str(tmp_path / "profiles"), "WORK_DIR": str(tmp_path / "work"),
-            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "LOG_LEVEL": "warn"}
-
-
-def login(env, account=0, paste=None):
-    """Runs byebuy-login --platform ebay: opens the consent URL it prints on the fake (as the
-    seller's browser would) and pastes the redirect URL back (or `paste(url)`). Returns
-    (exit status, stdout, stderr)."""
-    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
-    p = subprocess.Popen([str(BIN_DIR / "byebuy-login"), "--platform", "ebay", "--account",
-                          str(account)], env=full, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    lines = []
-    while True:
-        line = p.stdout.readline()
-        lines.append(line)
-        if not line or "press Enter" in line:
-            break
-    urls = [l.strip() for l in lines if "/oauth2/authorize?" in l]
-    assert urls, "".join(lines) + p.stderr.read()
-    r = requests.get(urls[0], allow_redirects=False, timeout=10)
-    assert r.status_code == 302, r.text
-    answer = paste(r.headers["Location"]) if paste else r.headers["Location"]
-    out, err = p.communicate(answer + "\n", timeout=60)
-    return p.returncode, "".join(lines) + out, err
-
-
-def start_poster(services, chromedriver, group, fake_api, env, **extra):
+def start_poster(services, chromedriver, group, fake_api, env, tmp_path, **extra):
     full = dict(env, WEBDRIVER_URL=chromedriver, API_PUBLIC_URL=fake_api.url,
                 RECIPES_DIR=str(ROOT / "services" / "poster" / "recipes"), KAFKA_GROUP_ID=group,
-                JOB_TIMEOUT_MS="60000", WORKERS="2", LOG_LEVEL="debug")
+                WORK_DIR=str(tmp_path / "work"), JOB_TIMEOUT_MS="60000", WORKERS="2")
     full.update({k: str(v) for k, v in extra.items()})
     return services.start("poster", env=full)
 
@@ -90,10 +46,7 @@ def start_poster(services, chromedriver, group, fake_api, env, **extra):
 @pytest.fixture
 def connected(ebay, tmp_path, kafka_bootstrap):
     """The fake's seller connected as account 0; returns the environment."""
-    env = ebay_env(ebay, tmp_path, kafka_bootstrap)
-    rc, out, err = login(env)
-    assert rc == 0, out + err
-    return env
+    return connect(ebay, tmp_path / "profiles", kafka_bootstrap)
 
 
 def wait_final(events, job_id, count=1, timeout=90):
@@ -146,10 +99,10 @@ def the_offer(fake):
 
 
 def test_post_redelivery_price_edit_and_delist(services, chromedriver, group, kcat, events,
-                                               fake_api, ebay, connected):
+                                               fake_api, ebay, connected, tmp_path):
     """Post -> one published offer; the same job again -> no second offer; a price drop ->
     the offer's price; a title edit -> the inventory item; delist -> withdrawn, twice."""
-    start_poster(services, chromedriver, group, fake_api, connected)
+    start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
     title = f"Oak writing desk {uuid.uuid4().hex[:6]}"
     job, ev = post(kcat, fake_api, title, price_cents=129950, condition="like_new")
     evs, finals = wait_final(events, job)
@@ -218,6 +171,16 @@ def test_post_redelivery_price_edit_and_delist(services, chromedriver, group, kc
     assert the_offer(ebay)["withdrawals"] == 1
     assert any("already delisted" in m for m in logs(evs)), logs(evs)
 
+    # another listing: the account's policies and location are not read again
+    def policy_reads():
+        return sum(1 for r in ebay.snapshot()["requests"] if r["path"].endswith("_policy"))
+    reads = policy_reads()
+    assert reads == 6  # 3 by byebuy-login's check, 3 by the poster's first post
+    job2, _ = post(kcat, fake_api, f"Desk chair {uuid.uuid4().hex[:6]}")
+    evs, finals = wait_final(events, job2)
+    assert finals[0]["type"] == "posting.succeeded", logs(evs)
+    assert policy_reads() == reads and len(ebay.snapshot()["offers"]) == 2
+
 
 def test_expired_token_is_renewed_once_and_the_call_repeated(services, chromedriver, group, kcat,
                                                             events, fake_api, ebay, connected,
@@ -225,7 +188,7 @@ def test_expired_token_is_renewed_once_and_the_call_repeated(services, chromedri
     token_file = tmp_path / "profiles" / "ebay-0" / "oauth.json"
     assert oct(token_file.stat().st_mode & 0o777) == "0o600"
     old = json.loads(token_file.read_text())
-    poster = start_poster(services, chromedriver, group, fake_api, connected)
+    poster = start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
     ebay.scenario(expire_tokens=True)  # eBay no longer takes it; the file says 2 h left
     job, _ = post(kcat, fake_api, f"Desk lamp {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
@@ -245,6 +208,21 @@ def test_expired_token_is_renewed_once_and_the_call_repeated(services, chromedri
     assert new["refresh_token"] not in text and "bb-test-secret" not in text
 
 
+def test_two_jobs_on_an_expired_token_renew_it_once(services, chromedriver, group, kcat, events,
+                                                     fake_api, ebay, connected, tmp_path):
+    """Two workers, two listings, one refused token: the second job takes the token the first
+    renewed (the file is re-read under the driver's lock) instead of renewing again."""
+    start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
+    ebay.scenario(expire_tokens=True)
+    jobs = [post(kcat, fake_api, f"Lamp {i} {uuid.uuid4().hex[:6]}")[0] for i in range(2)]
+    for job in jobs:
+        evs, finals = wait_final(events, job)
+        assert finals[0]["type"] == "posting.succeeded", logs(evs)
+    snap = ebay.snapshot()
+    assert snap["grants"].get("refresh_token") == 1, snap["grants"]
+    assert len(snap["offers"]) == 2 and all(o["status"] == "PUBLISHED" for o in snap["offers"])
+
+
 def test_token_near_expiry_is_renewed_before_the_calls(services, chromedriver, group, kcat,
                                                        events, fake_api, ebay, connected,
                                                        tmp_path):
@@ -252,7 +230,7 @@ def test_token_near_expiry_is_renewed_before_the_calls(services, chromedriver, g
     tok = json.loads(token_file.read_text())
     tok["access_token_expires_at"] = int(time.time()) + 60  # inside the 5-minute margin
     token_file.write_text(json.dumps(tok))
-    start_poster(services, chromedriver, group, fake_api, connected)
+    start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
     job, _ = post(kcat, fake_api, f"Camera {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
     assert finals[0]["type"] == "posting.succeeded", logs(evs)
@@ -261,9 +239,10 @@ def test_token_near_expiry_is_renewed_before_the_calls(services, chromedriver, g
 
 
 def test_missing_business_policy_fails_with_the_remedy(services, chromedriver, group, kcat,
-                                                       events, fake_api, ebay, connected):
+                                                       events, fake_api, ebay, connected,
+                                                       tmp_path):
     ebay.scenario(drop_policy="fulfillment")
-    start_poster(services, chromedriver, group, fake_api, connected)
+    start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
     job, ev = post(kcat, fake_api, f"Office chair {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
     fail = finals[0]
@@ -281,11 +260,11 @@ def test_missing_business_policy_fails_with_the_remedy(services, chromedriver, g
 
 
 def test_429_is_retried_after_retry_after(services, chromedriver, group, kcat, events, fake_api,
-                                          ebay, connected):
+                                          ebay, connected, tmp_path):
     ebay.scenario(fail=[{"path": "/publish", "method": "POST", "status": 429,
                          "retry_after": "1", "times": 2},
                         {"path": "/inventory_item/", "method": "PUT", "status": 503, "times": 1}])
-    start_poster(services, chromedriver, group, fake_api, connected)
+    poster = start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
     job, _ = post(kcat, fake_api, f"Road bike {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
     assert finals[0]["type"] == "posting.succeeded", logs(evs)
@@ -298,13 +277,40 @@ def test_429_is_retried_after_retry_after(services, chromedriver, group, kcat, e
     # a 503 without Retry-After: retried after a backoff
     assert any("HTTP 503, errorId 25001" in m and "retrying in" in m for m in logs(evs)), logs(evs)
     assert ebay.snapshot()["inventory_items"]  # the item PUT went through on the second try
+    metrics = requests.get(poster.url + "/metrics", timeout=10).text
+    assert 'bb_poster_ebay_calls_total{status="429"} 2' in metrics, metrics
+    assert 'bb_poster_ebay_calls_total{status="5xx"} 1' in metrics, metrics
+
+
+def test_failed_publish_then_redelivery_reuses_the_offer(services, chromedriver, group, kcat,
+                                                        events, fake_api, ebay, connected,
+                                                        tmp_path):
+    """The offer was created but eBay refused the publish: the job fails; the retried job
+    updates and publishes that offer instead of creating a second one."""
+    ebay.scenario(fail=[{"path": "/publish", "method": "POST", "status": 400,
+                         "error_id": 25002, "times": 1}])
+    start_poster(services, chromedriver, group, fake_api, connected, tmp_path)
+    job, ev = post(kcat, fake_api, f"Floor lamp {uuid.uuid4().hex[:6]}")
+    evs, finals = wait_final(events, job)
+    assert finals[0]["type"] == "posting.failed", logs(evs)
+    text = json.dumps(finals[0]["data"])
+    assert "marketplace_error" in text and "errorId 25002" in text and "publishing offer" in text
+    assert the_offer(ebay)["status"] == "UNPUBLISHED"
+    post(kcat, fake_api, ev["data"]["listing"]["title"], job=job, attempt=2)
+    evs, finals = wait_final(events, job, count=2)
+    assert finals[1]["type"] == "posting.succeeded", logs(evs)
+    offer = the_offer(ebay)
+    assert offer["status"] == "PUBLISHED" and offer["publishes"] == 1
+    assert offer.get("revisions") == 1  # the existing offer updated, not recreated
 
 
 def test_retry_after_past_the_deadline_fails_rate_limited(services, chromedriver, group, kcat,
-                                                         events, fake_api, ebay, connected):
+                                                         events, fake_api, ebay, connected,
+                                                         tmp_path):
     ebay.scenario(fail=[{"path": "/sell/inventory/v1/offer", "method": "GET", "status": 429,
                          "retry_after": "90", "times": 1}])
-    start_poster(services, chromedriver, group, fake_api, connected, JOB_TIMEOUT_MS="20000")
+    start_poster(services, chromedriver, group, fake_api, connected, tmp_path,
+                 JOB_TIMEOUT_MS="20000")
     job, _ = post(kcat, fake_api, f"Phone {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
     text = json.dumps(finals[0]["data"])
@@ -314,18 +320,27 @@ def test_retry_after_past_the_deadline_fails_rate_limited(services, chromedriver
 
 def test_unconnected_account_fails_auth_required(services, chromedriver, group, kcat, events,
                                                  fake_api, ebay, tmp_path, kafka_bootstrap):
-    env = ebay_env(ebay, tmp_path, kafka_bootstrap)
-    start_poster(services, chromedriver, group, fake_api, env)
+    env = ebay_env(ebay, tmp_path / "profiles", kafka_bootstrap)
+    poster = start_poster(services, chromedriver, group, fake_api, env, tmp_path)
     job, _ = post(kcat, fake_api, f"Desk {uuid.uuid4().hex[:6]}")
     evs, finals = wait_final(events, job)
     text = json.dumps(finals[0]["data"])
     assert finals[0]["type"] == "posting.failed" and "auth_required" in text, text
     assert "byebuy-login --platform ebay --account 0" in text
     assert ebay.snapshot()["requests"] == []
+    # a poster without the app's keys says which to set
+    poster.stop()
+    no_keys = {k: v for k, v in env.items() if k != "EBAY_CLIENT_SECRET"}
+    start_poster(services, chromedriver, group, fake_api, no_keys, tmp_path)
+    job, _ = post(kcat, fake_api, f"Desk {uuid.uuid4().hex[:6]}")
+    evs, finals = wait_final(events, job)
+    text = json.dumps(finals[0]["data"])
+    assert finals[0]["type"] == "posting.failed" and "auth_required" in text, text
+    assert "EBAY_CLIENT_SECRET" in text and "byebuy-login --platform ebay" in text
 
 
 def test_login_checks_state_and_reports_missing_setup(ebay, tmp_path, kafka_bootstrap):
-    env = ebay_env(ebay, tmp_path, kafka_bootstrap)
+    env = ebay_env(ebay, tmp_path / "profiles", kafka_bootstrap)
     # a redirect URL of another login (its state differs) is refused
     rc, out, err = login(env, account=4, paste=lambda u: u.replace("state=", "state=x"))
     assert rc != 0 and "state" in err, out + err

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/httpc.h"
+#include "common/metrics.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 
@@ -102,8 +103,9 @@ void ebay_fail_reply(long status, const char *body, const char *what, int64_t ac
         info.error_id = 0;
     const char *setup = setup_remedy(info.error_id);
     if (setup) {
-        ebay_fail(e, "setup_required", false, "eBay refused %s (HTTP %ld%s): %s", what, status,
-                  detail, setup);
+        ebay_fail(e, "setup_required", false,
+                  "eBay refused %s (HTTP %ld%s): %s; then retry the job", what, status, detail,
+                  setup);
     } else if (status == 401 || status == 403) {
         ebay_fail(e, "auth_required", false,
                   "eBay refused the account's token for %s (HTTP %ld%s): " EBAY_LOGIN_REMEDY, what,
@@ -135,6 +137,20 @@ static struct curl_slist *call_headers(const ebay_client_t *c, const char *beare
         h = curl_slist_append(h, line);
     }
     return h;
+}
+
+/* Counts a call's outcome: 2xx, 4xx, 401, 429, 5xx, or network (no answer). */
+static void count_call(long status)
+{
+    const char *cls = status == 0     ? "network"
+                      : status == 401 ? "401"
+                      : status == 429 ? "429"
+                      : status >= 500 ? "5xx"
+                      : status >= 400 ? "4xx"
+                                      : "2xx";
+    char name[96];
+    snprintf(name, sizeof(name), "bb_poster_ebay_calls_total{status=\"%s\"}", cls);
+    metrics_inc(metrics_counter(name, "calls to eBay's APIs by outcome"), 1);
 }
 
 static void say(const ebay_client_t *c, const char *level, const char *msg)
@@ -211,6 +227,7 @@ int ebay_call(ebay_client_t *c, const char *method, const char *url, const char 
         char herr[256] = "";
         int rc = httpc_request(method, url, h, body, body_len, &pol, &resp, herr, sizeof(herr));
         curl_slist_free_all(h);
+        count_call(rc == 0 ? resp.status : 0);
         if (rc == 0 && resp.status == 401 && !app_bearer && !renewed && c->reauth) {
             /* the token died early (revoked, clock skew): renew once and repeat the call */
             renewed = true;

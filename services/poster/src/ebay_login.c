@@ -46,6 +46,56 @@ static int read_line(FILE *in, char *buf, size_t size)
     return 0;
 }
 
+/* Reads the pasted code and exchanges it for the account's tokens (tok; env set). Returns 0,
+ * or -1 said on stderr. */
+static int login_exchange(const ebay_config_t *c, const ebay_endpoints_t *ep, const char *state,
+                          FILE *in, ebay_token_t *tok)
+{
+    char line[8192], err[1024];
+    if (read_line(in, line, sizeof(line)) != 0) {
+        fprintf(stderr, "byebuy-login: no code given\n");
+        return -1;
+    }
+    char *code = ebay_oauth_code_from_input(line, state, err, sizeof(err));
+    if (!code) {
+        fprintf(stderr, "byebuy-login: %s\n", err);
+        return -1;
+    }
+    ebay_oauth_t o = {.token_url = ep->token,
+                      .client_id = c->client_id,
+                      .client_secret = c->client_secret,
+                      .ru_name = c->ru_name};
+    ebay_grant_t g = ebay_oauth_exchange_code(&o, code, tok, err, sizeof(err));
+    free(code);
+    if (g != EBAY_GRANT_OK) {
+        fprintf(stderr, "byebuy-login: %s\n", err);
+        return -1;
+    }
+    if (!tok->refresh_token) {
+        fprintf(stderr, "byebuy-login: eBay gave no refresh token\n");
+        return -1;
+    }
+    tok->env = xstrdup(c->env);
+    return 0;
+}
+
+/* "Connected: ..." with the day the seller must log in again. */
+static void say_connected(FILE *out, int64_t account_id, const char *path, const ebay_token_t *tok)
+{
+    fprintf(out,
+            "Connected: eBay account %lld; tokens in %s (the poster renews the access "
+            "token itself; log in again when the refresh token expires",
+            (long long)account_id, path);
+    if (tok->refresh_expires_at > 0) {
+        char day[32];
+        time_t t = (time_t)tok->refresh_expires_at;
+        struct tm tm;
+        strftime(day, sizeof(day), "%Y-%m-%d", gmtime_r(&t, &tm));
+        fprintf(out, ", on %s", day);
+    }
+    fprintf(out, ").\n");
+}
+
 int ebay_login_run(const poster_config_t *cfg, int64_t account_id, FILE *in, FILE *out)
 {
     const ebay_config_t *c = &cfg->ebay;
@@ -56,7 +106,7 @@ int ebay_login_run(const poster_config_t *cfg, int64_t account_id, FILE *in, FIL
                 c->env);
         return 1;
     }
-    char path[1024], state[UUID_STR_LEN], line[8192], err[1024];
+    char path[1024], state[UUID_STR_LEN], err[1024];
     if (ebay_token_path(cfg->browser.profile_dir, account_id, path, sizeof(path)) != 0) {
         fprintf(stderr, "byebuy-login: PROFILE_DIR is too long\n");
         return 1;
@@ -73,50 +123,17 @@ int ebay_login_run(const poster_config_t *cfg, int64_t account_id, FILE *in, FIL
     fflush(out);
     free(url);
     int status = 1;
-    char *code = NULL;
     ebay_token_t tok = {0};
-    if (read_line(in, line, sizeof(line)) != 0) {
-        fprintf(stderr, "byebuy-login: no code given\n");
+    if (login_exchange(c, &ep, state, in, &tok) != 0)
         goto cleanup;
-    }
-    code = ebay_oauth_code_from_input(line, state, err, sizeof(err));
-    if (!code) {
-        fprintf(stderr, "byebuy-login: %s\n", err);
-        goto cleanup;
-    }
-    ebay_oauth_t o = {.token_url = ep.token,
-                      .client_id = c->client_id,
-                      .client_secret = c->client_secret,
-                      .ru_name = c->ru_name};
-    if (ebay_oauth_exchange_code(&o, code, &tok, err, sizeof(err)) != EBAY_GRANT_OK) {
-        fprintf(stderr, "byebuy-login: %s\n", err);
-        goto cleanup;
-    }
-    if (!tok.refresh_token) {
-        fprintf(stderr, "byebuy-login: eBay gave no refresh token\n");
-        goto cleanup;
-    }
-    tok.env = xstrdup(c->env);
     if (ebay_token_save(path, &tok, err, sizeof(err)) != 0) {
         fprintf(stderr, "byebuy-login: %s\n", err);
         goto cleanup;
     }
-    fprintf(out,
-            "Connected: eBay account %lld; tokens in %s (the poster renews the access "
-            "token itself; log in again when the refresh token expires",
-            (long long)account_id, path);
-    if (tok.refresh_expires_at > 0) {
-        char day[32];
-        time_t t = (time_t)tok.refresh_expires_at;
-        struct tm tm;
-        strftime(day, sizeof(day), "%Y-%m-%d", gmtime_r(&t, &tm));
-        fprintf(out, ", on %s", day);
-    }
-    fprintf(out, ").\n");
+    say_connected(out, account_id, path, &tok);
     check_setup(cfg, account_id, out);
     status = 0;
 cleanup:
-    free(code);
     ebay_token_free(&tok);
     ebay_endpoints_free(&ep);
     return status;

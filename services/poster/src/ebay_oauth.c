@@ -107,6 +107,16 @@ char *ebay_oauth_code_from_input(const char *input, const char *state, char *err
         free(s);
         return NULL;
     }
+    if (strchr(s, '%')) {
+        /* copied from the URL as it stands (v%5E1.1%23...): eBay's codes hold no '%' */
+        int outlen = 0;
+        char *dec = curl_easy_unescape(NULL, s, 0, &outlen);
+        if (dec) {
+            free(s);
+            s = xstrndup(dec, (size_t)outlen);
+            curl_free(dec);
+        }
+    }
     return s;
 }
 

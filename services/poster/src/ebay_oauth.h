@@ -35,7 +35,8 @@ char *ebay_oauth_consent_url(const char *consent, const char *client_id, const c
 
 /* The authorization code in what a seller pasted: the whole redirect URL (its code= query
  * parameter, URL-decoded; when it carries state= that must equal state) or the bare code
- * (whitespace trimmed). Returns a new string, or NULL with errstr. Pure. */
+ * (whitespace trimmed; URL-decoded when copied from the URL still encoded). Returns a new
+ * string, or NULL with errstr. Pure. */
 char *ebay_oauth_code_from_input(const char *input, const char *state, char *errstr,
                                  size_t errstr_size);
 

@@ -123,6 +123,10 @@ static void test_consent_url_and_pasted_code(void **state)
     code = ebay_oauth_code_from_input(" v^1.1#abc== \r\n", "s1", err, sizeof(err));
     assert_string_equal(code, "v^1.1#abc==");
     free(code);
+    /* the bare code copied out of the URL, still encoded */
+    code = ebay_oauth_code_from_input("v%5E1.1%23abc%3D%3D", "s1", err, sizeof(err));
+    assert_string_equal(code, "v^1.1#abc==");
+    free(code);
     /* another login's URL, a declined consent, no code */
     assert_null(
         ebay_oauth_code_from_input("https://x.invalid/ok?state=s2&code=c", "s1", err, sizeof(err)));
