@@ -8,6 +8,8 @@ its slot (a "not before" time), against the real PostgreSQL and Kafka:
 - a job scheduled 4 s ahead is not on the topic before its time, and is right after it;
 - kill -9 of the api with scheduled requests pending: after a restart each is published once,
   when due, none early;
+- a listing sold or deleted while its post waits for its slot: the request never goes out
+  (deleted from the outbox), the job is failed "cancelled", the slot is free again;
 - the pacing settings API: defaults per platform, partial PUT, null = inherit, field errors."""
 
 import datetime
@@ -265,3 +267,34 @@ def test_scheduled_requests_survive_kill9_and_publish_once_when_due(services, fr
     time.sleep(1)
     assert set(on_topic(kcat, events).values()) == {1}, "a request was published twice"
     assert api.stop() == 0
+
+
+def test_sold_or_deleted_listing_cancels_its_post_waiting_for_a_slot(services, fresh_db, tmp_path,
+                                                                      kcat):
+    api = services.start("api", env=api_env(fresh_db, tmp_path))
+    requests.put(api.url + "/api/settings/pacing/sandbox", json={"min_gap_s": 60}, timeout=5)
+    a, b, c, d = listings(fresh_db, 4)
+    first = post(api, a, "sandbox")
+    held = post(api, b, "sandbox")
+    assert (ts(held["scheduled_at"]) - ts(first["scheduled_at"])).total_seconds() >= 60
+    ev_held = outbox_rows(fresh_db, [held["id"]])[held["id"]][0]
+
+    # sold while its request waits for its slot: never goes out, and the slot is free again
+    r = requests.patch(f"{api.url}/api/listings/{b}", json={"status": "sold"}, timeout=5)
+    assert r.status_code == 200, r.text
+    job = requests.get(f"{api.url}/api/jobs/{held['id']}", timeout=5).json()
+    assert job["status"] == "failed" and job["error_code"] == "cancelled", job
+    assert "no longer active" in job["error_message"]
+    assert outbox_rows(fresh_db, [held["id"]]) == {}
+    again = post(api, c, "sandbox")
+    assert again["scheduled_at"] == held["scheduled_at"], "the freed slot was not reused"
+
+    # deleted: the same, the row goes with the listing
+    r = requests.delete(f"{api.url}/api/listings/{c}", timeout=5)
+    assert r.status_code in (200, 204), r.text
+    assert outbox_rows(fresh_db, [again["id"]]) == {}
+    # the first one, already published, is untouched
+    assert requests.get(f"{api.url}/api/jobs/{first['id']}", timeout=5).json()["status"] == "pending"
+    assert on_topic(kcat, [ev_held])[ev_held] == 0
+    nxt = post(api, d, "sandbox")
+    assert nxt["scheduled_at"] == held["scheduled_at"]

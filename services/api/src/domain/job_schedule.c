@@ -8,7 +8,7 @@
 
 #include "app.h"
 #include "common/log.h"
-#include "common/util.h"
+#include "common/xmalloc.h"
 #include "domain/pacing.h"
 #include "store/pacing_store.h"
 #include "store/slot_store.h"
@@ -94,15 +94,15 @@ static int slots_read(PGconn *pg, const char *platform, int64_t account_id, int6
     if (!res)
         return -1;
     *n = (size_t)PQntuples(res);
-    *out = calloc(*n + 1, sizeof(**out));
-    for (size_t i = 0; *out && i < *n; i++) {
+    *out = xcalloc(*n + 1, sizeof(**out));
+    for (size_t i = 0; i < *n; i++) {
         const char *kind;
         slot_store_row(res, (int)i, &(*out)[i].at_us, &kind);
         int k = job_kind_parse(kind);
         (*out)[i].kind = k < 0 ? JOB_KIND_POST : (job_kind_t)k;
     }
     PQclear(res);
-    return *out ? 0 : -1;
+    return 0;
 }
 
 /* The rule of kind for the account, and its time zone. */
@@ -181,5 +181,20 @@ int job_schedule_release(tx_t *tx, int64_t job_id, cmd_result_t *r)
     store_err_t err;
     if (slot_store_release(tx->pg, job_id, NULL, &err) != 0)
         return cmd_db_fail(r, "releasing the job's slot", &err);
+    return 0;
+}
+
+int job_schedule_cancel_listing(tx_t *tx, int64_t listing_id, const char *why, int *cancelled,
+                                cmd_result_t *r)
+{
+    store_err_t err;
+    int n = 0;
+    if (slot_store_cancel_listing(tx->pg, listing_id, why, &n, &err) != 0)
+        return cmd_db_fail(r, "cancelling the listing's scheduled jobs", &err);
+    if (n > 0)
+        LOG_INFO("listing %" PRId64 ": %d scheduled post job(s) cancelled (%s)", listing_id, n,
+                 why);
+    if (cancelled)
+        *cancelled = n;
     return 0;
 }

@@ -105,6 +105,12 @@ cleanup:
 int posting_delistings_enqueue(tx_t *tx, int64_t listing_id, cmd_result_t *r)
 {
     store_err_t err;
+    /* Posts still waiting for their slot (job_schedule.h) must not go out later. */
+    if (job_schedule_cancel_listing(tx, listing_id,
+                                    "cancelled before its scheduled time: the listing is no "
+                                    "longer active (sold, archived or deleted)",
+                                    NULL, r) != 0)
+        return -1;
     PGresult *res = job_store_posted_of_listing(tx->pg, listing_id, &err);
     if (!res)
         return cmd_db_fail(r, "requesting the delistings", &err);

@@ -104,3 +104,27 @@ int slot_store_reserve(PGconn *pg, const char *platform, int64_t account_id, con
                                " WHERE j.id = slot.job_id",
                      5, params, err);
 }
+
+int slot_store_cancel_listing(PGconn *pg, int64_t listing_id, const char *why, int *n,
+                              store_err_t *err)
+{
+    store_num_t lid;
+    const char *params[2] = {store_i64(&lid, listing_id), why};
+    PGresult *res = store_exec(
+        pg,
+        "WITH pending AS (SELECT id FROM posting_jobs WHERE listing_id = $1"
+        "  AND status = 'pending' FOR UPDATE),"
+        " held AS (DELETE FROM outbox o USING pending p WHERE o.published_at IS NULL"
+        "  AND o.type = 'posting.requested' AND (o.payload::json ->> 'subject') = p.id::text"
+        "  RETURNING p.id),"
+        " freed AS (DELETE FROM job_slots s USING held h WHERE s.job_id = h.id"
+        "  AND s.run_at > now())"
+        " UPDATE posting_jobs j SET status = 'failed', error_code = 'cancelled',"
+        " error_message = $2, completed_at = now() FROM held h WHERE j.id = h.id RETURNING j.id",
+        2, params, err);
+    if (!res)
+        return -1;
+    *n = PQntuples(res);
+    PQclear(res);
+    return 0;
+}

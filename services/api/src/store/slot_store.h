@@ -43,4 +43,11 @@ int slot_store_reserve(PGconn *pg, const char *platform, int64_t account_id, con
                        int64_t job_id, int64_t at_us, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Cancels the pending post jobs of listing_id whose posting.requested still waits on the
+ * outbox for its slot: deletes those outbox rows (a row the relay is publishing right now is
+ * left alone: it is on its way), frees the jobs' slots to come and marks the jobs failed with
+ * error_code "cancelled" and message why. *n receives how many. Returns 0 or -1 (err). */
+int slot_store_cancel_listing(PGconn *pg, int64_t listing_id, const char *why, int *n,
+                              store_err_t *err) __attribute__((warn_unused_result));
+
 #endif
