@@ -122,30 +122,25 @@ static int rule_read(PGconn *pg, const char *platform, int64_t account_id, job_k
     return 0;
 }
 
-int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t account_id,
-                      const char *kind_name, int64_t *run_at_us, cmd_result_t *r)
+/* The paced case, under the account's lock: the slot after the account's other slots. */
+static int slot_paced(tx_t *tx, int64_t job_id, const char *platform, int64_t account_id,
+                      job_kind_t kind, const sched_rule_t *rule, const char *tz, int64_t *run_at_us,
+                      cmd_result_t *r)
 {
-    int k = job_kind_parse(kind_name);
-    if (k < 0)
-        return cmd_fail(r, CMD_INVALID, "kind", "kind: must be post, delist or update");
-    job_kind_t kind = (job_kind_t)k;
     store_err_t err;
-    sched_rule_t rule;
-    char tz[64];
     int64_t now_us = 0, *days = NULL;
     size_t ndays = 0, n = 0;
     sched_slot_t *slots = NULL;
     int rc = -1;
+    const char *kind_name = job_kind_name(kind);
     if (slot_store_lock(tx->pg, platform, account_id, &err) != 0 ||
         slot_store_release(tx->pg, job_id, kind_name, &err) != 0 ||
-        slot_store_prune(tx->pg, platform, account_id, &err) != 0 ||
-        rule_read(tx->pg, platform, account_id, kind, &rule, tz, &err) != 0 ||
         slot_store_clock(tx->pg, platform, account_id, tz, &now_us, &days, &ndays, &err) != 0) {
         cmd_db_fail(r, "scheduling the job", &err);
         goto end;
     }
     /* Slots since the day began count against the cap; since now - gap against the gap. */
-    int64_t since = now_us - rule.min_gap_us;
+    int64_t since = now_us - rule->min_gap_us;
     if (ndays > 0 && days[0] < since)
         since = days[0];
     if (slots_read(tx->pg, platform, account_id, since, &slots, &n, &err) != 0) {
@@ -154,15 +149,14 @@ int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t ac
     }
     uint64_t seed = ((uint64_t)now_us * 0x9E3779B97F4A7C15ull) ^ (uint64_t)job_id;
     seed = seed ? seed : 1;
-    if (job_schedule_next(now_us, slots, n, kind, &rule, days, ndays, &seed, run_at_us) != 0) {
+    if (job_schedule_next(now_us, slots, n, kind, rule, days, ndays, &seed, run_at_us) != 0) {
         cmd_fail(r, CMD_REFUSED, NULL,
                  "no free %s slot for the %s account within %zu days (%d per day): wait for "
                  "the scheduled jobs to run or raise %ss_per_day",
-                 kind_name, platform, ndays, rule.cap_per_day, kind_name);
+                 kind_name, platform, ndays, rule->cap_per_day, kind_name);
         goto end;
     }
-    if (slot_store_reserve(tx->pg, platform, account_id, kind_name, job_id, *run_at_us, &err) !=
-        0) {
+    if (slot_store_reserve(tx->pg, platform, account_id, kind_name, job_id, run_at_us, &err) != 0) {
         cmd_db_fail(r, "scheduling the job", &err);
         goto end;
     }
@@ -174,6 +168,27 @@ end:
     free(days);
     free(slots);
     return rc;
+}
+
+int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t account_id,
+                      const char *kind_name, int64_t *run_at_us, cmd_result_t *r)
+{
+    int k = job_kind_parse(kind_name);
+    if (k < 0)
+        return cmd_fail(r, CMD_INVALID, "kind", "kind: must be post, delist or update");
+    store_err_t err;
+    sched_rule_t rule;
+    char tz[64];
+    if (rule_read(tx->pg, platform, account_id, (job_kind_t)k, &rule, tz, &err) != 0)
+        return cmd_db_fail(r, "scheduling the job", &err);
+    if (rule.min_gap_us > 0 || rule.cap_per_day > 0)
+        return slot_paced(tx, job_id, platform, account_id, (job_kind_t)k, &rule, tz, run_at_us, r);
+    /* Unpaced (API platforms, the sandbox): at once, no lock; the slot is still recorded so
+     * that caps set later count today's actions. */
+    *run_at_us = 0;
+    if (slot_store_reserve(tx->pg, platform, account_id, kind_name, job_id, run_at_us, &err) != 0)
+        return cmd_db_fail(r, "scheduling the job", &err);
+    return 0;
 }
 
 int job_schedule_release(tx_t *tx, int64_t job_id, cmd_result_t *r)
