@@ -210,6 +210,9 @@ def test_hundred_posts_spread_by_gap_and_daily_cap(services, fresh_db, tmp_path,
     lateness = sorted((pub - due).total_seconds() for due, pub in published)
     seen = on_topic(kcat, [e for (e, _, pub) in rows.values() if pub])
     assert set(seen.values()) == {1}
+    # the held ones show on /metrics
+    wait_until(lambda: "bb_outbox_scheduled 70" in requests.get(api.url + "/metrics", timeout=5).text,
+               5, "bb_outbox_scheduled 70 on /metrics")
     print(f"\n100 posts scheduled in {took:.2f} s (16 clients); zone {zone}; per day "
           f"{[len(per_day[d]) for d in days]}; first day {first_day[0]} .. {first_day[-1]}; "
           f"publish lateness p50 {lateness[len(lateness) // 2] * 1000:.0f} ms, "
