@@ -8,6 +8,7 @@ its slot (a "not before" time), against the real PostgreSQL and Kafka:
 - a job scheduled 4 s ahead is not on the topic before its time, and is right after it;
 - kill -9 of the api with scheduled requests pending: after a restart each is published once,
   when due, none early;
+- a retry is another action of the account: it takes the next free slot;
 - a listing sold or deleted while its post waits for its slot: the request never goes out
   (deleted from the outbox), the job is failed "cancelled", the slot is free again;
 - the pacing settings API: defaults per platform, partial PUT, null = inherit, field errors."""
@@ -301,3 +302,22 @@ def test_sold_or_deleted_listing_cancels_its_post_waiting_for_a_slot(services, f
     assert on_topic(kcat, [ev_held])[ev_held] == 0
     nxt = post(api, d, "sandbox")
     assert nxt["scheduled_at"] == held["scheduled_at"]
+
+
+def test_retry_takes_a_new_slot_after_the_accounts_others(services, fresh_db, tmp_path):
+    api = services.start("api", env=api_env(fresh_db, tmp_path))
+    requests.put(api.url + "/api/settings/pacing/sandbox", json={"min_gap_s": 60}, timeout=5)
+    a, b = listings(fresh_db, 2)
+    first, second = post(api, a, "sandbox"), post(api, b, "sandbox")
+    # the poster failed the first (as its posting.failed would)
+    sql(fresh_db, "UPDATE posting_jobs SET status = 'failed', error_code = 'timeout'"
+                  " WHERE id = %s", (first["id"],))
+    r = requests.post(f"{api.url}/api/jobs/{first['id']}/retry", timeout=5)
+    assert r.status_code in (200, 201, 202), r.text
+    job = requests.get(f"{api.url}/api/jobs/{first['id']}", timeout=5).json()
+    assert job["status"] == "pending" and job["attempt"] == 2
+    after = (ts(job["scheduled_at"]) - ts(second["scheduled_at"])).total_seconds()
+    assert 60 <= after < 61, after
+    rows = sql(fresh_db, "SELECT next_attempt_at FROM outbox WHERE type = 'posting.requested'"
+                         " AND payload::json ->> 'subject' = %s ORDER BY id", (str(first["id"]),))
+    assert len(rows) == 2 and rows[1][0] == ts(job["scheduled_at"])
