@@ -295,6 +295,18 @@ def test_a_post_in_flight_is_delisted_when_it_lands(api, kcat):
                (str(pid2),))[0][0] == 0
     problem(requests.post(api.url + f"/api/jobs/{pid2}/retry", timeout=10), 409)
 
+    # a forced delete cancels the unsent posts too (a request published later would post a
+    # listing that no longer exists)
+    lid3 = new_listing(api)
+    r = requests.post(api.url + f"/api/listings/{lid3}/post",
+                      json={"platform": "facebook_marketplace"}, timeout=10)
+    pid3 = r.json()["id"]
+    assert job(api, pid3)["status"] == "pending"
+    r = requests.delete(api.url + f"/api/listings/{lid3}?force=true", timeout=10)
+    assert r.status_code == 200 and r.json() == {"status": "deleted"}
+    assert sql(api.db, "SELECT count(*) FROM outbox WHERE payload::json->>'subject' = %s",
+               (str(pid3),))[0][0] == 0
+
 
 def test_conversation_sold_delists_except_on_its_own_marketplace(api, kcat):
     lid = new_listing(api)
