@@ -295,6 +295,18 @@ def test_a_post_in_flight_is_delisted_when_it_lands(api, kcat):
                (str(pid2),))[0][0] == 0
     problem(requests.post(api.url + f"/api/jobs/{pid2}/retry", timeout=10), 409)
 
+    # a forced delete cancels the unsent posts too (a request published later would post a
+    # listing that no longer exists)
+    lid3 = new_listing(api)
+    r = requests.post(api.url + f"/api/listings/{lid3}/post",
+                      json={"platform": "facebook_marketplace"}, timeout=10)
+    pid3 = r.json()["id"]
+    assert job(api, pid3)["status"] == "pending"
+    r = requests.delete(api.url + f"/api/listings/{lid3}?force=true", timeout=10)
+    assert r.status_code == 200 and r.json() == {"status": "deleted"}
+    assert sql(api.db, "SELECT count(*) FROM outbox WHERE payload::json->>'subject' = %s",
+               (str(pid3),))[0][0] == 0
+
 
 def test_conversation_sold_delists_except_on_its_own_marketplace(api, kcat):
     lid = new_listing(api)
@@ -314,6 +326,19 @@ def test_conversation_sold_delists_except_on_its_own_marketplace(api, kcat):
     r = requests.patch(api.url + f"/api/conversations/{other}", json={"status": "sold"}, timeout=10)
     assert r.status_code == 200, r.text
     assert len(requests_of(api, "delisting.requested")) == 1
+
+    # every attempt of that delist fails; asking again through the posting starts a fresh one
+    for attempt in (1, 2, 3):
+        applied(api, answer(kcat, "delisting.failed", {"job_id": d["job_id"], "attempt": attempt,
+                                                       "error": {"code": "timeout",
+                                                                 "message": "no answer"}}))
+        r = requests.post(api.url + f"/api/jobs/{jobs['ebay']}/retry", timeout=10)
+        assert r.status_code == 200, r.text
+    fresh = job(api, jobs["ebay"])["delist_job_id"]
+    assert fresh != d["job_id"] and job(api, fresh)["attempt"] == 1
+    assert job(api, d["job_id"])["attempt"] == 3 and job(api, d["job_id"])["status"] == "failed"
+    assert job(api, jobs["ebay"])["status"] == "delisting"
+    assert [x["job_id"] for _, x in requests_of(api, "delisting.requested")][-1] == fresh
 
 
 def test_edits_update_live_postings_once_and_coalesce(api, kcat, photo):

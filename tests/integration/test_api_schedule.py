@@ -8,6 +8,9 @@ its slot (a "not before" time), against the real PostgreSQL and Kafka:
 - a job scheduled 4 s ahead is not on the topic before its time, and is right after it;
 - kill -9 of the api with scheduled requests pending: after a restart each is published once,
   when due, none early;
+- a retry is another action of the account: it takes the next free slot;
+- a listing sold or deleted while its post waits for its slot: the request never goes out
+  (deleted from the outbox), the job is failed "cancelled", the slot is free again;
 - the pacing settings API: defaults per platform, partial PUT, null = inherit, field errors."""
 
 import datetime
@@ -208,6 +211,9 @@ def test_hundred_posts_spread_by_gap_and_daily_cap(services, fresh_db, tmp_path,
     lateness = sorted((pub - due).total_seconds() for due, pub in published)
     seen = on_topic(kcat, [e for (e, _, pub) in rows.values() if pub])
     assert set(seen.values()) == {1}
+    # the held ones show on /metrics
+    wait_until(lambda: "bb_outbox_scheduled 70" in requests.get(api.url + "/metrics", timeout=5).text,
+               5, "bb_outbox_scheduled 70 on /metrics")
     print(f"\n100 posts scheduled in {took:.2f} s (16 clients); zone {zone}; per day "
           f"{[len(per_day[d]) for d in days]}; first day {first_day[0]} .. {first_day[-1]}; "
           f"publish lateness p50 {lateness[len(lateness) // 2] * 1000:.0f} ms, "
@@ -265,3 +271,53 @@ def test_scheduled_requests_survive_kill9_and_publish_once_when_due(services, fr
     time.sleep(1)
     assert set(on_topic(kcat, events).values()) == {1}, "a request was published twice"
     assert api.stop() == 0
+
+
+def test_sold_or_deleted_listing_cancels_its_post_waiting_for_a_slot(services, fresh_db, tmp_path,
+                                                                      kcat):
+    api = services.start("api", env=api_env(fresh_db, tmp_path))
+    requests.put(api.url + "/api/settings/pacing/sandbox", json={"min_gap_s": 60}, timeout=5)
+    a, b, c, d = listings(fresh_db, 4)
+    first = post(api, a, "sandbox")
+    held = post(api, b, "sandbox")
+    assert (ts(held["scheduled_at"]) - ts(first["scheduled_at"])).total_seconds() >= 60
+    ev_held = outbox_rows(fresh_db, [held["id"]])[held["id"]][0]
+
+    # sold while its request waits for its slot: never goes out, and the slot is free again
+    r = requests.patch(f"{api.url}/api/listings/{b}", json={"status": "sold"}, timeout=5)
+    assert r.status_code == 200, r.text
+    job = requests.get(f"{api.url}/api/jobs/{held['id']}", timeout=5).json()
+    assert job["status"] == "failed" and job["error_code"] == "cancelled", job
+    assert "no longer active" in job["error_message"]
+    assert outbox_rows(fresh_db, [held["id"]]) == {}
+    again = post(api, c, "sandbox")
+    assert again["scheduled_at"] == held["scheduled_at"], "the freed slot was not reused"
+
+    # deleted: the same, the row goes with the listing
+    r = requests.delete(f"{api.url}/api/listings/{c}", timeout=5)
+    assert r.status_code in (200, 204), r.text
+    assert outbox_rows(fresh_db, [again["id"]]) == {}
+    # the first one, already published, is untouched
+    assert requests.get(f"{api.url}/api/jobs/{first['id']}", timeout=5).json()["status"] == "pending"
+    assert on_topic(kcat, [ev_held])[ev_held] == 0
+    nxt = post(api, d, "sandbox")
+    assert nxt["scheduled_at"] == held["scheduled_at"]
+
+
+def test_retry_takes_a_new_slot_after_the_accounts_others(services, fresh_db, tmp_path):
+    api = services.start("api", env=api_env(fresh_db, tmp_path))
+    requests.put(api.url + "/api/settings/pacing/sandbox", json={"min_gap_s": 60}, timeout=5)
+    a, b = listings(fresh_db, 2)
+    first, second = post(api, a, "sandbox"), post(api, b, "sandbox")
+    # the poster failed the first (as its posting.failed would)
+    sql(fresh_db, "UPDATE posting_jobs SET status = 'failed', error_code = 'timeout'"
+                  " WHERE id = %s", (first["id"],))
+    r = requests.post(f"{api.url}/api/jobs/{first['id']}/retry", timeout=5)
+    assert r.status_code in (200, 201, 202), r.text
+    job = requests.get(f"{api.url}/api/jobs/{first['id']}", timeout=5).json()
+    assert job["status"] == "pending" and job["attempt"] == 2
+    after = (ts(job["scheduled_at"]) - ts(second["scheduled_at"])).total_seconds()
+    assert 60 <= after < 61, after
+    rows = sql(fresh_db, "SELECT next_attempt_at FROM outbox WHERE type = 'posting.requested'"
+                         " AND payload::json ->> 'subject' = %s ORDER BY id", (str(first["id"]),))
+    assert len(rows) == 2 and rows[1][0] == ts(job["scheduled_at"])

@@ -80,7 +80,8 @@ struct app {
     struct {
         metric_t *outbox_published; /* counter */
         metric_t *outbox_failed;    /* counter */
-        metric_t *outbox_lag;       /* gauge: unpublished rows */
+        metric_t *outbox_lag;       /* gauge: rows due, not published */
+        metric_t *outbox_scheduled; /* gauge: rows not due yet */
         metric_t *events_applied;   /* counter */
         metric_t *events_duplicate; /* counter */
         metric_t *events_dropped;   /* counter */

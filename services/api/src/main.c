@@ -125,7 +125,10 @@ static void app_metrics_init(struct app *app)
         metrics_counter("bb_outbox_published_total", "Outbox events acknowledged by Kafka");
     app->m.outbox_failed =
         metrics_counter("bb_outbox_failed_total", "Outbox publish attempts that failed");
-    app->m.outbox_lag = metrics_gauge("bb_outbox_lag", "Outbox rows not yet published");
+    app->m.outbox_lag = metrics_gauge("bb_outbox_lag", "Outbox rows due and not yet published");
+    app->m.outbox_scheduled =
+        metrics_gauge("bb_outbox_scheduled",
+                      "Outbox rows waiting for their time (scheduled jobs, retry backoff)");
     app->m.events_applied =
         metrics_counter("bb_events_applied_total", "Consumed events applied to the database");
     app->m.events_duplicate =

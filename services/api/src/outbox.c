@@ -328,6 +328,7 @@ static int relay_idle_ms(struct app *app, struct outbox_relay *r)
     char err[256];
     PGresult *res = db_exec(r->pg,
                             "SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS lag,"
+                            " count(*) FILTER (WHERE next_attempt_at > now()) AS scheduled,"
                             " ceil(extract(epoch FROM min(next_attempt_at) FILTER"
                             " (WHERE next_attempt_at > now()) - clock_timestamp()) * 1000)::bigint"
                             " AS next_due_ms FROM outbox WHERE published_at IS NULL",
@@ -337,6 +338,7 @@ static int relay_idle_ms(struct app *app, struct outbox_relay *r)
         return RELAY_IDLE_WAKE_MS;
     }
     metrics_set(app->m.outbox_lag, row_i64(res, 0, "lag"));
+    metrics_set(app->m.outbox_scheduled, row_i64(res, 0, "scheduled"));
     int64_t wait = RELAY_IDLE_WAKE_MS;
     if (row_i64(res, 0, "lag") > 0)
         wait = RELAY_DUE_RECHECK_MS; /* came due since the claim (or another relay has it) */

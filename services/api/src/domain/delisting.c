@@ -106,34 +106,29 @@ int delist_after_post(tx_t *tx, int64_t posting_job_id, const job_row_t *job, cm
     return delist_posting(tx, posting_job_id, delist_reason_for(job->listing_status), r);
 }
 
-/* Post jobs of listing_id still in flight: cancelled while their request is unpublished,
+/* Post jobs of listing_id still in flight: cancelled while their request waits on the outbox
+ * for its slot (job_schedule_cancel_listing: job failed, error_code "cancelled", slot freed),
  * else added to waiting (delisted once they land). */
 static int delist_in_flight(tx_t *tx, int64_t listing_id, const char *reason, job_ids_t *waiting,
                             cmd_result_t *r)
 {
     store_err_t err;
+    char why[160];
+    snprintf(why, sizeof(why), "Cancelled before it was posted: the listing was %s", reason);
+    if (job_schedule_cancel_listing(tx, listing_id, why, NULL, r) != 0)
+        return -1;
     PGresult *res = job_store_in_flight_of_listing(tx->pg, listing_id, &err);
     if (!res)
         return cmd_db_fail(r, "reading the postings", &err);
-    char msg[160];
-    snprintf(msg, sizeof(msg), "Cancelled before it was posted: the listing was %s", reason);
-    int rc = 0;
-    for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
-        int64_t id = row_i64(res, i, "id");
-        const char *event_id = row_text(res, i, "request_event_id");
-        int dropped = strcmp(row_text(res, i, "status"), "pending") == 0 && event_id
-                          ? job_store_request_drop(tx->pg, event_id, &err)
-                          : 0;
-        if (dropped < 0 ||
-            (dropped && job_store_mark_failed(tx->pg, id, "cancelled", msg, false, &err) != 0))
-            rc = cmd_db_fail(r, "cancelling the posting", &err);
-        else if (dropped) /* its slot no longer counts against the account's pacing */
-            rc = job_schedule_release(tx, id, r);
-        else
-            job_ids_add(waiting, id);
-    }
+    for (int i = 0; i < PQntuples(res); i++)
+        job_ids_add(waiting, row_i64(res, i, "id"));
     PQclear(res);
-    return rc;
+    return 0;
+}
+
+int delist_cancel_unsent(tx_t *tx, int64_t listing_id, const char *reason, cmd_result_t *r)
+{
+    return delist_in_flight(tx, listing_id, reason, NULL, r);
 }
 
 int delist_listing(tx_t *tx, int64_t listing_id, const char *reason, const char *except_platform,
@@ -196,6 +191,13 @@ int delist_retry_posting(tx_t *tx, int64_t posting_job_id, cmd_result_t *r)
     if (cmd_found(r, job_store_lock(tx->pg, id, &job, &err), "reading the delist job", &err,
                   "Job not found") != 0)
         return -1;
+    /* The seller asks again after every attempt of that job was used: a fresh delist job. */
+    if (strcmp(job.status, "failed") == 0 && job.attempt >= job.max_attempts &&
+        strcmp(job.listing_status, "active") != 0) {
+        if (delist_posting(tx, posting_job_id, delist_reason_for(job.listing_status), r) != 0)
+            return -1;
+        return delist_settle_listing(tx, job.listing_id, r);
+    }
     return delist_retry(tx, id, &job, r);
 }
 

@@ -8,7 +8,7 @@
 
 #include "app.h"
 #include "common/log.h"
-#include "common/util.h"
+#include "common/xmalloc.h"
 #include "domain/pacing.h"
 #include "store/pacing_store.h"
 #include "store/slot_store.h"
@@ -94,15 +94,15 @@ static int slots_read(PGconn *pg, const char *platform, int64_t account_id, int6
     if (!res)
         return -1;
     *n = (size_t)PQntuples(res);
-    *out = calloc(*n + 1, sizeof(**out));
-    for (size_t i = 0; *out && i < *n; i++) {
+    *out = xcalloc(*n + 1, sizeof(**out));
+    for (size_t i = 0; i < *n; i++) {
         const char *kind;
         slot_store_row(res, (int)i, &(*out)[i].at_us, &kind);
         int k = job_kind_parse(kind);
         (*out)[i].kind = k < 0 ? JOB_KIND_POST : (job_kind_t)k;
     }
     PQclear(res);
-    return *out ? 0 : -1;
+    return 0;
 }
 
 /* The rule of kind for the account, and its time zone. */
@@ -122,30 +122,25 @@ static int rule_read(PGconn *pg, const char *platform, int64_t account_id, job_k
     return 0;
 }
 
-int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t account_id,
-                      const char *kind_name, int64_t *run_at_us, cmd_result_t *r)
+/* The paced case, under the account's lock: the slot after the account's other slots. */
+static int slot_paced(tx_t *tx, int64_t job_id, const char *platform, int64_t account_id,
+                      job_kind_t kind, const sched_rule_t *rule, const char *tz, int64_t *run_at_us,
+                      cmd_result_t *r)
 {
-    int k = job_kind_parse(kind_name);
-    if (k < 0)
-        return cmd_fail(r, CMD_INVALID, "kind", "kind: must be post, delist or update");
-    job_kind_t kind = (job_kind_t)k;
     store_err_t err;
-    sched_rule_t rule;
-    char tz[64];
     int64_t now_us = 0, *days = NULL;
     size_t ndays = 0, n = 0;
     sched_slot_t *slots = NULL;
     int rc = -1;
+    const char *kind_name = job_kind_name(kind);
     if (slot_store_lock(tx->pg, platform, account_id, &err) != 0 ||
         slot_store_release(tx->pg, job_id, kind_name, &err) != 0 ||
-        slot_store_prune(tx->pg, platform, account_id, &err) != 0 ||
-        rule_read(tx->pg, platform, account_id, kind, &rule, tz, &err) != 0 ||
         slot_store_clock(tx->pg, platform, account_id, tz, &now_us, &days, &ndays, &err) != 0) {
         cmd_db_fail(r, "scheduling the job", &err);
         goto end;
     }
     /* Slots since the day began count against the cap; since now - gap against the gap. */
-    int64_t since = now_us - rule.min_gap_us;
+    int64_t since = now_us - rule->min_gap_us;
     if (ndays > 0 && days[0] < since)
         since = days[0];
     if (slots_read(tx->pg, platform, account_id, since, &slots, &n, &err) != 0) {
@@ -154,15 +149,14 @@ int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t ac
     }
     uint64_t seed = ((uint64_t)now_us * 0x9E3779B97F4A7C15ull) ^ (uint64_t)job_id;
     seed = seed ? seed : 1;
-    if (job_schedule_next(now_us, slots, n, kind, &rule, days, ndays, &seed, run_at_us) != 0) {
+    if (job_schedule_next(now_us, slots, n, kind, rule, days, ndays, &seed, run_at_us) != 0) {
         cmd_fail(r, CMD_REFUSED, NULL,
                  "no free %s slot for the %s account within %zu days (%d per day): wait for "
                  "the scheduled jobs to run or raise %ss_per_day",
-                 kind_name, platform, ndays, rule.cap_per_day, kind_name);
+                 kind_name, platform, ndays, rule->cap_per_day, kind_name);
         goto end;
     }
-    if (slot_store_reserve(tx->pg, platform, account_id, kind_name, job_id, *run_at_us, &err) !=
-        0) {
+    if (slot_store_reserve(tx->pg, platform, account_id, kind_name, job_id, run_at_us, &err) != 0) {
         cmd_db_fail(r, "scheduling the job", &err);
         goto end;
     }
@@ -176,10 +170,46 @@ end:
     return rc;
 }
 
+int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t account_id,
+                      const char *kind_name, int64_t *run_at_us, cmd_result_t *r)
+{
+    int k = job_kind_parse(kind_name);
+    if (k < 0)
+        return cmd_fail(r, CMD_INVALID, "kind", "kind: must be post, delist or update");
+    store_err_t err;
+    sched_rule_t rule;
+    char tz[64];
+    if (rule_read(tx->pg, platform, account_id, (job_kind_t)k, &rule, tz, &err) != 0)
+        return cmd_db_fail(r, "scheduling the job", &err);
+    if (rule.min_gap_us > 0 || rule.cap_per_day > 0)
+        return slot_paced(tx, job_id, platform, account_id, (job_kind_t)k, &rule, tz, run_at_us, r);
+    /* Unpaced (API platforms, the sandbox): at once, no lock; the slot is still recorded so
+     * that caps set later count today's actions. */
+    *run_at_us = 0;
+    if (slot_store_reserve(tx->pg, platform, account_id, kind_name, job_id, run_at_us, &err) != 0)
+        return cmd_db_fail(r, "scheduling the job", &err);
+    return 0;
+}
+
 int job_schedule_release(tx_t *tx, int64_t job_id, cmd_result_t *r)
 {
     store_err_t err;
     if (slot_store_release(tx->pg, job_id, NULL, &err) != 0)
         return cmd_db_fail(r, "releasing the job's slot", &err);
+    return 0;
+}
+
+int job_schedule_cancel_listing(tx_t *tx, int64_t listing_id, const char *why, int *cancelled,
+                                cmd_result_t *r)
+{
+    store_err_t err;
+    int n = 0;
+    if (slot_store_cancel_listing(tx->pg, listing_id, why, &n, &err) != 0)
+        return cmd_db_fail(r, "cancelling the listing's scheduled jobs", &err);
+    if (n > 0)
+        LOG_INFO("listing %" PRId64 ": %d scheduled post job(s) cancelled (%s)", listing_id, n,
+                 why);
+    if (cancelled)
+        *cancelled = n;
     return 0;
 }

@@ -77,4 +77,14 @@ int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t ac
 int job_schedule_release(tx_t *tx, int64_t job_id, cmd_result_t *r)
     __attribute__((warn_unused_result));
 
+/* A listing that leaves `active` (sold, deleted) must not be posted later by a request that
+ * still waits for its slot: cancels, inside tx, the listing's pending post jobs whose request
+ * is still held on the outbox (deleted from it; a request already published is the poster's
+ * and the delist flow's business), frees their slots and marks them failed, error_code
+ * "cancelled", error_message why (e.g. "cancelled before its scheduled time: the listing was
+ * sold"). *cancelled (may be NULL) receives how many. Returns 0 or -1 (r). Call it before
+ * deleting the listing's rows. */
+int job_schedule_cancel_listing(tx_t *tx, int64_t listing_id, const char *why, int *cancelled,
+                                cmd_result_t *r) __attribute__((warn_unused_result));
+
 #endif

@@ -76,13 +76,12 @@ end:
 }
 
 /* The statuses a seller may set: deleting and delete_failed belong to DELETE. */
-static int status_check(const listing_row_t *row, const listing_input_t *in, cmd_result_t *r)
+static int status_check(const listing_row_t *row, cmd_result_t *r)
 {
     if (strcmp(row->status, "deleting") == 0 || strcmp(row->status, "delete_failed") == 0)
         return cmd_fail(r, CMD_CONFLICT, NULL,
                         "the listing is being deleted (%s); only DELETE applies to it",
                         row->status);
-    (void)in;
     return 0;
 }
 
@@ -151,7 +150,7 @@ int listing_update(struct app *app, int64_t id, const listing_input_t *in, const
     if (cmd_found(r, listing_store_lock(tx.pg, id, false, &row, &err), "reading the listing", &err,
                   "Listing not found") != 0)
         goto end;
-    if (update_check(app, in, &row, npaths, r) != 0 || status_check(&row, in, r) != 0 ||
+    if (update_check(app, in, &row, npaths, r) != 0 || status_check(&row, r) != 0 ||
         edit_mask(&tx, id, in, npaths, &mask, r) != 0)
         goto end;
     if (listing_store_update(tx.pg, id, &values, &err) != 0 ||
@@ -197,7 +196,10 @@ int listing_delete(struct app *app, int64_t id, bool force, listing_delete_t *ou
     if (cmd_found(r, listing_store_lock(tx.pg, id, false, &row, &err), "reading the listing", &err,
                   "Listing not found") != 0)
         goto end;
-    if (!force && delete_later(&tx, id, row.status, out, r) != 0)
+    /* force: posts that have not left the outbox are cancelled all the same (a request
+     * published later would post a listing that no longer exists). */
+    if (force ? delist_cancel_unsent(&tx, id, DELIST_DELETED, r) != 0
+              : delete_later(&tx, id, row.status, out, r) != 0)
         goto end;
     /* Nothing live (or force): the rows go now, the files once committed. */
     int found = force ? listing_store_delete(tx.pg, id, &names, &err)

@@ -112,6 +112,16 @@ static void copy_text(char *out, size_t size, const PGresult *res, const char *n
     snprintf(out, size, "%s", v ? v : "");
 }
 
+int job_store_lock_listing(PGconn *pg, int64_t id, store_err_t *err)
+{
+    store_num_t idbuf;
+    const char *params[1] = {store_i64(&idbuf, id)};
+    return store_run(pg,
+                     "SELECT l.id FROM listings l WHERE l.id ="
+                     " (SELECT listing_id FROM posting_jobs WHERE id = $1) FOR UPDATE OF l",
+                     1, params, err);
+}
+
 int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
 {
     store_num_t idbuf;
@@ -275,8 +285,8 @@ PGresult *job_store_live_of_listing(PGconn *pg, int64_t listing_id, store_err_t 
 PGresult *job_store_in_flight_of_listing(PGconn *pg, int64_t listing_id, store_err_t *err)
 {
     return listing_rows(pg,
-                        "SELECT id, status, request_event_id::text AS request_event_id"
-                        " FROM posting_jobs WHERE listing_id = $1 AND kind = 'post'"
+                        "SELECT id, status FROM posting_jobs WHERE listing_id = $1"
+                        " AND kind = 'post'"
                         " AND status IN ('pending', 'posting') ORDER BY id FOR UPDATE",
                         listing_id, err);
 }
@@ -369,13 +379,6 @@ int job_store_request_rewrite(PGconn *pg, const char *event_id, const char *payl
                        "UPDATE outbox SET payload = $2 WHERE event_id = $1::uuid"
                        " AND published_at IS NULL",
                        2, params, err);
-}
-
-int job_store_request_drop(PGconn *pg, const char *event_id, store_err_t *err)
-{
-    const char *params[1] = {event_id};
-    return request_row(pg, "DELETE FROM outbox WHERE event_id = $1::uuid AND published_at IS NULL",
-                       1, params, err);
 }
 
 PGresult *job_store_delist_source(PGconn *pg, int64_t id, store_err_t *err)

@@ -48,6 +48,12 @@ int job_store_insert_child(PGconn *pg, const char *kind, int64_t posting_job_id,
 int job_store_set_request(PGconn *pg, int64_t id, const char *event_id, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Locks the listing of job id (FOR UPDATE; nothing when either is gone). The commands that
+ * change jobs take the listing before its jobs, as the listing commands do (sold, delete,
+ * edit lock the listing, then its jobs), so the two never deadlock. Returns 0 or -1. */
+int job_store_lock_listing(PGconn *pg, int64_t id, store_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* Locks job id and reads it with its listing's status. Returns 1, 0 when unknown, or -1. */
 int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
     __attribute__((warn_unused_result));
@@ -92,8 +98,8 @@ int job_store_log(PGconn *pg, int64_t id, int attempt, const char *level, const 
  * delist_failed (id, platform). Caller PQclear()s; NULL on error. */
 PGresult *job_store_live_of_listing(PGconn *pg, int64_t listing_id, store_err_t *err);
 
-/* The post jobs of listing_id still in flight (pending or posting): id, status,
- * request_event_id (NULL when unknown). Caller PQclear()s; NULL on error. */
+/* The post jobs of listing_id still in flight (pending or posting): id, status. Caller
+ * PQclear()s; NULL on error. */
 PGresult *job_store_in_flight_of_listing(PGconn *pg, int64_t listing_id, store_err_t *err);
 
 /* The posted jobs of listing_id an edit updates: id. Caller PQclear()s; NULL on error. */
@@ -116,12 +122,10 @@ int job_store_listing_tally(PGconn *pg, int64_t listing_id, int *live, int *in_f
                             store_err_t *err) __attribute__((warn_unused_result));
 
 /* The job's request while the outbox row of event_id is unpublished: replaced by payload
- * (same event id) or dropped. A row the relay is publishing is waited for and then left
- * alone. Return 1 (done), 0 (already published or gone), -1 (err). */
+ * (same event id). A row the relay is publishing is waited for and then left alone. Returns
+ * 1 (done), 0 (already published or gone), -1 (err). */
 int job_store_request_rewrite(PGconn *pg, const char *event_id, const char *payload,
                               store_err_t *err) __attribute__((warn_unused_result));
-int job_store_request_drop(PGconn *pg, const char *event_id, store_err_t *err)
-    __attribute__((warn_unused_result));
 
 /* Delist job id with its posting, for delisting.requested: attempt, platform, account_id
  * (0 when none), listing_id, reason, external_id, external_url. One-row result (caller

@@ -80,27 +80,48 @@ int slot_store_release(PGconn *pg, int64_t job_id, const char *kind, store_err_t
                      2, params, err);
 }
 
-int slot_store_prune(PGconn *pg, const char *platform, int64_t account_id, store_err_t *err)
-{
-    store_num_t aid;
-    const char *params[2] = {platform, store_i64(&aid, account_id)};
-    return store_run(pg,
-                     "DELETE FROM job_slots WHERE platform = $1 AND account_id = $2"
-                     " AND run_at < now() - interval '2 days'",
-                     2, params, err);
-}
-
 int slot_store_reserve(PGconn *pg, const char *platform, int64_t account_id, const char *kind,
-                       int64_t job_id, int64_t at_us, store_err_t *err)
+                       int64_t job_id, int64_t *at_us, store_err_t *err)
 {
     store_num_t aid, jid, at;
     const char *params[5] = {platform, store_i64(&aid, account_id), kind, store_i64(&jid, job_id),
-                             store_i64(&at, at_us)};
-    return store_run(pg,
-                     "WITH slot AS (INSERT INTO job_slots (platform, account_id, kind, job_id,"
-                     " run_at) VALUES ($1, $2, $3, $4, " TS(
-                         "$5") ") RETURNING job_id, run_at)"
-                               " UPDATE posting_jobs j SET scheduled_at = slot.run_at FROM slot"
-                               " WHERE j.id = slot.job_id",
-                     5, params, err);
+                             *at_us ? store_i64(&at, *at_us) : NULL};
+    PGresult *res = store_exec(
+        pg,
+        "WITH slot AS (INSERT INTO job_slots (platform, account_id, kind, job_id, run_at)"
+        " VALUES ($1, $2, $3, $4, COALESCE(" TS(
+            "$5") ", now())) RETURNING job_id, run_at),"
+                  " job AS (UPDATE posting_jobs j SET scheduled_at = slot.run_at FROM slot"
+                  "  WHERE j.id = slot.job_id)"
+                  " SELECT " US("run_at") " AS at_us FROM slot",
+        5, params, err);
+    if (!res)
+        return -1;
+    *at_us = row_i64(res, 0, "at_us");
+    PQclear(res);
+    return 0;
+}
+
+int slot_store_cancel_listing(PGconn *pg, int64_t listing_id, const char *why, int *n,
+                              store_err_t *err)
+{
+    store_num_t lid;
+    const char *params[2] = {store_i64(&lid, listing_id), why};
+    PGresult *res = store_exec(
+        pg,
+        "WITH pending AS (SELECT id FROM posting_jobs WHERE listing_id = $1"
+        "  AND status = 'pending' FOR UPDATE),"
+        " held AS (DELETE FROM outbox o USING pending p WHERE o.published_at IS NULL"
+        "  AND o.type = 'posting.requested' AND (o.payload::json ->> 'subject') = p.id::text"
+        "  RETURNING p.id),"
+        " freed AS (DELETE FROM job_slots s USING held h WHERE s.job_id = h.id"
+        "  AND s.run_at > now())"
+        " UPDATE posting_jobs j SET status = 'failed', error_code = 'cancelled',"
+        " error_message = $2, completed_at = now() FROM held h WHERE j.id = h.id RETURNING j.id",
+        2, params, err);
+    if (!res)
+        return -1;
+    *n = PQntuples(res);
+    PQclear(res);
+    return 0;
 }

@@ -30,17 +30,23 @@ PGresult *slot_store_since(PGconn *pg, const char *platform, int64_t account_id,
                            store_err_t *err);
 void slot_store_row(const PGresult *res, int i, int64_t *at_us, const char **kind);
 
-/* Deletes job_id's slots of kind still to come (a retry or a cancelled job), and the
- * account's slots older than two days. Returns 0 or -1 (err). */
+/* Deletes job_id's slots of kind (NULL: any) still to come (a retry, a cancelled job).
+ * Returns 0 or -1 (err). */
 int slot_store_release(PGconn *pg, int64_t job_id, const char *kind, store_err_t *err)
     __attribute__((warn_unused_result));
-int slot_store_prune(PGconn *pg, const char *platform, int64_t account_id, store_err_t *err)
+
+/* Records job_id's slot at *at_us (0: the transaction's now(), written back into *at_us)
+ * and sets posting_jobs.scheduled_at to it; drops the account's slots older than two days
+ * (they no longer count for anything). Returns 0 or -1 (err). */
+int slot_store_reserve(PGconn *pg, const char *platform, int64_t account_id, const char *kind,
+                       int64_t job_id, int64_t *at_us, store_err_t *err)
     __attribute__((warn_unused_result));
 
-/* Records job_id's slot at at_us and sets posting_jobs.scheduled_at to it. Returns 0 or -1
- * (err). */
-int slot_store_reserve(PGconn *pg, const char *platform, int64_t account_id, const char *kind,
-                       int64_t job_id, int64_t at_us, store_err_t *err)
-    __attribute__((warn_unused_result));
+/* Cancels the pending post jobs of listing_id whose posting.requested still waits on the
+ * outbox for its slot: deletes those outbox rows (a row the relay is publishing right now is
+ * left alone: it is on its way), frees the jobs' slots to come and marks the jobs failed with
+ * error_code "cancelled" and message why. *n receives how many. Returns 0 or -1 (err). */
+int slot_store_cancel_listing(PGconn *pg, int64_t listing_id, const char *why, int *n,
+                              store_err_t *err) __attribute__((warn_unused_result));
 
 #endif
