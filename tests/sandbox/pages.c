@@ -382,6 +382,12 @@ static const char *const CREATE_SCRIPT[] = {
     "  el.addEventListener('input', update);\n",
     "});\n",
     "document.addEventListener('click', function(){ closeListboxes(null); });\n",
+    NULL};
+
+/* The script's second half (one script with the first: split only to keep each array short):
+ * the buttons of the create form (Next, Back, Publish) and of the edit form (Update, Remove
+ * photo). */
+static const char *const FORM_SCRIPT_BUTTONS[] = {
     "function activate(el, fn){\n",
     "  if(!el) return;\n",
     "  el.addEventListener('click', function(ev){ ev.stopPropagation();\n",
@@ -421,7 +427,8 @@ static const char *const CREATE_SCRIPT[] = {
     "form.querySelectorAll('[role=button][aria-label=\"Remove photo\"]').forEach(function(b){\n",
     "  activate(b, function(){ b.closest('li').remove();\n",
     "    var n=nphotos();\n",
-    "    document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / '+MAX_PHOTOS;\n",
+    "    document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / "
+    "'+MAX_PHOTOS;\n",
     "    update(); });\n",
     "});\n",
     "update();\n",
@@ -457,6 +464,8 @@ void sb_form_script(sbuf_t *b)
     sbuf_add(b, "];\n");
     for (size_t i = 0; CREATE_SCRIPT[i]; i++)
         sbuf_add(b, CREATE_SCRIPT[i]);
+    for (size_t i = 0; FORM_SCRIPT_BUTTONS[i]; i++)
+        sbuf_add(b, FORM_SCRIPT_BUTTONS[i]);
 }
 
 char *sb_page_create(void)

@@ -85,8 +85,10 @@ static int run_steps(run_t *run)
         if (run->interrupted)
             return 0;
         if (st->nwhen_changed && !step_wanted(run, st)) {
-            run_log(run, "info", NULL, "step %zu/%zu %s skipped: the update changes none of its "
-                    "fields", i + 1, run->nsteps, st->describe);
+            run_log(run, "info", NULL,
+                    "step %zu/%zu %s skipped: the update changes none of its "
+                    "fields",
+                    i + 1, run->nsteps, st->describe);
             continue;
         }
         if (util_now_ms() >= o->deadline_ms) {
@@ -237,9 +239,8 @@ runner_status_t runner_run_delist(wd_session_t *s, const recipe_t *r,
     return finish_op(&run, rc);
 }
 
-runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r,
-                                  const update_requested_t *req, const runner_opts_t *o,
-                                  runner_result_t *res)
+runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r, const update_requested_t *req,
+                                  const runner_opts_t *o, runner_result_t *res)
 {
     memset(res, 0, sizeof(*res));
     if (!r->update) {
