@@ -338,6 +338,10 @@ static const char *const CREATE_SCRIPT[] = {
     "setupCombobox(document.getElementById('category'), form.elements.category, CATEGORIES);\n",
     "setupCombobox(document.getElementById('condition'), form.elements.condition,\n",
     "  [{group:null, options:CONDITIONS}]);\n",
+    NULL};
+
+/* The script's middle part: the Location suggestions and the photo list. */
+static const char *const FORM_SCRIPT_FIELDS[] = {
     "var loc=form.elements.location, locTimer=null;\n",
     "function suggest(){\n",
     "  var q=loc.value.trim().toLowerCase();\n",
@@ -464,6 +468,8 @@ void sb_form_script(sbuf_t *b)
     sbuf_add(b, "];\n");
     for (size_t i = 0; CREATE_SCRIPT[i]; i++)
         sbuf_add(b, CREATE_SCRIPT[i]);
+    for (size_t i = 0; FORM_SCRIPT_FIELDS[i]; i++)
+        sbuf_add(b, FORM_SCRIPT_FIELDS[i]);
     for (size_t i = 0; FORM_SCRIPT_BUTTONS[i]; i++)
         sbuf_add(b, FORM_SCRIPT_BUTTONS[i]);
 }
