@@ -231,8 +231,10 @@ runner_status_t runner_run_delist(wd_session_t *s, const recipe_t *r,
     run.steps = sold && d->mark_sold ? d->mark_sold : d->steps;
     run.nsteps = sold && d->mark_sold ? d->nmark_sold : d->nsteps;
     run_log(&run, "info", NULL, "delisting %s (reason %s): %s",
-            req->external_url ? req->external_url : req->external_id, run.vars.reason,
-            sold && d->mark_sold ? "marking it sold" : "deleting it");
+            req->external_url  ? req->external_url
+            : req->external_id ? req->external_id
+                               : "(no URL)",
+            run.vars.reason, sold && d->mark_sold ? "marking it sold" : "deleting it");
     int rc = run_steps(&run);
     cJSON_Delete(run.page);
     free(stop);
