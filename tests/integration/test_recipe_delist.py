@@ -3,6 +3,7 @@
 delisting.requested and update.requested go in with kcat as the api's outbox writes them;
 bb.posting.events come out; the sandbox's control API says what the marketplace shows."""
 
+import signal
 import time
 import uuid
 
@@ -65,15 +66,15 @@ class Run:
 
     def post(self, title, **fields):
         job = new_job_id()
-        key, ev = job_event(job, title, self.api.images(), **fields)
+        key, ev = job_event(job, title, self.api.images()[:fields.pop("nimages", 3)], **fields)
         self.kcat.produce(REQUESTS, key, ev)
         final, _ = self.wait_final(job)
         assert final["type"] == "posting.succeeded", final
         return final["data"]
 
-    def delist(self, posted, reason, job_id=None, listing_id=5):
+    def delist(self, posted, reason, job_id=None, listing_id=5, platform="sandbox"):
         job_id = job_id or new_job_id()
-        data = {"job_id": job_id, "attempt": 1, "listing_id": listing_id, "platform": "sandbox",
+        data = {"job_id": job_id, "attempt": 1, "listing_id": listing_id, "platform": platform,
                 "account_id": 0, "external_id": posted["external_id"],
                 "external_url": posted["external_url"], "reason": reason}
         self.kcat.produce(REQUESTS, str(listing_id),
@@ -81,11 +82,12 @@ class Run:
                                      source="byebuy/api"))
         return job_id
 
-    def update(self, posted, title, changed, images=None, price_cents=129950, job_id=None):
+    def update(self, posted, title, changed, images=None, job_id=None, platform="sandbox",
+               **fields):
         job_id = job_id or new_job_id()
-        _, post_ev = job_event(job_id, title, images or [], price_cents=price_cents)
+        _, post_ev = job_event(job_id, title, images or [], **fields)
         listing = post_ev["data"]["listing"]
-        data = {"job_id": job_id, "attempt": 1, "posting_job_id": 1, "platform": "sandbox",
+        data = {"job_id": job_id, "attempt": 1, "posting_job_id": 1, "platform": platform,
                 "account_id": 0, "external_id": posted["external_id"],
                 "external_url": posted["external_url"], "changed": changed, "listing": listing}
         self.kcat.produce(REQUESTS, str(listing["id"]),
@@ -165,7 +167,8 @@ def test_update_price_then_photos_and_title(run):
 
     # A price drop: the common case, no image download, no upload.
     hits = run.api.hits["uploads"]
-    job = run.update(posted, title, ["price"], images=run.api.images("again"), price_cents=99900)
+    job = run.update(posted, title, ["price"], images=run.api.images("again"),
+                     price_cents=99900)
     final, evs = run.wait_final(job)
     assert final["type"] == "update.succeeded", (final, logs(evs))
     assert final["data"]["external_url"] == posted["external_url"]
@@ -201,3 +204,63 @@ def test_delist_behind_a_login_wall_fails_login_required(run):
     assert err["code"] == "login_required" and err["retryable"] is False, err
     assert "byebuy-login" in err["message"], err
     assert run.item(posted["external_id"])["status"] == "active"
+
+
+def test_facebook_recipe_delists_and_edits_the_sandbox_in_demo_mode(
+        services, chromedriver, sandbox, group, kcat, tmp_path, fake_api):  # noqa: F811
+    """`make up` without a real account points FACEBOOK_URL at the sandbox, whose Your listings
+    and edit form copy Facebook's: the facebook_marketplace recipe's own delist and update
+    sections run there (finding the card by the item page's title, as on Facebook)."""
+    run = Run(services, chromedriver, sandbox, group, kcat, tmp_path, fake_api,
+              FACEBOOK_URL=sandbox.url)
+    fb = "facebook_marketplace"
+    title = unique("Birch table")
+    posted = run.post(title, platform=fb, price_cents=8500, condition="good", nimages=1)
+    assert run.item(posted["external_id"])["price_cents"] == 8500
+
+    job = run.update(posted, title, ["price", "description"], platform=fb, price_cents=7000,
+                     condition="good", description="Now cheaper.\nStill sturdy.")
+    final, evs = run.wait_final(job)
+    assert final["type"] == "update.succeeded", (final, logs(evs))
+    item = run.item(posted["external_id"])
+    assert item["price_cents"] == 7000 and item["description"] == "Now cheaper.\nStill sturdy."
+    assert item["title"] == title and len(item["photos"]) == 1
+
+    final, evs = run.wait_final(run.delist(posted, "sold", platform=fb))
+    assert final["type"] == "delisting.succeeded", (final, logs(evs))
+    assert run.item(posted["external_id"])["status"] == "sold"
+
+    final, evs = run.wait_final(run.delist(posted, "deleted", platform=fb))
+    assert final["type"] == "delisting.succeeded", (final, logs(evs))
+    assert run.item(posted["external_id"])["status"] == "deleted"
+    final, evs = run.wait_final(run.delist(posted, "deleted", platform=fb))
+    assert final["type"] == "delisting.succeeded", (final, logs(evs))
+    assert any("off the marketplace already" in m for m in logs(evs)), logs(evs)
+
+
+def test_poster_killed_mid_delist_ends_delisted_once_after_restart(
+        services, chromedriver, sandbox, group, kcat, tmp_path, fake_api):  # noqa: F811
+    """SIGKILL right after the sandbox deleted the item, before the poster reported it: the
+    request is redelivered to the restarted poster, which finds the listing gone and reports
+    delisting.succeeded, once. The slow steps (about 1 s apart) leave the kill a window."""
+    run = Run(services, chromedriver, sandbox, group, kcat, tmp_path, fake_api,
+              STEP_DELAY_MS="1200")
+    posted = run.post(unique("Maple bench"), nimages=1)
+    job = run.delist(posted, "deleted")
+    deadline = time.monotonic() + 120
+    while run.item(posted["external_id"])["status"] != "deleted":
+        assert time.monotonic() < deadline, logs(run.events(job))
+        time.sleep(0.05)
+    assert not [e for e in run.events(job) if e["type"] in FINAL], "the poster was too quick"
+    run.poster.kill(signal.SIGKILL)
+    assert not run.poster.alive()
+    time.sleep(1)
+    run.poster = services.start("poster", env=poster_env(
+        chromedriver, sandbox.url, group, tmp_path, api=fake_api))
+    final, evs = run.wait_final(job, timeout=180)
+    assert final["type"] == "delisting.succeeded", (final, logs(evs))
+    types = [e["type"] for e in evs]
+    assert types.count("posting.started") == 2, types
+    assert types.count("delisting.succeeded") == 1 and "delisting.failed" not in types, types
+    assert any("off the marketplace already" in m for m in logs(evs)), logs(evs)
+    assert run.item(posted["external_id"])["status"] == "deleted"

@@ -211,8 +211,8 @@ static int handle_login_post(struct mg_connection *conn, sb_app_t *app)
 
 enum { F_TITLE, F_PRICE, F_DESCRIPTION, F_CATEGORY, F_CONDITION, F_LOCATION, F_KEEP, F_COUNT };
 #define FIELD_PHOTO 100
-static const char *const FIELD_NAMES[F_COUNT] = {
-    "title", "price", "description", "category", "condition", "location", "keep_photos"};
+static const char *const FIELD_NAMES[F_COUNT] = {"title",     "price",    "description", "category",
+                                                 "condition", "location", "keep_photos"};
 
 typedef struct {
     char tmp_path[512];

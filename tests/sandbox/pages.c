@@ -338,6 +338,10 @@ static const char *const CREATE_SCRIPT[] = {
     "setupCombobox(document.getElementById('category'), form.elements.category, CATEGORIES);\n",
     "setupCombobox(document.getElementById('condition'), form.elements.condition,\n",
     "  [{group:null, options:CONDITIONS}]);\n",
+    NULL};
+
+/* The script's middle part: the Location suggestions and the photo list. */
+static const char *const FORM_SCRIPT_FIELDS[] = {
     "var loc=form.elements.location, locTimer=null;\n",
     "function suggest(){\n",
     "  var q=loc.value.trim().toLowerCase();\n",
@@ -382,6 +386,12 @@ static const char *const CREATE_SCRIPT[] = {
     "  el.addEventListener('input', update);\n",
     "});\n",
     "document.addEventListener('click', function(){ closeListboxes(null); });\n",
+    NULL};
+
+/* The script's second half (one script with the first: split only to keep each array short):
+ * the buttons of the create form (Next, Back, Publish) and of the edit form (Update, Remove
+ * photo). */
+static const char *const FORM_SCRIPT_BUTTONS[] = {
     "function activate(el, fn){\n",
     "  if(!el) return;\n",
     "  el.addEventListener('click', function(ev){ ev.stopPropagation();\n",
@@ -421,7 +431,8 @@ static const char *const CREATE_SCRIPT[] = {
     "form.querySelectorAll('[role=button][aria-label=\"Remove photo\"]').forEach(function(b){\n",
     "  activate(b, function(){ b.closest('li').remove();\n",
     "    var n=nphotos();\n",
-    "    document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / '+MAX_PHOTOS;\n",
+    "    document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / "
+    "'+MAX_PHOTOS;\n",
     "    update(); });\n",
     "});\n",
     "update();\n",
@@ -457,6 +468,10 @@ void sb_form_script(sbuf_t *b)
     sbuf_add(b, "];\n");
     for (size_t i = 0; CREATE_SCRIPT[i]; i++)
         sbuf_add(b, CREATE_SCRIPT[i]);
+    for (size_t i = 0; FORM_SCRIPT_FIELDS[i]; i++)
+        sbuf_add(b, FORM_SCRIPT_FIELDS[i]);
+    for (size_t i = 0; FORM_SCRIPT_BUTTONS[i]; i++)
+        sbuf_add(b, FORM_SCRIPT_BUTTONS[i]);
 }
 
 char *sb_page_create(void)

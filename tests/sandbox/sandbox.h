@@ -226,8 +226,7 @@ char *sb_page_end(sbuf_t *b);
 /* ---- seller_handlers.c: mark sold / available, delete, edit (behind the gate) ---- */
 /* POST /marketplace/item/<id>/(sold|available|delete), GET/POST /marketplace/edit/?listing_id=
  * Returns the status sent, or 0 when the path is not theirs. */
-int sb_seller_page(struct mg_connection *conn, sb_app_t *app, const char *method,
-                   const char *path);
+int sb_seller_page(struct mg_connection *conn, sb_app_t *app, const char *method, const char *path);
 /* POST /_sandbox/items/<id>/status {"status": ...} (control); 0 when not its path. */
 int sb_seller_control(struct mg_connection *conn, sb_app_t *app, const char *method,
                       const char *path);

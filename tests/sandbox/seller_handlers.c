@@ -85,8 +85,7 @@ static int handle_edit_post(struct mg_connection *conn, sb_app_t *app, sb_item_t
         edit_photo_list(cur, keep, nkeep, edit);
         if (edit->nphotos == 0 || edit->nphotos > SB_MAX_PHOTOS) {
             status = 400;
-            snprintf(error, sizeof(error), "Photos: a listing has 1 to %d photos.",
-                     SB_MAX_PHOTOS);
+            snprintf(error, sizeof(error), "Photos: a listing has 1 to %d photos.", SB_MAX_PHOTOS);
         }
     }
     for (size_t i = 0; i < nkeep; i++)
@@ -121,8 +120,8 @@ int sb_seller_page(struct mg_connection *conn, sb_app_t *app, const char *method
         sb_item_t *item = live_item(app, edit_id(conn));
         if (!item)
             return sb_send_html(conn, 404, sb_page_message(UNAVAILABLE, UNAVAILABLE_WHY));
-        int status = get ? sb_send_html(conn, 200, sb_page_edit(item))
-                         : handle_edit_post(conn, app, item);
+        int status =
+            get ? sb_send_html(conn, 200, sb_page_edit(item)) : handle_edit_post(conn, app, item);
         sb_item_free(item);
         return status;
     }
@@ -173,8 +172,7 @@ int sb_seller_control(struct mg_connection *conn, sb_app_t *app, const char *met
               strcmp(status, SB_DELETED) == 0;
     int rc = 0;
     if (!ok)
-        rc = sb_send_json_error(conn, 400,
-                                "status: must be \"active\", \"sold\" or \"deleted\"");
+        rc = sb_send_json_error(conn, 400, "status: must be \"active\", \"sold\" or \"deleted\"");
     else if (sb_store_set_status(&app->store, id, status) != SB_OK)
         rc = sb_send_json_error(conn, 404, "no such item (or deleted)");
     cJSON_Delete(root);

@@ -83,7 +83,8 @@ static const char *const SELLING_SCRIPT[] = {
     "}\n",
     "function del(id, title, price){\n",
     "  var d=dialog('Delete listing');\n",
-    "  var p=document.createElement('p'); p.textContent=title+' \\u00b7 '+price; d.appendChild(p);\n",
+    "  var p=document.createElement('p'); p.textContent=title+' \\u00b7 '+price; "
+    "d.appendChild(p);\n",
     "  var w=document.createElement('p');\n",
     "  w.textContent='Are you sure you want to delete this listing?'; d.appendChild(w);\n",
     "  var cancel=button('Cancel'), ok=button('Delete');\n",
@@ -91,17 +92,20 @@ static const char *const SELLING_SCRIPT[] = {
     "  act(cancel, closeAll);\n",
     "  act(ok, function(){\n",
     "    ok.remove(); cancel.remove(); w.remove();\n",
-    "    soldQuestion(d, function(){ post(id,'delete').then(done, function(e){ fail(d,e); }); });\n",
+    "    soldQuestion(d, function(){ post(id,'delete').then(done, function(e){ fail(d,e); }); "
+    "});\n",
     "  });\n",
     "}\n",
     "function menu(btn, id, title, price){\n",
     "  var open=btn.getAttribute('aria-expanded')==='true';\n",
     "  closeAll(); if(open) return;\n",
     "  var m=document.createElement('div'); m.setAttribute('role','menu');\n",
-    "  m.setAttribute('aria-label','More options for listing'); m.setAttribute('data-popup','1');\n",
+    "  m.setAttribute('aria-label','More options for listing'); "
+    "m.setAttribute('data-popup','1');\n",
     "  var e=document.createElement('a'); e.setAttribute('role','menuitem');\n",
     "  e.setAttribute('aria-label','Edit listing');\n",
-    "  e.href='/marketplace/edit/?listing_id='+id; e.textContent='Edit listing'; m.appendChild(e);\n",
+    "  e.href='/marketplace/edit/?listing_id='+id; e.textContent='Edit listing'; "
+    "m.appendChild(e);\n",
     "  var x=document.createElement('div'); x.setAttribute('role','menuitem'); x.tabIndex=0;\n",
     "  x.textContent='Delete listing'; act(x, function(){ del(id,title,price); });\n",
     "  m.appendChild(x);\n",
@@ -178,8 +182,9 @@ char *sb_page_selling(sb_item_t *const *items, size_t n)
 static void text_field(sbuf_t *b, const char *label, const char *name, const char *value,
                        const char *extra)
 {
-    sbuf_printf(b, "<label aria-label=\"%s\"><span>%s</span><input type=\"text\" name=\"%s\" %s "
-                   "autocomplete=\"off\" value=\"",
+    sbuf_printf(b,
+                "<label aria-label=\"%s\"><span>%s</span><input type=\"text\" name=\"%s\" %s "
+                "autocomplete=\"off\" value=\"",
                 label, label, name, extra);
     sb_html_esc(b, value);
     sbuf_add(b, "\"></label>\n");

@@ -37,8 +37,8 @@ static int check_keys(const cJSON *obj, const char *allowed, const char *where, 
 
 /* An array of plain (non-template) selector objects. */
 static int parse_selector_list(const cJSON *obj, const char *field, bool required,
-                               recipe_selector_t **out, size_t *n, const char *where,
-                               char *errstr, size_t errstr_size)
+                               recipe_selector_t **out, size_t *n, const char *where, char *errstr,
+                               size_t errstr_size)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, field);
     if (!v && !required)
@@ -98,8 +98,7 @@ int recipe_parse_delist(recipe_t *r, const cJSON *obj, char *errstr, size_t errs
         char w2[320];
         snprintf(w2, sizeof(w2), "%s.mark_sold", where);
         recipe_section_begin(r, RECIPE_SCOPE_POSTING | RECIPE_SCOPE_DELIST);
-        if (recipe_parse_steps(r, ms, w2, &d->mark_sold, &d->nmark_sold, errstr, errstr_size) !=
-            0)
+        if (recipe_parse_steps(r, ms, w2, &d->mark_sold, &d->nmark_sold, errstr, errstr_size) != 0)
             return -1;
     }
     return 0;

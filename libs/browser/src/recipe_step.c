@@ -282,8 +282,8 @@ static int parse_when_changed(step_ctx_t *sc, const cJSON *step, recipe_step_t *
         SERR(sc, "when_changed", "only steps of the update section have it");
         return -1;
     }
-    if (recipe_string_list_get(sc, step, "when_changed", &st->when_changed,
-                               &st->nwhen_changed) != 0)
+    if (recipe_string_list_get(sc, step, "when_changed", &st->when_changed, &st->nwhen_changed) !=
+        0)
         return -1;
     for (size_t i = 0; i < st->nwhen_changed; i++) {
         char probe[80];
@@ -372,7 +372,8 @@ static int parse_upload(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     for (size_t i = 0; i < st->nwhen_changed; i++)
         images = images || strcmp(st->when_changed[i], "images") == 0;
     if ((sc->r->tmpl_scope & RECIPE_SCOPE_POSTING) && !images) {
-        SERR(sc, "when_changed", "an upload of the update section needs \"when_changed\": "
+        SERR(sc, "when_changed",
+             "an upload of the update section needs \"when_changed\": "
              "\"images\" (the images come only with an update that changes them)");
         return -1;
     }

@@ -84,8 +84,7 @@ static int var_known(const recipe_t *r, const char *var, char *errstr, size_t er
                     return 0;
             if (r && !r->tmpl_scope)
                 return 0; /* rendering: the run's page values decide */
-            snprintf(errstr, errstr_size, "%s is not set by a read_text step before this one",
-                     var);
+            snprintf(errstr, errstr_size, "%s is not set by a read_text step before this one", var);
             return -1;
         }
     }

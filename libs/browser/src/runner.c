@@ -85,8 +85,10 @@ static int run_steps(run_t *run)
         if (run->interrupted)
             return 0;
         if (st->nwhen_changed && !step_wanted(run, st)) {
-            run_log(run, "info", NULL, "step %zu/%zu %s skipped: the update changes none of its "
-                    "fields", i + 1, run->nsteps, st->describe);
+            run_log(run, "info", NULL,
+                    "step %zu/%zu %s skipped: the update changes none of its "
+                    "fields",
+                    i + 1, run->nsteps, st->describe);
             continue;
         }
         if (util_now_ms() >= o->deadline_ms) {
@@ -229,17 +231,18 @@ runner_status_t runner_run_delist(wd_session_t *s, const recipe_t *r,
     run.steps = sold && d->mark_sold ? d->mark_sold : d->steps;
     run.nsteps = sold && d->mark_sold ? d->nmark_sold : d->nsteps;
     run_log(&run, "info", NULL, "delisting %s (reason %s): %s",
-            req->external_url ? req->external_url : req->external_id, run.vars.reason,
-            sold && d->mark_sold ? "marking it sold" : "deleting it");
+            req->external_url  ? req->external_url
+            : req->external_id ? req->external_id
+                               : "(no URL)",
+            run.vars.reason, sold && d->mark_sold ? "marking it sold" : "deleting it");
     int rc = run_steps(&run);
     cJSON_Delete(run.page);
     free(stop);
     return finish_op(&run, rc);
 }
 
-runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r,
-                                  const update_requested_t *req, const runner_opts_t *o,
-                                  runner_result_t *res)
+runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r, const update_requested_t *req,
+                                  const runner_opts_t *o, runner_result_t *res)
 {
     memset(res, 0, sizeof(*res));
     if (!r->update) {

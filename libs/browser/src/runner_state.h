@@ -26,8 +26,8 @@ typedef struct {
     const recipe_step_t *steps;
     size_t nsteps;
     bool interrupted;
-    bool submitted; /* a click ran: something may have been posted */
-    bool gone_ends;  /* a delist: the stop code "gone" ends the run with success */
+    bool submitted;                   /* a click ran: something may have been posted */
+    bool gone_ends;                   /* a delist: the stop code "gone" ends the run with success */
     const update_requested_t *update; /* an update run: when_changed looks at its changed */
     cJSON *page;                      /* page.<name> values read by read_text (owned) */
     /* error of the current step */

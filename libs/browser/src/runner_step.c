@@ -520,8 +520,8 @@ static int render_selectors(run_t *run, const recipe_step_t *st, recipe_step_t *
     if (st->sel.tmpl &&
         recipe_selector_render(run->r, &st->sel, &run->vars, &tmp->sel, err, sizeof(err)) != 0)
         return run_fail(run, "bad_request", false, "selector: %s", err);
-    if (st->options.tmpl && recipe_selector_render(run->r, &st->options, &run->vars,
-                                                   &tmp->options, err, sizeof(err)) != 0)
+    if (st->options.tmpl && recipe_selector_render(run->r, &st->options, &run->vars, &tmp->options,
+                                                   err, sizeof(err)) != 0)
         return run_fail(run, "bad_request", false, "options: %s", err);
     if (!st->sel.tmpl)
         tmp->sel = st->sel;

@@ -327,7 +327,6 @@ static void test_extract_after(void **state)
     assert_null(recipe_extract_after("http://h/marketplace/you/selling", "/item/"));
 }
 
-
 /* A minimal valid recipe with extra top-level fields (the delist and update sections). */
 static recipe_t *parse_sections(const char *extra, char *err, size_t size)
 {
@@ -403,8 +402,9 @@ static void test_sections_valid(void **state)
                        .external_id = "7",
                        .reason = "sold",
                        .page = page};
-    char *out = recipe_render(r, "{{posting.external_url}}|{{posting.external_id}}|"
-                                 "{{delist.reason}}|{{page.title}}",
+    char *out = recipe_render(r,
+                              "{{posting.external_url}}|{{posting.external_id}}|"
+                              "{{delist.reason}}|{{page.title}}",
                               &v, err, sizeof(err));
     assert_non_null(out);
     assert_string_equal(out, "http://x/item/7|7|sold|Bob's desk");

@@ -149,10 +149,10 @@ typedef struct {
     char *login_hint;     /* extra remedy text from the recipe, or NULL */
     recipe_step_t *steps; /* a posting recipe's steps (none for an inbox recipe) */
     size_t nsteps;
-    recipe_inbox_t *inbox;   /* RECIPE_INBOX: the sections; NULL otherwise */
-    recipe_delist_t *delist; /* the "delist" section, or NULL (the platform cannot delist) */
-    recipe_update_t *update; /* the "update" section, or NULL (edits are not supported) */
-    unsigned tmpl_scope;     /* while parsing a section: its RECIPE_SCOPE_* bits */
+    recipe_inbox_t *inbox;        /* RECIPE_INBOX: the sections; NULL otherwise */
+    recipe_delist_t *delist;      /* the "delist" section, or NULL (the platform cannot delist) */
+    recipe_update_t *update;      /* the "update" section, or NULL (edits are not supported) */
+    unsigned tmpl_scope;          /* while parsing a section: its RECIPE_SCOPE_* bits */
     recipe_page_vars_t page_vars; /* while parsing a section: page.* set by its read_text */
 } recipe_t;
 
@@ -166,7 +166,7 @@ typedef struct {
 typedef struct {
     const char *base_url;
     const posting_requested_t *req; /* job.*, account_id, listing.* (a delist's has no listing) */
-    int64_t account_id; /* inbox runs ({{account_id}} of a posting comes from req) */
+    int64_t account_id;             /* inbox runs ({{account_id}} of a posting comes from req) */
     const char *thread_id;
     const char *thread_url;
     const char *message_text;

@@ -70,9 +70,8 @@ runner_status_t runner_run_delist(wd_session_t *s, const recipe_t *r,
  * names one of their fields; o->image_files are the listing's images when "images" changed).
  * OK carries the URL a read_url step read, else the posting's own external_url/external_id.
  * A listing that is gone fails (recipe_failed, not retryable). */
-runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r,
-                                  const update_requested_t *req, const runner_opts_t *o,
-                                  runner_result_t *res);
+runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r, const update_requested_t *req,
+                                  const runner_opts_t *o, runner_result_t *res);
 
 /* Runs n steps of r (an inbox recipe's section) with vars, under the same rules as a posting
  * run: each step logged, bounded by its timeout and o->deadline_ms, the page checked for a
