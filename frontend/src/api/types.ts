@@ -3,9 +3,28 @@
 import type { components } from "./schema";
 
 type S = components["schemas"];
-export type Listing = S["Listing"];
+export type Listing = S["Listing"] & ListingIssue10;
 export type Image = S["Image"];
-export type Job = S["Job"];
+// Issue 10 fields (contracts.md E3/E4) written by hand until the delist and sched branches'
+// openapi.json lands; once generated, these are the same names and this intersection is a no-op.
+type JobIssue10 = {
+  kind?: "post" | "delist" | "update";
+  posting_job_id?: number | null;
+  reason?: "sold" | "deleted" | null;
+  changed?: string[] | null;
+  error_retryable?: boolean | null;
+  delist_job_id?: number | null;
+  update_job_id?: number | null;
+  scheduled_at?: string | null;
+  schedule_reason?: string | null;
+};
+type ListingIssue10 = {
+  sold_price?: number | null;
+  sold_price_cents?: number | null;
+  sold_platform?: string | null;
+  sold_at?: string | null;
+};
+export type Job = S["Job"] & JobIssue10;
 export type JobLog = S["JobLog"];
 export type JobWithLogs = S["JobWithLogs"];
 export type Account = S["Account"];
