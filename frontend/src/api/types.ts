@@ -41,3 +41,16 @@ export type Stats = S["Stats"];
 export type Problem = S["Problem"];
 export type ListingStatus = NonNullable<S["ListingForm"]["status"]>;
 export type Condition = NonNullable<S["ListingForm"]["condition"]>;
+
+// Posting pacing (contracts.md E4, sched's settings API): the SPA's proposal in requests.md until
+// the spec has it.
+export type PlatformPacing = {
+  platform: string;
+  min_gap_s: number | null;
+  jitter_s: number | null;
+  posts_per_day: number | null;
+  delists_per_day: number | null;
+  updates_per_day: number | null;
+  timezone?: string | null;
+};
+export type PostingPacing = { platforms: PlatformPacing[] };

@@ -1,4 +1,5 @@
-import type { Job } from "../api/types";
+import useSWR from "swr";
+import type { Account, Job } from "../api/types";
 import { canRetry, jobKind, jobPhase, latestFor, postingsOf } from "../lib/jobs";
 import { platformName, when } from "../lib/format";
 import { FailureNote, JobBadge, RetryButton, ScheduledNote } from "./jobs";
@@ -33,7 +34,7 @@ function ActingJob({ job, posting, what, refresh }: { job: Job; posting: Job; wh
   );
 }
 
-function PostingRow({ p, jobs, refresh }: { p: Job; jobs: Job[]; refresh: () => unknown }) {
+function PostingRow({ p, jobs, refresh, account }: { p: Job; jobs: Job[]; refresh: () => unknown; account?: string }) {
   const delist = latestFor(jobs, p.id, "delist");
   const update = latestFor(jobs, p.id, "update");
   const name = platformName(p.platform);
@@ -42,7 +43,10 @@ function PostingRow({ p, jobs, refresh }: { p: Job; jobs: Job[]; refresh: () => 
   return (
     <li className="border-b border-slate-200 py-3 last:border-0" data-posting-id={p.id} data-platform={p.platform}>
       <div className="flex flex-wrap items-center gap-2">
-        <span className="font-medium">{name}</span>
+        <span className="font-medium">
+          {name}
+          {account ? ` · ${account}` : ""}
+        </span>
         <JobBadge job={p} />
         <span className="ml-auto flex flex-wrap gap-2">
           {p.external_url && p.status !== "delisted" && (
@@ -65,11 +69,14 @@ function PostingRow({ p, jobs, refresh }: { p: Job; jobs: Job[]; refresh: () => 
 
 export function Postings({ jobs, refresh }: { jobs: Job[]; refresh: () => unknown }) {
   const postings = postingsOf(jobs);
+  // the account's name tells two postings on one marketplace apart
+  const { data: accounts } = useSWR<Account[]>(postings.some((p) => p.account_id) ? "/api/accounts" : null);
+  const label = (id?: number) => accounts?.find((a) => a.id === id)?.label;
   if (postings.length === 0) return <p className="text-sm text-slate-700">Not on any marketplace yet.</p>;
   return (
     <ul aria-label="Postings">
       {postings.map((p) => (
-        <PostingRow key={p.id} p={p} jobs={jobs} refresh={refresh} />
+        <PostingRow key={p.id} p={p} jobs={jobs} refresh={refresh} account={label(p.account_id)} />
       ))}
     </ul>
   );

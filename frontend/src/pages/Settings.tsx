@@ -4,6 +4,7 @@ import { ApiError, sendJson } from "../api/client";
 import type { Account, ResponderSettings } from "../api/types";
 import { ago, platformName } from "../lib/format";
 import { keyMatches } from "../lib/live";
+import { PostingPacing } from "./PostingPacing";
 import { Badge, Empty, ErrorBanner, FieldError, Loading, btnPrimary, btnSecondary, card, input } from "../components/ui";
 
 type Pacing = ResponderSettings["pacing"];
@@ -242,6 +243,7 @@ export function Settings() {
       <ErrorBanner error={error} title="Could not load settings." />
       {!s && !error && <Loading what="settings" />}
       {s && <Responder s={s} />}
+      <PostingPacing />
     </div>
   );
 }

@@ -95,7 +95,7 @@ describe("scheduled jobs", () => {
   it("says nothing for a job due now, running or without a time", () => {
     expect(scheduledLabel(job({ scheduled_at: "2026-12-07T12:59:00Z" }), now, "en-GB", "UTC")).toBeNull();
     expect(scheduledLabel(job({ status: "posting", scheduled_at: "2026-12-07T14:05:00Z" }), now)).toBeNull();
-    expect(scheduledLabel(job({ scheduled_at: null }), now)).toBeNull();
+    expect(scheduledLabel(job({ scheduled_at: undefined }), now)).toBeNull();
     expect(scheduledLabel(job({ scheduled_at: "soon" }), now)).toBeNull();
   });
 });

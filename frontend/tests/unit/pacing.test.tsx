@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { SWRConfig } from "swr";
+import { PostingPacing, pacingBody, pacingFieldId } from "../../src/pages/PostingPacing";
+import { fetcher } from "../../src/api/client";
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const fb = { platform: "facebook_marketplace", min_gap_s: 300, jitter_s: 180, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20 };
+
+describe("posting pacing form", () => {
+  it("sends whole numbers and names the first field that is not one", () => {
+    const form = { min_gap_s: "300", jitter_s: "0", posts_per_day: "7", delists_per_day: "30", updates_per_day: "20" };
+    expect(pacingBody(form)).toEqual({ body: { min_gap_s: 300, jitter_s: 0, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20 } });
+    expect(pacingBody({ ...form, posts_per_day: "-1" })).toEqual({ field: "posts_per_day", msg: "A whole number, 0 or more." });
+    expect(pacingBody({ ...form, jitter_s: "1.5" })).toMatchObject({ field: "jitter_s" });
+    expect(pacingFieldId("sandbox", "min_gap_s")).toBe("pacing-sandbox-min_gap_s");
+  });
+  it("shows the api's refusal on its field", async () => {
+    const fetch = vi.fn(async (_path: string, init?: RequestInit) => {
+      if (init?.method === "PUT")
+        return new Response(JSON.stringify({ status: 422, detail: "posts_per_day: at most 100000", field: "posts_per_day" }), { status: 422 });
+      return new Response(JSON.stringify({ platforms: [fb] }), { status: 200 });
+    });
+    vi.stubGlobal("fetch", fetch);
+    render(
+      <SWRConfig value={{ fetcher, provider: () => new Map() }}>
+        <PostingPacing />
+      </SWRConfig>,
+    );
+    const posts = (await screen.findByLabelText("New posts per day")) as HTMLInputElement;
+    await waitFor(() => expect(posts.value).toBe("7"));
+    fireEvent.change(posts, { target: { value: "100001" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save Facebook Marketplace pacing" }));
+    await screen.findByText("posts_per_day: at most 100000");
+    expect(posts.getAttribute("aria-invalid")).toBe("true");
+    const put = fetch.mock.calls.find(([, i]) => i?.method === "PUT")!;
+    expect(put[0]).toBe("/api/settings/pacing/facebook_marketplace");
+    expect(JSON.parse(put[1]!.body as string).posts_per_day).toBe(100001);
+  });
+});
