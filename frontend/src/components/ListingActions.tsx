@@ -87,7 +87,10 @@ export function MarkSold({ l, jobs, onDone }: { l: Listing; jobs: Job[]; onDone:
               inputMode="decimal"
               className={input}
               value={price}
-              onChange={(e) => setPrice(e.target.value)}
+              onChange={(e) => {
+                setPrice(e.target.value);
+                setPriceErr("");
+              }}
               aria-invalid={priceErr ? true : undefined}
               aria-describedby={priceErr ? "sold-price-error" : undefined}
             />
