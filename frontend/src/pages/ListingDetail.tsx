@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
 import useSWR, { mutate } from "swr";
 import { ApiError, api, sendJson } from "../api/client";
 import type { Job, JobLog, Listing } from "../api/types";
@@ -202,6 +202,17 @@ function Deleting({ l, jobs, onDeleted }: { l: Listing; jobs: Job[]; onDeleted: 
   );
 }
 
+/** After an edit: the listing's live postings get the change (their update jobs show below). */
+function SavedNote({ jobs }: { jobs: Job[] }) {
+  const live = livePlatforms(jobs).map(platformName);
+  return (
+    <p role="status" className="rounded-md border border-green-300 bg-green-50 p-3 text-sm text-green-900">
+      Changes saved.
+      {live.length > 0 && ` They go to ${listWords(live)} too: see "On marketplaces" below.`}
+    </p>
+  );
+}
+
 function SoldNote({ l }: { l: Listing }) {
   if (l.status !== "sold" || (!l.sold_platform && l.sold_price == null && !l.sold_at)) return null;
   return (
@@ -221,6 +232,7 @@ export function ListingDetail() {
   const { data: jobs } = useSWR<Job[]>(`/api/jobs?listing_id=${id}&kind=all&limit=100`);
   const [err, setErr] = useState<unknown>(null);
   const [deleting, setDeleting] = useState(false);
+  const saved = (useLocation().state as { saved?: boolean } | null)?.saved === true;
   const refresh = () => refreshAll(id);
 
   async function reactivate() {
@@ -282,6 +294,7 @@ export function ListingDetail() {
         )}
       </div>
       {isDeleting && <Deleting l={deleting && l.status === "active" ? { ...l, status: "deleting" } : l} jobs={jobs ?? []} onDeleted={deleted} />}
+      {saved && !isDeleting && <SavedNote jobs={jobs ?? []} />}
       <ErrorBanner error={err} />
       <div className="grid gap-6 lg:grid-cols-2">
         <Gallery l={l} />
