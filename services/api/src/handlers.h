@@ -51,6 +51,13 @@ int handle_accounts_create(http_request_t *req);
 int handle_account_get(http_request_t *req);
 int handle_account_update(http_request_t *req);
 
+/* http/pacing_http.c: /api/settings/pacing and /api/accounts/{id}/pacing (job schedule). */
+int handle_pacing_list(http_request_t *req);
+int handle_pacing_platform_get(http_request_t *req);
+int handle_pacing_platform_put(http_request_t *req);
+int handle_account_pacing_get(http_request_t *req);
+int handle_account_pacing_put(http_request_t *req);
+
 /* http/settings_http.c: /api/settings/responder */
 int handle_settings_get(http_request_t *req);
 int handle_settings_put(http_request_t *req);

@@ -21,6 +21,7 @@
 #include "store/store.h"
 
 #define RELAY_IDLE_WAKE_MS 1000  /* safety net when a NOTIFY was missed */
+#define RELAY_DUE_RECHECK_MS 20  /* rows due but not claimed: look again soon */
 #define RELAY_STOP_GRACE_MS 3000 /* how long a stopping relay still waits for reports */
 #define RELAY_MAX_BACKOFF_S 60
 
@@ -40,22 +41,26 @@ struct outbox_relay {
     PGconn *pg;         /* the relay's own connection (LISTEN) */
 };
 
-int outbox_enqueue(PGconn *pg, const char *topic, const char *key, const char *type,
-                   const char *subject, cJSON *data, char event_id[UUID_STR_LEN], char *errstr,
-                   size_t errstr_size)
+int outbox_enqueue_at(PGconn *pg, int64_t not_before_us, const char *topic, const char *key,
+                      const char *type, const char *subject, cJSON *data,
+                      char event_id[UUID_STR_LEN], char *errstr, size_t errstr_size)
 {
-    char id[UUID_STR_LEN];
+    char id[UUID_STR_LEN], at[24];
     util_uuid_v4(id);
     char *payload = event_encode("api", type, subject, id, data);
     if (!payload) {
         snprintf(errstr, errstr_size, "outbox: could not encode %s event", type);
         return -1;
     }
-    const char *params[5] = {id, topic, key, type, payload};
+    snprintf(at, sizeof(at), "%" PRId64, not_before_us);
+    const char *params[6] = {id, topic, key, type, payload, not_before_us > 0 ? at : NULL};
+    /* next_attempt_at is the row's "not before" (migrations/0010_job_pacing.sql); a time in
+     * the past is due at once, as now() is. */
     PGresult *res = db_exec(pg,
-                            "INSERT INTO outbox (event_id, topic, key, type, payload) "
-                            "VALUES ($1, $2, $3, $4, $5)",
-                            5, params, errstr, errstr_size, NULL);
+                            "INSERT INTO outbox (event_id, topic, key, type, payload,"
+                            " next_attempt_at) VALUES ($1, $2, $3, $4, $5, COALESCE('epoch'::"
+                            "timestamptz + $6::bigint * interval '1 microsecond', now()))",
+                            6, params, errstr, errstr_size, NULL);
     free(payload);
     if (!res)
         return -1;
@@ -63,6 +68,13 @@ int outbox_enqueue(PGconn *pg, const char *topic, const char *key, const char *t
     if (event_id)
         memcpy(event_id, id, UUID_STR_LEN);
     return 0;
+}
+
+int outbox_enqueue(PGconn *pg, const char *topic, const char *key, const char *type,
+                   const char *subject, cJSON *data, char event_id[UUID_STR_LEN], char *errstr,
+                   size_t errstr_size)
+{
+    return outbox_enqueue_at(pg, 0, topic, key, type, subject, data, event_id, errstr, errstr_size);
 }
 
 void outbox_on_delivery(void *msg_opaque, int err, const char *errstr, void *ctx)
@@ -308,15 +320,32 @@ fail:
     return -1;
 }
 
-static void relay_update_lag(struct app *app, struct outbox_relay *r)
+/* Updates the lag gauge (rows due but not published) and returns how long the relay may
+ * sleep: until the earliest row not yet due (a scheduled job, a retry's backoff) falls due,
+ * at most RELAY_IDLE_WAKE_MS (the safety net for a missed NOTIFY). */
+static int relay_idle_ms(struct app *app, struct outbox_relay *r)
 {
     char err[256];
-    PGresult *res = db_exec(r->pg, "SELECT count(*) AS lag FROM outbox WHERE published_at IS NULL",
+    PGresult *res = db_exec(r->pg,
+                            "SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS lag,"
+                            " ceil(extract(epoch FROM min(next_attempt_at) FILTER"
+                            " (WHERE next_attempt_at > now()) - clock_timestamp()) * 1000)::bigint"
+                            " AS next_due_ms FROM outbox WHERE published_at IS NULL",
                             0, NULL, err, sizeof(err), NULL);
-    if (!res)
-        return;
+    if (!res) {
+        LOG_WARN("outbox relay: reading the next due time: %s", err);
+        return RELAY_IDLE_WAKE_MS;
+    }
     metrics_set(app->m.outbox_lag, row_i64(res, 0, "lag"));
+    int64_t wait = RELAY_IDLE_WAKE_MS;
+    if (row_i64(res, 0, "lag") > 0)
+        wait = RELAY_DUE_RECHECK_MS; /* came due since the claim (or another relay has it) */
+    else if (row_text(res, 0, "next_due_ms")) {
+        int64_t due = row_i64(res, 0, "next_due_ms");
+        wait = due < 0 ? 0 : due < wait ? due : wait;
+    }
     PQclear(res);
+    return (int)wait;
 }
 
 /* Sleeps until a NOTIFY arrives on the relay's connection, a timeout, or a stop. */
@@ -366,8 +395,9 @@ static void *relay_main(void *arg)
         backoff_ms = 100;
         if ((size_t)claimed == r->nitems_cap)
             continue; /* a full batch: more are probably waiting */
-        relay_update_lag(app, r);
-        relay_wait_notify(app, r, RELAY_IDLE_WAKE_MS);
+        int idle_ms = relay_idle_ms(app, r);
+        if (idle_ms > 0)
+            relay_wait_notify(app, r, idle_ms);
     }
     LOG_INFO("outbox relay stopped");
     return NULL;

@@ -34,6 +34,12 @@ const http_route_t api_routes[] = {
     {"GET", "/api/accounts/{id}", handle_account_get},
     {"PATCH", "/api/accounts/{id}", handle_account_update},
 
+    {"GET", "/api/accounts/{id}/pacing", handle_account_pacing_get},
+    {"PUT", "/api/accounts/{id}/pacing", handle_account_pacing_put},
+    {"GET", "/api/settings/pacing", handle_pacing_list},
+    {"GET", "/api/settings/pacing/{platform}", handle_pacing_platform_get},
+    {"PUT", "/api/settings/pacing/{platform}", handle_pacing_platform_put},
+
     {"GET", "/api/settings/responder", handle_settings_get},
     {"PUT", "/api/settings/responder", handle_settings_put},
 

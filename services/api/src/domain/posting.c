@@ -10,6 +10,7 @@
 #include "common/event.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "domain/job_schedule.h"
 #include "outbox.h"
 #include "store/image_store.h"
 #include "store/job_store.h"
@@ -53,6 +54,12 @@ static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
         cmd_db_fail(r, "requesting the posting", &err);
         goto cleanup;
     }
+    /* The account's next free slot (pacing and daily caps, domain/job_schedule.h): the
+     * request waits on the outbox until then. */
+    int64_t run_at = 0;
+    if (job_schedule_slot(tx, job_id, row_text(src, 0, "platform"), row_i64(src, 0, "account_id"),
+                          "post", &run_at, r) != 0)
+        goto cleanup;
     ev.job_id = job_id;
     ev.attempt = row_int(src, 0, "attempt");
     ev.platform = (char *)row_text(src, 0, "platform");
@@ -79,8 +86,9 @@ static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
     char key[24], subject[24];
     snprintf(key, sizeof(key), "%" PRId64, ev.listing.id);
     snprintf(subject, sizeof(subject), "%" PRId64, job_id);
-    if (outbox_enqueue(tx->pg, TOPIC_POSTING_REQUESTS, key, EV_POSTING_REQUESTED, subject,
-                       posting_requested_build(&ev), NULL, err.msg, sizeof(err.msg)) != 0) {
+    if (outbox_enqueue_at(tx->pg, run_at, TOPIC_POSTING_REQUESTS, key, EV_POSTING_REQUESTED,
+                          subject, posting_requested_build(&ev), NULL, err.msg,
+                          sizeof(err.msg)) != 0) {
         cmd_db_fail(r, "requesting the posting", &err);
         goto cleanup;
     }

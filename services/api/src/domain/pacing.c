@@ -1,0 +1,240 @@
+/* Pacing settings (see pacing.h). */
+#include "domain/pacing.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "domain/posting.h"
+#include "domain/tx.h"
+#include "store/account_store.h"
+#include "store/settings_store.h"
+#include "store/slot_store.h"
+
+/* Built-in defaults (docs/pacing.md says where the numbers come from). Facebook: public
+ * write-ups of Marketplace limits speak of about 50 new listings a week and of temporary
+ * limits after many listings in a short time; sellers blame bursts and identical timing
+ * (shared/reference/users.md, pain point 3). So: at most 7 posts a day (~50 a week), 5 to
+ * 8 minutes apart, delists (a seller clearing stock) and edits (price drops) capped too
+ * but higher. The sandbox is the demo and test marketplace: unpaced, so that `make up` and
+ * the tests stay fast. API platforms (ebay) have their own rate limits, which the driver
+ * honours (Retry-After): unpaced. Any other platform: unpaced until configured. */
+static const struct {
+    const char *platform;
+    int min_gap_s, jitter_s, per_day[PACING_KINDS];
+} builtin[] = {
+    {"facebook_marketplace", 300, 180, {7, 30, 20}},
+    {"sandbox", 0, 0, {0, 0, 0}},
+    {"ebay", 0, 0, {0, 0, 0}},
+};
+
+static const char *const int_names[2 + PACING_KINDS] = {"min_gap_s", "jitter_s", "posts_per_day",
+                                                        "delists_per_day", "updates_per_day"};
+static const int int_max[2 + PACING_KINDS] = {86400, 86400, 100000, 100000, 100000};
+
+static int *row_int_at(pacing_row_t *row, int i)
+{
+    return i == 0 ? &row->min_gap_s : i == 1 ? &row->jitter_s : &row->per_day[i - 2];
+}
+
+void pacing_builtin(const char *platform, pacing_row_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
+        if (strcmp(builtin[i].platform, platform) != 0)
+            continue;
+        out->min_gap_s = builtin[i].min_gap_s;
+        out->jitter_s = builtin[i].jitter_s;
+        memcpy(out->per_day, builtin[i].per_day, sizeof(out->per_day));
+    }
+}
+
+void pacing_effective(const char *platform, const pacing_row_t *plat, const pacing_row_t *acct,
+                      const char *fallback_tz, pacing_t *out)
+{
+    pacing_row_t merged;
+    pacing_builtin(platform, &merged);
+    const pacing_row_t *layers[2] = {plat, acct};
+    for (int l = 0; l < 2; l++) {
+        if (!layers[l])
+            continue;
+        for (int i = 0; i < 2 + PACING_KINDS; i++) {
+            int v = *row_int_at((pacing_row_t *)layers[l], i);
+            if (v != PACING_INHERIT)
+                *row_int_at(&merged, i) = v;
+        }
+        if (layers[l]->timezone[0])
+            snprintf(merged.timezone, sizeof(merged.timezone), "%s", layers[l]->timezone);
+    }
+    out->min_gap_s = merged.min_gap_s;
+    out->jitter_s = merged.jitter_s;
+    memcpy(out->per_day, merged.per_day, sizeof(out->per_day));
+    snprintf(out->timezone, sizeof(out->timezone), "%s",
+             merged.timezone[0] ? merged.timezone : (fallback_tz ? fallback_tz : "UTC"));
+}
+
+int pacing_apply(const cJSON *body, pacing_row_t *row, cmd_result_t *r)
+{
+    for (int i = 0; i < 2 + PACING_KINDS; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, int_names[i]);
+        if (!v)
+            continue;
+        if (cJSON_IsNull(v)) {
+            *row_int_at(row, i) = PACING_INHERIT;
+            continue;
+        }
+        double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
+        if (d != (double)(long long)d || d < 0 || d > int_max[i])
+            return cmd_fail(r, CMD_INVALID, int_names[i],
+                            "%s: must be an integer from 0 to %d, or null (inherit)%s",
+                            int_names[i], int_max[i], i >= 2 ? "; 0 means no cap" : "");
+        *row_int_at(row, i) = (int)d;
+    }
+    const cJSON *tz = cJSON_GetObjectItemCaseSensitive(body, "timezone");
+    if (tz && !cJSON_IsNull(tz) &&
+        (!cJSON_IsString(tz) || !tz->valuestring[0] ||
+         strlen(tz->valuestring) >= sizeof(row->timezone)))
+        return cmd_fail(r, CMD_INVALID, "timezone",
+                        "timezone: must be an IANA time zone name such as Europe/Paris, or null");
+    if (tz)
+        snprintf(row->timezone, sizeof(row->timezone), "%s",
+                 cJSON_IsNull(tz) ? "" : tz->valuestring);
+    return 0;
+}
+
+cJSON *pacing_row_json(const pacing_row_t *row)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; i < 2 + PACING_KINDS; i++) {
+        int v = *row_int_at((pacing_row_t *)row, i);
+        if (v == PACING_INHERIT)
+            cJSON_AddNullToObject(o, int_names[i]);
+        else
+            cJSON_AddNumberToObject(o, int_names[i], v);
+    }
+    if (row->timezone[0])
+        cJSON_AddStringToObject(o, "timezone", row->timezone);
+    else
+        cJSON_AddNullToObject(o, "timezone");
+    return o;
+}
+
+cJSON *pacing_json(const pacing_t *p)
+{
+    pacing_row_t row;
+    memset(&row, 0, sizeof(row));
+    row.min_gap_s = p->min_gap_s;
+    row.jitter_s = p->jitter_s;
+    memcpy(row.per_day, p->per_day, sizeof(row.per_day));
+    snprintf(row.timezone, sizeof(row.timezone), "%s", p->timezone);
+    return pacing_row_json(&row);
+}
+
+/* Reads (and with body, changes and saves) the pacing of platform / account_id inside tx,
+ * and builds the answer. */
+static int pacing_run(tx_t *tx, const char *platform, int64_t account_id, const cJSON *body,
+                      cJSON **out, cmd_result_t *r)
+{
+    pacing_row_t plat, acct;
+    char fallback_tz[64];
+    store_err_t err;
+    /* The scheduling lock of the account (or the platform's default account): a partial
+     * update is read-modify-write, and jobs scheduled meanwhile see the old or the new. */
+    if (slot_store_lock(tx->pg, platform, account_id, &err) != 0 ||
+        pacing_store_get(tx->pg, platform, account_id, &plat, &acct, fallback_tz, &err) != 0)
+        return cmd_db_fail(r, "reading the pacing", &err);
+    pacing_row_t *mine = account_id ? &acct : &plat;
+    if (body) {
+        if (pacing_apply(body, mine, r) != 0)
+            return -1;
+        int known =
+            mine->timezone[0] ? settings_store_timezone_known(tx->pg, mine->timezone, &err) : 1;
+        if (known == 0)
+            return cmd_fail(r, CMD_INVALID, "timezone",
+                            "timezone: unknown time zone (an IANA name such as Europe/Paris)");
+        if (known < 0 || pacing_store_put(tx->pg, platform, account_id, mine, &err) != 0)
+            return cmd_db_fail(r, "saving the pacing", &err);
+    }
+    pacing_t eff;
+    pacing_effective(platform, &plat, account_id ? &acct : NULL, fallback_tz, &eff);
+    *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(*out, "platform", platform);
+    if (account_id)
+        cJSON_AddNumberToObject(*out, "account_id", (double)account_id);
+    cJSON_AddItemToObject(*out, "saved", pacing_row_json(mine));
+    cJSON_AddItemToObject(*out, "effective", pacing_json(&eff));
+    return 0;
+}
+
+/* Runs pacing_run in a transaction of its own (committed only for a PUT). */
+static int pacing_tx(struct app *app, const char *platform, int64_t account_id, const cJSON *body,
+                     cJSON **out, cmd_result_t *r)
+{
+    tx_t tx;
+    int rc = -1;
+    *out = NULL;
+    if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
+        goto end;
+    if (account_id) {
+        account_row_t acc;
+        store_err_t err;
+        if (cmd_found(r, account_store_find(tx.pg, account_id, false, false, &acc, &err),
+                      "reading the account", &err, "Account not found") != 0)
+            goto end;
+        rc = pacing_run(&tx, acc.platform, account_id, body, out, r);
+    } else {
+        rc = pacing_run(&tx, platform, 0, body, out, r);
+    }
+    if (rc == 0)
+        rc = tx_commit(&tx, r);
+end:
+    if (rc != 0) {
+        cJSON_Delete(*out);
+        *out = NULL;
+    }
+    tx_end(&tx);
+    return rc;
+}
+
+int pacing_platform(struct app *app, const char *platform, const cJSON *body, cJSON **out,
+                    cmd_result_t *r)
+{
+    if (!platform || strlen(platform) > 50 ||
+        !posting_platform_allowed(app->cfg.platforms, platform))
+        return cmd_fail(r, CMD_NOT_FOUND, NULL, "Platform not found (platforms: %s)",
+                        app->cfg.platforms);
+    return pacing_tx(app, platform, 0, body, out, r);
+}
+
+int pacing_account(struct app *app, int64_t account_id, const cJSON *body, cJSON **out,
+                   cmd_result_t *r)
+{
+    return pacing_tx(app, NULL, account_id, body, out, r);
+}
+
+int pacing_platforms(struct app *app, cJSON **out, cmd_result_t *r)
+{
+    *out = cJSON_CreateArray();
+    const char *p = app->cfg.platforms;
+    while (p && *p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = strcspn(p, ",");
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)(len < 63 ? len : 63), p);
+        for (size_t n = strlen(name); n && name[n - 1] == ' ';)
+            name[--n] = '\0';
+        p += len;
+        cJSON *one = NULL;
+        if (!name[0])
+            continue;
+        if (pacing_platform(app, name, NULL, &one, r) != 0) {
+            cJSON_Delete(*out);
+            *out = NULL;
+            return -1;
+        }
+        cJSON_AddItemToArray(*out, one);
+    }
+    return 0;
+}

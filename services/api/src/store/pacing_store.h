@@ -1,0 +1,39 @@
+/* The job_pacing table (migrations/0010_job_pacing.sql): the saved pacing of a platform
+ * (account_id 0) or of one account. Every value may be "inherit" (SQL NULL): an account's
+ * from its platform's row, a platform's from the built-in defaults (domain/pacing.c). */
+#ifndef API_PACING_STORE_H
+#define API_PACING_STORE_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+#define PACING_INHERIT (-1) /* an integer column that is NULL */
+#define PACING_KINDS 3      /* per_day[]: posts, delists, updates (job_kind_t's order) */
+
+typedef struct {
+    int min_gap_s; /* PACING_INHERIT or 0.. */
+    int jitter_s;
+    int per_day[PACING_KINDS]; /* 0: no cap */
+    char timezone[64];         /* "" inherit */
+    char updated_at[40];       /* "" never saved */
+} pacing_row_t;
+
+/* A row of nothing but "inherit". Pure. */
+void pacing_row_inherit(pacing_row_t *row);
+
+/* The saved rows of platform (plat) and of account_id on it (acct; account_id 0: none)
+ * - all "inherit" when there is none - and fallback_tz, the responder settings' caps
+ * timezone ("UTC" when none). Returns 0 or -1 (err). */
+int pacing_store_get(PGconn *pg, const char *platform, int64_t account_id, pacing_row_t *plat,
+                     pacing_row_t *acct, char fallback_tz[64], store_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* Writes row as the saved pacing of platform (account_id 0) or of account_id. Returns 0 or
+ * -1 (err). */
+int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const pacing_row_t *row,
+                     store_err_t *err) __attribute__((warn_unused_result));
+
+#endif
