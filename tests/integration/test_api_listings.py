@@ -417,22 +417,38 @@ def test_post_listing_jobs_progress_and_retry_limit(api, photos, kcat):
     assert got["external_url"] == "http://sandbox/item/9" and got["retry_count"] == 0
     problem(requests.post(api.url + f"/api/jobs/{other}/retry", timeout=5), 400)
 
-    # sold elsewhere: the posted job is taken down (delisting.requested), then delisted
+    # sold elsewhere: the posted job is taken down by a delist job of its own
+    # (delisting.requested), then delisted
     r = requests.patch(api.url + f"/api/listings/{lid}", json={"status": "sold"}, timeout=5)
     assert r.status_code == 200 and r.json()["status"] == "sold"
     rows = sql(api.db, "SELECT payload::json->'data' FROM outbox WHERE type = 'delisting.requested'")
-    assert [d["job_id"] for (d,) in rows] == [other]
+    assert len(rows) == 1
+    delist = rows[0][0]["job_id"]
+    job = requests.get(api.url + f"/api/jobs/{delist}", timeout=5).json()
+    assert job["kind"] == "delist" and job["posting_job_id"] == other and job["reason"] == "sold"
     assert rows[0][0]["external_url"] == "http://sandbox/item/9"
+    assert requests.get(api.url + f"/api/jobs/{other}", timeout=5).json()["status"] == "delisting"
     problem(requests.post(post, json={"platform": "sandbox"}, timeout=5), 409)
-    kcat.produce("bb.posting.events", str(other), cloudevent(
-        "delisting.succeeded", {"job_id": other, "attempt": 1}, source="byebuy/poster"))
+    kcat.produce("bb.posting.events", str(delist), cloudevent(
+        "delisting.succeeded", {"job_id": delist, "attempt": 1}, source="byebuy/poster"))
     wait_until(lambda: requests.get(api.url + f"/api/jobs/{other}", timeout=5).json()["status"]
                == "delisted", 30, "the job to be delisted")
-    # deleting the listing takes its jobs; a late delisting result is not poison
-    assert requests.delete(api.url + f"/api/listings/{lid}", timeout=5).status_code == 200
+    # deleting the listing waits for the posts still in flight (they could still go live),
+    # then takes its jobs; a late delisting result is not poison
+    r = requests.delete(api.url + f"/api/listings/{lid}", timeout=5)
+    assert r.status_code == 202 and r.json()["status"] == "deleting"
+    waiting = sorted(j["id"] for j in r.json()["waiting_jobs"])
+    assert waiting == sorted(j["id"] for j in jobs if j["id"] not in (jid, other))
+    for w in waiting:
+        kcat.produce("bb.posting.events", str(w), cloudevent(
+            "posting.failed", {"job_id": w, "attempt": 1, "error": {"code": "timeout",
+                                                                    "message": "gave up"}},
+            source="byebuy/poster"))
+    wait_until(lambda: requests.get(api.url + f"/api/listings/{lid}", timeout=5).status_code == 404,
+               30, "the listing to be deleted once its posts landed")
     assert sql(api.db, "SELECT count(*) FROM posting_jobs")[0][0] == 0
-    kcat.produce("bb.posting.events", str(other), cloudevent(
-        "delisting.failed", {"job_id": other, "attempt": 1}, source="byebuy/poster"))
+    kcat.produce("bb.posting.events", str(delist), cloudevent(
+        "delisting.failed", {"job_id": delist, "attempt": 1}, source="byebuy/poster"))
     wait_until(lambda: "delisting.failed for deleted job" in api.log_text(), 30,
                "the late delisting result to be applied")
 

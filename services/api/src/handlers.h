@@ -20,7 +20,10 @@ int handle_listings_create(http_request_t *req);
 int handle_listings_list(http_request_t *req);
 int handle_listing_get(http_request_t *req);
 int handle_listing_update(http_request_t *req); /* PUT and PATCH: partial, images appended */
+/* http/delist_http.c: DELETE /api/listings/{id} (202 while its postings are taken down) and
+ * POST /api/listings/{id}/sold. */
 int handle_listing_delete(http_request_t *req);
+int handle_listing_sold(http_request_t *req);
 
 /* http/images_http.c: /api/listings/{id}/images[/{image_id}] */
 int handle_images_add(http_request_t *req);

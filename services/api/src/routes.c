@@ -17,6 +17,7 @@ const http_route_t api_routes[] = {
     {"DELETE", "/api/listings/{id}/images/{image_id}", handle_image_delete},
     {"POST", "/api/listings/{id}/post", handle_post},
     {"POST", "/api/listings/{id}/post-batch", handle_post_batch},
+    {"POST", "/api/listings/{id}/sold", handle_listing_sold},
 
     {"GET", "/api/jobs", handle_jobs_list},
     {"GET", "/api/jobs/{id}", handle_job_get},

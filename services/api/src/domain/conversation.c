@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "domain/delisting.h"
 #include "store/conversation_store.h"
 
 static const char *const status_names[CONV_STATUS_COUNT] = {
@@ -90,6 +91,22 @@ conv_verdict_t conversation_transition_check(const conv_state_t *from, const con
     return CONV_T_OK;
 }
 
+/* A conversation that reaches sold sells its listing: delistings everywhere but on the
+ * conversation's own marketplace, which takes its listing down itself (delisting.h). */
+static int conversation_sold(tx_t *tx, int64_t id, cmd_result_t *r)
+{
+    store_err_t err;
+    conv_row_t row;
+    char platform[64] = "";
+    if (conversation_store_lock(tx->pg, id, &row, &err) < 0 ||
+        conversation_store_account_platform(tx->pg, row.account_id, platform, sizeof(platform),
+                                            &err) < 0)
+        return cmd_db_fail(r, "reading the sold conversation", &err);
+    if (row.listing_id <= 0)
+        return 0; /* nothing matched: nothing to take down */
+    return listing_sold_tx(tx, row.listing_id, row.agreed_price_cents, platform, true, NULL, r);
+}
+
 int conversation_transition(tx_t *tx, int64_t id, const conv_state_t *from, const conv_change_t *c,
                             cmd_result_t *r)
 {
@@ -116,7 +133,7 @@ int conversation_transition(tx_t *tx, int64_t id, const conv_state_t *from, cons
         return cmd_db_fail(r, "changing the conversation's status", &err);
     LOG_INFO("conversation %" PRId64 ": %s -> %s%s%s", id, conv_status_name(from->status),
              conv_status_name(c->to), reason ? ": " : "", reason ? reason : "");
-    return 0;
+    return c->to == CONV_SOLD ? conversation_sold(tx, id, r) : 0;
 }
 
 int conversation_state(const conv_row_t *row, conv_state_t *out, cmd_result_t *r)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "domain/delisting.h"
 #include "store/job_store.h"
 
 /* A decoded event with its locked job. */
@@ -111,11 +112,26 @@ int job_started(tx_t *tx, const event_t *ev, cmd_result_t *r)
      * the same attempt is a redelivered job running again. */
     if (je.current &&
         (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "failed") == 0) &&
-        job_store_mark_posting(tx->pg, je.pe.job_id, &err) != 0)
+        job_store_mark_started(tx->pg, je.pe.job_id, &err) != 0)
         return job_event_abort(&je, &err, r);
-    snprintf(msg, sizeof(msg), "Starting job for platform: %s (attempt %d)", je.job.platform,
-             je.pe.attempt);
+    if (strcmp(je.job.kind, JOB_POST) == 0) /* the original's line */
+        snprintf(msg, sizeof(msg), "Starting job for platform: %s (attempt %d)", je.job.platform,
+                 je.pe.attempt);
+    else
+        snprintf(msg, sizeof(msg), "Starting %s job for platform: %s (attempt %d)", je.job.kind,
+                 je.job.platform, je.pe.attempt);
     return job_event_close(tx, ev, &je, "info", msg, NULL, r);
+}
+
+/* Refuses an answer meant for another kind of job (an event that can never apply). */
+static int kind_check(job_event_t *je, const event_t *ev, const char *kind, cmd_result_t *r)
+{
+    if (strcmp(je->job.kind, kind) == 0)
+        return 0;
+    cmd_fail(r, CMD_INVALID, "job_id", "%s for job %" PRId64 ", a %s job", ev->type, je->pe.job_id,
+             je->job.kind);
+    posting_event_free(&je->pe);
+    return -1;
 }
 
 int job_succeeded(tx_t *tx, const event_t *ev, cmd_result_t *r)
@@ -123,18 +139,24 @@ int job_succeeded(tx_t *tx, const event_t *ev, cmd_result_t *r)
     job_event_t je;
     store_err_t err;
     char msg[1200];
-    if (job_event_open(tx, ev, &je, r) != 0)
+    if (job_event_open(tx, ev, &je, r) != 0 || kind_check(&je, ev, JOB_POST, r) != 0)
         return -1;
-    /* Never backwards from posted; a success of the current attempt wins over pending,
-     * posting and failed (a redelivered run of the same attempt that got through). */
-    if (je.current && strcmp(je.job.status, "posted") != 0 &&
-        strcmp(je.job.status, "delisted") != 0 &&
-        job_store_mark_posted(tx->pg, je.pe.job_id, je.pe.external_id, je.pe.external_url, &err) !=
-            0)
+    /* Never backwards from posted (or its delist states); a success of the current attempt
+     * wins over pending, posting and failed (a redelivered run of the same attempt that got
+     * through). */
+    bool moved = je.current &&
+                 (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "posting") == 0 ||
+                  strcmp(je.job.status, "failed") == 0);
+    if (moved && job_store_mark_posted(tx->pg, je.pe.job_id, je.pe.external_id, je.pe.external_url,
+                                       &err) != 0)
         return job_event_abort(&je, &err, r);
     snprintf(msg, sizeof(msg), "Successfully posted. URL: %s",
              je.pe.external_url ? je.pe.external_url : "(none)");
-    return job_event_close(tx, ev, &je, "info", msg, NULL, r);
+    int64_t job_id = je.pe.job_id; /* the close frees the event */
+    if (job_event_close(tx, ev, &je, "info", msg, NULL, r) != 0)
+        return -1;
+    /* Posted after its listing was sold or deleted: taken down at once. */
+    return moved ? delist_after_post(tx, job_id, &je.job, r) : 0;
 }
 
 int job_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
@@ -142,22 +164,25 @@ int job_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
     job_event_t je;
     store_err_t err;
     char msg[1200];
-    if (job_event_open(tx, ev, &je, r) != 0)
+    if (job_event_open(tx, ev, &je, r) != 0 || kind_check(&je, ev, JOB_POST, r) != 0)
         return -1;
     const char *code = je.pe.error_code, *message = je.pe.error_message;
     if (je.current &&
         (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "posting") == 0) &&
         job_store_mark_failed(tx->pg, je.pe.job_id, code ? code : "unknown",
-                              message ? message : "posting failed", &err) != 0)
+                              message ? message : "posting failed", je.pe.retryable, &err) != 0)
         return job_event_abort(&je, &err, r);
     snprintf(msg, sizeof(msg), "Failed: %s%s%s%s", message ? message : "posting failed",
              code ? " (" : "", code ? code : "", code ? ")" : "");
-    return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
+    if (job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r) != 0)
+        return -1;
+    /* A listing being deleted waited for this post to land. */
+    return delist_settle_listing(tx, je.job.listing_id, r);
 }
 
-/* Deleting a listing requests the delistings and deletes its jobs in one transaction: the
- * results of deleted jobs have nothing left to update. */
-static int delisting_open(tx_t *tx, const event_t *ev, job_event_t *je, cmd_result_t *r)
+/* Deleting a listing deletes its jobs: the results of deleted jobs have nothing left to
+ * update. Returns 0 (open), 1 (a deleted job: nothing to do) or -1 (r). */
+static int result_open(tx_t *tx, const event_t *ev, job_event_t *je, cmd_result_t *r)
 {
     if (job_event_open(tx, ev, je, r) == 0)
         return 0;
@@ -169,28 +194,101 @@ static int delisting_open(tx_t *tx, const event_t *ev, job_event_t *je, cmd_resu
     return -1;
 }
 
+/* delisting.succeeded of a post job itself (requests from before migrations/0009_*, whose
+ * job_id was the post job's). */
+static int legacy_delisted(tx_t *tx, const event_t *ev, job_event_t *je, cmd_result_t *r)
+{
+    store_err_t err;
+    if (strcmp(je->job.status, "posted") == 0 &&
+        job_store_set_delist_state(tx->pg, je->pe.job_id, "delisted", NULL, NULL, &err) != 0)
+        return job_event_abort(je, &err, r);
+    return job_event_close(tx, ev, je, "info", "Delisted", NULL, r);
+}
+
 int job_delisted(tx_t *tx, const event_t *ev, cmd_result_t *r)
 {
     job_event_t je;
     store_err_t err;
-    int rc = delisting_open(tx, ev, &je, r);
+    int rc = result_open(tx, ev, &je, r);
     if (rc != 0)
         return rc > 0 ? 0 : -1;
-    if (strcmp(je.job.status, "posted") == 0 &&
-        job_store_mark_delisted(tx->pg, je.pe.job_id, &err) != 0)
+    if (strcmp(je.job.kind, JOB_POST) == 0)
+        return legacy_delisted(tx, ev, &je, r);
+    if (kind_check(&je, ev, JOB_DELIST, r) != 0)
+        return -1;
+    /* Success wins over a failure of the same attempt (a redelivered run that got through). */
+    if (je.current && strcmp(je.job.status, "done") != 0 &&
+        (job_store_mark_done(tx->pg, je.pe.job_id, &err) != 0 ||
+         job_store_set_delist_state(tx->pg, je.job.posting_job_id, "delisted", NULL, NULL, &err) !=
+             0))
         return job_event_abort(&je, &err, r);
-    return job_event_close(tx, ev, &je, "info", "Delisted", NULL, r);
+    if (job_event_close(tx, ev, &je, "info", "Delisted", NULL, r) != 0)
+        return -1;
+    return je.current ? delist_settle_listing(tx, je.job.listing_id, r) : 0;
 }
 
 int job_delisting_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
 {
     job_event_t je;
+    store_err_t err;
     char msg[1200];
-    int rc = delisting_open(tx, ev, &je, r);
+    int rc = result_open(tx, ev, &je, r);
     if (rc != 0)
         return rc > 0 ? 0 : -1;
-    /* The listing stays up: the user learns it from the log. */
-    snprintf(msg, sizeof(msg), "Delisting failed: %s",
-             je.pe.error_message ? je.pe.error_message : "unknown error");
+    const char *code = je.pe.error_code ? je.pe.error_code : "unknown";
+    const char *why = je.pe.error_message ? je.pe.error_message : "unknown error";
+    snprintf(msg, sizeof(msg), "Delisting failed: %s (%s)", why, code);
+    if (strcmp(je.job.kind, JOB_POST) == 0) /* a request from before 0009: the log says it */
+        return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
+    if (kind_check(&je, ev, JOB_DELIST, r) != 0)
+        return -1;
+    /* The posting stays live: its post job says so, and why, until a retry gets through. */
+    if (je.current &&
+        (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "running") == 0) &&
+        (job_store_mark_failed(tx->pg, je.pe.job_id, code, why, je.pe.retryable, &err) != 0 ||
+         job_store_set_delist_state(tx->pg, je.job.posting_job_id, "delist_failed", code, msg,
+                                    &err) != 0))
+        return job_event_abort(&je, &err, r);
+    if (job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r) != 0)
+        return -1;
+    return je.current ? delist_settle_listing(tx, je.job.listing_id, r) : 0;
+}
+
+int job_updated(tx_t *tx, const event_t *ev, cmd_result_t *r)
+{
+    job_event_t je;
+    store_err_t err;
+    char msg[1200];
+    int rc = result_open(tx, ev, &je, r);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
+    if (kind_check(&je, ev, JOB_UPDATE, r) != 0)
+        return -1;
+    if (je.current && strcmp(je.job.status, "done") != 0 &&
+        (job_store_mark_done(tx->pg, je.pe.job_id, &err) != 0 ||
+         job_store_set_external_url(tx->pg, je.job.posting_job_id, je.pe.external_url, &err) != 0))
+        return job_event_abort(&je, &err, r);
+    snprintf(msg, sizeof(msg), "Updated%s%s", je.pe.external_url ? ". URL: " : "",
+             je.pe.external_url ? je.pe.external_url : "");
+    return job_event_close(tx, ev, &je, "info", msg, NULL, r);
+}
+
+int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
+{
+    job_event_t je;
+    store_err_t err;
+    char msg[1200];
+    int rc = result_open(tx, ev, &je, r);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
+    if (kind_check(&je, ev, JOB_UPDATE, r) != 0)
+        return -1;
+    const char *code = je.pe.error_code ? je.pe.error_code : "unknown";
+    const char *why = je.pe.error_message ? je.pe.error_message : "unknown error";
+    if (je.current &&
+        (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "running") == 0) &&
+        job_store_mark_failed(tx->pg, je.pe.job_id, code, why, je.pe.retryable, &err) != 0)
+        return job_event_abort(&je, &err, r);
+    snprintf(msg, sizeof(msg), "Update failed: %s (%s)", why, code);
     return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
 }

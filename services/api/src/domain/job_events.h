@@ -19,5 +19,7 @@ int job_succeeded(tx_t *tx, const event_t *ev, cmd_result_t *r);
 int job_failed(tx_t *tx, const event_t *ev, cmd_result_t *r);
 int job_delisted(tx_t *tx, const event_t *ev, cmd_result_t *r);
 int job_delisting_failed(tx_t *tx, const event_t *ev, cmd_result_t *r);
+int job_updated(tx_t *tx, const event_t *ev, cmd_result_t *r);
+int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r);
 
 #endif

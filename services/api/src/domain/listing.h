@@ -5,9 +5,11 @@
 #ifndef API_LISTING_H
 #define API_LISTING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/delisting.h"
 #include "domain/listing_input.h"
 #include "domain/result.h"
 
@@ -22,8 +24,19 @@ int listing_create(struct app *app, const listing_input_t *in, const char *const
 int listing_update(struct app *app, int64_t id, const listing_input_t *in, const char *const *paths,
                    size_t npaths, cmd_result_t *r) __attribute__((warn_unused_result));
 
-/* Deletes listing id. Returns 0 or -1 (r; CMD_NOT_FOUND when there is none). */
-int listing_delete(struct app *app, int64_t id, cmd_result_t *r)
+/* What a delete did: deleted now, or deleting (hidden) while delist_jobs take its live
+ * postings down and waiting_jobs (post jobs in flight) land. */
+typedef struct {
+    bool deleted;
+    job_ids_t delist_jobs, waiting_jobs;
+} listing_delete_t;
+
+/* Deletes listing id: at once when none of its postings is live or in flight (or force: the
+ * seller took them down by hand), else it becomes deleting and delists are requested
+ * (again, for a delete_failed one). Returns 0 or -1 (r; CMD_NOT_FOUND when there is none);
+ * free out with listing_delete_free either way. */
+int listing_delete(struct app *app, int64_t id, bool force, listing_delete_t *out, cmd_result_t *r)
     __attribute__((warn_unused_result));
+void listing_delete_free(listing_delete_t *out);
 
 #endif

@@ -5,10 +5,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
 #include "common/xmalloc.h"
 #include "domain/image_intake.h"
+#include "domain/job_update.h"
 #include "domain/tx.h"
 #include "store/image_store.h"
 #include "store/listing_store.h"
@@ -37,6 +39,9 @@ int listing_images_add(struct app *app, int64_t id, const char *const *paths, si
         cmd_db_fail(r, "storing the images", &err);
         goto end;
     }
+    /* New photos reach the live postings (migrations/0009_*: update jobs). */
+    if (strcmp(row.status, "active") == 0 && update_listing(&tx, id, EDIT_IMAGES, r) != 0)
+        goto end;
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
@@ -64,6 +69,8 @@ int listing_images_remove(struct app *app, int64_t id, int64_t image_id, cmd_res
                   &err, "Image not found") != 0)
         goto end;
     tx_remove_on_commit(&tx, name);
+    if (strcmp(row.status, "active") == 0 && update_listing(&tx, id, EDIT_IMAGES, r) != 0)
+        goto end;
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);
@@ -104,6 +111,8 @@ int listing_images_reorder(struct app *app, int64_t id, const int64_t *ids, size
         cmd_db_fail(r, "reordering the images", &err);
         goto end;
     }
+    if (update_listing(&tx, id, EDIT_IMAGES, r) != 0) /* a new cover photo, a new order */
+        goto end;
     rc = tx_commit(&tx, r);
 end:
     tx_end(&tx);

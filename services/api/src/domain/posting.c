@@ -9,8 +9,11 @@
 #include "app.h"
 #include "common/event.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
+#include "domain/delisting.h"
 #include "domain/job_schedule.h"
+#include "domain/job_update.h"
 #include "outbox.h"
 #include "store/image_store.h"
 #include "store/job_store.h"
@@ -41,6 +44,62 @@ static void posting_image_ref(const struct app *app, const char *stored_name, ev
     im->url = xasprintf("%s/uploads/%s", app->cfg.public_url, stored_name);
 }
 
+int posting_listing_read(tx_t *tx, const PGresult *src, ev_listing_t *l, PGresult **imgs,
+                         store_err_t *err)
+{
+    memset(l, 0, sizeof(*l));
+    l->id = row_i64(src, 0, "listing_id");
+    if (!(*imgs = image_store_refs(tx->pg, l->id, err)))
+        return -1;
+    l->title = (char *)row_text(src, 0, "title");
+    l->description = (char *)row_text(src, 0, "description");
+    l->currency = (char *)row_text(src, 0, "currency");
+    l->condition = (char *)row_text(src, 0, "condition");
+    l->category = (char *)row_text(src, 0, "category");
+    l->location = (char *)row_text(src, 0, "location");
+    l->price_cents = row_i64(src, 0, "price_cents");
+    l->nimages = (size_t)PQntuples(*imgs);
+    l->images = xcalloc(l->nimages + 1, sizeof(ev_image_t));
+    for (int i = 0; i < PQntuples(*imgs); i++) {
+        ev_image_t *im = &l->images[i];
+        posting_image_ref(tx->app, row_text(*imgs, i, "stored_name"), im);
+        im->sha256 = (char *)row_text(*imgs, i, "sha256");
+        im->size = row_i64(*imgs, i, "bytes"); /* the poster checks what it downloads */
+        im->content_type = (char *)row_text(*imgs, i, "content_type");
+        im->width = row_int(*imgs, i, "width");
+        im->height = row_int(*imgs, i, "height");
+    }
+    return 0;
+}
+
+void posting_listing_release(ev_listing_t *l)
+{
+    for (size_t i = 0; l->images && i < l->nimages; i++)
+        free(l->images[i].url);
+    free(l->images);
+    l->images = NULL;
+}
+
+int job_request_enqueue(tx_t *tx, const job_request_t *q, cJSON *data, cmd_result_t *r)
+{
+    store_err_t err = {"", ""};
+    char key[24], subject[24], event_id[UUID_STR_LEN];
+    /* The account's next free slot (pacing and daily caps, domain/job_schedule.h): the
+     * request waits on the outbox until then. */
+    int64_t run_at = 0;
+    if (job_schedule_slot(tx, q->job_id, q->platform, q->account_id, q->kind, &run_at, r) != 0) {
+        cJSON_Delete(data);
+        return -1;
+    }
+    snprintf(key, sizeof(key), "%" PRId64, q->listing_id);
+    snprintf(subject, sizeof(subject), "%" PRId64, q->job_id);
+    if (outbox_enqueue_at(tx->pg, run_at, TOPIC_POSTING_REQUESTS, key, q->type, subject, data,
+                          event_id, err.msg, sizeof(err.msg)) != 0 ||
+        job_store_set_request(tx->pg, q->job_id, event_id, &err) != 0)
+        return cmd_db_fail(r, "requesting the job", &err);
+    return 0;
+}
+
 /* Reads job_id, its listing and images inside tx and enqueues posting.requested on
  * bb.posting.requests (key = listing id). The event borrows the results' strings. */
 static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
@@ -50,81 +109,22 @@ static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
     memset(&ev, 0, sizeof(ev));
     PGresult *imgs = NULL, *src = job_store_request_source(tx->pg, job_id, &err);
     int rc = -1;
-    if (!src || !(imgs = image_store_refs(tx->pg, row_i64(src, 0, "listing_id"), &err))) {
+    if (!src || posting_listing_read(tx, src, &ev.listing, &imgs, &err) != 0) {
         cmd_db_fail(r, "requesting the posting", &err);
         goto cleanup;
     }
-    /* The account's next free slot (pacing and daily caps, domain/job_schedule.h): the
-     * request waits on the outbox until then. */
-    int64_t run_at = 0;
-    if (job_schedule_slot(tx, job_id, row_text(src, 0, "platform"), row_i64(src, 0, "account_id"),
-                          "post", &run_at, r) != 0)
-        goto cleanup;
     ev.job_id = job_id;
     ev.attempt = row_int(src, 0, "attempt");
     ev.platform = (char *)row_text(src, 0, "platform");
     ev.account_id = row_i64(src, 0, "account_id");
-    ev.listing.id = row_i64(src, 0, "listing_id");
-    ev.listing.title = (char *)row_text(src, 0, "title");
-    ev.listing.description = (char *)row_text(src, 0, "description");
-    ev.listing.currency = (char *)row_text(src, 0, "currency");
-    ev.listing.condition = (char *)row_text(src, 0, "condition");
-    ev.listing.category = (char *)row_text(src, 0, "category");
-    ev.listing.location = (char *)row_text(src, 0, "location");
-    ev.listing.price_cents = row_i64(src, 0, "price_cents");
-    ev.listing.nimages = (size_t)PQntuples(imgs);
-    ev.listing.images = xcalloc(ev.listing.nimages + 1, sizeof(ev_image_t));
-    for (int i = 0; i < PQntuples(imgs); i++) {
-        ev_image_t *im = &ev.listing.images[i];
-        posting_image_ref(tx->app, row_text(imgs, i, "stored_name"), im);
-        im->sha256 = (char *)row_text(imgs, i, "sha256");
-        im->size = row_i64(imgs, i, "bytes"); /* the poster checks what it downloads */
-        im->content_type = (char *)row_text(imgs, i, "content_type");
-        im->width = row_int(imgs, i, "width");
-        im->height = row_int(imgs, i, "height");
-    }
-    char key[24], subject[24];
-    snprintf(key, sizeof(key), "%" PRId64, ev.listing.id);
-    snprintf(subject, sizeof(subject), "%" PRId64, job_id);
-    if (outbox_enqueue_at(tx->pg, run_at, TOPIC_POSTING_REQUESTS, key, EV_POSTING_REQUESTED,
-                          subject, posting_requested_build(&ev), NULL, err.msg,
-                          sizeof(err.msg)) != 0) {
-        cmd_db_fail(r, "requesting the posting", &err);
-        goto cleanup;
-    }
-    rc = 0;
+    job_request_t q = {job_id,        ev.listing.id, ev.platform,
+                       ev.account_id, JOB_POST,      EV_POSTING_REQUESTED};
+    rc = job_request_enqueue(tx, &q, posting_requested_build(&ev), r);
 cleanup:
-    for (size_t i = 0; ev.listing.images && i < ev.listing.nimages; i++)
-        free(ev.listing.images[i].url);
-    free(ev.listing.images);
+    posting_listing_release(&ev.listing);
     PQclear(imgs);
     PQclear(src);
     return rc;
-}
-
-int posting_delistings_enqueue(tx_t *tx, int64_t listing_id, cmd_result_t *r)
-{
-    store_err_t err;
-    PGresult *res = job_store_posted_of_listing(tx->pg, listing_id, &err);
-    if (!res)
-        return cmd_db_fail(r, "requesting the delistings", &err);
-    char key[24];
-    snprintf(key, sizeof(key), "%" PRId64, listing_id);
-    int rc = 0;
-    for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
-        delisting_requested_t ev = {
-            .job_id = row_i64(res, i, "id"),
-            .listing_id = listing_id,
-            .platform = (char *)row_text(res, i, "platform"),
-            .external_id = (char *)row_text(res, i, "external_id"),
-            .external_url = (char *)row_text(res, i, "external_url"),
-        };
-        rc = outbox_enqueue(tx->pg, TOPIC_POSTING_REQUESTS, key, EV_DELISTING_REQUESTED,
-                            row_text(res, i, "id"), delisting_requested_build(&ev), NULL, err.msg,
-                            sizeof(err.msg));
-    }
-    PQclear(res);
-    return rc == 0 ? 0 : cmd_db_fail(r, "requesting the delistings", &err);
 }
 
 /* Refuses a platform that is not in PLATFORMS (field names the body's member). */
@@ -216,6 +216,28 @@ int posting_post_batch(struct app *app, int64_t listing_id, const char *const *p
     return posting_jobs_create(app, listing_id, platforms, n, account_id, job_ids, r);
 }
 
+/* The checks and the new attempt of a failed post job. */
+static int post_retry(tx_t *tx, int64_t job_id, const job_row_t *job, cmd_result_t *r)
+{
+    store_err_t err;
+    if (strcmp(job->status, "delist_failed") == 0)
+        return delist_retry_posting(tx, job_id, r); /* the posting's delist, not the post */
+    if (strcmp(job->status, "failed") != 0)
+        return cmd_fail(r, CMD_REFUSED, NULL,
+                        "Only failed jobs can be retried (job %" PRId64 " is %s)", job_id,
+                        job->status);
+    if (job->attempt >= job->max_attempts)
+        return cmd_fail(r, CMD_REFUSED, NULL,
+                        "Maximum retry count exceeded (%d of %d attempts used)", job->attempt,
+                        job->max_attempts);
+    if (strcmp(job->listing_status, "active") != 0)
+        return cmd_fail(r, CMD_CONFLICT, NULL, "the listing is %s; only active listings are posted",
+                        job->listing_status);
+    if (job_store_retry(tx->pg, job_id, &err) != 0)
+        return cmd_db_fail(r, "retrying the job", &err);
+    return posting_request_enqueue(tx, job_id, r);
+}
+
 int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
 {
     job_row_t job;
@@ -227,22 +249,16 @@ int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
     if (cmd_found(r, job_store_lock(tx.pg, job_id, &job, &err), "reading the job", &err,
                   "Job not found") != 0)
         goto end;
-    if (strcmp(job.status, "failed") != 0)
-        cmd_fail(r, CMD_REFUSED, NULL, "Only failed jobs can be retried (job %" PRId64 " is %s)",
-                 job_id, job.status);
-    else if (job.attempt >= job.max_attempts)
-        cmd_fail(r, CMD_REFUSED, NULL, "Maximum retry count exceeded (%d of %d attempts used)",
-                 job.attempt, job.max_attempts);
-    else if (strcmp(job.listing_status, "active") != 0)
-        cmd_fail(r, CMD_CONFLICT, NULL, "the listing is %s; only active listings are posted",
-                 job.listing_status);
-    else if (job_store_retry(tx.pg, job_id, &err) != 0)
-        cmd_db_fail(r, "retrying the job", &err);
-    else if (posting_request_enqueue(&tx, job_id, r) == 0)
+    if (strcmp(job.kind, JOB_DELIST) == 0)
+        rc = delist_retry(&tx, job_id, &job, r);
+    else if (strcmp(job.kind, JOB_UPDATE) == 0)
+        rc = update_retry(&tx, job_id, &job, r);
+    else
+        rc = post_retry(&tx, job_id, &job, r);
+    if (rc == 0)
         rc = tx_commit(&tx, r);
     if (rc == 0)
-        LOG_INFO("job %" PRId64 " retried (attempt %d of %d)", job_id, job.attempt + 1,
-                 job.max_attempts);
+        LOG_INFO("%s job %" PRId64 " retried", job.kind, job_id);
 end:
     tx_end(&tx);
     return rc;

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
+#include "common/event.h"
 #include "domain/result.h"
 #include "domain/tx.h"
 
@@ -32,14 +35,33 @@ int posting_post_batch(struct app *app, int64_t listing_id, const char *const *p
                        int64_t account_id, int64_t *job_ids, cmd_result_t *r)
     __attribute__((warn_unused_result));
 
-/* Requests another attempt of failed job job_id (at most max_attempts in all). Returns 0
- * or -1 (r). */
+/* Requests another attempt of failed job job_id (at most max_attempts in all), of any kind
+ * (a post job in delist_failed: its delist). Returns 0 or -1 (r). */
 int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
     __attribute__((warn_unused_result));
 
-/* Enqueues delisting.requested for every posted job of listing_id inside tx. Returns 0 or
- * -1 (r). */
-int posting_delistings_enqueue(tx_t *tx, int64_t listing_id, cmd_result_t *r)
+/* The listing of a request's source row (job_store_request_source) with its images as claim
+ * checks, as posting.requested and update.requested carry it. The strings are borrowed from
+ * src and *imgs (caller PQclear()s *imgs even on failure); posting_listing_release frees the
+ * rest. Returns 0 or -1 (err). */
+int posting_listing_read(tx_t *tx, const PGresult *src, ev_listing_t *l, PGresult **imgs,
+                         store_err_t *err) __attribute__((warn_unused_result));
+void posting_listing_release(ev_listing_t *l);
+
+/* Where a job's request goes and how it is scheduled. */
+typedef struct {
+    int64_t job_id, listing_id;
+    const char *platform;
+    int64_t account_id; /* 0: the platform's default */
+    const char *kind;   /* "post" | "delist" | "update": the account's pacing of that kind */
+    const char *type;   /* the event type */
+} job_request_t;
+
+/* Enqueues a job's request (data consumed) on bb.posting.requests, key = the listing, subject
+ * = the job, held back until the account's next free slot (job_schedule_slot: pacing and
+ * daily caps, which also sets the job's scheduled_at), and records its event id on the job.
+ * Returns 0 or -1 (r). */
+int job_request_enqueue(tx_t *tx, const job_request_t *q, cJSON *data, cmd_result_t *r)
     __attribute__((warn_unused_result));
 
 #endif

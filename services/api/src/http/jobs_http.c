@@ -11,19 +11,39 @@
 #include "http/request.h"
 #include "store/job_store.h"
 
-static bool job_status_valid(const char *s)
+/* Whether s is one of the NULL-terminated values. */
+static bool one_of(const char *s, const char *const *values)
 {
-    static const char *const statuses[] = {"pending", "posting", "posted", "failed", "delisted"};
-    for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
-        if (strcmp(s, statuses[i]) == 0)
+    for (size_t i = 0; values[i]; i++)
+        if (strcmp(s, values[i]) == 0)
             return true;
     return false;
 }
 
-/* Parses ?limit, ?cursor, ?listing_id, ?status, ?platform into q (strings in the caller's
- * buffers). Returns 0 or -1 after answering 422. */
+/* Every kind's statuses (migrations/0009_*): post jobs' and delist/update jobs'. */
+static const char *const job_statuses[] = {"pending",   "posting",  "posted",        "failed",
+                                           "delisting", "delisted", "delist_failed", "running",
+                                           "done",      NULL};
+static const char *const job_kinds[] = {"post", "delist", "update", "all", NULL};
+
+/* Parses ?kind (default post: the original's view) into q. Returns 0 or -1 after answering. */
+static int jobs_kind_read(http_request_t *req, job_page_query_t *q, char kind[8])
+{
+    int nk = request_query(req, "kind", kind, 8);
+    if (nk == -2)
+        return -1;
+    if (nk >= 0 && !one_of(kind, job_kinds)) {
+        http_send_problem(req, 422, "kind", "kind: must be one of post, delist, update, all");
+        return -1;
+    }
+    q->kind = nk >= 0 ? kind : NULL;
+    return 0;
+}
+
+/* Parses ?limit, ?cursor, ?listing_id, ?status, ?platform, ?kind into q (strings in the
+ * caller's buffers). Returns 0 or -1 after answering 422. */
 static int jobs_query_read(http_request_t *req, job_page_query_t *q, char status[16],
-                           char platform[64])
+                           char platform[64], char kind[8])
 {
     memset(q, 0, sizeof(*q));
     if (request_page(req, &q->limit, &q->cursor) != 0 ||
@@ -32,9 +52,10 @@ static int jobs_query_read(http_request_t *req, job_page_query_t *q, char status
     int ns = request_query(req, "status", status, 16);
     if (ns == -2)
         return -1;
-    if (ns >= 0 && !job_status_valid(status)) {
+    if (ns >= 0 && !one_of(status, job_statuses)) {
         http_send_problem(req, 422, "status",
-                          "status: must be one of pending, posting, posted, failed, delisted");
+                          "status: must be one of pending, posting, posted, failed, delisting, "
+                          "delisted, delist_failed, running, done");
         return -1;
     }
     int np = request_query(req, "platform", platform, 64);
@@ -42,14 +63,14 @@ static int jobs_query_read(http_request_t *req, job_page_query_t *q, char status
         return -1;
     q->status = ns >= 0 ? status : NULL;
     q->platform = np >= 0 ? platform : NULL;
-    return 0;
+    return jobs_kind_read(req, q, kind);
 }
 
 int handle_jobs_list(http_request_t *req)
 {
     job_page_query_t q;
-    char status[16], platform[64], link[800] = "";
-    if (jobs_query_read(req, &q, status, platform) != 0)
+    char status[16], platform[64], kind[8], link[800] = "";
+    if (jobs_query_read(req, &q, status, platform, kind) != 0)
         return req->status;
     PGconn *pg = request_db(req);
     if (!pg)
@@ -63,9 +84,9 @@ int handle_jobs_list(http_request_t *req)
     if (page.has_more) {
         char lid[24];
         snprintf(lid, sizeof(lid), "%" PRId64, q.listing_id);
-        const char *pairs[6] = {"status",   q.status,  "listing_id", q.listing_id ? lid : NULL,
-                                "platform", q.platform};
-        request_link_next(link, sizeof(link), "/api/jobs", q.limit, page.last_id, pairs, 3);
+        const char *pairs[8] = {"status",   q.status,   "listing_id", q.listing_id ? lid : NULL,
+                                "platform", q.platform, "kind",       q.kind};
+        request_link_next(link, sizeof(link), "/api/jobs", q.limit, page.last_id, pairs, 4);
     }
     return request_send_doc(req, 200, &page.body, link[0] ? link : NULL);
 }

@@ -61,19 +61,6 @@ int handle_listing_update(http_request_t *req)
     return status;
 }
 
-int handle_listing_delete(http_request_t *req)
-{
-    cmd_result_t r;
-    int64_t id;
-    if (request_path_id(req, 0, "Listing not found", &id) != 0)
-        return req->status;
-    if (listing_delete(req->app, id, &r) != 0)
-        return request_fail(req, &r);
-    cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "status", "deleted");
-    return http_send_json(req, 200, root, NULL);
-}
-
 /* Escapes LIKE wildcards so q matches literally (caller frees). */
 static char *like_pattern(const char *q)
 {
@@ -107,9 +94,14 @@ static int list_params_read(http_request_t *req, list_params_t *p)
     int ns = request_query(req, "status", p->status, sizeof(p->status));
     if (ns == -2)
         return -1;
-    if (ns >= 0 && strcmp(p->status, "active") != 0 && strcmp(p->status, "sold") != 0 &&
-        strcmp(p->status, "archived") != 0) {
-        http_send_problem(req, 422, "status", "status: must be one of active, sold, archived");
+    static const char *const statuses[] = {"active", "sold", "archived", "deleting",
+                                           "delete_failed"};
+    bool known = false;
+    for (size_t i = 0; ns >= 0 && i < sizeof(statuses) / sizeof(statuses[0]); i++)
+        known = known || strcmp(p->status, statuses[i]) == 0;
+    if (ns >= 0 && !known) {
+        http_send_problem(req, 422, "status",
+                          "status: must be one of active, sold, archived, deleting, delete_failed");
         return -1;
     }
     int nq = request_query(req, "q", p->q, sizeof(p->q));

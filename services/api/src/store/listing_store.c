@@ -92,6 +92,50 @@ int listing_store_update(PGconn *pg, int64_t id, const listing_values_t *v, stor
     return store_run(pg, sql, n, params, err);
 }
 
+int listing_store_mark_sold(PGconn *pg, int64_t id, int64_t price_cents, const char *platform,
+                            store_err_t *err)
+{
+    store_num_t idbuf, price;
+    const char *params[3] = {store_i64(&idbuf, id),
+                             price_cents ? store_i64(&price, price_cents) : NULL,
+                             platform && *platform ? platform : NULL};
+    return store_run(pg,
+                     "UPDATE listings SET status = 'sold', sold_price_cents = $2::bigint,"
+                     " sold_platform = $3, sold_at = now() WHERE id = $1",
+                     3, params, err);
+}
+
+int listing_store_set_status(PGconn *pg, int64_t id, const char *status, store_err_t *err)
+{
+    store_num_t idbuf;
+    const char *params[2] = {store_i64(&idbuf, id), status};
+    return store_run(pg, "UPDATE listings SET status = $2 WHERE id = $1", 2, params, err);
+}
+
+int listing_store_changes(PGconn *pg, int64_t id, const char *title, const char *description,
+                          int64_t price_cents, listing_changes_t *out, store_err_t *err)
+{
+    store_num_t idbuf, price;
+    const char *params[4] = {store_i64(&idbuf, id), title, description,
+                             price_cents ? store_i64(&price, price_cents) : NULL};
+    PGresult *res = store_exec(pg,
+                               "SELECT ($2::text IS NOT NULL AND title IS DISTINCT FROM $2) AS t,"
+                               " ($3::text IS NOT NULL AND description IS DISTINCT FROM $3) AS d,"
+                               " ($4::bigint IS NOT NULL AND price_cents <> $4::bigint) AS p"
+                               " FROM listings WHERE id = $1",
+                               4, params, err);
+    if (!res)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    if (PQntuples(res) == 1) {
+        out->price = row_bool(res, 0, "p");
+        out->title = row_bool(res, 0, "t");
+        out->description = row_bool(res, 0, "d");
+    }
+    PQclear(res);
+    return 0;
+}
+
 int listing_store_lock(PGconn *pg, int64_t id, bool share, listing_row_t *row, store_err_t *err)
 {
     store_num_t idbuf;
@@ -170,12 +214,14 @@ void store_names_free(store_names_t *names)
     "WITH page AS MATERIALIZED (SELECT * FROM listings l WHERE %s ORDER BY l.id DESC LIMIT $2)"    \
     " SELECT l.id, l.title, l.description, l.price_cents, l.min_price_cents, l.currency,"          \
     " l.flexibility, l.seller_notes, l.condition, l.category, l.location, l.status,"               \
-    " l.created_at, l.updated_at, l.version, NULL::bigint AS image_id, NULL::text AS stored_name," \
+    " l.created_at, l.updated_at, l.version, l.sold_price_cents, l.sold_platform, l.sold_at,"      \
+    " NULL::bigint AS image_id, NULL::text AS stored_name,"                                        \
     " NULL::text AS thumb_name, NULL::integer AS position, NULL::integer AS width,"                \
     " NULL::integer AS height, NULL::bigint AS bytes, NULL::text AS sha256,"                       \
     " NULL::timestamptz AS image_created_at FROM page l"                                           \
     " UNION ALL SELECT i.listing_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"  \
-    " NULL, NULL, NULL, NULL, i.id, i.stored_name, i.thumb_name, i.position, i.width, i.height,"   \
+    " NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.id, i.stored_name, i.thumb_name, i.position, "   \
+    "i.width, i.height,"                                                                           \
     " i.bytes, i.sha256, i.created_at FROM listing_images i"                                       \
     " WHERE i.listing_id IN (SELECT id FROM page)"                                                 \
     " ORDER BY id DESC, position NULLS FIRST, image_id"
@@ -200,6 +246,9 @@ typedef enum {
     COL_CREATED_AT,
     COL_UPDATED_AT,
     COL_VERSION,
+    COL_SOLD_PRICE_CENTS,
+    COL_SOLD_PLATFORM,
+    COL_SOLD_AT,
     COL_IMAGE_ID,
     COL_STORED_NAME,
     COL_THUMB_NAME,
@@ -212,12 +261,33 @@ typedef enum {
     COL_COUNT
 } row_column_t;
 
-static const char *const row_column_names[COL_COUNT] = {
-    "id",       "title",       "description",  "price_cents",     "min_price_cents",
-    "currency", "flexibility", "seller_notes", "condition",       "category",
-    "location", "status",      "created_at",   "updated_at",      "version",
-    "image_id", "stored_name", "thumb_name",   "position",        "width",
-    "height",   "bytes",       "sha256",       "image_created_at"};
+static const char *const row_column_names[COL_COUNT] = {"id",
+                                                        "title",
+                                                        "description",
+                                                        "price_cents",
+                                                        "min_price_cents",
+                                                        "currency",
+                                                        "flexibility",
+                                                        "seller_notes",
+                                                        "condition",
+                                                        "category",
+                                                        "location",
+                                                        "status",
+                                                        "created_at",
+                                                        "updated_at",
+                                                        "version",
+                                                        "sold_price_cents",
+                                                        "sold_platform",
+                                                        "sold_at",
+                                                        "image_id",
+                                                        "stored_name",
+                                                        "thumb_name",
+                                                        "position",
+                                                        "width",
+                                                        "height",
+                                                        "bytes",
+                                                        "sha256",
+                                                        "image_created_at"};
 
 /* A walk over the rows: where the columns are, and the last flexibility written (most
  * listings share one, and float formatting is the dearest part of a listing). */
@@ -305,6 +375,13 @@ static void listing_open(rows_walk_t *w)
     put_text(w, ",\"status\":", COL_STATUS);
     put_timestamp(w, ",\"created_at\":", COL_CREATED_AT);
     put_timestamp(w, ",\"updated_at\":", COL_UPDATED_AT);
+    put_money(w, ",\"sold_price\":", ",\"sold_price_cents\":", COL_SOLD_PRICE_CENTS);
+    put_text(w, ",\"sold_platform\":", COL_SOLD_PLATFORM);
+    sbuf_add(w->out, ",\"sold_at\":");
+    if (PQgetisnull(w->res, w->row, w->col[COL_SOLD_AT]))
+        sbuf_addn(w->out, "null", 4);
+    else
+        pg_json_timestamp(w->out, row_bin_timestamp(w->res, w->row, w->col[COL_SOLD_AT]));
     sbuf_add(w->out, ",\"images\":[");
 }
 
@@ -385,7 +462,7 @@ static int listings_write(const PGresult *res, int limit, sbuf_t *out, listing_s
 static PGresult *rows_query(PGconn *pg, unsigned variant, const char *const *params,
                             store_err_t *err)
 {
-    char sql[1024];
+    char sql[1536];
     snprintf(sql, sizeof(sql), ROWS_SQL, variant == ROWS_ONE ? "l.id = $1" : "l.id = ANY($1)");
     return store_exec_prepared(pg, STORE_STMT_LISTING_ROWS + variant, sql, 2, params, err);
 }
@@ -435,7 +512,9 @@ static int keys_read(PGconn *pg, const listing_page_query_t *q, page_keys_t *key
     if (q->pattern)
         params[nparams++] = q->pattern;
     char where[128], sql[256];
-    snprintf(where, sizeof(where), "l.id < $1%s%s", q->status ? " AND l.status = $3" : "",
+    /* Without a status, listings being deleted are not shown (migrations/0009_*). */
+    snprintf(where, sizeof(where), "l.id < $1%s%s",
+             q->status ? " AND l.status = $3" : " AND l.status <> 'deleting'",
              !q->pattern ? ""
              : q->status ? " AND l.title ILIKE $4"
                          : " AND l.title ILIKE $3");

@@ -57,9 +57,26 @@ int listing_store_insert(PGconn *pg, const listing_values_t *v, int64_t *id, sto
 int listing_store_update(PGconn *pg, int64_t id, const listing_values_t *v, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Marks listing id sold (price_cents 0 / platform NULL: not known) now. Returns 0 or -1. */
+int listing_store_mark_sold(PGconn *pg, int64_t id, int64_t price_cents, const char *platform,
+                            store_err_t *err) __attribute__((warn_unused_result));
+
+/* Sets the status of listing id (deleting, delete_failed...). Returns 0 or -1. */
+int listing_store_set_status(PGconn *pg, int64_t id, const char *status, store_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* Locks listing id (FOR UPDATE, or FOR SHARE when share) and reads it. Returns 1, 0 when
  * there is no such listing, or -1 (err). */
 int listing_store_lock(PGconn *pg, int64_t id, bool share, listing_row_t *row, store_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* Which of title, description (NULL: not given) and price_cents (0: not given) differ from
+ * listing id's. Returns 0 or -1. */
+typedef struct {
+    bool price, title, description;
+} listing_changes_t;
+int listing_store_changes(PGconn *pg, int64_t id, const char *title, const char *description,
+                          int64_t price_cents, listing_changes_t *out, store_err_t *err)
     __attribute__((warn_unused_result));
 
 /* Deletes listing id (its image rows go with it); *names (caller frees with
