@@ -3,28 +3,9 @@
 import type { components } from "./schema";
 
 type S = components["schemas"];
-export type Listing = S["Listing"] & ListingIssue10;
+export type Listing = S["Listing"];
 export type Image = S["Image"];
-// Issue 10 fields (contracts.md E3/E4) written by hand until the delist and sched branches'
-// openapi.json lands; once generated, these are the same names and this intersection is a no-op.
-type JobIssue10 = {
-  kind?: "post" | "delist" | "update";
-  posting_job_id?: number | null;
-  reason?: "sold" | "deleted" | null;
-  changed?: string[] | null;
-  error_retryable?: boolean | null;
-  delist_job_id?: number | null;
-  update_job_id?: number | null;
-  scheduled_at?: string | null;
-  schedule_reason?: string | null;
-};
-type ListingIssue10 = {
-  sold_price?: number | null;
-  sold_price_cents?: number | null;
-  sold_platform?: string | null;
-  sold_at?: string | null;
-};
-export type Job = S["Job"] & JobIssue10;
+export type Job = S["Job"];
 export type JobLog = S["JobLog"];
 export type JobWithLogs = S["JobWithLogs"];
 export type Account = S["Account"];
@@ -42,15 +23,7 @@ export type Problem = S["Problem"];
 export type ListingStatus = NonNullable<S["ListingForm"]["status"]>;
 export type Condition = NonNullable<S["ListingForm"]["condition"]>;
 
-// Posting pacing (contracts.md E4, sched's settings API): the SPA's proposal in requests.md until
-// the spec has it.
-export type PlatformPacing = {
-  platform: string;
-  min_gap_s: number | null;
-  jitter_s: number | null;
-  posts_per_day: number | null;
-  delists_per_day: number | null;
-  updates_per_day: number | null;
-  timezone?: string | null;
-};
-export type PostingPacing = { platforms: PlatformPacing[] };
+// Posting pacing (issue 10, contracts.md E4): per platform, saved values (null: the default)
+// and the values in force.
+export type PacingSettings = S["PacingSettings"];
+export type PacingValues = S["PacingValues"];

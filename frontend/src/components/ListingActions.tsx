@@ -21,13 +21,13 @@ export function soldEffect(live: string[], soldOn: string): string {
 }
 
 /** The body of POST /api/listings/{id}/sold: where it sold (absent: elsewhere) and for how much. */
-export function soldBody(soldOn: string, price: string): { platform?: string; sold_price?: number } | string {
-  const body: { platform?: string; sold_price?: number } = {};
+export function soldBody(soldOn: string, price: string): { platform?: string; sold_price_cents?: number } | string {
+  const body: { platform?: string; sold_price_cents?: number } = {};
   if (soldOn) body.platform = soldOn;
   if (price.trim()) {
     const cents = toCents(price);
     if (cents == null || cents === 0) return "A price like 95 or 95.50, or leave it empty.";
-    body.sold_price = cents / 100;
+    body.sold_price_cents = cents;
   }
   return body;
 }

@@ -71,7 +71,7 @@ export function Postings({ jobs, refresh }: { jobs: Job[]; refresh: () => unknow
   const postings = postingsOf(jobs);
   // the account's name tells two postings on one marketplace apart
   const { data: accounts } = useSWR<Account[]>(postings.some((p) => p.account_id) ? "/api/accounts" : null);
-  const label = (id?: number) => accounts?.find((a) => a.id === id)?.label;
+  const label = (id?: number | null) => accounts?.find((a) => a.id === id)?.label;
   if (postings.length === 0) return <p className="text-sm text-slate-700">Not on any marketplace yet.</p>;
   return (
     <ul aria-label="Postings">

@@ -88,7 +88,7 @@ export function postingsOf(jobs: Job[]): Job[] {
 }
 
 /** The newest job of a kind acting on one posting. */
-export function latestFor(jobs: Job[], postingId: number | undefined, kind: JobKind): Job | undefined {
+export function latestFor(jobs: Job[], postingId: number | null | undefined, kind: JobKind): Job | undefined {
   let best: Job | undefined;
   for (const j of jobs)
     if (j.posting_job_id === postingId && jobKind(j) === kind && (!best || (j.id ?? 0) > (best.id ?? 0))) best = j;
@@ -100,12 +100,6 @@ export function livePlatforms(jobs: Job[]): string[] {
   return [...new Set(jobs.filter(isLive).map((j) => j.platform ?? ""))].filter(Boolean).sort();
 }
 
-const REASONS: Record<string, string> = {
-  pacing: "account pacing",
-  daily_cap: "daily limit reached",
-  cap: "daily limit reached",
-};
-
 /** "Scheduled for 14:05 (account pacing)" for a waiting job due later, in the seller's locale and
  * time zone; with the date when it is not today. null when the job is not waiting for a time. */
 export function scheduledLabel(j: Job, now = Date.now(), locale?: string, timeZone?: string): string | null {
@@ -116,8 +110,8 @@ export function scheduledLabel(j: Job, now = Date.now(), locale?: string, timeZo
   const time = new Intl.DateTimeFormat(locale, { timeZone, timeStyle: "short" }).format(at);
   const date = new Intl.DateTimeFormat(locale, { timeZone, weekday: "short", month: "short", day: "numeric" });
   const whenText = day(at) === day(new Date(now)) ? time : `${date.format(at)}, ${time}`;
-  const why = REASONS[j.schedule_reason ?? ""] ?? "account pacing";
-  return `Scheduled for ${whenText} (${why})`;
+  // the account's pacing: its gap and its daily caps (the api gives no finer reason)
+  return `Scheduled for ${whenText} (account pacing)`;
 }
 
 /** What went wrong, in plain words, and what the seller can do. The api's own message follows it

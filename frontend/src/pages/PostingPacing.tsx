@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from "react";
 import useSWR, { mutate } from "swr";
 import { ApiError, sendJson } from "../api/client";
-import type { PlatformPacing, PostingPacing as Pacing } from "../api/types";
+import type { PacingSettings, PacingValues } from "../api/types";
 import { platformName } from "../lib/format";
 import { ErrorBanner, FieldError, btnPrimary, card, input } from "../components/ui";
 
@@ -9,7 +9,8 @@ import { ErrorBanner, FieldError, btnPrimary, card, input } from "../components/
 // and edits go, and how many of each a day. The api schedules every job by these
 // (contracts.md E4); a job pushed later says when it will run.
 
-export const PACING_FIELDS: [keyof PlatformPacing & string, string, string][] = [
+type NumKey = Exclude<keyof PacingValues, "timezone">;
+export const PACING_FIELDS: [NumKey, string, string][] = [
   ["min_gap_s", "Shortest gap between two actions (s)", "one account never acts twice within it"],
   ["jitter_s", "Random extra wait, up to (s)", "so actions do not come on a fixed beat"],
   ["posts_per_day", "New posts per day", "0: no limit"],
@@ -20,25 +21,27 @@ export const PACING_FIELDS: [keyof PlatformPacing & string, string, string][] = 
 /** Form id of one field of one platform ("sandbox", "min_gap_s" -> "pacing-sandbox-min_gap_s"). */
 export const pacingFieldId = (platform: string, field: string) => `pacing-${platform}-${field}`;
 
-/** The PUT body from the form's strings, or the first field that is not a whole number >= 0. */
-export function pacingBody(form: Record<string, string>): { body: Record<string, number> } | { field: string; msg: string } {
-  const body: Record<string, number> = {};
+/** The PUT body from the form's strings (empty: null, back to the default), or the first field
+ * that is not a whole number >= 0. */
+export function pacingBody(form: Record<string, string>): { body: Record<string, number | null> } | { field: string; msg: string } {
+  const body: Record<string, number | null> = {};
   for (const [k] of PACING_FIELDS) {
     const v = (form[k] ?? "").trim();
-    if (!/^\d{1,9}$/.test(v)) return { field: k, msg: "A whole number, 0 or more." };
-    body[k] = Number(v);
+    if (v === "") body[k] = null;
+    else if (!/^\d{1,9}$/.test(v)) return { field: k, msg: "A whole number, 0 or more (empty: the default)." };
+    else body[k] = Number(v);
   }
   return { body };
 }
 
-function PlatformForm({ p }: { p: PlatformPacing }) {
+function PlatformForm({ p }: { p: PacingSettings }) {
   const [form, setForm] = useState<Record<string, string>>({});
   const [fieldErr, setFieldErr] = useState<Record<string, string>>({});
   const [err, setErr] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
     const f: Record<string, string> = {};
-    for (const [k] of PACING_FIELDS) f[k] = p[k] == null ? "" : String(p[k]);
+    for (const [k] of PACING_FIELDS) f[k] = p.saved[k] == null ? "" : String(p.saved[k]);
     setForm(f);
   }, [p]);
 
@@ -78,11 +81,12 @@ function PlatformForm({ p }: { p: PlatformPacing }) {
                 className={input}
                 value={form[k] ?? ""}
                 onChange={(e) => setForm((f) => ({ ...f, [k]: e.target.value }))}
+                placeholder={p.effective[k] == null ? undefined : `${p.effective[k]} (default)`}
                 aria-invalid={fieldErr[k] ? true : undefined}
                 aria-describedby={`${id}-hint${fieldErr[k] ? ` ${id}-error` : ""}`}
               />
               <p id={`${id}-hint`} className="mt-1 text-xs text-slate-700">
-                {hint}
+                {hint}; in force: {p.effective[k] ?? "—"}
               </p>
               <FieldError id={`${id}-error`} msg={fieldErr[k]} />
             </div>
@@ -101,7 +105,7 @@ function PlatformForm({ p }: { p: PlatformPacing }) {
 }
 
 export function PostingPacing() {
-  const { data, error } = useSWR<Pacing>("/api/settings/pacing");
+  const { data, error } = useSWR<PacingSettings[]>("/api/settings/pacing");
   return (
     <section className={`${card} space-y-4`} aria-labelledby="posting-pacing-h">
       <div>
@@ -114,7 +118,7 @@ export function PostingPacing() {
         </p>
       </div>
       <ErrorBanner error={error} title="Could not load the posting pacing." />
-      {data?.platforms.map((p) => (
+      {data?.map((p) => (
         <PlatformForm key={p.platform} p={p} />
       ))}
     </section>

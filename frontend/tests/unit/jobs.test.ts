@@ -88,9 +88,9 @@ describe("scheduled jobs", () => {
     expect(scheduledLabel(j, now, "en-GB", "UTC")).toBe("Scheduled for 14:05 (account pacing)");
     expect(scheduledLabel(j, now, "en-US", "America/New_York")).toBe("Scheduled for 9:05 AM (account pacing)");
   });
-  it("names the day when it is not today, and the daily cap when that is why", () => {
-    const j = job({ scheduled_at: "2026-12-08T09:00:00Z", schedule_reason: "daily_cap" });
-    expect(scheduledLabel(j, now, "en-GB", "UTC")).toBe("Scheduled for Tue 8 Dec, 09:00 (daily limit reached)");
+  it("names the day when it is not today (a daily cap reached)", () => {
+    const j = job({ scheduled_at: "2026-12-08T09:00:00Z" });
+    expect(scheduledLabel(j, now, "en-GB", "UTC")).toBe("Scheduled for Tue 8 Dec, 09:00 (account pacing)");
   });
   it("says nothing for a job due now, running or without a time", () => {
     expect(scheduledLabel(job({ scheduled_at: "2026-12-07T12:59:00Z" }), now, "en-GB", "UTC")).toBeNull();
@@ -121,7 +121,7 @@ describe("sold and delete", () => {
   });
   it("sends where and for how much it sold", () => {
     expect(soldBody("", "")).toEqual({});
-    expect(soldBody("sandbox", "95.50")).toEqual({ platform: "sandbox", sold_price: 95.5 });
+    expect(soldBody("sandbox", "95.50")).toEqual({ platform: "sandbox", sold_price_cents: 9550 });
     expect(soldBody("", "abc")).toMatch(/price like/);
     expect(soldBody("", "0")).toMatch(/price like/);
   });

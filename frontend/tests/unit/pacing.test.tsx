@@ -9,13 +9,15 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const fb = { platform: "facebook_marketplace", min_gap_s: 300, jitter_s: 180, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20 };
+const values = { min_gap_s: 300, jitter_s: 180, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20, timezone: null };
+const fb = { platform: "facebook_marketplace", saved: { ...values, posts_per_day: null }, effective: values };
 
 describe("posting pacing form", () => {
   it("sends whole numbers and names the first field that is not one", () => {
     const form = { min_gap_s: "300", jitter_s: "0", posts_per_day: "7", delists_per_day: "30", updates_per_day: "20" };
     expect(pacingBody(form)).toEqual({ body: { min_gap_s: 300, jitter_s: 0, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20 } });
-    expect(pacingBody({ ...form, posts_per_day: "-1" })).toEqual({ field: "posts_per_day", msg: "A whole number, 0 or more." });
+    expect(pacingBody({ ...form, posts_per_day: "-1" })).toEqual({ field: "posts_per_day", msg: "A whole number, 0 or more (empty: the default)." });
+    expect(pacingBody({ ...form, posts_per_day: " " })).toMatchObject({ body: { posts_per_day: null } });
     expect(pacingBody({ ...form, jitter_s: "1.5" })).toMatchObject({ field: "jitter_s" });
     expect(pacingFieldId("sandbox", "min_gap_s")).toBe("pacing-sandbox-min_gap_s");
   });
@@ -23,7 +25,7 @@ describe("posting pacing form", () => {
     const fetch = vi.fn(async (_path: string, init?: RequestInit) => {
       if (init?.method === "PUT")
         return new Response(JSON.stringify({ status: 422, detail: "posts_per_day: at most 100000", field: "posts_per_day" }), { status: 422 });
-      return new Response(JSON.stringify({ platforms: [fb] }), { status: 200 });
+      return new Response(JSON.stringify([fb]), { status: 200 });
     });
     vi.stubGlobal("fetch", fetch);
     render(
@@ -32,7 +34,10 @@ describe("posting pacing form", () => {
       </SWRConfig>,
     );
     const posts = (await screen.findByLabelText("New posts per day")) as HTMLInputElement;
-    await waitFor(() => expect(posts.value).toBe("7"));
+    const gap = screen.getByLabelText("Shortest gap between two actions (s)") as HTMLInputElement;
+    await waitFor(() => expect(gap.value).toBe("300"));
+    expect(posts.value).toBe(""); // not saved: the default, shown as the placeholder
+    expect(posts.placeholder).toBe("7 (default)");
     fireEvent.change(posts, { target: { value: "100001" } });
     fireEvent.click(screen.getByRole("button", { name: "Save Facebook Marketplace pacing" }));
     await screen.findByText("posts_per_day: at most 100000");

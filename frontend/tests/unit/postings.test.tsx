@@ -69,6 +69,6 @@ describe("mark sold", () => {
     fireEvent.submit(screen.getByLabelText("Sold for (optional)").closest("form")!);
     await waitFor(() => expect(done).toHaveBeenCalled());
     expect(fetch.mock.calls[0][0]).toBe("/api/listings/5/sold");
-    expect(JSON.parse(fetch.mock.calls[0][1].body)).toEqual({ platform: "ebay", sold_price: 12.5 });
+    expect(JSON.parse(fetch.mock.calls[0][1].body)).toEqual({ platform: "ebay", sold_price_cents: 1250 });
   });
 });
