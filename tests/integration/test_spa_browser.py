@@ -131,8 +131,9 @@ def test_settings_accounts_and_field_errors(services, fresh_db, tmp_path):
     assert [(a["label"], a["running"]) for a in accounts] == [("My sandbox shop", True)]
     assert "ok posting pacing refused on its field, then saved" in done, done
     pacing = requests.get(api.url + "/api/settings/pacing", timeout=10).json()
-    fb = next(p for p in pacing["platforms"] if p["platform"] == "facebook_marketplace")
-    assert (fb["min_gap_s"], fb["posts_per_day"]) == (600, 5), fb
+    fb = next(p for p in pacing if p["platform"] == "facebook_marketplace")
+    assert (fb["saved"]["min_gap_s"], fb["saved"]["posts_per_day"]) == (600, 5), fb
+    assert fb["saved"]["delists_per_day"] is None, fb  # left empty: the default still applies
 
 
 # ---- issue 10: sold means gone everywhere, seen by the seller ------------------------------

@@ -70,7 +70,8 @@ export function latestByPlatform(jobs: Job[], listingId: number): Job[] {
  * cannot do the step at all (not_supported) is done by hand instead. */
 export function canRetry(j: Job): boolean {
   if (j.error_code === "not_supported") return false;
-  if (j.status === "delist_failed") return true;
+  // a posting whose removal failed: its delist job carries the Retry when it has one
+  if (j.status === "delist_failed") return !j.delist_job_id;
   if (j.status !== "failed" && j.status !== "update_failed") return false;
   return (j.attempt ?? 0) < (j.max_attempts ?? 3);
 }

@@ -171,8 +171,11 @@ function Deleting({ l, jobs, onDeleted }: { l: Listing; jobs: Job[]; onDeleted: 
         Deleting: removing it from {live.length ? listWords(live) : "its marketplaces"} first…
       </div>
     );
-  const stuck = jobs.filter((j) => jobKind(j) === "post" && j.status === "delist_failed").map((j) => platformName(j.platform));
+  const stuckJobs = jobs.filter((j) => jobKind(j) === "post" && j.status === "delist_failed");
+  const stuck = stuckJobs.map((j) => platformName(j.platform));
   const names = stuck.length ? stuck : live;
+  // a platform that cannot remove items (not_supported): retrying is no use, only by hand
+  const byHandOnly = stuckJobs.length > 0 && stuckJobs.every((j) => j.error_code === "not_supported");
   async function again(force: boolean) {
     setErr(null);
     try {
@@ -187,12 +190,16 @@ function Deleting({ l, jobs, onDeleted }: { l: Listing; jobs: Job[]; onDeleted: 
         <strong>
           Not deleted: {names.length ? listWords(names) : "a marketplace"} still {names.length === 1 ? "shows" : "show"} this item.
         </strong>{" "}
-        The removal failed (see below). Try again, or remove it there by hand and then delete it here at once.
+        {byHandOnly
+          ? "Bye-Buy cannot remove it there: remove it by hand (link below), then delete it here at once."
+          : "The removal failed (see below). Try again, or remove it there by hand and then delete it here at once."}
       </p>
       <div className="flex flex-wrap gap-2">
-        <button type="button" className={btnPrimary} onClick={() => again(false)}>
-          Try removing again
-        </button>
+        {!byHandOnly && (
+          <button type="button" className={btnPrimary} onClick={() => again(false)}>
+            Try removing again
+          </button>
+        )}
         <button type="button" className={btnDanger} onClick={() => again(true)}>
           I removed it by hand: delete now
         </button>

@@ -488,6 +488,7 @@ async function deleting(page) {
   await banner.getByText("Not deleted: Sandbox still shows this item.").waitFor({ timeout: T });
   await page.getByText(/Bye-Buy cannot do this on Sandbox by itself/).first().waitFor({ timeout: T });
   await page.getByRole("link", { name: "Open the posting on Sandbox" }).first().waitFor({ timeout: T });
+  check((await banner.getByRole("button", { name: "Try removing again" }).count()) === 0, "offers a retry that cannot work");
   ok("delete failed: Sandbox still shows it, remove by hand");
   await axe(page, "listing whose delete failed");
   await shot(page, "listing-delete-failed");

@@ -57,8 +57,20 @@ describe("listing detail, issue 10", () => {
     page({ id: 7, title: "Desk", status: "delete_failed", price: 80, currency: "USD" }, [failed]);
     const alert = await screen.findByTestId("deleting");
     expect(alert.textContent).toMatch(/Not deleted: Sandbox still shows this item\./);
+    expect(screen.getByRole("button", { name: "Try removing again" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "I removed it by hand: delete now" })).toBeTruthy();
     expect(screen.getByRole("button", { name: "Retry removal" })).toBeTruthy();
     expect(screen.getAllByText(/asked to log in again/).length).toBeGreaterThan(0);
+  });
+});
+
+describe("a delete that only the seller can finish", () => {
+  it("does not offer to try again where the platform cannot remove items", async () => {
+    const failed = { ...post, status: "delist_failed", error_code: "not_supported", error_message: "no delist step" };
+    page({ id: 7, title: "Desk", status: "delete_failed", price: 80, currency: "USD" }, [failed]);
+    const alert = await screen.findByTestId("deleting");
+    expect(alert.textContent).toMatch(/cannot remove it there: remove it by hand/);
+    expect(screen.queryByRole("button", { name: "Try removing again" })).toBeNull();
+    expect(screen.getByRole("button", { name: "I removed it by hand: delete now" })).toBeTruthy();
   });
 });
