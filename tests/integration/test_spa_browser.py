@@ -153,14 +153,15 @@ def _delist_jobs(db, listing_id):
     return {post: (jid, attempt) for post, jid, attempt in rows}
 
 
-def _delist_requests_published(kcat, db, delist_job_id, attempt):
-    """The api's delisting.requested for this delist job's attempt, as published on Kafka (matched
-    by the outbox's event id: job ids repeat across the tests' databases)."""
+def _requests_published(kcat, db, type_, job_id, attempt):
+    """The api's request (delisting.requested, update.requested) for this job's attempt, as
+    published on Kafka (matched by the outbox's event id: job ids repeat across the tests'
+    databases)."""
     ids = {str(e) for (e,) in sql(
-        db, "SELECT event_id FROM outbox WHERE type = 'delisting.requested' "
+        db, "SELECT event_id FROM outbox WHERE type = %s "
             "AND (payload::json->'data'->>'job_id')::bigint = %s "
             "AND coalesce((payload::json->'data'->>'attempt')::int, 1) = %s",
-        (delist_job_id, attempt))}
+        (type_, job_id, attempt))}
     if not ids:
         return []
     return kcat.wait_for("bb.posting.requests", lambda m: (m["json"] or {}).get("id") in ids,
@@ -191,11 +192,19 @@ def test_sold_removes_every_posting_live_with_failure_and_retry(services, kcat, 
     seen = {}
 
     def on_need(word):
-        if word == "delist_results":
+        if word == "update_results":
+            ups = sql(fresh_db, "SELECT id, posting_job_id, changed FROM posting_jobs "
+                                "WHERE kind = 'update' ORDER BY posting_job_id")
+            assert [(p, c) for _, p, c in ups] == [(a, ["price"]), (b, ["price"])], ups
+            for jid, _, _ in ups:
+                assert _requests_published(kcat, fresh_db, "update.requested", jid, 1), jid
+                kcat.produce("bb.posting.events", str(jid), cloudevent(
+                    "update.succeeded", {"job_id": jid, "attempt": 1}, source="byebuy/poster"))
+        elif word == "delist_results":
             wait_until(lambda: len(_delist_jobs(fresh_db, lamp)) == 2, 20, "two delist jobs")
             jobs = _delist_jobs(fresh_db, lamp)
             for post in (a, b):
-                assert _delist_requests_published(kcat, fresh_db, jobs[post][0], 1), post
+                assert _requests_published(kcat, fresh_db, "delisting.requested", jobs[post][0], 1), post
             reasons = sql(fresh_db, "SELECT DISTINCT payload::json->'data'->>'reason' FROM outbox "
                                     "WHERE type = 'delisting.requested'")
             assert reasons == [("sold",)], reasons
@@ -205,7 +214,7 @@ def test_sold_removes_every_posting_live_with_failure_and_retry(services, kcat, 
                                                  "message": "no answer in 60 s"})
         elif word == "delist_retry":
             jid = seen["jobs"][b][0]
-            wait_until(lambda: _delist_requests_published(kcat, fresh_db, jid, 2), 30,
+            wait_until(lambda: _requests_published(kcat, fresh_db, "delisting.requested", jid, 2), 30,
                        "the retried delisting.requested")
             _answer(kcat, jid, 2, True)
         else:
@@ -220,8 +229,9 @@ def test_sold_removes_every_posting_live_with_failure_and_retry(services, kcat, 
     assert "ok retried: removed everywhere, without a reload" in done, done
     assert sql(fresh_db, "SELECT status FROM posting_jobs WHERE id IN (%s, %s)", (a, b)) == \
         [("delisted",), ("delisted",)]
-    assert sql(fresh_db, "SELECT status, sold_price_cents FROM listings WHERE id = %s", (lamp,)) == \
-        [("sold", 9500)]
+    assert sql(fresh_db, "SELECT status, sold_price_cents, price_cents FROM listings WHERE id = %s",
+               (lamp,)) == [("sold", 9500, 11000)]
+    assert sql(fresh_db, "SELECT status FROM posting_jobs WHERE kind = 'update'") == [("done",)] * 2
     for name in ("listing-mark-sold", "listing-delist-failed", "listing-scheduled"):
         assert (SHOTS / f"{name}.png").stat().st_size > 1000
 
@@ -238,7 +248,7 @@ def test_delete_with_a_live_posting_says_where_it_still_shows(services, kcat, fr
         assert word == "delete_fails", word
         wait_until(lambda: post in _delist_jobs(fresh_db, desk), 20, "the delist job")
         jid = _delist_jobs(fresh_db, desk)[post][0]
-        assert _delist_requests_published(kcat, fresh_db, jid, 1)
+        assert _requests_published(kcat, fresh_db, "delisting.requested", jid, 1)
         _answer(kcat, jid, 1, False, {"code": "not_supported", "retryable": False,
                                       "message": "the sandbox recipe has no delist section"})
 

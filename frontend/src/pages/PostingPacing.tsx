@@ -11,7 +11,7 @@ import { ErrorBanner, FieldError, btnPrimary, card, input } from "../components/
 
 type NumKey = Exclude<keyof PacingValues, "timezone">;
 export const PACING_FIELDS: [NumKey, string, string][] = [
-  ["min_gap_s", "Shortest gap between two actions (s)", "one account never acts twice within it"],
+  ["min_gap_s", "Gap between actions (s)", "at least this long between one account's actions"],
   ["jitter_s", "Random extra wait, up to (s)", "so actions do not come on a fixed beat"],
   ["posts_per_day", "New posts per day", "0: no limit"],
   ["delists_per_day", "Removals per day", "0: no limit"],

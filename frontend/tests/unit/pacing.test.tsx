@@ -34,7 +34,7 @@ describe("posting pacing form", () => {
       </SWRConfig>,
     );
     const posts = (await screen.findByLabelText("New posts per day")) as HTMLInputElement;
-    const gap = screen.getByLabelText("Shortest gap between two actions (s)") as HTMLInputElement;
+    const gap = screen.getByLabelText("Gap between actions (s)") as HTMLInputElement;
     await waitFor(() => expect(gap.value).toBe("300"));
     expect(posts.value).toBe(""); // not saved: the default, shown as the placeholder
     expect(posts.placeholder).toBe("7 (default)");
