@@ -315,6 +315,19 @@ def test_conversation_sold_delists_except_on_its_own_marketplace(api, kcat):
     assert r.status_code == 200, r.text
     assert len(requests_of(api, "delisting.requested")) == 1
 
+    # every attempt of that delist fails; asking again through the posting starts a fresh one
+    for attempt in (1, 2, 3):
+        applied(api, answer(kcat, "delisting.failed", {"job_id": d["job_id"], "attempt": attempt,
+                                                       "error": {"code": "timeout",
+                                                                 "message": "no answer"}}))
+        r = requests.post(api.url + f"/api/jobs/{jobs['ebay']}/retry", timeout=10)
+        assert r.status_code == 200, r.text
+    fresh = job(api, jobs["ebay"])["delist_job_id"]
+    assert fresh != d["job_id"] and job(api, fresh)["attempt"] == 1
+    assert job(api, d["job_id"])["attempt"] == 3 and job(api, d["job_id"])["status"] == "failed"
+    assert job(api, jobs["ebay"])["status"] == "delisting"
+    assert [x["job_id"] for _, x in requests_of(api, "delisting.requested")][-1] == fresh
+
 
 def test_edits_update_live_postings_once_and_coalesce(api, kcat, photo):
     lid = new_listing(api, photo)

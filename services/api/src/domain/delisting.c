@@ -196,6 +196,13 @@ int delist_retry_posting(tx_t *tx, int64_t posting_job_id, cmd_result_t *r)
     if (cmd_found(r, job_store_lock(tx->pg, id, &job, &err), "reading the delist job", &err,
                   "Job not found") != 0)
         return -1;
+    /* The seller asks again after every attempt of that job was used: a fresh delist job. */
+    if (strcmp(job.status, "failed") == 0 && job.attempt >= job.max_attempts &&
+        strcmp(job.listing_status, "active") != 0) {
+        if (delist_posting(tx, posting_job_id, delist_reason_for(job.listing_status), r) != 0)
+            return -1;
+        return delist_settle_listing(tx, job.listing_id, r);
+    }
     return delist_retry(tx, id, &job, r);
 }
 

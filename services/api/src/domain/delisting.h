@@ -53,7 +53,8 @@ int delist_after_post(tx_t *tx, int64_t posting_job_id, const job_row_t *job, cm
     __attribute__((warn_unused_result));
 
 /* Another attempt of failed delist job job_id (locked as job), or of the latest delist of
- * post job posting_job_id in delist_failed. Return 0 or -1 (r). */
+ * post job posting_job_id in delist_failed (a new delist job once that one used all its
+ * attempts). Return 0 or -1 (r). */
 int delist_retry(tx_t *tx, int64_t job_id, const job_row_t *job, cmd_result_t *r)
     __attribute__((warn_unused_result));
 int delist_retry_posting(tx_t *tx, int64_t posting_job_id, cmd_result_t *r)

@@ -30,7 +30,10 @@ static int job_event_open(tx_t *tx, const event_t *ev, job_event_t *je, cmd_resu
         cmd_fail(r, CMD_INVALID, "job_id", "job_id: must be positive");
         goto fail;
     }
-    int found = job_store_lock(tx->pg, je->pe.job_id, &je->job, &err);
+    /* The listing first, as every listing command does (an answer may settle or delist it). */
+    int found = job_store_lock_listing(tx->pg, je->pe.job_id, &err) == 0
+                    ? job_store_lock(tx->pg, je->pe.job_id, &je->job, &err)
+                    : -1;
     if (found <= 0) {
         if (found < 0)
             cmd_db_fail(r, "locking the job", &err);

@@ -246,6 +246,11 @@ int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
     int rc = -1;
     if (tx_begin(&tx, app, API_DB_TIMEOUT_MS, r) != 0)
         goto end;
+    /* The listing before the job, as everywhere (a delist retry settles the listing). */
+    if (job_store_lock_listing(tx.pg, job_id, &err) != 0) {
+        cmd_db_fail(r, "locking the listing", &err);
+        goto end;
+    }
     if (cmd_found(r, job_store_lock(tx.pg, job_id, &job, &err), "reading the job", &err,
                   "Job not found") != 0)
         goto end;

@@ -112,6 +112,16 @@ static void copy_text(char *out, size_t size, const PGresult *res, const char *n
     snprintf(out, size, "%s", v ? v : "");
 }
 
+int job_store_lock_listing(PGconn *pg, int64_t id, store_err_t *err)
+{
+    store_num_t idbuf;
+    const char *params[1] = {store_i64(&idbuf, id)};
+    return store_run(pg,
+                     "SELECT l.id FROM listings l WHERE l.id ="
+                     " (SELECT listing_id FROM posting_jobs WHERE id = $1) FOR UPDATE OF l",
+                     1, params, err);
+}
+
 int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
 {
     store_num_t idbuf;

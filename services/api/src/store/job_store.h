@@ -48,6 +48,12 @@ int job_store_insert_child(PGconn *pg, const char *kind, int64_t posting_job_id,
 int job_store_set_request(PGconn *pg, int64_t id, const char *event_id, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Locks the listing of job id (FOR UPDATE; nothing when either is gone). The commands that
+ * change jobs take the listing before its jobs, as the listing commands do (sold, delete,
+ * edit lock the listing, then its jobs), so the two never deadlock. Returns 0 or -1. */
+int job_store_lock_listing(PGconn *pg, int64_t id, store_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* Locks job id and reads it with its listing's status. Returns 1, 0 when unknown, or -1. */
 int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
     __attribute__((warn_unused_result));
