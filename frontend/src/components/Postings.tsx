@@ -38,8 +38,11 @@ function PostingRow({ p, jobs, refresh, account }: { p: Job; jobs: Job[]; refres
   const delist = latestFor(jobs, p.id, "delist");
   const update = latestFor(jobs, p.id, "update");
   const name = platformName(p.platform);
-  // A posting whose removal failed: its own error says why when there is no delist job (E3).
+  // A posting whose removal failed: its own error says why when no failed delist job does (E3);
+  // its own Retry when the delist job cannot be retried (every attempt used: the api starts a
+  // fresh one).
   const delistFailure = p.status === "delist_failed" && (!delist || jobPhase(delist) !== "failed");
+  const retryPosting = p.status === "delist_failed" && canRetry(p) && (!delist || !canRetry(delist));
   return (
     <li className="border-b border-slate-200 py-3 last:border-0" data-posting-id={p.id} data-platform={p.platform}>
       <div className="flex flex-wrap items-center gap-2">
@@ -54,7 +57,7 @@ function PostingRow({ p, jobs, refresh, account }: { p: Job; jobs: Job[]; refres
               View on {name}
             </a>
           )}
-          {delistFailure && canRetry(p) && <RetryButton job={p} onDone={refresh} label="Retry removal" />}
+          {retryPosting && <RetryButton job={p} onDone={refresh} label="Retry removal" />}
         </span>
       </div>
       {p.status === "delist_failed" && (

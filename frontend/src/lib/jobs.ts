@@ -69,10 +69,12 @@ export function latestByPlatform(jobs: Job[], listingId: number): Job[] {
  * left, or a posting whose removal failed (its retry asks the delist again). A platform that
  * cannot do the step at all (not_supported) is done by hand instead. */
 export function canRetry(j: Job): boolean {
-  if (j.error_code === "not_supported") return false;
-  // a posting whose removal failed: its delist job carries the Retry when it has one
-  if (j.status === "delist_failed") return !j.delist_job_id;
-  if (j.status !== "failed" && j.status !== "update_failed") return false;
+  // not_supported: only by hand; cancelled: the listing left active before the job's turn came
+  if (j.error_code === "not_supported" || j.error_code === "cancelled") return false;
+  // a posting whose removal failed: the api retries its delist job, or starts a fresh one when
+  // that one used every attempt
+  if (j.status === "delist_failed") return true;
+  if (j.status !== "failed") return false;
   return (j.attempt ?? 0) < (j.max_attempts ?? 3);
 }
 
@@ -135,6 +137,8 @@ export function failureAdvice(j: Job, platform: string): string {
       return `${platform}'s page did not look as expected (it may have changed). Retry; if it fails again, check the steps.`;
     case "profile_busy":
       return `The browser of this ${platform} account was busy with another job. Retry.`;
+    case "cancelled":
+      return `Not done on ${platform}: the listing was sold or deleted before its turn came.`;
     case "setup_required":
       return `${platform} needs something set up first (see below), then Retry.`;
     default:

@@ -101,7 +101,8 @@ function JobRow({ job, listingId }: { job: Job; listingId: string }) {
               View on marketplace
             </a>
           )}
-          {canRetry(job) && <RetryButton job={job} onDone={() => refreshAll(listingId)} />}
+          {/* a posting whose removal failed is retried from "On marketplaces" */}
+          {canRetry(job) && job.status !== "delist_failed" && <RetryButton job={job} onDone={() => refreshAll(listingId)} />}
           <button type="button" className={btnSecondary} aria-expanded={open} onClick={() => setOpen(!open)}>
             {open ? "Hide steps" : "Show steps"}
           </button>

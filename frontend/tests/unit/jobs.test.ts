@@ -74,7 +74,7 @@ describe("postings", () => {
   });
   it("offers Retry for every kind's failure, not for a step the platform cannot do", () => {
     expect(canRetry(job({ status: "delist_failed", attempt: 3 }))).toBe(true);
-    expect(canRetry(job({ status: "delist_failed", delist_job_id: 4 }))).toBe(false); // its Remove job retries
+    expect(canRetry(job({ status: "failed", error_code: "cancelled" }))).toBe(false);
     expect(canRetry(job({ kind: "delist", status: "failed" }))).toBe(true);
     expect(canRetry(job({ kind: "update", status: "failed", attempt: 3 }))).toBe(false);
     expect(canRetry(job({ status: "delist_failed", error_code: "not_supported" }))).toBe(false);

@@ -43,6 +43,17 @@ describe("postings", () => {
   });
 });
 
+describe("a removal that used every attempt", () => {
+  it("offers Retry removal on the posting (the api starts a fresh delist)", () => {
+    const jobs = [
+      job({ id: 3, status: "delist_failed", delist_job_id: 4, external_url: "http://s/3" }),
+      job({ id: 4, kind: "delist", posting_job_id: 3, status: "failed", attempt: 3, error_code: "timeout" }),
+    ];
+    render(<Postings jobs={jobs} refresh={() => {}} />);
+    expect(screen.getAllByRole("button", { name: /Retry/ }).map((b) => b.textContent)).toEqual(["Retry removal"]);
+  });
+});
+
 describe("scheduled note", () => {
   it("says when a waiting job will run", () => {
     const at = new Date(Date.now() + 3600_000).toISOString();
