@@ -134,6 +134,8 @@ def test_settings_accounts_and_field_errors(services, fresh_db, tmp_path):
     fb = next(p for p in pacing if p["platform"] == "facebook_marketplace")
     assert (fb["saved"]["min_gap_s"], fb["saved"]["posts_per_day"]) == (600, 5), fb
     assert fb["saved"]["delists_per_day"] is None, fb  # left empty: the default still applies
+    own = requests.get(api.url + f"/api/accounts/{accounts[0]['id']}/pacing", timeout=10).json()
+    assert own["saved"]["posts_per_day"] == 3 and own["saved"]["min_gap_s"] is None, own
 
 
 # ---- issue 10: sold means gone everywhere, seen by the seller ------------------------------

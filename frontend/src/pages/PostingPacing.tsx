@@ -34,7 +34,9 @@ export function pacingBody(form: Record<string, string>): { body: Record<string,
   return { body };
 }
 
-function PlatformForm({ p }: { p: PacingSettings }) {
+/** One scope's form: a platform (/api/settings/pacing/{platform}) or one account's overrides
+ * (/api/accounts/{id}/pacing, empty: as its platform). */
+function PacingForm({ p, account }: { p: PacingSettings; account?: { id: number; label: string } }) {
   const [form, setForm] = useState<Record<string, string>>({});
   const [fieldErr, setFieldErr] = useState<Record<string, string>>({});
   const [err, setErr] = useState<unknown>(null);
@@ -53,8 +55,8 @@ function PlatformForm({ p }: { p: PacingSettings }) {
     const r = pacingBody(form);
     if ("field" in r) return setFieldErr({ [r.field]: r.msg });
     try {
-      await sendJson("PUT", `/api/settings/pacing/${p.platform}`, r.body);
-      await mutate("/api/settings/pacing");
+      await sendJson("PUT", account ? `/api/accounts/${account.id}/pacing` : `/api/settings/pacing/${p.platform}`, r.body);
+      await mutate((k) => typeof k === "string" && (k.startsWith("/api/settings/pacing") || /^\/api\/accounts\/\d+\/pacing$/.test(k)));
       setSaved(true);
     } catch (x) {
       const field = x instanceof ApiError ? x.field?.replace(/^.*\./, "") : undefined;
@@ -62,13 +64,22 @@ function PlatformForm({ p }: { p: PacingSettings }) {
       else setErr(x);
     }
   }
-  const name = platformName(p.platform);
+  const name = account ? account.label : platformName(p.platform);
+  const scope = account ? `account-${account.id}` : p.platform;
+  const inherit = account ? "as its marketplace" : "default";
   return (
-    <form onSubmit={save} noValidate className="space-y-3 border-t border-slate-200 pt-3 first:border-0 first:pt-0" aria-label={`Pacing on ${name}`} data-platform={p.platform}>
-      <h3 className="font-semibold">{name}</h3>
+    <form
+      onSubmit={save}
+      noValidate
+      className="space-y-3 border-t border-slate-200 pt-3 first:border-0 first:pt-0"
+      aria-label={`Pacing of ${name}`}
+      data-platform={p.platform}
+      data-account-id={account?.id}
+    >
+      {!account && <h3 className="font-semibold">{name}</h3>}
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
         {PACING_FIELDS.map(([k, label, hint]) => {
-          const id = pacingFieldId(p.platform, k);
+          const id = pacingFieldId(scope, k);
           return (
             <div key={k}>
               <label htmlFor={id} className="text-sm font-medium">
@@ -81,7 +92,7 @@ function PlatformForm({ p }: { p: PacingSettings }) {
                 className={input}
                 value={form[k] ?? ""}
                 onChange={(e) => setForm((f) => ({ ...f, [k]: e.target.value }))}
-                placeholder={p.effective[k] == null ? undefined : `${p.effective[k]} (default)`}
+                placeholder={p.effective[k] == null ? undefined : `${p.effective[k]} (${inherit})`}
                 aria-invalid={fieldErr[k] ? true : undefined}
                 aria-describedby={`${id}-hint${fieldErr[k] ? ` ${id}-error` : ""}`}
               />
@@ -119,8 +130,16 @@ export function PostingPacing() {
       </div>
       <ErrorBanner error={error} title="Could not load the posting pacing." />
       {data?.map((p) => (
-        <PlatformForm key={p.platform} p={p} />
+        <PacingForm key={p.platform} p={p} />
       ))}
     </section>
   );
+}
+
+/** An account's own pacing (overrides of its marketplace's), opened from its row in Settings. */
+export function AccountPacing({ id, label }: { id: number; label: string }) {
+  const { data, error } = useSWR<PacingSettings>(`/api/accounts/${id}/pacing`);
+  if (error) return <ErrorBanner error={error} title="Could not load this account's pacing." />;
+  if (!data) return null;
+  return <PacingForm p={data} account={{ id, label }} />;
 }

@@ -382,6 +382,14 @@ async function settings(page) {
   await fb.getByRole("button", { name: "Save Facebook Marketplace pacing" }).click();
   await fb.getByText("Saved.").waitFor({ timeout: T });
   ok("posting pacing refused on its field, then saved");
+
+  step = "an account's own pacing";
+  await acc.getByText("Posting pacing of this account").click();
+  const own = acc.locator("form[data-account-id]");
+  await own.getByLabel("New posts per day").fill("3");
+  await own.getByRole("button", { name: "Save My sandbox shop pacing" }).click();
+  await own.getByText("Saved.").waitFor({ timeout: T });
+  ok("account pacing saved");
   await axe(page, "settings");
   await shot(page, "settings");
 }

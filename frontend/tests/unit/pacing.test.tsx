@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { SWRConfig } from "swr";
-import { PostingPacing, pacingBody, pacingFieldId } from "../../src/pages/PostingPacing";
+import { AccountPacing, PostingPacing, pacingBody, pacingFieldId } from "../../src/pages/PostingPacing";
 import { fetcher } from "../../src/api/client";
 
 afterEach(() => {
@@ -45,5 +45,29 @@ describe("posting pacing form", () => {
     const put = fetch.mock.calls.find(([, i]) => i?.method === "PUT")!;
     expect(put[0]).toBe("/api/settings/pacing/facebook_marketplace");
     expect(JSON.parse(put[1]!.body as string).posts_per_day).toBe(100001);
+  });
+});
+
+describe("an account's own pacing", () => {
+  it("shows its marketplace's values as placeholders and saves its overrides", async () => {
+    const fetch = vi.fn(async (_path: string, init?: RequestInit) => {
+      const body = { ...fb, account_id: 4, saved: { ...values, min_gap_s: null, posts_per_day: 3 } };
+      return new Response(JSON.stringify(init?.method === "PUT" ? body : { ...body, saved: { ...body.saved, posts_per_day: null } }));
+    });
+    vi.stubGlobal("fetch", fetch);
+    render(
+      <SWRConfig value={{ fetcher, provider: () => new Map() }}>
+        <AccountPacing id={4} label="Shop A" />
+      </SWRConfig>,
+    );
+    const posts = (await screen.findByLabelText("New posts per day")) as HTMLInputElement;
+    expect(posts.placeholder).toBe("7 (as its marketplace)");
+    expect(posts.id).toBe("pacing-account-4-posts_per_day");
+    fireEvent.change(posts, { target: { value: "3" } });
+    fireEvent.click(screen.getByRole("button", { name: "Save Shop A pacing" }));
+    await screen.findByText("Saved.");
+    const put = fetch.mock.calls.find(([, i]) => i?.method === "PUT")!;
+    expect(put[0]).toBe("/api/accounts/4/pacing");
+    expect(JSON.parse(put[1]!.body as string)).toMatchObject({ posts_per_day: 3, min_gap_s: null });
   });
 });
