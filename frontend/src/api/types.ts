@@ -22,3 +22,8 @@ export type Stats = S["Stats"];
 export type Problem = S["Problem"];
 export type ListingStatus = NonNullable<S["ListingForm"]["status"]>;
 export type Condition = NonNullable<S["ListingForm"]["condition"]>;
+
+// Posting pacing (issue 10, contracts.md E4): per platform, saved values (null: the default)
+// and the values in force.
+export type PacingSettings = S["PacingSettings"];
+export type PacingValues = S["PacingValues"];

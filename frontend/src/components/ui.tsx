@@ -11,6 +11,8 @@ const TONES: Record<string, string> = {
   active: "bg-blue-100 text-blue-900 ring-blue-300",
   sold: "bg-green-100 text-green-900 ring-green-300",
   archived: "bg-slate-200 text-slate-800 ring-slate-300",
+  deleting: "bg-blue-100 text-blue-900 ring-blue-300",
+  delete_failed: "bg-red-100 text-red-900 ring-red-300",
   agreed: "bg-green-100 text-green-900 ring-green-300",
   closed: "bg-slate-200 text-slate-800 ring-slate-300",
   needs_attention: "bg-orange-100 text-orange-900 ring-orange-300",

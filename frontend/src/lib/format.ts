@@ -11,7 +11,8 @@ export function when(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+  // the seller's own locale and zone (the browser's), like a scheduled job's time
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
 export function ago(iso: string | null | undefined, now = Date.now()): string {

@@ -4,6 +4,7 @@ import useSWR from "swr";
 import type { Job, Listing, Stats } from "../api/types";
 import { latestByPlatform } from "../lib/jobs";
 import { imageSrc, money, platformName } from "../lib/format";
+import { JobBadge } from "../components/jobs";
 import { Badge, Empty, ErrorBanner, Loading, btnPrimary, btnSecondary, card, input } from "../components/ui";
 
 export const PAGE = 24;
@@ -67,7 +68,7 @@ function ListingCard({ l, jobs }: { l: Listing; jobs: Job[] }) {
           <div className="flex flex-wrap gap-1">
             <Badge status={l.status} />
             {latest.map((j) => (
-              <Badge key={j.platform} status={j.status} label={`${platformName(j.platform)}: ${j.status}`} />
+              <JobBadge key={j.platform} job={j} prefix={platformName(j.platform)} />
             ))}
           </div>
         </div>

@@ -213,7 +213,8 @@ export function ListingEdit() {
     try {
       const l = id ? await saveEdit(id, draft, photos, existing!) : await saveNew(draft, photos);
       await mutate((k) => keyMatches(k, ["/api/listings", "/api/stats"]));
-      nav(`/listings/${l.id}`);
+      // an edit of a posted listing goes on to its marketplaces: the detail page says so
+      nav(`/listings/${l.id}`, { state: id ? { saved: true } : undefined });
     } catch (err) {
       const field = err instanceof ApiError ? err.field?.replace(/_cents$/, "") : undefined;
       if (field && (field in EMPTY || field === "images")) {

@@ -4,6 +4,7 @@ import { ApiError, sendJson } from "../api/client";
 import type { Account, ResponderSettings } from "../api/types";
 import { ago, platformName } from "../lib/format";
 import { keyMatches } from "../lib/live";
+import { AccountPacing, PostingPacing } from "./PostingPacing";
 import { Badge, Empty, ErrorBanner, FieldError, Loading, btnPrimary, btnSecondary, card, input } from "../components/ui";
 
 type Pacing = ResponderSettings["pacing"];
@@ -136,6 +137,7 @@ function Responder({ s }: { s: ResponderSettings }) {
 
 function AccountRow({ a }: { a: Account }) {
   const [err, setErr] = useState<unknown>(null);
+  const [pacingOpen, setPacingOpen] = useState(false);
   async function toggle() {
     setErr(null);
     try {
@@ -166,6 +168,11 @@ function AccountRow({ a }: { a: Account }) {
         </p>
       )}
       {a.last_error && <p className="text-sm text-red-800">Last error: {a.last_error}</p>}
+      <details className="text-sm" onToggle={(e) => setPacingOpen((e.target as HTMLDetailsElement).open)}>
+        <summary className="cursor-pointer text-blue-800 underline">Posting pacing of this account</summary>
+        <p className="mt-1 text-slate-700">Empty fields: as its marketplace below.</p>
+        {pacingOpen && a.id != null && <AccountPacing id={a.id} label={a.label ?? ""} />}
+      </details>
       <ErrorBanner error={err} />
     </li>
   );
@@ -242,6 +249,7 @@ export function Settings() {
       <ErrorBanner error={error} title="Could not load settings." />
       {!s && !error && <Loading what="settings" />}
       {s && <Responder s={s} />}
+      <PostingPacing />
     </div>
   );
 }

@@ -11,6 +11,15 @@
 //             message and the auto-reply appear without a reload; a manual message goes out as sent
 //   settings  accounts (add, start monitor), a refused setting shown on its field
 //   docs      /docs (Swagger UI) renders every operation of /api/openapi.json, asking no other host
+//   sold      (issue 10) a scheduled job's label; a price drop shows an update job per posting,
+//             updated live ("need:update_results"); mark sold on a listing with two postings: where
+//             and for how much, both go removing, then (pytest produces the poster's answers on
+//             "need:delist_results" / "need:delist_retry") one removed, one failed with its reason
+//             and Retry, retried to removed, live. Env BB_LISTING_ID, BB_POSTINGS "a,b",
+//             BB_SCHEDULED_ID, BB_SCHEDULED_AT
+//   delete    (issue 10) delete with a live posting: the dialog counts it, "deleting" shown, a
+//             not_supported removal says Sandbox still shows it and how to remove it by hand, then
+//             "delete now". Env BB_LISTING_ID, BB_POSTINGS (its one post job)
 // Env: BB_BASE_URL (the api serving the SPA), BB_SANDBOX_URL, BB_PHOTOS (two JPEG paths, ":"),
 //      BB_SHOTS (screenshot dir). Prints "ok <step>" lines; exits 1 with the failing step.
 import { readFileSync, mkdirSync } from "node:fs";
@@ -192,8 +201,8 @@ async function listings(page) {
   await page.locator(row).nth(1).waitFor({ timeout: T });
   const failed = await watchJob(page, `${row}:first-child`, ["failed", "posted"]);
   check(failed[failed.length - 1] === "failed", `expected failed, saw ${failed.join(" -> ")}`);
-  const reason = await page.locator(`${row}:first-child p.text-red-800`).textContent();
-  check(/login/i.test(reason), `failure reason does not say login: ${reason}`);
+  const reason = await page.locator(`${row}:first-child [data-testid=failure]`).textContent();
+  check(/log ?in/i.test(reason), `failure reason does not say login: ${reason}`);
   ok(`failed with: ${reason.slice(0, 80)}`);
   await shot(page, "listing-failed");
   await sandbox("/_sandbox/login-wall", { on: false });
@@ -203,6 +212,7 @@ async function listings(page) {
 
   step = "mark sold";
   await page.getByRole("button", { name: "Mark sold" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Mark sold" }).click();
   await page.locator("h1 + p [data-status=sold]").waitFor({ timeout: T });
   ok("marked sold");
 
@@ -359,15 +369,172 @@ async function settings(page) {
   await page.getByRole("button", { name: "Save settings" }).click();
   await page.getByText("Saved.").waitFor({ timeout: T });
   ok("pacing refused on its field, then saved");
+
+  step = "posting pacing refused on its field";
+  const fb = page.locator("form[data-platform=facebook_marketplace]");
+  await fb.waitFor({ timeout: T });
+  await fb.getByLabel("Gap between actions (s)").fill("90000");
+  await fb.getByLabel("New posts per day").fill("5");
+  await fb.getByRole("button", { name: "Save Facebook Marketplace pacing" }).click();
+  await page.locator("#pacing-facebook_marketplace-min_gap_s-error").waitFor({ timeout: T });
+  check((await fb.getByLabel("Gap between actions (s)").getAttribute("aria-invalid")) === "true", "gap not marked invalid");
+  await fb.getByLabel("Gap between actions (s)").fill("600");
+  await fb.getByRole("button", { name: "Save Facebook Marketplace pacing" }).click();
+  await fb.getByText("Saved.").waitFor({ timeout: T });
+  ok("posting pacing refused on its field, then saved");
+
+  step = "an account's own pacing";
+  await acc.getByText("Posting pacing of this account").click();
+  const own = acc.locator("form[data-account-id]");
+  await own.getByLabel("New posts per day").fill("3");
+  await own.getByRole("button", { name: "Save My sandbox shop pacing" }).click();
+  await own.getByText("Saved.").waitFor({ timeout: T });
+  ok("account pacing saved");
   await axe(page, "settings");
   await shot(page, "settings");
+}
+
+
+async function waitPosting(page, id, status) {
+  step = `posting ${id} ${status}`;
+  await page.locator(`li[data-posting-id="${id}"] > div [data-status="${status}"]`).waitFor({ timeout: T });
+}
+
+async function scheduled(page, listingId, at) {
+  step = "a scheduled job says when it runs";
+  await page.goto(`${BASE}/listings/${listingId}`);
+  const note = page.getByTestId("scheduled").first();
+  await note.waitFor({ timeout: T });
+  // the page's locale and time zone (the browser context's), as the seller reads it
+  const expected = await page.evaluate((iso) => {
+    const d = new Date(iso);
+    const day = (x) => new Intl.DateTimeFormat(undefined, { dateStyle: "short" }).format(x);
+    const time = new Intl.DateTimeFormat(undefined, { timeStyle: "short" }).format(d);
+    const date = new Intl.DateTimeFormat(undefined, { weekday: "short", month: "short", day: "numeric" }).format(d);
+    return `Scheduled for ${day(d) === day(new Date()) ? time : `${date}, ${time}`} (account pacing)`;
+  }, at);
+  const got = await note.textContent();
+  check(got === expected, `scheduled label: ${got} (expected ${expected})`);
+  check((await page.locator("li[data-job-id] [data-status=pending]").first().textContent()) === "queued", "pending job not said queued");
+  ok(`scheduled: ${got}`);
+  await axe(page, "listing with a scheduled job");
+  await shot(page, "listing-scheduled");
+}
+
+async function sold(page) {
+  const [a, b] = process.env.BB_POSTINGS.split(",");
+  await scheduled(page, process.env.BB_SCHEDULED_ID, process.env.BB_SCHEDULED_AT);
+
+  step = "listing with two postings";
+  await page.goto(`${BASE}/listings/${process.env.BB_LISTING_ID}`);
+  await page.evaluate(() => (window.__noReload = true));
+  await waitPosting(page, a, "posted");
+  await waitPosting(page, b, "posted");
+  check((await page.locator("li[data-job-id] [data-kind=post]").count()) === 2, "history should list two Post jobs");
+  check((await page.locator("li[data-job-id]").first().textContent()).includes("Post · Sandbox"), "job kind not in words");
+  ok("two sandbox postings shown live");
+
+  step = "a price drop goes to both postings";
+  await page.getByRole("link", { name: "Edit" }).click();
+  await page.locator("#price").fill("110");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForURL(/\/listings\/\d+$/, { timeout: T });
+  await page.getByText('Changes saved. They go to Sandbox too: see "On marketplaces" below.').waitFor({ timeout: T });
+  for (const id of [a, b]) {
+    const up = page.locator(`li[data-posting-id="${id}"] [data-kind=update]`);
+    await up.waitFor({ timeout: T });
+    check((await up.textContent()).startsWith("Update of price: "), `update job: ${await up.textContent()}`);
+  }
+  ok("update jobs shown per posting");
+  console.log("need:update_results"); // pytest: the poster's update.succeeded for both
+  for (const id of [a, b]) await page.locator(`li[data-posting-id="${id}"] [data-kind=update][data-status=done]`).waitFor({ timeout: T });
+  check((await page.locator(`li[data-posting-id="${a}"] [data-kind=update]`).textContent()) === "Update of price: updated", "update not said updated");
+  check((await page.locator("li[data-job-id][data-kind=update]").count()) === 2, "history should list two Update jobs");
+  ok("price drop: updated on both postings, live");
+  await shot(page, "listing-updated");
+
+  step = "mark sold: where and for how much";
+  await page.getByRole("button", { name: "Mark sold" }).click();
+  const dialog = page.getByRole("dialog");
+  await dialog.waitFor({ timeout: T });
+  check((await dialog.getByRole("radio").count()) === 2, "choices: on Sandbox, somewhere else");
+  await dialog.getByLabel("Somewhere else (in person, another site)").check();
+  check((await page.getByTestId("sold-effect").textContent()) === "Bye-Buy will remove it from Sandbox right away.", "effect not said");
+  await dialog.getByLabel("Sold for (optional)").fill("abc");
+  await dialog.getByRole("button", { name: "Mark sold" }).click();
+  await page.locator("#sold-price-error").waitFor({ timeout: T });
+  await dialog.getByLabel("Sold for (optional)").fill("95");
+  await axe(page, "mark sold dialog");
+  await shot(page, "listing-mark-sold");
+  await dialog.getByRole("button", { name: "Mark sold" }).click();
+  await page.locator("h1 + p [data-status=sold]").waitFor({ timeout: T });
+  const note = await page.getByTestId("sold-note").textContent({ timeout: T });
+  check(note.startsWith("Sold elsewhere for $95.00"), `sold note: ${note}`);
+  ok(`marked sold: ${note}`);
+
+  step = "both postings go to removing";
+  await waitPosting(page, a, "delisting");
+  await waitPosting(page, b, "delisting");
+  ok("both removing");
+  console.log("need:delist_results"); // pytest: one delist succeeds, the other fails (timeout)
+  await waitPosting(page, a, "delisted");
+  await waitPosting(page, b, "delist_failed");
+  const rowB = page.locator(`li[data-posting-id="${b}"]`);
+  await rowB.getByText("Sandbox still shows this item.").waitFor({ timeout: T });
+  const why = await rowB.getByTestId("failure").first().textContent();
+  check(/too slow/.test(why) && /no answer/.test(why), `failure not in plain words: ${why}`);
+  ok(`one removed, one failed: ${why.slice(0, 80)}`);
+  await axe(page, "listing with a failed removal");
+  await shot(page, "listing-delist-failed");
+
+  step = "retry the failed removal";
+  await rowB.getByRole("button", { name: "Retry" }).click();
+  console.log("need:delist_retry"); // pytest: the retried delist succeeds
+  await waitPosting(page, b, "delisted");
+  check(await page.evaluate(() => window.__noReload === true), "the page reloaded");
+  ok("retried: removed everywhere, without a reload");
+  await shot(page, "listing-sold-removed");
+}
+
+async function deleting(page) {
+  const id = process.env.BB_LISTING_ID;
+  step = "delete: the dialog says where it is removed from first";
+  await page.goto(`${BASE}/listings/${id}`);
+  await waitPosting(page, process.env.BB_POSTINGS, "posted");
+  await page.getByRole("button", { name: "Delete" }).click();
+  const effect = await page.getByTestId("delete-effect").textContent({ timeout: T });
+  check(effect.startsWith("It will first be removed from its 1 live marketplace (Sandbox)"), `delete dialog: ${effect}`);
+  await axe(page, "delete dialog");
+  await shot(page, "listing-delete-dialog");
+  await page.getByRole("dialog").getByRole("button", { name: "Remove and delete" }).click();
+  const banner = page.getByTestId("deleting");
+  await banner.getByText("Deleting: removing it from Sandbox first…").waitFor({ timeout: T });
+  ok("deleting: removing it from Sandbox first");
+
+  step = "a removal that cannot be done says which marketplace still shows it";
+  console.log("need:delete_fails"); // pytest: delisting.failed not_supported
+  await banner.getByText("Not deleted: Sandbox still shows this item.").waitFor({ timeout: T });
+  await page.getByText(/Bye-Buy cannot do this on Sandbox by itself/).first().waitFor({ timeout: T });
+  await page.getByRole("link", { name: "Open the posting on Sandbox" }).first().waitFor({ timeout: T });
+  check((await banner.getByRole("button", { name: "Try removing again" }).count()) === 0, "offers a retry that cannot work");
+  ok("delete failed: Sandbox still shows it, remove by hand");
+  await axe(page, "listing whose delete failed");
+  await shot(page, "listing-delete-failed");
+
+  step = "removed by hand: delete now";
+  await banner.getByRole("button", { name: "I removed it by hand: delete now" }).click();
+  await page.waitForURL(`${BASE}/`, { timeout: T });
+  await page.getByRole("heading", { name: "Your listings" }).waitFor({ timeout: T });
+  ok("deleted after removing it by hand");
 }
 
 const browser = await chromium.launch({
   executablePath: process.env.BB_CHROMIUM ?? "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-dev-shm-usage"],
 });
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+// The seller's locale and zone: the issue-10 scenarios read a scheduled time as a seller in Berlin.
+const seller = scenario === "sold" ? { locale: "en-GB", timezoneId: "Europe/Berlin" } : {};
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...seller });
 const page = await context.newPage();
 const errors = [];
 page.on("pageerror", (e) => errors.push(e.stack ?? String(e)));
@@ -379,6 +546,8 @@ try {
   else if (scenario === "live") await live(page);
   else if (scenario === "docs") await docs(page);
   else if (scenario === "settings") await settings(page);
+  else if (scenario === "sold") await sold(page);
+  else if (scenario === "delete") await deleting(page);
   else throw new Error(`unknown scenario ${scenario}`);
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);
   console.log("done");
