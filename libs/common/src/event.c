@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "common/json_check.h"
+#include "common/utf8.h"
 #include "common/xmalloc.h"
 
 static void set_err(char *errstr, size_t errstr_size, const char *fmt, ...)
@@ -100,6 +102,12 @@ int event_decode(const void *payload, size_t len, event_t *ev, char *errstr, siz
     memset(ev, 0, sizeof(*ev));
     if (!payload || len == 0) {
         set_err(errstr, errstr_size, "empty payload");
+        goto cleanup;
+    }
+    size_t at;
+    char why[64];
+    if (json_check(payload, len, JSON_MAX_DEPTH, &at, why, sizeof(why)) != 0) {
+        snprintf(errstr, errstr_size, "not usable JSON: %s at byte %zu", why, at);
         goto cleanup;
     }
     root = cJSON_ParseWithLength(payload, len);
@@ -374,47 +382,13 @@ static int base64_decode(const char *in, unsigned char **out, size_t *out_len)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not valid UTF-8
- * (overlongs, surrogates and code points above U+10FFFF are invalid). */
-static size_t utf8_valid_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    if (c >= 0x01 && c < 0x80)
-        return 1;
-    size_t n;
-    uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0; /* NUL (cannot live in a C string), stray continuation, or invalid lead */
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* The payload as text: valid UTF-8 copied, every invalid byte (and NUL) as U+FFFD. */
 static char *utf8_sanitize(const unsigned char *in, size_t len)
 {
     char *out = xmalloc(len * 3 + 1);
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_valid_len(in + i, len - i);
+        size_t n = utf8_seq_len(in + i, len - i);
         if (n == 0) {
             memcpy(out + o, "\xEF\xBF\xBD", 3);
             o += 3;

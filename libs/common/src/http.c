@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/json_check.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/util.h"
@@ -474,6 +475,12 @@ cJSON *http_read_json(http_request_t *req, size_t max)
     }
     if (len == 0) {
         http_send_problem(req, 400, NULL, "request body is empty; a JSON object is expected");
+        goto cleanup;
+    }
+    size_t at;
+    char why[64];
+    if (json_check(body, len, JSON_MAX_DEPTH, &at, why, sizeof(why)) != 0) {
+        http_send_problem(req, 400, NULL, "request body: %s at byte %zu", why, at);
         goto cleanup;
     }
     const char *end = NULL;

@@ -179,18 +179,6 @@ static void test_floor_rule(void **state)
     assert_non_null(strstr(err.detail, "10.01 > 10.00"));
 }
 
-static void test_utf8_length(void **state)
-{
-    (void)state;
-    assert_int_equal(utf8_length("abc", 3), 3);
-    assert_int_equal(utf8_length("\xc3\xa9t\xc3\xa9", 5), 3);
-    assert_int_equal(utf8_length("\xf0\x9f\x98\x80", 4), 1);
-    assert_int_equal(utf8_length("\xc0\xaf", 2), -1);     /* overlong '/' */
-    assert_int_equal(utf8_length("\xed\xa0\x80", 3), -1); /* surrogate */
-    assert_int_equal(utf8_length("\xe2\x82", 2), -1);     /* truncated */
-    assert_int_equal(utf8_length("a\0b", 3), -1);
-}
-
 static void test_migration_names(void **state)
 {
     (void)state;
@@ -217,7 +205,6 @@ int main(void)
         cmocka_unit_test(test_update_is_partial),
         cmocka_unit_test(test_json_types),
         cmocka_unit_test(test_floor_rule),
-        cmocka_unit_test(test_utf8_length),
         cmocka_unit_test(test_migration_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

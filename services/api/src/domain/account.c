@@ -7,8 +7,8 @@
 
 #include "app.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "domain/account_desired.h"
-#include "domain/listing_input.h"
 #include "domain/posting.h"
 #include "domain/tx.h"
 #include "store/account_store.h"
@@ -27,7 +27,7 @@ static int text_field(const cJSON *body, const char *name, bool nullable, long m
         *out = NULL;
         return 0;
     }
-    long n = cJSON_IsString(v) ? utf8_length(v->valuestring, strlen(v->valuestring)) : -1;
+    long n = cJSON_IsString(v) ? utf8_count(v->valuestring, strlen(v->valuestring)) : -1;
     if (n < 1 || n > max_chars)
         return cmd_fail(r, CMD_INVALID, name, "%s: must be a string of 1 to %ld characters%s", name,
                         max_chars, nullable ? " or null" : "");

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/money.h"
+#include "common/utf8.h"
 #include "common/xmalloc.h"
 
 static void fail(listing_error_t *err, const char *field, const char *fmt, ...)
@@ -25,50 +26,6 @@ static void fail(listing_error_t *err, const char *field, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     snprintf(err->detail, sizeof(err->detail), "%s: %s", field, msg);
-}
-
-long utf8_length(const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    long count = 0;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = p[i];
-        size_t extra;
-        unsigned int cp;
-        if (c == 0)
-            return -1;
-        if (c < 0x80) {
-            i++;
-            count++;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return -1;
-        }
-        if (i + extra >= len)
-            return -1; /* truncated sequence */
-        for (size_t k = 1; k <= extra; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return -1;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
-            (extra == 3 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return -1;
-        i += extra + 1;
-        count++;
-    }
-    return count;
 }
 
 /* Trimmed copy of a string field within max code points; NULL when it is empty after
@@ -91,7 +48,7 @@ static int text_field(const raw_field_t *f, long max, bool multiline, char **out
     }
     while (len && isspace((unsigned char)s[len - 1]))
         len--;
-    long chars = utf8_length(s, len);
+    long chars = utf8_count(s, len);
     if (chars < 0) {
         fail(err, f->name, "must be valid UTF-8 text without NUL characters");
         return -1;

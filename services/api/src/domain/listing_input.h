@@ -62,8 +62,4 @@ int listing_check_floor(int64_t price_cents, int64_t min_price_cents, listing_er
 
 void listing_input_free(listing_input_t *in);
 
-/* Number of Unicode code points of valid UTF-8 text, or -1 when the bytes are not valid
- * UTF-8 or contain NUL. */
-long utf8_length(const char *s, size_t len);
-
 #endif

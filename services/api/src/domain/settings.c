@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "app.h"
+#include "common/utf8.h"
 #include "common/xmalloc.h"
 #include "domain/account_desired.h"
-#include "domain/listing_input.h"
 #include "domain/tx.h"
 
 static const struct {
@@ -28,7 +28,7 @@ static int apply_texts(const cJSON *body, responder_settings_t *s, cmd_result_t 
         char **slot = (char **)((char *)s + text_fields[i].offset);
         if (!v)
             continue;
-        long n = cJSON_IsString(v) ? utf8_length(v->valuestring, strlen(v->valuestring)) : -1;
+        long n = cJSON_IsString(v) ? utf8_count(v->valuestring, strlen(v->valuestring)) : -1;
         if (!cJSON_IsNull(v) && (n < 0 || n > text_fields[i].max_chars))
             return cmd_fail(r, CMD_INVALID, text_fields[i].name,
                             "%s: must be a string of at most %ld characters, or null",

@@ -8,8 +8,9 @@
 #include <string.h>
 
 #include "app.h"
+#include "common/utf8.h"
 #include "domain/conversation.h"
-#include "domain/listing_input.h" /* utf8_length */
+#include "domain/listing_input.h"
 #include "handlers.h"
 #include "http/request.h"
 #include "store/conversation_query.h"
@@ -57,7 +58,7 @@ static int conversations_query_read(http_request_t *req, conversation_page_query
     int nq = request_query(req, "q", qbuf, CONV_Q_BYTES);
     if (nq == -2)
         return -1;
-    if (nq > 0 && (utf8_length(qbuf, (size_t)nq) < 0 || utf8_length(qbuf, (size_t)nq) > 200)) {
+    if (nq > 0 && (utf8_count(qbuf, (size_t)nq) < 0 || utf8_count(qbuf, (size_t)nq) > 200)) {
         http_send_problem(req, 422, "q", "q: must be text of at most 200 characters");
         return -1;
     }
@@ -155,7 +156,7 @@ static int conversation_patch_read(http_request_t *req, const cJSON *body, conve
     p->has_status = status != NULL;
     p->status = status ? status->valuestring : NULL;
     long n =
-        cJSON_IsString(reason) ? utf8_length(reason->valuestring, strlen(reason->valuestring)) : -1;
+        cJSON_IsString(reason) ? utf8_count(reason->valuestring, strlen(reason->valuestring)) : -1;
     if (reason && (n < 1 || n > 500)) {
         http_send_problem(req, 422, "reason", "reason: must be a string of 1 to 500 characters");
         return -1;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "common/utf8.h"
 #include "common/xmalloc.h"
 #include "domain/listing.h"
 #include "handlers.h"
@@ -107,7 +108,7 @@ static int list_params_read(http_request_t *req, list_params_t *p)
     int nq = request_query(req, "q", p->q, sizeof(p->q));
     if (nq == -2)
         return -1;
-    if (nq > 0 && utf8_length(p->q, (size_t)nq) < 0) {
+    if (nq > 0 && utf8_count(p->q, (size_t)nq) < 0) {
         http_send_problem(req, 422, "q", "q: must be valid UTF-8 text");
         return -1;
     }

@@ -9,7 +9,9 @@
 
 #include "app.h"
 #include "common/db.h"
+#include "common/json_check.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "domain/result.h"
 
 PGconn *request_db(http_request_t *req)
@@ -47,6 +49,13 @@ int request_json_optional(http_request_t *req, cJSON **out)
     if (i == len) {
         free(body);
         return 0;
+    }
+    size_t at;
+    char why[64];
+    if (json_check(body, len, JSON_MAX_DEPTH, &at, why, sizeof(why)) != 0) {
+        free(body);
+        http_send_problem(req, 400, NULL, "request body: %s at byte %zu", why, at);
+        return -1;
     }
     cJSON *root = cJSON_ParseWithLength(body, len);
     free(body);
@@ -87,6 +96,11 @@ int request_query(http_request_t *req, const char *name, char *buf, size_t size)
     int n = http_query(req, name, buf, size);
     if (n == -2) {
         http_send_problem(req, 422, name, "%s: longer than %zu bytes", name, size - 1);
+        return -2;
+    }
+    /* %FF and friends decode to bytes PostgreSQL refuses: the client's mistake, said so. */
+    if (n > 0 && utf8_count(buf, (size_t)n) < 0) {
+        http_send_problem(req, 422, name, "%s: must be UTF-8 text without NUL characters", name);
         return -2;
     }
     return n;

@@ -40,7 +40,7 @@ int request_page(http_request_t *req, int *limit, int64_t *cursor)
     __attribute__((warn_unused_result));
 
 /* An optional query parameter into buf: returns its length, -1 when absent, or -2 after
- * sending 422 when it is longer than size - 1. */
+ * sending 422 when it is longer than size - 1 or not UTF-8 text (a NUL included). */
 int request_query(http_request_t *req, const char *name, char *buf, size_t size);
 
 /* An optional positive integer query parameter (0 when absent). Returns 0 or -1 after
