@@ -114,7 +114,9 @@ static int delist_in_flight(tx_t *tx, int64_t listing_id, const char *reason, jo
 {
     store_err_t err;
     char why[160];
-    snprintf(why, sizeof(why), "Cancelled before it was posted: the listing was %s", reason);
+    snprintf(why, sizeof(why),
+             "cancelled before its scheduled time: the listing is no longer active (%s)",
+             strcmp(reason, DELIST_SOLD) == 0 ? "sold" : "archived or deleted");
     if (job_schedule_cancel_listing(tx, listing_id, why, NULL, r) != 0)
         return -1;
     PGresult *res = job_store_in_flight_of_listing(tx->pg, listing_id, &err);
