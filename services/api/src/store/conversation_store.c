@@ -223,11 +223,14 @@ int conversation_store_match_link(PGconn *pg, const char *platform, int64_t acco
     char *list = text_array_literal(ids, nids);
     const char *params[4] = {platform, account_id ? store_i64(&aid, account_id) : NULL, url, list};
     /* The exact item URL is proof whatever the platform; a bare id only within the
-     * account's platform (and its jobs, or the default account's). A delisted item is still
-     * the item the buyer writes about. */
+     * account's platform (and its jobs, or the default account's). A posting being taken
+     * down, or taken down, is still the item the buyer writes about; only post jobs carry
+     * the marketplace's URL and id. */
     int rc = match_one(pg,
                        "SELECT j.listing_id FROM posting_jobs j"
-                       " WHERE j.status IN ('posted', 'delisted') AND (j.external_url = $3"
+                       " WHERE j.kind = 'post'"
+                       "  AND j.status IN ('posted', 'delisting', 'delist_failed', 'delisted')"
+                       "  AND (j.external_url = $3"
                        "  OR (j.platform = $1 AND j.external_id = ANY($4::text[])"
                        "      AND (j.account_id IS NULL OR j.account_id = $2::bigint)))"
                        " ORDER BY COALESCE(j.external_url = $3, false) DESC, j.id DESC LIMIT 1",
