@@ -407,7 +407,12 @@ service_env() {
     )
     # The sandbox needs no login, so in demo mode the monitor opens its inbox on a fresh
     # profile each time: it never holds the account's profile that a posting job waits for.
-    if demo_mode; then SVC_ENV+=("MONITOR_USE_PROFILES=${MONITOR_USE_PROFILES:-false}"); fi
+    # Its facebook_marketplace is the sandbox too: Facebook's minutes between posts would only
+    # make the demo wait (a real account, BB_REAL_MARKETPLACES=1, keeps them).
+    if demo_mode; then
+        SVC_ENV+=("MONITOR_USE_PROFILES=${MONITOR_USE_PROFILES:-false}"
+            "PACING_OFF=${PACING_OFF:-facebook_marketplace}")
+    fi
 }
 
 # Demo mode: no real marketplace configured (see facebook_url).
@@ -535,8 +540,7 @@ cmd_up() {
     say "stack ($PROFILE): up in $(elapsed "$t0") s"
     if [ "$PROFILE" = dev ]; then
         if pidfile_alive "$PIDS/api.pid"; then
-            # No dashboard yet: the API's own documentation page is what a browser can open.
-            say "Bye-Buy is up: http://127.0.0.1:$API_PORT/docs (the API, try it from there)"
+            say "Bye-Buy is up: http://127.0.0.1:$API_PORT/ (the dashboard; the API's own page: /docs)"
         else
             say "Bye-Buy stack is up without the api (build/bin/byebuy-api not built)"
         fi

@@ -37,6 +37,7 @@ struct api_config {
     long long max_image_pixels; /* decoded width*height limit (decompression bombs) */
     long long image_max_side;   /* stored images are scaled down to fit this box */
     char *platforms;            /* comma-separated platforms a listing may be posted to */
+    char *pacing_off;           /* platforms whose built-in pacing is off (demo mode) */
     char *public_url;           /* API_PUBLIC_URL, no trailing '/': image URLs in events */
     char *migrations_dir;
     long long outbox_batch;

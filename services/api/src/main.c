@@ -22,6 +22,7 @@
 #include "common/service_main.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "domain/pacing.h"
 #include "handlers.h"
 #include "images.h"
 #include "migrate.h"
@@ -67,6 +68,9 @@ static const config_entry_t config_table[] = {
                  platforms,
                  "comma-separated platforms a listing may be posted to (each needs a poster "
                  "driver: services/poster/recipes/<platform>.json)"),
+    CONFIG_ENTRY("PACING_OFF", CONFIG_STRING, "", 0, 0, false, S, pacing_off,
+                 "comma-separated platforms whose built-in pacing is off (demo mode: its "
+                 "facebook_marketplace is the sandbox); saved pacing settings still apply"),
     CONFIG_ENTRY("API_PUBLIC_URL", CONFIG_STRING, NULL, 0, 0, false, S, public_url,
                  "the api's base URL as the poster's host reaches it: image URLs in "
                  "posting.requested (default http://127.0.0.1:HTTP_PORT)"),
@@ -361,6 +365,11 @@ int main(int argc, char **argv)
     m.images_inited = true;
     exe_dir_init(&app);
     app_metrics_init(&app);
+    if (app.cfg.pacing_off && app.cfg.pacing_off[0]) {
+        pacing_builtin_off(app.cfg.pacing_off);
+        LOG_INFO("PACING_OFF=%s: their built-in pacing is off (saved settings still apply)",
+                 app.cfg.pacing_off);
+    }
 
     app.pool = db_pool_new(app.cfg.database_url, (int)app.cfg.db_pool_size);
     if (app_migrate(&app) != 0 || outbox_relay_init(&app) != 0 ||

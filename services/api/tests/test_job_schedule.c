@@ -238,6 +238,29 @@ static void test_pacing_apply_and_layers(void **state)
     assert_int_equal(eff.min_gap_s + eff.per_day[0], 0);
 }
 
+/* PACING_OFF (demo mode): the built-in pacing of the named platforms is off, whole names
+ * only, and what the seller saved still applies. */
+static void test_builtin_pacing_off(void **state)
+{
+    (void)state;
+    pacing_t eff;
+    pacing_builtin_off("sandbox,facebook_marketplace");
+    pacing_effective("facebook_marketplace", NULL, NULL, "UTC", &eff);
+    assert_int_equal(eff.min_gap_s + eff.jitter_s + eff.per_day[0] + eff.per_day[1], 0);
+    pacing_row_t plat;
+    pacing_row_inherit(&plat);
+    assert_string_equal(apply("{\"min_gap_s\":60}", &plat), "");
+    pacing_effective("facebook_marketplace", &plat, NULL, "UTC", &eff);
+    assert_int_equal(eff.min_gap_s, 60);
+    assert_int_equal(eff.per_day[0], 0);
+    pacing_builtin_off("facebook"); /* not a prefix match */
+    pacing_effective("facebook_marketplace", NULL, NULL, "UTC", &eff);
+    assert_int_equal(eff.min_gap_s, 300);
+    pacing_builtin_off("");
+    pacing_effective("facebook_marketplace", NULL, NULL, "UTC", &eff);
+    assert_int_equal(eff.per_day[0], 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_past_the_horizon_fails),
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_pacing_apply_and_layers),
+        cmocka_unit_test(test_builtin_pacing_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

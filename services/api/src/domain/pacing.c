@@ -2,6 +2,7 @@
 #include "domain/pacing.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,9 +39,26 @@ static int *row_int_at(pacing_row_t *row, int i)
     return i == 0 ? &row->min_gap_s : i == 1 ? &row->jitter_s : &row->per_day[i - 2];
 }
 
+/* ",facebook_marketplace,": each name between commas, for a whole-name search. */
+static char builtin_off[512] = ",";
+
+void pacing_builtin_off(const char *platforms)
+{
+    snprintf(builtin_off, sizeof(builtin_off), ",%s,", platforms ? platforms : "");
+}
+
+static bool is_builtin_off(const char *platform)
+{
+    char needle[80];
+    snprintf(needle, sizeof(needle), ",%s,", platform);
+    return strstr(builtin_off, needle) != NULL;
+}
+
 void pacing_builtin(const char *platform, pacing_row_t *out)
 {
     memset(out, 0, sizeof(*out));
+    if (is_builtin_off(platform))
+        return;
     for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
         if (strcmp(builtin[i].platform, platform) != 0)
             continue;

@@ -26,8 +26,15 @@ typedef struct {
     char timezone[64];
 } pacing_t;
 
-/* The built-in defaults of platform (unknown platforms: unpaced, no caps) as a row with
- * every value set (timezone "": the responder settings'). Pure. */
+/* Turns the built-in pacing of the comma-separated platforms off (config PACING_OFF): demo
+ * mode points facebook_marketplace at the sandbox, where Facebook's minutes between posts
+ * only make the demo wait. Saved settings still apply. Call once at start, before any
+ * thread schedules a job. */
+void pacing_builtin_off(const char *platforms);
+
+/* The built-in defaults of platform (unknown platforms, and those of pacing_builtin_off:
+ * unpaced, no caps) as a row with every value set (timezone "": the responder
+ * settings'). */
 void pacing_builtin(const char *platform, pacing_row_t *out);
 
 /* builtin <- plat <- acct (each value that is not "inherit" wins), timezone falling back
