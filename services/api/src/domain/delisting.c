@@ -161,14 +161,8 @@ int delist_listing(tx_t *tx, int64_t listing_id, const char *reason, const char 
 int delist_retry(tx_t *tx, int64_t job_id, const job_row_t *job, cmd_result_t *r)
 {
     store_err_t err;
-    if (strcmp(job->status, "failed") != 0)
-        return cmd_fail(r, CMD_REFUSED, NULL,
-                        "Only failed jobs can be retried (job %" PRId64 " is %s)", job_id,
-                        job->status);
-    if (job->attempt >= job->max_attempts)
-        return cmd_fail(r, CMD_REFUSED, NULL,
-                        "Maximum retry count exceeded (%d of %d attempts used)", job->attempt,
-                        job->max_attempts);
+    if (job_retry_allowed(job_id, job, r) != 0)
+        return -1;
     if (strcmp(job->listing_status, "active") == 0)
         return cmd_fail(r, CMD_CONFLICT, NULL, "the listing is active again; its postings stay up");
     if (job_store_retry(tx->pg, job_id, &err) != 0 ||

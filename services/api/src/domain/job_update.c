@@ -139,14 +139,8 @@ int update_listing(tx_t *tx, int64_t listing_id, unsigned mask, cmd_result_t *r)
 int update_retry(tx_t *tx, int64_t job_id, const job_row_t *job, cmd_result_t *r)
 {
     store_err_t err;
-    if (strcmp(job->status, "failed") != 0)
-        return cmd_fail(r, CMD_REFUSED, NULL,
-                        "Only failed jobs can be retried (job %" PRId64 " is %s)", job_id,
-                        job->status);
-    if (job->attempt >= job->max_attempts)
-        return cmd_fail(r, CMD_REFUSED, NULL,
-                        "Maximum retry count exceeded (%d of %d attempts used)", job->attempt,
-                        job->max_attempts);
+    if (job_retry_allowed(job_id, job, r) != 0)
+        return -1;
     if (strcmp(job->listing_status, "active") != 0)
         return cmd_fail(r, CMD_CONFLICT, NULL,
                         "the listing is %s; only the postings of active listings are updated",

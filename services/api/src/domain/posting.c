@@ -217,11 +217,8 @@ int posting_post_batch(struct app *app, int64_t listing_id, const char *const *p
 }
 
 /* The checks and the new attempt of a failed post job. */
-static int post_retry(tx_t *tx, int64_t job_id, const job_row_t *job, cmd_result_t *r)
+int job_retry_allowed(int64_t job_id, const job_row_t *job, cmd_result_t *r)
 {
-    store_err_t err;
-    if (strcmp(job->status, "delist_failed") == 0)
-        return delist_retry_posting(tx, job_id, r); /* the posting's delist, not the post */
     if (strcmp(job->status, "failed") != 0)
         return cmd_fail(r, CMD_REFUSED, NULL,
                         "Only failed jobs can be retried (job %" PRId64 " is %s)", job_id,
@@ -230,6 +227,16 @@ static int post_retry(tx_t *tx, int64_t job_id, const job_row_t *job, cmd_result
         return cmd_fail(r, CMD_REFUSED, NULL,
                         "Maximum retry count exceeded (%d of %d attempts used)", job->attempt,
                         job->max_attempts);
+    return 0;
+}
+
+static int post_retry(tx_t *tx, int64_t job_id, const job_row_t *job, cmd_result_t *r)
+{
+    store_err_t err;
+    if (strcmp(job->status, "delist_failed") == 0)
+        return delist_retry_posting(tx, job_id, r); /* the posting's delist, not the post */
+    if (job_retry_allowed(job_id, job, r) != 0)
+        return -1;
     if (strcmp(job->listing_status, "active") != 0)
         return cmd_fail(r, CMD_CONFLICT, NULL, "the listing is %s; only active listings are posted",
                         job->listing_status);

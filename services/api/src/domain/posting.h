@@ -15,6 +15,7 @@
 #include "common/event.h"
 #include "domain/result.h"
 #include "domain/tx.h"
+#include "store/job_store.h"
 
 struct app;
 
@@ -38,6 +39,11 @@ int posting_post_batch(struct app *app, int64_t listing_id, const char *const *p
 /* Requests another attempt of failed job job_id (at most max_attempts in all), of any kind
  * (a post job in delist_failed: its delist). Returns 0 or -1 (r). */
 int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
+    __attribute__((warn_unused_result));
+
+/* Whether locked job may get another attempt: it failed and has attempts left. Returns 0,
+ * or -1 with CMD_REFUSED in r saying why not. For the retry of every kind. */
+int job_retry_allowed(int64_t job_id, const job_row_t *job, cmd_result_t *r)
     __attribute__((warn_unused_result));
 
 /* The listing of a request's source row (job_store_request_source) with its images as claim
