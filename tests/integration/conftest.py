@@ -34,6 +34,14 @@ PORT_VARIABLE = {
 }
 
 
+# What every api the harness starts gets unless the test's env says otherwise.
+API_TEST_DEFAULTS = {
+    "AUTH": "none",
+    "ALLOWED_HOSTS": "*",
+    "CORS_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
+}
+
+
 def _require_env(name):
     value = os.environ.get(name)
     if not value:
@@ -184,6 +192,11 @@ class Services:
         }
         if name in PORT_VARIABLE:
             full_env[PORT_VARIABLE[name]] = str(port)
+        if name == "api":
+            # Tests talk to the api without credentials unless they ask for AUTH=login (see
+            # the login_api fixture); raw-socket tests send any Host; the original frontend's
+            # origin stays allowed as it was before the api had a CORS default of none.
+            full_env.update(API_TEST_DEFAULTS)
         full_env.update({k: str(v) for k, v in (env or {}).items()})
         n = sum(1 for s in self.started if s.name == name)
         log_path = LOG_DIR / f"{self.test_name}.{name}.{n}.log"
