@@ -6,7 +6,7 @@ FROM debian:12 AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential pkg-config libcivetweb-dev librdkafka-dev libcjson-dev libpq-dev \
-      libcurl4-openssl-dev libssl-dev libvips-dev \
+      libcurl4-openssl-dev libssl-dev libvips-dev libsodium-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -29,7 +29,7 @@ RUN npm run build
 FROM debian:12-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcivetweb1 librdkafka1 libcjson1 libpq5 libcurl4 libssl3 libvips42 \
+      libcivetweb1 librdkafka1 libcjson1 libpq5 libcurl4 libssl3 libvips42 libsodium23 \
       ca-certificates curl tini \
  && rm -rf /var/lib/apt/lists/*
 # uid 1200 is the Selenium images' "seluser": the browser container reads the poster's

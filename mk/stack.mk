@@ -1,5 +1,5 @@
 # The local stack and the two commands of the README. Scripts do the work; see scripts/.
-.PHONY: up down test deps status logs
+.PHONY: up down test deps status logs token
 deps:
 	scripts/install-deps.sh
 # bins in a second make: this one read pkg-config's flags before deps could install anything.
@@ -11,6 +11,9 @@ down:
 	scripts/stack.sh down
 status:
 	scripts/stack.sh status
+# one new api token for scripts on stdout (TOKEN_NAME=... names it); needs `make up`
+token:
+	@scripts/stack.sh token
 test: deps
 	scripts/test.sh
 # docker-compose.yml run for real with podman (scripts/compose/check.sh; needs

@@ -23,7 +23,7 @@ KAFKA_HOME="${BB_KAFKA_HOME:-$BB_ROOT/.cache/kafka-$KAFKA_VERSION}"
 APT_PACKAGES=(
     build-essential pkg-config
     libcivetweb-dev librdkafka-dev libcjson-dev libpq-dev libcurl4-openssl-dev libssl-dev
-    libvips-dev libvips-tools libcmocka-dev
+    libvips-dev libvips-tools libcmocka-dev libsodium-dev
     postgresql kcat chromium chromium-driver wrk
     maven clang-format clang-tidy cppcheck docker-compose
     python3 python3-pip curl ca-certificates procps

@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$BB_ROOT"
 
 usage() {
-    say "usage: scripts/stack.sh up|down|status|clean|env [--profile dev|test]"
+    say "usage: scripts/stack.sh up|down|status|clean|env|token [--profile dev|test]"
     exit 2
 }
 
@@ -405,6 +405,7 @@ service_env() {
         "SANDBOX_HOST=${SANDBOX_HOST:-127.0.0.1}"
         "SANDBOX_DATA_DIR=${SANDBOX_DATA_DIR:-$RUN/sandbox}"
     )
+    if [ "$PROFILE" = dev ]; then SVC_ENV+=("API_TOKEN_FILE=${API_TOKEN_FILE:-$STACK_TOKEN}"); fi
     # The sandbox needs no login, so in demo mode the monitor opens its inbox on a fresh
     # profile each time: it never holds the account's profile that a posting job waits for.
     # Its facebook_marketplace is the sandbox too: Facebook's minutes between posts would only
@@ -412,6 +413,37 @@ service_env() {
     if demo_mode; then
         SVC_ENV+=("MONITOR_USE_PROFILES=${MONITOR_USE_PROFILES:-false}"
             "PACING_OFF=${PACING_OFF:-facebook_marketplace}")
+    fi
+}
+
+# The stack's api token: created once with `byebuy-api token create` (which also migrates and
+# creates the owner on a fresh database), 0600, and given to the services that call the api
+# (API_TOKEN_FILE: the poster's screenshots and image downloads). Delete the file for a new one.
+STACK_TOKEN="$RUN/stack-token"
+stack_token_ensure() {
+    [ -s "$STACK_TOKEN" ] && return 0
+    [ -x "$BIN/byebuy-api" ] || return 0
+    service_env
+    local tmp="$STACK_TOKEN.tmp.$$"
+    if ! (umask 077 && env "${SVC_ENV[@]}" "$BIN/byebuy-api" token create --name stack \
+        >"$tmp" 2>>"$LOGS/api.log"); then
+        rm -f "$tmp"
+        die "could not create the stack's api token (see $(rel "$LOGS/api.log"))"
+    fi
+    mv "$tmp" "$STACK_TOKEN"
+    note "$(lbl api)api token for the services: $(rel "$STACK_TOKEN")"
+}
+
+# First run: no owner password yet -> a one-time setup link (a new one per `make up`; the
+# earlier one stops working). Nothing when the password is set.
+setup_link_show() {
+    local link
+    [ -x "$BIN/byebuy-api" ] || return 0
+    service_env
+    if link="$(env "${SVC_ENV[@]}" "$BIN/byebuy-api" owner setup-link 2>/dev/null)" &&
+        [ -n "$link" ]; then
+        say "  FIRST RUN: set the owner's password at $link"
+        say "  (one use, valid 1 hour; or: build/bin/byebuy-api owner set-password)"
     fi
 }
 
@@ -431,6 +463,7 @@ demo_inbox_up() {
     }
     for attempt in 1 2 3; do
         if out="$(curl -fsS -m 10 -X POST -H 'Content-Type: application/json' -d '{}' \
+            -H "Authorization: Bearer $(cat "$STACK_TOKEN" 2>/dev/null)" \
             "http://127.0.0.1:$API_PORT/api/polling/start" 2>&1)"; then
             if [[ "$out" =~ \"status\":\"([a-z_]+)\".*\"account_id\":([0-9]+) ]]; then
                 note "$(lbl monitor)demo: watching the sandbox inbox (account ${BASH_REMATCH[2]}, ${BASH_REMATCH[1]//_/ })"
@@ -533,6 +566,7 @@ cmd_up() {
     pg_job=$!
     kafka_up
     wait "$pg_job" || die "PostgreSQL did not come up (see above)"
+    if [ "$PROFILE" = dev ]; then stack_token_ensure; fi
     for c in "${COMPONENTS[@]}"; do
         case "$c" in pg | kafka) ;; *) component_up "$c" ;; esac
     done
@@ -544,7 +578,9 @@ cmd_up() {
         else
             say "Bye-Buy stack is up without the api (build/bin/byebuy-api not built)"
         fi
+        setup_link_show
         say "  logs: $(rel "$LOGS")/   status: make status   stop: make down"
+        say "  a token for scripts (Authorization: Bearer): make token"
         if demo_mode; then
             say "  demo mode: listings posted to facebook_marketplace (or sandbox) land in the"
             say "  sandbox marketplace at http://127.0.0.1:$SANDBOX_PORT, whose inbox the monitor"
@@ -616,5 +652,12 @@ env)
     done
     ;;
 clean) cmd_clean ;;
+token)
+    # `make token`: one new api token on stdout, nothing else there
+    [ "$PROFILE" = dev ] || die "token: only the dev profile has an api"
+    pg_running || die "token: PostgreSQL of the dev stack is not running (make up)"
+    service_env
+    env "${SVC_ENV[@]}" "$BIN/byebuy-api" token create --name "${TOKEN_NAME:-make token}"
+    ;;
 *) usage ;;
 esac

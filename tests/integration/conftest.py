@@ -34,6 +34,14 @@ PORT_VARIABLE = {
 }
 
 
+# What every api the harness starts gets unless the test's env says otherwise.
+API_TEST_DEFAULTS = {
+    "AUTH": "none",
+    "ALLOWED_HOSTS": "*",
+    "CORS_ORIGINS": "http://localhost:3000,http://127.0.0.1:3000",
+}
+
+
 def _require_env(name):
     value = os.environ.get(name)
     if not value:
@@ -184,6 +192,11 @@ class Services:
         }
         if name in PORT_VARIABLE:
             full_env[PORT_VARIABLE[name]] = str(port)
+        if name == "api":
+            # Tests talk to the api without credentials unless they ask for AUTH=login (see
+            # the login_api fixture); raw-socket tests send any Host; the original frontend's
+            # origin stays allowed as it was before the api had a CORS default of none.
+            full_env.update(API_TEST_DEFAULTS)
         full_env.update({k: str(v) for k, v in (env or {}).items()})
         n = sum(1 for s in self.started if s.name == name)
         log_path = LOG_DIR / f"{self.test_name}.{name}.{n}.log"
@@ -381,3 +394,61 @@ def jpeg_has_gps(data: bytes) -> bool:
                     return True
         i += 2 + seglen
     return False
+
+
+# ---- a logged-in api (issue 11) -------------------------------------------------------------
+
+# What an api needs to check credentials, Host and Origin as `make up` does: AUTH=login and
+# the default ALLOWED_HOSTS and CORS_ORIGINS (an empty variable counts as unset).
+LOGIN_ENV = {"AUTH": "login", "ALLOWED_HOSTS": "", "CORS_ORIGINS": ""}
+OWNER_PASSWORD = "correct horse battery staple"
+
+
+def api_cli(db_url, *args, stdin=None, extra_env=None):
+    """Runs `byebuy-api <args>` against db_url; returns the CompletedProcess (text)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DATABASE_URL": db_url,
+           **(extra_env or {})}
+    return subprocess.run([str(BIN_DIR / "byebuy-api"), *args], input=stdin, env=env,
+                          cwd=str(ROOT), capture_output=True, text=True, timeout=60)
+
+
+def api_token(db_url, name="test"):
+    """A new API token from `byebuy-api token create` (which prints it and nothing else)."""
+    r = api_cli(db_url, "token", "create", "--name", name)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bb_"), r.stdout
+    return lines[0]
+
+
+def set_owner_password(db_url, password=OWNER_PASSWORD):
+    r = api_cli(db_url, "owner", "set-password", stdin=password + "\n")
+    assert r.returncode == 0, r.stderr
+
+
+def login_session(api, password=OWNER_PASSWORD):
+    """A requests.Session logged in to api through POST /api/auth/login, sending the api's own
+    Origin on writes as a browser would; .csrf holds the session's CSRF token."""
+    s = requests.Session()
+    s.headers["Origin"] = api.url
+    r = s.post(api.url + "/api/auth/login", json={"password": password}, timeout=10)
+    assert r.status_code == 204, r.text
+    s.csrf = s.get(api.url + "/api/auth/session", timeout=5).json()["csrf_token"]
+    return s
+
+
+@pytest.fixture
+def login_api(services, fresh_db, tmp_path):
+    """An api with AUTH=login (default Host and Origin lists) on a fresh database whose owner
+    has OWNER_PASSWORD; .token is an API token, .session() a logged-in requests.Session."""
+    set_owner_password(fresh_db)
+    token = api_token(fresh_db)
+    api = services.start("api", env={
+        **LOGIN_ENV, "DATABASE_URL": fresh_db, "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "KAFKA_GROUP_ID": "test-api-" + uuid.uuid4().hex[:12], "KAFKA_AUTO_OFFSET_RESET": "latest",
+        "PLATFORMS": "facebook_marketplace,sandbox"})
+    api.db = fresh_db
+    api.token = token
+    api.bearer = {"Authorization": f"Bearer {token}"}
+    api.session = lambda: login_session(api)
+    return api

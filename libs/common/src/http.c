@@ -27,7 +27,7 @@
 #define HTTP_DEFAULT_MAX_BODY (1024 * 1024)
 #define HTTP_MAX_ORIGINS 16
 #define HTTP_CODE_SLOTS 500 /* statuses 100..599 */
-#define HTTP_ALLOW_HEADERS "Content-Type, Authorization, X-Request-Id, Idempotency-Key"
+#define HTTP_ALLOW_HEADERS "Content-Type, Authorization, X-Request-Id, Idempotency-Key, X-CSRF-Token"
 #define HTTP_EXPOSE_HEADERS "Location, Link, X-Request-Id"
 
 /* Per-route metric series: the histogram is registered at mount; counters per status code
@@ -50,6 +50,7 @@ typedef struct http_router {
     size_t max_body;
     void *app;
     http_handler_fn fallback; /* GET/HEAD of a path no route matches (http_options_t) */
+    http_guard_fn guard;      /* runs before a route's handler or the fallback (http_options_t) */
     route_metrics_t fallback_metrics;
 } http_router_t;
 
@@ -365,11 +366,8 @@ int http_send_problem(http_request_t *req, int status, const char *field, const 
     return rc;
 }
 
-static int send_problem_with_headers(http_request_t *req, int status, const char *extra_headers,
-                                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int send_problem_with_headers(http_request_t *req, int status, const char *extra_headers,
-                                     const char *fmt, ...)
+int http_send_problem_headers(http_request_t *req, int status, const char *extra_headers,
+                              const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -726,7 +724,10 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         }
         req.nparams = nspans;
         rm = &r->metrics[chosen];
-        status = r->routes[chosen].fn(&req);
+        if (r->guard && r->guard(&req, r->routes[chosen].pattern) != 0)
+            status = req.status ? req.status : http_send_problem(&req, 403, NULL, "refused");
+        else
+            status = r->routes[chosen].fn(&req);
         if (req.status == 0) {
             LOG_REQ(&req, ERROR, "http: handler for %s returned %d without a response",
                     r->routes[chosen].pattern, status);
@@ -745,14 +746,17 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         } else {
             char headers[160];
             snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
-            status = send_problem_with_headers(
+            status = http_send_problem_headers(
                 &req, 405, headers, "method %.16s is not allowed here; use %s", method, allow);
         }
     } else if (!path) {
         status = http_send_problem(&req, 400, NULL, "the request target must be a path");
     } else if (r->fallback && method_matches("GET", method)) {
         rm = &r->fallback_metrics;
-        status = run_fallback(r, &req);
+        if (r->guard && r->guard(&req, NULL) != 0)
+            status = req.status ? req.status : http_send_problem(&req, 403, NULL, "refused");
+        else
+            status = run_fallback(r, &req);
     } else {
         char safe[256];
         log_safe_copy(safe, sizeof(safe), path);
@@ -829,6 +833,7 @@ void http_router_mount(struct mg_context *ctx, const http_route_t *routes, size_
         route_metrics_init(&r->metrics[i], routes[i].pattern);
     route_metrics_init(&r->unmatched, "unmatched");
     r->fallback = opts ? opts->fallback : NULL;
+    r->guard = opts ? opts->guard : NULL;
     if (r->fallback)
         route_metrics_init(&r->fallback_metrics, "fallback");
     if (opts && opts->cors_origins) {

@@ -86,6 +86,16 @@ int handle_spa(http_request_t *req);
 /* http/spa.c: GET /docs, the build's API reference page (Swagger UI over /api/openapi.json). */
 int handle_docs(http_request_t *req);
 
+/* http/auth_http.c: the owner's session (login, logout, first-run setup, the probe the
+ * dashboard starts with) and the API tokens for scripts. */
+int handle_auth_session(http_request_t *req);
+int handle_auth_login(http_request_t *req);
+int handle_auth_logout(http_request_t *req);
+int handle_auth_setup(http_request_t *req);
+int handle_tokens_list(http_request_t *req);
+int handle_tokens_create(http_request_t *req);
+int handle_token_revoke(http_request_t *req);
+
 /* openapi.c: the API description. */
 int openapi_json(http_request_t *req);
 

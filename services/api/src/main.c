@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "auth_cli.h"
 #include "common/config.h"
 #include "common/db.h"
 #include "common/event.h"
@@ -22,7 +23,11 @@
 #include "common/service_main.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "domain/auth.h"
 #include "domain/pacing.h"
+#include "http/auth_rules.h"
+#include "http/guard.h"
+#include "http/login_limit.h"
 #include "handlers.h"
 #include "images.h"
 #include "migrate.h"
@@ -37,7 +42,8 @@ static const config_entry_t config_table[] = {
     CONFIG_ENTRY("DATABASE_URL", CONFIG_SECRET, NULL, 0, 0, true, S, database_url,
                  "PostgreSQL URL, e.g. postgresql://postgres@127.0.0.1:5432/byebuy"),
     CONFIG_ENTRY("HTTP_HOST", CONFIG_STRING, "127.0.0.1", 0, 0, false, S, http_host,
-                 "listen address; the api has no authentication yet, keep it on loopback"),
+                 "listen address (a non-loopback one needs AUTH=login; put TLS in a reverse "
+                 "proxy in front)"),
     CONFIG_ENTRY("HTTP_PORT", CONFIG_INT, "8080", 1, 65535, false, S, http_port, "listen port"),
     CONFIG_ENTRY("HTTP_THREADS", CONFIG_INT, "64", 2, 512, false, S, http_threads,
                  "civetweb worker threads (one per keep-alive connection being served)"),
@@ -47,8 +53,29 @@ static const config_entry_t config_table[] = {
                  "threads applying consumed events, one event in flight per partition, each "
                  "holding a database connection while it applies; 0: DB_POOL_SIZE / 2 (at "
                  "least 1), leaving the rest to the request handlers and the relay"),
-    CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, "http://localhost:3000,http://127.0.0.1:3000", 0, 0,
-                 false, S, cors_origins, "comma-separated origins allowed by CORS"),
+    CONFIG_ENTRY("CORS_ORIGINS", CONFIG_STRING, NULL, 0, 0, false, S, cors_origins,
+                 "comma-separated origins allowed by CORS and allowed to write (none by default; "
+                 "the api's own origin always may), e.g. http://localhost:3000 for the original "
+                 "frontend"),
+    CONFIG_ENTRY("AUTH", CONFIG_STRING, "login", 0, 0, false, S, auth,
+                 "login: every route but AUTH_PUBLIC_PATHS and the login needs a session or an "
+                 "API token; none: no authentication (only when HTTP_HOST is loopback; logged "
+                 "as a warning)"),
+    CONFIG_ENTRY("ALLOWED_HOSTS", CONFIG_STRING, NULL, 0, 0, false, S, allowed_hosts,
+                 "comma-separated Host header values the api answers (name or name:port; * for "
+                 "any); others get 421. Default: localhost, 127.0.0.1 and [::1] with HTTP_PORT"),
+    CONFIG_ENTRY("AUTH_PUBLIC_PATHS", CONFIG_STRING, "/healthz,/readyz,/metrics", 0, 0, false, S,
+                 auth_public_paths,
+                 "comma-separated paths served without credentials or Host check (a trailing * "
+                 "is a prefix)"),
+    CONFIG_ENTRY("SESSION_TTL_S", CONFIG_INT, "604800", 60, 31536000, false, S, session_ttl_s,
+                 "a login session lasts this many seconds"),
+    CONFIG_ENTRY("COOKIE_SECURE", CONFIG_BOOL, "false", 0, 0, false, S, cookie_secure,
+                 "mark the session cookie Secure (on by itself when API_PUBLIC_URL is https)"),
+    CONFIG_ENTRY("LOGIN_RATE_PER_CLIENT", CONFIG_INT, "10", 1, 100000, false, S,
+                 login_rate_per_client, "login and setup attempts per minute per client address"),
+    CONFIG_ENTRY("LOGIN_RATE_GLOBAL", CONFIG_INT, "60", 1, 1000000, false, S, login_rate_global,
+                 "login and setup attempts per minute from all clients together"),
     CONFIG_ENTRY("UPLOAD_DIR", CONFIG_STRING, "uploads", 0, 0, false, S, upload_dir,
                  "where images are stored (created if missing)"),
     CONFIG_ENTRY("MAX_BODY_BYTES", CONFIG_INT, "1048576", 1024, 1073741824, false, S,
@@ -217,6 +244,7 @@ static int app_http_start(struct app *app, char *errstr, size_t errstr_size)
         .cors_origins = app->cfg.cors_origins,
         .max_body = (size_t)app->cfg.max_body_bytes,
         .fallback = handle_spa,
+        .guard = guard_check,
     };
     http_router_mount(app->http, api_routes, api_nroutes, &hopts, app);
     return 0;
@@ -237,6 +265,45 @@ static int public_url_init(struct api_config *cfg, char *errstr, size_t errstr_s
     size_t n = strlen(cfg->public_url);
     while (n > 0 && cfg->public_url[n - 1] == '/')
         cfg->public_url[--n] = '\0';
+    return 0;
+}
+
+/* AUTH and ALLOWED_HOSTS: AUTH=none only on a loopback listener; the default Host list is
+ * the loopback names with the listening port. */
+static int auth_config_init(struct app *app, char *errstr, size_t errstr_size)
+{
+    struct api_config *cfg = &app->cfg;
+    if (strcmp(cfg->auth, "none") == 0) {
+        if (!auth_listener_loopback(cfg->http_host)) {
+            snprintf(errstr, errstr_size,
+                     "AUTH=none is refused: HTTP_HOST=%s is not a loopback address, so anyone "
+                     "on the network could use the api; use AUTH=login (the default) or "
+                     "HTTP_HOST=127.0.0.1",
+                     cfg->http_host);
+            return -1;
+        }
+        app->auth_none = true;
+        LOG_WARN("AUTH=none: no authentication; the api answers anyone who can reach "
+                 "%s:%lld (a loopback address)",
+                 cfg->http_host, cfg->http_port);
+    } else if (strcmp(cfg->auth, "login") != 0) {
+        snprintf(errstr, errstr_size, "AUTH: \"%s\" is neither login nor none", cfg->auth);
+        return -1;
+    }
+    if (cfg->allowed_hosts)
+        app->allowed_hosts = xstrdup(cfg->allowed_hosts);
+    else
+        app->allowed_hosts = xasprintf("localhost:%lld,127.0.0.1:%lld,[::1]:%lld", cfg->http_port,
+                                       cfg->http_port, cfg->http_port);
+    if (strcmp(app->allowed_hosts, "*") == 0)
+        LOG_WARN("ALLOWED_HOSTS=*: any Host header is accepted (DNS rebinding can reach the api "
+                 "unless a proxy in front checks Host)");
+    if (auth_init() != 0) {
+        snprintf(errstr, errstr_size, "libsodium could not be initialised");
+        return -1;
+    }
+    app->login_limit =
+        login_limit_new((int)cfg->login_rate_per_client, (int)cfg->login_rate_global);
     return 0;
 }
 
@@ -322,6 +389,8 @@ static void api_release(void *ctx)
     outbox_relay_free(app);          /* after the producer: late reports land in the relay */
     listing_cache_free(app->lcache); /* after HTTP: its list requests fill it */
     db_pool_free(app->pool);
+    login_limit_free(app->login_limit);
+    free(app->allowed_hosts);
     if (m->images_inited)
         images_shutdown();
 }
@@ -347,6 +416,8 @@ int main(int argc, char **argv)
     service_t svc;
     char err[1024];
     int status = 1;
+    if (auth_cli_wanted(argc, argv))
+        return auth_cli_main(argc, argv);
     int rc = service_begin(&svc, &api_service, &app.cfg, argc, argv);
     if (rc >= 0)
         return rc;
@@ -354,6 +425,7 @@ int main(int argc, char **argv)
         LOG_WARN("OUTBOX_PUBLISH_DELAY_MS=%lld: test hook active, events are delayed",
                  app.cfg.outbox_publish_delay_ms);
     if (public_url_init(&app.cfg, err, sizeof(err)) != 0 ||
+        auth_config_init(&app, err, sizeof(err)) != 0 ||
         upload_dirs_init(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("config: %s", err);
         goto cleanup;

@@ -6,6 +6,15 @@ const http_route_t api_routes[] = {
     {"GET", "/readyz", handle_readyz},
     {"GET", "/metrics", handle_metrics},
 
+    /* open without credentials (http/guard.c): the dashboard's login and first-run setup */
+    {"GET", "/api/auth/session", handle_auth_session},
+    {"POST", "/api/auth/login", handle_auth_login},
+    {"POST", "/api/auth/logout", handle_auth_logout},
+    {"POST", "/api/auth/setup", handle_auth_setup},
+    {"GET", "/api/tokens", handle_tokens_list},
+    {"POST", "/api/tokens", handle_tokens_create},
+    {"DELETE", "/api/tokens/{id}", handle_token_revoke},
+
     {"GET", "/api/listings", handle_listings_list},
     {"POST", "/api/listings", handle_listings_create},
     {"GET", "/api/listings/{id}", handle_listing_get},

@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "api_auth.h"
 #include "common/httpc.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -30,7 +31,8 @@ int artifact_deliver(const artifact_target_t *t, int64_t job_id, const char *nam
     char *url =
         xasprintf("%.*s/api/jobs/%lld/artifacts/%s", (int)(t->api_base[n - 1] == '/' ? n - 1 : n),
                   t->api_base, (long long)job_id, name);
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: image/png");
+    struct curl_slist *headers =
+        api_auth_header(curl_slist_append(NULL, "Content-Type: image/png"), url);
     httpc_policy_t pol;
     httpc_policy_default(&pol);
     pol.max_retries = t->retries;

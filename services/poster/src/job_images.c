@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "api_auth.h"
 #include "common/httpc.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -113,7 +114,10 @@ static int download(const ev_image_t *im, size_t index, const char *dir, int ret
     httpc_response_t resp;
     char herr[256];
     int rc = -1;
-    if (httpc_request("GET", im->url, NULL, NULL, 0, &pol, &resp, herr, sizeof(herr)) != 0) {
+    struct curl_slist *headers = api_auth_header(NULL, im->url);
+    int got = httpc_request("GET", im->url, headers, NULL, 0, &pol, &resp, herr, sizeof(herr));
+    curl_slist_free_all(headers);
+    if (got != 0) {
         /* a body over the bound is final; a transport failure may pass */
         bool too_big = resp.status != 0;
         fail(err, too_big ? "image_invalid" : "image_unavailable", !too_big, "image %zu: %s",

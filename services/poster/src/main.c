@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/event.h"
+#include "api_auth.h"
 #include "common/httpc.h"
 #include "common/kafka.h"
 #include "common/log.h"
@@ -139,6 +140,11 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     app.check_only = service_option(&svc, "--check-recipes");
+    if (api_auth_load(app.cfg.api_token, app.cfg.api_token_file, app.cfg.api_public_url, errstr,
+                      sizeof(errstr)) != 0) {
+        LOG_ERROR("config: %s", errstr);
+        goto cleanup;
+    }
     int prepared = app_prepare(&app);
     if (prepared != 0 || app.check_only) {
         status = prepared == 0 ? 0 : 1;

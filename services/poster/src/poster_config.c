@@ -18,6 +18,11 @@ static const config_entry_t poster_config_rows[] = {
     E("API_PUBLIC_URL", CONFIG_STRING, "http://127.0.0.1:8080", 0, 0, false, api_public_url,
       "the api: screenshots are delivered to PUT <API_PUBLIC_URL>/api/jobs/{id}/artifacts/"
       "{name}"),
+    E("API_TOKEN_FILE", CONFIG_STRING, NULL, 0, 0, false, api_token_file,
+      "file holding an api token (byebuy-api token create; make up writes .run/dev/stack-token): "
+      "sent as Authorization: Bearer to API_PUBLIC_URL only"),
+    E("API_TOKEN", CONFIG_SECRET, NULL, 0, 0, false, api_token,
+      "the api token itself, when API_TOKEN_FILE is not set"),
     E("ARTIFACT_RETRIES", CONFIG_INT, "3", 0, 10, false, artifact_retries,
       "retries of a screenshot delivery to the api (capped exponential backoff)"),
     E("RECIPES_DIR", CONFIG_STRING, "services/poster/recipes", 0, 0, false, recipes_dir,

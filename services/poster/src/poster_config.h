@@ -15,6 +15,8 @@ typedef struct {
     browser_config_t browser; /* WEBDRIVER_URL, BROWSER_BACKEND, PROFILE_DIR, ... */
     char *work_dir;
     char *api_public_url;
+    char *api_token_file; /* API_TOKEN_FILE (api_auth.h) */
+    char *api_token;      /* API_TOKEN */
     long long artifact_retries;
     char *recipes_dir;
     long long job_timeout_ms;

@@ -43,12 +43,20 @@ typedef struct {
     http_handler_fn fn;
 } http_route_t;
 
+/* Decides whether a request may reach its handler (authentication, Host and Origin checks),
+ * given the matched route's pattern (NULL: the fallback). Returns 0 to let it through, or
+ * the status of the answer it sent itself (401, 403, ...). */
+typedef int (*http_guard_fn)(http_request_t *req, const char *pattern);
+
 typedef struct {
     const char *cors_origins; /* comma-separated list of allowed origins, or NULL */
     size_t max_body;          /* default limit for http_read_body */
     /* Optional: serves GET/HEAD of a path that no route matches (the api's single-page app);
      * without it such paths get 404. Other methods on such paths still get 404. */
     http_handler_fn fallback;
+    /* Optional: runs before every route's handler and the fallback (not before the router's
+     * own 404/405/OPTIONS answers, which serve nothing). */
+    http_guard_fn guard;
 } http_options_t;
 
 /* Starts a civetweb server for a route table: listening on host:port (port 0 picks a free
@@ -74,7 +82,7 @@ struct mg_context *http_server_start(const char *host, int port, int num_threads
  * No allocation and no regex per request. HEAD is served by GET routes (headers only).
  * A path matched with another method gets 405 with Allow; OPTIONS gets 204 with Allow and,
  * for an allowed Origin, the CORS preflight headers (Allow-Methods, Allow-Headers:
- * Content-Type, Authorization, X-Request-Id, Idempotency-Key, Max-Age 600). Responses to an
+ * Content-Type, Authorization, X-Request-Id, Idempotency-Key, X-CSRF-Token, Max-Age 600). Responses to an
  * allowed Origin echo it in Access-Control-Allow-Origin and expose Location, Link and
  * X-Request-Id. cors_origins entries are exact origins ("http://localhost:5173"); "*" allows
  * any origin (echoed).
@@ -138,6 +146,10 @@ void http_request_context(const http_request_t *req, char *buf, size_t size);
  * "status":..,"detail":..,"field":..(if non-NULL)}. Returns status. */
 int http_send_problem(http_request_t *req, int status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* http_send_problem with extra header lines (e.g. "Retry-After: 30\r\n") and no field. */
+int http_send_problem_headers(http_request_t *req, int status, const char *extra_headers,
+                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Reads the whole body into a new NUL-terminated buffer (caller frees) if it is at most
  * max bytes (0: the router's max_body). Returns 0; -1 when too large (caller answers 413) or
