@@ -130,6 +130,11 @@ note "all healthy: $(compose ps --services | tr '\n' ' ')"
 # ---- tryit --------------------------------------------------------------------------------
 API="http://127.0.0.1:$API_PORT" SANDBOX="http://127.0.0.1:$SANDBOX_PORT"
 phase tryit
+# The api runs with its login (AUTH=login): the check's calls carry a token of their own,
+# made the way README tells a user to (`byebuy-api token create` in the api container).
+API_TOKEN="$(podman exec "$(compose ps -q api)" byebuy-api token create --name compose-check)" ||
+    die "byebuy-api token create failed in the api container"
+export API_TOKEN
 python3 tests/compose/flow.py tryit "$API" "$SANDBOX"
 
 # ---- scale --------------------------------------------------------------------------------
