@@ -71,6 +71,10 @@ if ! have docker.io/library/node:20-bookworm-slim; then
     rm -rf "$STANDINS/node/root" && mkdir -p "$STANDINS/node/root/usr/local/bin" "$STANDINS/node/root/usr/local/lib/node_modules"
     cp "$(readlink -f "$(command -v node)")" "$STANDINS/node/root/usr/local/bin/node"
     cp -r "$(npm root -g)/npm" "$STANDINS/node/root/usr/local/lib/node_modules/npm"
+    # The host's trusted CAs: where outbound TLS goes through an inspecting proxy (as on these
+    # machines), `npm ci` in the frontend stage must trust what the host trusts.
+    mkdir -p "$STANDINS/node/root/etc/ssl/certs"
+    cp "${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}" "$STANDINS/node/root/etc/ssl/certs/host-ca.crt"
 fi
 build_standin node docker.io/library/node:20-bookworm-slim
 rm -rf "$STANDINS/node/root"
