@@ -16,3 +16,10 @@ token:
 	@scripts/stack.sh token
 test: deps
 	scripts/test.sh
+# docker-compose.yml run for real with podman (scripts/compose/check.sh; needs
+# `scripts/install-deps.sh --with compose`, which this target runs). Not part of `make test`:
+# it takes minutes (.ci/run runs it as its own step).
+.PHONY: compose-check
+compose-check:
+	scripts/install-deps.sh --with compose
+	scripts/compose/check.sh

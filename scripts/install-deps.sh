@@ -6,6 +6,17 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BB_ROOT"
 
+# Optional groups: `--with compose` adds what `make compose-check` needs (podman, Debian's
+# docker-compose 1.29 and debootstrap for the offline Debian base image). `make test` needs none.
+WITH=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --with) [ $# -ge 2 ] || die "--with needs a group name (compose)"; WITH+=("$2"); shift 2 ;;
+        --with=*) WITH+=("${1#--with=}"); shift ;;
+        *) die "unknown argument: $1 (usage: install-deps.sh [--with compose])" ;;
+    esac
+done
+
 KAFKA_VERSION=4.1.1
 KAFKA_HOME="${BB_KAFKA_HOME:-$BB_ROOT/.cache/kafka-$KAFKA_VERSION}"
 
@@ -17,6 +28,13 @@ APT_PACKAGES=(
     maven clang-format clang-tidy cppcheck docker-compose
     python3 python3-pip curl ca-certificates procps
 )
+for group in ${WITH[@]+"${WITH[@]}"}; do
+    case "$group" in
+        compose) APT_PACKAGES+=(podman runc crun conmon netavark aardvark-dns iptables debootstrap
+            golang-github-containers-common docker-compose) ;;
+        *) die "unknown package group: $group (known: compose)" ;;
+    esac
+done
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then

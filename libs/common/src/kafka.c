@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -41,13 +42,26 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const
     log_write(l, "kafka %s: %s", fac, buf);
 }
 
+static atomic_bool fatal_seen;
+
+bool kafka_fatal_seen(void)
+{
+    return atomic_load(&fatal_seen);
+}
+
 static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     (void)opaque;
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char fatal[256];
         rd_kafka_resp_err_t ferr = rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
-        LOG_ERROR("kafka fatal error: %s: %s", rd_kafka_err2name(ferr), fatal);
+        LOG_ERROR("kafka fatal error: %s: %s: stopping", rd_kafka_err2name(ferr), fatal);
+        /* A fatal error leaves the client unusable for good: stop the service the way an
+         * operator's SIGTERM does (process-directed, so the signal thread's sigwait gets it),
+         * and service_end exits non-zero so that the supervisor (compose's restart policy,
+         * systemd) starts it again with a fresh client. Once: a second SIGTERM means "now". */
+        if (!atomic_exchange(&fatal_seen, true))
+            kill(getpid(), SIGTERM);
         return;
     }
     LOG_WARN("kafka error: %s: %s", rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);

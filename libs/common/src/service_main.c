@@ -302,6 +302,11 @@ int service_end(service_t *svc, const service_shutdown_t *shutdown, int status)
     if (h->release)
         h->release(h->ctx);
     service_config_free(svc);
+    if (kafka_fatal_seen()) {
+        LOG_ERROR("stopped after a Kafka fatal error: exiting 1 so that it is restarted");
+        if (status == 0)
+            status = 1;
+    }
     if (!quiet)
         LOG_INFO("bye");
     return status;

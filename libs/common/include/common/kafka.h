@@ -19,6 +19,10 @@
 typedef struct kafka_producer kafka_producer_t;
 typedef struct kafka_consumer kafka_consumer_t;
 
+/* True once any client of this process hit a librdkafka fatal error (then the process has been
+ * sent SIGTERM, and service_end exits 1). */
+bool kafka_fatal_seen(void);
+
 /* ---- producer ---------------------------------------------------------------------- */
 
 /* Called from the producer's poll thread once per message with its delivery result
