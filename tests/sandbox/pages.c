@@ -220,6 +220,9 @@ bool sb_category_valid(const char *category)
 {
     if (category == NULL)
         return false;
+    for (size_t i = 0; SB_FB_CATEGORIES[i]; i++)
+        if (strcmp(SB_FB_CATEGORIES[i], category) == 0)
+            return true;
     for (size_t g = 0; g < SB_NCATEGORY_GROUPS; g++)
         for (size_t i = 0; SB_CATEGORIES[g].options[i]; i++)
             if (strcmp(SB_CATEGORIES[g].options[i], category) == 0)
@@ -231,6 +234,11 @@ bool sb_condition_valid(const char *condition)
 {
     for (size_t i = 0; condition && i < SB_NCONDITIONS; i++)
         if (strcmp(SB_CONDITIONS[i], condition) == 0)
+            return true;
+    /* Facebook's own spelling [S3 field snapshot] */
+    static const char *const fb[] = {"Used - Like New", "Used - Good", "Used - Fair"};
+    for (size_t i = 0; condition && i < sizeof(fb) / sizeof(fb[0]); i++)
+        if (strcmp(fb[i], condition) == 0)
             return true;
     return false;
 }

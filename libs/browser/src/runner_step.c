@@ -13,7 +13,7 @@
 
 #define MAX_OPTIONS_LISTED 12
 #define OPEN_CARD_MS 10000   /* a card's panel or page with the item link */
-#define NEXT_LEVEL_MS 1500   /* choose_option: how long a deeper list may take to show */
+#define NEXT_LEVEL_MS 1000   /* choose_option: how long a deeper list may take to show */
 
 /* All visible matches with their text: [{"text":..., "el": element}]. */
 static const char JS_OPTIONS[] =
