@@ -386,6 +386,8 @@ static const char *const FORM_SCRIPT_FIELDS[] = {
     "    var li=document.createElement('li'); li.textContent=f.name; list.appendChild(li);\n",
     "  });\n",
     "  var n=nphotos();\n",
+    "  var st=document.getElementById('photo-status');\n",
+    "  if(st) st.textContent=n+(n===1?' photo':' photos')+' attached';\n",
     "  document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / '+MAX_PHOTOS+\n",
     "    (n>MAX_PHOTOS?' - too many photos':'');\n",
     "  update();\n",
@@ -496,6 +498,8 @@ char *sb_page_create(void)
                  "<span>Add photos</span></div>\n"
                  "<input type=\"file\" name=\"photos\" multiple "
                  "accept=\"image/*,image/heif,image/heic\" style=\"display:none\">\n");
+    /* as Facebook's form says it [S3] */
+    sbuf_add(&b, "<div role=\"status\" id=\"photo-status\"></div>\n");
     sbuf_printf(&b, "<div id=\"photo-count\" aria-live=\"polite\">Photos &middot; 0 / %d</div>\n",
                 SB_MAX_PHOTOS);
     sbuf_add(&b,
