@@ -547,7 +547,13 @@ static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
     if (publish_ms > 0)
         usleep((useconds_t)publish_ms * 1000); /* the item exists; the browser waits */
     char loc[64];
-    snprintf(loc, sizeof(loc), "/marketplace/item/%lld", (long long)id);
+    sb_fb_t fb = sb_store_fb(&app->store);
+    if (!fb.on)
+        snprintf(loc, sizeof(loc), "/marketplace/item/%lld", (long long)id);
+    else if (!fb.land_on_item) /* S1, and S5's other A/B arm: Your listings */
+        snprintf(loc, sizeof(loc), "/marketplace/you/selling/");
+    else /* S5: straight to the new item */
+        snprintf(loc, sizeof(loc), "/marketplace/item/%lld/", (long long)id);
     return sb_send_redirect(conn, 303, loc, NULL);
 }
 
@@ -583,6 +589,8 @@ static cJSON *state_json(sb_app_t *app)
     cJSON_AddNumberToObject(root, "items", (double)n);
     cJSON_AddNumberToObject(root, "publish_delay_ms", publish_ms);
     cJSON_AddNumberToObject(root, "page_delay_ms", page_ms);
+    sb_fb_t fb = sb_store_fb(&app->store);
+    cJSON_AddItemToObject(root, "facebook", sb_fb_json(&fb));
     return root;
 }
 
@@ -725,6 +733,23 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
         LOG_INFO("delays: publish %d ms, page %d ms", publish_ms, page_ms);
         return sb_send_json(conn, 200, state_json(app));
     }
+    if (post && strcmp(path, "/_sandbox/facebook") == 0) {
+        size_t len = 0;
+        char *body = sb_read_body(conn, MAX_CONTROL_BODY, &len);
+        sb_fb_t fb = sb_store_fb(&app->store);
+        char error[256] = "the body is missing or too large";
+        int bad = !body || sb_fb_parse(body, len, &fb, error, sizeof(error)) != 0;
+        free(body);
+        if (bad)
+            return sb_send_json_error(conn, 400, error);
+        sb_store_set_fb(&app->store, &fb);
+        LOG_INFO("facebook variant: %s, category %s%s%s%s%s%s%s", fb.on ? "on" : "off",
+                 fb.category[0] ? fb.category : "dialog", fb.more_details ? ", more details" : "",
+                 fb.extra_steps ? ", extra steps" : "", fb.leave_page ? ", leave page" : "",
+                 fb.land_on_item ? ", lands on the item" : "",
+                 fb.monthly_limit ? ", monthly limit" : "", fb.blocked ? ", blocked" : "");
+        return sb_send_json(conn, 200, state_json(app));
+    }
     if (post && strcmp(path, "/_sandbox/reset") == 0) {
         sb_store_reset(&app->store);
         LOG_INFO("reset");
@@ -801,8 +826,15 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
     if (get && path_is(path, "/marketplace"))
         return sb_send_html(conn, 200, sb_page_index());
     if (path_is(path, "/marketplace/create/item")) {
+        sb_fb_t fb = sb_store_fb(&app->store);
+        if (get && fb.on)
+            return sb_send_html(conn, 200, fb.blocked ? sb_page_fb_blocked() : sb_page_fb_create(&fb));
         if (get)
             return sb_send_html(conn, 200, sb_page_create());
+        if (post && fb.on && (fb.blocked || fb.monthly_limit))
+            return sb_form_refused(conn, 403, "Your listing was not published",
+                                   fb.blocked ? "You're temporarily blocked from listing."
+                                              : "You've reached your monthly limit.");
         if (post)
             return handle_create_post(conn, app);
     }
@@ -818,7 +850,13 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
         sb_item_t **items = NULL;
         size_t n = 0;
         sb_store_list(&app->store, &items, &n);
-        int status = sb_send_html(conn, 200, sb_page_selling(items, n));
+        const char *q = mg_get_request_info(conn)->query_string;
+        char search[512] = "";
+        if (q && mg_get_var(q, strlen(q), "title_search", search, sizeof(search)) < 0)
+            search[0] = '\0';
+        sb_fb_t fb = sb_store_fb(&app->store);
+        int status = sb_send_html(conn, 200,
+                                  sb_page_selling(items, n, fb.on, search[0] ? search : NULL));
         sb_items_free(items, n);
         return status;
     }

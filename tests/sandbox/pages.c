@@ -220,6 +220,9 @@ bool sb_category_valid(const char *category)
 {
     if (category == NULL)
         return false;
+    for (size_t i = 0; SB_FB_CATEGORIES[i]; i++)
+        if (strcmp(SB_FB_CATEGORIES[i], category) == 0)
+            return true;
     for (size_t g = 0; g < SB_NCATEGORY_GROUPS; g++)
         for (size_t i = 0; SB_CATEGORIES[g].options[i]; i++)
             if (strcmp(SB_CATEGORIES[g].options[i], category) == 0)
@@ -231,6 +234,11 @@ bool sb_condition_valid(const char *condition)
 {
     for (size_t i = 0; condition && i < SB_NCONDITIONS; i++)
         if (strcmp(SB_CONDITIONS[i], condition) == 0)
+            return true;
+    /* Facebook's own spelling [S3 field snapshot] */
+    static const char *const fb[] = {"Used - Like New", "Used - Good", "Used - Fair"};
+    for (size_t i = 0; condition && i < sizeof(fb) / sizeof(fb[0]); i++)
+        if (strcmp(fb[i], condition) == 0)
             return true;
     return false;
 }
@@ -378,6 +386,8 @@ static const char *const FORM_SCRIPT_FIELDS[] = {
     "    var li=document.createElement('li'); li.textContent=f.name; list.appendChild(li);\n",
     "  });\n",
     "  var n=nphotos();\n",
+    "  var st=document.getElementById('photo-status');\n",
+    "  if(st) st.textContent=n+(n===1?' photo':' photos')+' attached';\n",
     "  document.getElementById('photo-count').textContent='Photos \\u00b7 '+n+' / '+MAX_PHOTOS+\n",
     "    (n>MAX_PHOTOS?' - too many photos':'');\n",
     "  update();\n",
@@ -488,6 +498,8 @@ char *sb_page_create(void)
                  "<span>Add photos</span></div>\n"
                  "<input type=\"file\" name=\"photos\" multiple "
                  "accept=\"image/*,image/heif,image/heic\" style=\"display:none\">\n");
+    /* as Facebook's form says it [S3] */
+    sbuf_add(&b, "<div role=\"status\" id=\"photo-status\"></div>\n");
     sbuf_printf(&b, "<div id=\"photo-count\" aria-live=\"polite\">Photos &middot; 0 / %d</div>\n",
                 SB_MAX_PHOTOS);
     sbuf_add(&b,

@@ -69,6 +69,19 @@ typedef struct {
     size_t seen; /* how many messages the seller had when last opening or sending in it */
 } sb_thread_t;
 
+/* Facebook's pages as the public evidence shows them (README "Facebook variants"), switched on
+ * and shaped through POST /_sandbox/facebook. Off: the sandbox's own pages. */
+typedef struct {
+    bool on;
+    char category[12]; /* the Category picker: "dialog", "chips" or "drilldown" */
+    bool more_details; /* Description behind a collapsed "More details" */
+    bool extra_steps;  /* delivery and offer pages between the form and Publish */
+    bool leave_page;   /* a "Leave Page" dialog after Publish, which must be confirmed */
+    bool land_on_item; /* Publish lands on the item page (else on Your listings) */
+    bool monthly_limit; /* the form shows the monthly limit banner and cannot be sent */
+    bool blocked;       /* the create page says the account is temporarily blocked */
+} sb_fb_t;
+
 typedef enum { SB_OK = 0, SB_NO_ITEM, SB_NO_THREAD, SB_FULL, SB_REFUSED } sb_status_t;
 
 typedef struct {
@@ -87,6 +100,7 @@ typedef struct {
     size_t nthreads, threads_cap;
     int64_t next_thread_id, next_message_id;
     int send_failures; /* the next seller sends that fail (a test switch) */
+    sb_fb_t fb;
 } sb_store_t;
 
 /* Category groups as shown by the Category combobox; NULL-terminated option lists. */
@@ -129,6 +143,9 @@ void sb_store_set_checkpoint(sb_store_t *st, bool on);
 void sb_store_set_delays(sb_store_t *st, int publish_ms, int page_ms);
 void sb_store_delays(sb_store_t *st, int *publish_ms, int *page_ms);
 void sb_store_flags(sb_store_t *st, bool *login_wall, bool *checkpoint, size_t *nitems);
+/* The Facebook variant switches (a copy) and their update. */
+sb_fb_t sb_store_fb(sb_store_t *st);
+void sb_store_set_fb(sb_store_t *st, const sb_fb_t *fb);
 /* Registers a new login token into out[UUID_STR_LEN]. */
 void sb_store_session_new(sb_store_t *st, char *out);
 /* Whether a request with this session token (may be NULL) may pass the login wall. */
@@ -212,8 +229,20 @@ char *sb_page_edit(const sb_item_t *item);
 void sb_form_script(sbuf_t *b);
 /* alert: an error of the "Message seller" box or NULL; sent_thread: > 0 after a send. */
 char *sb_page_item(const sb_item_t *item, const char *alert, int64_t sent_thread);
-/* "Your listings" with each item's actions (seller_pages.c); deleted items are left out. */
-char *sb_page_selling(sb_item_t *const *items, size_t n);
+/* "Your listings" with each item's actions (seller_pages.c); deleted items are left out.
+ * fb: Facebook's cards (div[role=button][aria-label=<title>], no item link; a click opens a
+ * panel with the link); title_search (NULL: all) filters by title like Facebook's. */
+char *sb_page_selling(sb_item_t *const *items, size_t n, bool fb, const char *title_search);
+
+/* ---- fb_pages.c: Facebook's create page in its variants, the block and limit pages ---- */
+char *sb_page_fb_create(const sb_fb_t *fb);
+char *sb_page_fb_blocked(void);
+/* The 26 top-level categories of Facebook's picker (NULL-terminated). */
+extern const char *const SB_FB_CATEGORIES[];
+/* Parses a POST /_sandbox/facebook body into fb (fields absent keep their value). Returns 0
+ * or -1 with the reason in error. */
+int sb_fb_parse(const char *body, size_t len, sb_fb_t *fb, char *error, size_t error_size);
+cJSON *sb_fb_json(const sb_fb_t *fb);
 char *sb_page_login(const char *next, const char *error);
 char *sb_page_checkpoint(void);
 char *sb_page_message(const char *title, const char *message);

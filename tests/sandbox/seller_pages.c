@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/sbuf.h"
 #include "common/xmalloc.h"
@@ -111,7 +112,11 @@ static const char *const SELLING_SCRIPT[] = {
     "  m.appendChild(x);\n",
     "  btn.setAttribute('aria-expanded','true'); btn.insertAdjacentElement('afterend', m);\n",
     "}\n",
-    "document.querySelectorAll('[role=listitem][data-item-id]').forEach(function(card){\n",
+    "function panel(id, title){\n",
+    "  var d=dialog(title); var a=document.createElement('a');\n",
+    "  a.href='/marketplace/item/'+id+'/'; a.textContent='View listing'; d.appendChild(a);\n",
+    "}\n",
+    "document.querySelectorAll('[data-item-id]').forEach(function(card){\n",
     "  var id=card.getAttribute('data-item-id'), title=card.getAttribute('data-title'),\n",
     "      price=card.getAttribute('data-price');\n",
     "  card.querySelectorAll('[data-action]').forEach(function(b){\n",
@@ -120,6 +125,7 @@ static const char *const SELLING_SCRIPT[] = {
     "      if(a==='mark-sold') markSold(id);\n",
     "      else if(a==='mark-available') post(id,'available').then(done);\n",
     "      else if(a==='menu') menu(b,id,title,price);\n",
+    "      else if(a==='open') panel(id,title);\n",
     "    });\n",
     "  });\n",
     "});\n",
@@ -127,8 +133,29 @@ static const char *const SELLING_SCRIPT[] = {
     "})();\n",
     NULL};
 
+/* Facebook's card [S9, S3, S4]: div[role=button][aria-label=<title>] with the title, the price
+ * and "Listed on M/D", no item link; a click opens a panel with the link [S2, Puppeteer];
+ * a "Promote now for <title>" link whose target_id is not the listing id [S5 against S3]. */
+static void selling_card_fb(sbuf_t *b, const sb_item_t *it, const char *price)
+{
+    sbuf_add(b, "<div role=\"button\" tabindex=\"0\" data-action=\"open\" aria-label=\"");
+    sb_html_esc(b, it->title);
+    sbuf_add(b, "\"><span dir=\"auto\">");
+    sb_html_esc(b, it->title);
+    sbuf_add(b, "</span> <span dir=\"auto\">");
+    sb_html_esc(b, price);
+    int month = 0, day = 0;
+    if (sscanf(it->created_at, "%*4d-%2d-%2d", &month, &day) != 2)
+        month = day = 1;
+    sbuf_printf(b, "</span> <span dir=\"auto\">Listed on %d/%d</span></div>\n", month, day);
+    sbuf_printf(b, "<a aria-label=\"Promote now for ");
+    sb_html_esc(b, it->title);
+    sbuf_printf(b, "\" href=\"/ad_center/create/boost/?target_id=%lld\">Promote now</a>\n",
+                (long long)(it->id + 1000000));
+}
+
 /* One card of "Your listings" with its actions (data-*: sandbox only). */
-static void selling_card(sbuf_t *b, const sb_item_t *it)
+static void selling_card(sbuf_t *b, const sb_item_t *it, bool fb)
 {
     char price[48];
     sb_price_format(it->price_cents, price, sizeof(price));
@@ -138,14 +165,20 @@ static void selling_card(sbuf_t *b, const sb_item_t *it)
     sb_html_esc(b, it->title);
     sbuf_add(b, "\" data-price=\"");
     sb_html_esc(b, price);
-    sbuf_printf(b, "\"><a href=\"/marketplace/item/%lld\" aria-label=\"", (long long)it->id);
-    sb_html_esc(b, it->title);
-    sbuf_add(b, "\"><span dir=\"auto\" data-field=\"title\">");
-    sb_html_esc(b, it->title);
-    /* like Facebook's cards, the link wraps the title and the price */
-    sbuf_add(b, "</span> <span dir=\"auto\" data-field=\"price\">");
-    sb_html_esc(b, price);
-    sbuf_printf(b, "</span></a> <span data-field=\"status\">%s</span>\n", sold ? "Sold" : "Active");
+    if (fb) {
+        sbuf_add(b, "\">");
+        selling_card_fb(b, it, price);
+    } else {
+        sbuf_printf(b, "\"><a href=\"/marketplace/item/%lld\" aria-label=\"", (long long)it->id);
+        sb_html_esc(b, it->title);
+        sbuf_add(b, "\"><span dir=\"auto\" data-field=\"title\">");
+        sb_html_esc(b, it->title);
+        /* the sandbox's own card: a link wraps the title and the price */
+        sbuf_add(b, "</span> <span dir=\"auto\" data-field=\"price\">");
+        sb_html_esc(b, price);
+        sbuf_add(b, "</span></a>");
+    }
+    sbuf_printf(b, " <span data-field=\"status\">%s</span>\n", sold ? "Sold" : "Active");
     sbuf_printf(b, "<div role=\"button\" tabindex=\"0\" data-action=\"%s\" aria-label=\"%s ",
                 sold ? "mark-available" : "mark-sold", sold ? "Mark as available" : "Mark as sold");
     sb_html_esc(b, it->title);
@@ -156,7 +189,19 @@ static void selling_card(sbuf_t *b, const sb_item_t *it)
     sbuf_add(b, "\"><span>&middot;&middot;&middot;</span></div></div>\n");
 }
 
-char *sb_page_selling(sb_item_t *const *items, size_t n)
+/* Facebook's title_search: a case-insensitive part of the title. */
+static bool title_matches(const char *title, const char *search)
+{
+    if (!search)
+        return true;
+    size_t n = strlen(search);
+    for (const char *p = title; *p; p++)
+        if (strncasecmp(p, search, n) == 0)
+            return true;
+    return n == 0;
+}
+
+char *sb_page_selling(sb_item_t *const *items, size_t n, bool fb, const char *title_search)
 {
     sbuf_t b = {0};
     sb_page_head(&b, "Your listings | Marketplace");
@@ -164,13 +209,17 @@ char *sb_page_selling(sb_item_t *const *items, size_t n)
                  "<h1>Your listings</h1>\n");
     size_t live = 0;
     for (size_t i = 0; i < n; i++)
-        live += strcmp(items[i]->status, SB_DELETED) != 0;
-    if (live == 0)
+        live += strcmp(items[i]->status, SB_DELETED) != 0 &&
+                title_matches(items[i]->title, title_search);
+    if (live == 0 && title_search)
+        sbuf_add(&b, "<p>We didn't find anything</p>\n");
+    else if (live == 0)
         sbuf_add(&b, "<p>When you start selling, your listings will appear here.</p>\n");
     sbuf_add(&b, "<div role=\"list\" aria-label=\"Your listings\">\n");
     for (size_t i = 0; i < n; i++)
-        if (strcmp(items[i]->status, SB_DELETED) != 0)
-            selling_card(&b, items[i]);
+        if (strcmp(items[i]->status, SB_DELETED) != 0 &&
+            title_matches(items[i]->title, title_search))
+            selling_card(&b, items[i], fb);
     sbuf_add(&b, "</div>\n</main>\n<script>\n");
     for (size_t i = 0; SELLING_SCRIPT[i]; i++)
         sbuf_add(&b, SELLING_SCRIPT[i]);

@@ -229,6 +229,22 @@ void sb_store_reset(sb_store_t *st)
     st->checkpoint = false;
     st->publish_delay_ms = 0;
     st->page_delay_ms = 0;
+    memset(&st->fb, 0, sizeof(st->fb));
+    pthread_mutex_unlock(&st->mu);
+}
+
+sb_fb_t sb_store_fb(sb_store_t *st)
+{
+    pthread_mutex_lock(&st->mu);
+    sb_fb_t fb = st->fb;
+    pthread_mutex_unlock(&st->mu);
+    return fb;
+}
+
+void sb_store_set_fb(sb_store_t *st, const sb_fb_t *fb)
+{
+    pthread_mutex_lock(&st->mu);
+    st->fb = *fb;
     pthread_mutex_unlock(&st->mu);
 }
 

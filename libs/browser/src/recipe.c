@@ -37,7 +37,7 @@ static int top_string(const cJSON *root, const char *field, const char *file, ch
 static const char *const top_keys[] = {"platform",  "description",  "base_url", "base_url_env",
                                        "login_url", "price_format", "maps",     "login_detect",
                                        "steps",     "$comment",     "delist",   "update",
-                                       NULL};
+                                       "stop_detect", NULL};
 
 static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, char *errstr,
                               size_t errstr_size)
@@ -103,6 +103,54 @@ static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, ch
     return 0;
 }
 
+/* "stop_detect": [{<selector>, "code": "blocked"|"limit_reached", "remedy": "..."}, ...]: pages
+ * that end a job though they are no login wall. */
+static int parse_stop_detect(recipe_t *r, const cJSON *sd, const char *file, char *errstr,
+                             size_t errstr_size)
+{
+    if (!sd)
+        return 0;
+    if (!cJSON_IsArray(sd) || cJSON_GetArraySize(sd) == 0) {
+        snprintf(errstr, errstr_size, "%s: stop_detect: must be a non-empty array", file);
+        return -1;
+    }
+    r->stops = xcalloc((size_t)cJSON_GetArraySize(sd), sizeof(recipe_stop_t));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, sd)
+    {
+        size_t i = r->nstops;
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(it, "code");
+        const cJSON *remedy = cJSON_GetObjectItemCaseSensitive(it, "remedy");
+        if (!cJSON_IsString(code) || (strcmp(code->valuestring, "blocked") != 0 &&
+                                      strcmp(code->valuestring, "limit_reached") != 0)) {
+            snprintf(errstr, errstr_size,
+                     "%s: stop_detect[%zu]: code: must be \"blocked\" or \"limit_reached\"", file,
+                     i);
+            return -1;
+        }
+        if (!cJSON_IsString(remedy) || !remedy->valuestring[0]) {
+            snprintf(errstr, errstr_size,
+                     "%s: stop_detect[%zu]: remedy: say what the user can do (a non-empty string)",
+                     file, i);
+            return -1;
+        }
+        cJSON *sel = cJSON_Duplicate(it, true);
+        cJSON_DeleteItemFromObjectCaseSensitive(sel, "code");
+        cJSON_DeleteItemFromObjectCaseSensitive(sel, "remedy");
+        char err[256];
+        int rc = recipe_selector_compile(sel, &r->stops[i].sel, err, sizeof(err));
+        cJSON_Delete(sel);
+        if (rc != 0) {
+            snprintf(errstr, errstr_size, "%s: stop_detect[%zu]: %s", file, i, err);
+            return -1;
+        }
+        snprintf(r->stops[i].code, sizeof(r->stops[i].code), "%s", code->valuestring);
+        r->stops[i].remedy = xstrdup(remedy->valuestring);
+        r->nstops++;
+    }
+    return 0;
+}
+
 /* "maps": {"name": {"value": "shown", ...}, ...}, kept as given. */
 static int parse_maps(recipe_t *r, const cJSON *maps, const char *file, char *errstr,
                       size_t errstr_size)
@@ -120,9 +168,11 @@ static int parse_maps(recipe_t *r, const cJSON *maps, const char *file, char *er
             return -1;
         }
         for (const cJSON *e = m->child; e; e = e->next) {
-            if (!cJSON_IsString(e)) {
-                snprintf(errstr, errstr_size, "%s: maps.%s.%s: must be a string", file, m->string,
-                         e->string);
+            if (!cJSON_IsString(e) && !(cJSON_IsNull(e) && strcmp(e->string, "*") == 0)) {
+                snprintf(errstr, errstr_size,
+                         "%s: maps.%s.%s: must be a string (only \"*\" may be null: pass "
+                         "unmapped values as they are)",
+                         file, m->string, e->string);
                 return -1;
             }
         }
@@ -213,7 +263,9 @@ cJSON *recipe_parse_head(recipe_t *r, const char *const *keys, const char *json,
         }
     }
     if (parse_login_detect(r, cJSON_GetObjectItemCaseSensitive(root, "login_detect"), file, errstr,
-                           errstr_size) != 0)
+                           errstr_size) != 0 ||
+        parse_stop_detect(r, cJSON_GetObjectItemCaseSensitive(root, "stop_detect"), file, errstr,
+                          errstr_size) != 0)
         goto fail;
     return root;
 fail:
@@ -284,6 +336,11 @@ void recipe_free(recipe_t *r)
         recipe_selector_free(&r->login_selectors[i]);
     free(r->login_selectors);
     free(r->login_hint);
+    for (size_t i = 0; i < r->nstops; i++) {
+        recipe_selector_free(&r->stops[i].sel);
+        free(r->stops[i].remedy);
+    }
+    free(r->stops);
     for (size_t i = 0; i < r->nsteps; i++)
         recipe_step_free(&r->steps[i]);
     free(r->steps);

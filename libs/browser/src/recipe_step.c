@@ -14,6 +14,10 @@
 #define DEFAULT_TIMEOUT_MS 10000
 #define DEFAULT_GOTO_TIMEOUT_MS 30000
 #define DEFAULT_MIN_SCORE 0.6
+/* An optional step is for a page variant that may not be there: it looks briefly, so that an
+ * absent variant costs little (set timeout_ms where it may show up late). */
+#define DEFAULT_OPTIONAL_TIMEOUT_MS 1500
+#define MAX_LEVELS 5
 
 /* Formats "<file>: step N (kind): <field>: <problem>" into errstr. */
 void recipe_step_err(char *errstr, size_t errstr_size, const char *file, size_t index,
@@ -40,15 +44,16 @@ static const struct {
     {STEP_FILL, "fill", " selector value clear then_key "},
     {STEP_UPLOAD, "upload", " selector files "},
     {STEP_CHOOSE_OPTION, "choose_option",
-     " selector option options fallback type_to_filter first_if_none min_score "},
-    {STEP_CLICK, "click", " selector all "},
+     " selector option options fallback type_to_filter first_if_none min_score levels "},
+    {STEP_CLICK, "click", " selector all until max_clicks "},
     {STEP_EXPECT_URL, "expect_url", " contains not_contains "},
     {STEP_READ_URL, "read_url", " into extract_id_after contains not_contains "},
     {STEP_FIND_EXISTING, "find_existing",
-     " url item match match_price ready required extract_id_after "},
+     " url item match match_price ready required extract_id_after open_link url_unknown_ok "},
     {STEP_SCREENSHOT, "screenshot", " name "},
     {STEP_SLEEP, "sleep", " ms "},
     {STEP_READ_TEXT, "read_text", " selector into "},
+    {STEP_PRESS, "press", " selector keys "},
 };
 
 /* Listing fields an update's "changed" may name (update.requested). */
@@ -209,6 +214,8 @@ void recipe_step_free(recipe_step_t *st)
     free(st->id_after);
     free(st->name);
     recipe_string_list_free(st->when_changed, st->nwhen_changed);
+    recipe_string_list_free(st->keys, st->nkeys);
+    recipe_selector_free(&st->link);
 }
 
 /* The WebDriver key code for a key name (UTF-8 of the private-use code point). */
@@ -221,6 +228,50 @@ static const char *key_code(const char *name)
     if (strcmp(name, "escape") == 0)
         return "\xEE\x80\x8C"; /* U+E00C */
     return NULL;
+}
+
+/* press: the WebDriver key value of a key name (the DOM's KeyboardEvent.key names). */
+static const char *press_key_code(const char *name)
+{
+    static const struct {
+        const char *name, *code;
+    } keys[] = {
+        {"ArrowDown", "\xEE\x80\x95"}, {"ArrowUp", "\xEE\x80\x93"},  {"Enter", "\xEE\x80\x87"},
+        {"Tab", "\xEE\x80\x84"},       {"Escape", "\xEE\x80\x8C"},   {"Backspace", "\xEE\x80\x83"},
+        {"Space", "\xEE\x80\x8D"},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return keys[i].code;
+    return NULL;
+}
+
+static int parse_press(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    if (get_selector(sc, step, "selector", false, &st->sel, &st->has_sel) != 0)
+        return -1;
+    char **names = NULL;
+    size_t n = 0;
+    if (recipe_string_list_get(sc, step, "keys", &names, &n) != 0)
+        return -1;
+    if (n == 0 || n > 10) {
+        recipe_string_list_free(names, n);
+        SERR(sc, "keys", "1 to 10 key names like [\"ArrowDown\", \"Enter\"]");
+        return -1;
+    }
+    st->keys = xcalloc(n, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        const char *code = press_key_code(names[i]);
+        if (!code) {
+            SERR(sc, "keys", "\"%s\" is not a key name (ArrowDown, ArrowUp, Enter, Tab, Escape, "
+                 "Backspace, Space)", names[i]);
+            recipe_string_list_free(names, n);
+            return -1;
+        }
+        st->keys[st->nkeys++] = xstrdup(code);
+    }
+    recipe_string_list_free(names, n);
+    return 0;
 }
 
 /* Whether a posting recipe's delist or update section refuses an action (with the error):
@@ -246,7 +297,7 @@ static const char *step_action(step_ctx_t *sc, const cJSON *step, recipe_step_t 
     if (!cJSON_IsString(action)) {
         SERR(sc, "action",
              "missing (one of goto, wait_for, fill, upload, choose_option, click, "
-             "expect_url, read_url, find_existing, screenshot, sleep, read_text)");
+             "expect_url, read_url, find_existing, screenshot, sleep, read_text, press)");
         return NULL;
     }
     for (size_t i = 0; i < sizeof(step_kinds) / sizeof(step_kinds[0]); i++) {
@@ -333,7 +384,8 @@ static int step_common(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     }
     int def_timeout = st->kind == STEP_GOTO || st->kind == STEP_FIND_EXISTING
                           ? DEFAULT_GOTO_TIMEOUT_MS
-                          : DEFAULT_TIMEOUT_MS;
+                      : st->optional ? DEFAULT_OPTIONAL_TIMEOUT_MS
+                                     : DEFAULT_TIMEOUT_MS;
     if (get_number(sc, step, "timeout_ms", def_timeout, 1, 600000, &num) != 0)
         return -1;
     st->timeout_ms = (int)num;
@@ -396,6 +448,10 @@ static int parse_choose_option(step_ctx_t *sc, const cJSON *step, recipe_step_t 
         get_bool(sc, step, "first_if_none", false, &st->first_if_none) != 0 ||
         get_number(sc, step, "min_score", DEFAULT_MIN_SCORE, 0.0, 1.0, &st->min_score) != 0)
         return -1;
+    double levels;
+    if (get_number(sc, step, "levels", 1, 1, MAX_LEVELS, &levels) != 0)
+        return -1;
+    st->levels = (int)levels;
     if (st->has_options)
         return 0;
     cJSON *def = cJSON_CreateObject();
@@ -480,9 +536,20 @@ static int step_fields(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     case STEP_WAIT_FOR:
         return get_bool(sc, step, "absent", false, &st->absent);
     case STEP_CLICK:
-        return get_bool(sc, step, "all", false, &st->all);
+        if (get_bool(sc, step, "all", false, &st->all) != 0 ||
+            get_selector(sc, step, "until", false, &st->options, &st->has_options) != 0 ||
+            get_number(sc, step, "max_clicks", 1, 1, 10, &num) != 0)
+            return -1;
+        st->max_clicks = (int)num;
+        if (st->all && st->has_options) {
+            SERR(sc, "until", "not with \"all\"");
+            return -1;
+        }
+        return 0;
     case STEP_READ_TEXT:
         return parse_read_text(sc, step, st);
+    case STEP_PRESS:
+        return parse_press(sc, step, st);
     case STEP_FILL:
         return parse_fill(sc, step, st);
     case STEP_UPLOAD:
@@ -498,7 +565,9 @@ static int step_fields(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
             get_template(sc, step, "match", true, &st->value) != 0 ||
             get_bool(sc, step, "match_price", false, &st->match_price) != 0 ||
             get_bool(sc, step, "required", false, &st->required) != 0 ||
-            get_selector(sc, step, "ready", false, &st->options, &st->has_options) != 0)
+            get_selector(sc, step, "ready", false, &st->options, &st->has_options) != 0 ||
+            get_selector(sc, step, "open_link", false, &st->link, &st->has_link) != 0 ||
+            get_bool(sc, step, "url_unknown_ok", false, &st->url_unknown_ok) != 0)
             return -1;
         return 0;
     case STEP_SCREENSHOT:

@@ -92,12 +92,13 @@ static int var_known(const recipe_t *r, const char *var, char *errstr, size_t er
     return -1;
 }
 
-/* One {{ ... }} expression split into its variable and optional map name (both trimmed,
- * pointing into buf). */
+/* One {{ ... }} expression split into its variable and its filters (trimmed, pointing into
+ * buf): at most one map:NAME, then optionally urlencode. */
 typedef struct {
     char buf[256];
     const char *var;
-    const char *map; /* NULL when no filter */
+    const char *map; /* NULL when no map filter */
+    bool urlencode;  /* percent-encode the value (after the map) */
 } tmpl_expr_t;
 
 static char *trim(char *s)
@@ -120,18 +121,44 @@ static int tmpl_expr_parse(const recipe_t *r, const char *start, size_t len, tmp
     memcpy(x->buf, start, len);
     x->buf[len] = '\0';
     x->map = NULL;
+    x->urlencode = false;
     char *bar = strchr(x->buf, '|');
-    if (bar) {
+    if (bar)
         *bar = '\0';
-        char *filter = trim(bar + 1);
-        if (strncmp(filter, "map:", 4) != 0 || !*trim(filter + 4)) {
-            snprintf(errstr, errstr_size, "unknown template filter \"%s\" (only map:NAME)", filter);
+    while (bar) {
+        char *filter = bar + 1;
+        bar = strchr(filter, '|');
+        if (bar)
+            *bar = '\0';
+        filter = trim(filter);
+        if (strcmp(filter, "urlencode") == 0 && !x->urlencode) {
+            x->urlencode = true;
+        } else if (strncmp(filter, "map:", 4) == 0 && *trim(filter + 4) && !x->map &&
+                   !x->urlencode) {
+            x->map = trim(filter + 4);
+        } else {
+            snprintf(errstr, errstr_size,
+                     "unknown template filter \"%s\" (map:NAME, then urlencode, each once)",
+                     filter);
             return -1;
         }
-        x->map = trim(filter + 4);
     }
     x->var = trim(x->buf);
     return var_known(r, x->var, errstr, errstr_size);
+}
+
+/* RFC 3986 percent-encoding of everything but the unreserved characters. */
+static void add_urlencoded(sbuf_t *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            sbuf_addc(out, (char)*p);
+        } else {
+            char enc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            sbuf_addn(out, enc, 3);
+        }
+    }
 }
 
 /* Walks a template: calls emit for literal text and expressions. Returns 0 or -1. */
@@ -319,14 +346,20 @@ static int render_emit(void *ctx, const char *lit, size_t n, const tmpl_expr_t *
         const cJSON *hit = cJSON_GetObjectItemCaseSensitive(m, val);
         if (!hit)
             hit = cJSON_GetObjectItemCaseSensitive(m, "*");
-        if (!cJSON_IsString(hit)) {
+        if (cJSON_IsNull(hit))
+            hit = NULL; /* "*": null: an unmapped value passes as it is */
+        else if (!cJSON_IsString(hit)) {
             snprintf(errstr, errstr_size, "map %s has no entry for \"%s\" (and no \"*\")", x->map,
                      val);
             return -1;
         }
-        val = hit->valuestring;
+        if (hit)
+            val = hit->valuestring;
     }
-    sbuf_add(&rc->out, val);
+    if (x->urlencode)
+        add_urlencoded(&rc->out, val);
+    else
+        sbuf_add(&rc->out, val);
     return 0;
 }
 

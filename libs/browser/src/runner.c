@@ -34,6 +34,10 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
                  run->r->platform, run->o->login_remedy ? run->o->login_remedy : "",
                  run->r->login_hint ? " " : "", run->r->login_hint ? run->r->login_hint : "");
         run->retryable = false;
+    } else if (strcmp(run->code, "bad_request") != 0 && strcmp(run->code, "blocked") != 0 &&
+               strcmp(run->code, "limit_reached") != 0) {
+        /* a limit or a block explains a disabled button better than "did not validate" */
+        run_stop_check(run);
     }
     char shot[128] = "";
     char err[512];
@@ -48,7 +52,9 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
     else
         run_log(run, "error", shot[0] ? shot : NULL, "%s", run->msg);
     /* A step after the listing was submitted may say that retrying could post it twice. */
-    if (st && st->retryable >= 0 && strcmp(run->code, "login_required") != 0)
+    bool wall = strcmp(run->code, "login_required") == 0 || strcmp(run->code, "blocked") == 0 ||
+                strcmp(run->code, "limit_reached") == 0;
+    if (st && st->retryable >= 0 && !wall)
         run->retryable = st->retryable == 1;
     res->status = RUNNER_FAILED;
     snprintf(res->error_code, sizeof(res->error_code), "%s", run->code);
@@ -110,7 +116,8 @@ static int run_steps(run_t *run)
             return 1;
         }
         if (rc < 0) {
-            if (strcmp(run->code, "bad_request") != 0 && st->optional) {
+            if (strcmp(run->code, "bad_request") != 0 && strcmp(run->code, "blocked") != 0 &&
+                strcmp(run->code, "limit_reached") != 0 && st->optional) {
                 char where[600];
                 if (!run_login_wall(run, where, sizeof(where))) {
                     run_log(run, "warning", NULL, "optional step %zu/%zu %s skipped: %s", i + 1,
@@ -125,6 +132,10 @@ static int run_steps(run_t *run)
         char where[600];
         if (run_login_wall(run, where, sizeof(where))) {
             run_fail(run, "login_required", false, "login wall");
+            fail_job(run, i, st);
+            return -1;
+        }
+        if (run_stop_check(run)) {
             fail_job(run, i, st);
             return -1;
         }

@@ -13,6 +13,7 @@
 #include "browser/runner.h"
 
 #define POLL_MS 200
+#define CLICK_RETRY_MS 2000 /* how long a click waits for an overlay to go */
 
 /* State of one run. */
 typedef struct {
@@ -65,7 +66,7 @@ char *run_find_wait(run_t *run, const recipe_selector_t *sel, bool visible, int 
 /* Waits until no element of sel is visible; 0, or -1 with the step error set. */
 int run_wait_absent(run_t *run, const recipe_selector_t *sel, int timeout_ms);
 
-/* Clicks, falling back to a script click when something overlays the element. */
+/* Clicks (WebDriver Element Click); fails loudly when something overlays the element. */
 int run_click(run_t *run, const char *el, const char *what);
 
 /* Renders a template of the step (field names it in the error); NULL with the step error. */
@@ -81,6 +82,9 @@ void run_set_result_url(run_t *run, const char *url, const char *id_after);
 /* Fails the step with login_required when the page is a login wall, or with the run's
  * stop_code when it shows one of its stop_sels. */
 bool run_wall_check(run_t *run);
+
+/* Fails the step with the stop_detect code (blocked, limit_reached) when the page shows one. */
+bool run_stop_check(run_t *run);
 
 /* Is the page a login wall by the recipe's login_detect? *where says what matched. */
 bool run_login_wall(run_t *run, char *where, size_t size);

@@ -6,11 +6,14 @@
 #include <string.h>
 
 #include "common/money.h"
+#include "common/sbuf.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "runner_state.h"
 
 #define MAX_OPTIONS_LISTED 12
+#define OPEN_CARD_MS 10000   /* a card's panel or page with the item link */
+#define NEXT_LEVEL_MS 1000   /* choose_option: how long a deeper list may take to show */
 
 /* All visible matches with their text: [{"text":..., "el": element}]. */
 static const char JS_OPTIONS[] =
@@ -46,10 +49,11 @@ static const char JS_CLEAR[] =
 /* Scans the listings of a "your listings" page: returns {"count":n,"href":...|null}. An item
  * matches when it (or an element inside it) has exactly the title, whitespace- and
  * case-normalised, and, when price_cents >= 0, one of the amounts in its text is the price
- * ("$1,299.50", "800", or the whole-unit rounding when the recipe posts whole units). */
+ * ("$1,299.50", "800", or the whole-unit rounding when the recipe posts whole units). Returns
+ * {"count": n, "hits": [{"i": index among the items, "href": its link or null}]}. */
 static const char JS_FIND_EXISTING[] =
     "var using=arguments[0],value=arguments[1],title=arguments[2],cents=arguments[3],"
-    "whole=arguments[4],all=[];"
+    "whole=arguments[4],all=[],hits=[];"
     "function norm(s){return (s||'').replace(/\\s+/g,' ').trim().toLowerCase();}"
     "function priced(t){if(cents<0)return true;"
     "var m=(t||'').replace(/,/g,'').match(/\\d+(\\.\\d{1,2})?/g)||[];"
@@ -67,10 +71,20 @@ static const char JS_FIND_EXISTING[] =
     "for(var k=0;k<els.length&&!hit;k++){if(norm(els[k].innerText||els[k].textContent)===want)"
     "hit=true;}}"
     "if(hit&&!priced(it.innerText||it.textContent))hit=false;"
-    "if(hit){var a=it.tagName==='A'&&it.href?it:(it.querySelector('a[href]')||"
+    "if(hit&&hits.length<20){var a=it.tagName==='A'&&it.href?it:(it.querySelector('a[href]')||"
     "(it.closest?it.closest('a[href]'):null));"
-    "return {count:all.length,href:a?a.href:null};}}"
-    "return {count:all.length,href:null};";
+    "hits.push({i:j,href:a?a.href:null});}}"
+    "return {count:all.length,hits:hits};";
+
+/* The j-th element of a selector (as JS_FIND_EXISTING counted them), or null. */
+static const char JS_ITEM_AT[] =
+    "var using=arguments[0],value=arguments[1],j=arguments[2],all=[];"
+    "if(using==='xpath'){var r=document.evaluate(value,document,null,"
+    "XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
+    "for(var i=0;i<r.snapshotLength;i++)all.push(r.snapshotItem(i));}"
+    "else{all=Array.prototype.slice.call(document.querySelectorAll(value));}"
+    "return all[j]||null;";
+
 
 /* ---- steps ----------------------------------------------------------------------------- */
 
@@ -200,6 +214,73 @@ static int pick_option(run_t *run, const recipe_step_t *st, const char *want, co
     return -1;
 }
 
+/* The visible options now, as JS_OPTIONS lists them (*opts replaced); their count or -1. */
+static int options_now(run_t *run, const recipe_step_t *st, cJSON **opts)
+{
+    wd_error_t err;
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->options.using[0] == 'x' ? "xpath" : "css"));
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->options.value));
+    cJSON_Delete(*opts);
+    *opts = wd_execute(run->s, JS_OPTIONS, args, &err);
+    if (!*opts)
+        return run_wd_fail(run, st->options.describe, &err);
+    return cJSON_IsArray(*opts) ? cJSON_GetArraySize(*opts) : 0;
+}
+
+/* Polls for options for up to wait_ms; their count (0: none came) or -1. */
+static int options_wait(run_t *run, const recipe_step_t *st, int64_t wait_ms, cJSON **opts)
+{
+    int64_t until = util_now_ms() + wait_ms;
+    for (;;) {
+        int n = options_now(run, st, opts);
+        if (n != 0 || util_now_ms() >= until)
+            return n;
+        if (!run_pause(run, POLL_MS))
+            return run_fail(run, "interrupted", true, "interrupted");
+    }
+}
+
+/* The option texts joined: tells one level of a drill-down from the next. Caller frees. */
+static char *options_key(const cJSON *opts)
+{
+    sbuf_t b = {0};
+    const cJSON *o;
+    cJSON_ArrayForEach(o, opts)
+    {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "text");
+        sbuf_add(&b, cJSON_IsString(t) ? t->valuestring : "");
+        sbuf_add(&b, "\n");
+    }
+    char *key = sbuf_take(&b);
+    return key ? key : xstrdup("");
+}
+
+/* Picks among n listed options (pick_option's rules) and clicks the choice. */
+static int pick_and_click(run_t *run, const recipe_step_t *st, const char *want,
+                          const char *fallback, const cJSON *opts, size_t n)
+{
+    const char **texts = xcalloc(n ? n : 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(opts, (int)i), "text");
+        texts[i] = cJSON_IsString(t) ? t->valuestring : "";
+    }
+    int rc = -1;
+    int idx = pick_option(run, st, want, fallback, texts, n);
+    if (idx >= 0) {
+        char *el =
+            run_element_id(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(opts, idx), "el"));
+        if (!el)
+            run_fail(run, "recipe_failed", true, "option \"%s\" has no element reference",
+                     texts[idx]);
+        else
+            rc = run_click(run, el, texts[idx]);
+        free(el);
+    }
+    free(texts);
+    return rc;
+}
+
 static int step_choose(run_t *run, const recipe_step_t *st)
 {
     int rc = -1;
@@ -252,49 +333,40 @@ static int step_choose(run_t *run, const recipe_step_t *st)
         goto cleanup;
     }
     int64_t budget = run_budget(run, st->timeout_ms);
-    int64_t until = util_now_ms() + budget;
-    size_t n = 0;
-    for (;;) {
-        cJSON *args = cJSON_CreateArray();
-        cJSON_AddItemToArray(args,
-                             cJSON_CreateString(st->options.using[0] == 'x' ? "xpath" : "css"));
-        cJSON_AddItemToArray(args, cJSON_CreateString(st->options.value));
-        cJSON_Delete(opts);
-        opts = wd_execute(run->s, JS_OPTIONS, args, &err);
-        if (!opts) {
-            run_wd_fail(run, st->options.describe, &err);
-            goto cleanup;
-        }
-        n = cJSON_IsArray(opts) ? (size_t)cJSON_GetArraySize(opts) : 0;
-        if (n > 0 || util_now_ms() >= until)
-            break;
-        if (!run_pause(run, POLL_MS)) {
-            run_fail(run, "interrupted", true, "interrupted");
-            goto cleanup;
-        }
-    }
+    int n = options_wait(run, st, budget, &opts);
+    if (n < 0)
+        goto cleanup;
     if (n == 0) {
         run_fail(run, budget < st->timeout_ms ? "timeout" : "recipe_failed", true,
                  "no %s appeared after opening %s (%lld ms)", st->options.describe,
                  st->sel.describe, (long long)budget);
         goto cleanup;
     }
-    texts = xcalloc(n, sizeof(char *));
-    for (size_t i = 0; i < n; i++) {
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(opts, (int)i), "text");
-        texts[i] = cJSON_IsString(t) ? t->valuestring : "";
+    /* A drill-down (levels > 1): after a choice, a deeper list may replace the first; pick
+     * in it the same way, until no new list shows. */
+    for (int level = 1;; level++) {
+        char *seen = options_key(opts);
+        if (pick_and_click(run, st, want, fallback, opts, (size_t)n) != 0) {
+            free(seen);
+            goto cleanup;
+        }
+        if (level >= st->levels) {
+            free(seen);
+            break;
+        }
+        n = options_wait(run, st, run_budget(run, NEXT_LEVEL_MS), &opts);
+        char *now = n > 0 ? options_key(opts) : NULL;
+        bool deeper = now && strcmp(now, seen) != 0;
+        free(seen);
+        free(now);
+        if (n < 0)
+            goto cleanup;
+        if (!deeper)
+            break;
+        run_log(run, "info", NULL, "%s: level %d shows %d option%s", st->sel.describe, level + 1,
+                n, n == 1 ? "" : "s");
     }
-    int idx = pick_option(run, st, want, fallback, texts, n);
-    if (idx < 0)
-        goto cleanup;
-    char *el =
-        run_element_id(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(opts, idx), "el"));
-    if (!el) {
-        run_fail(run, "recipe_failed", true, "option \"%s\" has no element reference", texts[idx]);
-        goto cleanup;
-    }
-    rc = run_click(run, el, texts[idx]);
-    free(el);
+    rc = 0;
 cleanup:
     free(want);
     free(fallback);
@@ -304,43 +376,164 @@ cleanup:
     return rc;
 }
 
+/* The run may post from now on: the first time, the caller records it (on_submit), so that a
+ * redelivery knows to look for what this attempt may have posted. */
+static int mark_submitted(run_t *run)
+{
+    if (run->submitted)
+        return 0;
+    if (run->o->on_submit) {
+        char err[256] = "";
+        if (run->o->on_submit(run->o->submit_ctx, err, sizeof(err)) != 0)
+            return run_fail(run, "internal_error", true,
+                            "could not record that job %lld is submitting (%s): not clicking, "
+                            "since a redelivery could then post it twice",
+                            run->req ? (long long)run->req->job_id : 0LL, err);
+    }
+    run->submitted = true;
+    return 0;
+}
+
+static int step_press(run_t *run, const recipe_step_t *st)
+{
+    wd_error_t err;
+    if (st->has_sel) {
+        char *el = run_find_wait(run, &st->sel, true, st->timeout_ms);
+        if (!el)
+            return -1;
+        cJSON *v = wd_execute(run->s, "arguments[0].focus();return true;", run_args_el(el), &err);
+        free(el);
+        if (!v)
+            return run_wd_fail(run, st->sel.describe, &err);
+        cJSON_Delete(v);
+    }
+    if (wd_key_presses(run->s, (const char *const *)st->keys, st->nkeys, &err) != 0)
+        return run_wd_fail(run, st->describe, &err);
+    return 0;
+}
+
+/* Waits until el is enabled (aria-disabled / disabled gone). A disabled submit button means
+ * the form did not validate: wait a little (the page may still be processing photos), then
+ * say so, unless the page shows a limit or a block (stop_detect), which explains it. */
+static int wait_enabled(run_t *run, const recipe_step_t *st, const char *el)
+{
+    int64_t budget = run_budget(run, st->timeout_ms);
+    int64_t until = util_now_ms() + budget;
+    for (unsigned polls = 1;; polls++) {
+        wd_error_t err;
+        cJSON *v = wd_execute(run->s, JS_DISABLED, run_args_el(el), &err);
+        if (!v)
+            return run_wd_fail(run, st->sel.describe, &err);
+        bool disabled = cJSON_IsTrue(v);
+        cJSON_Delete(v);
+        if (!disabled)
+            return 0;
+        if (polls % 5 == 0 && run_wall_check(run))
+            return -1;
+        if (util_now_ms() >= until) {
+            if (run_wall_check(run))
+                return -1;
+            return run_fail(run, "recipe_failed", true,
+                            "%s stayed disabled for %lld ms: the form did not validate (a "
+                            "required field is empty or was not accepted; the screenshot shows "
+                            "which)",
+                            st->sel.describe, (long long)budget);
+        }
+        if (!run_pause(run, POLL_MS))
+            return run_fail(run, "interrupted", true, "interrupted");
+    }
+}
+
 static int step_click(run_t *run, const recipe_step_t *st)
 {
     char *el = run_find_wait(run, &st->sel, true, st->timeout_ms);
     if (!el)
         return -1;
     int rc = -1;
-    int64_t budget = run_budget(run, st->timeout_ms);
-    int64_t until = util_now_ms() + budget;
-    /* A disabled submit button means the form did not validate: wait a little for it (the
-     * page may still be processing photos), then say so instead of clicking into nothing. */
-    for (;;) {
-        wd_error_t err;
-        cJSON *v = wd_execute(run->s, JS_DISABLED, run_args_el(el), &err);
-        if (!v) {
-            run_wd_fail(run, st->sel.describe, &err);
-            goto cleanup;
-        }
-        bool disabled = cJSON_IsTrue(v);
-        cJSON_Delete(v);
-        if (!disabled)
-            break;
-        if (util_now_ms() >= until) {
-            run_fail(run, "recipe_failed", true,
-                     "%s stayed disabled for %lld ms: the form did not validate", st->sel.describe,
-                     (long long)budget);
-            goto cleanup;
-        }
-        if (!run_pause(run, POLL_MS)) {
-            run_fail(run, "interrupted", true, "interrupted");
-            goto cleanup;
-        }
-    }
-    run->submitted = true;
+    if (wait_enabled(run, st, el) != 0)
+        goto cleanup;
+    if (mark_submitted(run) != 0)
+        goto cleanup;
     rc = run_click(run, el, st->sel.describe);
 cleanup:
     free(el);
     return rc;
+}
+
+/* Whether a selector has a visible match now (-1 on a WebDriver error, step error set). */
+static int visible_now(run_t *run, const recipe_selector_t *sel)
+{
+    wd_error_t err;
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString(sel->using[0] == 'x' ? "xpath" : "css"));
+    cJSON_AddItemToArray(args, cJSON_CreateString(sel->value));
+    cJSON *v = wd_execute(run->s,
+                          "var u=arguments[0],x=arguments[1],all=[];"
+                          "if(u==='xpath'){var r=document.evaluate(x,document,null,"
+                          "XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
+                          "for(var i=0;i<r.snapshotLength;i++)all.push(r.snapshotItem(i));}"
+                          "else{all=Array.prototype.slice.call(document.querySelectorAll(x));}"
+                          "for(var j=0;j<all.length;j++){var e=all[j];if(e.nodeType===1&&"
+                          "e.getClientRects&&e.getClientRects().length&&"
+                          "getComputedStyle(e).visibility!=='hidden')return true;}return false;",
+                          args, &err);
+    if (!v)
+        return run_wd_fail(run, sel->describe, &err);
+    int rc = cJSON_IsTrue(v) ? 1 : 0;
+    cJSON_Delete(v);
+    return rc;
+}
+
+/* click with "until": clicks the selector (one page's Next) until the until selector shows
+ * (Publish), at most max_clicks times; after each click it waits for the URL to change (the
+ * page's step=) or the goal, so a Next that did nothing is not clicked into twice. */
+static int step_click_until(run_t *run, const recipe_step_t *st)
+{
+    int64_t budget = run_budget(run, st->timeout_ms);
+    for (int clicks = 0;; clicks++) {
+        int goal = visible_now(run, &st->options);
+        if (goal < 0)
+            return -1;
+        if (goal) {
+            run_log(run, "info", NULL, "%s after %d click%s of %s", st->options.describe, clicks,
+                    clicks == 1 ? "" : "s", st->sel.describe);
+            return 0;
+        }
+        if (clicks == st->max_clicks)
+            return run_fail(run, "recipe_failed", true,
+                            "no %s after %d clicks of %s: the page has a step this recipe does "
+                            "not know (the screenshot shows it)",
+                            st->options.describe, clicks, st->sel.describe);
+        wd_error_t err;
+        char *before = wd_current_url(run->s, &err);
+        if (!before)
+            return run_wd_fail(run, "read the URL", &err);
+        int rc = step_click(run, st);
+        if (rc != 0) {
+            free(before);
+            if (clicks > 0 && strcmp(run->code, "timeout") != 0 && visible_now(run, &st->options) == 1)
+                return 0;
+            return -1;
+        }
+        int64_t until = util_now_ms() + budget;
+        for (;;) {
+            char *now = wd_current_url(run->s, &err);
+            bool moved = now && strcmp(now, before) != 0;
+            free(now);
+            int g = visible_now(run, &st->options);
+            if (g < 0) {
+                free(before);
+                return -1;
+            }
+            if (moved || g || util_now_ms() >= until)
+                break;
+            if (!run_pause(run, POLL_MS)) {
+                free(before);
+                return run_fail(run, "interrupted", true, "interrupted");
+            }
+        }
+        free(before);
+    }
 }
 
 static int step_read_url(run_t *run, const recipe_step_t *st)
@@ -354,34 +547,107 @@ static int step_read_url(run_t *run, const recipe_step_t *st)
     return 0;
 }
 
-/* 1: found (result set), 0: not there, -1: error. */
-static int step_find_existing(run_t *run, const recipe_step_t *st)
+/* Whether url is one of the listings other jobs posted (runner_opts_t.known_urls). */
+static bool known_url(const run_t *run, const char *url)
 {
-    int rc = -1;
-    char *url = run_render(run, st->url, "url");
-    char *title = url ? run_render(run, st->value, "match") : NULL;
-    char *ready = NULL;
-    cJSON *v = NULL;
+    for (size_t i = 0; i < run->o->nknown_urls; i++)
+        if (strcmp(run->o->known_urls[i], url) == 0)
+            return true;
+    return false;
+}
+
+/* A card without a link: clicks the index-th item and reads the item's URL from the link that
+ * shows then (st->link) or from the page the click led to (the URL has id_after). Returns the
+ * URL (caller frees) or NULL (logged; not an error of the step). */
+static char *open_card(run_t *run, const recipe_step_t *st, int index, const char *title)
+{
     wd_error_t err;
-    char price[32] = "";
-    if (!title)
-        goto cleanup;
-    if (st->match_price)
-        money_display(run->req->listing.price_cents, NULL, MONEY_FIELD, price, sizeof(price));
-    int64_t budget = run_budget(run, st->timeout_ms);
-    int64_t until = util_now_ms() + budget;
-    const cJSON *href = NULL;
-    int nitems = 0;
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.using[0] == 'x' ? "xpath" : "css"));
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.value));
+    cJSON_AddItemToArray(args, cJSON_CreateNumber(index));
+    cJSON *v = wd_execute(run->s, JS_ITEM_AT, args, &err);
+    char *card = run_element_id(v);
+    cJSON_Delete(v);
+    if (!card) {
+        run_log(run, "warning", NULL, "the card of \"%s\" went away before it could be opened",
+                title);
+        return NULL;
+    }
+    int rc = run_click(run, card, title);
+    free(card);
+    if (rc != 0) {
+        run_log(run, "warning", NULL, "%s", run->msg);
+        run->code[0] = '\0';
+        return NULL;
+    }
+    int64_t until = util_now_ms() + run_budget(run, OPEN_CARD_MS);
     for (;;) {
-        if (wd_navigate(run->s, url, &err) != 0) {
-            run_wd_fail(run, url, &err);
-            goto cleanup;
+        char *url = wd_current_url(run->s, &err);
+        if (url && st->id_after && strstr(url, st->id_after))
+            return url;
+        free(url);
+        char *link = NULL;
+        if (st->has_link) {
+            cJSON *a = cJSON_CreateArray();
+            cJSON_AddItemToArray(a, cJSON_CreateString(st->link.using[0] == 'x' ? "xpath" : "css"));
+            cJSON_AddItemToArray(a, cJSON_CreateString(st->link.value));
+            cJSON_AddItemToArray(a, cJSON_CreateBool(true));
+            cJSON *found = wd_execute(run->s,
+                                      "var u=arguments[0],x=arguments[1],all=[];"
+                                      "if(u==='xpath'){var r=document.evaluate(x,document,null,"
+                                      "XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
+                                      "for(var i=0;i<r.snapshotLength;i++)all.push(r.snapshotItem(i));}"
+                                      "else{all=Array.prototype.slice.call(document.querySelectorAll(x));}"
+                                      "for(var j=0;j<all.length;j++){var e=all[j];"
+                                      "if(e.getClientRects&&e.getClientRects().length)"
+                                      "return e.href||e.getAttribute('href');}return null;",
+                                      a, &err);
+            if (cJSON_IsString(found) && found->valuestring[0])
+                link = xstrdup(found->valuestring);
+            cJSON_Delete(found);
         }
-        if (run_wall_check(run))
-            goto cleanup;
-        free(ready);
-        if (st->has_options && !(ready = run_find_wait(run, &st->options, false, st->timeout_ms)))
-            goto cleanup;
+        if (link)
+            return link;
+        if (util_now_ms() >= until)
+            break;
+        if (!run_pause(run, POLL_MS))
+            return NULL;
+    }
+    run_log(run, "warning", NULL,
+            "opened the card of \"%s\" but found no %s and no URL with \"%s\" within %d ms", title,
+            st->has_link ? st->link.describe : "item link", st->id_after ? st->id_after : "?",
+            OPEN_CARD_MS);
+    return NULL;
+}
+
+/* One look at the listings page: the URL of the first matching listing that is not another
+ * job's (caller frees) or NULL; *nitems / *nunknown count the items and the matches whose
+ * URL could not be read. -1 on a WebDriver error or a wall (step error set). */
+static int scan_listings(run_t *run, const recipe_step_t *st, const char *url, const char *title,
+                         char **found, int *nitems, int *nunknown)
+{
+    wd_error_t err;
+    *found = NULL;
+    *nunknown = 0;
+    cJSON *hits = NULL;
+    int rc = -1;
+    bool reload = true;
+    for (int k = 0; k < 20; k++) {
+        if (reload) {
+            /* each card opened may have changed the page: load it again before the next */
+            if (wd_navigate(run->s, url, &err) != 0)
+                return run_wd_fail(run, url, &err);
+            if (run_wall_check(run))
+                return -1;
+            if (st->has_options) {
+                char *ready = run_find_wait(run, &st->options, false, st->timeout_ms);
+                if (!ready)
+                    return -1;
+                free(ready);
+            }
+            reload = false;
+        }
         cJSON *args = cJSON_CreateArray();
         cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.using[0] == 'x' ? "xpath" : "css"));
         cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.value));
@@ -389,41 +655,119 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
         cJSON_AddItemToArray(
             args, cJSON_CreateNumber(st->match_price ? (double)run->req->listing.price_cents : -1));
         cJSON_AddItemToArray(args, cJSON_CreateBool(run->r->price_whole));
-        cJSON_Delete(v);
-        v = wd_execute(run->s, JS_FIND_EXISTING, args, &err);
-        if (!v) {
-            run_wd_fail(run, st->sel.describe, &err);
-            goto cleanup;
-        }
-        href = cJSON_GetObjectItemCaseSensitive(v, "href");
+        cJSON *v = wd_execute(run->s, JS_FIND_EXISTING, args, &err);
+        if (!v)
+            return run_wd_fail(run, st->sel.describe, &err);
         const cJSON *count = cJSON_GetObjectItemCaseSensitive(v, "count");
-        nitems = cJSON_IsNumber(count) ? count->valueint : 0;
+        *nitems = cJSON_IsNumber(count) ? count->valueint : 0;
+        cJSON_Delete(hits);
+        hits = cJSON_DetachItemFromObjectCaseSensitive(v, "hits");
+        cJSON_Delete(v);
+        int nhits = cJSON_IsArray(hits) ? cJSON_GetArraySize(hits) : 0;
+        if (k >= nhits) {
+            rc = 0;
+            break;
+        }
+        const cJSON *hit = cJSON_GetArrayItem(hits, k);
+        const cJSON *href = cJSON_GetObjectItemCaseSensitive(hit, "href");
+        const cJSON *idx = cJSON_GetObjectItemCaseSensitive(hit, "i");
+        char *u = NULL;
+        if (cJSON_IsString(href) && href->valuestring[0] &&
+            (!st->id_after || strstr(href->valuestring, st->id_after)))
+            u = xstrdup(href->valuestring);
+        else if (st->has_link || st->id_after) {
+            u = open_card(run, st, cJSON_IsNumber(idx) ? idx->valueint : 0, title);
+            reload = true; /* the card opened a panel or another page */
+        }
+        if (run->interrupted) {
+            free(u);
+            break;
+        }
+        if (!u) {
+            (*nunknown)++;
+            continue;
+        }
+        if (known_url(run, u)) {
+            run_log(run, "info", NULL, "%s is another job's listing: not this one", u);
+            free(u);
+            continue;
+        }
+        *found = u;
+        rc = 0;
+        break;
+    }
+    cJSON_Delete(hits);
+    if (run->interrupted)
+        return run_fail(run, "interrupted", true, "interrupted");
+    return rc;
+}
+
+/* 1: found (result set), 0: not there, -1: error. */
+static int step_find_existing(run_t *run, const recipe_step_t *st)
+{
+    if (run->submitted && run->res->external_url) {
+        run_log(run, "info", NULL, "the listing's URL is known already (%s): no need to look",
+                run->res->external_url);
+        return 0;
+    }
+    if (!run->submitted && run->o->on_submit && !run->o->submitted_before) {
+        run_log(run, "info", NULL,
+                "no earlier delivery of job %lld reached a submit click: nothing of it can be "
+                "listed yet (a listing with the same title and price is another one)",
+                (long long)run->req->job_id);
+        return 0;
+    }
+    int rc = -1;
+    char *url = run_render(run, st->url, "url");
+    char *title = url ? run_render(run, st->value, "match") : NULL;
+    char *found = NULL;
+    char price[32] = "";
+    if (!title)
+        goto cleanup;
+    if (st->match_price)
+        money_display(run->req->listing.price_cents, NULL, MONEY_FIELD, price, sizeof(price));
+    int64_t budget = run_budget(run, st->timeout_ms);
+    int64_t until = util_now_ms() + budget;
+    int nitems = 0, nunknown = 0;
+    for (;;) {
+        if (scan_listings(run, st, url, title, &found, &nitems, &nunknown) != 0)
+            goto cleanup;
         /* After publishing, the marketplace may list the new item only after a while. */
-        if (!st->required || (cJSON_IsString(href) && href->valuestring[0]) ||
-            util_now_ms() >= until)
+        if (!st->required || found || util_now_ms() >= until)
             break;
         if (!run_pause(run, 2000)) {
             run_fail(run, "interrupted", true, "interrupted");
             goto cleanup;
         }
     }
-    if (cJSON_IsString(href) && href->valuestring[0]) {
-        run_set_result_url(run, href->valuestring, st->id_after);
+    if (!found && nunknown > 0 && st->url_unknown_ok && !run->submitted) {
+        /* exists, URL unknown: posting again would make a duplicate */
+        run_set_result_url(run, url, NULL);
+        run->res->existing = true;
+        run_log(run, "warning", NULL,
+                "already posted: \"%s\"%s%s is on %s but its URL could not be read; not "
+                "posting it again (the posting's link is that page)",
+                title, *price ? " at " : "", price, url);
+        rc = 1;
+        goto cleanup;
+    }
+    if (found) {
+        run_set_result_url(run, found, st->id_after);
         if (!run->submitted) {
             run->res->existing = true;
             run_log(run, "info", NULL,
-                    "already posted: \"%s\" is listed at %s; not posting it again", title,
-                    href->valuestring);
+                    "already posted: \"%s\" is listed at %s; not posting it again", title, found);
         } else {
-            run_log(run, "info", NULL, "listing URL: %s", href->valuestring);
+            run_log(run, "info", NULL, "listing URL: %s", found);
         }
         rc = 1;
     } else {
         if (st->required) {
             run_fail(run, budget < st->timeout_ms ? "timeout" : "recipe_failed", true,
-                     "\"%s\"%s%s did not appear among the %d listing%s on %s within %lld ms", title,
-                     *price ? " at " : "", price, nitems, nitems == 1 ? "" : "s", url,
-                     (long long)budget);
+                     "\"%s\"%s%s did not appear among the %d listing%s on %s within %lld ms%s",
+                     title, *price ? " at " : "", price, nitems, nitems == 1 ? "" : "s", url,
+                     (long long)budget,
+                     nunknown ? " (a matching card showed, but its URL could not be read)" : "");
             goto cleanup;
         }
         run_log(run, "info", NULL, "%d listing%s on %s, none is \"%s\"%s%s", nitems,
@@ -433,8 +777,7 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
 cleanup:
     free(url);
     free(title);
-    free(ready);
-    cJSON_Delete(v);
+    free(found);
     return rc;
 }
 
@@ -494,7 +837,10 @@ static int step_click_all(run_t *run, const recipe_step_t *st)
             run->code[0] = '\0';
             break;
         }
-        run->submitted = true;
+        if (mark_submitted(run) != 0) {
+            free(el);
+            return -1;
+        }
         int rc = run_click(run, el, st->sel.describe);
         free(el);
         if (rc != 0)
@@ -568,9 +914,13 @@ static int run_step_kind(run_t *run, const recipe_step_t *st)
     case STEP_CHOOSE_OPTION:
         return step_choose(run, st);
     case STEP_CLICK:
-        return st->all ? step_click_all(run, st) : step_click(run, st);
+        return st->all            ? step_click_all(run, st)
+               : st->has_options ? step_click_until(run, st)
+                                 : step_click(run, st);
     case STEP_READ_TEXT:
         return step_read_text(run, st);
+    case STEP_PRESS:
+        return step_press(run, st);
     case STEP_EXPECT_URL: {
         char *url = NULL;
         int rc = run_wait_url(run, st, &url);

@@ -26,8 +26,6 @@ static const char JS_FIND[] =
     "for(var j=0;j<all.length;j++){if(all[j].nodeType===1&&(!needVisible||vis(all[j])))"
     "return all[j];}return null;";
 
-static const char JS_CLICK[] = "arguments[0].click();return true;";
-
 /* Index of the first selector (pairs using/value) with a visible match, or -1. */
 static const char JS_ANY_VISIBLE[] =
     "var list=arguments[0];"
@@ -147,8 +145,28 @@ static int any_visible(run_t *run, const recipe_selector_t *sels, size_t n)
     return idx >= 0 && (size_t)idx < n ? idx : -1;
 }
 
+/* Whether the page shows one of the recipe's stop_detect pages (a monthly limit, a block):
+ * fails the step with its code, not retryable, naming what showed and the remedy. */
+bool run_stop_check(run_t *run)
+{
+    const recipe_t *r = run->r;
+    if (r->nstops == 0)
+        return false;
+    recipe_selector_t *sels = xcalloc(r->nstops, sizeof(*sels));
+    for (size_t i = 0; i < r->nstops; i++)
+        sels[i] = r->stops[i].sel; /* shallow: the recipe owns them */
+    int idx = any_visible(run, sels, r->nstops);
+    free(sels);
+    if (idx < 0)
+        return false;
+    run_fail(run, r->stops[idx].code, false, "%s says %s: %s", r->platform,
+             r->stops[idx].sel.describe, r->stops[idx].remedy);
+    return true;
+}
+
 /* Fails the step with login_required when the page is a login wall (checked after each
- * navigation and now and then while waiting, so a wall costs seconds, not a timeout). */
+ * navigation and now and then while waiting, so a wall costs seconds, not a timeout), or
+ * with blocked / limit_reached when it shows the recipe's stop_detect. */
 bool run_wall_check(run_t *run)
 {
     char where[600];
@@ -156,6 +174,8 @@ bool run_wall_check(run_t *run)
         run_fail(run, "login_required", false, "%s", where);
         return true;
     }
+    if (run_stop_check(run))
+        return true;
     int idx = any_visible(run, run->o->stop_sels, run->o->nstop_sels);
     if (idx >= 0) {
         run_fail(run, run->o->stop_code ? run->o->stop_code : "recipe_failed", false,
@@ -220,21 +240,32 @@ int run_wait_absent(run_t *run, const recipe_selector_t *sel, int timeout_ms)
     }
 }
 
-/* Clicks, falling back to a script click when something overlays the element. */
+/* Clicks like a person (WebDriver Element Click: trusted events). When something overlays
+ * the element, tries again for a moment (an animation, a toast), then fails naming it: a
+ * script click would report success on controls that ignore untrusted events (Facebook's
+ * delivery page [facebook-markup.md 2.5 #4]), so there is no silent fallback. */
 int run_click(run_t *run, const char *el, const char *what)
 {
-    wd_error_t err;
-    if (wd_click(run->s, el, &err) == 0)
-        return 0;
-    if (strcmp(err.code, "element click intercepted") != 0 &&
-        strcmp(err.code, "element not interactable") != 0)
-        return run_wd_fail(run, what, &err);
-    wd_error_t err2;
-    cJSON *v = wd_execute(run->s, JS_CLICK, run_args_el(el), &err2);
-    if (!v)
-        return run_wd_fail(run, what, &err2);
-    cJSON_Delete(v);
-    return 0;
+    int64_t until = util_now_ms() + run_budget(run, CLICK_RETRY_MS);
+    for (;;) {
+        wd_error_t err;
+        if (wd_click(run->s, el, &err) == 0)
+            return 0;
+        bool blocked = strcmp(err.code, "element click intercepted") == 0 ||
+                       strcmp(err.code, "element not interactable") == 0;
+        if (!blocked)
+            return run_wd_fail(run, what, &err);
+        if (util_now_ms() >= until) {
+            run_log(run, "error", NULL, "%s could not be clicked: %s", what, err.message);
+            return run_fail(run, "recipe_failed", true,
+                            "%s could not be clicked (%s: %.300s); no script click is tried, "
+                            "since some controls ignore it silently: the page needs a look "
+                            "(screenshot)",
+                            what, err.code, err.message);
+        }
+        if (!run_pause(run, POLL_MS))
+            return run_fail(run, "interrupted", true, "interrupted");
+    }
 }
 
 char *run_render(run_t *run, const char *tmpl, const char *field)

@@ -195,6 +195,69 @@ static void test_templates(void **state)
     assert_null(recipe_render(r, "{{listing.condition|map:c}}", &vars, err, sizeof(err)));
     assert_non_null(strstr(err, "map c has no entry for \"good\""));
     recipe_free(r);
+
+    /* "*": null passes an unmapped value; urlencode after a map or alone */
+    js = "{\"maps\":{\"c\":{\"new\":\"Brand new\",\"*\":null}},\"steps\":[{\"action\":"
+         "\"read_url\"}]}";
+    r = recipe_parse("demo", "demo.json", js, strlen(js), err, sizeof(err));
+    assert_non_null(r);
+    out = recipe_render(r, "{{listing.condition|map:c}}", &vars, err, sizeof(err));
+    assert_string_equal(out, "good");
+    free(out);
+    req.listing.condition = "new";
+    out = recipe_render(r, "?q={{listing.condition | map:c | urlencode}}&t={{listing.title|urlencode}}",
+                        &vars, err, sizeof(err));
+    assert_string_equal(out, "?q=Brand%20new&t=Oak%20%22desk%22%20%7Bx%7D");
+    free(out);
+    assert_int_equal(recipe_template_check(r, "{{listing.title | urlencode | map:c}}", err,
+                                           sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "unknown template filter"));
+    recipe_free(r);
+}
+
+/* stop_detect, press, click until, choose_option levels, find_existing's new fields. */
+static void test_facebook_fields(void **state)
+{
+    (void)state;
+    char err[512];
+    const char *js =
+        "{\"stop_detect\":[{\"text\":\"reached your monthly limit\",\"contains\":true,"
+        "\"code\":\"limit_reached\",\"remedy\":\"wait\"}],\"steps\":["
+        "{\"action\":\"find_existing\",\"url\":\"{{base_url}}/s?q={{listing.title|urlencode}}\","
+        "\"item\":{\"css\":\"div[role=button]\"},\"match\":\"{{listing.title}}\","
+        "\"open_link\":{\"css\":\"a\"},\"url_unknown_ok\":true},"
+        "{\"action\":\"press\",\"keys\":[\"ArrowDown\",\"Enter\"]},"
+        "{\"action\":\"click\",\"selector\":{\"text\":\"Next\"},\"until\":{\"text\":\"Publish\"},"
+        "\"max_clicks\":3},"
+        "{\"action\":\"click\",\"selector\":{\"text\":\"More\"},\"optional\":true},"
+        "{\"action\":\"choose_option\",\"selector\":{\"label\":\"Category\"},\"option\":\"x\","
+        "\"levels\":2},{\"action\":\"read_url\"}]}";
+    recipe_t *r = recipe_parse("demo", "demo.json", js, strlen(js), err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(r->nstops, 1);
+    assert_string_equal(r->stops[0].code, "limit_reached");
+    assert_true(r->steps[0].has_link && r->steps[0].url_unknown_ok);
+    assert_int_equal(r->steps[1].kind, STEP_PRESS);
+    assert_int_equal(r->steps[1].nkeys, 2);
+    assert_string_equal(r->steps[1].keys[0], "\xEE\x80\x95");
+    assert_true(r->steps[2].has_options);
+    assert_int_equal(r->steps[2].max_clicks, 3);
+    assert_int_equal(r->steps[3].timeout_ms, 1500); /* optional: a quick look */
+    assert_int_equal(r->steps[4].levels, 2);
+    recipe_free(r);
+
+    const char *bad_code = "{\"stop_detect\":[{\"text\":\"x\",\"code\":\"nope\",\"remedy\":\"r\"}],"
+                           "\"steps\":[{\"action\":\"read_url\"}]}";
+    assert_null(recipe_parse("demo", "demo.json", bad_code, strlen(bad_code), err, sizeof(err)));
+    assert_non_null(strstr(err, "stop_detect[0]: code"));
+    const char *no_remedy = "{\"stop_detect\":[{\"text\":\"x\",\"code\":\"blocked\"}],"
+                            "\"steps\":[{\"action\":\"read_url\"}]}";
+    assert_null(recipe_parse("demo", "demo.json", no_remedy, strlen(no_remedy), err, sizeof(err)));
+    assert_non_null(strstr(err, "remedy"));
+    const char *bad_key = "{\"steps\":[{\"action\":\"press\",\"keys\":[\"F13\"]}]}";
+    assert_null(recipe_parse("demo", "demo.json", bad_key, strlen(bad_key), err, sizeof(err)));
+    assert_non_null(strstr(err, "step 1 (press): keys: \"F13\" is not a key name"));
 }
 
 static void test_xpath_literal(void **state)
@@ -527,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors_name_step_and_field),
         cmocka_unit_test(test_parse_top_level_errors),
         cmocka_unit_test(test_templates),
+        cmocka_unit_test(test_facebook_fields),
         cmocka_unit_test(test_xpath_literal),
         cmocka_unit_test(test_selectors),
         cmocka_unit_test(test_fuzzy),

@@ -662,6 +662,32 @@ int wd_send_keys(wd_session_t *s, const char *element, const char *text, wd_erro
     return element_post(s, element, "/value", body, err);
 }
 
+/* Perform Actions with one key input source: keyDown then keyUp for each key in turn (what
+ * a person's keyboard sends to the focused element: trusted events), then Release Actions. */
+int wd_key_presses(wd_session_t *s, const char *const *keys, size_t n, wd_error_t *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON *sources = cJSON_AddArrayToObject(body, "actions");
+    cJSON *src = cJSON_CreateObject();
+    cJSON_AddStringToObject(src, "type", "key");
+    cJSON_AddStringToObject(src, "id", "keyboard");
+    cJSON *acts = cJSON_AddArrayToObject(src, "actions");
+    for (size_t i = 0; i < n; i++) {
+        for (int up = 0; up < 2; up++) {
+            cJSON *a = cJSON_CreateObject();
+            cJSON_AddStringToObject(a, "type", up ? "keyUp" : "keyDown");
+            cJSON_AddStringToObject(a, "value", keys[i]);
+            cJSON_AddItemToArray(acts, a);
+        }
+    }
+    cJSON_AddItemToArray(sources, src);
+    if (wd_session_cmd(s, "POST", "/actions", body, NULL, err) != 0)
+        return -1;
+    wd_error_t ignored;
+    (void)wd_session_cmd(s, "DELETE", "/actions", NULL, NULL, &ignored);
+    return 0;
+}
+
 char *wd_element_text(wd_session_t *s, const char *element, wd_error_t *err)
 {
     pthread_mutex_lock(&s->mu);

@@ -3,6 +3,7 @@
  * (browser/session.h), runs the recipe (browser/runner.h) and closes. */
 #include "driver.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "job_images.h"
+#include "post_record.h"
 #include "browser/session.h"
 
 char *driver_login_remedy(const driver_env_t *env, const char *platform, int64_t account_id)
@@ -89,6 +91,77 @@ static int open_session(const driver_t *d, const driver_env_t *env, const driver
     return -1;
 }
 
+static void say(const driver_job_t *job, const char *level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(const driver_job_t *job, const char *level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    LOG_INFO("job %lld: %s", (long long)job->job_id, msg);
+    if (job->log)
+        job->log(job->log_ctx, level, msg, NULL);
+}
+
+static int record_submitting(void *ctx, char *errstr, size_t errstr_size)
+{
+    return post_record_write(ctx, false, NULL, NULL, errstr, errstr_size);
+}
+
+/* A post, matched to what this job published before (post_record.h): its record is read with
+ * the account's profile locked, so a redelivery waiting for the lock sees what the first
+ * delivery recorded. */
+static void run_post(const recipe_t *r, const driver_env_t *env, const driver_job_t *job,
+                     wd_session_t *wd, runner_opts_t *o, runner_result_t *res)
+{
+    post_record_key_t key = {.work_dir = env->work_dir,
+                             .platform = r->platform,
+                             .account_id = job->account_id,
+                             .job_id = job->job_id};
+    post_record_t rec;
+    char err[512] = "";
+    if (post_record_read(&key, &rec, err, sizeof(err)) != 0) {
+        fail(res, "internal_error", true, err);
+        say(job, "error", "%s", err);
+        return;
+    }
+    if (rec.posted) {
+        say(job, "info",
+            "already posted by an earlier delivery of job %lld: %s; not posting it again",
+            (long long)job->job_id, rec.external_url);
+        res->status = RUNNER_OK;
+        res->existing = true;
+        res->external_url = rec.external_url;
+        res->external_id = rec.external_id;
+        rec.external_url = rec.external_id = NULL;
+        return;
+    }
+    char **known = NULL;
+    size_t nknown = 0;
+    post_record_known_urls(&key, &known, &nknown);
+    o->on_submit = record_submitting;
+    o->submit_ctx = &key;
+    o->submitted_before = rec.found;
+    o->known_urls = (const char *const *)known;
+    o->nknown_urls = nknown;
+    if (rec.found)
+        say(job, "info",
+            "an earlier delivery of job %lld reached a submit click: looking for what it may "
+            "have posted first",
+            (long long)job->job_id);
+    if (runner_run(wd, r, job->post, o, res) == RUNNER_OK &&
+        post_record_write(&key, true, res->external_url, res->external_id, err, sizeof(err)) !=
+            0)
+        say(job, "warning", "the posted listing could not be recorded (%s): a redelivery will "
+            "look for it on the marketplace", err);
+    for (size_t i = 0; i < nknown; i++)
+        free(known[i]);
+    free(known);
+    post_record_free(&rec);
+}
+
 /* Runs job->op with the recipe: the listing's images (images_of, may be NULL) fetched first,
  * then the account's profile locked and a session opened, as every op of a browser needs. */
 static runner_status_t recipe_op(const driver_t *d, const driver_env_t *env,
@@ -128,7 +201,7 @@ static runner_status_t recipe_op(const driver_t *d, const driver_env_t *env,
     };
     switch (job->op) {
     case DRIVER_POST:
-        runner_run(bs.wd, r, job->post, &o, res);
+        run_post(r, env, job, bs.wd, &o, res);
         break;
     case DRIVER_DELIST:
         runner_run_delist(bs.wd, r, job->delist, &o, res);

@@ -29,6 +29,7 @@ typedef enum {
     STEP_SCREENSHOT,
     STEP_SLEEP,
     STEP_READ_TEXT,
+    STEP_PRESS,
 } recipe_step_kind_t;
 
 /* A selector compiled for WebDriver: `using` is "xpath" or "css selector". */
@@ -48,7 +49,8 @@ typedef struct {
     int timeout_ms;            /* bound of the step's waits */
     recipe_selector_t sel;     /* the element: wait_for, fill, upload, click, choose_option
                                 * (the opener), find_existing (one listing on the page) */
-    recipe_selector_t options; /* choose_option: the options; find_existing: the ready marker */
+    recipe_selector_t options; /* choose_option: the options; find_existing: the ready marker;
+                                * click: "until", what the clicks must lead to */
     bool has_sel, has_options;
     char *url;           /* goto, find_existing (template) */
     char *value;         /* fill: the text; choose_option: the option text; find_existing: the
@@ -71,6 +73,16 @@ typedef struct {
     int sleep_ms;   /* sleep */
     bool all;       /* click: every visible match, until none is left (none at all is fine) */
     bool absent;    /* wait_for: until no match is visible (a dialog closed, a card removed) */
+    char **keys;         /* press: WebDriver key values pressed in turn (ArrowDown, Enter, ...) */
+    size_t nkeys;
+    int max_clicks;      /* click with until: at most this many clicks (a variable number of
+                          * pages, each with its own Next) */
+    int levels;          /* choose_option: how many nested lists may open in turn (drill-down) */
+    recipe_selector_t link; /* find_existing: the item link that shows after clicking a card
+                             * without one ("open the card and read the link") */
+    bool has_link;
+    bool url_unknown_ok; /* find_existing before submitting: a matching card whose URL cannot be
+                          * read still counts as posted ("exists, URL unknown") */
     char **when_changed; /* update section: the step runs only when the update changes one of
                           * these listing fields ("price", "images", ...) */
     size_t nwhen_changed;
@@ -133,6 +145,14 @@ typedef struct {
     size_t n;
 } recipe_page_vars_t;
 
+/* A page that is no login wall but ends the job: the marketplace's monthly limit, a
+ * temporary block (recipe "stop_detect"). */
+typedef struct {
+    recipe_selector_t sel;
+    char code[16];  /* "blocked" or "limit_reached" */
+    char *remedy;   /* what the user can do, appended to the error */
+} recipe_stop_t;
+
 typedef struct {
     recipe_kind_t kind;
     char *platform;     /* from the file name: facebook_marketplace.json -> facebook_marketplace */
@@ -147,6 +167,8 @@ typedef struct {
     recipe_selector_t *login_selectors; /* login wall: any of these visible */
     size_t nlogin_selectors;
     char *login_hint;     /* extra remedy text from the recipe, or NULL */
+    recipe_stop_t *stops; /* stop_detect: limits and blocks, checked where login walls are */
+    size_t nstops;
     recipe_step_t *steps; /* a posting recipe's steps (none for an inbox recipe) */
     size_t nsteps;
     recipe_inbox_t *inbox;        /* RECIPE_INBOX: the sections; NULL otherwise */
@@ -219,7 +241,8 @@ int recipe_template_check(const recipe_t *r, const char *tmpl, char *errstr, siz
  * currency|condition|category|location}}, {{job.id}}, {{job.attempt}}, {{account_id}},
  * {{platform}}, {{posting.external_url|external_id}}, {{delist.reason}}, {{page.<name>}}
  * (read_text), each optionally piped through a map of the recipe: {{listing.condition |
- * map:condition}} (a map's "*" entry is its default). Returns a new string (caller frees) or
+ * map:condition}} (a map's "*" entry is its default), and/or | urlencode (percent-encoding for a
+ * URL's query: {{listing.title | urlencode}}). Returns a new string (caller frees) or
  * NULL with errstr. Thread-safe. */
 char *recipe_render(const recipe_t *r, const char *tmpl, const recipe_vars_t *vars, char *errstr,
                     size_t errstr_size);

@@ -35,6 +35,18 @@ typedef struct {
     const recipe_selector_t *stop_sels;
     size_t nstop_sels;
     const char *stop_code;
+    /* Posting identity (runner_run only; all unset: a find_existing before submitting matches by
+     * title and price, as it always did). on_submit is called once, before the first click that
+     * may post: the caller records that this job is submitting and returns 0 (-1 with errstr:
+     * nothing is clicked, the job fails retryable). With on_submit set, a find_existing before
+     * submitting runs only when submitted_before says an earlier delivery of this job got that
+     * far (else a listing with the same title and price is another job's), and every
+     * find_existing skips the listings in known_urls (what other jobs posted). */
+    int (*on_submit)(void *ctx, char *errstr, size_t errstr_size);
+    void *submit_ctx;
+    bool submitted_before;
+    const char *const *known_urls;
+    size_t nknown_urls;
 } runner_opts_t;
 
 typedef enum {

@@ -85,6 +85,9 @@ int wd_clear(wd_session_t *s, const char *element, wd_error_t *err);
 /* Types text into an element; for <input type=file> text is "\n"-joined paths (local
  * backend) or Browserbase upload paths (see wd_upload_file). */
 int wd_send_keys(wd_session_t *s, const char *element, const char *text, wd_error_t *err);
+/* Presses keys in turn through the Actions API (WebDriver key values: "\xEE\x80\x95" for
+ * ArrowDown, ...): trusted key events on the focused element. Returns 0 or -1 with err. */
+int wd_key_presses(wd_session_t *s, const char *const *keys, size_t n, wd_error_t *err);
 char *wd_element_text(wd_session_t *s, const char *element, wd_error_t *err);
 /* An absent attribute gives NULL with err->code "" (empty), not an error code. */
 char *wd_element_attribute(wd_session_t *s, const char *element, const char *name, wd_error_t *err);
