@@ -53,6 +53,7 @@ int handle_accounts_list(http_request_t *req);
 int handle_accounts_create(http_request_t *req);
 int handle_account_get(http_request_t *req);
 int handle_account_update(http_request_t *req);
+int handle_account_hold_delete(http_request_t *req);
 
 /* http/pacing_http.c: /api/settings/pacing and /api/accounts/{id}/pacing (job schedule). */
 int handle_pacing_list(http_request_t *req);

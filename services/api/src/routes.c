@@ -43,6 +43,7 @@ const http_route_t api_routes[] = {
     {"POST", "/api/accounts", handle_accounts_create},
     {"GET", "/api/accounts/{id}", handle_account_get},
     {"PATCH", "/api/accounts/{id}", handle_account_update},
+    {"DELETE", "/api/accounts/{id}/hold", handle_account_hold_delete},
 
     {"GET", "/api/accounts/{id}/pacing", handle_account_pacing_get},
     {"PUT", "/api/accounts/{id}/pacing", handle_account_pacing_put},

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "domain/account_hold.h"
 #include "domain/delisting.h"
 #include "store/job_store.h"
 
@@ -162,6 +163,20 @@ int job_succeeded(tx_t *tx, const event_t *ev, cmd_result_t *r)
     return moved ? delist_after_post(tx, job_id, &je.job, r) : 0;
 }
 
+/* A current attempt that the marketplace blocked or capped holds the account
+ * (domain/account_hold.h). Frees the event on failure. Returns 0 or -1 (r). */
+static int hold_after(tx_t *tx, job_event_t *je, const char *code, const char *message,
+                      cmd_result_t *r)
+{
+    if (!je->current || !account_hold_code(code))
+        return 0;
+    if (account_hold_on_failure(tx, je->pe.job_id, je->job.platform, je->job.account_id, code,
+                                message, r) == 0)
+        return 0;
+    posting_event_free(&je->pe);
+    return -1;
+}
+
 int job_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
 {
     job_event_t je;
@@ -175,6 +190,8 @@ int job_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
         job_store_mark_failed(tx->pg, je.pe.job_id, code ? code : "unknown",
                               message ? message : "posting failed", je.pe.retryable, &err) != 0)
         return job_event_abort(&je, &err, r);
+    if (hold_after(tx, &je, code, message, r) != 0)
+        return -1;
     snprintf(msg, sizeof(msg), "Failed: %s%s%s%s", message ? message : "posting failed",
              code ? " (" : "", code ? code : "", code ? ")" : "");
     if (job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r) != 0)
@@ -252,6 +269,8 @@ int job_delisting_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
          job_store_set_delist_state(tx->pg, je.job.posting_job_id, "delist_failed", code, msg,
                                     &err) != 0))
         return job_event_abort(&je, &err, r);
+    if (hold_after(tx, &je, code, why, r) != 0)
+        return -1;
     if (job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r) != 0)
         return -1;
     return je.current ? delist_settle_listing(tx, je.job.listing_id, r) : 0;
@@ -292,6 +311,8 @@ int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
         (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "running") == 0) &&
         job_store_mark_failed(tx->pg, je.pe.job_id, code, why, je.pe.retryable, &err) != 0)
         return job_event_abort(&je, &err, r);
+    if (hold_after(tx, &je, code, why, r) != 0)
+        return -1;
     snprintf(msg, sizeof(msg), "Update failed: %s (%s)", why, code);
     return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
 }

@@ -25,6 +25,7 @@
 
 #include "domain/result.h"
 #include "domain/tx.h"
+#include "store/hold_store.h"
 
 typedef enum { JOB_KIND_POST = 0, JOB_KIND_DELIST, JOB_KIND_UPDATE, JOB_KIND_COUNT } job_kind_t;
 
@@ -63,13 +64,30 @@ int job_schedule_next(int64_t now_us, const sched_slot_t *slots, size_t n, job_k
  * lock, so two requests never get the same slot), reads the account's pacing (per-account
  * override, else the platform's settings, else the built-in default; API platforms such as
  * ebay are unpaced by default), records the slot and sets posting_jobs.scheduled_at of
- * job_id. *run_at_us (unix microseconds) is the time to hand to outbox_enqueue_at; it is
- * the transaction's now() when the account is free. Returns 0 or -1 (r: CMD_INVALID on
+ * job_id. A post also stays within the account's posts_per_month (local months), and an
+ * account on hold (store/hold_store.h) gets nothing before the hold's end. The job's
+ * wait_reason says why it waits (NULL when it does not). *run_at_us (unix microseconds) is
+ * the time to hand to outbox_enqueue_at; it is the transaction's now() when the account is
+ * free. Returns 0 or -1 (r: CMD_INVALID on
  * field "kind" for an unknown kind, CMD_REFUSED when no slot is free within the schedule's
  * horizon of 1000 days, CMD_FAILED when the database failed). */
 int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t account_id,
                       const char *kind, int64_t *run_at_us, cmd_result_t *r)
     __attribute__((warn_unused_result));
+
+/* Schedules again every pending job of the account whose request still waits on the
+ * outbox (a hold was placed or lifted): their slots are given back, then each job, in the
+ * order of its old slot, gets the first slot the pacing, the caps and the account's hold
+ * allow, and its request is moved to it. *moved (may be NULL): how many. Returns 0 or -1. */
+int job_schedule_reslot(tx_t *tx, const char *platform, int64_t account_id, int *moved,
+                        cmd_result_t *r) __attribute__((warn_unused_result));
+
+/* "2027-01-01 00:00 UTC" of unix microseconds. Pure. */
+void job_schedule_fmt_time(int64_t us, char out[32]);
+
+/* A hold in the user's words: "account on hold until 2027-01-01 00:00 UTC (blocked by
+ * facebook_marketplace: <what it said>)". Pure. */
+void job_schedule_hold_text(const char *platform, const hold_row_t *h, char *out, size_t size);
 
 /* Gives back the slots of job_id that have not come yet (a job cancelled before it ran),
  * inside tx, so that they no longer count against the gap or the day's cap. Returns 0 or

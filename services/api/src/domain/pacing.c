@@ -16,28 +16,31 @@
 /* Built-in defaults (docs/pacing.md says where the numbers come from). Facebook: public
  * write-ups of Marketplace limits speak of about 50 new listings a week and of temporary
  * limits after many listings in a short time; sellers blame bursts and identical timing
- * (shared/reference/users.md, pain point 3). So: at most 7 posts a day (~50 a week), 5 to
- * 8 minutes apart, delists (a seller clearing stock) and edits (price drops) capped too
- * but higher. The sandbox is the demo and test marketplace: unpaced, so that `make up` and
- * the tests stay fast. API platforms (ebay) have their own rate limits, which the driver
- * honours (Retry-After): unpaced. Any other platform: unpaced until configured. */
+ * (shared/reference/users.md, pain point 3). The open-source automations
+ * (shared/reference/facebook-markup.md §2.4) pace listings at least 30-90 s apart [S5],
+ * more conservatively 10-60 min [S2], and saw a monthly limit of 20 listings [S3, §2.1].
+ * So: 5 to 8 minutes apart (between S5's floor and S2's range), at most 7 posts a day (~50
+ * a week) and 20 a month; delists (a seller clearing stock) and edits (price drops) capped
+ * too but higher. The sandbox is the demo and test marketplace: unpaced, so that `make up`
+ * and the tests stay fast. API platforms (ebay) have their own rate limits, which the
+ * driver honours (Retry-After): unpaced. Any other platform: unpaced until configured.
+ * Holds (every platform): 24 h after `blocked`, until the next local month after
+ * `limit_reached` (the monthly limit is the one limit the evidence shows). */
+#define HOLD_BLOCKED_S 86400
 static const struct {
     const char *platform;
-    int min_gap_s, jitter_s, per_day[PACING_KINDS];
+    int min_gap_s, jitter_s, per_day[PACING_KINDS], per_month;
 } builtin[] = {
-    {"facebook_marketplace", 300, 180, {7, 30, 20}},
-    {"sandbox", 0, 0, {0, 0, 0}},
-    {"ebay", 0, 0, {0, 0, 0}},
+    {"facebook_marketplace", 300, 180, {7, 30, 20}, 20},
+    {"sandbox", 0, 0, {0, 0, 0}, 0},
+    {"ebay", 0, 0, {0, 0, 0}, 0},
 };
 
-static const char *const int_names[2 + PACING_KINDS] = {"min_gap_s", "jitter_s", "posts_per_day",
-                                                        "delists_per_day", "updates_per_day"};
-static const int int_max[2 + PACING_KINDS] = {86400, 86400, 100000, 100000, 100000};
-
-static int *row_int_at(pacing_row_t *row, int i)
-{
-    return i == 0 ? &row->min_gap_s : i == 1 ? &row->jitter_s : &row->per_day[i - 2];
-}
+static const char *const int_zero_means[PACING_INTS] = {
+    "", "", "; 0 means no cap", "; 0 means no cap", "; 0 means no cap", "; 0 means no cap",
+    "; 0 means no hold", "; 0 means until the next month"};
+static const int int_max[PACING_INTS] = {86400,  86400,  100000,   100000,
+                                         100000, 100000, 31622400, 31622400};
 
 /* ",facebook_marketplace,": each name between commas, for a whole-name search. */
 static char builtin_off[512] = ",";
@@ -57,6 +60,9 @@ static bool is_builtin_off(const char *platform)
 void pacing_builtin(const char *platform, pacing_row_t *out)
 {
     memset(out, 0, sizeof(*out));
+    /* A hold is the marketplace's own answer, not our pacing: PACING_OFF keeps it. */
+    out->hold_blocked_s = HOLD_BLOCKED_S;
+    out->hold_limit_s = 0;
     if (is_builtin_off(platform))
         return;
     for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++) {
@@ -65,6 +71,7 @@ void pacing_builtin(const char *platform, pacing_row_t *out)
         out->min_gap_s = builtin[i].min_gap_s;
         out->jitter_s = builtin[i].jitter_s;
         memcpy(out->per_day, builtin[i].per_day, sizeof(out->per_day));
+        out->posts_per_month = builtin[i].per_month;
     }
 }
 
@@ -77,10 +84,10 @@ void pacing_effective(const char *platform, const pacing_row_t *plat, const paci
     for (int l = 0; l < 2; l++) {
         if (!layers[l])
             continue;
-        for (int i = 0; i < 2 + PACING_KINDS; i++) {
-            int v = *row_int_at((pacing_row_t *)layers[l], i);
+        for (int i = 0; i < PACING_INTS; i++) {
+            int v = *pacing_int_at((pacing_row_t *)layers[l], i);
             if (v != PACING_INHERIT)
-                *row_int_at(&merged, i) = v;
+                *pacing_int_at(&merged, i) = v;
         }
         if (layers[l]->timezone[0])
             snprintf(merged.timezone, sizeof(merged.timezone), "%s", layers[l]->timezone);
@@ -88,26 +95,29 @@ void pacing_effective(const char *platform, const pacing_row_t *plat, const paci
     out->min_gap_s = merged.min_gap_s;
     out->jitter_s = merged.jitter_s;
     memcpy(out->per_day, merged.per_day, sizeof(out->per_day));
+    out->posts_per_month = merged.posts_per_month;
+    out->hold_blocked_s = merged.hold_blocked_s;
+    out->hold_limit_s = merged.hold_limit_s;
     snprintf(out->timezone, sizeof(out->timezone), "%s",
              merged.timezone[0] ? merged.timezone : (fallback_tz ? fallback_tz : "UTC"));
 }
 
 int pacing_apply(const cJSON *body, pacing_row_t *row, cmd_result_t *r)
 {
-    for (int i = 0; i < 2 + PACING_KINDS; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, int_names[i]);
+    for (int i = 0; i < PACING_INTS; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, pacing_int_names[i]);
         if (!v)
             continue;
         if (cJSON_IsNull(v)) {
-            *row_int_at(row, i) = PACING_INHERIT;
+            *pacing_int_at(row, i) = PACING_INHERIT;
             continue;
         }
         double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
         if (d != (double)(long long)d || d < 0 || d > int_max[i])
-            return cmd_fail(r, CMD_INVALID, int_names[i],
+            return cmd_fail(r, CMD_INVALID, pacing_int_names[i],
                             "%s: must be an integer from 0 to %d, or null (inherit)%s",
-                            int_names[i], int_max[i], i >= 2 ? "; 0 means no cap" : "");
-        *row_int_at(row, i) = (int)d;
+                            pacing_int_names[i], int_max[i], int_zero_means[i]);
+        *pacing_int_at(row, i) = (int)d;
     }
     const cJSON *tz = cJSON_GetObjectItemCaseSensitive(body, "timezone");
     if (tz && !cJSON_IsNull(tz) &&
@@ -124,12 +134,12 @@ int pacing_apply(const cJSON *body, pacing_row_t *row, cmd_result_t *r)
 cJSON *pacing_row_json(const pacing_row_t *row)
 {
     cJSON *o = cJSON_CreateObject();
-    for (int i = 0; i < 2 + PACING_KINDS; i++) {
-        int v = *row_int_at((pacing_row_t *)row, i);
+    for (int i = 0; i < PACING_INTS; i++) {
+        int v = *pacing_int_at((pacing_row_t *)row, i);
         if (v == PACING_INHERIT)
-            cJSON_AddNullToObject(o, int_names[i]);
+            cJSON_AddNullToObject(o, pacing_int_names[i]);
         else
-            cJSON_AddNumberToObject(o, int_names[i], v);
+            cJSON_AddNumberToObject(o, pacing_int_names[i], v);
     }
     if (row->timezone[0])
         cJSON_AddStringToObject(o, "timezone", row->timezone);
@@ -145,6 +155,9 @@ cJSON *pacing_json(const pacing_t *p)
     row.min_gap_s = p->min_gap_s;
     row.jitter_s = p->jitter_s;
     memcpy(row.per_day, p->per_day, sizeof(row.per_day));
+    row.posts_per_month = p->posts_per_month;
+    row.hold_blocked_s = p->hold_blocked_s;
+    row.hold_limit_s = p->hold_limit_s;
     snprintf(row.timezone, sizeof(row.timezone), "%s", p->timezone);
     return pacing_row_json(&row);
 }

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "domain/account.h"
+#include "domain/account_hold.h"
 #include "handlers.h"
 #include "http/request.h"
 #include "store/account_store.h"
@@ -85,5 +86,20 @@ int handle_account_update(http_request_t *req)
     int64_t id;
     if (request_path_id(req, 0, "Account not found", &id) != 0 || account_write(req, &id) != 0)
         return req->status;
+    return account_send(req, id, 200, NULL);
+}
+
+/* DELETE /api/accounts/{id}/hold: the user lifts a hold (they solved the block, or want to
+ * try before the month ends); answers the account, its hold now null. */
+int handle_account_hold_delete(http_request_t *req)
+{
+    int64_t id;
+    bool lifted;
+    int moved;
+    cmd_result_t r;
+    if (request_path_id(req, 0, "Account not found", &id) != 0)
+        return req->status;
+    if (account_hold_lift(req->app, id, &lifted, &moved, &r) != 0)
+        return request_fail(req, &r);
     return account_send(req, id, 200, NULL);
 }

@@ -18,7 +18,14 @@
     " 'running', a.monitoring, 'monitor_running', a.monitor_running,"                       \
     " 'cycle_count', a.monitor_cycle, 'last_poll_at', " DB_TS("a.last_poll_at") ","         \
     " 'last_error', a.last_error, 'created_at', " DB_TS("a.created_at") ","                 \
-    " 'updated_at', " DB_TS("a.updated_at") ")"
+    " 'updated_at', " DB_TS("a.updated_at") ", 'hold', " HOLD_JSON ")"
+
+/* The account's hold in force (migrations/0060_account_holds.sql), or null. */
+#define HOLD_JSON                                                                           \
+    "(SELECT json_build_object('reason', h.reason, 'detail', h.detail, 'job_id', h.job_id," \
+    " 'until', " DB_TS("h.until") ", 'since', " DB_TS("h.created_at") ")"                  \
+    " FROM account_holds h WHERE h.platform = a.platform AND h.account_id = a.id"            \
+    " AND h.until > now())"
 // clang-format on
 
 static PGresult *account_select(PGconn *pg, int64_t account_id, bool lock, store_err_t *err)

@@ -25,6 +25,8 @@
     " 'updated_at', " DB_TS("j.updated_at") ","                                         \
     " 'kind', j.kind, 'posting_job_id', j.posting_job_id, 'reason', j.reason,"           \
     " 'changed', to_json(j.changed), 'error_retryable', j.error_retryable,"              \
+    " 'wait_reason', CASE WHEN j.status = 'pending' AND j.scheduled_at > now()"         \
+    "  THEN j.wait_reason END,"                                                          \
     " 'delist_job_id', " CHILD_JSON("delist") ","                                        \
     " 'update_job_id', " CHILD_JSON("update") ")"
 
@@ -129,7 +131,7 @@ int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
     PGresult *res = store_exec(pg,
                                "SELECT j.listing_id, j.kind, COALESCE(j.posting_job_id, 0)"
                                " AS posting_job_id, j.status, j.attempt, j.max_attempts,"
-                               " j.platform, j.error_code, j.request_event_id::text"
+                               " COALESCE(j.account_id, 0) AS account_id, j.platform, j.error_code, j.request_event_id::text"
                                " AS request_event_id, l.status AS listing_status, l.sold_platform"
                                " FROM posting_jobs j JOIN listings l ON l.id = j.listing_id"
                                " WHERE j.id = $1 FOR UPDATE OF j",
@@ -140,6 +142,7 @@ int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
     if (found) {
         row->listing_id = row_i64(res, 0, "listing_id");
         row->posting_job_id = row_i64(res, 0, "posting_job_id");
+        row->account_id = row_i64(res, 0, "account_id");
         row->attempt = row_int(res, 0, "attempt");
         row->max_attempts = row_int(res, 0, "max_attempts");
         copy_text(row->kind, sizeof(row->kind), res, "kind");

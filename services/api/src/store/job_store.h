@@ -19,6 +19,7 @@ typedef struct {
     int64_t listing_id;
     char kind[8];           /* post, delist, update */
     int64_t posting_job_id; /* delist/update: the post job; 0 for a post job */
+    int64_t account_id;     /* 0: the platform's default account */
     char status[16];
     int attempt;
     int max_attempts;

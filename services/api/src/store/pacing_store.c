@@ -4,19 +4,33 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const int_cols[2 + PACING_KINDS] = {"min_gap_s", "jitter_s", "posts_per_day",
-                                                       "delists_per_day", "updates_per_day"};
+const char *const pacing_int_names[PACING_INTS] = {
+    "min_gap_s",       "jitter_s",       "posts_per_day", "delists_per_day",
+    "updates_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s"};
 
-static int *int_at(pacing_row_t *row, int i)
+int *pacing_int_at(pacing_row_t *row, int i)
 {
-    return i == 0 ? &row->min_gap_s : i == 1 ? &row->jitter_s : &row->per_day[i - 2];
+    switch (i) {
+    case 0:
+        return &row->min_gap_s;
+    case 1:
+        return &row->jitter_s;
+    case 5:
+        return &row->posts_per_month;
+    case 6:
+        return &row->hold_blocked_s;
+    case 7:
+        return &row->hold_limit_s;
+    default:
+        return &row->per_day[i - 2];
+    }
 }
 
 void pacing_row_inherit(pacing_row_t *row)
 {
     memset(row, 0, sizeof(*row));
-    for (int i = 0; i < 2 + PACING_KINDS; i++)
-        *int_at(row, i) = PACING_INHERIT;
+    for (int i = 0; i < PACING_INTS; i++)
+        *pacing_int_at(row, i) = PACING_INHERIT;
 }
 
 /* Row `i` of res (columns prefixed "p_" or "a_") into row; all inherit when the join
@@ -25,10 +39,10 @@ static void read_row(const PGresult *res, const char *prefix, pacing_row_t *row)
 {
     char col[40];
     pacing_row_inherit(row);
-    for (int i = 0; i < 2 + PACING_KINDS; i++) {
-        snprintf(col, sizeof(col), "%s%s", prefix, int_cols[i]);
+    for (int i = 0; i < PACING_INTS; i++) {
+        snprintf(col, sizeof(col), "%s%s", prefix, pacing_int_names[i]);
         if (row_text(res, 0, col))
-            *int_at(row, i) = row_int(res, 0, col);
+            *pacing_int_at(row, i) = row_int(res, 0, col);
     }
     snprintf(col, sizeof(col), "%stimezone", prefix);
     snprintf(row->timezone, sizeof(row->timezone), "%s",
@@ -42,7 +56,9 @@ static void read_row(const PGresult *res, const char *prefix, pacing_row_t *row)
 #define PACING_COLS(t, p)                                                                   \
     t ".min_gap_s AS " p "min_gap_s, " t ".jitter_s AS " p "jitter_s, "                   \
     t ".posts_per_day AS " p "posts_per_day, " t ".delists_per_day AS " p "delists_per_day, " \
-    t ".updates_per_day AS " p "updates_per_day, " t ".timezone AS " p "timezone, "       \
+    t ".updates_per_day AS " p "updates_per_day, " t ".posts_per_month AS " p "posts_per_month, " \
+    t ".hold_blocked_s AS " p "hold_blocked_s, " t ".hold_limit_s AS " p "hold_limit_s, "  \
+    t ".timezone AS " p "timezone, "                                                       \
     DB_TS(t ".updated_at") " AS " p "updated_at"
 // clang-format on
 
@@ -73,21 +89,25 @@ int pacing_store_get(PGconn *pg, const char *platform, int64_t account_id, pacin
 int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const pacing_row_t *row,
                      store_err_t *err)
 {
-    store_num_t aid, v[2 + PACING_KINDS];
-    const char *params[8] = {platform, account_id ? store_i64(&aid, account_id) : NULL};
-    for (int i = 0; i < 2 + PACING_KINDS; i++) {
-        int x = *int_at((pacing_row_t *)row, i);
+    store_num_t aid, v[PACING_INTS];
+    const char *params[3 + PACING_INTS] = {platform, account_id ? store_i64(&aid, account_id) : NULL};
+    for (int i = 0; i < PACING_INTS; i++) {
+        int x = *pacing_int_at((pacing_row_t *)row, i);
         params[2 + i] = x == PACING_INHERIT ? NULL : store_i64(&v[i], x);
     }
-    params[7] = row->timezone[0] ? row->timezone : NULL;
+    params[2 + PACING_INTS] = row->timezone[0] ? row->timezone : NULL;
     return store_run(pg,
                      "INSERT INTO job_pacing (platform, account_id, min_gap_s, jitter_s,"
-                     " posts_per_day, delists_per_day, updates_per_day, timezone)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                     " posts_per_day, delists_per_day, updates_per_day, posts_per_month,"
+                     " hold_blocked_s, hold_limit_s, timezone)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
                      " ON CONFLICT (platform, COALESCE(account_id, 0)) DO UPDATE SET"
                      " min_gap_s = EXCLUDED.min_gap_s, jitter_s = EXCLUDED.jitter_s,"
                      " posts_per_day = EXCLUDED.posts_per_day,"
                      " delists_per_day = EXCLUDED.delists_per_day,"
-                     " updates_per_day = EXCLUDED.updates_per_day, timezone = EXCLUDED.timezone",
-                     8, params, err);
+                     " updates_per_day = EXCLUDED.updates_per_day,"
+                     " posts_per_month = EXCLUDED.posts_per_month,"
+                     " hold_blocked_s = EXCLUDED.hold_blocked_s,"
+                     " hold_limit_s = EXCLUDED.hold_limit_s, timezone = EXCLUDED.timezone",
+                     3 + PACING_INTS, params, err);
 }

@@ -12,14 +12,23 @@
 
 #define PACING_INHERIT (-1) /* an integer column that is NULL */
 #define PACING_KINDS 3      /* per_day[]: posts, delists, updates (job_kind_t's order) */
+#define PACING_INTS 8       /* the integer settings, in pacing_int_names' order */
 
 typedef struct {
     int min_gap_s; /* PACING_INHERIT or 0.. */
     int jitter_s;
     int per_day[PACING_KINDS]; /* 0: no cap */
+    int posts_per_month;       /* per local month, 0: no cap (migrations/0060_*) */
+    int hold_blocked_s;        /* an account's hold after `blocked`; 0: none */
+    int hold_limit_s;          /* after `limit_reached`; 0: until the next local month */
     char timezone[64];         /* "" inherit */
     char updated_at[40];       /* "" never saved */
 } pacing_row_t;
+
+/* The names of the integer settings (columns and JSON keys), and the address of the i-th
+ * (0 <= i < PACING_INTS) in row. Pure. */
+extern const char *const pacing_int_names[PACING_INTS];
+int *pacing_int_at(pacing_row_t *row, int i);
 
 /* A row of nothing but "inherit". Pure. */
 void pacing_row_inherit(pacing_row_t *row);

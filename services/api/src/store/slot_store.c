@@ -20,25 +20,26 @@ int slot_store_lock(PGconn *pg, const char *platform, int64_t account_id, store_
 }
 
 int slot_store_clock(PGconn *pg, const char *platform, int64_t account_id, const char *timezone,
-                     int64_t *now_us, int64_t **days, size_t *ndays, store_err_t *err)
+                     int64_t from_us, int64_t *now_us, int64_t **days, size_t *ndays,
+                     store_err_t *err)
 {
-    store_num_t aid;
-    const char *params[3] = {platform, store_i64(&aid, account_id), timezone};
+    store_num_t aid, from;
+    const char *params[4] = {platform, store_i64(&aid, account_id), timezone,
+                             store_i64(&from, from_us)};
     /* Local midnights: calendar days added to the local date, then back to absolute time,
-     * so a day of a DST change is 23 or 25 hours long. */
-    PGresult *res =
-        store_exec(pg,
-                   "WITH horizon AS (SELECT least(1001, greatest(3, ceil(extract(epoch FROM"
-                   "  (SELECT max(run_at) FROM job_slots WHERE platform = $1 AND account_id = $2)"
-                   "  - now()) / 86400) + 3))::int AS n)"
-                   " SELECT " US("now()") " AS now_us, " US(
-                       "d AT TIME ZONE $3") " AS day_us"
-                                            " FROM horizon, generate_series(date_trunc('day', "
-                                            "now() AT TIME ZONE $3),"
-                                            "  date_trunc('day', now() AT TIME ZONE $3) + "
-                                            "(coalesce(horizon.n, 3) - 1)"
-                                            "  * interval '1 day', interval '1 day') d ORDER BY d",
-                   3, params, err);
+     * so a day of a DST change is 23 or 25 hours long. They start on the day of
+     * greatest(now(), from) - a hold or a full month moves the schedule's start. */
+    PGresult *res = store_exec(
+        pg,
+        "WITH start AS (SELECT greatest(now(), " TS("$4") ") AS t),"
+        " horizon AS (SELECT least(1001, greatest(3, ceil(extract(epoch FROM"
+        "  (SELECT max(run_at) FROM job_slots WHERE platform = $1 AND account_id = $2)"
+        "  - (SELECT t FROM start)) / 86400) + 3))::int AS n)"
+        " SELECT " US("now()") " AS now_us, " US("d AT TIME ZONE $3") " AS day_us"
+        " FROM horizon, start, generate_series(date_trunc('day', start.t AT TIME ZONE $3),"
+        "  date_trunc('day', start.t AT TIME ZONE $3) + (coalesce(horizon.n, 3) - 1)"
+        "  * interval '1 day', interval '1 day') d ORDER BY d",
+        4, params, err);
     if (!res)
         return -1;
     int n = PQntuples(res);
@@ -49,6 +50,35 @@ int slot_store_clock(PGconn *pg, const char *platform, int64_t account_id, const
     *now_us = n > 0 ? row_i64(res, 0, "now_us") : 0;
     PQclear(res);
     return 0;
+}
+
+int slot_store_month(PGconn *pg, const char *platform, int64_t account_id, const char *timezone,
+                     int64_t at_us, int *count, int64_t *next_month_us, store_err_t *err)
+{
+    store_num_t aid, at;
+    const char *params[4] = {platform, store_i64(&aid, account_id), timezone,
+                             store_i64(&at, at_us)};
+    PGresult *res = store_exec(
+        pg,
+        "WITH m AS (SELECT date_trunc('month', " TS("$4") " AT TIME ZONE $3) AS local)"
+        " SELECT (SELECT count(*) FROM job_slots WHERE platform = $1 AND account_id = $2"
+        "  AND kind = 'post' AND run_at >= (m.local AT TIME ZONE $3)"
+        "  AND run_at < ((m.local + interval '1 month') AT TIME ZONE $3))::int AS n,"
+        " " US("(m.local + interval '1 month') AT TIME ZONE $3") " AS next_us FROM m",
+        4, params, err);
+    if (!res)
+        return -1;
+    *count = row_int(res, 0, "n");
+    *next_month_us = row_i64(res, 0, "next_us");
+    PQclear(res);
+    return 0;
+}
+
+int slot_store_wait_reason(PGconn *pg, int64_t job_id, const char *reason, store_err_t *err)
+{
+    store_num_t jid;
+    const char *params[2] = {store_i64(&jid, job_id), reason};
+    return store_run(pg, "UPDATE posting_jobs SET wait_reason = $2 WHERE id = $1", 2, params, err);
 }
 
 PGresult *slot_store_since(PGconn *pg, const char *platform, int64_t account_id, int64_t since_us,

@@ -17,11 +17,22 @@
 int slot_store_lock(PGconn *pg, const char *platform, int64_t account_id, store_err_t *err)
     __attribute__((warn_unused_result));
 
-/* The transaction's now() in *now_us and the local midnights of timezone from today's on,
- * enough to pass the account's last slot by a few days (at most 1001): *days (malloc'ed,
- * caller frees) and *ndays. Returns 0 or -1 (err). */
+/* The transaction's now() in *now_us and the local midnights of timezone from the day of
+ * greatest(now, from_us) on (from_us 0: today), enough to pass the account's last slot by a
+ * few days (at most 1001): *days (malloc'ed, caller frees) and *ndays. Returns 0 or -1
+ * (err). */
 int slot_store_clock(PGconn *pg, const char *platform, int64_t account_id, const char *timezone,
-                     int64_t *now_us, int64_t **days, size_t *ndays, store_err_t *err)
+                     int64_t from_us, int64_t *now_us, int64_t **days, size_t *ndays,
+                     store_err_t *err) __attribute__((warn_unused_result));
+
+/* The account's post slots in the local month (timezone) of at_us (*count), and the start
+ * of the next local month (*next_month_us). Returns 0 or -1 (err). */
+int slot_store_month(PGconn *pg, const char *platform, int64_t account_id, const char *timezone,
+                     int64_t at_us, int *count, int64_t *next_month_us, store_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* Sets posting_jobs.wait_reason of job_id (NULL: it does not wait). Returns 0 or -1. */
+int slot_store_wait_reason(PGconn *pg, int64_t job_id, const char *reason, store_err_t *err)
     __attribute__((warn_unused_result));
 
 /* The account's slots from since_us on, by time: at_us[i] and kind_names[i] ("post" ...)
