@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from conftest import sql
+from conftest import jpeg_with_gps, sql
 from test_api_foundation import api_env
 
 DEEP = "[" * 600 + "]" * 600
@@ -204,3 +204,49 @@ def test_health_and_reads_answer_while_slow_clients_hold_connections(slow_api):
     finally:
         for s in held:
             s.close()
+
+
+# ---- finding 7: platform rules at the door -----------------------------------------------
+@pytest.fixture
+def rules_api(services, fresh_db, tmp_path):
+    svc = services.start("api", env=api_env(fresh_db, tmp_path,
+                                             PLATFORMS="facebook_marketplace,sandbox,ebay"))
+    svc.db = fresh_db
+    return svc
+
+
+def test_a_listing_facebook_would_refuse_gets_422_at_post(rules_api, tmp_path):
+    api = rules_api
+    photo = jpeg_with_gps(tmp_path / "p.jpg", 64, 48)
+
+    def create(title, with_photo):
+        files = [("images", ("p.jpg", open(photo, "rb"), "image/jpeg"))] if with_photo else None
+        r = requests.post(api.url + "/api/listings", files=files, timeout=30,
+                          data={"title": title, "description": "Oak", "price": "20.00"})
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    def post(lid, platform):
+        return requests.post(f"{api.url}/api/listings/{lid}/post", json={"platform": platform},
+                             timeout=10)
+
+    bare = create("Oak lamp", False)
+    r = post(bare, "facebook_marketplace")
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "images" and "at least 1 photo" in r.json()["detail"], r.text
+    long_title = create("L" * 230, True)
+    r = post(long_title, "facebook_marketplace")
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "title", r.text
+    assert "at most 200 characters (this one has 230)" in r.json()["detail"], r.text
+    r = post(long_title, "ebay")
+    assert r.status_code == 422 and "at most 80" in r.json()["detail"], r.text
+    # all or nothing: one refused platform of a batch creates no job
+    r = requests.post(f"{api.url}/api/listings/{long_title}/post",
+                      json={"platforms": ["sandbox", "facebook_marketplace"]}, timeout=10)
+    assert r.status_code == 422, r.text
+    assert sql(api.db, "SELECT count(*) FROM posting_jobs")[0][0] == 0
+    # what the platforms accept still goes through
+    assert post(bare, "sandbox").status_code == 201
+    ok = create("Oak lamp with shade", True)
+    assert post(ok, "facebook_marketplace").status_code == 201
