@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/json_check.h"
@@ -48,6 +49,7 @@ typedef struct http_router {
     size_t norigins;
     bool any_origin;
     size_t max_body;
+    int body_timeout_ms;
     void *app;
     http_handler_fn fallback; /* GET/HEAD of a path no route matches (http_options_t) */
     http_guard_fn guard;      /* runs before a route's handler or the fallback (http_options_t) */
@@ -138,6 +140,8 @@ static const char *status_text(const struct mg_connection *conn, int status)
 {
     if (status == 422)
         return "Unprocessable Content"; /* civetweb: "Unproccessable entity" */
+    if (status == 408)
+        return "Request Timeout"; /* civetweb: "Request Time-out" (RFC 2616's) */
     return mg_get_response_code_text(conn, status);
 }
 
@@ -314,6 +318,92 @@ int http_take_socket(http_request_t *req)
     return mine;
 }
 
+/* ---- body deadline guard ----
+ * civetweb's mg_read keeps reading until it has every byte asked for as long as each one
+ * arrives within request_timeout_ms, so a client trickling a byte a second holds a worker
+ * for as long as it likes. A guard thread shuts the reading half of such a connection at
+ * the request's body deadline: the read returns short, the handler answers 408 on the
+ * writing half. Slots are armed by the first body read and disarmed (under the same lock)
+ * before the handler returns, while civetweb still owns the descriptor. */
+#define GUARD_SLOTS 1024
+
+typedef struct {
+    int fd; /* -1: free */
+    int64_t deadline_us;
+} guard_slot_t;
+
+static pthread_mutex_t guard_lock = PTHREAD_MUTEX_INITIALIZER;
+static guard_slot_t guard_slots[GUARD_SLOTS];
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+
+static void *guard_run(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec tick = {0, 100 * 1000 * 1000};
+        nanosleep(&tick, NULL);
+        int64_t now = util_now_us();
+        pthread_mutex_lock(&guard_lock);
+        for (size_t i = 0; i < GUARD_SLOTS; i++) {
+            if (guard_slots[i].fd >= 0 && now > guard_slots[i].deadline_us) {
+                shutdown(guard_slots[i].fd, SHUT_RD);
+                guard_slots[i].fd = -1;
+            }
+        }
+        pthread_mutex_unlock(&guard_lock);
+    }
+    return NULL;
+}
+
+static void guard_init(void)
+{
+    for (size_t i = 0; i < GUARD_SLOTS; i++)
+        guard_slots[i].fd = -1;
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, guard_run, NULL) != 0)
+        log_write(LOG_LEVEL_ERROR, "http: cannot start the body deadline guard");
+    pthread_attr_destroy(&attr);
+}
+
+static void guard_arm(http_request_t *req)
+{
+    if (req->guard_slot != 0 || req->body_deadline_us <= 0)
+        return;
+    req->guard_slot = -1; /* tried: do not scan again */
+    int fd = socket_of_request(req);
+    if (fd < 0)
+        return;
+    pthread_once(&guard_once, guard_init);
+    pthread_mutex_lock(&guard_lock);
+    for (size_t i = 0; i < GUARD_SLOTS; i++) {
+        if (guard_slots[i].fd < 0) {
+            guard_slots[i].fd = fd;
+            guard_slots[i].deadline_us = req->body_deadline_us;
+            req->guard_slot = (int)i + 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&guard_lock);
+}
+
+static void guard_disarm(http_request_t *req)
+{
+    if (req->guard_slot <= 0)
+        return;
+    pthread_mutex_lock(&guard_lock);
+    guard_slots[req->guard_slot - 1].fd = -1;
+    pthread_mutex_unlock(&guard_lock);
+    req->guard_slot = 0;
+}
+
+void http_body_guard(http_request_t *req)
+{
+    guard_arm(req);
+}
+
 int http_send_json(http_request_t *req, int status, cJSON *body, const char *extra_headers)
 {
     if (!body)
@@ -391,7 +481,14 @@ static void send_continue_if_expected(http_request_t *req)
     req->continue_sent = true;
 }
 
-/* Returns 0, -1 when the client went away, -2 when the body is larger than max. */
+bool http_body_late(const http_request_t *req)
+{
+    return req->body_deadline_us > 0 && util_now_us() > req->body_deadline_us;
+}
+
+/* Returns 0, HTTP_BODY_TIMEOUT when the body did not arrive whole in time (each mg_read
+ * waits at most request_timeout_ms and then returns what it has, 0 for nothing; the
+ * deadline bounds a trickle), HTTP_BODY_TOO_LARGE when it is larger than max. */
 static int read_body(http_request_t *req, size_t max, char **out, size_t *len)
 {
     *out = NULL;
@@ -403,9 +500,10 @@ static int read_body(http_request_t *req, size_t max, char **out, size_t *len)
         /* the body stays unread: the connection cannot be reused */
         req->close_after = true;
         mg_disable_keep_alive(req->conn);
-        return -2;
+        return HTTP_BODY_TOO_LARGE;
     }
     send_continue_if_expected(req);
+    guard_arm(req);
     size_t cap = declared >= 0 ? (size_t)declared + 1 : (max < 16384 ? max + 2 : 16384);
     size_t used = 0;
     char *buf = xmalloc(cap);
@@ -419,10 +517,11 @@ static int read_body(http_request_t *req, size_t max, char **out, size_t *len)
             cap = want;
         }
         int n = mg_read(req->conn, buf + used, cap - used - 1);
-        if (n < 0 || (n == 0 && declared >= 0)) {
+        if (n < 0 || (n == 0 && declared >= 0) || http_body_late(req)) {
             free(buf);
             req->close_after = true;
-            return -1;
+            mg_disable_keep_alive(req->conn);
+            return HTTP_BODY_TIMEOUT;
         }
         if (n == 0)
             break;
@@ -431,7 +530,7 @@ static int read_body(http_request_t *req, size_t max, char **out, size_t *len)
             free(buf);
             req->close_after = true;
             mg_disable_keep_alive(req->conn);
-            return -2;
+            return HTTP_BODY_TOO_LARGE;
         }
     }
     buf[used] = '\0';
@@ -442,7 +541,21 @@ static int read_body(http_request_t *req, size_t max, char **out, size_t *len)
 
 int http_read_body(http_request_t *req, size_t max, char **out, size_t *len)
 {
-    return read_body(req, max, out, len) == 0 ? 0 : -1;
+    return read_body(req, max, out, len);
+}
+
+int http_send_body_problem(http_request_t *req, int rc, size_t max)
+{
+    req->close_after = true;
+    mg_disable_keep_alive(req->conn);
+    if (rc == HTTP_BODY_TIMEOUT)
+        return http_send_problem(req, 408, NULL,
+                                 "the request body did not arrive whole within %d ms",
+                                 req->body_timeout_ms > 0 ? req->body_timeout_ms : 30000);
+    return http_send_problem(req, 413, NULL, "request body is larger than %zu bytes",
+                             max             ? max
+                             : req->max_body ? req->max_body
+                                             : HTTP_DEFAULT_MAX_BODY);
 }
 
 cJSON *http_read_json(http_request_t *req, size_t max)
@@ -460,15 +573,8 @@ cJSON *http_read_json(http_request_t *req, size_t max)
         goto cleanup;
     }
     int rc = read_body(req, max, &body, &len);
-    if (rc == -2) {
-        http_send_problem(req, 413, NULL, "request body is larger than %zu bytes",
-                          max             ? max
-                          : req->max_body ? req->max_body
-                                          : HTTP_DEFAULT_MAX_BODY);
-        goto cleanup;
-    }
-    if (rc < 0) {
-        http_send_problem(req, 400, NULL, "the request body could not be read");
+    if (rc != 0) {
+        http_send_body_problem(req, rc, max);
         goto cleanup;
     }
     if (len == 0) {
@@ -674,7 +780,12 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
     int64_t t0 = util_now_us();
     http_router_t *r = cbdata;
     const struct mg_request_info *ri = mg_get_request_info(conn);
-    http_request_t req = {.conn = conn, .ri = ri, .app = r->app, .max_body = r->max_body};
+    http_request_t req = {.conn = conn,
+                          .ri = ri,
+                          .app = r->app,
+                          .max_body = r->max_body,
+                          .body_timeout_ms = r->body_timeout_ms,
+                          .body_deadline_us = t0 + (int64_t)r->body_timeout_ms * 1000};
     const char *method = ri->request_method ? ri->request_method : "";
     /* NULL for a request target that is not a path on this server (absolute URI of another
      * host, CONNECT): nothing here serves those */
@@ -763,6 +874,7 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         status = http_send_problem(&req, 404, NULL, "no such resource: %s", safe);
     }
 
+    guard_disarm(&req);
     int64_t us = util_now_us() - t0;
     route_metrics_count(rm, status, us);
     char safe_path[256];
@@ -780,12 +892,91 @@ static void civetweb_init(void)
     mg_init_library(0);
 }
 
+/* When the worker thread began waiting for the current request head: civetweb serves one
+ * connection at a time on a worker, from init_connection through every keep-alive request,
+ * so a thread-local tells the error callback how long the head took. */
+static _Thread_local int64_t head_wait_start_us;
+
+static int on_init_connection(const struct mg_connection *conn, void **conn_data)
+{
+    (void)conn;
+    (void)conn_data;
+    head_wait_start_us = util_now_us();
+    return 0;
+}
+
+static void on_end_request(const struct mg_connection *conn, int status)
+{
+    (void)conn;
+    (void)status;
+    head_wait_start_us = util_now_us();
+}
+
+static long option_ms(const struct mg_connection *conn, const char *name)
+{
+    const char *v = mg_get_option(mg_get_context(conn), name);
+    return v && *v ? atol(v) : 0;
+}
+
+/* civetweb's own refusals (before any route runs) as problem answers. civetweb 1.15 reports
+ * both a head that did not arrive in time and one larger than max_request_size as 400
+ * "Malformed message" (a receive error mid-head too, but then nobody reads the answer): the
+ * time spent waiting tells them apart. */
+static int on_http_error(struct mg_connection *conn, int status, const char *msg)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    http_request_t req = {.conn = conn, .ri = ri, .close_after = true};
+    request_id_generate(req.request_id);
+    mg_disable_keep_alive(conn);
+    const char *detail = msg && *msg ? msg : "the request could not be read";
+    if (status == 400 && msg && strcmp(msg, "Malformed message") == 0) {
+        long timeout_ms = option_ms(conn, "request_timeout_ms");
+        long keep_ms = option_ms(conn, "keep_alive_timeout_ms");
+        long wait_ms = (long)((util_now_us() - head_wait_start_us) / 1000);
+        long shortest = keep_ms > 0 && keep_ms < timeout_ms ? keep_ms : timeout_ms;
+        if (wait_ms >= shortest - 250) {
+            status = 408;
+            http_send_problem(&req, 408, NULL,
+                              "the request head did not arrive within %ld ms; send the "
+                              "request line and headers at once",
+                              wait_ms > timeout_ms ? timeout_ms : shortest);
+        } else {
+            status = 431;
+            http_send_problem(&req, 431, NULL,
+                              "the request line and headers are larger than %ld bytes",
+                              option_ms(conn, "max_request_size"));
+        }
+    } else if (status == 413) {
+        status = 431;
+        http_send_problem(&req, 431, NULL, "the request line and headers are larger than %ld bytes",
+                          option_ms(conn, "max_request_size"));
+    } else {
+        http_send_problem(&req, status, NULL, "%s", detail);
+    }
+    log_write(LOG_LEVEL_INFO, "http - - %d (%s) rid=%s", status, detail, req.request_id);
+    return 0;
+}
+
 struct mg_context *http_server_start(const char *host, int port, int num_threads, char *errstr,
                                      size_t errstr_size)
 {
-    char listen[300], threads[16];
-    snprintf(listen, sizeof(listen), "%s:%d", host && *host ? host : "127.0.0.1", port);
-    snprintf(threads, sizeof(threads), "%d", num_threads > 0 ? num_threads : 8);
+    const http_server_opts_t o = {.host = host, .port = port, .num_threads = num_threads};
+    return http_server_start_opts(&o, errstr, errstr_size);
+}
+
+struct mg_context *http_server_start_opts(const http_server_opts_t *o, char *errstr,
+                                          size_t errstr_size)
+{
+    char listen[300], threads[16], timeout[16], keep[16], head[16], backlog[16];
+    snprintf(listen, sizeof(listen), "%s:%d", o->host && *o->host ? o->host : "127.0.0.1", o->port);
+    int nthreads = o->num_threads > 0 ? o->num_threads : 8;
+    snprintf(threads, sizeof(threads), "%d", nthreads);
+    snprintf(timeout, sizeof(timeout), "%d",
+             o->request_timeout_ms > 0 ? o->request_timeout_ms : 10000);
+    snprintf(keep, sizeof(keep), "%d", o->keep_alive_ms > 0 ? o->keep_alive_ms : 10000);
+    snprintf(head, sizeof(head), "%d", o->max_header_bytes > 0 ? o->max_header_bytes : 16384);
+    /* Connections beyond the busy workers wait in the kernel's queue, not refused. */
+    snprintf(backlog, sizeof(backlog), "%d", nthreads * 4 > 1024 ? nthreads * 4 : 1024);
     const char *options[] = {"listening_ports",
                              listen,
                              "num_threads",
@@ -795,9 +986,13 @@ struct mg_context *http_server_start(const char *host, int port, int num_threads
                              "enable_keep_alive",
                              "yes",
                              "keep_alive_timeout_ms",
-                             "30000",
+                             keep,
                              "request_timeout_ms",
-                             "30000",
+                             timeout,
+                             "max_request_size",
+                             head,
+                             "listen_backlog",
+                             backlog,
                              "access_control_allow_origin",
                              "",
                              "access_control_allow_methods",
@@ -808,6 +1003,9 @@ struct mg_context *http_server_start(const char *host, int port, int num_threads
     pthread_once(&civetweb_once, civetweb_init);
     struct mg_callbacks callbacks;
     memset(&callbacks, 0, sizeof(callbacks));
+    callbacks.init_connection = on_init_connection;
+    callbacks.end_request = on_end_request;
+    callbacks.http_error = on_http_error;
     struct mg_init_data init = {
         .callbacks = &callbacks, .user_data = NULL, .configuration_options = options};
     unsigned code = 0;
@@ -828,6 +1026,7 @@ void http_router_mount(struct mg_context *ctx, const http_route_t *routes, size_
     r->nroutes = nroutes;
     r->app = app;
     r->max_body = opts && opts->max_body ? opts->max_body : HTTP_DEFAULT_MAX_BODY;
+    r->body_timeout_ms = opts && opts->body_timeout_ms > 0 ? opts->body_timeout_ms : 30000;
     r->metrics = xcalloc(nroutes ? nroutes : 1, sizeof(*r->metrics));
     for (size_t i = 0; i < nroutes; i++)
         route_metrics_init(&r->metrics[i], routes[i].pattern);

@@ -26,6 +26,9 @@ struct api_config {
     char *http_host;
     long long http_port;
     long long http_threads;
+    long long http_request_timeout_ms;
+    long long http_body_timeout_ms;
+    long long http_max_header_bytes;
     long long db_pool_size;
     long long event_appliers; /* EVENT_APPLIER_THREADS; 0: DB_POOL_SIZE / 2 (event_applier.c) */
     char *cors_origins;

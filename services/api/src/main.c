@@ -45,8 +45,18 @@ static const config_entry_t config_table[] = {
                  "listen address (a non-loopback one needs AUTH=login; put TLS in a reverse "
                  "proxy in front)"),
     CONFIG_ENTRY("HTTP_PORT", CONFIG_INT, "8080", 1, 65535, false, S, http_port, "listen port"),
-    CONFIG_ENTRY("HTTP_THREADS", CONFIG_INT, "64", 2, 512, false, S, http_threads,
-                 "civetweb worker threads (one per keep-alive connection being served)"),
+    CONFIG_ENTRY("HTTP_THREADS", CONFIG_INT, "256", 2, 1024, false, S, http_threads,
+                 "civetweb worker threads (one per connection being served, a slow client's "
+                 "included until its timeout; stacks are touched lazily: ~40 KB RSS each)"),
+    CONFIG_ENTRY("HTTP_REQUEST_TIMEOUT_MS", CONFIG_INT, "10000", 100, 600000, false, S,
+                 http_request_timeout_ms,
+                 "a request head must arrive within it (else 408), and a body read waits at "
+                 "most this long for data; also the idle keep-alive timeout"),
+    CONFIG_ENTRY("HTTP_BODY_TIMEOUT_MS", CONFIG_INT, "30000", 100, 3600000, false, S,
+                 http_body_timeout_ms,
+                 "a request body (an upload included) must arrive whole within it (else 408)"),
+    CONFIG_ENTRY("HTTP_MAX_HEADER_BYTES", CONFIG_INT, "16384", 1024, 1048576, false, S,
+                 http_max_header_bytes, "request line + headers; larger gets 431"),
     CONFIG_ENTRY("DB_POOL_SIZE", CONFIG_INT, "8", 1, 200, false, S, db_pool_size,
                  "PostgreSQL connections of the request handlers and the consumer"),
     CONFIG_ENTRY("EVENT_APPLIER_THREADS", CONFIG_INT, "0", 0, 64, false, S, event_appliers,
@@ -234,8 +244,15 @@ static int app_http_start(struct app *app, char *errstr, size_t errstr_size)
 {
     char err[300];
     /* tcp_nodelay=1 and keep-alive (else ~40 ms per keep-alive request), no civetweb CORS */
-    app->http = http_server_start(app->cfg.http_host, (int)app->cfg.http_port,
-                                  (int)app->cfg.http_threads, err, sizeof(err));
+    const http_server_opts_t sopts = {
+        .host = app->cfg.http_host,
+        .port = (int)app->cfg.http_port,
+        .num_threads = (int)app->cfg.http_threads,
+        .request_timeout_ms = (int)app->cfg.http_request_timeout_ms,
+        .keep_alive_ms = (int)app->cfg.http_request_timeout_ms,
+        .max_header_bytes = (int)app->cfg.http_max_header_bytes,
+    };
+    app->http = http_server_start_opts(&sopts, err, sizeof(err));
     if (!app->http) {
         snprintf(errstr, errstr_size, "HTTP_HOST/HTTP_PORT: %s", err);
         return -1;
@@ -245,6 +262,7 @@ static int app_http_start(struct app *app, char *errstr, size_t errstr_size)
         .max_body = (size_t)app->cfg.max_body_bytes,
         .fallback = handle_spa,
         .guard = guard_check,
+        .body_timeout_ms = (int)app->cfg.http_body_timeout_ms,
     };
     http_router_mount(app->http, api_routes, api_nroutes, &hopts, app);
     return 0;

@@ -23,13 +23,16 @@ typedef struct {
     char request_id[40]; /* from X-Request-Id or generated; echoed back */
     void *app;           /* the service's struct app * */
     /* Set by the router and read by http_send_* / http_read_*: handlers leave them alone. */
-    const char *cors_origin; /* the request's Origin when it is allowed, else NULL */
-    bool cors_vary;          /* CORS is configured: every response carries Vary: Origin */
-    bool head_only;          /* HEAD request served by a GET route: headers only */
-    bool continue_sent;      /* "100 Continue" already written */
-    bool close_after;        /* body left unread: the response says Connection: close */
-    size_t max_body;         /* http_options_t.max_body (used when a read passes max 0) */
-    int status;              /* status sent; 0 until a response went out */
+    const char *cors_origin;  /* the request's Origin when it is allowed, else NULL */
+    bool cors_vary;           /* CORS is configured: every response carries Vary: Origin */
+    bool head_only;           /* HEAD request served by a GET route: headers only */
+    bool continue_sent;       /* "100 Continue" already written */
+    bool close_after;         /* body left unread: the response says Connection: close */
+    size_t max_body;          /* http_options_t.max_body (used when a read passes max 0) */
+    int64_t body_deadline_us; /* util_now_us() by which the whole body must have arrived */
+    int body_timeout_ms;      /* http_options_t.body_timeout_ms, for the 408 problem's text */
+    int guard_slot;           /* body deadline guard: 0 not armed, -1 none, else slot + 1 */
+    int status;               /* status sent; 0 until a response went out */
 } http_request_t;
 
 /* Handles a request and returns the HTTP status it sent: the router logs and counts it,
@@ -57,19 +60,41 @@ typedef struct {
     /* Optional: runs before every route's handler and the fallback (not before the router's
      * own 404/405/OPTIONS answers, which serve nothing). */
     http_guard_fn guard;
+    /* Time a handler's body reads may take in all, from the handler's start (0: 30000): a
+     * client that trickles or stops sending gets 408 then, not a worker held for ever. */
+    int body_timeout_ms;
 } http_options_t;
+
+/* What http_server_start_opts configures; 0 fields take the defaults. */
+typedef struct {
+    const char *host;       /* listen address (NULL/"" : 127.0.0.1) */
+    int port;               /* 0 picks a free port */
+    int num_threads;        /* workers, each serving one connection at a time (0: 8) */
+    int request_timeout_ms; /* a request head must arrive within it, and each body read
+                             * waits at most this long for data (0: 10000) */
+    int keep_alive_ms;      /* an idle keep-alive connection is closed after it (0: 10000) */
+    int max_header_bytes;   /* request line + headers; larger gets 431 (0: 16384) */
+} http_server_opts_t;
 
 /* Starts a civetweb server for a route table: listening on host:port (port 0 picks a free
  * one; read it back with mg_get_server_ports), num_threads workers (0: 8), tcp_nodelay=1,
  * enable_keep_alive=yes, no document root, and civetweb's own CORS answers switched off
  * (access_control_allow_origin/methods empty: otherwise civetweb answers preflights itself
- * before any handler runs and adds "Access-Control-Allow-Origin: *"), 30 s request and
- * keep-alive timeouts. Each connection being served holds a worker thread (a long-lived
- * Server-Sent Events response too): size num_threads for them. Returns the context
- * (stop with mg_stop) or NULL with civetweb's reason in errstr. Initializes the civetweb
- * library once per process. Thread-safe. */
+ * before any handler runs and adds "Access-Control-Allow-Origin: *"), 10 s request-head and
+ * keep-alive timeouts, 16 KiB of request head (see http_server_start_opts). Each connection being
+ * served holds a worker thread (a long-lived Server-Sent Events response too): size num_threads for
+ * them. Returns the context (stop with mg_stop) or NULL with civetweb's reason in errstr.
+ * Initializes the civetweb library once per process. Thread-safe. */
 struct mg_context *http_server_start(const char *host, int port, int num_threads, char *errstr,
                                      size_t errstr_size);
+
+/* http_server_start with every setting: the same server, plus the slow-client limits of o.
+ * Requests civetweb refuses before any route runs get an application/problem+json answer
+ * with Connection: close: 408 when the head did not arrive within request_timeout_ms, 431
+ * when it is larger than max_header_bytes, 400 for a malformed head, 505 for another HTTP
+ * version. Thread-safe. */
+struct mg_context *http_server_start_opts(const http_server_opts_t *o, char *errstr,
+                                          size_t errstr_size);
 
 /* Registers one civetweb handler on "/" that dispatches through routes (copied pointer:
  * routes must outlive the server), answers OPTIONS preflights and 100-continue, sends
@@ -150,13 +175,31 @@ int http_send_problem(http_request_t *req, int status, const char *field, const 
 /* http_send_problem with extra header lines (e.g. "Retry-After: 30\r\n") and no field. */
 int http_send_problem_headers(http_request_t *req, int status, const char *extra_headers,
                               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+#define HTTP_BODY_TOO_LARGE (-1)
+#define HTTP_BODY_TIMEOUT (-2)
 
 /* Reads the whole body into a new NUL-terminated buffer (caller frees) if it is at most
- * max bytes (0: the router's max_body). Returns 0; -1 when too large (caller answers 413) or
- * the client went away. A Content-Length above max fails before anything is read; chunked
- * bodies are read until they pass max. Answers "Expect: 100-continue" before reading. */
+ * max bytes (0: the router's max_body). Returns 0; HTTP_BODY_TOO_LARGE; or HTTP_BODY_TIMEOUT
+ * when it did not arrive whole before the request's body deadline (a client that stalls,
+ * trickles or hangs up midway). Answer either with http_send_body_problem. A Content-Length
+ * above max fails before anything is read; chunked bodies are read until they pass max.
+ * Answers "Expect: 100-continue" before reading. */
 int http_read_body(http_request_t *req, size_t max, char **out, size_t *len)
     __attribute__((warn_unused_result));
+
+/* Answers a failed http_read_body (rc): 413 naming max (0: the router's max_body) or 408
+ * naming the body timeout; the connection is closed after it. Returns the status sent. */
+int http_send_body_problem(http_request_t *req, int rc, size_t max);
+
+/* True when the request's body deadline has passed (for readers that stream a body
+ * themselves, e.g. multipart forms). */
+bool http_body_late(const http_request_t *req);
+
+/* Makes the request's body deadline hold even for a client that trickles: at the deadline
+ * the connection's reading half is shut, so reads return short. http_read_body arms it;
+ * readers that stream the body themselves call it first. The router disarms it when the
+ * handler returns. Thread-safe. */
+void http_body_guard(http_request_t *req);
 
 /* Reads the body as a JSON object (max bytes). On failure sends the problem itself (415
  * when Content-Type is not application/json or application/<x>+json, 413 over max, 400 for

@@ -1,5 +1,6 @@
 /* Posting commands (see posting.h). */
 #include "domain/posting.h"
+#include "domain/platform_rules.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -100,6 +101,19 @@ int job_request_enqueue(tx_t *tx, const job_request_t *q, cJSON *data, cmd_resul
     return 0;
 }
 
+/* The listing against its platform's own limits (platform_rules.c): a listing the
+ * marketplace would refuse gets CMD_INVALID (422) on the field at fault now, not a job that
+ * fails half a minute later. Returns 0 or -1 (r). */
+static int posting_rules_check(const posting_requested_t *ev, cmd_result_t *r)
+{
+    const platform_rules_t *rules = platform_rules_find(ev->platform);
+    char field[32], detail[300];
+    if (!rules || platform_rules_check(rules, &ev->listing, field, sizeof(field), detail,
+                                       sizeof(detail)) == 0)
+        return 0;
+    return cmd_fail(r, CMD_INVALID, field, "%s", detail);
+}
+
 /* Reads job_id, its listing and images inside tx and enqueues posting.requested on
  * bb.posting.requests (key = listing id). The event borrows the results' strings. */
 static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
@@ -117,6 +131,8 @@ static int posting_request_enqueue(tx_t *tx, int64_t job_id, cmd_result_t *r)
     ev.attempt = row_int(src, 0, "attempt");
     ev.platform = (char *)row_text(src, 0, "platform");
     ev.account_id = row_i64(src, 0, "account_id");
+    if (posting_rules_check(&ev, r) != 0)
+        goto cleanup;
     job_request_t q = {job_id,        ev.listing.id, ev.platform,
                        ev.account_id, JOB_POST,      EV_POSTING_REQUESTED};
     rc = job_request_enqueue(tx, &q, posting_requested_build(&ev), r);

@@ -38,9 +38,9 @@ int handle_job_artifact_put(http_request_t *req)
         return http_send_problem(req, 415, NULL, "Content-Type must be %s for %s", type, name);
     char *body = NULL;
     size_t len = 0;
-    if (http_read_body(req, (size_t)app->cfg.max_upload_bytes, &body, &len) != 0)
-        return http_send_problem(req, 413, NULL, "an artifact is at most %lld bytes",
-                                 app->cfg.max_upload_bytes);
+    int read_rc = http_read_body(req, (size_t)app->cfg.max_upload_bytes, &body, &len);
+    if (read_rc != 0)
+        return http_send_body_problem(req, read_rc, (size_t)app->cfg.max_upload_bytes);
     cmd_result_t r = {0};
     bool created = false;
     int rc = job_artifact_store(app, job_id, name, type, body, len, &created, &r);

@@ -33,6 +33,15 @@ bool form_is_form_request(const http_request_t *req)
            strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0;
 }
 
+/* 408: the body did not arrive whole within the request's body timeout. */
+static void form_fail_late(form_t *form)
+{
+    char ms[32];
+    snprintf(ms, sizeof(ms), "%d",
+             form->req->body_timeout_ms > 0 ? form->req->body_timeout_ms : 30000);
+    form_fail(form, 408, NULL, "the form body did not arrive whole within %s ms", ms);
+}
+
 static void file_close(form_t *form)
 {
     if (form->fd >= 0) {
@@ -112,6 +121,11 @@ static int on_field_get(const char *key, const char *value, size_t valuelen, voi
     const form_limits_t *lim = form->lim;
     if (form->status)
         return MG_FORM_FIELD_HANDLE_ABORT;
+    if (http_body_late(form->req)) {
+        /* a trickle: each read returns some bytes before civetweb's per-read timeout */
+        form_fail_late(form);
+        return MG_FORM_FIELD_HANDLE_ABORT;
+    }
     if (form->in_file) {
         form_file_t *f = &form->files[form->nfiles - 1];
         if (f->bytes + (int64_t)valuelen > lim->max_file_bytes) {
@@ -166,7 +180,7 @@ static void form_drain(http_request_t *req, int64_t cap)
     char buf[8192];
     int64_t total = 0;
     int n;
-    while (total < cap && (n = mg_read(req->conn, buf, sizeof(buf))) > 0)
+    while (total < cap && !http_body_late(req) && (n = mg_read(req->conn, buf, sizeof(buf))) > 0)
         total += n;
 }
 
@@ -179,7 +193,12 @@ static int form_read_urlencoded(http_request_t *req, form_t *form)
     char *body = NULL;
     size_t len = 0;
     size_t max = lim->max_fields * (lim->max_field_bytes * 3 + 64);
-    if (http_read_body(req, max, &body, &len) != 0) {
+    int read_rc = http_read_body(req, max, &body, &len);
+    if (read_rc == HTTP_BODY_TIMEOUT) {
+        form_fail_late(form);
+        return -1;
+    }
+    if (read_rc != 0) {
         char limit[32];
         snprintf(limit, sizeof(limit), "%zu", max);
         form_fail(form, 413, NULL, "request body larger than %s bytes", limit);
@@ -235,10 +254,24 @@ cleanup:
     return rc;
 }
 
+static long request_timeout_ms(const http_request_t *req)
+{
+    const char *v = mg_get_option(mg_get_context(req->conn), "request_timeout_ms");
+    return v && *v ? atol(v) : 30000;
+}
+
+/* Time since the handler started (the body deadline is set from then). */
+static long body_waited_ms(const http_request_t *req)
+{
+    int64_t start = req->body_deadline_us - (int64_t)req->body_timeout_ms * 1000;
+    return (long)((util_now_us() - start) / 1000);
+}
+
 int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
 {
     memset(form, 0, sizeof(*form));
     form->lim = lim;
+    form->req = req;
     form->fd = -1;
     form->fields = xcalloc(lim->max_fields + 1, sizeof(*form->fields));
     form->files = xcalloc(lim->max_files + 1, sizeof(*form->files));
@@ -265,6 +298,7 @@ int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
     if (ct && strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0)
         return form_read_urlencoded(req, form);
 
+    http_body_guard(req);
     struct mg_form_data_handler fdh = {
         .field_found = on_field_found,
         .field_get = on_field_get,
@@ -282,7 +316,12 @@ int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
     if (n < 0) {
         req->close_after = true;
         mg_disable_keep_alive(req->conn);
-        form_fail(form, 400, NULL, "%smalformed or truncated form body", "");
+        /* civetweb's reads give up after request_timeout_ms without data: a body that
+         * stopped arriving from a client still connected, not a malformed one */
+        if (http_body_late(req) || body_waited_ms(req) >= request_timeout_ms(req))
+            form_fail_late(form);
+        else
+            form_fail(form, 400, NULL, "%smalformed or truncated form body", "");
         return -1;
     }
     return 0;

@@ -43,7 +43,8 @@ typedef struct {
     char detail[300];
     /* internal */
     const form_limits_t *lim;
-    int fd; /* the file being written, -1 when none */
+    const http_request_t *req; /* for its body deadline */
+    int fd;                    /* the file being written, -1 when none */
     bool in_file;
     form_field_t *cur; /* the text field being read */
 } form_t;

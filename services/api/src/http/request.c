@@ -38,9 +38,9 @@ int request_json_optional(http_request_t *req, cJSON **out)
     char *body = NULL;
     size_t len = 0;
     *out = NULL;
-    if (http_read_body(req, (size_t)app->cfg.max_body_bytes, &body, &len) != 0) {
-        http_send_problem(req, 413, NULL, "request body larger than %lld bytes",
-                          app->cfg.max_body_bytes);
+    int rc = http_read_body(req, (size_t)app->cfg.max_body_bytes, &body, &len);
+    if (rc != 0) {
+        http_send_body_problem(req, rc, (size_t)app->cfg.max_body_bytes);
         return -1;
     }
     size_t i = 0;
