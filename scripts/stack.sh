@@ -18,6 +18,7 @@
 # Profile dev (make up):  PostgreSQL 54320, Kafka 19092 (controller 19093), api 8080,
 #                         poster 8081, monitor 8082, responder 8083, sandbox 8090, chromedriver 9515.
 # Profile test (make test): PostgreSQL 55432, Kafka 29092 (controller 29093); nothing else.
+# BB_RUN_DIR=DIR keeps the profile's state in DIR instead of .run/<profile>.
 # Ports can be overridden with BB_<NAME>_PORT (dev) or BB_TEST_<NAME>_PORT (test), e.g.
 # BB_PG_PORT=5999 make up; for dev also PG_PORT, KAFKA_PORT and HTTP_PORT (api), in .env too. `clean` stops the profile and deletes its data.
 # `env` prints the environment the dev profile's services get (DATABASE_URL hidden).
@@ -102,7 +103,9 @@ else
     COMPONENTS=(pg kafka)
 fi
 
-RUN="$BB_ROOT/.run/$PROFILE"
+# BB_RUN_DIR puts a whole stack elsewhere (the integration tests run a dev-profile stack of
+# their own, on their own ports, beside a developer's `make up`).
+RUN="${BB_RUN_DIR:-$BB_ROOT/.run/$PROFILE}"
 LOGS="$RUN/logs"
 PIDS="$RUN/pids"
 SECRETS="$RUN/secrets"
@@ -662,9 +665,12 @@ EOF
             case "$c" in api) port_var=HTTP_PORT ;; sandbox) port_var=SANDBOX_PORT ;; *) port_var=HEALTH_PORT ;; esac
             EXTRA_ENV=("$port_var=$port")
             # Static membership: a restarted consumer takes its partitions back at once.
-            case "$c" in api | poster | monitor | responder)
-                EXTRA_ENV+=("KAFKA_GROUP_INSTANCE_ID=${INSTANCE_ID:-$(hostname)}-$c") ;;
-            esac
+            # BB_STATIC_MEMBERSHIP=0 turns it off (to measure the difference).
+            if [ "${BB_STATIC_MEMBERSHIP:-1}" = 1 ]; then
+                case "$c" in api | poster | monitor | responder)
+                    EXTRA_ENV+=("KAFKA_GROUP_INSTANCE_ID=${INSTANCE_ID:-$(hostname)}-$c") ;;
+                esac
+            fi
             if browser_side "$c"; then EXTRA_ENV+=("HOME=$RUN/browser-home"); fi
             sv_program "$c" "$exe"
         fi
