@@ -381,3 +381,8 @@ def jpeg_has_gps(data: bytes) -> bool:
                     return True
         i += 2 + seglen
     return False
+
+
+# The dev-profile stack of test_isolation.py and test_supervision.py: defined once here so
+# that both modules share one session-scoped stack (an import into each module would make two).
+from dev_stack_support import dev_stack  # noqa: E402,F401

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from dev_stack_support import dev_stack  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.timeout(900)
 
