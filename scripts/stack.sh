@@ -872,15 +872,17 @@ cmd_down() {
 }
 
 cmd_status() {
-    local c state pid
+    local c state pid line svstat=""
+    # one supervisorctl call for all (each one starts a Python interpreter)
+    if [ "$PROFILE" = dev ] && supervisord_alive; then svstat="$({ sctl status || true; } 2>/dev/null)"; fi
     printf '%-13s %-9s %-8s %-6s %s\n' COMPONENT STATE PID PORT LOG
     for c in "${COMPONENTS[@]}"; do
         state=stopped pid=-
         if [ "$c" = pg ]; then
             if pg_running; then state=running pid="$(pg_pid)"; fi
-        elif supervised "$c" && [ -n "$(sv_state "$c")" ]; then
-            state="$(sv_state "$c" | tr 'A-Z' 'a-z')"
-            [ "$state" != running ] || pid="$(sv_pid "$c")"
+        elif supervised "$c" && line="$(grep "^byebuy:$c " <<<"$svstat")"; then
+            state="$(awk '{ print tolower($2) }' <<<"$line")"
+            [ "$state" != running ] || pid="$(sed -n 's/.* pid \([0-9]*\),.*/\1/p' <<<"$line")"
         elif pidfile_alive "$PIDS/$c.pid"; then
             state=running pid="$(pidfile_pid "$PIDS/$c.pid")"
         elif [ "$c" = chromedriver ] && [ ! -x "$CHROMEDRIVER" ]; then
