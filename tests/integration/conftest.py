@@ -452,3 +452,6 @@ def login_api(services, fresh_db, tmp_path):
     api.bearer = {"Authorization": f"Bearer {token}"}
     api.session = lambda: login_session(api)
     return api
+# The dev-profile stack of test_isolation.py and test_supervision.py: defined once here so
+# that both modules share one session-scoped stack (an import into each module would make two).
+from dev_stack_support import dev_stack  # noqa: E402,F401

@@ -79,9 +79,11 @@ static int conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, 
 }
 
 /* Variables the services read themselves (the bootstrap argument, the group id of their
- * config table), so they are not passed through. */
+ * config table), so they are not passed through. KAFKA_GROUP_INSTANCE_ID (static membership)
+ * is a group member's name: only the service's group consumer gets it (kafka_consumer_new),
+ * never its producers, admin client or the partition reader. */
 static const char *const passthrough_skip[] = {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_CLIENT_ID",
-                                               "KAFKA_GROUP_ID", NULL};
+                                               "KAFKA_GROUP_ID", "KAFKA_GROUP_INSTANCE_ID", NULL};
 
 /* KAFKA_SOCKET_TIMEOUT_MS=5000 -> socket.timeout.ms=5000. An unknown property or a bad value
  * is an error naming the variable. */
@@ -121,6 +123,23 @@ static int conf_passthrough(rd_kafka_conf_t *conf, char *errstr, size_t errstr_s
     return 0;
 }
 
+/* Static membership: KAFKA_GROUP_INSTANCE_ID names this member of the group across restarts,
+ * so a restarted (or kill -9ed and restarted) consumer takes its partitions back at once
+ * instead of waiting for the dead member's session to time out. Unset or empty: a dynamic
+ * member, as before (two instances must never share one name: the second fences the first). */
+static int conf_group_instance(rd_kafka_conf_t *conf, char *errstr, size_t errstr_size)
+{
+    const char *id = getenv("KAFKA_GROUP_INSTANCE_ID");
+    if (!id || !*id)
+        return 0;
+    char err[256];
+    if (rd_kafka_conf_set(conf, "group.instance.id", id, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+        snprintf(errstr, errstr_size, "KAFKA_GROUP_INSTANCE_ID: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* A configuration with the bootstrap, client id and our callbacks; caller owns it. */
 static rd_kafka_conf_t *conf_base(const char *bootstrap, const char *client_id, char *errstr,
                                   size_t errstr_size)
@@ -130,8 +149,12 @@ static rd_kafka_conf_t *conf_base(const char *bootstrap, const char *client_id, 
         snprintf(errstr, errstr_size, "KAFKA_BOOTSTRAP_SERVERS: missing");
         goto fail;
     }
+    /* reconnect.backoff.max.ms 1000 (librdkafka: 10000): after a broker restart the first
+     * event went out up to 10 s after the broker was back (KAFKA_RECONNECT_BACKOFF_MAX_MS
+     * tunes it). */
     if (conf_set(conf, "bootstrap.servers", bootstrap, errstr, errstr_size) < 0 ||
-        (client_id && conf_set(conf, "client.id", client_id, errstr, errstr_size) < 0))
+        (client_id && conf_set(conf, "client.id", client_id, errstr, errstr_size) < 0) ||
+        conf_set(conf, "reconnect.backoff.max.ms", "1000", errstr, errstr_size) < 0)
         goto fail;
     rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
     rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
@@ -1012,6 +1035,7 @@ kafka_consumer_t *kafka_consumer_new(const kafka_consumer_config_t *cfg, char *e
         conf_set(conf, "auto.offset.reset", "earliest", errstr, errstr_size) < 0 ||
         conf_set(conf, "fetch.wait.max.ms", "10", errstr, errstr_size) < 0 ||
         conf_passthrough(conf, errstr, errstr_size) < 0 ||
+        conf_group_instance(conf, errstr, errstr_size) < 0 ||
         /* pass-through may tune, but not break at-least-once */
         conf_set(conf, "enable.auto.offset.store", "false", errstr, errstr_size) < 0 ||
         conf_set(conf, "group.id", cfg->group_id, errstr, errstr_size) < 0)

@@ -46,6 +46,7 @@ struct api_config {
     long long outbox_batch;
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
     long long reply_timeout_s; /* a reply request without a draft after this: needs_attention */
+    long long upload_sweep_min_age_s; /* upload_sweep.h: rowless files older than this go */
     char *spa_dir;             /* the built dashboard (http/spa.c) */
     long long sse_heartbeat_ms;
     long long sse_max_clients;
@@ -81,6 +82,8 @@ struct app {
     bool consumer_started;
     pthread_t sweeper_thread; /* reply_sweeper.c */
     bool sweeper_started;
+    pthread_t upload_sweeper_thread; /* upload_sweep.c */
+    bool upload_sweeper_started;
     struct outbox_relay *relay; /* owned by outbox.c */
 
     struct mg_context *http;
@@ -94,7 +97,8 @@ struct app {
     struct {
         metric_t *outbox_published; /* counter */
         metric_t *outbox_failed;    /* counter */
-        metric_t *outbox_lag;       /* gauge: rows due, not published */
+        metric_t *outbox_lag;       /* gauge: rows due or failed, not published */
+        metric_t *outbox_oldest_s;  /* gauge: seconds the oldest of those has waited */
         metric_t *outbox_scheduled; /* gauge: rows not due yet */
         metric_t *events_applied;   /* counter */
         metric_t *events_duplicate; /* counter */

@@ -33,6 +33,7 @@
 #include "migrate.h"
 #include "outbox.h"
 #include "reply_sweeper.h"
+#include "upload_sweep.h"
 #include "event_applier.h"
 #include "sse/feed.h"
 #include "sse/hub.h"
@@ -121,6 +122,10 @@ static const config_entry_t config_table[] = {
     CONFIG_ENTRY("REPLY_TIMEOUT_S", CONFIG_INT, "120", 2, 86400, false, S, reply_timeout_s,
                  "a reply request that got no draft after this many seconds hands the "
                  "conversation to the seller (needs_attention)"),
+    CONFIG_ENTRY("UPLOAD_SWEEP_MIN_AGE_S", CONFIG_INT, "300", 1, 86400, false, S,
+                 upload_sweep_min_age_s,
+                 "files in UPLOAD_DIR that no row names (left by a process killed mid-request) "
+                 "are removed at start-up and then this often, once older than this"),
     CONFIG_ENTRY("SPA_DIR", CONFIG_STRING, "frontend/dist", 0, 0, false, S, spa_dir,
                  "the built dashboard served at / (index.html and assets/); without it / "
                  "answers a page saying how to build it"),
@@ -166,7 +171,11 @@ static void app_metrics_init(struct app *app)
         metrics_counter("bb_outbox_published_total", "Outbox events acknowledged by Kafka");
     app->m.outbox_failed =
         metrics_counter("bb_outbox_failed_total", "Outbox publish attempts that failed");
-    app->m.outbox_lag = metrics_gauge("bb_outbox_lag", "Outbox rows due and not yet published");
+    app->m.outbox_lag = metrics_gauge(
+        "bb_outbox_lag", "Outbox rows due (or failed and waiting to be retried), not published");
+    app->m.outbox_oldest_s =
+        metrics_gauge("bb_outbox_oldest_seconds",
+                      "Seconds the oldest outbox row counted in bb_outbox_lag has waited");
     app->m.outbox_scheduled =
         metrics_gauge("bb_outbox_scheduled",
                       "Outbox rows waiting for their time (scheduled jobs, retry backoff)");
@@ -397,6 +406,7 @@ static void api_drain(void *ctx)
     outbox_relay_join(app);
     event_applier_join(app);
     reply_sweeper_join(app);
+    upload_sweeper_join(app);
 }
 
 static void api_release(void *ctx)
@@ -472,7 +482,8 @@ int main(int argc, char **argv)
         goto cleanup;
     if (outbox_relay_start(&app, err, sizeof(err)) != 0 ||
         event_applier_start(&app, err, sizeof(err)) != 0 ||
-        reply_sweeper_start(&app, err, sizeof(err)) != 0) {
+        reply_sweeper_start(&app, err, sizeof(err)) != 0 ||
+        upload_sweeper_start(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("%s", err);
         goto cleanup;
     }

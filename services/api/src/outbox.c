@@ -24,9 +24,11 @@
 #define RELAY_DUE_RECHECK_MS 20  /* rows due but not claimed: look again soon */
 #define RELAY_STOP_GRACE_MS 3000 /* how long a stopping relay still waits for reports */
 #define RELAY_MAX_BACKOFF_S 60
+#define RELAY_LAG_EVERY_MS 1000 /* how often the lag gauges are refreshed while reports wait */
 
 typedef struct {
     int64_t id;
+    int64_t delivered_us; /* wall clock of the delivery report: the row's published_at */
     bool done;
     int err;
     char errmsg[256];
@@ -87,6 +89,7 @@ void outbox_on_delivery(void *msg_opaque, int err, const char *errstr, void *ctx
     pthread_mutex_lock(&r->mu);
     item->done = true;
     item->err = err;
+    item->delivered_us = util_wall_ms() * 1000;
     if (err)
         snprintf(item->errmsg, sizeof(item->errmsg), "%s", errstr ? errstr : "delivery failed");
     if (r->outstanding > 0)
@@ -142,13 +145,47 @@ static int relay_connect(struct app *app, struct outbox_relay *r)
     return 0;
 }
 
+/* The lag gauges: rows that should have gone out and did not (due, or failed before and
+ * waiting for their retry), and the age of the oldest; rows a pacing slot holds back are
+ * "scheduled", not lag. clock_timestamp(), not now(): inside the relay's claiming
+ * transaction now() is the claim time. Returns 0 or -1. */
+static int relay_lag_update(struct app *app, struct outbox_relay *r)
+{
+    char err[256];
+    PGresult *res = db_exec(
+        r->pg,
+        "SELECT count(*) FILTER (WHERE next_attempt_at <= clock_timestamp() OR attempts > 0)"
+        " AS lag, coalesce(extract(epoch FROM clock_timestamp() - min(CASE WHEN attempts = 0 THEN"
+        " next_attempt_at ELSE created_at END) FILTER (WHERE next_attempt_at <= clock_timestamp()"
+        " OR attempts > 0)), 0)::float8 AS oldest_s"
+        " FROM outbox WHERE published_at IS NULL",
+        0, NULL, err, sizeof(err), NULL);
+    if (!res) {
+        LOG_WARN("outbox relay: reading the lag: %s", err);
+        return -1;
+    }
+    metrics_set(app->m.outbox_lag, row_i64(res, 0, "lag"));
+    metrics_set(app->m.outbox_oldest_s, (int64_t)atof(row_text(res, 0, "oldest_s")));
+    PQclear(res);
+    return 0;
+}
+
 /* Waits until every report of the batch arrived; after a stop, at most RELAY_STOP_GRACE_MS.
+ * While reports are missing (the broker is away: librdkafka keeps retrying until
+ * message.timeout.ms) the lag gauges keep being refreshed, so they show the outage.
  * Returns true when all arrived. */
 static bool relay_wait_reports(struct app *app, struct outbox_relay *r)
 {
-    int64_t stop_deadline = 0;
+    int64_t stop_deadline = 0, lag_at = util_now_ms() + RELAY_LAG_EVERY_MS;
     pthread_mutex_lock(&r->mu);
     while (r->outstanding > 0) {
+        if (util_now_ms() >= lag_at) {
+            pthread_mutex_unlock(&r->mu);
+            (void)relay_lag_update(app, r);
+            lag_at = util_now_ms() + RELAY_LAG_EVERY_MS;
+            pthread_mutex_lock(&r->mu);
+            continue;
+        }
         if (app->workers_stop) {
             int64_t now = util_now_ms();
             if (!stop_deadline)
@@ -174,17 +211,20 @@ static bool relay_wait_reports(struct app *app, struct outbox_relay *r)
 static int relay_record(struct outbox_relay *r, size_t n, size_t *published, char *errstr,
                         size_t errstr_size)
 {
-    /* Published ids as one array literal: one UPDATE for the whole batch. */
-    size_t cap = n * 24 + 4, len = 0;
-    char *ids = xmalloc(cap);
+    /* Published ids and their report times as two array literals: one UPDATE for the
+     * whole batch. */
+    size_t cap = n * 24 + 4, len = 0, tlen = 0;
+    char *ids = xmalloc(cap), *times = xmalloc(cap);
     int rc = -1;
     ids[len++] = '{';
+    times[tlen++] = '{';
     *published = 0;
     for (size_t i = 0; i < n; i++) {
         outbox_item_t *it = &r->items[i];
         if (it->done && it->err == 0) {
-            len +=
-                (size_t)snprintf(ids + len, cap - len, "%s%" PRId64, *published ? "," : "", it->id);
+            const char *sep = *published ? "," : "";
+            len += (size_t)snprintf(ids + len, cap - len, "%s%" PRId64, sep, it->id);
+            tlen += (size_t)snprintf(times + tlen, cap - tlen, "%s%" PRId64, sep, it->delivered_us);
             (*published)++;
             continue;
         }
@@ -207,12 +247,19 @@ static int relay_record(struct outbox_relay *r, size_t n, size_t *published, cha
     }
     ids[len++] = '}';
     ids[len] = '\0';
+    times[tlen++] = '}';
+    times[tlen] = '\0';
     if (*published) {
-        const char *params[1] = {ids};
+        /* published_at is when the broker acknowledged the event (its delivery report), not
+         * the claim: now() here would be the claiming transaction's start, a time when the
+         * broker may have been down. */
+        const char *params[2] = {ids, times};
         PGresult *res = db_exec(r->pg,
-                                "UPDATE outbox SET published_at = now(), attempts = attempts + 1,"
-                                " last_error = NULL WHERE id = ANY($1::bigint[])",
-                                1, params, errstr, errstr_size, NULL);
+                                "UPDATE outbox o SET published_at = 'epoch'::timestamptz + d.us"
+                                " * interval '1 microsecond', attempts = attempts + 1,"
+                                " last_error = NULL FROM unnest($1::bigint[], $2::bigint[])"
+                                " AS d(id, us) WHERE o.id = d.id",
+                                2, params, errstr, errstr_size, NULL);
         if (!res)
             goto cleanup;
         PQclear(res);
@@ -220,6 +267,7 @@ static int relay_record(struct outbox_relay *r, size_t n, size_t *published, cha
     rc = 0;
 cleanup:
     free(ids);
+    free(times);
     return rc;
 }
 
@@ -327,8 +375,9 @@ static int relay_idle_ms(struct app *app, struct outbox_relay *r)
 {
     char err[256];
     PGresult *res = db_exec(r->pg,
-                            "SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS lag,"
-                            " count(*) FILTER (WHERE next_attempt_at > now()) AS scheduled,"
+                            "SELECT count(*) FILTER (WHERE next_attempt_at <= now()) AS due,"
+                            " count(*) FILTER (WHERE next_attempt_at > now() AND attempts = 0)"
+                            " AS scheduled,"
                             " ceil(extract(epoch FROM min(next_attempt_at) FILTER"
                             " (WHERE next_attempt_at > now()) - clock_timestamp()) * 1000)::bigint"
                             " AS next_due_ms FROM outbox WHERE published_at IS NULL",
@@ -337,10 +386,10 @@ static int relay_idle_ms(struct app *app, struct outbox_relay *r)
         LOG_WARN("outbox relay: reading the next due time: %s", err);
         return RELAY_IDLE_WAKE_MS;
     }
-    metrics_set(app->m.outbox_lag, row_i64(res, 0, "lag"));
+    (void)relay_lag_update(app, r);
     metrics_set(app->m.outbox_scheduled, row_i64(res, 0, "scheduled"));
     int64_t wait = RELAY_IDLE_WAKE_MS;
-    if (row_i64(res, 0, "lag") > 0)
+    if (row_i64(res, 0, "due") > 0)
         wait = RELAY_DUE_RECHECK_MS; /* came due since the claim (or another relay has it) */
     else if (row_text(res, 0, "next_due_ms")) {
         int64_t due = row_i64(res, 0, "next_due_ms");
