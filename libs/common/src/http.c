@@ -769,6 +769,62 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
     return status;
 }
 
+/* The methods a mounted router serves at path, as an Allow list (with HEAD and OPTIONS);
+ * false when no route has that path. */
+static bool routed_allow(const char *path, char *allow, size_t size)
+{
+    span_t spans[HTTP_MAX_PARAMS];
+    size_t nspans = 0;
+    bool found = false;
+    pthread_mutex_lock(&routers_lock);
+    for (const http_router_t *r = routers; r; r = r->next)
+        for (size_t i = 0; i < r->nroutes; i++) {
+            if (!route_match(r->routes[i].pattern, path, spans, &nspans))
+                continue;
+            found = true;
+            allow_add(allow, size, r->routes[i].method);
+            if (strcmp(r->routes[i].method, "GET") == 0)
+                allow_add(allow, size, "HEAD");
+        }
+    pthread_mutex_unlock(&routers_lock);
+    if (found)
+        allow_add(allow, size, "OPTIONS");
+    return found;
+}
+
+/* civetweb answers some requests itself, before any handler runs: a method it does not know
+ * (TRACE, a made-up token) as 400, a request head larger than its buffer as 431 (413 in some
+ * versions), a malformed request line as 400. Those answers become problem+json like every
+ * other, and a method civetweb does not know on a routed path is 405 with Allow, as the router
+ * answers for a method it knows. Returns 0: answered here. */
+static int civetweb_error(struct mg_connection *conn, int status, const char *msg)
+{
+    const struct mg_request_info *ri = mg_get_request_info(conn);
+    http_request_t req = {.conn = conn, .ri = ri, .close_after = true};
+    request_id_generate(req.request_id);
+    const char *method = ri ? ri->request_method : NULL;
+    const char *target = ri ? (ri->local_uri ? ri->local_uri : ri->request_uri) : NULL;
+    char path[1024] = "";
+    if (target && target[0] == '/')
+        snprintf(path, sizeof(path), "%.*s", (int)strcspn(target, "?#"), target);
+    if (status == 400 && method && method[0] && strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
+                                                     strlen(method) && path[0]) {
+        char allow[128] = "", headers[160];
+        if (routed_allow(path, allow, sizeof(allow))) {
+            snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
+            send_problem_with_headers(&req, 405, headers, "method %.16s is not allowed here; use %s",
+                                      method, allow);
+        } else {
+            char safe[256];
+            log_safe_copy(safe, sizeof(safe), path);
+            http_send_problem(&req, 404, NULL, "no such resource: %s", safe);
+        }
+        return 0;
+    }
+    http_send_problem(&req, status, NULL, "%s", msg && msg[0] ? msg : status_text(conn, status));
+    return 0;
+}
+
 static pthread_once_t civetweb_once = PTHREAD_ONCE_INIT;
 
 static void civetweb_init(void)
@@ -804,6 +860,7 @@ struct mg_context *http_server_start(const char *host, int port, int num_threads
     pthread_once(&civetweb_once, civetweb_init);
     struct mg_callbacks callbacks;
     memset(&callbacks, 0, sizeof(callbacks));
+    callbacks.http_error = civetweb_error;
     struct mg_init_data init = {
         .callbacks = &callbacks, .user_data = NULL, .configuration_options = options};
     unsigned code = 0;
