@@ -681,6 +681,9 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
     /* NULL for a request target that is not a path on this server (absolute URI of another
      * host, CONNECT): nothing here serves those */
     const char *path = ri->local_uri;
+    /* civetweb cleans local_uri and turns a backslash into '/', so "/x/%5C" would be served as
+     * "/x/", another resource: a backslash names no path of ours (404). */
+    bool backslash = ri->local_uri_raw && strchr(ri->local_uri_raw, '\\') != NULL;
 
     const char *rid = mg_get_header(conn, "X-Request-Id");
     if (rid && request_id_valid(rid))
@@ -695,7 +698,7 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
     size_t nspans = 0;
     ssize_t chosen = -1, first_path_match = -1;
     char allow[128] = "";
-    for (size_t i = 0; path && i < r->nroutes; i++) {
+    for (size_t i = 0; path && !backslash && i < r->nroutes; i++) {
         if (!route_match(r->routes[i].pattern, path, spans, &nspans))
             continue;
         if (method_matches(r->routes[i].method, method)) {
@@ -750,7 +753,7 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         }
     } else if (!path) {
         status = http_send_problem(&req, 400, NULL, "the request target must be a path");
-    } else if (r->fallback && method_matches("GET", method)) {
+    } else if (r->fallback && !backslash && method_matches("GET", method)) {
         rm = &r->fallback_metrics;
         status = run_fallback(r, &req);
     } else {

@@ -40,6 +40,7 @@ static void file_close(form_t *form)
         form->fd = -1;
     }
     form->in_file = false;
+    form->in_empty_file = false;
 }
 
 static int on_field_found(const char *key, const char *filename, char *path, size_t pathlen,
@@ -57,9 +58,12 @@ static int on_field_found(const char *key, const char *filename, char *path, siz
                     (strncmp(key, lim->file_field, strlen(lim->file_field)) == 0 &&
                      strcmp(key + strlen(lim->file_field), "[]") == 0);
     /* civetweb passes "" (not NULL) as the file name of plain fields; a browser sends a file
-     * input left empty as the file field with filename="": skip that one. */
-    if ((!filename || !*filename) && file_key)
-        return MG_FORM_FIELD_STORAGE_SKIP;
+     * input left empty as the file field with filename="": read it, refused unless empty (text
+     * sent in the file field is a client's mistake, said so rather than ignored). */
+    if ((!filename || !*filename) && file_key) {
+        form->in_empty_file = true;
+        return MG_FORM_FIELD_STORAGE_GET;
+    }
     if (filename && *filename) {
         if (!file_key) {
             form_fail(form, 422, key, "%s: files are only accepted in the \"images\" field", key);
@@ -112,6 +116,13 @@ static int on_field_get(const char *key, const char *value, size_t valuelen, voi
     const form_limits_t *lim = form->lim;
     if (form->status)
         return MG_FORM_FIELD_HANDLE_ABORT;
+    if (form->in_empty_file) {
+        if (valuelen == 0)
+            return MG_FORM_FIELD_HANDLE_GET;
+        form_fail(form, 422, lim->file_field, "%s: must be files (a part with a filename)",
+                  lim->file_field);
+        return MG_FORM_FIELD_HANDLE_ABORT;
+    }
     if (form->in_file) {
         form_file_t *f = &form->files[form->nfiles - 1];
         if (f->bytes + (int64_t)valuelen > lim->max_file_bytes) {
