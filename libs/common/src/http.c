@@ -21,6 +21,7 @@
 #include "common/json_check.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 
@@ -333,6 +334,15 @@ static int send_problem_v(http_request_t *req, int status, const char *extra_hea
 {
     char detail[1024];
     vsnprintf(detail, sizeof(detail), fmt, ap);
+    /* a detail or field echoing the client's bytes may end in a sequence cut by a fixed-size
+     * buffer: the answer stays valid UTF-8 (and so valid JSON), cut before it */
+    detail[utf8_invalid_at(detail, strlen(detail))] = '\0';
+    char field_ok[128];
+    if (field) {
+        snprintf(field_ok, sizeof(field_ok), "%s", field);
+        field_ok[utf8_invalid_at(field_ok, strlen(field_ok))] = '\0';
+        field = field_ok;
+    }
     cJSON *root = cJSON_CreateObject();
     char *text = NULL;
     int rc = status;
