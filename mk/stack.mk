@@ -1,5 +1,5 @@
 # The local stack and the two commands of the README. Scripts do the work; see scripts/.
-.PHONY: up down restart test deps status logs token
+.PHONY: up down restart test deps status logs token fuzz-api
 deps:
 	scripts/install-deps.sh
 # bins in a second make: this one read pkg-config's flags before deps could install anything.
@@ -20,10 +20,4 @@ token:
 	@scripts/stack.sh token
 test: deps
 	scripts/test.sh
-# docker-compose.yml run for real with podman (scripts/compose/check.sh; needs
-# `scripts/install-deps.sh --with compose`, which this target runs). Not part of `make test`:
-# it takes minutes (.ci/run runs it as its own step).
-.PHONY: compose-check
-compose-check:
-	scripts/install-deps.sh --with compose
-	scripts/compose/check.sh
+.PHONY: up down restart test deps status logs token fuzz-api

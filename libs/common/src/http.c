@@ -22,6 +22,7 @@
 #include "common/json_check.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 
@@ -424,6 +425,15 @@ static int send_problem_v(http_request_t *req, int status, const char *extra_hea
 {
     char detail[1024];
     vsnprintf(detail, sizeof(detail), fmt, ap);
+    /* a detail or field echoing the client's bytes may end in a sequence cut by a fixed-size
+     * buffer: the answer stays valid UTF-8 (and so valid JSON), cut before it */
+    detail[utf8_invalid_at(detail, strlen(detail))] = '\0';
+    char field_ok[128];
+    if (field) {
+        snprintf(field_ok, sizeof(field_ok), "%s", field);
+        field_ok[utf8_invalid_at(field_ok, strlen(field_ok))] = '\0';
+        field = field_ok;
+    }
     cJSON *root = cJSON_CreateObject();
     char *text = NULL;
     int rc = status;
@@ -790,6 +800,9 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
     /* NULL for a request target that is not a path on this server (absolute URI of another
      * host, CONNECT): nothing here serves those */
     const char *path = ri->local_uri;
+    /* civetweb cleans local_uri and turns a backslash into '/', so "/x/%5C" would be served as
+     * "/x/", another resource: a backslash names no path of ours (404). */
+    bool backslash = ri->local_uri_raw && strchr(ri->local_uri_raw, '\\') != NULL;
 
     const char *rid = mg_get_header(conn, "X-Request-Id");
     if (rid && request_id_valid(rid))
@@ -804,7 +817,7 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
     size_t nspans = 0;
     ssize_t chosen = -1, first_path_match = -1;
     char allow[128] = "";
-    for (size_t i = 0; path && i < r->nroutes; i++) {
+    for (size_t i = 0; path && !backslash && i < r->nroutes; i++) {
         if (!route_match(r->routes[i].pattern, path, spans, &nspans))
             continue;
         if (method_matches(r->routes[i].method, method)) {
@@ -862,7 +875,7 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
         }
     } else if (!path) {
         status = http_send_problem(&req, 400, NULL, "the request target must be a path");
-    } else if (r->fallback && method_matches("GET", method)) {
+    } else if (r->fallback && !backslash && method_matches("GET", method)) {
         rm = &r->fallback_metrics;
         if (r->guard && r->guard(&req, NULL) != 0)
             status = req.status ? req.status : http_send_problem(&req, 403, NULL, "refused");
@@ -883,6 +896,61 @@ static int router_handle(struct mg_connection *conn, void *cbdata)
               "http %.16s %s %d %.2fms rid=%s", method, safe_path, status, (double)us / 1000.0,
               req.request_id);
     return status;
+}
+
+/* The methods a mounted router serves at path, as an Allow list (with HEAD and OPTIONS);
+ * false when no route has that path. */
+static bool routed_allow(const char *path, char *allow, size_t size)
+{
+    span_t spans[HTTP_MAX_PARAMS];
+    size_t nspans = 0;
+    bool found = false;
+    pthread_mutex_lock(&routers_lock);
+    for (const http_router_t *r = routers; r; r = r->next)
+        for (size_t i = 0; i < r->nroutes; i++) {
+            if (!route_match(r->routes[i].pattern, path, spans, &nspans))
+                continue;
+            found = true;
+            allow_add(allow, size, r->routes[i].method);
+            if (strcmp(r->routes[i].method, "GET") == 0)
+                allow_add(allow, size, "HEAD");
+        }
+    pthread_mutex_unlock(&routers_lock);
+    if (found)
+        allow_add(allow, size, "OPTIONS");
+    return found;
+}
+
+/* civetweb answers some requests itself, before any handler runs: a method it does not know
+ * (TRACE, a made-up token) as 400, a request head larger than its buffer as 431 (413 in some
+ * versions), a malformed request line as 400. Those answers become problem+json like every
+ * other, and a method civetweb does not know on a routed path is 405 with Allow, as the router
+ * answers for a method it knows. Returns 0: answered here. */
+/* civetweb answers 400 itself for a method it does not know (TRACE, PROPFIND, ...): on a
+ * routed path that is 405 with Allow, elsewhere 404, as the router answers known methods.
+ * Returns the status sent, 0 when the request was not such a method. */
+static int answer_unknown_method(http_request_t *req)
+{
+    const struct mg_request_info *ri = req->ri;
+    const char *method = ri ? ri->request_method : NULL;
+    const char *target = ri ? (ri->local_uri ? ri->local_uri : ri->request_uri) : NULL;
+    char path[1024] = "";
+    if (target && target[0] == '/')
+        snprintf(path, sizeof(path), "%.*s", (int)strcspn(target, "?#"), target);
+    if (!method || !method[0] || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method) ||
+        !path[0])
+        return 0;
+    char allow[128] = "", headers[160];
+    if (routed_allow(path, allow, sizeof(allow))) {
+        snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
+        send_problem_with_headers(req, 405, headers, "method %.16s is not allowed here; use %s",
+                                  method, allow);
+        return 405;
+    }
+    char safe[256];
+    log_safe_copy(safe, sizeof(safe), path);
+    http_send_problem(req, 404, NULL, "no such resource: %s", safe);
+    return 404;
 }
 
 static pthread_once_t civetweb_once = PTHREAD_ONCE_INIT;
@@ -929,6 +997,7 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
     request_id_generate(req.request_id);
     mg_disable_keep_alive(conn);
     const char *detail = msg && *msg ? msg : "the request could not be read";
+    int unknown;
     if (status == 400 && msg && strcmp(msg, "Malformed message") == 0) {
         long timeout_ms = option_ms(conn, "request_timeout_ms");
         long keep_ms = option_ms(conn, "keep_alive_timeout_ms");
@@ -946,6 +1015,8 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
                               "the request line and headers are larger than %ld bytes",
                               option_ms(conn, "max_request_size"));
         }
+    } else if (status == 400 && (unknown = answer_unknown_method(&req)) != 0) {
+        status = unknown;
     } else if (status == 413) {
         status = 431;
         http_send_problem(&req, 431, NULL, "the request line and headers are larger than %ld bytes",

@@ -105,10 +105,11 @@ int handle_listing_delete(http_request_t *req)
     listing_delete_t del;
     char force[8] = "";
     int64_t id;
+    int nforce = -1;
     if (request_path_id(req, 0, "Listing not found", &id) != 0 ||
-        request_query(req, "force", force, sizeof(force)) == -2)
+        (nforce = request_query(req, "force", force, sizeof(force))) == -2)
         return req->status;
-    if (force[0] && strcmp(force, "true") != 0 && strcmp(force, "false") != 0)
+    if (nforce >= 0 && strcmp(force, "true") != 0 && strcmp(force, "false") != 0)
         return http_send_problem(req, 422, "force", "force: must be true or false");
     int status;
     if (listing_delete(req->app, id, strcmp(force, "true") == 0, &del, &r) != 0) {

@@ -49,6 +49,7 @@ static void file_close(form_t *form)
         form->fd = -1;
     }
     form->in_file = false;
+    form->in_empty_file = false;
 }
 
 static int on_field_found(const char *key, const char *filename, char *path, size_t pathlen,
@@ -66,9 +67,12 @@ static int on_field_found(const char *key, const char *filename, char *path, siz
                     (strncmp(key, lim->file_field, strlen(lim->file_field)) == 0 &&
                      strcmp(key + strlen(lim->file_field), "[]") == 0);
     /* civetweb passes "" (not NULL) as the file name of plain fields; a browser sends a file
-     * input left empty as the file field with filename="": skip that one. */
-    if ((!filename || !*filename) && file_key)
-        return MG_FORM_FIELD_STORAGE_SKIP;
+     * input left empty as the file field with filename="": read it, refused unless empty (text
+     * sent in the file field is a client's mistake, said so rather than ignored). */
+    if ((!filename || !*filename) && file_key) {
+        form->in_empty_file = true;
+        return MG_FORM_FIELD_STORAGE_GET;
+    }
     if (filename && *filename) {
         if (!file_key) {
             form_fail(form, 422, key, "%s: files are only accepted in the \"images\" field", key);
@@ -124,6 +128,13 @@ static int on_field_get(const char *key, const char *value, size_t valuelen, voi
     if (http_body_late(form->req)) {
         /* a trickle: each read returns some bytes before civetweb's per-read timeout */
         form_fail_late(form);
+        return MG_FORM_FIELD_HANDLE_ABORT;
+    }
+    if (form->in_empty_file) {
+        if (valuelen == 0)
+            return MG_FORM_FIELD_HANDLE_GET;
+        form_fail(form, 422, lim->file_field, "%s: must be files (a part with a filename)",
+                  lim->file_field);
         return MG_FORM_FIELD_HANDLE_ABORT;
     }
     if (form->in_file) {
