@@ -943,7 +943,7 @@ static int answer_unknown_method(http_request_t *req)
     char allow[128] = "", headers[160];
     if (routed_allow(path, allow, sizeof(allow))) {
         snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
-        send_problem_with_headers(req, 405, headers, "method %.16s is not allowed here; use %s",
+        http_send_problem_headers(req, 405, headers, "method %.16s is not allowed here; use %s",
                                   method, allow);
         return 405;
     }
