@@ -44,6 +44,30 @@ class WebDriver:
         """Runs an async script whose last argument is the callback; returns what it passed."""
         return self.cmd("POST", "/execute/async", {"script": script, "args": list(args)})
 
+    def find(self, css, timeout=20):
+        """The element matching css (or an XPath), waiting for the app to render it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            using = "xpath" if css.startswith("//") else "css selector"
+            r = requests.post(self.base + "/element", json={"using": using, "value": css},
+                              timeout=30)
+            if r.status_code == 200:
+                return next(iter(r.json()["value"].values()))
+            assert time.monotonic() < deadline, f"no {css} on {self.cmd('GET', '/url')}"
+            time.sleep(0.2)
+
+    def type(self, css, text):
+        self.cmd("POST", f"/element/{self.find(css)}/value", {"text": text})
+
+    def click(self, css):
+        self.cmd("POST", f"/element/{self.find(css)}/click", {})
+
+    def wait_url(self, want, timeout=20):
+        deadline = time.monotonic() + timeout
+        while (url := self.cmd("GET", "/url")) != want:
+            assert time.monotonic() < deadline, f"at {url}, not {want}"
+            time.sleep(0.2)
+
     def quit(self):
         requests.delete(self.base, timeout=30)
 
@@ -130,10 +154,8 @@ const [photo, listing, job] = arguments;
   return out;
 })().then(done, e => done('error: ' + e));"""
 
-LOGIN = """const done = arguments[arguments.length - 1];
-fetch('/api/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
-  body: JSON.stringify({password: arguments[0]})})
-  .then(r => fetch('/api/listings').then(l => done([r.status, l.status])), e => done(String(e)));"""
+PROBE = """const done = arguments[arguments.length - 1];
+fetch('/api/listings').then(r => done(r.status), e => done(String(e)));"""
 
 
 def state(db):
@@ -169,9 +191,26 @@ def test_another_origin_cannot_write_the_logged_in_dashboard_can(login_api, chro
     site = AttackerSite(api.url, lid, jid, photo_b64)
     wd = WebDriver(chromedriver, tmp_path / "profile")
     try:
-        # the owner logs in on the api's own origin: the browser now holds the session cookie
-        wd.go(api.url + "/")
-        assert wd.run(LOGIN, OWNER_PASSWORD) == [204, 200]
+        # the dashboard sends a visitor without a session to its login page; the owner logs
+        # in there: the browser now holds the session cookie
+        wd.go(api.url + "/settings")
+        wd.wait_url(api.url + "/login?next=%2Fsettings")
+        assert wd.run(PROBE) == 401
+        wd.type("#password", "not the password")
+        wd.click("button[type=submit]")
+        assert "wrong password" in wd.cmd("GET", f"/element/{wd.find('#password-err')}/text")
+        wd.cmd("POST", f"/element/{wd.find('#password')}/clear", {})
+        wd.type("#password", OWNER_PASSWORD)
+        wd.click("button[type=submit]")
+        wd.wait_url(api.url + "/settings")
+        assert wd.run(PROBE) == 200
+        # settings: a token made in the dashboard is shown once and works
+        wd.type("#token-name", "from the dashboard")
+        wd.click("//button[normalize-space()='Create token']")
+        made = wd.cmd("GET", f"/element/{wd.find('[data-testid=new-token]')}/text")
+        assert re.fullmatch(r"bb_[A-Za-z0-9_-]{43}", made), made
+        assert requests.get(api.url + "/api/jobs", headers={"Authorization": f"Bearer {made}"},
+                            timeout=5).status_code == 200
         mark = len(api.log_text())
 
         wd.go(site.url)

@@ -29,7 +29,8 @@
 #define HTTP_DEFAULT_MAX_BODY (1024 * 1024)
 #define HTTP_MAX_ORIGINS 16
 #define HTTP_CODE_SLOTS 500 /* statuses 100..599 */
-#define HTTP_ALLOW_HEADERS "Content-Type, Authorization, X-Request-Id, Idempotency-Key, X-CSRF-Token"
+#define HTTP_ALLOW_HEADERS                                                                         \
+    "Content-Type, Authorization, X-Request-Id, Idempotency-Key, X-CSRF-Token"
 #define HTTP_EXPOSE_HEADERS "Location, Link, X-Request-Id"
 
 /* Per-route metric series: the histogram is registered at mount; counters per status code

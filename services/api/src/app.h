@@ -51,11 +51,13 @@ struct api_config {
     long long sse_heartbeat_ms;
     long long sse_max_clients;
     long long sse_ring_size;
-    char *auth;              /* AUTH: login | none (http/guard.c) */
-    char *allowed_hosts;     /* ALLOWED_HOSTS; NULL: the loopback names with HTTP_PORT */
-    char *auth_public_paths; /* AUTH_PUBLIC_PATHS: no Host check, no authentication */
-    long long session_ttl_s; /* SESSION_TTL_S */
-    bool cookie_secure;      /* COOKIE_SECURE (also on when API_PUBLIC_URL is https) */
+
+    /* the auth layer (http/guard.c) */
+    char *auth;                      /* AUTH: login | none (http/guard.c) */
+    char *allowed_hosts;             /* ALLOWED_HOSTS; NULL: the loopback names with HTTP_PORT */
+    char *auth_public_paths;         /* AUTH_PUBLIC_PATHS: no Host check, no authentication */
+    long long session_ttl_s;         /* SESSION_TTL_S */
+    bool cookie_secure;              /* COOKIE_SECURE (also on when API_PUBLIC_URL is https) */
     long long login_rate_per_client; /* LOGIN_RATE_PER_CLIENT, attempts per minute */
     long long login_rate_global;     /* LOGIN_RATE_GLOBAL, attempts per minute */
 };
@@ -87,12 +89,14 @@ struct app {
     struct outbox_relay *relay; /* owned by outbox.c */
 
     struct mg_context *http;
-    bool auth_none;             /* AUTH=none: no authentication (loopback listeners only) */
-    char *allowed_hosts;        /* ALLOWED_HOSTS or its default (owned) */
-    struct login_limit *login_limit; /* login and setup attempts (http/login_limit.h) */
     listing_cache_t *lcache;   /* rendered listings by (id, version) (listing_cache.h) */
     struct sse_hub *sse;       /* GET /api/events connections (sse/hub.h) */
     struct sse_feed *sse_feed; /* LISTEN bb_events -> sse (sse/feed.h) */
+
+    /* the auth layer (http/guard.c) */
+    bool auth_none;                  /* AUTH=none: no authentication (loopback listeners only) */
+    char *allowed_hosts;             /* ALLOWED_HOSTS or its default (owned) */
+    struct login_limit *login_limit; /* login and setup attempts (http/login_limit.h) */
 
     struct {
         metric_t *outbox_published; /* counter */

@@ -99,9 +99,8 @@ static void test_cookie(void **state)
     assert_int_equal(auth_cookie_get("a=1;bb_session=\"q\"", "bb_session", out, sizeof(out)), 1);
     assert_string_equal(out, "q");
     /* a cookie whose name ends like ours is not ours */
-    assert_int_equal(auth_cookie_get("xbb_session=1; bb_session_x=2", "bb_session", out,
-                                     sizeof(out)),
-                     -1);
+    assert_int_equal(
+        auth_cookie_get("xbb_session=1; bb_session_x=2", "bb_session", out, sizeof(out)), -1);
     assert_int_equal(auth_cookie_get("bb_session=", "bb_session", out, sizeof(out)), 0);
     assert_int_equal(auth_cookie_get("bb_session=0123456789012345678901234567890123456789",
                                      "bb_session", out, sizeof(out)),

@@ -107,8 +107,8 @@ struct mg_context *http_server_start_opts(const http_server_opts_t *o, char *err
  * No allocation and no regex per request. HEAD is served by GET routes (headers only).
  * A path matched with another method gets 405 with Allow; OPTIONS gets 204 with Allow and,
  * for an allowed Origin, the CORS preflight headers (Allow-Methods, Allow-Headers:
- * Content-Type, Authorization, X-Request-Id, Idempotency-Key, X-CSRF-Token, Max-Age 600). Responses to an
- * allowed Origin echo it in Access-Control-Allow-Origin and expose Location, Link and
+ * Content-Type, Authorization, X-Request-Id, Idempotency-Key, X-CSRF-Token, Max-Age 600). Responses
+ * to an allowed Origin echo it in Access-Control-Allow-Origin and expose Location, Link and
  * X-Request-Id. cors_origins entries are exact origins ("http://localhost:5173"); "*" allows
  * any origin (echoed).
  * X-Request-Id is taken from the request when it is 1-39 characters of [A-Za-z0-9._:-],

@@ -265,8 +265,8 @@ end:
     return rc;
 }
 
-int auth_setup_complete(struct app *app, const char *secret, const char *password,
-                        long long ttl_s, char session[AUTH_SECRET_SIZE], cmd_result_t *r)
+int auth_setup_complete(struct app *app, const char *secret, const char *password, long long ttl_s,
+                        char session[AUTH_SECRET_SIZE], cmd_result_t *r)
 {
     char owner[256], shash[AUTH_HASH_SIZE], pwhash[crypto_pwhash_STRBYTES];
     if (password_check_input(password, r) != 0 || password_hash(password, pwhash, r) != 0)

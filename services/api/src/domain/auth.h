@@ -72,8 +72,8 @@ int auth_setup_create(struct app *app, long long ttl_s, char secret[AUTH_SECRET_
 /* Uses a setup link to set the first password and opens a session (as auth_login). Returns
  * 0; -1 with r CMD_REFUSED (unknown, used or expired link), CMD_CONFLICT (a password is set
  * already), CMD_INVALID "password", or a database failure. */
-int auth_setup_complete(struct app *app, const char *secret, const char *password,
-                        long long ttl_s, char session[AUTH_SECRET_SIZE], cmd_result_t *r)
+int auth_setup_complete(struct app *app, const char *secret, const char *password, long long ttl_s,
+                        char session[AUTH_SECRET_SIZE], cmd_result_t *r)
     __attribute__((warn_unused_result));
 
 #endif

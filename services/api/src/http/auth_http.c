@@ -36,8 +36,8 @@ static int attempt_allowed(http_request_t *req)
         return 0;
     char headers[64];
     snprintf(headers, sizeof(headers), "Retry-After: %d\r\n", wait);
-    http_send_problem_headers(req, 429, headers,
-                              "too many login attempts; try again in %d seconds", wait);
+    http_send_problem_headers(req, 429, headers, "too many login attempts; try again in %d seconds",
+                              wait);
     return -1;
 }
 

@@ -6,8 +6,18 @@
 
 #define TOKEN_JSON                                                                                 \
     "json_build_object('id', id, 'name', name, 'prefix', prefix, 'created_at', " DB_TS(            \
-        "created_at") ", 'last_used_at', CASE WHEN last_used_at IS NULL THEN NULL ELSE " DB_TS(   \
-        "last_used_at") " END)"
+        "created_at") ", 'last_used_at', CASE WHEN last_used_at IS NULL THEN NULL ELSE " DB_TS("l" \
+                                                                                               "a" \
+                                                                                               "s" \
+                                                                                               "t" \
+                                                                                               "_" \
+                                                                                               "u" \
+                                                                                               "s" \
+                                                                                               "e" \
+                                                                                               "d" \
+                                                                                               "_" \
+                                                                                               "a" \
+                                                                                               "t") " END)"
 
 int auth_store_owner_ensure(PGconn *pg, store_err_t *err)
 {
@@ -32,17 +42,17 @@ int auth_store_owner_hash(PGconn *pg, char *out, size_t size, store_err_t *err)
 int auth_store_owner_set_hash(PGconn *pg, const char *hash, store_err_t *err)
 {
     const char *p[1] = {hash};
-    if (store_run(pg,
-                  "INSERT INTO auth_owner (id, password_hash, password_set_at) VALUES (1, $1, now())"
-                  " ON CONFLICT (id) DO UPDATE SET password_hash = $1, password_set_at = now()",
-                  1, p, err) != 0)
+    if (store_run(
+            pg,
+            "INSERT INTO auth_owner (id, password_hash, password_set_at) VALUES (1, $1, now())"
+            " ON CONFLICT (id) DO UPDATE SET password_hash = $1, password_set_at = now()",
+            1, p, err) != 0)
         return -1;
     /* a new password ends every session opened with the old one */
     return store_run(pg, "DELETE FROM auth_sessions", 0, NULL, err);
 }
 
-int auth_store_session_insert(PGconn *pg, const char *token_hash, long long ttl_s,
-                              store_err_t *err)
+int auth_store_session_insert(PGconn *pg, const char *token_hash, long long ttl_s, store_err_t *err)
 {
     char ttl[32];
     snprintf(ttl, sizeof(ttl), "%lld", ttl_s);

@@ -24,8 +24,8 @@ int auth_store_owner_set_hash(PGconn *pg, const char *hash, store_err_t *err)
     __attribute__((warn_unused_result));
 
 /* Inserts a session that expires ttl_s from now. Returns 0 or -1. */
-int auth_store_session_insert(PGconn *pg, const char *token_hash, long long ttl_s,
-                              store_err_t *err) __attribute__((warn_unused_result));
+int auth_store_session_insert(PGconn *pg, const char *token_hash, long long ttl_s, store_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* Whether an unexpired session has this hash (and notes it was seen). Returns 1, 0, -1. */
 int auth_store_session_valid(PGconn *pg, const char *token_hash, store_err_t *err)
