@@ -47,7 +47,7 @@ struct api_config {
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
     long long reply_timeout_s; /* a reply request without a draft after this: needs_attention */
     long long upload_sweep_min_age_s; /* upload_sweep.h: rowless files older than this go */
-    char *spa_dir;             /* the built dashboard (http/spa.c) */
+    char *spa_dir;                    /* the built dashboard (http/spa.c) */
     long long sse_heartbeat_ms;
     long long sse_max_clients;
     long long sse_ring_size;
