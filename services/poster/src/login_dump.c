@@ -37,11 +37,14 @@ const char login_dump_mask_js[] =
     "'View insights for ','Boost listing for ','Promote now for ','Renew listing ',"
     "'Delete listing ','Edit listing ','Write to ','Open ','Relist '];\n"
     "var ui = {}; UI.forEach(function (w) { ui[w] = 1; });\n"
-    "function x(s) { return s.replace(/[0-9]/g, '0').replace(/[^\\s0-9.,:;!?()\\[\\]\\/·•|+-]/g, 'x'); }\n"
-    "function isUi(s) { var t = s.trim().toLowerCase(); return !t || ui[t] === 1 || /^[\\s0-9.,:;·•|+-]*$/.test(t); }\n"
+    "function x(s) { return s.replace(/[0-9]/g, '0').replace(/[^\\s0-9.,:;!?()\\[\\]\\/·•|+-]/g, "
+    "'x'); }\n"
+    "function isUi(s) { var t = s.trim().toLowerCase(); return !t || ui[t] === 1 || "
+    "/^[\\s0-9.,:;·•|+-]*$/.test(t); }\n"
     "function maskAttr(v) {\n"
     "  if (isUi(v)) return v;\n"
-    "  for (var i = 0; i < PRE.length; i++) if (v.indexOf(PRE[i]) === 0) return PRE[i] + x(v.slice(PRE[i].length));\n"
+    "  for (var i = 0; i < PRE.length; i++) if (v.indexOf(PRE[i]) === 0) return PRE[i] + "
+    "x(v.slice(PRE[i].length));\n"
     "  var m = /^(.*? by )(You|[^:]{1,80})(: )([\\s\\S]*)$/.exec(v);\n"
     "  if (m) return m[1] + (m[2] === 'You' ? 'You' : x(m[2])) + m[3] + x(m[4]);\n"
     "  return x(v);\n"
@@ -61,7 +64,9 @@ const char login_dump_mask_js[] =
     "document.querySelectorAll('*').forEach(function (e) {\n"
     "  ATTRS.forEach(function (a) {\n"
     "    var v = e.getAttribute(a);\n"
-    "    if (v === null || e.nodeName === 'META' && a === 'content' && !/^og:|description|title/.test(e.getAttribute('property') || e.getAttribute('name') || '')) return;\n"
+    "    if (v === null || e.nodeName === 'META' && a === 'content' && "
+    "!/^og:|description|title/.test(e.getAttribute('property') || e.getAttribute('name') || '')) "
+    "return;\n"
     "    var m = maskAttr(v); if (m !== v) { e.setAttribute(a, m); n.attributes++; }\n"
     "  });\n"
     "  if ((e.nodeName === 'INPUT' || e.nodeName === 'TEXTAREA') && e.value && !isUi(e.value)) {\n"
@@ -129,8 +134,8 @@ static int save_page(wd_session_t *s, const char *dir, const char *name, FILE *o
             cJSON_GetObjectItem(n, "attributes")->valueint,
             cJSON_GetObjectItem(n, "scripts")->valueint);
     cJSON_Delete(n);
-    cJSON *html = wd_execute(
-        s, "return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML", NULL, &err);
+    cJSON *html = wd_execute(s, "return '<!DOCTYPE html>\\n' + document.documentElement.outerHTML",
+                             NULL, &err);
     int rc = -1;
     if (!html || !cJSON_IsString(html)) {
         fprintf(out, "%s: cannot read the page: %s: %s\n", name, err.code, err.message);
@@ -180,8 +185,7 @@ static char *first_thread(wd_session_t *s)
     return url;
 }
 
-int login_dump(wd_session_t *s, const recipe_t *r, const char *base_url, const char *dir,
-               FILE *out)
+int login_dump(wd_session_t *s, const recipe_t *r, const char *base_url, const char *dir, FILE *out)
 {
     static const struct {
         const char *name, *path;
@@ -201,8 +205,10 @@ int login_dump(wd_session_t *s, const recipe_t *r, const char *base_url, const c
         return -1;
     char *thread = first_thread(s);
     if (!thread) {
-        fprintf(out, "the inbox (%s) shows no thread: saving the inbox list instead; ask a "
-                     "friend to message a listing for a thread\n", url);
+        fprintf(out,
+                "the inbox (%s) shows no thread: saving the inbox list instead; ask a "
+                "friend to message a listing for a thread\n",
+                url);
     } else {
         int rc = open_page(s, r, thread, out);
         free(thread);
