@@ -170,7 +170,8 @@ def test_hundred_posts_spread_by_gap_and_daily_cap(services, fresh_db, tmp_path,
                       json={"platform": "facebook_marketplace", "label": "Burst"}, timeout=5)
     acc = r.json()["id"]
     r = requests.put(f"{api.url}/api/accounts/{acc}/pacing",
-                     json={"min_gap_s": 1, "jitter_s": 0, "posts_per_day": 30, "timezone": zone},
+                     json={"min_gap_s": 1, "jitter_s": 0, "posts_per_day": 30, "timezone": zone,
+                           "posts_per_month": 0},  # the monthly cap: test_api_account_hold.py
                      timeout=5)
     assert r.status_code == 200, r.text
 

@@ -33,7 +33,7 @@ export function ScheduledNote({ job }: { job: Job }) {
   const label = scheduledLabel(job);
   if (!label) return null;
   return (
-    <p className="text-sm text-slate-700" data-testid="scheduled">
+    <p className="text-sm text-slate-700" data-testid="scheduled" title={job.wait_reason ?? undefined}>
       {label}
     </p>
   );

@@ -103,6 +103,16 @@ export function livePlatforms(jobs: Job[]): string[] {
   return [...new Set(jobs.filter(isLive).map((j) => j.platform ?? ""))].filter(Boolean).sort();
 }
 
+/** Why a job waits, short: the api's wait_reason up to its colon ("account pacing", "daily cap",
+ * "monthly cap"); a hold in full, since the seller has to act on it ("account on hold until …
+ * (posting limit reached on facebook_marketplace: …)"); "account pacing" when the api gave none. */
+export function waitWords(reason?: string | null): string {
+  if (!reason) return "account pacing";
+  if (reason.startsWith("account on hold")) return reason;
+  const i = reason.indexOf(":");
+  return i > 0 ? reason.slice(0, i) : reason;
+}
+
 /** "Scheduled for 14:05 (account pacing)" for a waiting job due later, in the seller's locale and
  * time zone; with the date when it is not today. null when the job is not waiting for a time. */
 export function scheduledLabel(j: Job, now = Date.now(), locale?: string, timeZone?: string): string | null {
@@ -113,8 +123,7 @@ export function scheduledLabel(j: Job, now = Date.now(), locale?: string, timeZo
   const time = new Intl.DateTimeFormat(locale, { timeZone, timeStyle: "short" }).format(at);
   const date = new Intl.DateTimeFormat(locale, { timeZone, weekday: "short", month: "short", day: "numeric" });
   const whenText = day(at) === day(new Date(now)) ? time : `${date.format(at)}, ${time}`;
-  // the account's pacing: its gap and its daily caps (the api gives no finer reason)
-  return `Scheduled for ${whenText} (account pacing)`;
+  return `Scheduled for ${whenText} (${waitWords(j.wait_reason)})`;
 }
 
 /** What went wrong, in plain words, and what the seller can do. The api's own message follows it
@@ -141,6 +150,10 @@ export function failureAdvice(j: Job, platform: string): string {
       return `Not done on ${platform}: the listing was sold or deleted before its turn came.`;
     case "setup_required":
       return `${platform} needs something set up first (see below), then Retry.`;
+    case "limit_reached":
+      return `${platform} says this account reached its posting limit. The account is on hold until the limit resets (see Settings, Marketplace accounts); its other posts wait instead of being sent. Retry after the hold, or lift it there.`;
+    case "blocked":
+      return `${platform} has temporarily blocked this account from listing. The account is on hold (see Settings, Marketplace accounts); its jobs wait. Check the account on ${platform} in a browser, then lift the hold and Retry.`;
     default:
       return `${platform} did not accept it.`;
   }

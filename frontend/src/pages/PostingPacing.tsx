@@ -16,6 +16,9 @@ export const PACING_FIELDS: [NumKey, string, string][] = [
   ["posts_per_day", "New posts per day", "0: no limit"],
   ["delists_per_day", "Removals per day", "0: no limit"],
   ["updates_per_day", "Edits per day", "0: no limit"],
+  ["posts_per_month", "New posts per month", "0: no limit; Facebook showed a limit of 20"],
+  ["hold_blocked_s", "Hold after a block (s)", "0: no hold"],
+  ["hold_limit_s", "Hold after the monthly limit (s)", "0: until next month"],
 ];
 
 /** Form id of one field of one platform ("sandbox", "min_gap_s" -> "pacing-sandbox-min_gap_s"). */
@@ -77,7 +80,7 @@ function PacingForm({ p, account }: { p: PacingSettings; account?: { id: number;
       data-account-id={account?.id}
     >
       {!account && <h3 className="font-semibold">{name}</h3>}
-      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         {PACING_FIELDS.map(([k, label, hint]) => {
           const id = pacingFieldId(scope, k);
           return (
@@ -125,7 +128,9 @@ export function PostingPacing() {
         </h2>
         <p className="text-sm text-slate-700">
           Bursts of posts get marketplace accounts restricted. Each account's posts, removals and edits are spread out by these
-          limits; a job that has to wait says when it will run. A sold item's removals only wait for the gap.
+          limits; a job that has to wait says when it will run and why. A sold item's removals only wait for the gap. When the
+          marketplace blocks an account or says its monthly limit is reached, the account is held: its jobs wait until the hold
+          ends or you lift it under Marketplace accounts.
         </p>
       </div>
       <ErrorBanner error={error} title="Could not load the posting pacing." />

@@ -136,6 +136,36 @@ function Responder({ s }: { s: ResponderSettings }) {
   );
 }
 
+/** The account's hold (after the marketplace blocked it or its monthly limit was reached): why,
+ * until when, and a button to lift it (DELETE /api/accounts/{id}/hold). */
+function HoldNote({ a, onError }: { a: Account; onError: (x: unknown) => void }) {
+  const hold = a.hold;
+  if (!hold) return null;
+  async function lift() {
+    onError(null);
+    try {
+      await sendJson("DELETE", `/api/accounts/${a.id}/hold`, undefined);
+      await mutate((k) => keyMatches(k, ["/api/accounts", "/api/jobs", "/api/listings"]));
+    } catch (x) {
+      onError(x);
+    }
+  }
+  const until = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(hold.until));
+  const what = hold.reason === "limit_reached" ? "The monthly posting limit was reached" : "The marketplace blocked this account";
+  return (
+    <div className="flex flex-wrap items-center gap-2 rounded border border-amber-300 bg-amber-50 p-2 text-sm" role="note" data-testid="account-hold">
+      <p className="text-amber-900">
+        <strong>On hold until {until}.</strong> {what}
+        {hold.detail ? `: “${hold.detail}”` : ""}. Its {hold.reason === "limit_reached" ? "new posts" : "jobs"} wait instead of
+        being sent.
+      </p>
+      <button type="button" className={`${btnSecondary} ml-auto`} onClick={lift}>
+        Lift hold
+      </button>
+    </div>
+  );
+}
+
 function AccountRow({ a }: { a: Account }) {
   const [err, setErr] = useState<unknown>(null);
   const [pacingOpen, setPacingOpen] = useState(false);
@@ -169,6 +199,7 @@ function AccountRow({ a }: { a: Account }) {
         </p>
       )}
       {a.last_error && <p className="text-sm text-red-800">Last error: {a.last_error}</p>}
+      <HoldNote a={a} onError={setErr} />
       <details className="text-sm" onToggle={(e) => setPacingOpen((e.target as HTMLDetailsElement).open)}>
         <summary className="cursor-pointer text-blue-800 underline">Posting pacing of this account</summary>
         <p className="mt-1 text-slate-700">Empty fields: as its marketplace below.</p>

@@ -89,6 +89,18 @@ describe("scheduled jobs", () => {
     expect(scheduledLabel(j, now, "en-GB", "UTC")).toBe("Scheduled for 14:05 (account pacing)");
     expect(scheduledLabel(j, now, "en-US", "America/New_York")).toBe("Scheduled for 9:05 AM (account pacing)");
   });
+  it("says why from the api's wait_reason: the cap, or the account's hold in full", () => {
+    const at = "2026-12-08T09:00:00Z";
+    expect(scheduledLabel(job({ scheduled_at: at, wait_reason: "daily cap: 7 posts a day on this account (posts_per_day) reached" }), now, "en-GB", "UTC")).toBe(
+      "Scheduled for Tue 8 Dec, 09:00 (daily cap)",
+    );
+    expect(scheduledLabel(job({ scheduled_at: at, wait_reason: "monthly cap: 20 posts a month on this account (posts_per_month) already scheduled; waits for the next month" }), now, "en-GB", "UTC")).toBe(
+      "Scheduled for Tue 8 Dec, 09:00 (monthly cap)",
+    );
+    const hold = "account on hold until 2026-12-08 09:00 UTC (blocked by facebook_marketplace: You're temporarily blocked)";
+    expect(scheduledLabel(job({ scheduled_at: at, wait_reason: hold }), now, "en-GB", "UTC")).toBe(`Scheduled for Tue 8 Dec, 09:00 (${hold})`);
+    expect(failureAdvice(job({ status: "failed", error_code: "limit_reached" }), "Facebook")).toMatch(/on hold/);
+  });
   it("names the day when it is not today (a daily cap reached)", () => {
     const j = job({ scheduled_at: "2026-12-08T09:00:00Z" });
     expect(scheduledLabel(j, now, "en-GB", "UTC")).toBe("Scheduled for Tue 8 Dec, 09:00 (account pacing)");

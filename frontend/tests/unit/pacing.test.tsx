@@ -9,13 +9,25 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const values = { min_gap_s: 300, jitter_s: 180, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20, timezone: null };
+const values = {
+  min_gap_s: 300,
+  jitter_s: 180,
+  posts_per_day: 7,
+  delists_per_day: 30,
+  updates_per_day: 20,
+  posts_per_month: 20,
+  hold_blocked_s: 86400,
+  hold_limit_s: 0,
+  timezone: null,
+};
 const fb = { platform: "facebook_marketplace", saved: { ...values, posts_per_day: null }, effective: values };
 
 describe("posting pacing form", () => {
   it("sends whole numbers and names the first field that is not one", () => {
-    const form = { min_gap_s: "300", jitter_s: "0", posts_per_day: "7", delists_per_day: "30", updates_per_day: "20" };
-    expect(pacingBody(form)).toEqual({ body: { min_gap_s: 300, jitter_s: 0, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20 } });
+    const form = { min_gap_s: "300", jitter_s: "0", posts_per_day: "7", delists_per_day: "30", updates_per_day: "20", posts_per_month: "20", hold_limit_s: "0" };
+    expect(pacingBody(form)).toEqual({
+      body: { min_gap_s: 300, jitter_s: 0, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20, posts_per_month: 20, hold_blocked_s: null, hold_limit_s: 0 },
+    });
     expect(pacingBody({ ...form, posts_per_day: "-1" })).toEqual({ field: "posts_per_day", msg: "A whole number, 0 or more (empty: the default)." });
     expect(pacingBody({ ...form, posts_per_day: " " })).toMatchObject({ body: { posts_per_day: null } });
     expect(pacingBody({ ...form, jitter_s: "1.5" })).toMatchObject({ field: "jitter_s" });

@@ -15,6 +15,7 @@
 #include "driver.h"
 #include "ebay_login.h"
 #include "ebay_platform.h"
+#include "login_dump.h"
 #include "poster_config.h"
 #include "browser/profile_lock.h"
 #include "browser/session.h"
@@ -23,7 +24,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: byebuy-login --platform NAME [--account N] [--headless]\n"
+    fprintf(f, "usage: byebuy-login --platform NAME [--account N] [--headless] [--dump DIR]\n"
                "  Opens a browser on the account's profile at NAME's login page; log in there,\n"
                "  then press Enter here. NAME is a recipe in RECIPES_DIR (e.g.\n"
                "  facebook_marketplace, sandbox). --account defaults to 0 (the default account).\n"
@@ -31,7 +32,11 @@ static void usage(FILE *f)
                "  --headless is for automated checks only (nobody can log in through it).\n"
                "  --platform ebay connects an eBay seller account instead (OAuth): it prints\n"
                "  eBay's consent URL and reads the code (or the URL eBay redirected to) on stdin.\n"
-               "  Exit status: 0 when the marketplace then opens without a login wall.\n");
+               "  --dump DIR (after logging in) saves the create page, \"Your listings\" and one\n"
+               "  inbox thread as HTML and PNG into DIR, personal text masked, to check the\n"
+               "  recipe against the real site; no prompt.\n"
+               "  Exit status: 0 when the marketplace then opens without a login wall (with\n"
+               "  --dump: when the three pages were written).\n");
 }
 
 /* The first recipe URL that needs no listing: where a logged-in browser should land. */
@@ -54,6 +59,7 @@ typedef struct {
     const char *platform;
     long long account;
     bool headless;
+    const char *dump_dir; /* --dump DIR */
 } login_args_t;
 
 /* Parses the command line into a. Returns -1 to go on, else the exit status. */
@@ -71,6 +77,8 @@ static int args_parse(int argc, char **argv, login_args_t *a)
                 fprintf(stderr, "byebuy-login: --account: \"%s\" is not an account id\n", argv[i]);
                 return 2;
             }
+        } else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
+            a->dump_dir = argv[++i];
         } else if (strcmp(argv[i], "--headless") == 0) {
             a->headless = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -238,7 +246,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "byebuy-login: cannot open a browser: %s: %s\n", err.code, err.message);
         goto cleanup;
     }
-    if (login_prompt(s, &wd, a.platform, login_url) == 0)
+    if (a.dump_dir)
+        status = login_dump(s, r, r->base_url, a.dump_dir, stdout) == 0 ? 0 : 1;
+    else if (login_prompt(s, &wd, a.platform, login_url) == 0)
         status = login_verify(s, &wd, r);
 cleanup:
     /* Ending the session closes the browser: the profile (or context) keeps the cookies. */

@@ -139,8 +139,8 @@ void job_schedule_hold_text(const char *platform, const hold_row_t *h, char *out
     job_schedule_fmt_time(h->until_us, until);
     bool limit = strcmp(h->reason, "limit_reached") == 0;
     snprintf(out, size, "account on hold until %s (%s %s%s%s)", until,
-             limit ? "posting limit reached on" : "blocked by", platform,
-             h->detail[0] ? ": " : "", h->detail);
+             limit ? "posting limit reached on" : "blocked by", platform, h->detail[0] ? ": " : "",
+             h->detail);
 }
 
 /* What the schedule decided, to say why a job waits. */
@@ -164,8 +164,8 @@ static int slot_find(tx_t *tx, int64_t job_id, const char *platform, int64_t acc
         int64_t *days = NULL;
         size_t ndays = 0, n = 0;
         sched_slot_t *slots = NULL;
-        if (slot_store_clock(tx->pg, platform, account_id, tz, from, now_us, &days, &ndays,
-                             &err) != 0)
+        if (slot_store_clock(tx->pg, platform, account_id, tz, from, now_us, &days, &ndays, &err) !=
+            0)
             return cmd_db_fail(r, "scheduling the job", &err);
         int64_t start = from > *now_us ? from : *now_us;
         /* Slots since the day began count against the cap; since start - gap for the gap. */
@@ -272,8 +272,8 @@ int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t ac
         return cmd_db_fail(r, "reading the account's hold", &err);
     c.hold = held ? &hold : NULL;
     if (held || rule.min_gap_us > 0 || rule.cap_per_day > 0 || c.month_cap > 0)
-        return slot_paced(tx, job_id, platform, account_id, (job_kind_t)k, &rule, tz, &c,
-                          run_at_us, r);
+        return slot_paced(tx, job_id, platform, account_id, (job_kind_t)k, &rule, tz, &c, run_at_us,
+                          r);
     /* Unpaced (API platforms, the sandbox): at once, no lock; the slot is still recorded so
      * that caps set later count today's actions. */
     *run_at_us = 0;

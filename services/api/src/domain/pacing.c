@@ -36,9 +36,14 @@ static const struct {
     {"ebay", 0, 0, {0, 0, 0}, 0},
 };
 
-static const char *const int_zero_means[PACING_INTS] = {
-    "", "", "; 0 means no cap", "; 0 means no cap", "; 0 means no cap", "; 0 means no cap",
-    "; 0 means no hold", "; 0 means until the next month"};
+static const char *const int_zero_means[PACING_INTS] = {"",
+                                                        "",
+                                                        "; 0 means no cap",
+                                                        "; 0 means no cap",
+                                                        "; 0 means no cap",
+                                                        "; 0 means no cap",
+                                                        "; 0 means no hold",
+                                                        "; 0 means until the next month"};
 static const int int_max[PACING_INTS] = {86400,  86400,  100000,   100000,
                                          100000, 100000, 31622400, 31622400};
 

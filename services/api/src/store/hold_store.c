@@ -12,11 +12,12 @@ int hold_store_active(PGconn *pg, const char *platform, int64_t account_id, cons
 {
     store_num_t aid;
     const char *params[3] = {platform, store_i64(&aid, account_id), kind};
-    PGresult *res = store_exec(pg,
-                               "SELECT " US("until") " AS until_us, reason, detail FROM account_holds"
-                               " WHERE platform = $1 AND account_id = $2 AND until > now()"
-                               " AND (reason = 'blocked' OR $3 = 'post')",
-                               3, params, err);
+    PGresult *res = store_exec(
+        pg,
+        "SELECT " US("until") " AS until_us, reason, detail FROM account_holds"
+                              " WHERE platform = $1 AND account_id = $2 AND until > now()"
+                              " AND (reason = 'blocked' OR $3 = 'post')",
+        3, params, err);
     if (!res)
         return -1;
     int found = PQntuples(res) > 0;
@@ -63,8 +64,7 @@ int hold_store_put(PGconn *pg, const char *platform, int64_t account_id, const c
     return 0;
 }
 
-int hold_store_lift(PGconn *pg, const char *platform, int64_t account_id, int *n,
-                    store_err_t *err)
+int hold_store_lift(PGconn *pg, const char *platform, int64_t account_id, int *n, store_err_t *err)
 {
     store_num_t aid;
     const char *params[2] = {platform, store_i64(&aid, account_id)};
@@ -79,8 +79,7 @@ int hold_store_lift(PGconn *pg, const char *platform, int64_t account_id, int *n
     return 0;
 }
 
-PGresult *hold_store_waiting(PGconn *pg, const char *platform, int64_t account_id,
-                             store_err_t *err)
+PGresult *hold_store_waiting(PGconn *pg, const char *platform, int64_t account_id, store_err_t *err)
 {
     store_num_t aid;
     const char *params[2] = {platform, store_i64(&aid, account_id)};
@@ -97,8 +96,9 @@ int hold_store_move(PGconn *pg, int64_t job_id, int64_t at_us, store_err_t *err)
     store_num_t jid, at;
     const char *params[2] = {store_i64(&jid, job_id), store_i64(&at, at_us)};
     return store_run(pg,
-                     "UPDATE outbox o SET next_attempt_at = " TS("$2") " FROM posting_jobs j"
-                     " WHERE j.id = $1 AND o.event_id = j.request_event_id"
-                     " AND o.published_at IS NULL",
+                     "UPDATE outbox o SET next_attempt_at = " TS(
+                         "$2") " FROM posting_jobs j"
+                               " WHERE j.id = $1 AND o.event_id = j.request_event_id"
+                               " AND o.published_at IS NULL",
                      2, params, err);
 }

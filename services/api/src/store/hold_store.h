@@ -30,8 +30,8 @@ int hold_store_put(PGconn *pg, const char *platform, int64_t account_id, const c
                    int64_t *until_us, store_err_t *err) __attribute__((warn_unused_result));
 
 /* Deletes the account's hold; *n: 1 when there was one in force, else 0. Returns 0 or -1. */
-int hold_store_lift(PGconn *pg, const char *platform, int64_t account_id, int *n,
-                    store_err_t *err) __attribute__((warn_unused_result));
+int hold_store_lift(PGconn *pg, const char *platform, int64_t account_id, int *n, store_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* The account's pending jobs whose request still waits unpublished on the outbox, oldest
  * slot first: columns id, kind. NULL on error (err); the caller PQclear()s. */

@@ -131,7 +131,8 @@ int job_store_lock(PGconn *pg, int64_t id, job_row_t *row, store_err_t *err)
     PGresult *res = store_exec(pg,
                                "SELECT j.listing_id, j.kind, COALESCE(j.posting_job_id, 0)"
                                " AS posting_job_id, j.status, j.attempt, j.max_attempts,"
-                               " COALESCE(j.account_id, 0) AS account_id, j.platform, j.error_code, j.request_event_id::text"
+                               " COALESCE(j.account_id, 0) AS account_id, j.platform, "
+                               "j.error_code, j.request_event_id::text"
                                " AS request_event_id, l.status AS listing_status, l.sold_platform"
                                " FROM posting_jobs j JOIN listings l ON l.id = j.listing_id"
                                " WHERE j.id = $1 FOR UPDATE OF j",

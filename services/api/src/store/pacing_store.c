@@ -5,7 +5,7 @@
 #include <string.h>
 
 const char *const pacing_int_names[PACING_INTS] = {
-    "min_gap_s",       "jitter_s",       "posts_per_day", "delists_per_day",
+    "min_gap_s",       "jitter_s",        "posts_per_day",  "delists_per_day",
     "updates_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s"};
 
 int *pacing_int_at(pacing_row_t *row, int i)
@@ -90,7 +90,8 @@ int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const
                      store_err_t *err)
 {
     store_num_t aid, v[PACING_INTS];
-    const char *params[3 + PACING_INTS] = {platform, account_id ? store_i64(&aid, account_id) : NULL};
+    const char *params[3 + PACING_INTS] = {platform,
+                                           account_id ? store_i64(&aid, account_id) : NULL};
     for (int i = 0; i < PACING_INTS; i++) {
         int x = *pacing_int_at((pacing_row_t *)row, i);
         params[2 + i] = x == PACING_INHERIT ? NULL : store_i64(&v[i], x);

@@ -31,14 +31,19 @@ int slot_store_clock(PGconn *pg, const char *platform, int64_t account_id, const
      * greatest(now(), from) - a hold or a full month moves the schedule's start. */
     PGresult *res = store_exec(
         pg,
-        "WITH start AS (SELECT greatest(now(), " TS("$4") ") AS t),"
-        " horizon AS (SELECT least(1001, greatest(3, ceil(extract(epoch FROM"
-        "  (SELECT max(run_at) FROM job_slots WHERE platform = $1 AND account_id = $2)"
-        "  - (SELECT t FROM start)) / 86400) + 3))::int AS n)"
-        " SELECT " US("now()") " AS now_us, " US("d AT TIME ZONE $3") " AS day_us"
-        " FROM horizon, start, generate_series(date_trunc('day', start.t AT TIME ZONE $3),"
-        "  date_trunc('day', start.t AT TIME ZONE $3) + (coalesce(horizon.n, 3) - 1)"
-        "  * interval '1 day', interval '1 day') d ORDER BY d",
+        "WITH start AS (SELECT greatest(now(), " TS(
+            "$4") ") AS t),"
+                  " horizon AS (SELECT least(1001, greatest(3, ceil(extract(epoch FROM"
+                  "  (SELECT max(run_at) FROM job_slots WHERE platform = $1 AND account_id = $2)"
+                  "  - (SELECT t FROM start)) / 86400) + 3))::int AS n)"
+                  " SELECT " US("now()") " AS now_us, " US(
+                      "d AT TIME ZONE $3") " AS day_us"
+                                           " FROM horizon, start, "
+                                           "generate_series(date_trunc('day', start.t AT TIME ZONE "
+                                           "$3),"
+                                           "  date_trunc('day', start.t AT TIME ZONE $3) + "
+                                           "(coalesce(horizon.n, 3) - 1)"
+                                           "  * interval '1 day', interval '1 day') d ORDER BY d",
         4, params, err);
     if (!res)
         return -1;
@@ -60,11 +65,12 @@ int slot_store_month(PGconn *pg, const char *platform, int64_t account_id, const
                              store_i64(&at, at_us)};
     PGresult *res = store_exec(
         pg,
-        "WITH m AS (SELECT date_trunc('month', " TS("$4") " AT TIME ZONE $3) AS local)"
-        " SELECT (SELECT count(*) FROM job_slots WHERE platform = $1 AND account_id = $2"
-        "  AND kind = 'post' AND run_at >= (m.local AT TIME ZONE $3)"
-        "  AND run_at < ((m.local + interval '1 month') AT TIME ZONE $3))::int AS n,"
-        " " US("(m.local + interval '1 month') AT TIME ZONE $3") " AS next_us FROM m",
+        "WITH m AS (SELECT date_trunc('month', " TS(
+            "$4") " AT TIME ZONE $3) AS local)"
+                  " SELECT (SELECT count(*) FROM job_slots WHERE platform = $1 AND account_id = $2"
+                  "  AND kind = 'post' AND run_at >= (m.local AT TIME ZONE $3)"
+                  "  AND run_at < ((m.local + interval '1 month') AT TIME ZONE $3))::int AS n,"
+                  " " US("(m.local + interval '1 month') AT TIME ZONE $3") " AS next_us FROM m",
         4, params, err);
     if (!res)
         return -1;
