@@ -486,7 +486,7 @@ def test_publish_delay_shows_the_item_before_the_answer(sandbox):
 
     r = requests.post(sandbox.url + "/_sandbox/delays", json={"page_ms": 300}, timeout=5)
     assert r.json() == {"login_wall": False, "checkpoint": False, "items": 1,
-                        "publish_delay_ms": 1500, "page_delay_ms": 300}
+                        "publish_delay_ms": 1500, "page_delay_ms": 300, "facebook": FB_OFF}
     t0 = time.monotonic()
     assert requests.get(sandbox.url + "/marketplace/you/selling", timeout=5).status_code == 200
     assert time.monotonic() - t0 >= 0.3
