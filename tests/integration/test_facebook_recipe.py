@@ -150,17 +150,18 @@ def test_limit_and_block_end_the_job_with_their_code(services, chromedriver, san
                                                      code, remedy):
     facebook(sandbox, **{switch: True})
     start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
-    t0 = time.monotonic()
     _, final, logs = post(kcat, events, fake_api, f"Teak chair {uuid.uuid4().hex[:6]}")
-    took = time.monotonic() - t0
     assert final["type"] == "posting.failed", final
-    data = final["data"]
-    assert data["error_code"] == code, data
-    assert remedy in data["error_message"], data
-    assert "did not validate" not in data["error_message"], data
-    assert data["retryable"] is False, data
+    err = final["data"]["error"]
+    assert err["code"] == code, err
+    assert remedy in err["message"], err
+    assert "did not validate" not in err["message"], err
+    assert err["retryable"] is False, err
     assert sandbox_items(sandbox.url) == []
-    assert took < 60, f"{switch} took {took:.0f} s to be recognised"
+    # recognised on the create page itself (step 2 goto or 3 wait_for the form), not after a
+    # disabled Next timed out
+    assert "step 2/" in err["message"] or "step 3/" in err["message"], err
+    assert not any("stayed disabled" in m for m in logs), logs
 
 
 def test_login_wall_with_a_password_field_is_login_required(
@@ -169,8 +170,9 @@ def test_login_wall_with_a_password_field_is_login_required(
     requests.post(sandbox.url + "/_sandbox/login-wall", json={"on": True}, timeout=5)
     start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
     _, final, _ = post(kcat, events, fake_api, f"Ash shelf {uuid.uuid4().hex[:6]}")
-    assert final["type"] == "posting.failed" and final["data"]["error_code"] == "login_required"
-    assert "byebuy-login" in final["data"]["error_message"], final
+    assert final["type"] == "posting.failed", final
+    err = final["data"]["error"]
+    assert err["code"] == "login_required" and "byebuy-login" in err["message"], err
 
 
 def test_same_title_and_price_twice_posts_two_listings(services, chromedriver, sandbox, group,

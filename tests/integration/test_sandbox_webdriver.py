@@ -341,7 +341,7 @@ def test_checkpoint_mode(sandbox, browser):
     state = requests.post(sandbox.url + "/_sandbox/checkpoint", json={"on": False},
                           timeout=5).json()
     assert state == {"login_wall": False, "checkpoint": False, "items": 0,
-                     "publish_delay_ms": 0, "page_delay_ms": 0}
+                     "publish_delay_ms": 0, "page_delay_ms": 0, "facebook": FB_OFF}
 
 
 # ----------------------------------------------------------------- HTTP-level tests
@@ -352,6 +352,10 @@ def post_form(sandbox, fields, files, timeout=30):
     return requests.post(sandbox.url + "/marketplace/create/item", files=multipart,
                          allow_redirects=False, timeout=timeout)
 
+
+# the Facebook variants' switches (tests/sandbox/README.md), off
+FB_OFF = {"on": False, "category": "dialog", "more_details": False, "extra_steps": False,
+          "leave_page": False, "land_on_item": False, "monthly_limit": False, "blocked": False}
 
 GOOD = {"title": "Bike", "price": "100", "category": "Bicycles", "condition": "Used - fair"}
 
@@ -429,7 +433,7 @@ def test_concurrent_posts_all_land_and_reset_clears(sandbox):
 
     state = requests.post(sandbox.url + "/_sandbox/reset", timeout=5).json()
     assert state == {"login_wall": False, "checkpoint": False, "items": 0,
-                     "publish_delay_ms": 0, "page_delay_ms": 0}
+                     "publish_delay_ms": 0, "page_delay_ms": 0, "facebook": FB_OFF}
     assert items(sandbox) == []
     assert stored_photo_files(sandbox) == []
     # ids are not reused after a reset
@@ -450,6 +454,12 @@ def test_control_api_errors(sandbox):
     r = requests.get(sandbox.url + "/marketplace/you/selling", allow_redirects=False, timeout=5)
     assert r.status_code == 302
     assert r.headers["Location"] == "/login?next=%2fmarketplace%2fyou%2fselling"
+    # the Facebook variants' switch names what is wrong
+    r = requests.post(sandbox.url + "/_sandbox/facebook", json={"on": True, "category": "tree"},
+                      timeout=5)
+    assert r.status_code == 400 and "category" in r.json()["error"]
+    r = requests.post(sandbox.url + "/_sandbox/facebook", json={"colour": True}, timeout=5)
+    assert r.status_code == 400 and "unknown field \"colour\"" in r.json()["error"]
 
 
 def test_publish_delay_shows_the_item_before_the_answer(sandbox):
@@ -476,7 +486,7 @@ def test_publish_delay_shows_the_item_before_the_answer(sandbox):
 
     r = requests.post(sandbox.url + "/_sandbox/delays", json={"page_ms": 300}, timeout=5)
     assert r.json() == {"login_wall": False, "checkpoint": False, "items": 1,
-                        "publish_delay_ms": 1500, "page_delay_ms": 300}
+                        "publish_delay_ms": 1500, "page_delay_ms": 300, "facebook": FB_OFF}
     t0 = time.monotonic()
     assert requests.get(sandbox.url + "/marketplace/you/selling", timeout=5).status_code == 200
     assert time.monotonic() - t0 >= 0.3

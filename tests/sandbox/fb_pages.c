@@ -14,16 +14,36 @@
 #include "common/xmalloc.h"
 
 /* S3's field snapshot of 2026-09-26: the flat list of the picker. */
-const char *const SB_FB_CATEGORIES[] = {
-    "Tools", "Furniture", "Household", "Garden", "Appliances", "Video Games",
-    "Books Movies & Music", "Bags & Luggage", "Women's clothing & shoes",
-    "Men's clothing & shoes", "Jewelry & Accessories", "Health & beauty", "Pet Supplies",
-    "Baby & kids", "Toys & Games", "Electronics & computers", "Mobile phones", "Bicycles",
-    "Arts & Crafts", "Sports & Outdoors", "Auto parts", "Musical Instruments",
-    "Antiques & Collectibles", "Garage Sale", "Miscellaneous", "Vehicles", NULL};
+const char *const SB_FB_CATEGORIES[] = {"Tools",
+                                        "Furniture",
+                                        "Household",
+                                        "Garden",
+                                        "Appliances",
+                                        "Video Games",
+                                        "Books Movies & Music",
+                                        "Bags & Luggage",
+                                        "Women's clothing & shoes",
+                                        "Men's clothing & shoes",
+                                        "Jewelry & Accessories",
+                                        "Health & beauty",
+                                        "Pet Supplies",
+                                        "Baby & kids",
+                                        "Toys & Games",
+                                        "Electronics & computers",
+                                        "Mobile phones",
+                                        "Bicycles",
+                                        "Arts & Crafts",
+                                        "Sports & Outdoors",
+                                        "Auto parts",
+                                        "Musical Instruments",
+                                        "Antiques & Collectibles",
+                                        "Garage Sale",
+                                        "Miscellaneous",
+                                        "Vehicles",
+                                        NULL};
 
-static const char *const FB_CONDITIONS[] = {"New", "Used - Like New", "Used - Good",
-                                            "Used - Fair", NULL};
+static const char *const FB_CONDITIONS[] = {"New", "Used - Like New", "Used - Good", "Used - Fair",
+                                            NULL};
 
 static void js_string(sbuf_t *b, const char *s)
 {
@@ -53,8 +73,7 @@ static void js_list(sbuf_t *b, const char *name, const char *const *list)
 
 /* The page's behaviour; VARIANT holds the switches. */
 static const char *const FB_SCRIPT[] = {
-    "(function(){\n'use strict';\n",
-    "var form=document.getElementById('create-item');\n",
+    "(function(){\n'use strict';\n", "var form=document.getElementById('create-item');\n",
     "var title=form.elements.title, price=form.elements.price, photos=form.elements.photos;\n",
     "var cat=form.elements.category, cond=form.elements.condition, loc=form.elements.location;\n",
     "var PRICE=/^\\s*\\$?\\s*\\d[\\d,]*(\\.\\d{1,2})?\\s*$/;\n",
@@ -71,7 +90,8 @@ static const char *const FB_SCRIPT[] = {
     "    ev.preventDefault(); if(el.getAttribute('aria-disabled')==='true') return; fn(ev); });\n",
     "  el.addEventListener('keydown', function(ev){ if(ev.key==='Enter'||ev.key===' '){\n",
     "    ev.preventDefault(); if(el.getAttribute('aria-disabled')!=='true') fn(ev); } }); }\n",
-    "function button(text){ var b=document.createElement('div'); b.setAttribute('role','button');\n",
+    "function button(text){ var b=document.createElement('div'); "
+    "b.setAttribute('role','button');\n",
     "  b.tabIndex=0; var s=document.createElement('span'); s.setAttribute('dir','auto');\n",
     "  s.textContent=text; b.appendChild(s); return b; }\n",
     "function closePopups(){ document.querySelectorAll('[data-popup]').forEach(function(p){\n",
@@ -89,14 +109,14 @@ static const char *const FB_SCRIPT[] = {
     "  names.forEach(function(n){ var b=button(n); act(b, function(){ pick(n); });\n",
     "    d.appendChild(b); }); }\n",
     "var HINTS={desk:'Furniture',table:'Furniture',chair:'Furniture',bench:'Furniture',\n",
-    "  stool:'Furniture',sofa:'Furniture',phone:'Mobile phones',laptop:'Electronics & computers',\n",
+    "  stool:'Furniture',sofa:'Furniture',phone:'Mobile phones',laptop:'Electronics & "
+    "computers',\n",
     "  bike:'Bicycles',guitar:'Musical Instruments',lamp:'Household',drill:'Tools'};\n",
     "function suggestions(){ var out=[];\n",
     "  title.value.toLowerCase().split(/[^a-z]+/).forEach(function(w){\n",
     "    if(HINTS[w]&&out.indexOf(HINTS[w])<0) out.push(HINTS[w]); });\n",
     "  ['Household','Tools','Garden','Appliances'].forEach(function(c){\n",
-    "    if(out.length<4&&out.indexOf(c)<0) out.push(c); });\n",
-    "  return out; }\n",
+    "    if(out.length<4&&out.indexOf(c)<0) out.push(c); });\n", "  return out; }\n",
     "function openCategory(){\n",
     "  closePopups(); catLabel.setAttribute('aria-expanded','true');\n",
     "  var pick=function(n){ setValue(catLabel, cat, n); };\n",
@@ -104,13 +124,12 @@ static const char *const FB_SCRIPT[] = {
     "    var c=document.createElement('div'); c.setAttribute('data-popup','1');\n",
     "    c.addEventListener('click', function(ev){ ev.stopPropagation(); });\n",
     "    fill(c, suggestions(), pick); catLabel.insertAdjacentElement('afterend', c); return; }\n",
-    "  var d=dialog();\n",
-    "  if(VARIANT.category==='drilldown'){\n",
+    "  var d=dialog();\n", "  if(VARIANT.category==='drilldown'){\n",
     "    fill(d, CATEGORIES, function(top){\n",
     "      fill(d, [top+' (all)', 'Other '+top.toLowerCase()], function(){ pick(top); }); });\n",
-    "    return; }\n",
-    "  fill(d, CATEGORIES, pick); }\n",
-    "act(catLabel, function(){ if(catLabel.getAttribute('aria-expanded')==='true') closePopups();\n",
+    "    return; }\n", "  fill(d, CATEGORIES, pick); }\n",
+    "act(catLabel, function(){ if(catLabel.getAttribute('aria-expanded')==='true') "
+    "closePopups();\n",
     "  else openCategory(); });\n",
     /* Condition: a listbox of role=option [S3, S4, S7] */
     "var condLabel=document.getElementById('condition');\n",
@@ -119,9 +138,11 @@ static const char *const FB_SCRIPT[] = {
     "  var lb=document.createElement('div'); lb.setAttribute('role','listbox');\n",
     "  lb.setAttribute('data-popup','1');\n",
     "  CONDITIONS.forEach(function(t){ var o=document.createElement('div');\n",
-    "    o.setAttribute('role','option'); o.setAttribute('aria-selected','false'); o.tabIndex=-1;\n",
+    "    o.setAttribute('role','option'); o.setAttribute('aria-selected','false'); "
+    "o.tabIndex=-1;\n",
     "    var s=document.createElement('span'); s.setAttribute('dir','auto'); s.textContent=t;\n",
-    "    o.appendChild(s); act(o, function(){ setValue(condLabel, cond, t); }); lb.appendChild(o); });\n",
+    "    o.appendChild(s); act(o, function(){ setValue(condLabel, cond, t); }); lb.appendChild(o); "
+    "});\n",
     "  condLabel.setAttribute('aria-expanded','true'); document.body.appendChild(lb); });\n",
     /* More details: a toggle [S3, S7] */
     "var more=document.getElementById('more-details');\n",
@@ -131,52 +152,54 @@ static const char *const FB_SCRIPT[] = {
     /* Location: suggestions outside the accessibility tree; ArrowDown + Enter [S5] */
     "var sugg=null, hi=-1;\n",
     "function suggest(){ if(sugg) sugg.remove(); hi=-1; var q=loc.value.trim().toLowerCase();\n",
-    "  var hits=PLACES.filter(function(p){ return q && p.toLowerCase().indexOf(q)>=0; }).slice(0,5);\n",
+    "  var hits=PLACES.filter(function(p){ return q && p.toLowerCase().indexOf(q)>=0; "
+    "}).slice(0,5);\n",
     "  if(!hits.length){ sugg=null; return; }\n",
     "  sugg=document.createElement('ul'); sugg.className='suggestions';\n",
     "  hits.forEach(function(p){ var li=document.createElement('li'); li.textContent=p;\n",
     "    sugg.appendChild(li); });\n",
-    "  loc.closest('label').insertAdjacentElement('afterend', sugg); }\n",
-    "var locTimer=null;\n",
-    "loc.addEventListener('input', function(){ clearTimeout(locTimer); locTimer=setTimeout(suggest,150); });\n",
+    "  loc.closest('label').insertAdjacentElement('afterend', sugg); }\n", "var locTimer=null;\n",
+    "loc.addEventListener('input', function(){ clearTimeout(locTimer); "
+    "locTimer=setTimeout(suggest,150); });\n",
     "loc.addEventListener('keydown', function(ev){\n",
     "  if(ev.key==='ArrowDown'){ ev.preventDefault(); if(!sugg) suggest(); if(!sugg) return;\n",
     "    hi=Math.min(hi+1, sugg.children.length-1);\n",
     "    Array.prototype.forEach.call(sugg.children, function(li,i){\n",
     "      li.style.background=i===hi?'#e7f3ff':''; }); }\n",
     "  else if(ev.key==='Enter'){ ev.preventDefault(); if(sugg&&hi>=0){\n",
-    "    loc.value=sugg.children[hi].textContent; sugg.remove(); sugg=null; loc.setAttribute('data-picked','1'); } } });\n",
+    "    loc.value=sugg.children[hi].textContent; sugg.remove(); sugg=null; "
+    "loc.setAttribute('data-picked','1'); } } });\n",
     /* Photos [S3: status text, Save draft] */
-    "document.getElementById('add-photos').addEventListener('click', function(){ photos.click(); });\n",
+    "document.getElementById('add-photos').addEventListener('click', function(){ photos.click(); "
+    "});\n",
     "photos.addEventListener('change', function(){ var n=photos.files.length;\n",
-    "  document.getElementById('photo-status').textContent=n+(n===1?' photo':' photos')+' attached';\n",
+    "  document.getElementById('photo-status').textContent=n+(n===1?' photo':' photos')+' "
+    "attached';\n",
     "  update(); });\n",
     "[title, price].forEach(function(el){ el.addEventListener('input', update); });\n",
     /* The steps: ?step= in the URL [S3, S4] */
-    "var steps=['details'].concat(VARIANT.extra_steps?['delivery','offer']:[]).concat(['audience']);\n",
-    "var at=0;\n",
-    "function show(i){ at=i; steps.forEach(function(s,j){\n",
+    "var "
+    "steps=['details'].concat(VARIANT.extra_steps?['delivery','offer']:[]).concat(['audience']);\n",
+    "var at=0;\n", "function show(i){ at=i; steps.forEach(function(s,j){\n",
     "  document.getElementById('step-'+s).hidden=j!==i; });\n",
-    "  history.pushState(null,'', i===0?location.pathname:location.pathname+'?step='+steps[i]); }\n",
+    "  history.pushState(null,'', i===0?location.pathname:location.pathname+'?step='+steps[i]); "
+    "}\n",
     "document.querySelectorAll('[data-form-next]').forEach(function(b){\n",
     "  act(b, function(){ if(at===0&&!ready()) return; show(at+1); }); });\n",
     "var publish=document.querySelector('[aria-label=\"Publish\"][role=button]');\n",
     "function submit(){ publish.setAttribute('aria-disabled','true'); form.submit(); }\n",
-    "act(publish, function(){\n",
-    "  if(!VARIANT.leave_page){ submit(); return; }\n",
+    "act(publish, function(){\n", "  if(!VARIANT.leave_page){ submit(); return; }\n",
     /* [S1, S17] a "Leave Page" dialog that must be answered */
     "  var d=document.createElement('div'); d.setAttribute('role','dialog');\n",
     "  d.setAttribute('aria-label','Leave page?'); d.setAttribute('data-popup','1');\n",
     "  var p=document.createElement('p'); p.textContent='Changes you made may not be saved.';\n",
     "  d.appendChild(p); var stay=button('Stay on Page'), leave=button('Leave Page');\n",
-    "  stay.setAttribute('aria-label','Stay on Page'); leave.setAttribute('aria-label','Leave Page');\n",
+    "  stay.setAttribute('aria-label','Stay on Page'); leave.setAttribute('aria-label','Leave "
+    "Page');\n",
     "  d.appendChild(stay); d.appendChild(leave); act(stay, closePopups); act(leave, submit);\n",
     "  d.addEventListener('click', function(ev){ ev.stopPropagation(); });\n",
     "  setTimeout(function(){ document.body.appendChild(d); }, 300); });\n",
-    "document.addEventListener('click', closePopups);\n",
-    "update();\n",
-    "})();\n",
-    NULL};
+    "document.addEventListener('click', closePopups);\n", "update();\n", "})();\n", NULL};
 
 static void fb_label(sbuf_t *b, const char *id, const char *text, const char *control)
 {
@@ -185,29 +208,34 @@ static void fb_label(sbuf_t *b, const char *id, const char *text, const char *co
 
 static void fb_form_fields(sbuf_t *b, const sb_fb_t *fb)
 {
-    sbuf_add(b, "<div role=\"button\" id=\"add-photos\" aria-label=\"Add photos\" tabindex=\"0\">"
-                "<span>Add photos</span></div>\n"
-                "<input type=\"file\" name=\"photos\" multiple accept=\"image/*,image/heif,image/heic\" "
-                "style=\"display:none\">\n"
-                /* a second image input [S3, S7]: the recipe must take the one with multiple */
-                "<input type=\"file\" accept=\"image/*,image/heif,image/heic\" style=\"display:none\">\n"
-                "<div role=\"status\" id=\"photo-status\"></div>\n"
-                "<div role=\"button\" aria-label=\"Save draft\" aria-disabled=\"true\" tabindex=\"0\">"
-                "<span>Save draft</span></div>\n");
-    fb_label(b, "fl-title", "Title",
-             "<input type=\"text\" name=\"title\" aria-labelledby=\"fl-title\" autocomplete=\"off\">");
-    fb_label(b, "fl-price", "Price",
-             "<input type=\"text\" name=\"price\" aria-labelledby=\"fl-price\" inputmode=\"numeric\">");
-    sbuf_add(b, "<label id=\"category\" role=\"combobox\" tabindex=\"0\" aria-expanded=\"false\" "
-                "aria-haspopup=\"dialog\" aria-labelledby=\"fl-cat\"><span dir=\"auto\" id=\"fl-cat\">"
-                "Category</span><span class=\"value\"></span></label>\n"
-                "<label id=\"condition\" role=\"combobox\" tabindex=\"0\" aria-expanded=\"false\" "
-                "aria-haspopup=\"listbox\" aria-labelledby=\"fl-cond\"><span dir=\"auto\" "
-                "id=\"fl-cond\">Condition</span><span class=\"value\"></span></label>\n");
+    sbuf_add(
+        b, "<div role=\"button\" id=\"add-photos\" aria-label=\"Add photos\" tabindex=\"0\">"
+           "<span>Add photos</span></div>\n"
+           "<input type=\"file\" name=\"photos\" multiple accept=\"image/*,image/heif,image/heic\" "
+           "style=\"display:none\">\n"
+           /* a second image input [S3, S7]: the recipe must take the one with multiple */
+           "<input type=\"file\" accept=\"image/*,image/heif,image/heic\" style=\"display:none\">\n"
+           "<div role=\"status\" id=\"photo-status\"></div>\n"
+           "<div role=\"button\" aria-label=\"Save draft\" aria-disabled=\"true\" tabindex=\"0\">"
+           "<span>Save draft</span></div>\n");
+    fb_label(
+        b, "fl-title", "Title",
+        "<input type=\"text\" name=\"title\" aria-labelledby=\"fl-title\" autocomplete=\"off\">");
+    fb_label(
+        b, "fl-price", "Price",
+        "<input type=\"text\" name=\"price\" aria-labelledby=\"fl-price\" inputmode=\"numeric\">");
+    sbuf_add(b,
+             "<label id=\"category\" role=\"combobox\" tabindex=\"0\" aria-expanded=\"false\" "
+             "aria-haspopup=\"dialog\" aria-labelledby=\"fl-cat\"><span dir=\"auto\" id=\"fl-cat\">"
+             "Category</span><span class=\"value\"></span></label>\n"
+             "<label id=\"condition\" role=\"combobox\" tabindex=\"0\" aria-expanded=\"false\" "
+             "aria-haspopup=\"listbox\" aria-labelledby=\"fl-cond\"><span dir=\"auto\" "
+             "id=\"fl-cond\">Condition</span><span class=\"value\"></span></label>\n");
     if (fb->more_details)
-        sbuf_add(b, "<div role=\"button\" id=\"more-details\" aria-expanded=\"false\" tabindex=\"0\">"
-                    "<span>More details</span> <span>Attract more interest by including more "
-                    "details.</span></div>\n<div id=\"more-body\" hidden>\n");
+        sbuf_add(b,
+                 "<div role=\"button\" id=\"more-details\" aria-expanded=\"false\" tabindex=\"0\">"
+                 "<span>More details</span> <span>Attract more interest by including more "
+                 "details.</span></div>\n<div id=\"more-body\" hidden>\n");
     fb_label(b, "fl-desc", "Description",
              "<textarea name=\"description\" aria-labelledby=\"fl-desc\" rows=\"5\"></textarea>");
     fb_label(b, "fl-tags", "Product tags",
@@ -235,21 +263,24 @@ char *sb_page_fb_create(const sb_fb_t *fb)
                  "<form id=\"create-item\" method=\"post\" action=\"/marketplace/create/item\" "
                  "enctype=\"multipart/form-data\" novalidate>\n<h1>Item for sale</h1>\n");
     if (fb->monthly_limit) /* [S3, 2026-09-26] */
-        sbuf_add(&b, "<div role=\"alert\" id=\"limit\"><h2 dir=\"auto\">You've reached your monthly "
-                     "limit</h2><span>You can create more listings next month.</span></div>\n");
+        sbuf_add(&b,
+                 "<div role=\"alert\" id=\"limit\"><h2 dir=\"auto\">You've reached your monthly "
+                 "limit</h2><span>You can create more listings next month.</span></div>\n");
     sbuf_add(&b, "<section id=\"step-details\">\n");
     fb_form_fields(&b, fb);
-    sbuf_add(&b, "<div role=\"button\" aria-label=\"Next\" data-form-next=\"1\" aria-disabled=\"true\" "
-                 "tabindex=\"-1\"><span>Next</span></div>\n"
-                 /* the preview carousel's arrow, a second "Next" [S3] */
-                 "<div class=\"preview\"><div role=\"button\" aria-label=\"Next\" tabindex=\"0\">"
-                 "<span>&rsaquo;</span></div></div>\n</section>\n");
+    sbuf_add(&b,
+             "<div role=\"button\" aria-label=\"Next\" data-form-next=\"1\" aria-disabled=\"true\" "
+             "tabindex=\"-1\"><span>Next</span></div>\n"
+             /* the preview carousel's arrow, a second "Next" [S3] */
+             "<div class=\"preview\"><div role=\"button\" aria-label=\"Next\" tabindex=\"0\">"
+             "<span>&rsaquo;</span></div></div>\n</section>\n");
     if (fb->extra_steps) { /* [S4, US account with shipping, 2026-07] */
-        sbuf_add(&b, "<section id=\"step-delivery\" hidden>\n<h2>Delivery method</h2>\n"
-                     "<div role=\"radiogroup\" aria-label=\"Delivery method\">"
-                     "<div role=\"radio\" aria-checked=\"true\" tabindex=\"0\">Local pickup only</div>"
-                     "<div role=\"radio\" aria-checked=\"false\" tabindex=\"0\">Shipping and local "
-                     "pickup</div></div>\n");
+        sbuf_add(&b,
+                 "<section id=\"step-delivery\" hidden>\n<h2>Delivery method</h2>\n"
+                 "<div role=\"radiogroup\" aria-label=\"Delivery method\">"
+                 "<div role=\"radio\" aria-checked=\"true\" tabindex=\"0\">Local pickup only</div>"
+                 "<div role=\"radio\" aria-checked=\"false\" tabindex=\"0\">Shipping and local "
+                 "pickup</div></div>\n");
         next_button(&b);
         sbuf_add(&b, "</section>\n<section id=\"step-offer\" hidden>\n<h2>Offers</h2>\n"
                      "<div role=\"switch\" aria-checked=\"false\" aria-label=\"Accept offers\" "
@@ -257,10 +288,11 @@ char *sb_page_fb_create(const sb_fb_t *fb)
         next_button(&b);
         sbuf_add(&b, "</section>\n");
     }
-    sbuf_add(&b, "<section id=\"step-audience\" hidden>\n<h2>Where to list</h2>\n"
-                 "<div role=\"checkbox\" aria-checked=\"false\" tabindex=\"0\">Austin Buy &amp; Sell"
-                 "</div>\n<div role=\"button\" aria-label=\"Publish\" tabindex=\"0\">"
-                 "<span>Publish</span></div>\n</section>\n</form>\n</main>\n<script>\n");
+    sbuf_add(&b,
+             "<section id=\"step-audience\" hidden>\n<h2>Where to list</h2>\n"
+             "<div role=\"checkbox\" aria-checked=\"false\" tabindex=\"0\">Austin Buy &amp; Sell"
+             "</div>\n<div role=\"button\" aria-label=\"Publish\" tabindex=\"0\">"
+             "<span>Publish</span></div>\n</section>\n</form>\n</main>\n<script>\n");
     cJSON *v = sb_fb_json(fb);
     char *vj = cJSON_PrintUnformatted(v);
     cJSON_Delete(v);
@@ -268,8 +300,8 @@ char *sb_page_fb_create(const sb_fb_t *fb)
     free(vj);
     js_list(&b, "CATEGORIES", SB_FB_CATEGORIES);
     js_list(&b, "CONDITIONS", FB_CONDITIONS);
-    static const char *const places[] = {"Austin, Texas", "Boston, Massachusetts",
-                                         "Chicago, Illinois", "Denver, Colorado",
+    static const char *const places[] = {"Austin, Texas",       "Boston, Massachusetts",
+                                         "Chicago, Illinois",   "Denver, Colorado",
                                          "Seattle, Washington", NULL};
     js_list(&b, "PLACES", places);
     for (size_t i = 0; FB_SCRIPT[i]; i++)
@@ -343,11 +375,12 @@ int sb_fb_parse(const char *body, size_t len, sb_fb_t *fb, char *error, size_t e
         }
         if (strcmp(it->string, "category") == 0) {
             known = true;
-            if (!cJSON_IsString(it) || (strcmp(it->valuestring, "dialog") != 0 &&
-                                        strcmp(it->valuestring, "chips") != 0 &&
-                                        strcmp(it->valuestring, "drilldown") != 0)) {
-                snprintf(error, error_size, "category: must be \"dialog\", \"chips\" or "
-                                            "\"drilldown\"");
+            if (!cJSON_IsString(it) ||
+                (strcmp(it->valuestring, "dialog") != 0 && strcmp(it->valuestring, "chips") != 0 &&
+                 strcmp(it->valuestring, "drilldown") != 0)) {
+                snprintf(error, error_size,
+                         "category: must be \"dialog\", \"chips\" or "
+                         "\"drilldown\"");
                 cJSON_Delete(root);
                 return -1;
             }

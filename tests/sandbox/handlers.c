@@ -828,7 +828,8 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
     if (path_is(path, "/marketplace/create/item")) {
         sb_fb_t fb = sb_store_fb(&app->store);
         if (get && fb.on)
-            return sb_send_html(conn, 200, fb.blocked ? sb_page_fb_blocked() : sb_page_fb_create(&fb));
+            return sb_send_html(conn, 200,
+                                fb.blocked ? sb_page_fb_blocked() : sb_page_fb_create(&fb));
         if (get)
             return sb_send_html(conn, 200, sb_page_create());
         if (post && fb.on && (fb.blocked || fb.monthly_limit))
@@ -855,8 +856,8 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
         if (q && mg_get_var(q, strlen(q), "title_search", search, sizeof(search)) < 0)
             search[0] = '\0';
         sb_fb_t fb = sb_store_fb(&app->store);
-        int status = sb_send_html(conn, 200,
-                                  sb_page_selling(items, n, fb.on, search[0] ? search : NULL));
+        int status =
+            sb_send_html(conn, 200, sb_page_selling(items, n, fb.on, search[0] ? search : NULL));
         sb_items_free(items, n);
         return status;
     }

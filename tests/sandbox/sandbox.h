@@ -73,11 +73,11 @@ typedef struct {
  * and shaped through POST /_sandbox/facebook. Off: the sandbox's own pages. */
 typedef struct {
     bool on;
-    char category[12]; /* the Category picker: "dialog", "chips" or "drilldown" */
-    bool more_details; /* Description behind a collapsed "More details" */
-    bool extra_steps;  /* delivery and offer pages between the form and Publish */
-    bool leave_page;   /* a "Leave Page" dialog after Publish, which must be confirmed */
-    bool land_on_item; /* Publish lands on the item page (else on Your listings) */
+    char category[12];  /* the Category picker: "dialog", "chips" or "drilldown" */
+    bool more_details;  /* Description behind a collapsed "More details" */
+    bool extra_steps;   /* delivery and offer pages between the form and Publish */
+    bool leave_page;    /* a "Leave Page" dialog after Publish, which must be confirmed */
+    bool land_on_item;  /* Publish lands on the item page (else on Your listings) */
     bool monthly_limit; /* the form shows the monthly limit banner and cannot be sent */
     bool blocked;       /* the create page says the account is temporarily blocked */
 } sb_fb_t;

@@ -236,8 +236,8 @@ static const char *press_key_code(const char *name)
     static const struct {
         const char *name, *code;
     } keys[] = {
-        {"ArrowDown", "\xEE\x80\x95"}, {"ArrowUp", "\xEE\x80\x93"},  {"Enter", "\xEE\x80\x87"},
-        {"Tab", "\xEE\x80\x84"},       {"Escape", "\xEE\x80\x8C"},   {"Backspace", "\xEE\x80\x83"},
+        {"ArrowDown", "\xEE\x80\x95"}, {"ArrowUp", "\xEE\x80\x93"}, {"Enter", "\xEE\x80\x87"},
+        {"Tab", "\xEE\x80\x84"},       {"Escape", "\xEE\x80\x8C"},  {"Backspace", "\xEE\x80\x83"},
         {"Space", "\xEE\x80\x8D"},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -263,8 +263,10 @@ static int parse_press(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     for (size_t i = 0; i < n; i++) {
         const char *code = press_key_code(names[i]);
         if (!code) {
-            SERR(sc, "keys", "\"%s\" is not a key name (ArrowDown, ArrowUp, Enter, Tab, Escape, "
-                 "Backspace, Space)", names[i]);
+            SERR(sc, "keys",
+                 "\"%s\" is not a key name (ArrowDown, ArrowUp, Enter, Tab, Escape, "
+                 "Backspace, Space)",
+                 names[i]);
             recipe_string_list_free(names, n);
             return -1;
         }

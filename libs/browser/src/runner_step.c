@@ -12,8 +12,8 @@
 #include "runner_state.h"
 
 #define MAX_OPTIONS_LISTED 12
-#define OPEN_CARD_MS 10000   /* a card's panel or page with the item link */
-#define NEXT_LEVEL_MS 1000   /* choose_option: how long a deeper list may take to show */
+#define OPEN_CARD_MS 10000 /* a card's panel or page with the item link */
+#define NEXT_LEVEL_MS 1000 /* choose_option: how long a deeper list may take to show */
 
 /* All visible matches with their text: [{"text":..., "el": element}]. */
 static const char JS_OPTIONS[] =
@@ -84,7 +84,6 @@ static const char JS_ITEM_AT[] =
     "for(var i=0;i<r.snapshotLength;i++)all.push(r.snapshotItem(i));}"
     "else{all=Array.prototype.slice.call(document.querySelectorAll(value));}"
     "return all[j]||null;";
-
 
 /* ---- steps ----------------------------------------------------------------------------- */
 
@@ -363,8 +362,8 @@ static int step_choose(run_t *run, const recipe_step_t *st)
             goto cleanup;
         if (!deeper)
             break;
-        run_log(run, "info", NULL, "%s: level %d shows %d option%s", st->sel.describe, level + 1,
-                n, n == 1 ? "" : "s");
+        run_log(run, "info", NULL, "%s: level %d shows %d option%s", st->sel.describe, level + 1, n,
+                n == 1 ? "" : "s");
     }
     rc = 0;
 cleanup:
@@ -511,7 +510,8 @@ static int step_click_until(run_t *run, const recipe_step_t *st)
         int rc = step_click(run, st);
         if (rc != 0) {
             free(before);
-            if (clicks > 0 && strcmp(run->code, "timeout") != 0 && visible_now(run, &st->options) == 1)
+            if (clicks > 0 && strcmp(run->code, "timeout") != 0 &&
+                visible_now(run, &st->options) == 1)
                 return 0;
             return -1;
         }
@@ -593,16 +593,17 @@ static char *open_card(run_t *run, const recipe_step_t *st, int index, const cha
             cJSON_AddItemToArray(a, cJSON_CreateString(st->link.using[0] == 'x' ? "xpath" : "css"));
             cJSON_AddItemToArray(a, cJSON_CreateString(st->link.value));
             cJSON_AddItemToArray(a, cJSON_CreateBool(true));
-            cJSON *found = wd_execute(run->s,
-                                      "var u=arguments[0],x=arguments[1],all=[];"
-                                      "if(u==='xpath'){var r=document.evaluate(x,document,null,"
-                                      "XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
-                                      "for(var i=0;i<r.snapshotLength;i++)all.push(r.snapshotItem(i));}"
-                                      "else{all=Array.prototype.slice.call(document.querySelectorAll(x));}"
-                                      "for(var j=0;j<all.length;j++){var e=all[j];"
-                                      "if(e.getClientRects&&e.getClientRects().length)"
-                                      "return e.href||e.getAttribute('href');}return null;",
-                                      a, &err);
+            cJSON *found =
+                wd_execute(run->s,
+                           "var u=arguments[0],x=arguments[1],all=[];"
+                           "if(u==='xpath'){var r=document.evaluate(x,document,null,"
+                           "XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
+                           "for(var i=0;i<r.snapshotLength;i++)all.push(r.snapshotItem(i));}"
+                           "else{all=Array.prototype.slice.call(document.querySelectorAll(x));}"
+                           "for(var j=0;j<all.length;j++){var e=all[j];"
+                           "if(e.getClientRects&&e.getClientRects().length)"
+                           "return e.href||e.getAttribute('href');}return null;",
+                           a, &err);
             if (cJSON_IsString(found) && found->valuestring[0])
                 link = xstrdup(found->valuestring);
             cJSON_Delete(found);
@@ -914,7 +915,7 @@ static int run_step_kind(run_t *run, const recipe_step_t *st)
     case STEP_CHOOSE_OPTION:
         return step_choose(run, st);
     case STEP_CLICK:
-        return st->all            ? step_click_all(run, st)
+        return st->all           ? step_click_all(run, st)
                : st->has_options ? step_click_until(run, st)
                                  : step_click(run, st);
     case STEP_READ_TEXT:

@@ -205,13 +205,13 @@ static void test_templates(void **state)
     assert_string_equal(out, "good");
     free(out);
     req.listing.condition = "new";
-    out = recipe_render(r, "?q={{listing.condition | map:c | urlencode}}&t={{listing.title|urlencode}}",
-                        &vars, err, sizeof(err));
+    out = recipe_render(
+        r, "?q={{listing.condition | map:c | urlencode}}&t={{listing.title|urlencode}}", &vars, err,
+        sizeof(err));
     assert_string_equal(out, "?q=Brand%20new&t=Oak%20%22desk%22%20%7Bx%7D");
     free(out);
-    assert_int_equal(recipe_template_check(r, "{{listing.title | urlencode | map:c}}", err,
-                                           sizeof(err)),
-                     -1);
+    assert_int_equal(
+        recipe_template_check(r, "{{listing.title | urlencode | map:c}}", err, sizeof(err)), -1);
     assert_non_null(strstr(err, "unknown template filter"));
     recipe_free(r);
 }

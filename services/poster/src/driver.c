@@ -152,10 +152,11 @@ static void run_post(const recipe_t *r, const driver_env_t *env, const driver_jo
             "have posted first",
             (long long)job->job_id);
     if (runner_run(wd, r, job->post, o, res) == RUNNER_OK &&
-        post_record_write(&key, true, res->external_url, res->external_id, err, sizeof(err)) !=
-            0)
-        say(job, "warning", "the posted listing could not be recorded (%s): a redelivery will "
-            "look for it on the marketplace", err);
+        post_record_write(&key, true, res->external_url, res->external_id, err, sizeof(err)) != 0)
+        say(job, "warning",
+            "the posted listing could not be recorded (%s): a redelivery will "
+            "look for it on the marketplace",
+            err);
     for (size_t i = 0; i < nknown; i++)
         free(known[i]);
     free(known);

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 typedef struct {
-    bool found;      /* a record exists */
-    bool posted;     /* "posted": external_url is set; else "submitting" */
+    bool found;  /* a record exists */
+    bool posted; /* "posted": external_url is set; else "submitting" */
     char *external_url;
     char *external_id;
 } post_record_t;

@@ -73,11 +73,11 @@ typedef struct {
     int sleep_ms;   /* sleep */
     bool all;       /* click: every visible match, until none is left (none at all is fine) */
     bool absent;    /* wait_for: until no match is visible (a dialog closed, a card removed) */
-    char **keys;         /* press: WebDriver key values pressed in turn (ArrowDown, Enter, ...) */
+    char **keys;    /* press: WebDriver key values pressed in turn (ArrowDown, Enter, ...) */
     size_t nkeys;
-    int max_clicks;      /* click with until: at most this many clicks (a variable number of
-                          * pages, each with its own Next) */
-    int levels;          /* choose_option: how many nested lists may open in turn (drill-down) */
+    int max_clicks;         /* click with until: at most this many clicks (a variable number of
+                             * pages, each with its own Next) */
+    int levels;             /* choose_option: how many nested lists may open in turn (drill-down) */
     recipe_selector_t link; /* find_existing: the item link that shows after clicking a card
                              * without one ("open the card and read the link") */
     bool has_link;
@@ -149,8 +149,8 @@ typedef struct {
  * temporary block (recipe "stop_detect"). */
 typedef struct {
     recipe_selector_t sel;
-    char code[16];  /* "blocked" or "limit_reached" */
-    char *remedy;   /* what the user can do, appended to the error */
+    char code[16]; /* "blocked" or "limit_reached" */
+    char *remedy;  /* what the user can do, appended to the error */
 } recipe_stop_t;
 
 typedef struct {
