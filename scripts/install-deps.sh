@@ -15,6 +15,7 @@ APT_PACKAGES=(
     libvips-dev libvips-tools libcmocka-dev
     postgresql kcat chromium chromium-driver wrk
     maven clang-format clang-tidy cppcheck docker-compose
+    clang libclang-rt-14-dev
     python3 python3-pip curl ca-certificates procps
 )
 

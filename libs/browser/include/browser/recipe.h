@@ -146,7 +146,11 @@ typedef struct {
     size_t nlogin_url_contains;
     recipe_selector_t *login_selectors; /* login wall: any of these visible */
     size_t nlogin_selectors;
-    char *login_hint;     /* extra remedy text from the recipe, or NULL */
+    char *login_hint; /* extra remedy text from the recipe, or NULL */
+    /* "error_text": CSS selectors of the page's own validation messages (role=alert, a
+     * field's error text), read into the job's error when a step fails. */
+    char **error_text;
+    size_t nerror_text;
     recipe_step_t *steps; /* a posting recipe's steps (none for an inbox recipe) */
     size_t nsteps;
     recipe_inbox_t *inbox;        /* RECIPE_INBOX: the sections; NULL otherwise */
