@@ -5,3 +5,4 @@
 include mk/flags.mk
 include mk/build.mk
 include mk/stack.mk
+include mk/fuzz.mk

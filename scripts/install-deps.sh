@@ -26,6 +26,7 @@ APT_PACKAGES=(
     libvips-dev libvips-tools libcmocka-dev libsodium-dev
     postgresql kcat chromium chromium-driver wrk
     maven clang-format clang-tidy cppcheck docker-compose
+    clang libclang-rt-14-dev
     python3 python3-pip curl ca-certificates procps supervisor
 )
 for group in ${WITH[@]+"${WITH[@]}"}; do

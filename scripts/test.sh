@@ -8,7 +8,8 @@
 #      BB_TEST_PYTEST_TIMEOUT caps the whole pytest run (seconds, default 3000: a guard
 #      against a hung run, above the ~25–30 min the suite takes on 2 busy cores);
 #      BB_TEST_TIMEOUT_PER_TEST caps one test (seconds, default 300; pytest-timeout);
-#      BB_TEST_KEEP=1 leaves the test stack running afterwards (for debugging).
+#      BB_TEST_KEEP=1 leaves the test stack running afterwards (for debugging);
+#      BB_TEST_FUZZ_SECONDS: how long each fuzz target runs (default 10).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BB_ROOT"
@@ -98,6 +99,31 @@ elif [ "$unit_rc" -ne 0 ]; then
     FAILED=$((FAILED + 1))
 fi
 phase_done unit "$t0"
+
+# ---- fuzz targets, briefly -------------------------------------------------------------
+# Each libFuzzer target (fuzz/*.c; `make fuzz` runs them for 10 minutes) for a few seconds from
+# its committed seeds: one test each. A target that does not build fails them all.
+t0="$(now_s)"
+fuzz_targets=()
+for f in fuzz/*.c; do fuzz_targets+=("$(basename "$f" .c)"); done
+say "test: fuzz targets (${BB_TEST_FUZZ_SECONDS:-10} s each: ${fuzz_targets[*]})"
+fuzz_summary="$RUN/fuzz-summary"
+rm -f "$fuzz_summary"
+if make --no-print-directory -j2 fuzz-build >"$RUN/fuzz-build.log" 2>&1; then
+    BB_SUMMARY_FILE="$fuzz_summary" scripts/fuzz.sh "${BB_TEST_FUZZ_SECONDS:-10}" \
+        "${fuzz_targets[@]}" || true
+    if [ -f "$fuzz_summary" ]; then
+        read -r fzp fzf <"$fuzz_summary"
+        PASSED=$((PASSED + fzp)) FAILED=$((FAILED + fzf))
+    else
+        say "test: fuzz targets did not run: counted as ${#fuzz_targets[@]} failures"
+        FAILED=$((FAILED + ${#fuzz_targets[@]}))
+    fi
+else
+    say "test: fuzz build FAILED (see ${RUN#"$BB_ROOT"/}/fuzz-build.log): counted as ${#fuzz_targets[@]} failures"
+    FAILED=$((FAILED + ${#fuzz_targets[@]}))
+fi
+phase_done fuzz "$t0"
 
 # ---- frontend: type check + build, unit tests --------------------------------------------
 # `npm run build` generates the API types from openapi.json and type-checks: one test, so that a

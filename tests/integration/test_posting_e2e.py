@@ -172,6 +172,10 @@ class Stack:
         r.raise_for_status()
         return r.json()
 
+    def refuse(self, error):
+        r = requests.post(self.sandbox.url + "/_sandbox/refuse", json={"error": error}, timeout=10)
+        r.raise_for_status()
+
     def login_wall(self, on):
         r = requests.post(self.sandbox.url + "/_sandbox/login-wall", json={"on": on}, timeout=10)
         r.raise_for_status()
@@ -275,6 +279,23 @@ def test_listing_with_three_photos_is_posted_to_the_sandbox(stack, photos, kcat)
 
 
 # ----------------------------------------------------------------- 2. login wall and retries
+
+
+def test_a_page_that_refuses_the_listing_says_why_in_the_job(stack, photos):
+    """Issue 11, finding 7: when the marketplace's form refuses a listing, the job's error
+    carries the page's own message (the recipe's error_text: role=alert), not only
+    "unexpected URL ... after 20000 ms"."""
+    stack.start_poster()
+    stack.refuse("Category: this item is not allowed on Marketplace.")
+    try:
+        listing = stack.create_listing(unique("Brass lamp"), photos[:1])
+        job = stack.wait_job(stack.post(listing["id"])["id"])
+    finally:
+        stack.refuse(None)
+    assert job["status"] == "failed", job
+    assert ('the page says: "Category: this item is not allowed on Marketplace."'
+            in job["error_message"]), job["error_message"]
+    assert stack.items() == []
 
 
 def test_login_wall_fails_the_job_then_retry_posts_and_attempts_are_capped(stack, photos):

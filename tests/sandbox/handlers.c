@@ -535,6 +535,12 @@ static int handle_create_post(struct mg_connection *conn, sb_app_t *app)
         status = 400;
         snprintf(error, sizeof(error), "Photos: add at least one photo.");
     }
+    char refuse[256];
+    sb_store_refuse(&app->store, refuse, sizeof(refuse));
+    if (status == 0 && refuse[0]) {
+        status = 400;
+        snprintf(error, sizeof(error), "%s", refuse);
+    }
     if (status != 0) {
         sb_item_free(item);
         return sb_form_refused(conn, status, "Your listing was not published", error);
@@ -720,6 +726,22 @@ static int handle_control(struct mg_connection *conn, sb_app_t *app, const char 
         else
             sb_store_set_checkpoint(&app->store, on);
         LOG_INFO("%s %s", path + 10, on ? "on" : "off");
+        return sb_send_json(conn, 200, state_json(app));
+    }
+    if (post && strcmp(path, "/_sandbox/refuse") == 0) {
+        /* {"error": "Title: ..."} refuses every publish with that message; {"error": null}
+         * ends it */
+        size_t len = 0;
+        char *body = sb_read_body(conn, MAX_CONTROL_BODY, &len);
+        cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+        free(body);
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+        bool ok = cJSON_IsString(e) || cJSON_IsNull(e);
+        if (ok)
+            sb_store_set_refuse(&app->store, cJSON_IsString(e) ? e->valuestring : NULL);
+        cJSON_Delete(root);
+        if (!ok)
+            return sb_send_json_error(conn, 400, "the body must be {\"error\": \"...\" or null}");
         return sb_send_json(conn, 200, state_json(app));
     }
     if (post && strcmp(path, "/_sandbox/delays") == 0) {

@@ -101,6 +101,7 @@ typedef struct {
     int64_t next_thread_id, next_message_id;
     int send_failures; /* the next seller sends that fail (a test switch) */
     sb_fb_t fb;
+    char *refuse_error; /* every publish is refused with this message (a test switch), or NULL */
 } sb_store_t;
 
 /* Category groups as shown by the Category combobox; NULL-terminated option lists. */
@@ -138,6 +139,11 @@ sb_status_t sb_store_edit(sb_store_t *st, int64_t id, sb_item_t *edit);
 void sb_store_reset(sb_store_t *st);
 /* Login wall: turning it on (again) logs every browser out. */
 void sb_store_set_login_wall(sb_store_t *st, bool on);
+/* Makes every publish fail with message (copied; NULL: publishes work again), as a marketplace
+ * refuses what its own rules forbid. Thread-safe. */
+void sb_store_set_refuse(sb_store_t *st, const char *message);
+/* The refusal message into out ("" when none). Thread-safe. */
+void sb_store_refuse(sb_store_t *st, char *out, size_t size);
 void sb_store_set_checkpoint(sb_store_t *st, bool on);
 /* Simulated slowness (milliseconds, clamped to 0..120000). */
 void sb_store_set_delays(sb_store_t *st, int publish_ms, int page_ms);

@@ -103,6 +103,7 @@ void sb_store_destroy(sb_store_t *st)
     sessions_clear(st);
     sb_threads_clear_locked(st);
     free(st->photo_dir);
+    free(st->refuse_error);
     pthread_mutex_destroy(&st->mu);
 }
 
@@ -227,6 +228,8 @@ void sb_store_reset(sb_store_t *st)
     sessions_clear(st);
     st->login_wall = false;
     st->checkpoint = false;
+    free(st->refuse_error);
+    st->refuse_error = NULL;
     st->publish_delay_ms = 0;
     st->page_delay_ms = 0;
     memset(&st->fb, 0, sizeof(st->fb));
@@ -245,6 +248,21 @@ void sb_store_set_fb(sb_store_t *st, const sb_fb_t *fb)
 {
     pthread_mutex_lock(&st->mu);
     st->fb = *fb;
+    pthread_mutex_unlock(&st->mu);
+}
+
+void sb_store_set_refuse(sb_store_t *st, const char *message)
+{
+    pthread_mutex_lock(&st->mu);
+    free(st->refuse_error);
+    st->refuse_error = message ? xstrdup(message) : NULL;
+    pthread_mutex_unlock(&st->mu);
+}
+
+void sb_store_refuse(sb_store_t *st, char *out, size_t size)
+{
+    pthread_mutex_lock(&st->mu);
+    snprintf(out, size, "%s", st->refuse_error ? st->refuse_error : "");
     pthread_mutex_unlock(&st->mu);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/json_check.h"
 #include "common/xmalloc.h"
 #include "recipe_parse.h"
 
@@ -36,7 +37,8 @@ static int top_string(const cJSON *root, const char *field, const char *file, ch
 
 static const char *const top_keys[] = {
     "platform",     "description", "base_url", "base_url_env", "login_url", "price_format", "maps",
-    "login_detect", "steps",       "$comment", "delist",       "update",    "stop_detect",  NULL};
+    "login_detect", "steps",       "$comment", "delist",       "update",    "stop_detect",
+    "error_text",   NULL};
 
 static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, char *errstr,
                               size_t errstr_size)
@@ -146,6 +148,30 @@ static int parse_stop_detect(recipe_t *r, const cJSON *sd, const char *file, cha
         snprintf(r->stops[i].code, sizeof(r->stops[i].code), "%s", code->valuestring);
         r->stops[i].remedy = xstrdup(remedy->valuestring);
         r->nstops++;
+#define RECIPE_ERROR_TEXT_MAX 8
+
+/* "error_text": ["[role=alert]", ...], 1..8 non-empty CSS selectors. */
+static int parse_error_text(recipe_t *r, const cJSON *et, const char *file, char *errstr,
+                            size_t errstr_size)
+{
+    if (!et)
+        return 0;
+    int n = cJSON_GetArraySize(et);
+    if (!cJSON_IsArray(et) || n < 1 || n > RECIPE_ERROR_TEXT_MAX) {
+        snprintf(errstr, errstr_size, "%s: error_text: must be an array of 1 to %d CSS selectors",
+                 file, RECIPE_ERROR_TEXT_MAX);
+        return -1;
+    }
+    r->error_text = xcalloc((size_t)n, sizeof(*r->error_text));
+    const cJSON *it;
+    cJSON_ArrayForEach(it, et)
+    {
+        if (!cJSON_IsString(it) || !it->valuestring[0]) {
+            snprintf(errstr, errstr_size, "%s: error_text[%zu]: must be a non-empty string", file,
+                     r->nerror_text);
+            return -1;
+        }
+        r->error_text[r->nerror_text++] = xstrdup(it->valuestring);
     }
     return 0;
 }
@@ -210,6 +236,12 @@ cJSON *recipe_parse_head(recipe_t *r, const char *const *keys, const char *json,
                          char *errstr, size_t errstr_size)
 {
     const char *file = recipe_file_name(r);
+    size_t bad_at;
+    char why[64];
+    if (json_check(json, len, JSON_MAX_DEPTH, &bad_at, why, sizeof(why)) != 0) {
+        snprintf(errstr, errstr_size, "%s: %s at byte %zu", file, why, bad_at);
+        return NULL;
+    }
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
@@ -265,6 +297,8 @@ cJSON *recipe_parse_head(recipe_t *r, const char *const *keys, const char *json,
                            errstr_size) != 0 ||
         parse_stop_detect(r, cJSON_GetObjectItemCaseSensitive(root, "stop_detect"), file, errstr,
                           errstr_size) != 0)
+        parse_error_text(r, cJSON_GetObjectItemCaseSensitive(root, "error_text"), file, errstr,
+                         errstr_size) != 0)
         goto fail;
     return root;
 fail:
@@ -340,6 +374,9 @@ void recipe_free(recipe_t *r)
         free(r->stops[i].remedy);
     }
     free(r->stops);
+    for (size_t i = 0; i < r->nerror_text; i++)
+        free(r->error_text[i]);
+    free(r->error_text);
     for (size_t i = 0; i < r->nsteps; i++)
         recipe_step_free(&r->steps[i]);
     free(r->steps);

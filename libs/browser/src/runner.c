@@ -23,6 +23,39 @@ bool runner_login_wall(wd_session_t *s, const recipe_t *r, char *where, size_t s
     return run_login_wall(&run, where, size);
 }
 
+/* The page's own validation message (the recipe's error_text selectors: role=alert, a
+ * field's error text), first non-empty one, into out. Returns whether one was found: a
+ * step that timed out waiting for the next page then says why the page stayed. */
+static bool run_page_says(run_t *run, char *out, size_t size)
+{
+    for (size_t i = 0; i < run->r->nerror_text; i++) {
+        wd_error_t err;
+        char **ids = NULL;
+        size_t n = 0;
+        if (wd_find_all(run->s, "css selector", run->r->error_text[i], &ids, &n, &err) != 0)
+            continue;
+        bool found = false;
+        for (size_t j = 0; j < n && !found; j++) {
+            char *text = wd_element_text(run->s, ids[j], &err);
+            const char *t = text ? text : "";
+            while (*t == ' ' || *t == '\n' || *t == '\t')
+                t++;
+            if (*t) {
+                snprintf(out, size, "%.300s", t);
+                for (char *c = out; *c; c++)
+                    if (*c == '\n' || *c == '\r' || *c == '\t')
+                        *c = ' ';
+                found = true;
+            }
+            free(text);
+        }
+        wd_free_ids(ids, n);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
 /* Screenshot + error log + result, for a failed step. */
 static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
 {
@@ -34,10 +67,19 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
                  run->r->platform, run->o->login_remedy ? run->o->login_remedy : "",
                  run->r->login_hint ? " " : "", run->r->login_hint ? run->r->login_hint : "");
         run->retryable = false;
-    } else if (strcmp(run->code, "bad_request") != 0 && strcmp(run->code, "blocked") != 0 &&
-               strcmp(run->code, "limit_reached") != 0) {
-        /* a limit or a block explains a disabled button better than "did not validate" */
-        run_stop_check(run);
+    } else {
+        if (strcmp(run->code, "bad_request") != 0 && strcmp(run->code, "blocked") != 0 &&
+            strcmp(run->code, "limit_reached") != 0) {
+            /* a limit or a block explains a disabled button better than "did not validate" */
+            run_stop_check(run);
+        }
+        /* otherwise the page's own validation message says what it refused */
+        char said[320];
+        if ((strcmp(run->code, "recipe_failed") == 0 || strcmp(run->code, "timeout") == 0) &&
+            run_page_says(run, said, sizeof(said))) {
+            size_t used = strlen(run->msg);
+            snprintf(run->msg + used, sizeof(run->msg) - used, "; the page says: \"%s\"", said);
+        }
     }
     char shot[128] = "";
     char err[512];

@@ -131,6 +131,24 @@ static void test_parse_top_level_errors(void **state)
                      "\"read_url\"}]}";
     assert_null(recipe_parse("demo", "demo.json", ld, strlen(ld), err, sizeof(err)));
     assert_non_null(strstr(err, "login_detect: selectors[0]"));
+    /* error_text: the page's validation messages, 1..8 CSS selectors */
+    const char *et = "{\"error_text\":[\"[role=alert]\",\".field-error\"],\"steps\":[{\"action\":"
+                     "\"read_url\",\"into\":\"external_url\"}]}";
+    recipe_t *r = recipe_parse("demo", "demo.json", et, strlen(et), err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(r->nerror_text, 2);
+    assert_string_equal(r->error_text[0], "[role=alert]");
+    recipe_free(r);
+    const char *et_bad = "{\"error_text\":[\"\"],\"steps\":[{\"action\":\"read_url\"}]}";
+    assert_null(recipe_parse("demo", "demo.json", et_bad, strlen(et_bad), err, sizeof(err)));
+    assert_non_null(strstr(err, "error_text[0]: must be a non-empty string"));
+    /* nesting cJSON would recurse into is refused before it parses */
+    char deep[1300];
+    memset(deep, '[', 600);
+    memset(deep + 600, ']', 600);
+    deep[1200] = '\0';
+    assert_null(recipe_parse("demo", "demo.json", deep, strlen(deep), err, sizeof(err)));
+    assert_non_null(strstr(err, "nested deeper than 32 levels"));
 }
 
 static void test_templates(void **state)

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/json_check.h"
 #include "common/httpc.h"
 #include "common/xmalloc.h"
 #include "plan.h"
@@ -96,7 +97,15 @@ int llm_draft_validate(const char *content, size_t len, llm_draft_t *out, char *
         "counter_cents", "handoff", "handoff_reason"};
     int rc = -1;
     llm_draft_t d = {0};
-    cJSON *root = cJSON_ParseWithLength(content, len);
+    size_t at;
+    char why[64];
+    cJSON *root = NULL;
+    /* the model's text is outside input: no deep nesting reaches cJSON's recursion */
+    if (json_check(content, len, JSON_MAX_DEPTH, &at, why, sizeof(why)) != 0) {
+        snprintf(errstr, errstr_size, "content: %s at byte %zu", why, at);
+        goto cleanup;
+    }
+    root = cJSON_ParseWithLength(content, len);
     if (!root || !cJSON_IsObject(root)) {
         snprintf(errstr, errstr_size, "content: not a JSON object");
         goto cleanup;
@@ -165,7 +174,14 @@ llm_parse_t llm_parse_completion(const char *body, size_t len, llm_draft_t *out,
 {
     llm_parse_t rc = LLM_PARSE_MALFORMED;
     memset(out, 0, sizeof(*out));
-    cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+    size_t at;
+    char why[64];
+    cJSON *root = NULL;
+    if (body && json_check(body, len, JSON_MAX_DEPTH, &at, why, sizeof(why)) != 0) {
+        snprintf(errstr, errstr_size, "response: %s at byte %zu", why, at);
+        goto cleanup;
+    }
+    root = body ? cJSON_ParseWithLength(body, len) : NULL;
     if (!root || !cJSON_IsObject(root)) {
         snprintf(errstr, errstr_size, "response: not a JSON object");
         goto cleanup;

@@ -207,6 +207,18 @@ static void test_malformed_envelope(void **state)
     llm_draft_t d;
     char err[200];
     assert_int_equal(llm_parse_completion(NULL, 0, &d, err, sizeof(err)), LLM_PARSE_MALFORMED);
+    /* nesting cJSON would recurse into is refused before it parses (issue 11) */
+    char deep[1300];
+    memset(deep, '[', 600);
+    memset(deep + 600, ']', 600);
+    deep[1200] = '\0';
+    assert_int_equal(llm_parse_completion(deep, strlen(deep), &d, err, sizeof(err)),
+                     LLM_PARSE_MALFORMED);
+    assert_non_null(strstr(err, "nested deeper than 32 levels"));
+    llm_draft_free(&d);
+    llm_draft_t v = {0};
+    assert_int_equal(llm_draft_validate(deep, strlen(deep), &v, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "nested deeper"));
 }
 
 static void test_validate_direct(void **state)

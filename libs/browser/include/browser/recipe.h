@@ -169,6 +169,10 @@ typedef struct {
     char *login_hint;     /* extra remedy text from the recipe, or NULL */
     recipe_stop_t *stops; /* stop_detect: limits and blocks, checked where login walls are */
     size_t nstops;
+    /* "error_text": CSS selectors of the page's own validation messages (role=alert, a
+     * field's error text), read into the job's error when a step fails. */
+    char **error_text;
+    size_t nerror_text;
     recipe_step_t *steps; /* a posting recipe's steps (none for an inbox recipe) */
     size_t nsteps;
     recipe_inbox_t *inbox;        /* RECIPE_INBOX: the sections; NULL otherwise */

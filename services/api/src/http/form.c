@@ -215,7 +215,14 @@ static int form_read_urlencoded(http_request_t *req, form_t *form)
         form_fail(form, 413, NULL, "request body larger than %s bytes", limit);
         return -1;
     }
-    int rc = -1;
+    int rc = form_parse_urlencoded(form, body, len);
+    free(body);
+    return rc;
+}
+
+int form_parse_urlencoded(form_t *form, char *body, size_t len)
+{
+    const form_limits_t *lim = form->lim;
     char *p = body;
     while (p < body + len) {
         size_t plen = strcspn(p, "&");
@@ -227,7 +234,7 @@ static int form_read_urlencoded(http_request_t *req, form_t *form)
             char key[128];
             if (mg_url_decode(p, (int)klen, key, (int)sizeof(key), 1) < 0) {
                 form_fail(form, 422, NULL, "a form field name is longer than %s bytes", "127");
-                goto cleanup;
+                return -1;
             }
             size_t vlen = strlen(val);
             char *value = xmalloc(vlen + 1);
@@ -238,19 +245,19 @@ static int form_read_urlencoded(http_request_t *req, form_t *form)
                          lim->max_field_bytes);
                 free(value);
                 form_fail(form, 413, key, "%s", what);
-                goto cleanup;
+                return -1;
             }
             for (size_t i = 0; i < form->nfields; i++) {
                 if (strcmp(form->fields[i].name, key) == 0) {
                     free(value);
                     form_fail(form, 422, key, "%s: given more than once", key);
-                    goto cleanup;
+                    return -1;
                 }
             }
             if (form->nfields >= lim->max_fields) {
                 free(value);
                 form_fail(form, 422, key, "too many form fields (at %s)", key);
-                goto cleanup;
+                return -1;
             }
             form_field_t *fld = &form->fields[form->nfields++];
             fld->name = xstrdup(key);
@@ -259,10 +266,7 @@ static int form_read_urlencoded(http_request_t *req, form_t *form)
         }
         p += plen + 1;
     }
-    rc = 0;
-cleanup:
-    free(body);
-    return rc;
+    return 0;
 }
 
 static long request_timeout_ms(const http_request_t *req)

@@ -59,6 +59,11 @@ bool form_is_form_request(const http_request_t *req);
 int form_read(http_request_t *req, const form_limits_t *lim, form_t *form)
     __attribute__((warn_unused_result));
 
+/* Parses an application/x-www-form-urlencoded body (body[len] must be writable; it is
+ * cut up in place) into form, whose lim, fields and files are set up as form_read does.
+ * Returns 0 or -1 with form->status/field/detail. Exposed for the fuzz target. */
+int form_parse_urlencoded(form_t *form, char *body, size_t len) __attribute__((warn_unused_result));
+
 /* The value of a text field, or NULL when absent. */
 const form_field_t *form_get(const form_t *form, const char *name);
 
