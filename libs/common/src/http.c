@@ -820,13 +820,13 @@ static int civetweb_error(struct mg_connection *conn, int status, const char *ms
     char path[1024] = "";
     if (target && target[0] == '/')
         snprintf(path, sizeof(path), "%.*s", (int)strcspn(target, "?#"), target);
-    if (status == 400 && method && method[0] && strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
-                                                     strlen(method) && path[0]) {
+    if (status == 400 && method && method[0] &&
+        strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(method) && path[0]) {
         char allow[128] = "", headers[160];
         if (routed_allow(path, allow, sizeof(allow))) {
             snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
-            send_problem_with_headers(&req, 405, headers, "method %.16s is not allowed here; use %s",
-                                      method, allow);
+            send_problem_with_headers(&req, 405, headers,
+                                      "method %.16s is not allowed here; use %s", method, allow);
         } else {
             char safe[256];
             log_safe_copy(safe, sizeof(safe), path);
