@@ -922,11 +922,6 @@ static bool routed_allow(const char *path, char *allow, size_t size)
     return found;
 }
 
-/* civetweb answers some requests itself, before any handler runs: a method it does not know
- * (TRACE, a made-up token) as 400, a request head larger than its buffer as 431 (413 in some
- * versions), a malformed request line as 400. Those answers become problem+json like every
- * other, and a method civetweb does not know on a routed path is 405 with Allow, as the router
- * answers for a method it knows. Returns 0: answered here. */
 /* civetweb answers 400 itself for a method it does not know (TRACE, PROPFIND, ...): on a
  * routed path that is 405 with Allow, elsewhere 404, as the router answers known methods.
  * Returns the status sent, 0 when the request was not such a method. */

@@ -321,6 +321,20 @@ static void test_not_found_and_method(void **state)
     assert_true(has_header(&r, "Allow: GET, HEAD, DELETE, OPTIONS\r\n"));
     assert_non_null(strstr(r.body, "\"status\":405"));
     assert_non_null(strstr(r.body, "method PUT is not allowed here"));
+
+    /* methods civetweb itself does not know (it would answer 400 text/plain): 405 with Allow,
+     * problem+json, as for any other; on an unrouted path 404 */
+    request("TRACE", "/api/items/5", NULL, NULL, &r);
+    assert_int_equal(r.status, 405);
+    assert_true(has_header(&r, "Allow: GET, HEAD, DELETE, OPTIONS\r\n"));
+    assert_true(has_header(&r, "Content-Type: application/problem+json\r\n"));
+    assert_non_null(strstr(r.body, "method TRACE is not allowed here"));
+    request("FROB", "/nope", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
+    assert_true(has_header(&r, "Content-Type: application/problem+json\r\n"));
+    /* a backslash (civetweb cleans it into '/') names no path: not /api/items */
+    request("GET", "/api/items/%5C", NULL, NULL, &r);
+    assert_int_equal(r.status, 404);
 }
 
 static void test_cors(void **state)

@@ -47,7 +47,7 @@ typedef struct {
     int fd;                    /* the file being written, -1 when none */
     bool in_file;
     bool in_empty_file; /* the file field without a file name: only an empty one is fine */
-    form_field_t *cur; /* the text field being read */
+    form_field_t *cur;  /* the text field being read */
 } form_t;
 
 /* Whether the request carries a form body (by Content-Type). */

@@ -1,6 +1,7 @@
 /* Request plumbing shared by the api's handlers (see request.h). */
 #include "http/request.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -116,8 +117,9 @@ int request_query_id(http_request_t *req, const char *name, int64_t *out)
     if (n < 0)
         return -1;
     char *end = NULL;
+    errno = 0;
     long long v = strtoll(buf, &end, 10);
-    if (n == 0 || *end != '\0' || v < 1 || buf[0] == '+' || buf[0] == ' ') {
+    if (n == 0 || *end != '\0' || v < 1 || errno == ERANGE || buf[0] == '+' || buf[0] == ' ') {
         http_send_problem(req, 422, name, "%s: must be a positive integer", name);
         return -1;
     }
