@@ -27,3 +27,8 @@ export type Condition = NonNullable<S["ListingForm"]["condition"]>;
 // and the values in force.
 export type PacingSettings = S["PacingSettings"];
 export type PacingValues = S["PacingValues"];
+
+// Login and API tokens (issue 11).
+export type AuthSession = S["AuthSession"];
+export type ApiToken = S["ApiToken"];
+export type ApiTokenCreated = S["ApiTokenCreated"];

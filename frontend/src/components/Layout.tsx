@@ -2,7 +2,7 @@ import { Suspense } from "react";
 import { NavLink, Outlet } from "react-router";
 import useSWR from "swr";
 import type { Stats } from "../api/types";
-import { ApiError } from "../api/client";
+import { ApiError, api } from "../api/client";
 import { Loading } from "./ui";
 
 function navClass({ isActive }: { isActive: boolean }) {
@@ -11,7 +11,15 @@ function navClass({ isActive }: { isActive: boolean }) {
   }`;
 }
 
-export function Layout({ live }: { live: boolean }) {
+async function logout() {
+  try {
+    await api("/api/auth/logout", { method: "POST" });
+  } finally {
+    window.location.assign("/login");
+  }
+}
+
+export function Layout({ live, auth = "login" }: { live: boolean; auth?: string }) {
   // Stats double as the "is the api up" probe of every page.
   const { data: stats, error } = useSWR<Stats>("/api/stats");
   const attention = stats?.needs_attention ?? 0;
@@ -49,6 +57,11 @@ export function Layout({ live }: { live: boolean }) {
             />
             {live ? "Live" : "Updating every 15 s"}
           </span>
+          {auth === "login" && (
+            <button type="button" onClick={() => void logout()} className={navClass({ isActive: false })}>
+              Log out
+            </button>
+          )}
         </div>
       </header>
       {error instanceof ApiError && (

@@ -5,6 +5,7 @@ import type { Account, ResponderSettings } from "../api/types";
 import { ago, platformName } from "../lib/format";
 import { keyMatches } from "../lib/live";
 import { AccountPacing, PostingPacing } from "./PostingPacing";
+import { Tokens } from "./Tokens";
 import { Badge, Empty, ErrorBanner, FieldError, Loading, btnPrimary, btnSecondary, card, input } from "../components/ui";
 
 type Pacing = ResponderSettings["pacing"];
@@ -250,6 +251,7 @@ export function Settings() {
       {!s && !error && <Loading what="settings" />}
       {s && <Responder s={s} />}
       <PostingPacing />
+      <Tokens />
     </div>
   );
 }
