@@ -39,7 +39,7 @@ SOCK="$RUN/podman.sock"
 export DOCKER_HOST="unix://$SOCK" COMPOSE_PROJECT_NAME="$PROJECT"
 export BYEBUY_API_PORT="$API_PORT" BYEBUY_SANDBOX_PORT="$SANDBOX_PORT"
 export BB_COMPOSE_STATE="$RUN/flow.json"
-compose() { docker-compose --no-ansi -f docker-compose.yml "$@"; }
+compose() { docker-compose --ansi never -f docker-compose.yml "$@"; }
 
 declare -a TIMES=()
 PHASE="" T_PHASE="" T_ALL="$(now_s)" UP_STARTED=0 OK=0
