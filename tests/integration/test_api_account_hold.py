@@ -12,13 +12,15 @@ contract fixed for issue 13):
   21st post of an account in the next local month, saying so."""
 
 import datetime
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 import requests
 
 from api_messaging_support import spec_check, spec_check_list
-from conftest import cloudevent, sql
+from conftest import cloudevent, jpeg_with_gps, sql
 from test_api_foundation import api_env, position_group, wait_until
 
 pytestmark = pytest.mark.timeout(240)
@@ -47,7 +49,10 @@ def account(api, label, platform="facebook_marketplace", **pacing):
 
 
 def listing(api, title):
-    r = requests.post(api.url + "/api/listings", timeout=10,
+    """A listing with one photo: Facebook takes none without (422 at /post)."""
+    photo = jpeg_with_gps(Path(tempfile.mkdtemp(prefix="hold-")) / "p.jpg", 64, 48)
+    files = [("images", ("p.jpg", open(photo, "rb"), "image/jpeg"))]
+    r = requests.post(api.url + "/api/listings", files=files, timeout=30,
                       data={"title": title, "description": "A thing", "price": "10.00"})
     assert r.status_code == 201, r.text
     return r.json()["id"]

@@ -148,6 +148,10 @@ static int parse_stop_detect(recipe_t *r, const cJSON *sd, const char *file, cha
         snprintf(r->stops[i].code, sizeof(r->stops[i].code), "%s", code->valuestring);
         r->stops[i].remedy = xstrdup(remedy->valuestring);
         r->nstops++;
+    }
+    return 0;
+}
+
 #define RECIPE_ERROR_TEXT_MAX 8
 
 /* "error_text": ["[role=alert]", ...], 1..8 non-empty CSS selectors. */
@@ -296,7 +300,7 @@ cJSON *recipe_parse_head(recipe_t *r, const char *const *keys, const char *json,
     if (parse_login_detect(r, cJSON_GetObjectItemCaseSensitive(root, "login_detect"), file, errstr,
                            errstr_size) != 0 ||
         parse_stop_detect(r, cJSON_GetObjectItemCaseSensitive(root, "stop_detect"), file, errstr,
-                          errstr_size) != 0)
+                          errstr_size) != 0 ||
         parse_error_text(r, cJSON_GetObjectItemCaseSensitive(root, "error_text"), file, errstr,
                          errstr_size) != 0)
         goto fail;
