@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import ROOT, cloudevent
+from conftest import LOG_DIR, ROOT, cloudevent
 
 REQUESTS = "bb.posting.requests"
 EVENTS = "bb.posting.events"
@@ -283,3 +283,28 @@ def poster_env(chromedriver, sandbox_url, group, tmp, api=None, **extra):
         env["API_PUBLIC_URL"] = api if isinstance(api, str) else api.url
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+# The fixtures every poster test module uses (import them by name into the module).
+@pytest.fixture(scope="module")
+def group(kafka_bootstrap):
+    """A consumer group of the module's own."""
+    return fresh_group(kafka_bootstrap)
+
+
+@pytest.fixture
+def chromedriver(free_port, request):
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    cd = Chromedriver(free_port(), LOG_DIR / f"{request.node.name}.chromedriver.log")
+    yield cd
+    cd.stop()
+
+
+@pytest.fixture
+def sandbox(services):
+    return services.start("sandbox")
+
+
+@pytest.fixture
+def events(kcat):
+    return PostingEvents(kcat)

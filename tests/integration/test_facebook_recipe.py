@@ -17,33 +17,11 @@ import requests
 from conftest import LOG_DIR, cloudevent
 from poster_support import (REQUESTS, Chromedriver, PostingEvents, fake_api,  # noqa: F401
                             fresh_group, job_event, new_job_id, poster_env, sandbox_items)
+from poster_support import chromedriver, events, group, sandbox  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.timeout(300)
 
 FB = "facebook_marketplace"
-
-
-@pytest.fixture(scope="module")
-def group(kafka_bootstrap):
-    return fresh_group(kafka_bootstrap)
-
-
-@pytest.fixture
-def chromedriver(free_port, request):
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    cd = Chromedriver(free_port(), LOG_DIR / f"{request.node.name}.chromedriver.log")
-    yield cd
-    cd.stop()
-
-
-@pytest.fixture
-def sandbox(services):
-    return services.start("sandbox")
-
-
-@pytest.fixture
-def events(kcat):
-    return PostingEvents(kcat)
 
 
 def facebook(sandbox, **variant):

@@ -15,31 +15,9 @@ import requests
 from conftest import BIN_DIR, LOG_DIR, ROOT, cloudevent
 from poster_support import (REQUESTS, Chromedriver, PostingEvents, fake_api, fresh_group,
                             job_event, new_job_id, poster_env, sandbox_items)
+from poster_support import chromedriver, events, group, sandbox  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def group(kafka_bootstrap):
-    return fresh_group(kafka_bootstrap)
-
-
-@pytest.fixture
-def chromedriver(free_port, request):
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    cd = Chromedriver(free_port(), LOG_DIR / f"{request.node.name}.chromedriver.log")
-    yield cd
-    cd.stop()
-
-
-@pytest.fixture
-def sandbox(services):
-    return services.start("sandbox")
-
-
-@pytest.fixture
-def events(kcat):
-    return PostingEvents(kcat)
 
 
 def start_poster(services, chromedriver, sandbox, group, tmp_path, api, **extra):

@@ -13,29 +13,12 @@ import requests
 from conftest import LOG_DIR, cloudevent
 from poster_support import (EVENTS, REQUESTS, Chromedriver, fake_api, fresh_group,  # noqa: F401
                             job_event, new_job_id, poster_env)
+from poster_support import chromedriver, group, sandbox  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.timeout(300)
 
 FINAL = {"posting.succeeded", "posting.failed", "delisting.succeeded", "delisting.failed",
          "update.succeeded", "update.failed"}
-
-
-@pytest.fixture(scope="module")
-def group(kafka_bootstrap):
-    return fresh_group(kafka_bootstrap)
-
-
-@pytest.fixture
-def chromedriver(free_port, request):
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    cd = Chromedriver(free_port(), LOG_DIR / f"{request.node.name}.chromedriver.log")
-    yield cd
-    cd.stop()
-
-
-@pytest.fixture
-def sandbox(services):
-    return services.start("sandbox")
 
 
 class Run:
