@@ -6,7 +6,7 @@
 # Prints one line per target ("fuzz: <target>: ok, <runs> runs, <n> exec/s, ...") and, when
 # BB_SUMMARY_FILE is set, writes "<passed> <failed>" there. Exit 1 when any target failed.
 #
-#   scripts/fuzz.sh SECONDS TARGET...
+#   scripts/fuzz.sh SECONDS TARGET...      (BB_FUZZ_SEED=N: libFuzzer's -seed, else random)
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BB_ROOT"
@@ -25,7 +25,7 @@ for t in "$@"; do
     fi
     # -timeout: one input taking longer is a hang (a finding); rss_limit: a leak of memory.
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-        "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+        "$bin" ${BB_FUZZ_SEED:+-seed="$BB_FUZZ_SEED"} -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$art" "$work" "fuzz/corpus/$t" >"$log" 2>&1
     rc=$?
     runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)"

@@ -9,7 +9,8 @@
 #      against a hung run, above the ~25–30 min the suite takes on 2 busy cores);
 #      BB_TEST_TIMEOUT_PER_TEST caps one test (seconds, default 300; pytest-timeout);
 #      BB_TEST_KEEP=1 leaves the test stack running afterwards (for debugging);
-#      BB_TEST_FUZZ_SECONDS: how long each fuzz target runs (default 10).
+#      BB_TEST_FUZZ_SECONDS: how long each fuzz target runs (default 10; libFuzzer seed
+#      BB_FUZZ_SEED, default 20261207).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$BB_ROOT"
@@ -110,7 +111,10 @@ say "test: fuzz targets (${BB_TEST_FUZZ_SECONDS:-10} s each: ${fuzz_targets[*]})
 fuzz_summary="$RUN/fuzz-summary"
 rm -f "$fuzz_summary"
 if make --no-print-directory -j2 fuzz-build >"$RUN/fuzz-build.log" 2>&1; then
-    BB_SUMMARY_FILE="$fuzz_summary" scripts/fuzz.sh "${BB_TEST_FUZZ_SECONDS:-10}" \
+    # A fixed seed: the same inputs in the same order on every run, so that make test fails on a
+    # change that brings a crash, not on the luck of the draw (make fuzz explores at random).
+    BB_FUZZ_SEED="${BB_FUZZ_SEED:-20261207}" BB_SUMMARY_FILE="$fuzz_summary" \
+        scripts/fuzz.sh "${BB_TEST_FUZZ_SECONDS:-10}" \
         "${fuzz_targets[@]}" || true
     if [ -f "$fuzz_summary" ]; then
         read -r fzp fzf <"$fuzz_summary"

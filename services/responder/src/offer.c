@@ -273,7 +273,11 @@ static void scan_number(const char *text, size_t *i, tk_t *tk)
         tk->percent = true;
         p++;
     } else if ((text[p] == 'k' || text[p] == 'K') && !isalpha((unsigned char)text[p + 1])) {
-        cents *= 1000;
+        if (cents <= INT64_MAX / 1000) {
+            cents *= 1000;
+        } else {
+            tk->bad = true; /* "444444444444444k": no price (found by fuzz/offer.c) */
+        }
         tk->plain_int = false;
         p++;
     } else if (text[p] == '-' && is_range_rest(text + p, ndigits)) {

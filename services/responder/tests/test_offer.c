@@ -56,6 +56,7 @@ static const offer_case_t CASES[] = {
     {"I can do 90, not 120", 12000, 1, 9000},
     {"would you do 90? I saw one for 70 elsewhere", 12000, 1, 9000},
     /* negatives */
+    {"would you take 444444444444444k", 10000, 0, 0}, /* thousands beyond int64 (fuzz) */
     {"Is the 2019 model still available?", 10000, 0, 0},
     {"Is this 55 inch TV still for sale?", 30000, 0, 0},
     {"the couch is 10 ft right?", 30000, 0, 0},
