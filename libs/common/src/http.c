@@ -936,6 +936,12 @@ static int answer_unknown_method(http_request_t *req)
     if (!method || !method[0] || strspn(method, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(method) ||
         !path[0])
         return 0;
+    /* a method the router serves: civetweb refused something else (a malformed header line) */
+    static const char *const routed[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    for (size_t i = 0; i < sizeof(routed) / sizeof(routed[0]); i++) {
+        if (strcmp(method, routed[i]) == 0)
+            return 0;
+    }
     char allow[128] = "", headers[160];
     if (routed_allow(path, allow, sizeof(allow))) {
         snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
@@ -1006,9 +1012,12 @@ static int on_http_error(struct mg_connection *conn, int status, const char *msg
                               "request line and headers at once",
                               wait_ms > timeout_ms ? timeout_ms : shortest);
         } else {
+            /* civetweb says "Malformed message" for a head that fills its buffer and for a
+             * header line it cannot parse alike; the first is what real clients send */
             status = 431;
             http_send_problem(&req, 431, NULL,
-                              "the request line and headers are larger than %ld bytes",
+                              "the request line and headers are larger than %ld bytes, or a "
+                              "header line is malformed",
                               option_ms(conn, "max_request_size"));
         }
     } else if (status == 400 && (unknown = answer_unknown_method(&req)) != 0) {

@@ -171,6 +171,11 @@ int handle_tokens_create(http_request_t *req)
     char token[AUTH_SECRET_SIZE];
     if (request_json_optional(req, &body) != 0)
         return req->status;
+    const cJSON *name_item = body ? cJSON_GetObjectItemCaseSensitive(body, "name") : NULL;
+    if (name_item && !cJSON_IsString(name_item)) {
+        cJSON_Delete(body);
+        return http_send_problem(req, 422, "name", "name: must be a string");
+    }
     const char *name = text_field(body, "name");
     int rc = auth_token_create(req->app, name ? name : "api", token, &doc, &r);
     cJSON_Delete(body);
