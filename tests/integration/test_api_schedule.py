@@ -305,7 +305,8 @@ def test_sold_or_deleted_listing_cancels_its_post_waiting_for_a_slot(services, f
     assert r.status_code in (200, 204), r.text
     assert outbox_rows(fresh_db, [again["id"]]) == {}
     # the first one, already published, is untouched
-    assert requests.get(f"{api.url}/api/jobs/{first['id']}", timeout=5).json()["status"] == "pending"
+    j1 = requests.get(f"{api.url}/api/jobs/{first['id']}", timeout=5).json()
+    assert j1["status"] == "pending", j1
     assert on_topic(kcat, [ev_held])[ev_held] == 0
     nxt = post(api, d, "sandbox")
     assert nxt["scheduled_at"] == held["scheduled_at"]
