@@ -5,8 +5,9 @@
 # (unit + integration). Exit status 1 when anything failed or could not run.
 #
 # Env: BB_TEST_PYTEST_ARGS adds pytest arguments (e.g. "-k outbox -x");
-#      BB_TEST_PYTEST_TIMEOUT caps the whole pytest run (seconds, default 3000: a guard
-#      against a hung run, above the ~25–30 min the suite takes on 2 busy cores);
+#      BB_TEST_PYTEST_TIMEOUT caps the whole pytest run (seconds, default 4800: a guard
+#      against a hung run, above the ~50 min the suite took on 2 busy cores with issue 11-14's
+#      tests; it is not a time target);
 #      BB_TEST_TIMEOUT_PER_TEST caps one test (seconds, default 300; pytest-timeout);
 #      BB_TEST_KEEP=1 leaves the test stack running afterwards (for debugging);
 #      BB_TEST_FUZZ_SECONDS: how long each fuzz target runs (default 10; libFuzzer seed
@@ -182,13 +183,13 @@ if [ -n "${BB_TEST_PYTEST_ARGS:-}" ]; then
         'import shlex, sys; sys.stdout.write("".join(a + "\0" for a in shlex.split(sys.argv[1])))' \
         "$BB_TEST_PYTEST_ARGS")
 fi
-timeout --kill-after=30 "${BB_TEST_PYTEST_TIMEOUT:-3000}" \
+timeout --kill-after=30 "${BB_TEST_PYTEST_TIMEOUT:-4800}" \
     python3 -m pytest -q -p no:cacheprovider --junitxml="$junit" -o junit_family=xunit2 \
     -o timeout="${BB_TEST_TIMEOUT_PER_TEST:-300}" \
     "${pytest_args[@]}" tests/integration </dev/null || py_rc=$?
 case "$py_rc" in
 0 | 1 | 5) ;; # all passed / some failed / no tests collected
-124 | 137) say "test: pytest timed out after ${BB_TEST_PYTEST_TIMEOUT:-3000} s" ;;
+124 | 137) say "test: pytest timed out after ${BB_TEST_PYTEST_TIMEOUT:-4800} s" ;;
 *) say "test: pytest ended with exit status $py_rc (interrupted, internal or usage error)" ;;
 esac
 if [ -f "$junit" ]; then
