@@ -44,12 +44,12 @@ def descendants(pid):
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(d))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
+    out, unvisited = [], [pid]
+    while unvisited:
+        p = unvisited.pop()
         for c in children.get(p, []):
             out.append(c)
-            todo.append(c)
+            unvisited.append(c)
     return out
 
 
