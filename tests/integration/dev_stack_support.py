@@ -31,6 +31,17 @@ class DevStack:
         self.ports = ports
         self.env = env
         self.api = f"http://127.0.0.1:{ports['API']}"
+        self._token = None
+
+    def token(self):
+        """An api token for the tests' requests, made as a user makes one (`make token`): the
+        dev stack runs with AUTH=login."""
+        if self._token is None:
+            self._token = self.stack("token", timeout=120).stdout.strip().splitlines()[-1]
+        return self._token
+
+    def auth(self):
+        return {"Authorization": f"Bearer {self.token()}"}
 
     def stack(self, *args, timeout=600, check=True):
         proc = subprocess.run([str(SCRIPTS / "stack.sh"), *args], env=self.env,

@@ -23,35 +23,40 @@ RESUME_BOUND_S = 25
 DESK = Path(__file__).resolve().parents[2] / "docs" / "sample" / "desk.jpg"
 
 
-def post_job(api, title):
+def post_job(stack, title):
+    api, auth = stack.api, stack.auth()
     with open(DESK, "rb") as f:
-        r = requests.post(f"{api}/api/listings", timeout=60, files={"images": ("d.jpg", f, "image/jpeg")},
+        r = requests.post(f"{api}/api/listings", timeout=60, headers=auth,
+                          files={"images": ("d.jpg", f, "image/jpeg")},
                           data={"title": title, "description": "supervision test", "price": "10",
                                 "condition": "good", "category": "Furniture",
                                 "location": "Brooklyn, NY"})
     assert r.status_code == 201, r.text
     lid = r.json()["id"]
-    r = requests.post(f"{api}/api/listings/{lid}/post", json={"platform": "sandbox"}, timeout=30)
+    r = requests.post(f"{api}/api/listings/{lid}/post", json={"platform": "sandbox"}, timeout=30,
+                      headers=auth)
     assert r.status_code in (200, 201, 202), r.text
     body = r.json()
     return (body[0] if isinstance(body, list) else body)["id"]
 
 
-def seconds_until_started(api, job_id, timeout=120):
+def seconds_until_started(stack, job_id, timeout=120):
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        st = requests.get(f"{api}/api/jobs/{job_id}", timeout=10).json()["status"]
+        st = requests.get(f"{stack.api}/api/jobs/{job_id}", timeout=10,
+                          headers=stack.auth()).json()["status"]
         if st != "pending":
             return time.monotonic() - t0
         time.sleep(0.2)
     return float("inf")
 
 
-def wait_done(api, job_id, timeout=240):
+def wait_done(stack, job_id, timeout=240):
     """Lets the job finish, so the next test's job does not queue behind it."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
-        if requests.get(f"{api}/api/jobs/{job_id}", timeout=10).json()["status"] in (
+        if requests.get(f"{stack.api}/api/jobs/{job_id}", timeout=10,
+                        headers=stack.auth()).json()["status"] in (
                 "posted", "failed"):
             return
         time.sleep(1)
@@ -80,11 +85,11 @@ def test_kill_9_of_the_api_comes_back_and_its_consumer_resumes_at_once(dev_stack
     print(f"api kill -9 -> /readyz 200 in {back_s:.1f} s (pid {old} -> {new})")
     assert back_s < 30
     # the restarted api's consumer applies the poster's events at once
-    job = post_job(dev_stack.api, "after api kill -9")
-    lat = seconds_until_started(dev_stack.api, job)
+    job = post_job(dev_stack, "after api kill -9")
+    lat = seconds_until_started(dev_stack, job)
     print(f"job status latency after the api's restart: {lat:.1f} s")
     assert lat < RESUME_BOUND_S, f"job stayed pending {lat:.1f} s after the api came back"
-    wait_done(dev_stack.api, job)
+    wait_done(dev_stack, job)
     assert "KAFKA_GROUP_INSTANCE_ID" in (dev_stack.run / "supervisord.conf").read_text()
 
 
@@ -94,11 +99,11 @@ def test_make_restart_one_service(dev_stack):
     new = dev_stack.pid("poster")
     assert new and new != old, proc.stderr
     assert "poster" in proc.stderr and "ready" in proc.stderr
-    job = post_job(dev_stack.api, "after poster restart")
-    lat = seconds_until_started(dev_stack.api, job)
+    job = post_job(dev_stack, "after poster restart")
+    lat = seconds_until_started(dev_stack, job)
     print(f"job start latency after a poster restart: {lat:.1f} s")
     assert lat < RESUME_BOUND_S
-    wait_done(dev_stack.api, job)
+    wait_done(dev_stack, job)
     # a name that is not a service: a clear error, exit 1; no name: usage, exit 2
     bad = dev_stack.stack("restart", "nginx", check=False)
     assert bad.returncode == 1 and "unknown service 'nginx'" in bad.stderr
