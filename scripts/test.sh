@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# What `make test` runs: builds, starts a fresh test stack (PostgreSQL 55432 + Kafka 29092
-# under .run/test), runs the cmocka unit tests and the pytest integration tests against it,
-# always stops the stack, and ends with exactly one line "N passed, N failed[, N skipped]"
-# (unit + integration). Exit status 1 when anything failed or could not run.
+# What `make test` runs: builds, starts fresh test stacks (PostgreSQL 55432 + Kafka 29092
+# under .run/test, and one more per extra pytest worker), runs the cmocka unit tests and the
+# pytest integration tests against them, always stops the stacks, and ends with exactly one
+# line "N passed, N failed[, N skipped]" (unit + integration). Exit status 1 when anything
+# failed or could not run.
+#
+# The integration tests spend most of their time waiting (on browsers, timeouts, consumer
+# groups): they run on BB_TEST_WORKERS pytest-xdist workers (default 3), each with a stack of
+# its own, because the services' topics have fixed names and two tests on one broker would read
+# each other's events. Worker N>0's stack lives in .run/test-wN on the ports above + 100*N.
 #
 # Env: BB_TEST_PYTEST_ARGS adds pytest arguments (e.g. "-k outbox -x");
+#      BB_TEST_WORKERS: pytest workers, each with its own stack (default 3; 1 runs serially);
 #      BB_TEST_PYTEST_TIMEOUT caps the whole pytest run (seconds, default 4800: a guard
-#      against a hung run, above the ~50 min the suite took on 2 busy cores with issue 11-14's
-#      tests; it is not a time target);
+#      against a hung run, not a time target);
 #      BB_TEST_TIMEOUT_PER_TEST caps one test (seconds, default 300; pytest-timeout);
 #      BB_TEST_KEEP=1 leaves the test stack running afterwards (for debugging);
 #      BB_TEST_FUZZ_SECONDS: how long each fuzz target runs (default 10; libFuzzer seed
@@ -19,6 +25,24 @@ cd "$BB_ROOT"
 RUN="$BB_ROOT/.run/test"
 PG_PORT="${BB_TEST_PG_PORT:-55432}"
 KAFKA_PORT="${BB_TEST_KAFKA_PORT:-29092}"
+KAFKA_CONTROLLER_PORT="${BB_TEST_KAFKA_CONTROLLER_PORT:-29093}"
+WORKERS="${BB_TEST_WORKERS:-3}"
+[[ "$WORKERS" =~ ^[1-9][0-9]?$ ]] || die "BB_TEST_WORKERS: not a number of workers (1-99): '$WORKERS'"
+
+# scripts/stack.sh CMD for worker i's test stack: .run/test on the ports above for the first,
+# .run/test-w<i> on those ports + 100*i for the others.
+worker_stack() {
+    local i="$1"
+    shift
+    if [ "$i" -eq 0 ]; then
+        scripts/stack.sh "$@" --profile test
+    else
+        BB_RUN_DIR="$BB_ROOT/.run/test-w$i" BB_TEST_PG_PORT=$((PG_PORT + 100 * i)) \
+            BB_TEST_KAFKA_PORT=$((KAFKA_PORT + 100 * i)) \
+            BB_TEST_KAFKA_CONTROLLER_PORT=$((KAFKA_CONTROLLER_PORT + 100 * i)) \
+            scripts/stack.sh "$@" --profile test
+    fi
+}
 
 PASSED=0 FAILED=0 SKIPPED=0
 STACK_STARTED=0
@@ -34,7 +58,7 @@ finish() {
     if [ "$STACK_STARTED" = 1 ] && [ "${BB_TEST_KEEP:-0}" != 1 ]; then
         local t0
         t0="$(now_s)"
-        scripts/stack.sh down --profile test
+        for ((i = 0; i < WORKERS; i++)); do worker_stack "$i" down; done
         phase_done stack-down "$t0"
     fi
     # Something broke before or outside the test runners (build, stack): count it as a failure
@@ -70,15 +94,33 @@ phase_done build "$t0"
 
 # ---- fresh test stack ----------------------------------------------------------------------
 t0="$(now_s)"
-say "test: starting a fresh test stack in ${RUN#"$BB_ROOT"/}"
+say "test: starting $WORKERS fresh test stack(s) in .run/test*"
 # Tests must not depend on old state: stop whatever a previous run left and wipe its data.
-scripts/stack.sh clean --profile test
+for ((i = 0; i < WORKERS; i++)); do worker_stack "$i" clean; done
 STACK_STARTED=1
-scripts/stack.sh up --profile test
+# All at once: each waits mostly for its broker's JVM.
+up_pids=()
+for ((i = 0; i < WORKERS; i++)); do
+    worker_stack "$i" up &
+    up_pids+=("$!")
+done
+for ((i = 0; i < WORKERS; i++)); do
+    wait "${up_pids[$i]}" || die "test: the test stack of worker $i did not start (see above)"
+done
 phase_done stack-up "$t0"
 
+# The first stack, for a serial run (BB_TEST_WORKERS=1) and for tests run by hand; under
+# xdist each worker takes its own from BB_TEST_STACKS (tests/integration/conftest.py).
 export BB_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
 export BB_TEST_KAFKA="127.0.0.1:$KAFKA_PORT"
+BB_TEST_STACKS=""
+for ((i = 0; i < WORKERS; i++)); do
+    run_dir="$BB_ROOT/.run/test"
+    [ "$i" -eq 0 ] || run_dir="$BB_ROOT/.run/test-w$i"
+    BB_TEST_STACKS+="postgresql://postgres@127.0.0.1:$((PG_PORT + 100 * i))/postgres"
+    BB_TEST_STACKS+=" 127.0.0.1:$((KAFKA_PORT + 100 * i)) $run_dir;"
+done
+export BB_TEST_STACKS
 export BB_ROOT
 export BB_BIN_DIR="$BB_ROOT/build/bin"
 export BB_KAFKA_LIBS="${BB_KAFKA_HOME:-$BB_ROOT/.cache/kafka-4.1.1}/libs"
@@ -171,8 +213,11 @@ phase_done frontend "$t0"
 t0="$(now_s)"
 junit="$RUN/junit.xml"
 rm -f "$junit"
-say "test: integration tests (pytest tests/integration)"
+say "test: integration tests (pytest tests/integration, $WORKERS worker(s))"
 py_rc=0
+# Each module runs whole on one worker (tests/integration/conftest.py groups them).
+xdist_args=()
+[ "$WORKERS" -eq 1 ] || xdist_args=(-n "$WORKERS" --dist loadgroup)
 # BB_TEST_PYTEST_ARGS is split as a shell would, without evaluating it, so that
 # "-k 'poster or posting'" reaches pytest as two arguments.
 pytest_args=()
@@ -184,9 +229,9 @@ if [ -n "${BB_TEST_PYTEST_ARGS:-}" ]; then
         "$BB_TEST_PYTEST_ARGS")
 fi
 timeout --kill-after=30 "${BB_TEST_PYTEST_TIMEOUT:-4800}" \
-    python3 -m pytest -q -p no:cacheprovider --junitxml="$junit" -o junit_family=xunit2 \
+    python3 -m pytest -q -p no:cacheprovider --durations=30 --junitxml="$junit" -o junit_family=xunit2 \
     -o timeout="${BB_TEST_TIMEOUT_PER_TEST:-300}" \
-    "${pytest_args[@]}" tests/integration </dev/null || py_rc=$?
+    "${xdist_args[@]}" "${pytest_args[@]}" tests/integration </dev/null || py_rc=$?
 case "$py_rc" in
 0 | 1 | 5) ;; # all passed / some failed / no tests collected
 124 | 137) say "test: pytest timed out after ${BB_TEST_PYTEST_TIMEOUT:-4800} s" ;;

@@ -4,7 +4,9 @@ build/bin started as plain processes (stopped by PID at teardown), and kcat for 
 
 Environment that scripts/test.sh must set: BB_TEST_PG_URL (admin URL of the test cluster),
 BB_TEST_KAFKA (bootstrap), BB_KAFKA_LIBS (folder of the Kafka jars, for its admin tools),
-BB_ROOT (the repository), BB_BIN_DIR (build/bin)."""
+BB_ROOT (the repository), BB_BIN_DIR (build/bin). Under pytest-xdist (scripts/test.sh runs
+BB_TEST_WORKERS workers) BB_TEST_STACKS lists one stack per worker, which replaces the first
+two for that worker (see _use_this_workers_stack)."""
 
 import json
 import os
@@ -25,6 +27,45 @@ import openapi_check
 ROOT = Path(os.environ.get("BB_ROOT", Path(__file__).resolve().parents[2]))
 BIN_DIR = Path(os.environ.get("BB_BIN_DIR", ROOT / "build" / "bin"))
 LOG_DIR = ROOT / ".run" / "test-logs"
+
+
+
+def _use_this_workers_stack():
+    """Each pytest-xdist worker gets a test stack (PostgreSQL and Kafka) of its own: the
+    services' topics have fixed names, so two tests on one broker at the same time would read
+    each other's events, and their consumer groups would share partitions. scripts/test.sh
+    starts one stack per worker and lists them in BB_TEST_STACKS, "pg_url kafka run_dir"
+    entries separated by ';'; worker gwN takes entry N and exports it as BB_TEST_PG_URL,
+    BB_TEST_KAFKA and BB_TEST_RUN_DIR, so that everything below (and every subprocess) sees
+    only its own stack."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    stacks = [e.split() for e in os.environ.get("BB_TEST_STACKS", "").split(";") if e.strip()]
+    if not worker or not stacks:
+        return
+    n = int(worker.removeprefix("gw"))
+    if n >= len(stacks) or len(stacks[n]) != 3:
+        raise RuntimeError(f"BB_TEST_STACKS has no stack for worker {worker} "
+                           f"({len(stacks)} listed): two workers must never share one")
+    os.environ.update(BB_TEST_PG_URL=stacks[n][0], BB_TEST_KAFKA=stacks[n][1],
+                      BB_TEST_RUN_DIR=stacks[n][2])
+
+
+_use_this_workers_stack()
+
+# The modules that share the session's dev-profile stack (dev_stack_support.py): one worker
+# runs them all, in order, as a serial run does, so one dev stack serves them.
+DEV_STACK_MODULES = ("test_isolation.py", "test_supervision.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist's --dist loadgroup, a group runs whole on one worker, in collection
+    order: each module is a group (its module-scoped fixtures are made once, and a test may
+    build on the one before, as in a serial run), except the dev-stack modules, which are one."""
+    for item in items:
+        module = item.path.name
+        item.add_marker(pytest.mark.xdist_group("dev_stack" if module in DEV_STACK_MODULES
+                                                else module))
+
 
 # Every answer of an api the harness started is checked against the OpenAPI document when a
 # test reads it (openapi_check.py): requests.get/post/... all go through Session.send.

@@ -138,15 +138,20 @@ def test_stack_rejects_unknown_profile_and_command():
 
 
 def test_stack_status_shows_the_running_test_stack(pg_url, kafka_bootstrap):
-    # scripts/test.sh started this profile's PostgreSQL and Kafka for these very tests.
-    if not pg_url.startswith("postgresql://postgres@127.0.0.1:55432/"):
+    # scripts/test.sh started this worker's PostgreSQL and Kafka for these very tests, in
+    # BB_TEST_RUN_DIR (.run/test for the first worker).
+    run_dir = os.environ.get("BB_TEST_RUN_DIR")
+    if not run_dir:
         import pytest
-        pytest.skip("not running under scripts/test.sh's test stack")
-    proc = stack("status", "--profile", "test")
+        pytest.skip("not running under scripts/test.sh's test stacks")
+    pg_port = pg_url.split("@127.0.0.1:", 1)[1].split("/", 1)[0]
+    kafka_port = kafka_bootstrap.rsplit(":", 1)[1]
+    proc = stack("status", "--profile", "test", env={
+        "BB_RUN_DIR": run_dir, "BB_TEST_PG_PORT": pg_port, "BB_TEST_KAFKA_PORT": kafka_port})
     assert proc.returncode == 0, proc.stderr
     rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[1:]}
-    assert rows["pg"][1] == "running" and rows["pg"][3] == "55432"
-    assert rows["kafka"][1] == "running" and rows["kafka"][3] == kafka_bootstrap.rsplit(":", 1)[1]
+    assert rows["pg"][1] == "running" and rows["pg"][3] == pg_port
+    assert rows["kafka"][1] == "running" and rows["kafka"][3] == kafka_port
 
 
 def test_stack_env_api_public_url_follows_the_api_port():
