@@ -215,9 +215,11 @@ junit="$RUN/junit.xml"
 rm -f "$junit"
 say "test: integration tests (pytest tests/integration, $WORKERS worker(s))"
 py_rc=0
-# Each module runs whole on one worker (tests/integration/conftest.py groups them).
+# Each module runs whole on one worker, in order (module-scoped stacks are made once, and a
+# test may build on the one before, as in a serial run); the modules with the most tests go
+# first.
 xdist_args=()
-[ "$WORKERS" -eq 1 ] || xdist_args=(-n "$WORKERS" --dist loadgroup)
+[ "$WORKERS" -eq 1 ] || xdist_args=(-n "$WORKERS" --dist loadfile)
 # BB_TEST_PYTEST_ARGS is split as a shell would, without evaluating it, so that
 # "-k 'poster or posting'" reaches pytest as two arguments.
 pytest_args=()

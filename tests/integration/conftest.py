@@ -52,21 +52,6 @@ def _use_this_workers_stack():
 
 _use_this_workers_stack()
 
-# The modules that share the session's dev-profile stack (dev_stack_support.py): one worker
-# runs them all, in order, as a serial run does, so one dev stack serves them.
-DEV_STACK_MODULES = ("test_isolation.py", "test_supervision.py")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist's --dist loadgroup, a group runs whole on one worker, in collection
-    order: each module is a group (its module-scoped fixtures are made once, and a test may
-    build on the one before, as in a serial run), except the dev-stack modules, which are one."""
-    for item in items:
-        module = item.path.name
-        item.add_marker(pytest.mark.xdist_group("dev_stack" if module in DEV_STACK_MODULES
-                                                else module))
-
-
 # Every answer of an api the harness started is checked against the OpenAPI document when a
 # test reads it (openapi_check.py): requests.get/post/... all go through Session.send.
 _session_send = requests.Session.send
@@ -515,6 +500,3 @@ def login_api(services, fresh_db, tmp_path):
     api.bearer = {"Authorization": f"Bearer {token}"}
     api.session = lambda: login_session(api)
     return api
-# The dev-profile stack of test_isolation.py and test_supervision.py: defined once here so
-# that both modules share one session-scoped stack (an import into each module would make two).
-from dev_stack_support import dev_stack  # noqa: E402,F401

@@ -1,6 +1,6 @@
 """A dev-profile stack of the tests' own (`scripts/stack.sh up`, as `make up` runs it), on free
 ports, in a run directory under /tmp (BB_RUN_DIR), so it never touches a developer's stack.
-Shared by test_isolation.py and test_supervision.py: started once per session, torn down with
+The fixture of test_dev_stack.py: started once for the module, torn down with
 `scripts/stack.sh clean`. Needs root (it creates the byebuy-browser user, runs PostgreSQL as
 postgres, and the tests switch to uid nobody with setpriv)."""
 
@@ -89,7 +89,7 @@ class DevStack:
         return (self.run / "logs" / f"{name}.log").read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def dev_stack():
     if os.geteuid() != 0:
         pytest.skip("the dev stack's isolation (a system user, setpriv to nobody) needs root")
