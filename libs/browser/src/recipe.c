@@ -35,10 +35,10 @@ static int top_string(const cJSON *root, const char *field, const char *file, ch
     return 0;
 }
 
-static const char *const top_keys[] = {
-    "platform",     "description", "base_url", "base_url_env", "login_url", "price_format", "maps",
-    "login_detect", "steps",       "$comment", "delist",       "update",    "stop_detect",
-    "error_text",   "renew",       NULL};
+static const char *const top_keys[] = {"platform",    "description",  "base_url", "base_url_env",
+                                       "login_url",   "price_format", "maps",     "login_detect",
+                                       "steps",       "$comment",     "delist",   "update",
+                                       "stop_detect", "error_text",   "renew",    NULL};
 
 static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, char *errstr,
                               size_t errstr_size)

@@ -139,8 +139,7 @@ int recipe_parse_renew(recipe_t *r, const cJSON *obj, char *errstr, size_t errst
     recipe_renew_t *n = r->renew = xcalloc(1, sizeof(*n));
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(obj, "not_yet_message");
     if (!cJSON_IsString(msg) || !msg->valuestring[0] || strlen(msg->valuestring) > 300) {
-        snprintf(errstr, errstr_size,
-                 "%s: not_yet_message: %s", where,
+        snprintf(errstr, errstr_size, "%s: not_yet_message: %s", where,
                  msg ? "must be a text of 1 to 300 characters"
                      : "missing (what the seller is told when the marketplace does not allow "
                        "the renew yet, e.g. \"Facebook allows a renew every 7 days\")");

@@ -289,7 +289,9 @@ static bool posting_section_refuses(step_ctx_t *sc, recipe_step_kind_t kind)
     if (kind == STEP_FIND_EXISTING ||
         (no_listing && (kind == STEP_UPLOAD || kind == STEP_READ_URL))) {
         SERR(sc, "action", "%s is not an action of the %s section", sc->kind,
-             delist ? "delist" : no_listing ? "renew" : "update");
+             delist       ? "delist"
+             : no_listing ? "renew"
+                          : "update");
         return true;
     }
     return false;

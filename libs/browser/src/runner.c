@@ -69,8 +69,7 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
         run->retryable = false;
     } else {
         if (strcmp(run->code, "bad_request") != 0 && strcmp(run->code, "blocked") != 0 &&
-                strcmp(run->code, "not_renewable") != 0 &&
-            strcmp(run->code, "limit_reached") != 0) {
+            strcmp(run->code, "not_renewable") != 0 && strcmp(run->code, "limit_reached") != 0) {
             /* a limit or a block explains a disabled button better than "did not validate" */
             run_stop_check(run);
         }
@@ -96,8 +95,7 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
         run_log(run, "error", shot[0] ? shot : NULL, "%s", run->msg);
     /* A step after the listing was submitted may say that retrying could post it twice. */
     bool wall = strcmp(run->code, "login_required") == 0 || strcmp(run->code, "blocked") == 0 ||
-                strcmp(run->code, "not_renewable") == 0 ||
-                strcmp(run->code, "limit_reached") == 0;
+                strcmp(run->code, "not_renewable") == 0 || strcmp(run->code, "limit_reached") == 0;
     if (st && st->retryable >= 0 && !wall)
         run->retryable = st->retryable == 1;
     res->status = RUNNER_FAILED;

@@ -603,8 +603,7 @@ static void test_renew_section(void **state)
     expect_section_error(buf, "renew: step 1 (goto): url: listing.title is not known in this "
                               "section");
     snprintf(buf, sizeof(buf),
-             "\"renew\":{\"not_yet_message\":\"m\",%s,\"steps\":[{\"action\":\"read_url\"}]}",
-             NY);
+             "\"renew\":{\"not_yet_message\":\"m\",%s,\"steps\":[{\"action\":\"read_url\"}]}", NY);
     expect_section_error(buf, "renew: step 1 (read_url): action: read_url is not an action of "
                               "the renew section");
     snprintf(buf, sizeof(buf), "\"renew\":{\"not_yet_message\":\"m\",%s,\"step\":[]}", NY);

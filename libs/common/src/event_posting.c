@@ -281,8 +281,7 @@ cJSON *renew_requested_build(const renew_requested_t *e)
     return data;
 }
 
-int renew_requested_parse(const cJSON *data, renew_requested_t *e, char *errstr,
-                          size_t errstr_size)
+int renew_requested_parse(const cJSON *data, renew_requested_t *e, char *errstr, size_t errstr_size)
 {
     memset(e, 0, sizeof(*e));
     if (ev_get_int64(data, F_JOB_ID, true, &e->job_id, errstr, errstr_size) < 0 ||

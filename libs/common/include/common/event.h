@@ -339,12 +339,13 @@ typedef struct {
 } renew_requested_t;
 
 cJSON *renew_requested_build(const renew_requested_t *e);
-int renew_requested_parse(const cJSON *data, renew_requested_t *e, char *errstr,
-                          size_t errstr_size) __attribute__((warn_unused_result));
+int renew_requested_parse(const cJSON *data, renew_requested_t *e, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
 void renew_requested_free(renew_requested_t *e);
 
 /* ---- bb.posting.events: one struct for started/log/succeeded/failed, delisting.*,
- * update.* and renew.* -------------------------------------------------------------------------------- */
+ * update.* and renew.*
+ * -------------------------------------------------------------------------------- */
 
 typedef struct {
     int64_t job_id;

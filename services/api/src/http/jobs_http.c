@@ -34,7 +34,8 @@ static int jobs_kind_read(http_request_t *req, job_page_query_t *q, char kind[8]
     if (nk == -2)
         return -1;
     if (nk >= 0 && !one_of(kind, job_kinds)) {
-        http_send_problem(req, 422, "kind", "kind: must be one of post, delist, update, renew, all");
+        http_send_problem(req, 422, "kind",
+                          "kind: must be one of post, delist, update, renew, all");
         return -1;
     }
     q->kind = nk >= 0 ? kind : NULL;

@@ -11,8 +11,8 @@
 #include "store/store.h"
 
 #define PACING_INHERIT (-1) /* an integer column that is NULL */
-#define PACING_KINDS 4 /* per_day[]: posts, delists, updates, renews (job_kind_t's order) */
-#define PACING_INTS 10 /* the integer settings, in pacing_int_names' order */
+#define PACING_KINDS 4      /* per_day[]: posts, delists, updates, renews (job_kind_t's order) */
+#define PACING_INTS 10      /* the integer settings, in pacing_int_names' order */
 
 typedef struct {
     int min_gap_s; /* PACING_INHERIT or 0.. */
