@@ -43,7 +43,15 @@ typedef struct {
     char status[12];     /* SB_ACTIVE, SB_SOLD or SB_DELETED */
     char updated_at[32]; /* the last edit or status change ("" when none) */
     int edits;           /* saves of the edit form */
+    /* Renewing (facebook-markup.md §2.2): possible SB_RENEW_EVERY_S after the listing or its
+     * last renew [S5], SB_RENEW_MAX times [S4]. Wall-clock seconds; a test ages an item by
+     * moving them back (POST /_sandbox/items/<id>/age). */
+    int64_t listed_s, renewed_s; /* renewed_s 0: never */
+    int renew_count;
 } sb_item_t;
+
+#define SB_RENEW_EVERY_S (7 * 86400)
+#define SB_RENEW_MAX 5
 
 #define SB_ACTIVE "active"
 #define SB_SOLD "sold"
@@ -137,6 +145,13 @@ sb_status_t sb_store_set_status(sb_store_t *st, int64_t id, const char *status);
 sb_status_t sb_store_edit(sb_store_t *st, int64_t id, sb_item_t *edit);
 /* Forgets all items (deleting their photo files), sessions and switches. */
 void sb_store_reset(sb_store_t *st);
+
+/* Seconds until live item it may be renewed again (0: now; -1: never, SB_RENEW_MAX reached). */
+int64_t sb_item_renew_wait_s(const sb_item_t *it);
+/* Renews item id: SB_OK, SB_NO_ITEM, or SB_REFUSED (not yet, or no more renewals). */
+sb_status_t sb_store_renew(sb_store_t *st, int64_t id);
+/* Moves item id's listing and last renew days back (a test's way to let time pass). */
+sb_status_t sb_store_age(sb_store_t *st, int64_t id, int days);
 /* Login wall: turning it on (again) logs every browser out. */
 void sb_store_set_login_wall(sb_store_t *st, bool on);
 /* Makes every publish fail with message (copied; NULL: publishes work again), as a marketplace
@@ -262,7 +277,8 @@ char *sb_page_end(sbuf_t *b);
 /* POST /marketplace/item/<id>/(sold|available|delete), GET/POST /marketplace/edit/?listing_id=
  * Returns the status sent, or 0 when the path is not theirs. */
 int sb_seller_page(struct mg_connection *conn, sb_app_t *app, const char *method, const char *path);
-/* POST /_sandbox/items/<id>/status {"status": ...} (control); 0 when not its path. */
+/* POST /_sandbox/items/<id>/status {"status": ...} and /age {"days": N} (control); 0 when
+ * not its path. */
 int sb_seller_control(struct mg_connection *conn, sb_app_t *app, const char *method,
                       const char *path);
 /* The multipart create / edit form, parsed (handlers.c): fields into item (title, price, ...),

@@ -18,9 +18,27 @@ static const char *const UNAVAILABLE = "This listing isn't available";
 static const char *const UNAVAILABLE_WHY =
     "The link may be broken or the listing may have been removed.";
 
-/* POST /marketplace/item/<id>/(sold|available|delete): what the page's script sends. */
+/* POST /marketplace/item/<id>/renew: Facebook's "Renew listing"; refused (409) within 7 days
+ * of the listing or its last renew, and after 5 renewals. */
+static int handle_renew(struct mg_connection *conn, sb_app_t *app, int64_t id)
+{
+    sb_status_t rc = sb_store_renew(&app->store, id);
+    if (rc == SB_NO_ITEM)
+        return sb_send_json_error(conn, 404, "no such item");
+    if (rc == SB_REFUSED)
+        return sb_send_json_error(conn, 409, "You can't renew this listing yet.");
+    LOG_INFO("item %lld renewed", (long long)id);
+    sb_item_t *item = sb_store_get(&app->store, id);
+    cJSON *out = sb_item_json(item);
+    sb_item_free(item);
+    return sb_send_json(conn, 200, out);
+}
+
+/* POST /marketplace/item/<id>/(sold|available|delete|renew): what the page's script sends. */
 static int handle_status(struct mg_connection *conn, sb_app_t *app, int64_t id, const char *what)
 {
+    if (strcmp(what, "renew") == 0)
+        return handle_renew(conn, app, id);
     const char *status = strcmp(what, "sold") == 0        ? SB_SOLD
                          : strcmp(what, "available") == 0 ? SB_ACTIVE
                                                           : SB_DELETED;
@@ -129,7 +147,7 @@ int sb_seller_page(struct mg_connection *conn, sb_app_t *app, const char *method
         return 0;
     const char *what = strrchr(path, '/');
     if (!what || (strcmp(what, "/sold") != 0 && strcmp(what, "/available") != 0 &&
-                  strcmp(what, "/delete") != 0))
+                  strcmp(what, "/delete") != 0 && strcmp(what, "/renew") != 0))
         return 0;
     char idtext[24];
     size_t n = (size_t)(what - (path + 18));
@@ -143,6 +161,24 @@ int sb_seller_page(struct mg_connection *conn, sb_app_t *app, const char *method
     return handle_status(conn, app, id, what + 1);
 }
 
+/* POST /_sandbox/items/<id>/age {"days": N}: the item was listed (and last renewed) N days
+ * earlier, so a test sees a stale listing without waiting a week. Takes root. */
+static int control_age(struct mg_connection *conn, sb_app_t *app, int64_t id, cJSON *root)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "days");
+    bool ok = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 3650;
+    int days = ok ? (int)v->valuedouble : 0;
+    cJSON_Delete(root);
+    if (!ok)
+        return sb_send_json_error(conn, 400, "days: must be a number from 0 to 3650");
+    if (sb_store_age(&app->store, id, days) != SB_OK)
+        return sb_send_json_error(conn, 404, "no such item (or deleted)");
+    sb_item_t *item = sb_store_get(&app->store, id);
+    cJSON *out = sb_item_json(item);
+    sb_item_free(item);
+    return sb_send_json(conn, 200, out);
+}
+
 int sb_seller_control(struct mg_connection *conn, sb_app_t *app, const char *method,
                       const char *path)
 {
@@ -151,7 +187,7 @@ int sb_seller_control(struct mg_connection *conn, sb_app_t *app, const char *met
         return 0;
     const char *rest = path + sizeof(PREFIX) - 1;
     const char *slash = strchr(rest, '/');
-    if (!slash || strcmp(slash, "/status") != 0)
+    if (!slash || (strcmp(slash, "/status") != 0 && strcmp(slash, "/age") != 0))
         return 0;
     char idtext[24];
     size_t n = (size_t)(slash - rest);
@@ -166,6 +202,8 @@ int sb_seller_control(struct mg_connection *conn, sb_app_t *app, const char *met
     char *body = sb_read_body(conn, MAX_CONTROL_BODY, &len);
     cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
     free(body);
+    if (strcmp(slash, "/age") == 0)
+        return control_age(conn, app, id, root);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "status");
     const char *status = cJSON_IsString(v) ? v->valuestring : "";
     bool ok = strcmp(status, SB_ACTIVE) == 0 || strcmp(status, SB_SOLD) == 0 ||

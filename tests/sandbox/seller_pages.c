@@ -4,7 +4,10 @@
  * "Mark as sold <title>" and "More options for <title>" (a menu with "Edit listing" and
  * "Delete listing"), the "Did you sell this item?" question with four answers and a Next
  * button disabled until one is picked, the "Delete listing" confirm dialog, and the edit
- * form at /marketplace/edit/?listing_id=<id>. The dialogs are created by script. */
+ * form at /marketplace/edit/?listing_id=<id>. Renewing [S4, S5]: a "Renew listing" button on
+ * the card and the menu item "Renew", shown disabled as "Renew (N days)" (N: days until it may
+ * be renewed again, 7 after a renew) and disabled after 5 renewals; a renew shows the toast
+ * "Your listing has been renewed.". The dialogs are created by script. */
 #include "sandbox.h"
 
 #include <stdio.h>
@@ -75,6 +78,23 @@ static const char *const SELLING_SCRIPT[] = {
     "  act(next, function(){ next.setAttribute('aria-disabled','true'); onNext(picked); });\n",
     "}\n",
     "function done(){ location.reload(); }\n",
+    "function toast(text){\n",
+    "  var t=document.createElement('div'); t.setAttribute('role','alert');\n",
+    "  t.setAttribute('data-toast','1'); t.textContent=text;\n",
+    "  document.querySelector('main').appendChild(t);\n",
+    "}\n",
+    "function renewWait(card){ return parseInt(card.getAttribute('data-renew-wait'),10); }\n",
+    "function renewLabel(card){ var w=renewWait(card);\n",
+    "  return w===0 ? 'Renew' : w<0 ? 'Renew (limit reached)' : 'Renew ('+w+' days)'; }\n",
+    "function renew(card, id){\n",
+    "  closeAll();\n",
+    "  post(id,'renew').then(function(){\n",
+    "    card.setAttribute('data-renew-wait','7');\n",
+    "    var b=card.querySelector('[data-action=renew]');\n",
+    "    if(b) b.setAttribute('aria-disabled','true');\n",
+    "    toast('Your listing has been renewed.');\n",
+    "  }, function(e){ toast('Something went wrong. Try again. ('+e.message+')'); });\n",
+    "}\n",
     "function markSold(id){\n",
     "  var d=dialog('Mark as sold');\n",
     "  soldQuestion(d, function(answer){\n",
@@ -97,12 +117,16 @@ static const char *const SELLING_SCRIPT[] = {
     "});\n",
     "  });\n",
     "}\n",
-    "function menu(btn, id, title, price){\n",
+    "function menu(btn, card, id, title, price){\n",
     "  var open=btn.getAttribute('aria-expanded')==='true';\n",
     "  closeAll(); if(open) return;\n",
     "  var m=document.createElement('div'); m.setAttribute('role','menu');\n",
     "  m.setAttribute('aria-label','More options for listing'); "
     "m.setAttribute('data-popup','1');\n",
+    "  var rn=document.createElement('div'); rn.setAttribute('role','menuitem'); rn.tabIndex=0;\n",
+    "  rn.textContent=renewLabel(card);\n",
+    "  rn.setAttribute('aria-disabled', renewWait(card)===0 ? 'false' : 'true');\n",
+    "  act(rn, function(){ renew(card, id); }); m.appendChild(rn);\n",
     "  var e=document.createElement('a'); e.setAttribute('role','menuitem');\n",
     "  e.setAttribute('aria-label','Edit listing');\n",
     "  e.href='/marketplace/edit/?listing_id='+id; e.textContent='Edit listing'; "
@@ -124,7 +148,8 @@ static const char *const SELLING_SCRIPT[] = {
     "    act(b, function(){\n",
     "      if(a==='mark-sold') markSold(id);\n",
     "      else if(a==='mark-available') post(id,'available').then(done);\n",
-    "      else if(a==='menu') menu(b,id,title,price);\n",
+    "      else if(a==='menu') menu(b,card,id,title,price);\n",
+    "      else if(a==='renew') renew(card,id);\n",
     "      else if(a==='open') panel(id,title);\n",
     "    });\n",
     "  });\n",
@@ -160,8 +185,12 @@ static void selling_card(sbuf_t *b, const sb_item_t *it, bool fb)
     char price[48];
     sb_price_format(it->price_cents, price, sizeof(price));
     bool sold = strcmp(it->status, SB_SOLD) == 0;
-    sbuf_printf(b, "<div role=\"listitem\" data-item-id=\"%lld\" data-status=\"%s\" data-title=\"",
-                (long long)it->id, it->status);
+    int64_t wait = sb_item_renew_wait_s(it);
+    long long wait_days = wait <= 0 ? wait : (wait + 86399) / 86400;
+    sbuf_printf(b,
+                "<div role=\"listitem\" data-item-id=\"%lld\" data-status=\"%s\" "
+                "data-renew-wait=\"%lld\" data-title=\"",
+                (long long)it->id, it->status, wait_days);
     sb_html_esc(b, it->title);
     sbuf_add(b, "\" data-price=\"");
     sb_html_esc(b, price);
@@ -183,6 +212,11 @@ static void selling_card(sbuf_t *b, const sb_item_t *it, bool fb)
                 sold ? "mark-available" : "mark-sold", sold ? "Mark as available" : "Mark as sold");
     sb_html_esc(b, it->title);
     sbuf_printf(b, "\"><span>%s</span></div>\n", sold ? "Mark as available" : "Mark as sold");
+    if (!sold)
+        sbuf_printf(b,
+                    "<div role=\"button\" tabindex=\"0\" data-action=\"renew\" "
+                    "aria-disabled=\"%s\"><span>Renew listing</span></div>\n",
+                    wait == 0 ? "false" : "true");
     sbuf_add(b, "<div role=\"button\" tabindex=\"0\" data-action=\"menu\" aria-haspopup=\"menu\" "
                 "aria-expanded=\"false\" aria-label=\"More options for ");
     sb_html_esc(b, it->title);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
@@ -78,6 +79,9 @@ static sb_item_t *item_copy(const sb_item_t *src)
     memcpy(c->status, src->status, sizeof(c->status));
     memcpy(c->updated_at, src->updated_at, sizeof(c->updated_at));
     c->edits = src->edits;
+    c->listed_s = src->listed_s;
+    c->renewed_s = src->renewed_s;
+    c->renew_count = src->renew_count;
     if (src->nphotos > 0) {
         c->photos = xcalloc(src->nphotos, sizeof(*c->photos));
         memcpy(c->photos, src->photos, src->nphotos * sizeof(*c->photos));
@@ -116,6 +120,7 @@ int64_t sb_store_add(sb_store_t *st, sb_item_t *item)
     }
     item->id = st->next_id++;
     util_time_rfc3339(item->created_at);
+    item->listed_s = util_wall_ms() / 1000;
     snprintf(item->status, sizeof(item->status), "%s", SB_ACTIVE);
     st->items[st->nitems++] = item;
     int64_t id = item->id;
@@ -154,6 +159,42 @@ static sb_item_t *live_item_locked(sb_store_t *st, int64_t id)
         if (st->items[i]->id == id)
             return strcmp(st->items[i]->status, SB_DELETED) == 0 ? NULL : st->items[i];
     return NULL;
+}
+
+int64_t sb_item_renew_wait_s(const sb_item_t *it)
+{
+    if (it->renew_count >= SB_RENEW_MAX)
+        return -1;
+    int64_t since = it->renewed_s > it->listed_s ? it->renewed_s : it->listed_s;
+    int64_t wait = since + SB_RENEW_EVERY_S - util_wall_ms() / 1000;
+    return wait > 0 ? wait : 0;
+}
+
+sb_status_t sb_store_renew(sb_store_t *st, int64_t id)
+{
+    pthread_mutex_lock(&st->mu);
+    sb_item_t *it = live_item_locked(st, id);
+    sb_status_t rc = !it ? SB_NO_ITEM : sb_item_renew_wait_s(it) != 0 ? SB_REFUSED : SB_OK;
+    if (rc == SB_OK) {
+        it->renewed_s = util_wall_ms() / 1000;
+        it->renew_count++;
+        util_time_rfc3339(it->updated_at);
+    }
+    pthread_mutex_unlock(&st->mu);
+    return rc;
+}
+
+sb_status_t sb_store_age(sb_store_t *st, int64_t id, int days)
+{
+    pthread_mutex_lock(&st->mu);
+    sb_item_t *it = live_item_locked(st, id);
+    if (it) {
+        it->listed_s -= (int64_t)days * 86400;
+        if (it->renewed_s)
+            it->renewed_s -= (int64_t)days * 86400;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return it ? SB_OK : SB_NO_ITEM;
 }
 
 sb_status_t sb_store_set_status(sb_store_t *st, int64_t id, const char *status)
@@ -360,6 +401,19 @@ cJSON *sb_item_json(const sb_item_t *item)
     else
         cJSON_AddNullToObject(root, "updated_at");
     cJSON_AddNumberToObject(root, "edits", item->edits);
+    cJSON_AddNumberToObject(root, "renew_count", item->renew_count);
+    if (item->renewed_s) {
+        char at[32];
+        time_t t = (time_t)item->renewed_s;
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        cJSON_AddStringToObject(root, "renewed_at", at);
+    } else {
+        cJSON_AddNullToObject(root, "renewed_at");
+    }
+    int64_t wait = sb_item_renew_wait_s(item);
+    cJSON_AddBoolToObject(root, "renewable", wait == 0);
     cJSON *photos = cJSON_AddArrayToObject(root, "photos");
     for (size_t i = 0; i < item->nphotos; i++) {
         const sb_photo_t *p = &item->photos[i];

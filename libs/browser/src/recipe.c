@@ -35,10 +35,10 @@ static int top_string(const cJSON *root, const char *field, const char *file, ch
     return 0;
 }
 
-static const char *const top_keys[] = {
-    "platform",     "description", "base_url", "base_url_env", "login_url", "price_format", "maps",
-    "login_detect", "steps",       "$comment", "delist",       "update",    "stop_detect",
-    "error_text",   NULL};
+static const char *const top_keys[] = {"platform",    "description",  "base_url", "base_url_env",
+                                       "login_url",   "price_format", "maps",     "login_detect",
+                                       "steps",       "$comment",     "delist",   "update",
+                                       "stop_detect", "error_text",   "renew",    NULL};
 
 static int parse_login_detect(recipe_t *r, const cJSON *ld, const char *file, char *errstr,
                               size_t errstr_size)
@@ -345,6 +345,8 @@ recipe_t *recipe_parse(const char *platform, const char *path, const char *json,
     }
     if (recipe_parse_delist(r, cJSON_GetObjectItemCaseSensitive(root, "delist"), errstr,
                             errstr_size) != 0 ||
+        recipe_parse_renew(r, cJSON_GetObjectItemCaseSensitive(root, "renew"), errstr,
+                           errstr_size) != 0 ||
         recipe_parse_update(r, cJSON_GetObjectItemCaseSensitive(root, "update"), errstr,
                             errstr_size) != 0)
         goto fail;
@@ -387,6 +389,7 @@ void recipe_free(recipe_t *r)
     recipe_inbox_free(r->inbox);
     recipe_delist_free(r->delist);
     recipe_update_free(r->update);
+    recipe_renew_free(r->renew);
     recipe_section_begin(r, 0);
     free(r);
 }

@@ -61,6 +61,9 @@ int recipe_parse_delist(recipe_t *r, const cJSON *obj, char *errstr, size_t errs
 int recipe_parse_update(recipe_t *r, const cJSON *obj, char *errstr, size_t errstr_size);
 void recipe_delist_free(recipe_delist_t *d);
 void recipe_update_free(recipe_update_t *u);
+/* The optional "renew" section (recipe_sections.c); absent: r->renew stays NULL. */
+int recipe_parse_renew(recipe_t *r, const cJSON *obj, char *errstr, size_t errstr_size);
+void recipe_renew_free(recipe_renew_t *n);
 
 /* Frees an inbox recipe's sections. Accepts NULL. */
 void recipe_inbox_free(recipe_inbox_t *in);

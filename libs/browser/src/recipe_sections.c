@@ -1,7 +1,8 @@
 /* A posting recipe's optional sections beside its steps (see recipe.h and
  * services/poster/recipes/README.md): "delist" (take a live posting off the marketplace: its
- * delete steps, a mark_sold variant, and how an already-gone listing looks) and "update"
- * (bring a live posting in line with its listing). Errors name the file, the section, the
+ * delete steps, a mark_sold variant, and how an already-gone listing looks), "update"
+ * (bring a live posting in line with its listing) and "renew" (bring it to the top again,
+ * and how "not renewable yet" looks). Errors name the file, the section, the
  * step and the field: "sandbox.json: delist: step 2 (click): selector: missing". */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,46 @@ int recipe_parse_update(recipe_t *r, const cJSON *obj, char *errstr, size_t errs
                               &u->nsteps, errstr, errstr_size);
 }
 
+int recipe_parse_renew(recipe_t *r, const cJSON *obj, char *errstr, size_t errstr_size)
+{
+    if (!obj)
+        return 0;
+    char where[300];
+    snprintf(where, sizeof(where), "%s: renew", recipe_file_name(r));
+    if (!cJSON_IsObject(obj)) {
+        snprintf(errstr, errstr_size, "%s: must be an object", where);
+        return -1;
+    }
+    if (check_keys(obj, " steps not_yet not_yet_message $comment ", where, errstr, errstr_size) !=
+        0)
+        return -1;
+    recipe_renew_t *n = r->renew = xcalloc(1, sizeof(*n));
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(obj, "not_yet_message");
+    if (!cJSON_IsString(msg) || !msg->valuestring[0] || strlen(msg->valuestring) > 300) {
+        snprintf(errstr, errstr_size, "%s: not_yet_message: %s", where,
+                 msg ? "must be a text of 1 to 300 characters"
+                     : "missing (what the seller is told when the marketplace does not allow "
+                       "the renew yet, e.g. \"Facebook allows a renew every 7 days\")");
+        return -1;
+    }
+    n->not_yet_message = xstrdup(msg->valuestring);
+    /* "not_yet" shares the gone list's reader; its missing-field advice is the gone list's */
+    const cJSON *ny = cJSON_GetObjectItemCaseSensitive(obj, "not_yet");
+    if (!ny) {
+        snprintf(errstr, errstr_size,
+                 "%s: not_yet: missing (selectors of what the marketplace shows for a listing "
+                 "that cannot be renewed yet, e.g. a disabled \"Renew (3 days)\" item)",
+                 where);
+        return -1;
+    }
+    if (parse_selector_list(obj, "not_yet", true, &n->not_yet, &n->nnot_yet, where, errstr,
+                            errstr_size) != 0)
+        return -1;
+    recipe_section_begin(r, RECIPE_SCOPE_POSTING);
+    return recipe_parse_steps(r, cJSON_GetObjectItemCaseSensitive(obj, "steps"), where, &n->steps,
+                              &n->nsteps, errstr, errstr_size);
+}
+
 static void steps_free(recipe_step_t *steps, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -153,4 +194,14 @@ void recipe_update_free(recipe_update_t *u)
         return;
     steps_free(u->steps, u->nsteps);
     free(u);
+}
+
+void recipe_renew_free(recipe_renew_t *n)
+{
+    if (!n)
+        return;
+    steps_free(n->steps, n->nsteps);
+    selectors_free(n->not_yet, n->nnot_yet);
+    free(n->not_yet_message);
+    free(n);
 }

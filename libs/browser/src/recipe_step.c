@@ -284,9 +284,14 @@ static bool posting_section_refuses(step_ctx_t *sc, recipe_step_kind_t kind)
     if (sc->r->kind != RECIPE_POSTING || !(scope & RECIPE_SCOPE_POSTING))
         return false;
     bool delist = scope & RECIPE_SCOPE_DELIST;
-    if (kind == STEP_FIND_EXISTING || (delist && (kind == STEP_UPLOAD || kind == STEP_READ_URL))) {
+    /* a renew has no listing either: only an update uploads or reads a new URL */
+    bool no_listing = !(scope & RECIPE_SCOPE_LISTING);
+    if (kind == STEP_FIND_EXISTING ||
+        (no_listing && (kind == STEP_UPLOAD || kind == STEP_READ_URL))) {
         SERR(sc, "action", "%s is not an action of the %s section", sc->kind,
-             delist ? "delist" : "update");
+             delist       ? "delist"
+             : no_listing ? "renew"
+                          : "update");
         return true;
     }
     return false;

@@ -69,7 +69,7 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
         run->retryable = false;
     } else {
         if (strcmp(run->code, "bad_request") != 0 && strcmp(run->code, "blocked") != 0 &&
-            strcmp(run->code, "limit_reached") != 0) {
+            strcmp(run->code, "not_renewable") != 0 && strcmp(run->code, "limit_reached") != 0) {
             /* a limit or a block explains a disabled button better than "did not validate" */
             run_stop_check(run);
         }
@@ -95,7 +95,7 @@ static void fail_job(run_t *run, size_t index, const recipe_step_t *st)
         run_log(run, "error", shot[0] ? shot : NULL, "%s", run->msg);
     /* A step after the listing was submitted may say that retrying could post it twice. */
     bool wall = strcmp(run->code, "login_required") == 0 || strcmp(run->code, "blocked") == 0 ||
-                strcmp(run->code, "limit_reached") == 0;
+                strcmp(run->code, "not_renewable") == 0 || strcmp(run->code, "limit_reached") == 0;
     if (st && st->retryable >= 0 && !wall)
         run->retryable = st->retryable == 1;
     res->status = RUNNER_FAILED;
@@ -159,6 +159,7 @@ static int run_steps(run_t *run)
         }
         if (rc < 0) {
             if (strcmp(run->code, "bad_request") != 0 && strcmp(run->code, "blocked") != 0 &&
+                strcmp(run->code, "not_renewable") != 0 &&
                 strcmp(run->code, "limit_reached") != 0 && st->optional) {
                 char where[600];
                 if (!run_login_wall(run, where, sizeof(where))) {
@@ -325,6 +326,47 @@ runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r, const upda
     if (finish_op(&run, rc) != RUNNER_OK)
         return res->status;
     if (!res->external_url && req->external_url) {
+        res->external_url = xstrdup(req->external_url);
+        res->external_id = req->external_id ? xstrdup(req->external_id) : NULL;
+    }
+    return res->status;
+}
+
+runner_status_t runner_run_renew(wd_session_t *s, const recipe_t *r, const renew_requested_t *req,
+                                 const runner_opts_t *o, runner_result_t *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!r->renew) {
+        not_supported(res, r, "renew");
+        return res->status;
+    }
+    const recipe_renew_t *n = r->renew;
+    /* the job's own fields for {{job.*}} and {{account_id}}; a renew has no listing */
+    posting_requested_t job = {.job_id = req->job_id,
+                               .attempt = req->attempt,
+                               .platform = req->platform,
+                               .account_id = req->account_id};
+    runner_opts_t oo = *o;
+    oo.stop_sels = n->not_yet;
+    oo.nstop_sels = n->nnot_yet;
+    oo.stop_code = "not_renewable";
+    oo.stop_message = n->not_yet_message;
+    run_t run = {.s = s, .r = r, .req = &job, .o = &oo, .res = res};
+    run.vars.base_url = r->base_url;
+    run.vars.req = &job;
+    run.vars.external_url = req->external_url;
+    run.vars.external_id = req->external_id;
+    run.steps = n->steps;
+    run.nsteps = n->nsteps;
+    run_log(&run, "info", NULL, "renewing %s",
+            req->external_url  ? req->external_url
+            : req->external_id ? req->external_id
+                               : "(no URL)");
+    int rc = run_steps(&run);
+    cJSON_Delete(run.page);
+    if (finish_op(&run, rc) != RUNNER_OK)
+        return res->status;
+    if (req->external_url) {
         res->external_url = xstrdup(req->external_url);
         res->external_id = req->external_id ? xstrdup(req->external_id) : NULL;
     }

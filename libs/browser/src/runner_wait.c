@@ -177,12 +177,25 @@ bool run_wall_check(run_t *run)
     if (run_stop_check(run))
         return true;
     int idx = any_visible(run, run->o->stop_sels, run->o->nstop_sels);
-    if (idx >= 0) {
-        run_fail(run, run->o->stop_code ? run->o->stop_code : "recipe_failed", false,
-                 "the page shows %s", run->o->stop_sels[idx].describe);
+    if (idx < 0)
+        return false;
+    const char *code = run->o->stop_code ? run->o->stop_code : "recipe_failed";
+    if (!run->o->stop_message) {
+        run_fail(run, code, false, "the page shows %s", run->o->stop_sels[idx].describe);
         return true;
     }
-    return false;
+    /* The seller acts on the page's own words ("Renew (3 days)"), not on a selector. */
+    const recipe_selector_t *sel = &run->o->stop_sels[idx];
+    wd_error_t err;
+    char *el = wd_find(run->s, sel->using, sel->value, &err);
+    char *said = el ? wd_element_text(run->s, el, &err) : NULL;
+    if (said && said[0])
+        run_fail(run, code, false, "%s; the page says: \"%.200s\"", run->o->stop_message, said);
+    else
+        run_fail(run, code, false, "%s; the page shows %s", run->o->stop_message, sel->describe);
+    free(said);
+    free(el);
+    return true;
 }
 
 /* Waits for an element; returns its id (caller frees) or NULL with the step error set. */

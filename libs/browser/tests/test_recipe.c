@@ -568,6 +568,48 @@ static void test_sections_errors_name_section_step_and_field(void **state)
                  "when_changed: only steps of the update section");
 }
 
+/* The renew section: its not_yet selectors and message, posting.* known, listing.* not. */
+static void test_renew_section(void **state)
+{
+    (void)state;
+    char err[512];
+    recipe_t *r = parse_sections(
+        "\"renew\":{\"not_yet_message\":\"allowed every 7 days\",\"not_yet\":[{\"xpath\":"
+        "\"//*[@role='menuitem'][@aria-disabled='true']\"}],\"steps\":[{\"action\":\"goto\","
+        "\"url\":\"{{posting.external_url}}\"},{\"action\":\"click\",\"selector\":{\"role\":"
+        "\"menuitem\",\"name\":\"Renew\"}}]}",
+        err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    assert_non_null(r->renew);
+    assert_int_equal(r->renew->nsteps, 2);
+    assert_int_equal(r->renew->nnot_yet, 1);
+    assert_string_equal(r->renew->not_yet_message, "allowed every 7 days");
+    assert_null(r->delist);
+    recipe_free(r);
+
+    static const char *const NY = "\"not_yet\":[{\"text\":\"Renew (3 days)\"}]";
+    char buf[1024];
+    snprintf(buf, sizeof(buf), "\"renew\":{%s,\"steps\":[{\"action\":\"goto\",\"url\":\"x\"}]}",
+             NY);
+    expect_section_error(buf, "demo.json: renew: not_yet_message: missing");
+    expect_section_error("\"renew\":{\"not_yet_message\":\"m\",\"steps\":[{\"action\":\"goto\","
+                         "\"url\":\"x\"}]}",
+                         "demo.json: renew: not_yet: missing");
+    snprintf(buf, sizeof(buf),
+             "\"renew\":{\"not_yet_message\":\"m\",%s,\"steps\":[{\"action\":\"goto\","
+             "\"url\":\"{{listing.title}}\"}]}",
+             NY);
+    expect_section_error(buf, "renew: step 1 (goto): url: listing.title is not known in this "
+                              "section");
+    snprintf(buf, sizeof(buf),
+             "\"renew\":{\"not_yet_message\":\"m\",%s,\"steps\":[{\"action\":\"read_url\"}]}", NY);
+    expect_section_error(buf, "renew: step 1 (read_url): action: read_url is not an action of "
+                              "the renew section");
+    snprintf(buf, sizeof(buf), "\"renew\":{\"not_yet_message\":\"m\",%s,\"step\":[]}", NY);
+    expect_section_error(buf, "demo.json: renew: unknown field \"step\"");
+}
+
 /* The recipes shipped in services/poster/recipes must load (run from the repository root). */
 static void test_shipped_recipes(void **state)
 {
@@ -614,6 +656,7 @@ int main(void)
         cmocka_unit_test(test_fuzzy),
         cmocka_unit_test(test_extract_after),
         cmocka_unit_test(test_sections_valid),
+        cmocka_unit_test(test_renew_section),
         cmocka_unit_test(test_sections_errors_name_section_step_and_field),
         cmocka_unit_test(test_shipped_recipes),
     };

@@ -1,5 +1,6 @@
-/* Payloads of bb.posting.requests (posting.requested, delisting.requested, update.requested)
- * and bb.posting.events (posting.*, delisting.* and update.* results): build and parse (see
+/* Payloads of bb.posting.requests (posting.requested, delisting.requested, update.requested,
+ * renew.requested) and bb.posting.events (posting.*, delisting.*, update.* and renew.*
+ * results): build and parse (see
  * event.h). */
 #include "common/event.h"
 
@@ -261,6 +262,48 @@ void delisting_requested_free(delisting_requested_t *e)
     free(e->external_id);
     free(e->external_url);
     free(e->reason);
+    memset(e, 0, sizeof(*e));
+}
+
+/* ---- renew.requested -------------------------------------------------------------------- */
+
+cJSON *renew_requested_build(const renew_requested_t *e)
+{
+    cJSON *data = cJSON_CreateObject();
+    ev_add_int64(data, F_JOB_ID, e->job_id, false);
+    ev_add_int64(data, F_ATTEMPT, e->attempt > 0 ? e->attempt : 1, false);
+    ev_add_int64(data, F_POSTING_JOB_ID, e->posting_job_id, false);
+    ev_add_int64(data, F_LISTING_ID, e->listing_id, false);
+    ev_add_string(data, F_PLATFORM, e->platform);
+    ev_add_int64(data, F_ACCOUNT_ID, e->account_id, true);
+    ev_add_string(data, F_EXTERNAL_ID, e->external_id);
+    ev_add_string(data, F_EXTERNAL_URL, e->external_url);
+    return data;
+}
+
+int renew_requested_parse(const cJSON *data, renew_requested_t *e, char *errstr, size_t errstr_size)
+{
+    memset(e, 0, sizeof(*e));
+    if (ev_get_int64(data, F_JOB_ID, true, &e->job_id, errstr, errstr_size) < 0 ||
+        attempt_parse(data, &e->attempt, errstr, errstr_size) < 0 ||
+        ev_get_int64(data, F_POSTING_JOB_ID, true, &e->posting_job_id, errstr, errstr_size) < 0 ||
+        ev_get_int64(data, F_LISTING_ID, true, &e->listing_id, errstr, errstr_size) < 0 ||
+        ev_get_string(data, F_PLATFORM, true, &e->platform, errstr, errstr_size) < 0 ||
+        ev_get_int64(data, F_ACCOUNT_ID, false, &e->account_id, errstr, errstr_size) < 0 ||
+        posting_ref_parse(data, &e->external_id, &e->external_url, errstr, errstr_size) < 0) {
+        renew_requested_free(e);
+        return -1;
+    }
+    return 0;
+}
+
+void renew_requested_free(renew_requested_t *e)
+{
+    if (!e)
+        return;
+    free(e->platform);
+    free(e->external_id);
+    free(e->external_url);
     memset(e, 0, sizeof(*e));
 }
 

@@ -427,6 +427,54 @@ static void test_update_round_trip_and_errors(void **state)
     }
 }
 
+static void test_renew_round_trip_and_errors(void **state)
+{
+    (void)state;
+    renew_requested_t in = {.job_id = 21,
+                            .attempt = 2,
+                            .posting_job_id = 20,
+                            .listing_id = 7,
+                            .platform = "facebook_marketplace",
+                            .account_id = 3,
+                            .external_url = "https://fb.test/marketplace/item/99/",
+                            .external_id = "99"};
+    event_t ev;
+    round_trip(EV_RENEW_REQUESTED, "7", renew_requested_build(&in), &ev);
+    renew_requested_t out;
+    char err[256];
+    assert_int_equal(renew_requested_parse(ev.data, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.job_id, 21);
+    assert_int_equal(out.attempt, 2);
+    assert_int_equal(out.posting_job_id, 20);
+    assert_int_equal(out.listing_id, 7);
+    assert_int_equal(out.account_id, 3);
+    assert_string_equal(out.platform, "facebook_marketplace");
+    assert_string_equal(out.external_id, "99");
+    assert_string_equal(out.external_url, "https://fb.test/marketplace/item/99/");
+    renew_requested_free(&out);
+    event_free(&ev);
+
+    static const struct {
+        const char *json, *error;
+    } bad[] = {
+        {"{\"job_id\":1,\"posting_job_id\":2,\"listing_id\":3,\"platform\":\"x\"}",
+         "external_id: missing (or external_url)"},
+        {"{\"job_id\":1,\"listing_id\":3,\"platform\":\"x\",\"external_id\":\"e\"}",
+         "posting_job_id: missing"},
+        {"{\"job_id\":1,\"posting_job_id\":2,\"listing_id\":3,\"external_id\":\"e\"}",
+         "platform: missing"},
+        {"{\"job_id\":1,\"attempt\":0,\"posting_job_id\":2,\"listing_id\":3,"
+         "\"platform\":\"x\",\"external_id\":\"e\"}",
+         "attempt: must be at least 1"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cJSON *d = parse_json(bad[i].json);
+        assert_int_equal(renew_requested_parse(d, &out, err, sizeof(err)), -1);
+        assert_string_equal(err, bad[i].error);
+        cJSON_Delete(d);
+    }
+}
+
 static void test_posting_event_round_trip(void **state)
 {
     (void)state;
@@ -917,6 +965,7 @@ int main(void)
         cmocka_unit_test(test_posting_requested_errors),
         cmocka_unit_test(test_delisting_round_trip_and_errors),
         cmocka_unit_test(test_update_round_trip_and_errors),
+        cmocka_unit_test(test_renew_round_trip_and_errors),
         cmocka_unit_test(test_posting_event_round_trip),
         cmocka_unit_test(test_reply_requested_round_trip),
         cmocka_unit_test(test_reply_requested_errors),

@@ -47,6 +47,7 @@ struct api_config {
     long long outbox_publish_delay_ms; /* TEST HOOK: widens the commit->publish window */
     long long reply_timeout_s; /* a reply request without a draft after this: needs_attention */
     long long upload_sweep_min_age_s; /* upload_sweep.h: rowless files older than this go */
+    long long renew_sweep_s;          /* renew_sweeper.h: how often stale postings are renewed */
     char *spa_dir;                    /* the built dashboard (http/spa.c) */
     long long sse_heartbeat_ms;
     long long sse_max_clients;
@@ -84,6 +85,8 @@ struct app {
     bool consumer_started;
     pthread_t sweeper_thread; /* reply_sweeper.c */
     bool sweeper_started;
+    pthread_t renew_sweeper_thread; /* renew_sweeper.c */
+    bool renew_sweeper_started;
     pthread_t upload_sweeper_thread; /* upload_sweep.c */
     bool upload_sweeper_started;
     struct outbox_relay *relay; /* owned by outbox.c */

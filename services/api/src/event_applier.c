@@ -48,6 +48,8 @@ static const struct {
     {TOPIC_POSTING_EVENTS, EV_DELISTING_FAILED, job_delisting_failed},
     {TOPIC_POSTING_EVENTS, EV_UPDATE_SUCCEEDED, job_updated},
     {TOPIC_POSTING_EVENTS, EV_UPDATE_FAILED, job_update_failed},
+    {TOPIC_POSTING_EVENTS, EV_RENEW_SUCCEEDED, job_renewed},
+    {TOPIC_POSTING_EVENTS, EV_RENEW_FAILED, job_renew_failed},
     {TOPIC_MONITOR_EVENTS, EV_MESSAGE_RECEIVED, message_received},
     {TOPIC_MONITOR_EVENTS, EV_MESSAGE_SENT, message_sent},
     {TOPIC_MONITOR_EVENTS, EV_MESSAGE_SEND_FAILED, message_send_failed},

@@ -39,6 +39,7 @@ int handle_jobs_list(http_request_t *req);
 int handle_job_get(http_request_t *req);
 int handle_job_logs(http_request_t *req);
 int handle_job_retry(http_request_t *req);
+int handle_job_renew(http_request_t *req);
 
 /* http/artifacts_http.c: PUT /api/jobs/{id}/artifacts/{name} (the poster's screenshots) */
 int handle_job_artifact_put(http_request_t *req);

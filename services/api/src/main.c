@@ -32,6 +32,7 @@
 #include "images.h"
 #include "migrate.h"
 #include "outbox.h"
+#include "renew_sweeper.h"
 #include "reply_sweeper.h"
 #include "upload_sweep.h"
 #include "event_applier.h"
@@ -126,6 +127,9 @@ static const config_entry_t config_table[] = {
                  upload_sweep_min_age_s,
                  "files in UPLOAD_DIR that no row names (left by a process killed mid-request) "
                  "are removed at start-up and then this often, once older than this"),
+    CONFIG_ENTRY("RENEW_SWEEP_S", CONFIG_INT, "600", 1, 86400, false, S, renew_sweep_s,
+                 "how often live postings older than their renew_after_days (pacing) get a "
+                 "renew job"),
     CONFIG_ENTRY("SPA_DIR", CONFIG_STRING, "frontend/dist", 0, 0, false, S, spa_dir,
                  "the built dashboard served at / (index.html and assets/); without it / "
                  "answers a page saying how to build it"),
@@ -406,6 +410,7 @@ static void api_drain(void *ctx)
     outbox_relay_join(app);
     event_applier_join(app);
     reply_sweeper_join(app);
+    renew_sweeper_join(app);
     upload_sweeper_join(app);
 }
 
@@ -483,6 +488,7 @@ int main(int argc, char **argv)
     if (outbox_relay_start(&app, err, sizeof(err)) != 0 ||
         event_applier_start(&app, err, sizeof(err)) != 0 ||
         reply_sweeper_start(&app, err, sizeof(err)) != 0 ||
+        renew_sweeper_start(&app, err, sizeof(err)) != 0 ||
         upload_sweeper_start(&app, err, sizeof(err)) != 0) {
         LOG_ERROR("%s", err);
         goto cleanup;

@@ -32,6 +32,7 @@ const http_route_t api_routes[] = {
     {"GET", "/api/jobs/{id}", handle_job_get},
     {"GET", "/api/jobs/{id}/logs", handle_job_logs},
     {"POST", "/api/jobs/{id}/retry", handle_job_retry},
+    {"POST", "/api/jobs/{id}/renew", handle_job_renew},
     {"PUT", "/api/jobs/{id}/artifacts/{name}", handle_job_artifact_put},
 
     /* the original frontend's paths for the inbox monitor switch */

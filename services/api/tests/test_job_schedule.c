@@ -238,6 +238,38 @@ static void test_pacing_apply_and_layers(void **state)
     assert_int_equal(eff.min_gap_s + eff.per_day[0], 0);
 }
 
+/* Renews: Facebook's postings are renewed after 7 days (every 7 days is what it allows), at
+ * most 10 a day; other platforms never on their own; both are settings like the caps. */
+static void test_pacing_renew(void **state)
+{
+    (void)state;
+    pacing_t eff;
+    pacing_effective("facebook_marketplace", NULL, NULL, "UTC", &eff);
+    assert_int_equal(eff.renew_after_days, 7);
+    assert_int_equal(eff.per_day[JOB_KIND_RENEW], 10);
+    pacing_effective("sandbox", NULL, NULL, "UTC", &eff);
+    assert_int_equal(eff.renew_after_days + eff.per_day[JOB_KIND_RENEW], 0);
+    pacing_effective("ebay", NULL, NULL, "UTC", &eff);
+    assert_int_equal(eff.renew_after_days, 0);
+
+    pacing_row_t plat, acct;
+    pacing_row_inherit(&plat);
+    pacing_row_inherit(&acct);
+    assert_string_equal(apply("{\"renew_after_days\":366}", &plat), "renew_after_days");
+    assert_string_equal(apply("{\"renews_per_day\":-1}", &plat), "renews_per_day");
+    assert_string_equal(apply("{\"renew_after_days\":3,\"renews_per_day\":2}", &plat), "");
+    assert_string_equal(apply("{\"renew_after_days\":0}", &acct), "");
+    pacing_effective("sandbox", &plat, NULL, "UTC", &eff);
+    assert_int_equal(eff.renew_after_days, 3);
+    assert_int_equal(eff.per_day[JOB_KIND_RENEW], 2);
+    pacing_effective("facebook_marketplace", &plat, &acct, "UTC", &eff);
+    assert_int_equal(eff.renew_after_days, 0); /* the account: never */
+    assert_int_equal(eff.per_day[JOB_KIND_RENEW], 2);
+    assert_int_equal(eff.posts_per_month, 20); /* the other settings keep their place */
+    assert_int_equal(eff.hold_blocked_s, 86400);
+    assert_int_equal(job_kind_parse("renew"), JOB_KIND_RENEW);
+}
+
 /* PACING_OFF (demo mode): the built-in pacing of the named platforms is off, whole names
  * only, and what the seller saved still applies. */
 static void test_builtin_pacing_off(void **state)
@@ -273,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_past_the_horizon_fails),
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_pacing_apply_and_layers),
+        cmocka_unit_test(test_pacing_renew),
         cmocka_unit_test(test_builtin_pacing_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -210,6 +210,9 @@ static runner_status_t recipe_op(const driver_t *d, const driver_env_t *env,
     case DRIVER_UPDATE:
         runner_run_update(bs.wd, r, job->update, &o, res);
         break;
+    case DRIVER_RENEW:
+        runner_run_renew(bs.wd, r, job->renew, &o, res);
+        break;
     }
 
 cleanup:
@@ -241,6 +244,13 @@ static runner_status_t recipe_update(const driver_t *d, const driver_env_t *env,
     return recipe_op(d, env, job, update_changes(u, "images") ? &u->listing : NULL, res);
 }
 
+/* The recipe's renew section; a listing not renewable yet fails not_renewable. */
+static runner_status_t recipe_renew(const driver_t *d, const driver_env_t *env,
+                                    const driver_job_t *job, runner_result_t *res)
+{
+    return recipe_op(d, env, job, NULL, res);
+}
+
 /* A free slot at the end of the registry. */
 static driver_t *registry_slot(driver_registry_t *reg)
 {
@@ -262,6 +272,7 @@ int driver_registry_init(driver_registry_t *reg, const recipe_set_t *recipes)
         /* a recipe without the section cannot do the op: the worker answers not_supported */
         d->delist = recipes->items[i]->delist ? recipe_delist : NULL;
         d->update = recipes->items[i]->update ? recipe_update : NULL;
+        d->renew = recipes->items[i]->renew ? recipe_renew : NULL;
         d->impl = recipes->items[i];
     }
     return 0;
@@ -303,6 +314,8 @@ driver_fn driver_op_fn(const driver_t *d, driver_op_t op)
         return d->delist;
     case DRIVER_UPDATE:
         return d->update;
+    case DRIVER_RENEW:
+        return d->renew;
     }
     return NULL;
 }
@@ -316,6 +329,8 @@ const char *driver_op_name(driver_op_t op)
         return "delist";
     case DRIVER_UPDATE:
         return "update";
+    case DRIVER_RENEW:
+        return "renew";
     }
     return "?";
 }

@@ -25,9 +25,9 @@ typedef struct {
     int64_t profile_lock_timeout_ms;
 } driver_env_t;
 
-/* What a job asks of a driver: publish a listing, take a live one down, or bring a live one
- * in line with its edited listing. */
-typedef enum { DRIVER_POST, DRIVER_DELIST, DRIVER_UPDATE } driver_op_t;
+/* What a job asks of a driver: publish a listing, take a live one down, bring a live one
+ * in line with its edited listing, or renew a live one (bring it to the top again). */
+typedef enum { DRIVER_POST, DRIVER_DELIST, DRIVER_UPDATE, DRIVER_RENEW } driver_op_t;
 
 /* One job as a driver sees it: the request of its op, and what every op has. */
 typedef struct {
@@ -35,6 +35,7 @@ typedef struct {
     const posting_requested_t *post;     /* op == DRIVER_POST, else NULL */
     const delisting_requested_t *delist; /* op == DRIVER_DELIST, else NULL */
     const update_requested_t *update;    /* op == DRIVER_UPDATE, else NULL */
+    const renew_requested_t *renew;      /* op == DRIVER_RENEW, else NULL */
     int64_t job_id;                      /* copied from the request */
     int attempt;
     int64_t account_id;                /* 0: the platform's default account */
@@ -47,8 +48,8 @@ typedef struct {
 typedef struct driver driver_t;
 
 /* Runs job->op; fills res (caller frees with runner_result_free) and returns its status.
- * RUNNER_OK means: posted (external_url set), delisted (or already gone), or updated
- * (external_url set when the marketplace moved the listing). */
+ * RUNNER_OK means: posted (external_url set), delisted (or already gone), updated
+ * (external_url set when the marketplace moved the listing), or renewed. */
 typedef runner_status_t (*driver_fn)(const driver_t *d, const driver_env_t *env,
                                      const driver_job_t *job, runner_result_t *res);
 
@@ -58,6 +59,7 @@ struct driver {
     driver_fn post;
     driver_fn delist; /* NULL: not supported; the seller is told to do it by hand */
     driver_fn update; /* NULL: likewise */
+    driver_fn renew;  /* NULL: likewise (a marketplace without renewing) */
     void *impl;       /* a recipe driver's recipe_t (owned by the recipe set); an API
                        * driver's state, freed with impl_free */
     void (*impl_free)(void *impl);
@@ -66,7 +68,7 @@ struct driver {
 /* The function of op, or NULL when d cannot do it. */
 driver_fn driver_op_fn(const driver_t *d, driver_op_t op);
 
-/* "post", "delist", "update". */
+/* "post", "delist", "update", "renew". */
 const char *driver_op_name(driver_op_t op);
 
 typedef struct {
@@ -80,7 +82,8 @@ int driver_registry_init(driver_registry_t *reg, const recipe_set_t *recipes)
     __attribute__((warn_unused_result));
 
 /* Registers an API driver for platform (copied); impl is freed with impl_free (may be
- * NULL) by driver_registry_free. Replaces a recipe driver of the same platform. Returns 0. */
+ * NULL) by driver_registry_free. Replaces a recipe driver of the same platform. The driver
+ * has no renew op (eBay's API relists, it does not renew). Returns 0. */
 int driver_registry_add(driver_registry_t *reg, const char *platform, const char *kind,
                         driver_fn post, driver_fn delist, driver_fn update, void *impl,
                         void (*impl_free)(void *impl));

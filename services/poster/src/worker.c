@@ -25,6 +25,7 @@ typedef struct job {
     posting_requested_t post;
     delisting_requested_t delist;
     update_requested_t update;
+    renew_requested_t renew;
     int64_t job_id;
     int attempt;
     const char *platform; /* the request's */
@@ -60,6 +61,9 @@ static const struct {
     [DRIVER_UPDATE] = {EV_UPDATE_SUCCEEDED, EV_UPDATE_FAILED, "updated",
                        "updating a listing on %s is not automated yet: edit it on the "
                        "marketplace by hand"},
+    [DRIVER_RENEW] = {EV_RENEW_SUCCEEDED, EV_RENEW_FAILED, "renewed",
+                      "renewing a listing on %s is not automated: renew it on the marketplace "
+                      "by hand, if it has renewing at all"},
 };
 
 /* The job log sink: one posting.log event per line. */
@@ -115,7 +119,7 @@ static void job_log(void *ctx, const char *level, const char *message, const cha
     }
 }
 
-/* Posts keep their unlabelled-op series (dashboards read them); delists and updates are
+/* Posts keep their unlabelled-op series (dashboards read them); delists, updates, renews are
  * counted under op="...". */
 static void count_result(driver_op_t op, const char *result, const char *code)
 {
@@ -166,6 +170,7 @@ static void job_drive(worker_pool_t *p, job_t *job, log_ctx_t *lc, runner_result
         .post = job->op == DRIVER_POST ? &job->post : NULL,
         .delist = job->op == DRIVER_DELIST ? &job->delist : NULL,
         .update = job->op == DRIVER_UPDATE ? &job->update : NULL,
+        .renew = job->op == DRIVER_RENEW ? &job->renew : NULL,
         .job_id = job->job_id,
         .attempt = job->attempt,
         .account_id = job->account_id,
@@ -254,6 +259,7 @@ static void job_free(job_t *job)
     posting_requested_free(&job->post);
     delisting_requested_free(&job->delist);
     update_requested_free(&job->update);
+    renew_requested_free(&job->renew);
     free(job);
 }
 
@@ -344,7 +350,7 @@ int worker_pool_busy(worker_pool_t *p)
     return n;
 }
 
-/* Parses the request of ev (one of the three request types) into a new job; NULL with
+/* Parses the request of ev (one of the four request types) into a new job; NULL with
  * errstr when the type is not a request or its data is malformed. */
 static job_t *job_parse(const event_t *ev, const char *topic, char *errstr, size_t errstr_size)
 {
@@ -375,6 +381,14 @@ static job_t *job_parse(const event_t *ev, const char *topic, char *errstr, size
         job->platform = job->update.platform;
         job->account_id = job->update.account_id;
         job->listing_id = job->update.listing.id;
+    } else if (strcmp(ev->type, EV_RENEW_REQUESTED) == 0) {
+        job->op = DRIVER_RENEW;
+        rc = renew_requested_parse(ev->data, &job->renew, err, sizeof(err));
+        job->job_id = job->renew.job_id;
+        job->attempt = job->renew.attempt;
+        job->platform = job->renew.platform;
+        job->account_id = job->renew.account_id;
+        job->listing_id = job->renew.listing_id;
     } else {
         snprintf(errstr, errstr_size, "unexpected event type %s on %s", ev->type, topic);
         free(job);

@@ -95,7 +95,7 @@ enum {
     RECIPE_SCOPE_THREAD = 1,      /* inbox: thread.id, thread.url */
     RECIPE_SCOPE_MESSAGE = 2,     /* inbox: message.text */
     RECIPE_SCOPE_LISTING = 4,     /* posting steps and update: listing.* */
-    RECIPE_SCOPE_POSTING = 8,     /* delist and update: posting.external_url, posting.external_id */
+    RECIPE_SCOPE_POSTING = 8,     /* delist, update, renew: posting.external_url, external_id */
     RECIPE_SCOPE_DELIST = 16,     /* delist: delist.reason */
     RECIPE_SCOPE_SECTION = 0x100, /* set while parsing: only the bits above are known */
 };
@@ -139,6 +139,17 @@ typedef struct {
     size_t nsteps;
 } recipe_update_t;
 
+/* A posting recipe's "renew" section: renew a live posting (bring it to the top again). */
+typedef struct {
+    recipe_step_t *steps;
+    size_t nsteps;
+    recipe_selector_t *not_yet; /* any visible before the renew: the marketplace does not allow
+                                 * it yet (Facebook: every 7 days) */
+    size_t nnot_yet;
+    char *not_yet_message; /* what the seller is told then ("Facebook allows a renew every 7
+                            * days"); the page's own words are appended */
+} recipe_renew_t;
+
 /* Names of the page.* variables of one section (read_text's into), while parsing. */
 typedef struct {
     char **names;
@@ -178,6 +189,7 @@ typedef struct {
     recipe_inbox_t *inbox;        /* RECIPE_INBOX: the sections; NULL otherwise */
     recipe_delist_t *delist;      /* the "delist" section, or NULL (the platform cannot delist) */
     recipe_update_t *update;      /* the "update" section, or NULL (edits are not supported) */
+    recipe_renew_t *renew;        /* the "renew" section, or NULL (renewing is not supported) */
     unsigned tmpl_scope;          /* while parsing a section: its RECIPE_SCOPE_* bits */
     recipe_page_vars_t page_vars; /* while parsing a section: page.* set by its read_text */
 } recipe_t;

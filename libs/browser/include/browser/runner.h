@@ -35,6 +35,8 @@ typedef struct {
     const recipe_selector_t *stop_sels;
     size_t nstop_sels;
     const char *stop_code;
+    const char *stop_message; /* NULL: "the page shows <selector>"; else this, then what the
+                               * element says (a renew's "not renewable yet") */
     /* Posting identity (runner_run only; all unset: a find_existing before submitting matches by
      * title and price, as it always did). on_submit is called once, before the first click that
      * may post: the caller records that this job is submitting and returns 0 (-1 with errstr:
@@ -84,6 +86,14 @@ runner_status_t runner_run_delist(wd_session_t *s, const recipe_t *r,
  * A listing that is gone fails (recipe_failed, not retryable). */
 runner_status_t runner_run_update(wd_session_t *s, const recipe_t *r, const update_requested_t *req,
                                   const runner_opts_t *o, runner_result_t *res);
+
+/* Runs the renew section of r for req. A page showing one of the section's not_yet selectors
+ * (while a step waits) fails with not_renewable, not retryable, its not_yet_message and the
+ * element's own text; a listing that is gone (the delist section's gone) fails recipe_failed,
+ * not retryable. OK carries the posting's own URL. A recipe without a renew section fails
+ * with not_supported. */
+runner_status_t runner_run_renew(wd_session_t *s, const recipe_t *r, const renew_requested_t *req,
+                                 const runner_opts_t *o, runner_result_t *res);
 
 /* Runs n steps of r (an inbox recipe's section) with vars, under the same rules as a posting
  * run: each step logged, bounded by its timeout and o->deadline_ms, the page checked for a

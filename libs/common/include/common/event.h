@@ -36,6 +36,9 @@
 #define EV_UPDATE_REQUESTED "update.requested"
 #define EV_UPDATE_SUCCEEDED "update.succeeded"
 #define EV_UPDATE_FAILED "update.failed"
+#define EV_RENEW_REQUESTED "renew.requested"
+#define EV_RENEW_SUCCEEDED "renew.succeeded"
+#define EV_RENEW_FAILED "renew.failed"
 #define EV_MONITOR_START "monitor.start"
 #define EV_MONITOR_STOP "monitor.stop"
 #define EV_MESSAGE_SEND "message.send"
@@ -321,8 +324,28 @@ int update_requested_parse(const cJSON *data, update_requested_t *e, char *errst
                            size_t errstr_size) __attribute__((warn_unused_result));
 void update_requested_free(update_requested_t *e);
 
-/* ---- bb.posting.events: one struct for started/log/succeeded/failed, delisting.* and
- * update.* -------------------------------------------------------------------------------- */
+/* renew.requested: renew one live posting (bring it to the top again instead of deleting and
+ * re-posting it). job_id/attempt are the renew's own job, reported on with posting.started/log,
+ * then renew.succeeded or renew.failed (error code not_renewable, not retryable, when the
+ * marketplace does not allow it yet); posting_job_id is the job that posted it. */
+typedef struct {
+    int64_t job_id;
+    int attempt;
+    int64_t posting_job_id;
+    int64_t listing_id;
+    char *platform;
+    int64_t account_id;               /* 0: the platform's default account */
+    char *external_id, *external_url; /* at least one */
+} renew_requested_t;
+
+cJSON *renew_requested_build(const renew_requested_t *e);
+int renew_requested_parse(const cJSON *data, renew_requested_t *e, char *errstr, size_t errstr_size)
+    __attribute__((warn_unused_result));
+void renew_requested_free(renew_requested_t *e);
+
+/* ---- bb.posting.events: one struct for started/log/succeeded/failed, delisting.*,
+ * update.* and renew.*
+ * -------------------------------------------------------------------------------- */
 
 typedef struct {
     int64_t job_id;

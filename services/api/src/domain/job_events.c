@@ -316,3 +316,69 @@ int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
     snprintf(msg, sizeof(msg), "Update failed: %s (%s)", why, code);
     return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
 }
+
+/* The post job's log says when its renews stop: the sweep renews a posting at most
+ * JOB_RENEW_MAX_AUTO times (Facebook's cap, shared/reference/facebook-markup.md §2.2 [S4]). */
+static int renew_cap_note(tx_t *tx, const job_event_t *je, int count, cmd_result_t *r)
+{
+    store_err_t err;
+    char msg[300];
+    if (count < JOB_RENEW_MAX_AUTO)
+        return 0;
+    snprintf(msg, sizeof(msg),
+             "Renewed %d times: the marketplace allows %d renewals, so it is not renewed on its "
+             "own any more (delete and post it again to bring it back to the top)",
+             count, JOB_RENEW_MAX_AUTO);
+    if (job_store_log(tx->pg, je->job.posting_job_id, 1, "warning", msg, NULL, NULL, &err) != 0)
+        return cmd_db_fail(r, "logging the job", &err);
+    return 0;
+}
+
+int job_renewed(tx_t *tx, const event_t *ev, cmd_result_t *r)
+{
+    job_event_t je;
+    store_err_t err;
+    int count = 0;
+    char msg[200];
+    int rc = result_open(tx, ev, &je, r);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
+    if (kind_check(&je, ev, JOB_RENEW, r) != 0)
+        return -1;
+    /* Only the first success of the current attempt counts as a renewal (a redelivered
+     * answer is the same renewal). */
+    bool moved = je.current && strcmp(je.job.status, "done") != 0;
+    if (moved && (job_store_mark_done(tx->pg, je.pe.job_id, &err) != 0 ||
+                  job_store_mark_renewed(tx->pg, je.job.posting_job_id, &count, &err) != 0))
+        return job_event_abort(&je, &err, r);
+    if (moved)
+        snprintf(msg, sizeof(msg), "Renewed (renewal %d)", count);
+    else
+        snprintf(msg, sizeof(msg), "Renewed");
+    job_event_t keep = je; /* the close frees the event; the job row stays */
+    if (job_event_close(tx, ev, &je, "info", msg, NULL, r) != 0)
+        return -1;
+    return moved ? renew_cap_note(tx, &keep, count, r) : 0;
+}
+
+int job_renew_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
+{
+    job_event_t je;
+    store_err_t err;
+    char msg[1200];
+    int rc = result_open(tx, ev, &je, r);
+    if (rc != 0)
+        return rc > 0 ? 0 : -1;
+    if (kind_check(&je, ev, JOB_RENEW, r) != 0)
+        return -1;
+    const char *code = je.pe.error_code ? je.pe.error_code : "unknown";
+    const char *why = je.pe.error_message ? je.pe.error_message : "unknown error";
+    if (je.current &&
+        (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "running") == 0) &&
+        job_store_mark_failed(tx->pg, je.pe.job_id, code, why, je.pe.retryable, &err) != 0)
+        return job_event_abort(&je, &err, r);
+    if (hold_after(tx, &je, code, why, r) != 0)
+        return -1;
+    snprintf(msg, sizeof(msg), "Renew failed: %s (%s)", why, code);
+    return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
+}

@@ -21,5 +21,7 @@ int job_delisted(tx_t *tx, const event_t *ev, cmd_result_t *r);
 int job_delisting_failed(tx_t *tx, const event_t *ev, cmd_result_t *r);
 int job_updated(tx_t *tx, const event_t *ev, cmd_result_t *r);
 int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r);
+int job_renewed(tx_t *tx, const event_t *ev, cmd_result_t *r);
+int job_renew_failed(tx_t *tx, const event_t *ev, cmd_result_t *r);
 
 #endif

@@ -15,7 +15,7 @@
 #include "store/pacing_store.h"
 #include "store/slot_store.h"
 
-static const char *const kind_names[JOB_KIND_COUNT] = {"post", "delist", "update"};
+static const char *const kind_names[JOB_KIND_COUNT] = {"post", "delist", "update", "renew"};
 
 int job_kind_parse(const char *name)
 {
@@ -259,7 +259,7 @@ int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t ac
 {
     int k = job_kind_parse(kind_name);
     if (k < 0)
-        return cmd_fail(r, CMD_INVALID, "kind", "kind: must be post, delist or update");
+        return cmd_fail(r, CMD_INVALID, "kind", "kind: must be post, delist, update or renew");
     store_err_t err;
     sched_rule_t rule;
     hold_row_t hold;

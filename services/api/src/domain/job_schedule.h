@@ -27,7 +27,13 @@
 #include "domain/tx.h"
 #include "store/hold_store.h"
 
-typedef enum { JOB_KIND_POST = 0, JOB_KIND_DELIST, JOB_KIND_UPDATE, JOB_KIND_COUNT } job_kind_t;
+typedef enum {
+    JOB_KIND_POST = 0,
+    JOB_KIND_DELIST,
+    JOB_KIND_UPDATE,
+    JOB_KIND_RENEW,
+    JOB_KIND_COUNT
+} job_kind_t;
 
 /* "post" / "delist" / "update" -> the kind, or -1 when unknown. Pure. */
 int job_kind_parse(const char *name);

@@ -25,15 +25,19 @@
  * and the tests stay fast. API platforms (ebay) have their own rate limits, which the
  * driver honours (Retry-After): unpaced. Any other platform: unpaced until configured.
  * Holds (every platform): 24 h after `blocked`, until the next local month after
- * `limit_reached` (the monthly limit is the one limit the evidence shows). */
+ * `limit_reached` (the monthly limit is the one limit the evidence shows). Renews: the
+ * automations renew a stale listing rather than delete and re-post it; Facebook allows it
+ * every 7 days [S5] and 5 times [S4] (§2.2), so a Facebook posting is renewed 7 days after it
+ * was posted or last renewed, at most 10 renews a day (cheap, but still an action); other
+ * platforms have no renew (0 = never). */
 #define HOLD_BLOCKED_S 86400
 static const struct {
     const char *platform;
-    int min_gap_s, jitter_s, per_day[PACING_KINDS], per_month;
+    int min_gap_s, jitter_s, per_day[PACING_KINDS], per_month, renew_after_days;
 } builtin[] = {
-    {"facebook_marketplace", 300, 180, {7, 30, 20}, 20},
-    {"sandbox", 0, 0, {0, 0, 0}, 0},
-    {"ebay", 0, 0, {0, 0, 0}, 0},
+    {"facebook_marketplace", 300, 180, {7, 30, 20, 10}, 20, 7},
+    {"sandbox", 0, 0, {0, 0, 0, 0}, 0, 0},
+    {"ebay", 0, 0, {0, 0, 0, 0}, 0, 0},
 };
 
 static const char *const int_zero_means[PACING_INTS] = {"",
@@ -42,10 +46,12 @@ static const char *const int_zero_means[PACING_INTS] = {"",
                                                         "; 0 means no cap",
                                                         "; 0 means no cap",
                                                         "; 0 means no cap",
+                                                        "; 0 means no cap",
                                                         "; 0 means no hold",
-                                                        "; 0 means until the next month"};
-static const int int_max[PACING_INTS] = {86400,  86400,  100000,   100000,
-                                         100000, 100000, 31622400, 31622400};
+                                                        "; 0 means until the next month",
+                                                        "; 0 means never"};
+static const int int_max[PACING_INTS] = {86400,  86400,  100000,   100000,   100000,
+                                         100000, 100000, 31622400, 31622400, 365};
 
 /* ",facebook_marketplace,": each name between commas, for a whole-name search. */
 static char builtin_off[512] = ",";
@@ -77,6 +83,7 @@ void pacing_builtin(const char *platform, pacing_row_t *out)
         out->jitter_s = builtin[i].jitter_s;
         memcpy(out->per_day, builtin[i].per_day, sizeof(out->per_day));
         out->posts_per_month = builtin[i].per_month;
+        out->renew_after_days = builtin[i].renew_after_days;
     }
 }
 
@@ -103,6 +110,7 @@ void pacing_effective(const char *platform, const pacing_row_t *plat, const paci
     out->posts_per_month = merged.posts_per_month;
     out->hold_blocked_s = merged.hold_blocked_s;
     out->hold_limit_s = merged.hold_limit_s;
+    out->renew_after_days = merged.renew_after_days;
     snprintf(out->timezone, sizeof(out->timezone), "%s",
              merged.timezone[0] ? merged.timezone : (fallback_tz ? fallback_tz : "UTC"));
 }
@@ -163,6 +171,7 @@ cJSON *pacing_json(const pacing_t *p)
     row.posts_per_month = p->posts_per_month;
     row.hold_blocked_s = p->hold_blocked_s;
     row.hold_limit_s = p->hold_limit_s;
+    row.renew_after_days = p->renew_after_days;
     snprintf(row.timezone, sizeof(row.timezone), "%s", p->timezone);
     return pacing_row_json(&row);
 }

@@ -5,8 +5,9 @@
  *
  * JSON of a pacing object (all optional in a PUT; null = inherit):
  *   {"min_gap_s": 300, "jitter_s": 180, "posts_per_day": 7, "delists_per_day": 30,
- *    "updates_per_day": 20, "posts_per_month": 20, "hold_blocked_s": 86400,
- *    "hold_limit_s": 0, "timezone": "Europe/Paris"}
+ *    "updates_per_day": 20, "renews_per_day": 10, "posts_per_month": 20,
+ *    "hold_blocked_s": 86400, "hold_limit_s": 0, "renew_after_days": 7,
+ *    "timezone": "Europe/Paris"}
  * caps are actions per local day, 0 = no cap. */
 #ifndef API_PACING_H
 #define API_PACING_H
@@ -26,6 +27,7 @@ typedef struct {
     int per_day[PACING_KINDS];
     int posts_per_month;              /* 0: no cap */
     int hold_blocked_s, hold_limit_s; /* see pacing_row_t */
+    int renew_after_days;             /* 0: postings are not renewed on their own */
     char timezone[64];
 } pacing_t;
 

@@ -14,6 +14,7 @@
 #include "common/xmalloc.h"
 #include "domain/delisting.h"
 #include "domain/job_schedule.h"
+#include "domain/job_renew.h"
 #include "domain/job_update.h"
 #include "outbox.h"
 #include "store/image_store.h"
@@ -281,6 +282,8 @@ int posting_retry(struct app *app, int64_t job_id, cmd_result_t *r)
         rc = delist_retry(&tx, job_id, &job, r);
     else if (strcmp(job.kind, JOB_UPDATE) == 0)
         rc = update_retry(&tx, job_id, &job, r);
+    else if (strcmp(job.kind, JOB_RENEW) == 0)
+        rc = renew_retry(&tx, job_id, &job, r);
     else
         rc = post_retry(&tx, job_id, &job, r);
     if (rc == 0)

@@ -59,7 +59,7 @@ typedef struct {
     int64_t job_id, listing_id;
     const char *platform;
     int64_t account_id; /* 0: the platform's default */
-    const char *kind;   /* "post" | "delist" | "update": the account's pacing of that kind */
+    const char *kind;   /* "post" | "delist" | "update" | "renew": that kind's pacing */
     const char *type;   /* the event type */
 } job_request_t;
 

@@ -1,11 +1,12 @@
-/* /api/jobs: posting jobs with their logs (filters, cursor pages), and retry of a failed
- * job. */
+/* /api/jobs: posting jobs with their logs (filters, cursor pages), retry of a failed job, and
+ * the renew of a live posting. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "app.h"
+#include "domain/job_renew.h"
 #include "domain/posting.h"
 #include "handlers.h"
 #include "http/request.h"
@@ -24,7 +25,7 @@ static bool one_of(const char *s, const char *const *values)
 static const char *const job_statuses[] = {"pending",   "posting",  "posted",        "failed",
                                            "delisting", "delisted", "delist_failed", "running",
                                            "done",      NULL};
-static const char *const job_kinds[] = {"post", "delist", "update", "all", NULL};
+static const char *const job_kinds[] = {"post", "delist", "update", "renew", "all", NULL};
 
 /* Parses ?kind (default post: the original's view) into q. Returns 0 or -1 after answering. */
 static int jobs_kind_read(http_request_t *req, job_page_query_t *q, char kind[8])
@@ -33,7 +34,8 @@ static int jobs_kind_read(http_request_t *req, job_page_query_t *q, char kind[8]
     if (nk == -2)
         return -1;
     if (nk >= 0 && !one_of(kind, job_kinds)) {
-        http_send_problem(req, 422, "kind", "kind: must be one of post, delist, update, all");
+        http_send_problem(req, 422, "kind",
+                          "kind: must be one of post, delist, update, renew, all");
         return -1;
     }
     q->kind = nk >= 0 ? kind : NULL;
@@ -133,4 +135,16 @@ int handle_job_retry(http_request_t *req)
     if (posting_retry(req->app, id, &r) != 0)
         return request_fail(req, &r);
     return job_send(req, id, JOB_VIEW_JOB, 200);
+}
+
+/* POST /api/jobs/{id}/renew: {id} is the posting (its post job); 202 with the renew job. */
+int handle_job_renew(http_request_t *req)
+{
+    cmd_result_t r;
+    int64_t id, renew_id = 0;
+    if (request_path_id(req, 0, "Job not found", &id) != 0)
+        return req->status;
+    if (renew_request(req->app, id, &renew_id, &r) != 0)
+        return request_fail(req, &r);
+    return job_send(req, renew_id, JOB_VIEW_JOB, 202);
 }

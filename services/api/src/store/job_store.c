@@ -28,7 +28,9 @@
     " 'wait_reason', CASE WHEN j.status = 'pending' AND j.scheduled_at > now()"         \
     "  THEN j.wait_reason END,"                                                          \
     " 'delist_job_id', " CHILD_JSON("delist") ","                                        \
-    " 'update_job_id', " CHILD_JSON("update") ")"
+    " 'update_job_id', " CHILD_JSON("update") ","                                        \
+    " 'renew_job_id', " CHILD_JSON("renew") ","                                          \
+    " 'renewed_at', " DB_TS("j.renewed_at") ", 'renew_count', j.renew_count)"
 
 /* The latest delist / update job of post job j (NULL for the others). */
 #define CHILD_JSON(kind)                                                                    \
@@ -385,13 +387,70 @@ int job_store_request_rewrite(PGconn *pg, const char *event_id, const char *payl
                        2, params, err);
 }
 
+int job_store_mark_renewed(PGconn *pg, int64_t id, int *count, store_err_t *err)
+{
+    store_num_t idbuf;
+    const char *params[1] = {store_i64(&idbuf, id)};
+    PGresult *res = store_exec(pg,
+                               "UPDATE posting_jobs SET renewed_at = now(),"
+                               " renew_count = renew_count + 1 WHERE id = $1 AND kind = 'post'"
+                               " RETURNING renew_count",
+                               1, params, err);
+    if (!res)
+        return -1;
+    *count = PQntuples(res) == 1 ? row_int(res, 0, "renew_count") : 0;
+    PQclear(res);
+    return 0;
+}
+
+int job_store_open_renew(PGconn *pg, int64_t posting_job_id, int64_t *id, store_err_t *err)
+{
+    store_num_t pid;
+    const char *params[1] = {store_i64(&pid, posting_job_id)};
+    PGresult *res = store_exec(pg,
+                               "SELECT id FROM posting_jobs WHERE posting_job_id = $1"
+                               " AND kind = 'renew' AND status IN ('pending', 'running')",
+                               1, params, err);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    if (found)
+        *id = row_i64(res, 0, "id");
+    PQclear(res);
+    return found;
+}
+
+PGresult *job_store_renew_candidates(PGconn *pg, int max_count, int64_t min_age_s, int limit,
+                                     store_err_t *err)
+{
+    store_num_t maxbuf, agebuf, limbuf;
+    const char *params[3] = {store_i64(&maxbuf, max_count), store_i64(&agebuf, min_age_s),
+                             store_i64(&limbuf, limit)};
+    /* A failed renew counts as an action too: the next try waits a whole period. */
+    return store_exec(pg,
+                      "SELECT id, platform, account_id, renew_count, idle_s FROM ("
+                      " SELECT j.id, j.platform, COALESCE(j.account_id, 0) AS account_id,"
+                      "  j.renew_count, floor(extract(epoch FROM now() - GREATEST("
+                      "   j.completed_at, j.renewed_at, (SELECT max(c.created_at) FROM"
+                      "   posting_jobs c WHERE c.posting_job_id = j.id AND c.kind = 'renew'))))"
+                      "   ::bigint AS idle_s"
+                      " FROM posting_jobs j JOIN listings l ON l.id = j.listing_id"
+                      " WHERE j.kind = 'post' AND j.status = 'posted' AND l.status = 'active'"
+                      "  AND j.renew_count < $1 AND NOT EXISTS (SELECT 1 FROM posting_jobs c"
+                      "   WHERE c.posting_job_id = j.id AND c.kind = 'renew'"
+                      "   AND c.status IN ('pending', 'running'))) s"
+                      " WHERE idle_s >= $2 ORDER BY idle_s DESC, id LIMIT $3",
+                      3, params, err);
+}
+
 PGresult *job_store_delist_source(PGconn *pg, int64_t id, store_err_t *err)
 {
     store_num_t idbuf;
     const char *params[1] = {store_i64(&idbuf, id)};
     PGresult *res = store_exec(pg,
                                "SELECT j.attempt, j.platform, COALESCE(j.account_id, 0)"
-                               " AS account_id, j.listing_id, j.reason, p.external_id,"
+                               " AS account_id, j.listing_id, j.reason, j.posting_job_id,"
+                               " p.external_id,"
                                " p.external_url FROM posting_jobs j"
                                " JOIN posting_jobs p ON p.id = j.posting_job_id WHERE j.id = $1",
                                1, params, err);

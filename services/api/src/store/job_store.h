@@ -17,7 +17,7 @@
 /* What the commands need of a job they change, locked FOR UPDATE. */
 typedef struct {
     int64_t listing_id;
-    char kind[8];           /* post, delist, update */
+    char kind[8];           /* post, delist, update, renew */
     int64_t posting_job_id; /* delist/update: the post job; 0 for a post job */
     int64_t account_id;     /* 0: the platform's default account */
     char status[16];
@@ -34,6 +34,11 @@ typedef struct {
 #define JOB_POST "post"
 #define JOB_DELIST "delist"
 #define JOB_UPDATE "update"
+#define JOB_RENEW "renew"
+
+/* Facebook allows 5 renewals of a listing (shared/reference/facebook-markup.md §2.2 [S4]):
+ * the api's sweep renews a posting on its own at most this often. */
+#define JOB_RENEW_MAX_AUTO 5
 
 /* Inserts a pending job (account_id 0: the platform's default account). Returns 0 or -1. */
 int job_store_insert(PGconn *pg, int64_t listing_id, const char *platform, int64_t account_id,
@@ -128,8 +133,27 @@ int job_store_listing_tally(PGconn *pg, int64_t listing_id, int *live, int *in_f
 int job_store_request_rewrite(PGconn *pg, const char *event_id, const char *payload,
                               store_err_t *err) __attribute__((warn_unused_result));
 
+/* A renew of post job id succeeded: renewed_at = now, renew_count + 1; *count gets the new
+ * count. Returns 0 or -1. */
+int job_store_mark_renewed(PGconn *pg, int64_t id, int *count, store_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* The renew job of post job posting_job_id still on its way (pending or running): *id.
+ * Returns 1, 0 when none, or -1. */
+int job_store_open_renew(PGconn *pg, int64_t posting_job_id, int64_t *id, store_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* The postings the renew sweep may renew: post jobs posted on an active listing, renewed
+ * fewer than max_count times, with no renew on its way, whose last action (posted, last
+ * renewed, or last renew attempt) is at least min_age_s old: id, platform, account_id (0
+ * when none), renew_count, idle_s (seconds since that last action). At most limit rows,
+ * oldest first. Caller PQclear()s; NULL on error. */
+PGresult *job_store_renew_candidates(PGconn *pg, int max_count, int64_t min_age_s, int limit,
+                                     store_err_t *err);
+
 /* Delist job id with its posting, for delisting.requested: attempt, platform, account_id
- * (0 when none), listing_id, reason, external_id, external_url. One-row result (caller
+ * (0 when none), listing_id, reason, posting_job_id, external_id, external_url (a renew job's
+ * for renew.requested too, its reason NULL). One-row result (caller
  * PQclear()s) or NULL (err). */
 PGresult *job_store_delist_source(PGconn *pg, int64_t id, store_err_t *err);
 

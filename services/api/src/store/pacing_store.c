@@ -5,8 +5,8 @@
 #include <string.h>
 
 const char *const pacing_int_names[PACING_INTS] = {
-    "min_gap_s",       "jitter_s",        "posts_per_day",  "delists_per_day",
-    "updates_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s"};
+    "min_gap_s",      "jitter_s",        "posts_per_day",  "delists_per_day", "updates_per_day",
+    "renews_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s",    "renew_after_days"};
 
 int *pacing_int_at(pacing_row_t *row, int i)
 {
@@ -15,12 +15,14 @@ int *pacing_int_at(pacing_row_t *row, int i)
         return &row->min_gap_s;
     case 1:
         return &row->jitter_s;
-    case 5:
-        return &row->posts_per_month;
     case 6:
-        return &row->hold_blocked_s;
+        return &row->posts_per_month;
     case 7:
+        return &row->hold_blocked_s;
+    case 8:
         return &row->hold_limit_s;
+    case 9:
+        return &row->renew_after_days;
     default:
         return &row->per_day[i - 2];
     }
@@ -56,8 +58,10 @@ static void read_row(const PGresult *res, const char *prefix, pacing_row_t *row)
 #define PACING_COLS(t, p)                                                                   \
     t ".min_gap_s AS " p "min_gap_s, " t ".jitter_s AS " p "jitter_s, "                   \
     t ".posts_per_day AS " p "posts_per_day, " t ".delists_per_day AS " p "delists_per_day, " \
-    t ".updates_per_day AS " p "updates_per_day, " t ".posts_per_month AS " p "posts_per_month, " \
+    t ".updates_per_day AS " p "updates_per_day, " t ".renews_per_day AS " p "renews_per_day, " \
+    t ".posts_per_month AS " p "posts_per_month, "                                         \
     t ".hold_blocked_s AS " p "hold_blocked_s, " t ".hold_limit_s AS " p "hold_limit_s, "  \
+    t ".renew_after_days AS " p "renew_after_days, "                                       \
     t ".timezone AS " p "timezone, "                                                       \
     DB_TS(t ".updated_at") " AS " p "updated_at"
 // clang-format on
@@ -99,14 +103,16 @@ int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const
     params[2 + PACING_INTS] = row->timezone[0] ? row->timezone : NULL;
     return store_run(pg,
                      "INSERT INTO job_pacing (platform, account_id, min_gap_s, jitter_s,"
-                     " posts_per_day, delists_per_day, updates_per_day, posts_per_month,"
-                     " hold_blocked_s, hold_limit_s, timezone)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                     " posts_per_day, delists_per_day, updates_per_day, renews_per_day,"
+                     " posts_per_month, hold_blocked_s, hold_limit_s, renew_after_days, timezone)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                      " ON CONFLICT (platform, COALESCE(account_id, 0)) DO UPDATE SET"
                      " min_gap_s = EXCLUDED.min_gap_s, jitter_s = EXCLUDED.jitter_s,"
                      " posts_per_day = EXCLUDED.posts_per_day,"
                      " delists_per_day = EXCLUDED.delists_per_day,"
                      " updates_per_day = EXCLUDED.updates_per_day,"
+                     " renews_per_day = EXCLUDED.renews_per_day,"
+                     " renew_after_days = EXCLUDED.renew_after_days,"
                      " posts_per_month = EXCLUDED.posts_per_month,"
                      " hold_blocked_s = EXCLUDED.hold_blocked_s,"
                      " hold_limit_s = EXCLUDED.hold_limit_s, timezone = EXCLUDED.timezone",
