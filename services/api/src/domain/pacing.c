@@ -25,15 +25,17 @@
  * and the tests stay fast. API platforms (ebay) have their own rate limits, which the
  * driver honours (Retry-After): unpaced. Any other platform: unpaced until configured.
  * Holds (every platform): 24 h after `blocked`, until the next local month after
- * `limit_reached` (the monthly limit is the one limit the evidence shows). */
+ * `limit_reached` (the monthly limit is the one limit the evidence shows). Buyer replies:
+ * the automations wait 3-5 min between messages of an account (facebook-markup.md §2.4,
+ * S15), so 180-300 s apart on Facebook; unpaced elsewhere. */
 #define HOLD_BLOCKED_S 86400
 static const struct {
     const char *platform;
-    int min_gap_s, jitter_s, per_day[PACING_KINDS], per_month;
+    int min_gap_s, jitter_s, per_day[PACING_KINDS], per_month, reply_gap_min_s, reply_gap_max_s;
 } builtin[] = {
-    {"facebook_marketplace", 300, 180, {7, 30, 20}, 20},
-    {"sandbox", 0, 0, {0, 0, 0}, 0},
-    {"ebay", 0, 0, {0, 0, 0}, 0},
+    {"facebook_marketplace", 300, 180, {7, 30, 20}, 20, 180, 300},
+    {"sandbox", 0, 0, {0, 0, 0}, 0, 0, 0},
+    {"ebay", 0, 0, {0, 0, 0}, 0, 0, 0},
 };
 
 static const char *const int_zero_means[PACING_INTS] = {"",
@@ -43,9 +45,11 @@ static const char *const int_zero_means[PACING_INTS] = {"",
                                                         "; 0 means no cap",
                                                         "; 0 means no cap",
                                                         "; 0 means no hold",
-                                                        "; 0 means until the next month"};
-static const int int_max[PACING_INTS] = {86400,  86400,  100000,   100000,
-                                         100000, 100000, 31622400, 31622400};
+                                                        "; 0 means until the next month",
+                                                        "",
+                                                        ""};
+static const int int_max[PACING_INTS] = {86400,  86400,    100000,   100000, 100000,
+                                         100000, 31622400, 31622400, 86400,  86400};
 
 /* ",facebook_marketplace,": each name between commas, for a whole-name search. */
 static char builtin_off[512] = ",";
@@ -77,6 +81,8 @@ void pacing_builtin(const char *platform, pacing_row_t *out)
         out->jitter_s = builtin[i].jitter_s;
         memcpy(out->per_day, builtin[i].per_day, sizeof(out->per_day));
         out->posts_per_month = builtin[i].per_month;
+        out->reply_gap_min_s = builtin[i].reply_gap_min_s;
+        out->reply_gap_max_s = builtin[i].reply_gap_max_s;
     }
 }
 
@@ -103,6 +109,8 @@ void pacing_effective(const char *platform, const pacing_row_t *plat, const paci
     out->posts_per_month = merged.posts_per_month;
     out->hold_blocked_s = merged.hold_blocked_s;
     out->hold_limit_s = merged.hold_limit_s;
+    out->reply_gap_min_s = merged.reply_gap_min_s;
+    out->reply_gap_max_s = merged.reply_gap_max_s;
     snprintf(out->timezone, sizeof(out->timezone), "%s",
              merged.timezone[0] ? merged.timezone : (fallback_tz ? fallback_tz : "UTC"));
 }
@@ -163,6 +171,8 @@ cJSON *pacing_json(const pacing_t *p)
     row.posts_per_month = p->posts_per_month;
     row.hold_blocked_s = p->hold_blocked_s;
     row.hold_limit_s = p->hold_limit_s;
+    row.reply_gap_min_s = p->reply_gap_min_s;
+    row.reply_gap_max_s = p->reply_gap_max_s;
     snprintf(row.timezone, sizeof(row.timezone), "%s", p->timezone);
     return pacing_row_json(&row);
 }
@@ -194,6 +204,11 @@ static int pacing_run(tx_t *tx, const char *platform, int64_t account_id, const 
     }
     pacing_t eff;
     pacing_effective(platform, &plat, account_id ? &acct : NULL, fallback_tz, &eff);
+    /* Checked on the values in force: a partial PUT of one bound meets the inherited other. */
+    if (body && eff.reply_gap_max_s < eff.reply_gap_min_s)
+        return cmd_fail(r, CMD_INVALID, "reply_gap_max_s",
+                        "reply_gap_max_s: must be at least reply_gap_min_s (in force: %d and %d)",
+                        eff.reply_gap_max_s, eff.reply_gap_min_s);
     *out = cJSON_CreateObject();
     cJSON_AddStringToObject(*out, "platform", platform);
     if (account_id)

@@ -1,4 +1,4 @@
-/* Pacing settings of the accounts' actions (posts, delists, updates): the built-in
+/* Pacing settings of the accounts' actions (posts, delists, updates, buyer replies): the built-in
  * defaults per platform, the saved platform settings and per-account overrides (store/
  * pacing_store.h), how they combine, and the commands behind GET/PUT
  * /api/settings/pacing/{platform} and /api/accounts/{id}/pacing. Defaults: docs/pacing.md.
@@ -6,7 +6,8 @@
  * JSON of a pacing object (all optional in a PUT; null = inherit):
  *   {"min_gap_s": 300, "jitter_s": 180, "posts_per_day": 7, "delists_per_day": 30,
  *    "updates_per_day": 20, "posts_per_month": 20, "hold_blocked_s": 86400,
- *    "hold_limit_s": 0, "timezone": "Europe/Paris"}
+ *    "hold_limit_s": 0, "reply_gap_min_s": 180, "reply_gap_max_s": 300,
+ *    "timezone": "Europe/Paris"}
  * caps are actions per local day, 0 = no cap. */
 #ifndef API_PACING_H
 #define API_PACING_H
@@ -26,6 +27,7 @@ typedef struct {
     int per_day[PACING_KINDS];
     int posts_per_month;              /* 0: no cap */
     int hold_blocked_s, hold_limit_s; /* see pacing_row_t */
+    int reply_gap_min_s, reply_gap_max_s; /* between two sends of the account's messages */
     char timezone[64];
 } pacing_t;
 

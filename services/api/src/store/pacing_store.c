@@ -6,7 +6,8 @@
 
 const char *const pacing_int_names[PACING_INTS] = {
     "min_gap_s",       "jitter_s",        "posts_per_day",  "delists_per_day",
-    "updates_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s"};
+    "updates_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s",
+    "reply_gap_min_s", "reply_gap_max_s"};
 
 int *pacing_int_at(pacing_row_t *row, int i)
 {
@@ -21,6 +22,10 @@ int *pacing_int_at(pacing_row_t *row, int i)
         return &row->hold_blocked_s;
     case 7:
         return &row->hold_limit_s;
+    case 8:
+        return &row->reply_gap_min_s;
+    case 9:
+        return &row->reply_gap_max_s;
     default:
         return &row->per_day[i - 2];
     }
@@ -58,6 +63,7 @@ static void read_row(const PGresult *res, const char *prefix, pacing_row_t *row)
     t ".posts_per_day AS " p "posts_per_day, " t ".delists_per_day AS " p "delists_per_day, " \
     t ".updates_per_day AS " p "updates_per_day, " t ".posts_per_month AS " p "posts_per_month, " \
     t ".hold_blocked_s AS " p "hold_blocked_s, " t ".hold_limit_s AS " p "hold_limit_s, "  \
+    t ".reply_gap_min_s AS " p "reply_gap_min_s, " t ".reply_gap_max_s AS " p "reply_gap_max_s, " \
     t ".timezone AS " p "timezone, "                                                       \
     DB_TS(t ".updated_at") " AS " p "updated_at"
 // clang-format on
@@ -100,8 +106,8 @@ int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const
     return store_run(pg,
                      "INSERT INTO job_pacing (platform, account_id, min_gap_s, jitter_s,"
                      " posts_per_day, delists_per_day, updates_per_day, posts_per_month,"
-                     " hold_blocked_s, hold_limit_s, timezone)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                     " hold_blocked_s, hold_limit_s, reply_gap_min_s, reply_gap_max_s, timezone)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                      " ON CONFLICT (platform, COALESCE(account_id, 0)) DO UPDATE SET"
                      " min_gap_s = EXCLUDED.min_gap_s, jitter_s = EXCLUDED.jitter_s,"
                      " posts_per_day = EXCLUDED.posts_per_day,"
@@ -109,6 +115,8 @@ int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const
                      " updates_per_day = EXCLUDED.updates_per_day,"
                      " posts_per_month = EXCLUDED.posts_per_month,"
                      " hold_blocked_s = EXCLUDED.hold_blocked_s,"
-                     " hold_limit_s = EXCLUDED.hold_limit_s, timezone = EXCLUDED.timezone",
+                     " hold_limit_s = EXCLUDED.hold_limit_s,"
+                     " reply_gap_min_s = EXCLUDED.reply_gap_min_s,"
+                     " reply_gap_max_s = EXCLUDED.reply_gap_max_s, timezone = EXCLUDED.timezone",
                      3 + PACING_INTS, params, err);
 }

@@ -12,7 +12,7 @@
 
 #define PACING_INHERIT (-1) /* an integer column that is NULL */
 #define PACING_KINDS 3      /* per_day[]: posts, delists, updates (job_kind_t's order) */
-#define PACING_INTS 8       /* the integer settings, in pacing_int_names' order */
+#define PACING_INTS 10      /* the integer settings, in pacing_int_names' order */
 
 typedef struct {
     int min_gap_s; /* PACING_INHERIT or 0.. */
@@ -21,6 +21,8 @@ typedef struct {
     int posts_per_month;       /* per local month, 0: no cap (migrations/0060_*) */
     int hold_blocked_s;        /* an account's hold after `blocked`; 0: none */
     int hold_limit_s;          /* after `limit_reached`; 0: until the next local month */
+    int reply_gap_min_s;       /* between two sends of the account's messages (0061_*) */
+    int reply_gap_max_s;       /* the gap is random in [min, max] */
     char timezone[64];         /* "" inherit */
     char updated_at[40];       /* "" never saved */
 } pacing_row_t;
