@@ -622,9 +622,9 @@ static char *card_id_from(run_t *run, const recipe_step_t *st, int index, const 
     cJSON *v = wd_execute(run->s, JS_ID_FROM, args, &err);
     char *id = cJSON_IsString(v) ? recipe_step_id(st, v->valuestring) : NULL;
     if (!id)
-        run_log(run, "warning", NULL, "the card of \"%s\" has no %s whose %s holds an id (%s)",
+        run_log(run, "info", NULL, "the card of \"%s\" shows no %s whose %s holds an id (%s)",
                 title, st->id_from.describe, st->id_attr,
-                cJSON_IsString(v) ? v->valuestring : "none, or one per card");
+                cJSON_IsString(v) ? v->valuestring : "none, or several in its row");
     cJSON_Delete(v);
     char *url = id ? item_url_of(run, st, id) : NULL;
     if (!url) {
@@ -752,18 +752,19 @@ static int scan_listings(run_t *run, const recipe_step_t *st, const char *url, c
         const cJSON *href = cJSON_GetObjectItemCaseSensitive(hit, "href");
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(hit, "i");
         char *u = NULL, *id = NULL;
+        int index = cJSON_IsNumber(idx) ? idx->valueint : 0;
         if (cJSON_IsString(href) && href->valuestring[0] &&
             (!has_id_rule(st) || url_has_id(st, href->valuestring)))
             u = xstrdup(href->valuestring);
-        else if (st->has_id_from)
-            u = card_id_from(run, st, cJSON_IsNumber(idx) ? idx->valueint : 0, title, &id);
-        else if (st->has_link || has_id_rule(st)) {
-            u = open_card(run, st, cJSON_IsNumber(idx) ? idx->valueint : 0, title);
+        /* A card without a link: its id where the page shows one (no click, no reload),
+         * else opened. */
+        if (!u && st->has_id_from)
+            u = card_id_from(run, st, index, title, &id);
+        if (!u && (st->has_link || has_id_rule(st))) {
+            u = open_card(run, st, index, title);
             reload = true; /* the card opened a panel or another page */
         }
-        if (u && !id)
-            id = recipe_step_id(st, u);
-        if (u && id && st->item_url && !st->has_id_from) {
+        if (u && !id && (id = recipe_step_id(st, u)) && st->item_url) {
             /* one URL form per listing, however its id was found */
             char *made = item_url_of(run, st, id);
             free(u);
