@@ -695,8 +695,8 @@ static char *open_card(run_t *run, const recipe_step_t *st, int index, const cha
             return NULL;
     }
     run_log(run, "warning", NULL,
-            "opened the card of \"%s\" but found no %s and no URL with an id within %d ms",
-            title, st->has_link ? st->link.describe : "item link", OPEN_CARD_MS);
+            "opened the card of \"%s\" but found no %s and no URL with an id within %d ms", title,
+            st->has_link ? st->link.describe : "item link", OPEN_CARD_MS);
     return NULL;
 }
 

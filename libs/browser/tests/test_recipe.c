@@ -570,7 +570,7 @@ static void test_id_pattern(void **state)
 #define FIND(extra)                                                                                \
     (snprintf(steps, sizeof(steps),                                                                \
               "[{\"action\":\"find_existing\",\"url\":\"u\",\"item\":{\"css\":\"i\"},"             \
-              "\"match\":\"t\"%s},{\"action\":\"read_url\"}]",                                   \
+              "\"match\":\"t\"%s},{\"action\":\"read_url\"}]",                                     \
               extra),                                                                              \
      steps)
     expect_error(FIND(",\"id_pattern\":\"id=([0-9]+)\",\"item_url\":\"u/{id}\","

@@ -21,8 +21,8 @@ static void test_first_send_and_unpaced_go_now(void **state)
 {
     (void)state;
     uint64_t seed = 7;
-    assert_int_equal(reply_pacing_next(T0, 0, 180, 300, &seed), T0);      /* never sent */
-    assert_int_equal(reply_pacing_next(T0, T0 - S, 0, 0, &seed), T0);     /* no gap */
+    assert_int_equal(reply_pacing_next(T0, 0, 180, 300, &seed), T0);       /* never sent */
+    assert_int_equal(reply_pacing_next(T0, T0 - S, 0, 0, &seed), T0);      /* no gap */
     assert_int_equal(reply_pacing_next(T0, T0 + 60 * S, 0, 0, &seed), T0); /* no gap */
 }
 

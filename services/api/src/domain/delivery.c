@@ -32,9 +32,8 @@ int delivery_send_enqueue(tx_t *tx, int64_t account_id, int64_t message_id, cons
         return cmd_db_fail(r, "counting the earlier messages with this text", &err);
     if (reply_pacing_slot(tx, account_id, message_id, paced, &send_at_us, r) != 0)
         return -1;
-    if (outbox_enqueue_at(tx->pg, send_at_us, TOPIC_MONITOR_COMMANDS, key, EV_MESSAGE_SEND,
-                          subject, monitor_command_build(&cmd), NULL, err.msg,
-                          sizeof(err.msg)) != 0) {
+    if (outbox_enqueue_at(tx->pg, send_at_us, TOPIC_MONITOR_COMMANDS, key, EV_MESSAGE_SEND, subject,
+                          monitor_command_build(&cmd), NULL, err.msg, sizeof(err.msg)) != 0) {
         err.sqlstate[0] = '\0';
         return cmd_db_fail(r, "requesting the send", &err);
     }

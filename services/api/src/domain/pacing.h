@@ -25,8 +25,8 @@ struct app;
 typedef struct {
     int min_gap_s, jitter_s;
     int per_day[PACING_KINDS];
-    int posts_per_month;              /* 0: no cap */
-    int hold_blocked_s, hold_limit_s; /* see pacing_row_t */
+    int posts_per_month;                  /* 0: no cap */
+    int hold_blocked_s, hold_limit_s;     /* see pacing_row_t */
     int reply_gap_min_s, reply_gap_max_s; /* between two sends of the account's messages */
     char timezone[64];
 } pacing_t;

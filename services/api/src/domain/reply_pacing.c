@@ -46,8 +46,8 @@ int reply_pacing_slot(tx_t *tx, int64_t account_id, int64_t message_id, bool pac
             pacing_effective(acc.platform, &plat, &acct, fallback_tz, &eff);
             uint64_t seed = ((uint64_t)now_us * 0x9E3779B97F4A7C15ull) ^ (uint64_t)message_id;
             seed = seed ? seed : 1;
-            *send_at_us = reply_pacing_next(now_us, last_us, eff.reply_gap_min_s,
-                                            eff.reply_gap_max_s, &seed);
+            *send_at_us =
+                reply_pacing_next(now_us, last_us, eff.reply_gap_min_s, eff.reply_gap_max_s, &seed);
         }
     }
     if (reply_slot_store_put(tx->pg, account_id, *send_at_us, &err) != 0 ||

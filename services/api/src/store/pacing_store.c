@@ -5,9 +5,8 @@
 #include <string.h>
 
 const char *const pacing_int_names[PACING_INTS] = {
-    "min_gap_s",       "jitter_s",        "posts_per_day",  "delists_per_day",
-    "updates_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s",
-    "reply_gap_min_s", "reply_gap_max_s"};
+    "min_gap_s",       "jitter_s",       "posts_per_day", "delists_per_day", "updates_per_day",
+    "posts_per_month", "hold_blocked_s", "hold_limit_s",  "reply_gap_min_s", "reply_gap_max_s"};
 
 int *pacing_int_at(pacing_row_t *row, int i)
 {
