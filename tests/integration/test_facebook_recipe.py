@@ -59,6 +59,7 @@ VARIANTS = {
     "delivery-and-offer": {"extra_steps": True},
     "leave-page": {"leave_page": True},
     "lands-on-item": {"land_on_item": True},
+    "edit-link": {"edit_link": True},
 }
 
 
@@ -94,7 +95,8 @@ def test_random_variant_mix(services, chromedriver, sandbox, group, kcat, events
     rnd = random.Random(seed)
     variant = {"category": rnd.choice(["dialog", "chips", "drilldown"]),
                "more_details": rnd.random() < 0.5, "extra_steps": rnd.random() < 0.5,
-               "leave_page": rnd.random() < 0.5, "land_on_item": rnd.random() < 0.5}
+               "leave_page": rnd.random() < 0.5, "land_on_item": rnd.random() < 0.5,
+               "edit_link": rnd.random() < 0.5}
     print(f"variant: {json.dumps(variant)}")
     facebook(sandbox, **variant)
     start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
@@ -257,3 +259,29 @@ def test_mark_sold_and_delete_on_facebook_shaped_listings(
         assert done and done[-1]["type"] == "delisting.succeeded", evs[-6:]
         r = requests.get(f"{sandbox.url}/_sandbox/items/{posted['external_id']}", timeout=5)
         assert r.json()["status"] == status
+
+
+def test_edit_link_cards_give_the_id_by_pattern(
+        services, chromedriver, sandbox, group, kcat, events, tmp_path, fake_api):
+    """Your listings where a card opens nothing and the listing id shows only in its row's
+    "Edit Listing" link (/marketplace/edit/?listing_id=<id>, S17): the recipe's id_pattern
+    takes the id from that link's href (id_from), without a click, and makes the item URL of
+    it. A redelivery after Publish finds its own card among two look-alikes, skipping the one
+    another job recorded."""
+    facebook(sandbox, edit_link=True)
+    title = f"Ash shelf {uuid.uuid4().hex[:6]}"
+    other = seed_item(sandbox, title)
+    mine = seed_item(sandbox, title)
+    page = requests.get(sandbox.url + "/marketplace/you/selling", timeout=5).text
+    assert 'href="/marketplace/item/' not in page  # no item link: only the pattern helps
+    assert 'data-action="open"' not in page  # and no panel with one
+    assert f'href="/marketplace/edit/?listing_id={mine["id"]}"' in page
+    other_job, job = new_job_id(), new_job_id()
+    write_record(tmp_path, other_job, "posted", item_url(sandbox, other))
+    write_record(tmp_path, job, "submitting")
+    start_poster(services, chromedriver, sandbox, group, tmp_path, fake_api)
+    _, final, logs = post(kcat, events, fake_api, title, job=job, price_cents=4000)
+    assert final["type"] == "posting.succeeded", (final, logs[-8:])
+    assert final["data"]["external_url"] == item_url(sandbox, mine), logs
+    assert final["data"]["external_id"] == str(mine["id"])
+    assert len(sandbox_items(sandbox.url)) == 2  # nothing posted again

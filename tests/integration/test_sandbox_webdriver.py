@@ -355,7 +355,8 @@ def post_form(sandbox, fields, files, timeout=30):
 
 # the Facebook variants' switches (tests/sandbox/README.md), off
 FB_OFF = {"on": False, "category": "dialog", "more_details": False, "extra_steps": False,
-          "leave_page": False, "land_on_item": False, "monthly_limit": False, "blocked": False}
+          "leave_page": False, "land_on_item": False, "monthly_limit": False, "blocked": False,
+          "edit_link": False}
 
 GOOD = {"title": "Bike", "price": "100", "category": "Bicycles", "condition": "Used - fair"}
 

@@ -336,6 +336,7 @@ cJSON *sb_fb_json(const sb_fb_t *fb)
     cJSON_AddBoolToObject(o, "land_on_item", fb->land_on_item);
     cJSON_AddBoolToObject(o, "monthly_limit", fb->monthly_limit);
     cJSON_AddBoolToObject(o, "blocked", fb->blocked);
+    cJSON_AddBoolToObject(o, "edit_link", fb->edit_link);
     return o;
 }
 
@@ -358,6 +359,7 @@ int sb_fb_parse(const char *body, size_t len, sb_fb_t *fb, char *error, size_t e
         {"land_on_item", offsetof(sb_fb_t, land_on_item)},
         {"monthly_limit", offsetof(sb_fb_t, monthly_limit)},
         {"blocked", offsetof(sb_fb_t, blocked)},
+        {"edit_link", offsetof(sb_fb_t, edit_link)},
     };
     sb_fb_t out = *fb;
     for (const cJSON *it = root->child; it; it = it->next) {
@@ -389,7 +391,7 @@ int sb_fb_parse(const char *body, size_t len, sb_fb_t *fb, char *error, size_t e
         if (!known) {
             snprintf(error, error_size,
                      "unknown field \"%.40s\" (on, category, more_details, extra_steps, "
-                     "leave_page, land_on_item, monthly_limit, blocked)",
+                     "leave_page, land_on_item, monthly_limit, blocked, edit_link)",
                      it->string);
             cJSON_Delete(root);
             return -1;

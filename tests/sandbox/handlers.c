@@ -878,8 +878,8 @@ static int dispatch(struct mg_connection *conn, sb_app_t *app)
         if (q && mg_get_var(q, strlen(q), "title_search", search, sizeof(search)) < 0)
             search[0] = '\0';
         sb_fb_t fb = sb_store_fb(&app->store);
-        int status =
-            sb_send_html(conn, 200, sb_page_selling(items, n, fb.on, search[0] ? search : NULL));
+        int status = sb_send_html(
+            conn, 200, sb_page_selling(items, n, fb.on ? &fb : NULL, search[0] ? search : NULL));
         sb_items_free(items, n);
         return status;
     }

@@ -88,6 +88,8 @@ typedef struct {
     bool land_on_item;  /* Publish lands on the item page (else on Your listings) */
     bool monthly_limit; /* the form shows the monthly limit banner and cannot be sent */
     bool blocked;       /* the create page says the account is temporarily blocked */
+    bool edit_link;     /* Your listings: the id only in each card's "Edit Listing" link
+                         * (listing_id=), a click on a card opens no panel */
 } sb_fb_t;
 
 typedef enum { SB_OK = 0, SB_NO_ITEM, SB_NO_THREAD, SB_FULL, SB_REFUSED } sb_status_t;
@@ -251,9 +253,12 @@ void sb_form_script(sbuf_t *b);
 /* alert: an error of the "Message seller" box or NULL; sent_thread: > 0 after a send. */
 char *sb_page_item(const sb_item_t *item, const char *alert, int64_t sent_thread);
 /* "Your listings" with each item's actions (seller_pages.c); deleted items are left out.
- * fb: Facebook's cards (div[role=button][aria-label=<title>], no item link; a click opens a
- * panel with the link); title_search (NULL: all) filters by title like Facebook's. */
-char *sb_page_selling(sb_item_t *const *items, size_t n, bool fb, const char *title_search);
+ * fb (NULL: the sandbox's own page; else fb->on): Facebook's cards (div[role=button]
+ * [aria-label=<title>], no item link; a click opens a panel with the link, or with
+ * fb->edit_link nothing, and each card's row has an "Edit Listing" link with listing_id=);
+ * title_search (NULL: all) filters by title like Facebook's. */
+char *sb_page_selling(sb_item_t *const *items, size_t n, const sb_fb_t *fb,
+                      const char *title_search);
 
 /* ---- fb_pages.c: Facebook's create page in its variants, the block and limit pages ---- */
 char *sb_page_fb_create(const sb_fb_t *fb);

@@ -160,10 +160,14 @@ static const char *const SELLING_SCRIPT[] = {
 
 /* Facebook's card [S9, S3, S4]: div[role=button][aria-label=<title>] with the title, the price
  * and "Listed on M/D", no item link; a click opens a panel with the link [S2, Puppeteer];
- * a "Promote now for <title>" link whose target_id is not the listing id [S5 against S3]. */
-static void selling_card_fb(sbuf_t *b, const sb_item_t *it, const char *price)
+ * a "Promote now for <title>" link whose target_id is not the listing id [S5 against S3].
+ * edit_link: the click opens nothing, and the card's row has S17's
+ * a[aria-label='Edit Listing'][href^='/marketplace/edit/?listing_id='] (the edit URL's form:
+ * [S16, S5]) - the only place the listing id shows. */
+static void selling_card_fb(sbuf_t *b, const sb_item_t *it, const char *price, bool edit_link)
 {
-    sbuf_add(b, "<div role=\"button\" tabindex=\"0\" data-action=\"open\" aria-label=\"");
+    sbuf_printf(b, "<div role=\"button\" tabindex=\"0\" data-action=\"%s\" aria-label=\"",
+                edit_link ? "none" : "open");
     sb_html_esc(b, it->title);
     sbuf_add(b, "\"><span dir=\"auto\">");
     sb_html_esc(b, it->title);
@@ -177,10 +181,15 @@ static void selling_card_fb(sbuf_t *b, const sb_item_t *it, const char *price)
     sb_html_esc(b, it->title);
     sbuf_printf(b, "\" href=\"/ad_center/create/boost/?target_id=%lld\">Promote now</a>\n",
                 (long long)(it->id + 1000000));
+    if (edit_link)
+        sbuf_printf(b,
+                    "<a aria-label=\"Edit Listing\" href=\"/marketplace/edit/?listing_id=%lld\">"
+                    "Edit</a>\n",
+                    (long long)it->id);
 }
 
 /* One card of "Your listings" with its actions (data-*: sandbox only). */
-static void selling_card(sbuf_t *b, const sb_item_t *it, bool fb)
+static void selling_card(sbuf_t *b, const sb_item_t *it, const sb_fb_t *fb)
 {
     char price[48];
     sb_price_format(it->price_cents, price, sizeof(price));
@@ -196,7 +205,7 @@ static void selling_card(sbuf_t *b, const sb_item_t *it, bool fb)
     sb_html_esc(b, price);
     if (fb) {
         sbuf_add(b, "\">");
-        selling_card_fb(b, it, price);
+        selling_card_fb(b, it, price, fb->edit_link);
     } else {
         sbuf_printf(b, "\"><a href=\"/marketplace/item/%lld\" aria-label=\"", (long long)it->id);
         sb_html_esc(b, it->title);
@@ -235,7 +244,8 @@ static bool title_matches(const char *title, const char *search)
     return n == 0;
 }
 
-char *sb_page_selling(sb_item_t *const *items, size_t n, bool fb, const char *title_search)
+char *sb_page_selling(sb_item_t *const *items, size_t n, const sb_fb_t *fb,
+                      const char *title_search)
 {
     sbuf_t b = {0};
     sb_page_head(&b, "Your listings | Marketplace");

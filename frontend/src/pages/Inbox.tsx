@@ -91,6 +91,12 @@ function Bubble({ m }: { m: Message }) {
           {when(m.sent_at ?? m.created_at)}
           {mine && <Badge status={m.delivery} />}
         </div>
+        {m.delivery === "queued" && m.scheduled_at && Date.parse(m.scheduled_at) > Date.now() && (
+          // Reply pacing (docs/pacing.md): an auto-reply waits for the account's reply gap.
+          <p className="text-xs text-slate-700" data-testid="send-slot">
+            Queued, goes at {new Date(m.scheduled_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+          </p>
+        )}
         {m.delivery === "failed" && m.last_error && <p className="text-xs text-red-800">Not sent: {m.last_error}</p>}
       </div>
     </li>

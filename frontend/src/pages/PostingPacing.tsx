@@ -19,6 +19,8 @@ export const PACING_FIELDS: [NumKey, string, string][] = [
   ["posts_per_month", "New posts per month", "0: no limit; Facebook showed a limit of 20"],
   ["hold_blocked_s", "Hold after a block (s)", "0: no hold"],
   ["hold_limit_s", "Hold after the monthly limit (s)", "0: until next month"],
+  ["reply_gap_min_s", "Gap between buyer replies, at least (s)", "auto-replies of one account; Facebook: 180"],
+  ["reply_gap_max_s", "Gap between buyer replies, at most (s)", "a random gap up to this; Facebook: 300"],
 ];
 
 /** Form id of one field of one platform ("sandbox", "min_gap_s" -> "pacing-sandbox-min_gap_s"). */

@@ -24,9 +24,9 @@ const fb = { platform: "facebook_marketplace", saved: { ...values, posts_per_day
 
 describe("posting pacing form", () => {
   it("sends whole numbers and names the first field that is not one", () => {
-    const form = { min_gap_s: "300", jitter_s: "0", posts_per_day: "7", delists_per_day: "30", updates_per_day: "20", posts_per_month: "20", hold_limit_s: "0" };
+    const form = { min_gap_s: "300", jitter_s: "0", posts_per_day: "7", delists_per_day: "30", updates_per_day: "20", posts_per_month: "20", hold_limit_s: "0", reply_gap_min_s: "180" };
     expect(pacingBody(form)).toEqual({
-      body: { min_gap_s: 300, jitter_s: 0, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20, posts_per_month: 20, hold_blocked_s: null, hold_limit_s: 0 },
+      body: { min_gap_s: 300, jitter_s: 0, posts_per_day: 7, delists_per_day: 30, updates_per_day: 20, posts_per_month: 20, hold_blocked_s: null, hold_limit_s: 0, reply_gap_min_s: 180, reply_gap_max_s: null },
     });
     expect(pacingBody({ ...form, posts_per_day: "-1" })).toEqual({ field: "posts_per_day", msg: "A whole number, 0 or more (empty: the default)." });
     expect(pacingBody({ ...form, posts_per_day: " " })).toMatchObject({ body: { posts_per_day: null } });

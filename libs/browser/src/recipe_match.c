@@ -119,3 +119,20 @@ char *recipe_extract_after(const char *url, const char *marker)
     size_t n = strcspn(p, "/?#");
     return n ? xstrndup(p, n) : NULL;
 }
+
+char *recipe_step_id(const recipe_step_t *st, const char *text)
+{
+    if (!text)
+        return NULL;
+    if (!st->id_re)
+        return st->id_after ? recipe_extract_after(text, st->id_after) : NULL;
+    regmatch_t m[10];
+    if (regexec(st->id_re, text, 10, m, 0) != 0)
+        return NULL;
+    /* The first group that took part: "/item/([0-9]+)|listing_id=([0-9]+)" has one id in
+     * each alternative. */
+    for (size_t g = 1; g < 10 && g <= st->id_re->re_nsub; g++)
+        if (m[g].rm_so >= 0 && m[g].rm_eo > m[g].rm_so)
+            return xstrndup(text + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+    return NULL;
+}

@@ -47,9 +47,10 @@ static const struct {
      " selector option options fallback type_to_filter first_if_none min_score levels "},
     {STEP_CLICK, "click", " selector all until max_clicks "},
     {STEP_EXPECT_URL, "expect_url", " contains not_contains "},
-    {STEP_READ_URL, "read_url", " into extract_id_after contains not_contains "},
+    {STEP_READ_URL, "read_url", " into extract_id_after id_pattern contains not_contains "},
     {STEP_FIND_EXISTING, "find_existing",
-     " url item match match_price ready required extract_id_after open_link url_unknown_ok "},
+     " url item match match_price ready required extract_id_after id_pattern id_from item_url"
+     " open_link url_unknown_ok "},
     {STEP_SCREENSHOT, "screenshot", " name "},
     {STEP_SLEEP, "sleep", " ms "},
     {STEP_READ_TEXT, "read_text", " selector into "},
@@ -212,6 +213,12 @@ void recipe_step_free(recipe_step_t *st)
     recipe_string_list_free(st->contains, st->ncontains);
     recipe_string_list_free(st->not_contains, st->nnot_contains);
     free(st->id_after);
+    if (st->id_re)
+        regfree(st->id_re);
+    free(st->id_re);
+    recipe_selector_free(&st->id_from);
+    free(st->id_attr);
+    free(st->item_url);
     free(st->name);
     recipe_string_list_free(st->when_changed, st->nwhen_changed);
     recipe_string_list_free(st->keys, st->nkeys);
@@ -592,6 +599,100 @@ static int step_fields(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     return 0;
 }
 
+/* id_pattern: compiled here, so a bad pattern stops the poster at start, not a job. */
+static int parse_id_pattern(step_ctx_t *sc, const cJSON *v, recipe_step_t *st)
+{
+    if (!cJSON_IsString(v) || !v->valuestring[0]) {
+        SERR(sc, "id_pattern",
+             "must be a non-empty POSIX extended regular expression like \"/item/([0-9]+)\"");
+        return -1;
+    }
+    st->id_re = xmalloc(sizeof(*st->id_re));
+    int rc = regcomp(st->id_re, v->valuestring, REG_EXTENDED);
+    if (rc != 0) {
+        char why[160];
+        regerror(rc, st->id_re, why, sizeof(why));
+        free(st->id_re);
+        st->id_re = NULL;
+        SERR(sc, "id_pattern", "not a POSIX extended regular expression (%s): %s", why,
+             v->valuestring);
+        return -1;
+    }
+    if (st->id_re->re_nsub < 1) {
+        SERR(sc, "id_pattern", "needs a capture group around the id, like \"/item/([0-9]+)\": %s",
+             v->valuestring);
+        return -1;
+    }
+    return 0;
+}
+
+/* id_from: {"selector": <selector>, "attribute": "href" | "data-..."}. */
+static int parse_id_from(step_ctx_t *sc, const cJSON *v, recipe_step_t *st)
+{
+    const cJSON *attr = cJSON_GetObjectItemCaseSensitive(v, "attribute");
+    if (!cJSON_IsObject(v) || cJSON_GetArraySize(v) != 2 ||
+        !cJSON_GetObjectItemCaseSensitive(v, "selector") || !cJSON_IsString(attr)) {
+        SERR(sc, "id_from",
+             "must be {\"selector\": <selector>, \"attribute\": \"href\" or \"data-...\"}");
+        return -1;
+    }
+    const char *a = attr->valuestring;
+    bool ok = strcmp(a, "href") == 0 || (strncmp(a, "data-", 5) == 0 && a[5]);
+    for (const char *p = a; ok && *p; p++)
+        ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '-' || *p == '_';
+    if (!ok) {
+        SERR(sc, "id_from", "attribute: must be \"href\" or a \"data-...\" name, not \"%s\"", a);
+        return -1;
+    }
+    if (get_selector(sc, v, "selector", true, &st->id_from, &st->has_id_from) != 0)
+        return -1;
+    if (st->id_from.tmpl) {
+        SERR(sc, "id_from", "selector: templates are not supported here");
+        return -1;
+    }
+    st->id_attr = xstrdup(a);
+    return 0;
+}
+
+/* How the step takes the listing's external id: extract_id_after (the URL part after a
+ * marker) or id_pattern (a regular expression, applied to the URL or, with id_from, to an
+ * attribute of a link-less card); item_url makes the listing's URL from that id. Only
+ * read_url and find_existing allow these keys (checked before). */
+static int parse_id_rule(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
+{
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(step, "extract_id_after");
+    const cJSON *pat = cJSON_GetObjectItemCaseSensitive(step, "id_pattern");
+    const cJSON *from = cJSON_GetObjectItemCaseSensitive(step, "id_from");
+    if (m && pat) {
+        SERR(sc, "id_pattern", "use either extract_id_after or id_pattern, not both");
+        return -1;
+    }
+    if (m) {
+        if (!cJSON_IsString(m) || !m->valuestring[0]) {
+            SERR(sc, "extract_id_after", "must be a non-empty string like \"/item/\"");
+            return -1;
+        }
+        st->id_after = xstrdup(m->valuestring);
+    }
+    if (pat && parse_id_pattern(sc, pat, st) != 0)
+        return -1;
+    if (from && parse_id_from(sc, from, st) != 0)
+        return -1;
+    if (get_template(sc, step, "item_url", false, &st->item_url) != 0)
+        return -1;
+    if (st->item_url && !strstr(st->item_url, "{id}")) {
+        SERR(sc, "item_url", "must contain {id}, where the listing's id goes");
+        return -1;
+    }
+    if ((from || st->item_url) && !(pat && from && st->item_url)) {
+        SERR(sc, from ? (pat ? "item_url" : "id_pattern") : "id_from",
+             "id_from, id_pattern and item_url go together: the pattern takes the id out of the "
+             "attribute, item_url makes the listing's URL of it");
+        return -1;
+    }
+    return 0;
+}
+
 int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
 {
     memset(st, 0, sizeof(*st));
@@ -603,14 +704,8 @@ int recipe_step_parse(step_ctx_t *sc, const cJSON *step, recipe_step_t *st)
     if (step_common(sc, step, st) != 0 || step_fields(sc, step, st) != 0)
         return -1;
 
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(step, "extract_id_after");
-    if (m) { /* only read_url and find_existing allow the key (checked above) */
-        if (!cJSON_IsString(m) || !m->valuestring[0]) {
-            SERR(sc, "extract_id_after", "must be a non-empty string like \"/item/\"");
-            return -1;
-        }
-        st->id_after = xstrdup(m->valuestring);
-    }
+    if (parse_id_rule(sc, step, st) != 0)
+        return -1;
 
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(step, "name");
     if (name && (!cJSON_IsString(name) || !name->valuestring[0])) {

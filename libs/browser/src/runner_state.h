@@ -76,8 +76,8 @@ char *run_render(run_t *run, const char *tmpl, const char *field);
  * seen (caller frees). */
 int run_wait_url(run_t *run, const recipe_step_t *st, char **url_out);
 
-/* The listing's URL (and the id after id_after) as the run's result. */
-void run_set_result_url(run_t *run, const char *url, const char *id_after);
+/* The listing's URL and its external id (NULL: none known) as the run's result (copied). */
+void run_set_result_url(run_t *run, const char *url, const char *id);
 
 /* Fails the step with login_required when the page is a login wall, or with the run's
  * stop_code when it shows one of its stop_sels. */

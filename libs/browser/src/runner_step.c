@@ -541,7 +541,9 @@ static int step_read_url(run_t *run, const recipe_step_t *st)
     char *url = NULL;
     if (run_wait_url(run, st, &url) != 0)
         return -1;
-    run_set_result_url(run, url, st->id_after);
+    char *id = recipe_step_id(st, url);
+    run_set_result_url(run, url, id);
+    free(id);
     run_log(run, "info", NULL, "listing URL: %s", url);
     free(url);
     return 0;
@@ -556,9 +558,86 @@ static bool known_url(const run_t *run, const char *url)
     return false;
 }
 
+/* The step's id rule takes ids out of URLs (extract_id_after or id_pattern). */
+static bool has_id_rule(const recipe_step_t *st)
+{
+    return st->id_after || st->id_re;
+}
+
+/* Whether the step's id rule finds an id in url. */
+static bool url_has_id(const recipe_step_t *st, const char *url)
+{
+    char *id = recipe_step_id(st, url);
+    free(id);
+    return id != NULL;
+}
+
+/* The j-th item (as JS_FIND_EXISTING counted them) and the value of attribute arguments[5]
+ * of the id_from element (arguments[3], [4]) that belongs to it: the item itself or inside
+ * it, else in the nearest ancestor that holds one - the card's row, where Facebook puts the
+ * "Edit Listing" link beside the card - and none when that ancestor holds several (another
+ * card's would be a wrong id). An href is absolute. null when there is none. */
+static const char JS_ID_FROM[] =
+    "var u=arguments[0],x=arguments[1],j=arguments[2],iu=arguments[3],ix=arguments[4],"
+    "at=arguments[5];"
+    "function q(using,value,root){var out=[];if(using==='xpath'){var r=document.evaluate(value,"
+    "root,null,XPathResult.ORDERED_NODE_SNAPSHOT_TYPE,null);"
+    "for(var i=0;i<r.snapshotLength;i++)out.push(r.snapshotItem(i));return out;}"
+    "if(root.matches&&root.matches(value))out.push(root);"
+    "return out.concat(Array.prototype.slice.call(root.querySelectorAll(value)));}"
+    "var card=q(u,x,document)[j];"
+    "for(var n=card;n&&n.nodeType===1;n=n.parentElement){var m=q(iu,ix,n);"
+    "if(m.length>1)return null;"
+    "if(m.length===1){var e=m[0];return at==='href'?(e.href||e.getAttribute('href')):"
+    "e.getAttribute(at);}}"
+    "return null;";
+
+/* The listing's URL made from id by item_url (caller frees), or NULL (step error set). */
+static char *item_url_of(run_t *run, const recipe_step_t *st, const char *id)
+{
+    char *t = run_render(run, st->item_url, "item_url");
+    if (!t)
+        return NULL;
+    char *at = strstr(t, "{id}");
+    char *url = xasprintf("%.*s%s%s", (int)(at - t), t, id, at + 4);
+    free(t);
+    return url;
+}
+
+/* A card without a link, by id_from: the id in the attribute of the element that belongs to
+ * the index-th item (JS_ID_FROM) and the URL item_url makes of it. Returns the URL (caller
+ * frees; *id_out the id) or NULL (logged; not an error of the step). */
+static char *card_id_from(run_t *run, const recipe_step_t *st, int index, const char *title,
+                          char **id_out)
+{
+    wd_error_t err;
+    *id_out = NULL;
+    cJSON *args = cJSON_CreateArray();
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.using[0] == 'x' ? "xpath" : "css"));
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->sel.value));
+    cJSON_AddItemToArray(args, cJSON_CreateNumber(index));
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->id_from.using[0] == 'x' ? "xpath" : "css"));
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->id_from.value));
+    cJSON_AddItemToArray(args, cJSON_CreateString(st->id_attr));
+    cJSON *v = wd_execute(run->s, JS_ID_FROM, args, &err);
+    char *id = cJSON_IsString(v) ? recipe_step_id(st, v->valuestring) : NULL;
+    if (!id)
+        run_log(run, "info", NULL, "the card of \"%s\" shows no %s whose %s holds an id (%s)",
+                title, st->id_from.describe, st->id_attr,
+                cJSON_IsString(v) ? v->valuestring : "none, or several in its row");
+    cJSON_Delete(v);
+    char *url = id ? item_url_of(run, st, id) : NULL;
+    if (!url) {
+        free(id);
+        return NULL;
+    }
+    *id_out = id;
+    return url;
+}
+
 /* A card without a link: clicks the index-th item and reads the item's URL from the link that
- * shows then (st->link) or from the page the click led to (the URL has id_after). Returns the
- * URL (caller frees) or NULL (logged; not an error of the step). */
+ * shows then (st->link) or from the page the click led to (its URL holds an id under the
+ * step's rule). Returns the URL (caller frees) or NULL (logged; not an error of the step). */
 static char *open_card(run_t *run, const recipe_step_t *st, int index, const char *title)
 {
     wd_error_t err;
@@ -584,7 +663,7 @@ static char *open_card(run_t *run, const recipe_step_t *st, int index, const cha
     int64_t until = util_now_ms() + run_budget(run, OPEN_CARD_MS);
     for (;;) {
         char *url = wd_current_url(run->s, &err);
-        if (url && st->id_after && strstr(url, st->id_after))
+        if (url && has_id_rule(st) && url_has_id(st, url))
             return url;
         free(url);
         char *link = NULL;
@@ -616,9 +695,8 @@ static char *open_card(run_t *run, const recipe_step_t *st, int index, const cha
             return NULL;
     }
     run_log(run, "warning", NULL,
-            "opened the card of \"%s\" but found no %s and no URL with \"%s\" within %d ms", title,
-            st->has_link ? st->link.describe : "item link", st->id_after ? st->id_after : "?",
-            OPEN_CARD_MS);
+            "opened the card of \"%s\" but found no %s and no URL with an id within %d ms", title,
+            st->has_link ? st->link.describe : "item link", OPEN_CARD_MS);
     return NULL;
 }
 
@@ -626,10 +704,11 @@ static char *open_card(run_t *run, const recipe_step_t *st, int index, const cha
  * job's (caller frees) or NULL; *nitems / *nunknown count the items and the matches whose
  * URL could not be read. -1 on a WebDriver error or a wall (step error set). */
 static int scan_listings(run_t *run, const recipe_step_t *st, const char *url, const char *title,
-                         char **found, int *nitems, int *nunknown)
+                         char **found, char **found_id, int *nitems, int *nunknown)
 {
     wd_error_t err;
     *found = NULL;
+    *found_id = NULL;
     *nunknown = 0;
     cJSON *hits = NULL;
     int rc = -1;
@@ -672,28 +751,43 @@ static int scan_listings(run_t *run, const recipe_step_t *st, const char *url, c
         const cJSON *hit = cJSON_GetArrayItem(hits, k);
         const cJSON *href = cJSON_GetObjectItemCaseSensitive(hit, "href");
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(hit, "i");
-        char *u = NULL;
+        char *u = NULL, *id = NULL;
+        int index = cJSON_IsNumber(idx) ? idx->valueint : 0;
         if (cJSON_IsString(href) && href->valuestring[0] &&
-            (!st->id_after || strstr(href->valuestring, st->id_after)))
+            (!has_id_rule(st) || url_has_id(st, href->valuestring)))
             u = xstrdup(href->valuestring);
-        else if (st->has_link || st->id_after) {
-            u = open_card(run, st, cJSON_IsNumber(idx) ? idx->valueint : 0, title);
+        /* A card without a link: its id where the page shows one (no click, no reload),
+         * else opened. */
+        if (!u && st->has_id_from)
+            u = card_id_from(run, st, index, title, &id);
+        if (!u && (st->has_link || has_id_rule(st))) {
+            u = open_card(run, st, index, title);
             reload = true; /* the card opened a panel or another page */
+        }
+        if (u && !id && (id = recipe_step_id(st, u)) && st->item_url) {
+            /* one URL form per listing, however its id was found */
+            char *made = item_url_of(run, st, id);
+            free(u);
+            u = made;
         }
         if (run->interrupted) {
             free(u);
+            free(id);
             break;
         }
         if (!u) {
+            free(id);
             (*nunknown)++;
             continue;
         }
         if (known_url(run, u)) {
             run_log(run, "info", NULL, "%s is another job's listing: not this one", u);
             free(u);
+            free(id);
             continue;
         }
         *found = u;
+        *found_id = id;
         rc = 0;
         break;
     }
@@ -721,7 +815,7 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
     int rc = -1;
     char *url = run_render(run, st->url, "url");
     char *title = url ? run_render(run, st->value, "match") : NULL;
-    char *found = NULL;
+    char *found = NULL, *found_id = NULL;
     char price[32] = "";
     if (!title)
         goto cleanup;
@@ -731,7 +825,7 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
     int64_t until = util_now_ms() + budget;
     int nitems = 0, nunknown = 0;
     for (;;) {
-        if (scan_listings(run, st, url, title, &found, &nitems, &nunknown) != 0)
+        if (scan_listings(run, st, url, title, &found, &found_id, &nitems, &nunknown) != 0)
             goto cleanup;
         /* After publishing, the marketplace may list the new item only after a while. */
         if (!st->required || found || util_now_ms() >= until)
@@ -753,7 +847,7 @@ static int step_find_existing(run_t *run, const recipe_step_t *st)
         goto cleanup;
     }
     if (found) {
-        run_set_result_url(run, found, st->id_after);
+        run_set_result_url(run, found, found_id);
         if (!run->submitted) {
             run->res->existing = true;
             run_log(run, "info", NULL,
@@ -779,6 +873,7 @@ cleanup:
     free(url);
     free(title);
     free(found);
+    free(found_id);
     return rc;
 }
 

@@ -338,12 +338,12 @@ int run_wait_url(run_t *run, const recipe_step_t *st, char **url_out)
     }
 }
 
-void run_set_result_url(run_t *run, const char *url, const char *id_after)
+void run_set_result_url(run_t *run, const char *url, const char *id)
 {
     free(run->res->external_url);
     free(run->res->external_id);
     run->res->external_url = xstrdup(url);
-    run->res->external_id = id_after ? recipe_extract_after(url, id_after) : NULL;
+    run->res->external_id = id ? xstrdup(id) : NULL;
 }
 
 /* Takes a screenshot and hands it to the caller's hook, which names it (into name) and

@@ -509,6 +509,89 @@ static void test_sections_valid(void **state)
     recipe_free(r);
 }
 
+/* The id taken by pattern: compiled at load (errors name file, section, step and field), the
+ * first capture group that took part in the match, on URLs and attribute values. */
+static void test_id_pattern(void **state)
+{
+    (void)state;
+    char err[512];
+    const char *fb = "[{\"action\":\"find_existing\",\"url\":\"{{base_url}}/selling\","
+                     "\"item\":{\"css\":\"div[role=button][aria-label]\"},"
+                     "\"match\":\"{{listing.title}}\","
+                     "\"id_pattern\":\"/item/([0-9]+)|listing_id=([0-9]+)\","
+                     "\"id_from\":{\"selector\":{\"css\":\"a[href*='listing_id=']\"},"
+                     "\"attribute\":\"href\"},"
+                     "\"item_url\":\"{{base_url}}/marketplace/item/{id}/\"},"
+                     "{\"action\":\"read_url\",\"id_pattern\":\"/item/([0-9]+)\"}]";
+    recipe_t *r = parse_steps(fb, err, sizeof(err));
+    if (!r)
+        fail_msg("%s", err);
+    const recipe_step_t *find = &r->steps[0], *read = &r->steps[1];
+    assert_true(find->has_id_from);
+    assert_string_equal(find->id_attr, "href");
+    char *id = recipe_step_id(find, "http://h/marketplace/edit/?listing_id=987654&ref=x");
+    assert_string_equal(id, "987654"); /* the second alternative's group */
+    free(id);
+    id = recipe_step_id(find, "https://www.facebook.com/marketplace/item/1234567/?ref=x");
+    assert_string_equal(id, "1234567");
+    free(id);
+    assert_null(recipe_step_id(find, "/ad_center/create/boost/?target_id=1000001"));
+    id = recipe_step_id(read, "http://h/marketplace/item/42");
+    assert_string_equal(id, "42");
+    free(id);
+    assert_null(recipe_step_id(read, "http://h/marketplace/you/selling/"));
+    assert_null(recipe_step_id(read, NULL));
+    recipe_free(r);
+
+    /* extract_id_after still works through the same function */
+    r = parse_steps("[{\"action\":\"read_url\",\"extract_id_after\":\"/item/\"}]", err,
+                    sizeof(err));
+    assert_non_null(r);
+    id = recipe_step_id(&r->steps[0], "http://h/marketplace/item/7/");
+    assert_string_equal(id, "7");
+    free(id);
+    recipe_free(r);
+
+    expect_error("[{\"action\":\"read_url\",\"id_pattern\":\"/item/([0-9]+\"}]",
+                 "demo.json: step 1 (read_url): id_pattern: not a POSIX extended regular "
+                 "expression (");
+    expect_error("[{\"action\":\"read_url\",\"id_pattern\":\"/item/[0-9]+\"}]",
+                 "step 1 (read_url): id_pattern: needs a capture group");
+    expect_error("[{\"action\":\"read_url\",\"id_pattern\":\"\"}]",
+                 "step 1 (read_url): id_pattern: must be a non-empty");
+    expect_error("[{\"action\":\"read_url\",\"id_pattern\":\"/item/([0-9]+)\","
+                 "\"extract_id_after\":\"/item/\"}]",
+                 "step 1 (read_url): id_pattern: use either extract_id_after or id_pattern");
+    expect_error("[{\"action\":\"read_url\",\"id_from\":{}}]",
+                 "step 1 (read_url): id_from: not a field of read_url");
+    expect_error("[{\"action\":\"goto\",\"url\":\"x\",\"id_pattern\":\"(x)\"}]",
+                 "step 1 (goto): id_pattern: not a field of goto");
+    char steps[1024];
+#define FIND(extra)                                                                                \
+    (snprintf(steps, sizeof(steps),                                                                \
+              "[{\"action\":\"find_existing\",\"url\":\"u\",\"item\":{\"css\":\"i\"},"             \
+              "\"match\":\"t\"%s},{\"action\":\"read_url\"}]",                                     \
+              extra),                                                                              \
+     steps)
+    expect_error(FIND(",\"id_pattern\":\"id=([0-9]+)\",\"item_url\":\"u/{id}\","
+                      "\"id_from\":{\"selector\":{\"css\":\"a\"},\"attribute\":\"onclick\"}"),
+                 "step 1 (find_existing): id_from: attribute: must be \"href\" or a \"data-...\"");
+    expect_error(FIND(",\"id_pattern\":\"id=([0-9]+)\",\"item_url\":\"u/{id}\","
+                      "\"id_from\":{\"selector\":{\"css\":\"a\"}}"),
+                 "step 1 (find_existing): id_from: must be {\"selector\"");
+    expect_error(FIND(",\"id_pattern\":\"id=([0-9]+)\","
+                      "\"id_from\":{\"selector\":{\"css\":\"a\"},\"attribute\":\"data-id\"}"),
+                 "step 1 (find_existing): item_url: id_from, id_pattern and item_url go together");
+    expect_error(FIND(",\"id_pattern\":\"id=([0-9]+)\",\"item_url\":\"u/{listing.id}\","
+                      "\"id_from\":{\"selector\":{\"css\":\"a\"},\"attribute\":\"data-id\"}"),
+                 "step 1 (find_existing): item_url: must contain {id}");
+#undef FIND
+    /* a section's step names its section */
+    expect_section_error("\"update\":{\"steps\":[{\"action\":\"read_url\","
+                         "\"id_pattern\":\"(\"}]}",
+                         "demo.json: update: step 1 (read_url): id_pattern: not a POSIX extended");
+}
+
 static void test_sections_errors_name_section_step_and_field(void **state)
 {
     (void)state;
@@ -658,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_sections_valid),
         cmocka_unit_test(test_renew_section),
         cmocka_unit_test(test_sections_errors_name_section_step_and_field),
+        cmocka_unit_test(test_id_pattern),
         cmocka_unit_test(test_shipped_recipes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #ifndef BROWSER_RECIPE_H
 #define BROWSER_RECIPE_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,13 @@ typedef struct {
     char **not_contains; /* ... and must not */
     size_t nnot_contains;
     char *id_after; /* read_url / find_existing: external_id is the URL part after this */
+    regex_t *id_re; /* read_url / find_existing (id_pattern): external_id is its first capture
+                     * group that matched, in the URL or in the id_from attribute */
+    recipe_selector_t id_from; /* find_existing: the element of a link-less card (it, inside
+                                * it, or in the nearest ancestor holding one) ... */
+    bool has_id_from;
+    char *id_attr;  /* ... and its attribute the id is read from ("href", "data-...") */
+    char *item_url; /* find_existing: the listing's URL made from the id (template, "{id}") */
     char *name;     /* screenshot: name part of the file; read_text: the variable (page.<name>) */
     int sleep_ms;   /* sleep */
     bool all;       /* click: every visible match, until none is left (none at all is fine) */
@@ -305,5 +313,11 @@ int recipe_fuzzy_best(const char *target, const char *const *options, size_t n, 
 /* The part of url after marker up to the next '/', '?' or '#' (caller frees), or NULL when
  * the marker is absent or nothing follows it. */
 char *recipe_extract_after(const char *url, const char *marker);
+
+/* The external id of text (a URL, or an id_from attribute's value) under st's rule: the
+ * first capture group of id_pattern that took part in the match, else the part after
+ * extract_id_after; NULL (caller frees otherwise) when the rule finds none or st has no
+ * rule. Pure. */
+char *recipe_step_id(const recipe_step_t *st, const char *text);
 
 #endif

@@ -68,7 +68,9 @@ int conversation_send_message(struct app *app, int64_t conversation_id, const ch
         cmd_db_fail(r, "storing the message", &err);
         goto end;
     }
-    if (delivery_send_enqueue(&tx, row.account_id, *message_id, row.thread_id, t, r) != 0)
+    /* The seller typed it and waits to see it go: at once, but it counts as the account's
+     * latest send, so the next AI reply keeps its gap from it. */
+    if (delivery_send_enqueue(&tx, row.account_id, *message_id, row.thread_id, t, false, r) != 0)
         goto end;
     rc = tx_commit(&tx, r);
     if (rc == 0)

@@ -8,14 +8,16 @@
 
 #include "common/log.h"
 #include "domain/conversation.h"
+#include "domain/reply_pacing.h"
 #include "outbox.h"
 #include "store/conversation_store.h"
 #include "store/message_store.h"
 
 int delivery_send_enqueue(tx_t *tx, int64_t account_id, int64_t message_id, const char *thread_id,
-                          const char *text, cmd_result_t *r)
+                          const char *text, bool paced, cmd_result_t *r)
 {
     store_err_t err;
+    int64_t send_at_us;
     char key[24], subject[24];
     snprintf(key, sizeof(key), "%" PRId64, account_id);
     snprintf(subject, sizeof(subject), "%" PRId64, message_id);
@@ -28,8 +30,10 @@ int delivery_send_enqueue(tx_t *tx, int64_t account_id, int64_t message_id, cons
      * send is done even when the buyer wrote after the bubble. */
     if (message_store_occurrence(tx->pg, message_id, &cmd.occurrence, &err) != 0)
         return cmd_db_fail(r, "counting the earlier messages with this text", &err);
-    if (outbox_enqueue(tx->pg, TOPIC_MONITOR_COMMANDS, key, EV_MESSAGE_SEND, subject,
-                       monitor_command_build(&cmd), NULL, err.msg, sizeof(err.msg)) != 0) {
+    if (reply_pacing_slot(tx, account_id, message_id, paced, &send_at_us, r) != 0)
+        return -1;
+    if (outbox_enqueue_at(tx->pg, send_at_us, TOPIC_MONITOR_COMMANDS, key, EV_MESSAGE_SEND, subject,
+                          monitor_command_build(&cmd), NULL, err.msg, sizeof(err.msg)) != 0) {
         err.sqlstate[0] = '\0';
         return cmd_db_fail(r, "requesting the send", &err);
     }
@@ -125,7 +129,10 @@ int message_send_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
     } else {
         LOG_INFO("message %" PRId64 ": send failed (%s), attempt %d of %d", row.id, why,
                  row.attempts + 1, DELIVERY_MAX_ATTEMPTS);
-        rc = delivery_send_enqueue(tx, row.account_id, row.id, row.thread_id, row.text, r);
+        /* Another send of the account: a reply keeps its gap again, a seller's message goes
+         * at once as the first time. */
+        rc = delivery_send_enqueue(tx, row.account_id, row.id, row.thread_id, row.text,
+                                   strcmp(row.role, "agent") == 0, r);
     }
     free(row.text);
     monitor_event_free(&me);

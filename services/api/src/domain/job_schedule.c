@@ -42,6 +42,11 @@ static int64_t jitter(uint64_t *s, int64_t max)
     return (int64_t)(*s % ((uint64_t)max + 1));
 }
 
+int64_t job_schedule_jitter(uint64_t *seed, int64_t max)
+{
+    return jitter(seed, max);
+}
+
 /* The index d with days[d] <= t < days[d + 1], or -1 when t is outside the known days. */
 static long day_of(const int64_t *days, size_t ndays, int64_t t)
 {

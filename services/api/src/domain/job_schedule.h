@@ -88,6 +88,10 @@ int job_schedule_slot(tx_t *tx, int64_t job_id, const char *platform, int64_t ac
 int job_schedule_reslot(tx_t *tx, const char *platform, int64_t account_id, int *moved,
                         cmd_result_t *r) __attribute__((warn_unused_result));
 
+/* A random 0..max (max <= 0: 0) from the xorshift64 state *seed (not 0), which it advances;
+ * not for secrets: it only keeps an account's actions from a fixed rhythm. Pure. */
+int64_t job_schedule_jitter(uint64_t *seed, int64_t max);
+
 /* "2027-01-01 00:00 UTC" of unix microseconds. Pure. */
 void job_schedule_fmt_time(int64_t us, char out[32]);
 

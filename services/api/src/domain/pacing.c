@@ -29,15 +29,18 @@
  * automations renew a stale listing rather than delete and re-post it; Facebook allows it
  * every 7 days [S5] and 5 times [S4] (§2.2), so a Facebook posting is renewed 7 days after it
  * was posted or last renewed, at most 10 renews a day (cheap, but still an action); other
- * platforms have no renew (0 = never). */
+ * platforms have no renew (0 = never). Buyer replies: the automations wait 3-5 min between
+ * messages of an account (facebook-markup.md §2.4, S15), so 180-300 s apart on Facebook;
+ * unpaced elsewhere. */
 #define HOLD_BLOCKED_S 86400
 static const struct {
     const char *platform;
     int min_gap_s, jitter_s, per_day[PACING_KINDS], per_month, renew_after_days;
+    int reply_gap_min_s, reply_gap_max_s;
 } builtin[] = {
-    {"facebook_marketplace", 300, 180, {7, 30, 20, 10}, 20, 7},
-    {"sandbox", 0, 0, {0, 0, 0, 0}, 0, 0},
-    {"ebay", 0, 0, {0, 0, 0, 0}, 0, 0},
+    {"facebook_marketplace", 300, 180, {7, 30, 20, 10}, 20, 7, 180, 300},
+    {"sandbox", 0, 0, {0, 0, 0, 0}, 0, 0, 0, 0},
+    {"ebay", 0, 0, {0, 0, 0, 0}, 0, 0, 0, 0},
 };
 
 static const char *const int_zero_means[PACING_INTS] = {"",
@@ -49,9 +52,11 @@ static const char *const int_zero_means[PACING_INTS] = {"",
                                                         "; 0 means no cap",
                                                         "; 0 means no hold",
                                                         "; 0 means until the next month",
-                                                        "; 0 means never"};
-static const int int_max[PACING_INTS] = {86400,  86400,  100000,   100000,   100000,
-                                         100000, 100000, 31622400, 31622400, 365};
+                                                        "; 0 means never",
+                                                        "",
+                                                        ""};
+static const int int_max[PACING_INTS] = {86400,  86400,  100000,   100000,   100000, 100000,
+                                         100000, 31622400, 31622400, 365,   86400,  86400};
 
 /* ",facebook_marketplace,": each name between commas, for a whole-name search. */
 static char builtin_off[512] = ",";
@@ -84,6 +89,8 @@ void pacing_builtin(const char *platform, pacing_row_t *out)
         memcpy(out->per_day, builtin[i].per_day, sizeof(out->per_day));
         out->posts_per_month = builtin[i].per_month;
         out->renew_after_days = builtin[i].renew_after_days;
+        out->reply_gap_min_s = builtin[i].reply_gap_min_s;
+        out->reply_gap_max_s = builtin[i].reply_gap_max_s;
     }
 }
 
@@ -111,6 +118,8 @@ void pacing_effective(const char *platform, const pacing_row_t *plat, const paci
     out->hold_blocked_s = merged.hold_blocked_s;
     out->hold_limit_s = merged.hold_limit_s;
     out->renew_after_days = merged.renew_after_days;
+    out->reply_gap_min_s = merged.reply_gap_min_s;
+    out->reply_gap_max_s = merged.reply_gap_max_s;
     snprintf(out->timezone, sizeof(out->timezone), "%s",
              merged.timezone[0] ? merged.timezone : (fallback_tz ? fallback_tz : "UTC"));
 }
@@ -172,6 +181,8 @@ cJSON *pacing_json(const pacing_t *p)
     row.hold_blocked_s = p->hold_blocked_s;
     row.hold_limit_s = p->hold_limit_s;
     row.renew_after_days = p->renew_after_days;
+    row.reply_gap_min_s = p->reply_gap_min_s;
+    row.reply_gap_max_s = p->reply_gap_max_s;
     snprintf(row.timezone, sizeof(row.timezone), "%s", p->timezone);
     return pacing_row_json(&row);
 }
@@ -203,6 +214,11 @@ static int pacing_run(tx_t *tx, const char *platform, int64_t account_id, const 
     }
     pacing_t eff;
     pacing_effective(platform, &plat, account_id ? &acct : NULL, fallback_tz, &eff);
+    /* Checked on the values in force: a partial PUT of one bound meets the inherited other. */
+    if (body && eff.reply_gap_max_s < eff.reply_gap_min_s)
+        return cmd_fail(r, CMD_INVALID, "reply_gap_max_s",
+                        "reply_gap_max_s: must be at least reply_gap_min_s (in force: %d and %d)",
+                        eff.reply_gap_max_s, eff.reply_gap_min_s);
     *out = cJSON_CreateObject();
     cJSON_AddStringToObject(*out, "platform", platform);
     if (account_id)

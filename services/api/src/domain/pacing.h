@@ -1,4 +1,4 @@
-/* Pacing settings of the accounts' actions (posts, delists, updates): the built-in
+/* Pacing settings of the accounts' actions (posts, delists, updates, buyer replies): the built-in
  * defaults per platform, the saved platform settings and per-account overrides (store/
  * pacing_store.h), how they combine, and the commands behind GET/PUT
  * /api/settings/pacing/{platform} and /api/accounts/{id}/pacing. Defaults: docs/pacing.md.
@@ -7,6 +7,7 @@
  *   {"min_gap_s": 300, "jitter_s": 180, "posts_per_day": 7, "delists_per_day": 30,
  *    "updates_per_day": 20, "renews_per_day": 10, "posts_per_month": 20,
  *    "hold_blocked_s": 86400, "hold_limit_s": 0, "renew_after_days": 7,
+ *    "reply_gap_min_s": 180, "reply_gap_max_s": 300,
  *    "timezone": "Europe/Paris"}
  * caps are actions per local day, 0 = no cap. */
 #ifndef API_PACING_H
@@ -25,9 +26,10 @@ struct app;
 typedef struct {
     int min_gap_s, jitter_s;
     int per_day[PACING_KINDS];
-    int posts_per_month;              /* 0: no cap */
-    int hold_blocked_s, hold_limit_s; /* see pacing_row_t */
-    int renew_after_days;             /* 0: postings are not renewed on their own */
+    int posts_per_month;                  /* 0: no cap */
+    int hold_blocked_s, hold_limit_s;     /* see pacing_row_t */
+    int renew_after_days;                 /* 0: postings are not renewed on their own */
+    int reply_gap_min_s, reply_gap_max_s; /* between two sends of the account's messages */
     char timezone[64];
 } pacing_t;
 

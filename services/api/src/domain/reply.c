@@ -152,7 +152,7 @@ static int draft_send(tx_t *tx, conv_row_t *row, const reply_drafted_t *d, cmd_r
         return conversation_hand_off(tx, row, "the responder drafted an empty reply", r);
     if (message_store_insert_outgoing(tx->pg, row->id, "agent", d->text, &message_id, &err) != 0)
         return cmd_db_fail(r, "storing the reply", &err);
-    return delivery_send_enqueue(tx, row->account_id, message_id, row->thread_id, d->text, r);
+    return delivery_send_enqueue(tx, row->account_id, message_id, row->thread_id, d->text, true, r);
 }
 
 /* Locks the draft's conversation and consumes its request. Returns 1 (apply the draft),

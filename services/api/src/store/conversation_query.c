@@ -28,6 +28,7 @@
     " 'content', m.text, 'delivery', m.delivery,"                                           \
     " 'delivered', m.delivery IN ('received', 'sent'), 'attempts', m.attempts,"             \
     " 'last_error', m.last_error, 'sent_at', " DB_TS("m.sent_at") ","                       \
+    " 'scheduled_at', " DB_TS("m.scheduled_at") ","                                         \
     " 'created_at', " DB_TS("m.created_at") ")"
 
 #define CONV_FROM                                                                           \

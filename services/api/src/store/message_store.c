@@ -63,6 +63,16 @@ int message_store_claim_ours(PGconn *pg, int64_t conversation_id, const char *te
     return found;
 }
 
+int message_store_schedule(PGconn *pg, int64_t id, int64_t at_us, store_err_t *err)
+{
+    store_num_t idbuf, at;
+    const char *params[2] = {store_i64(&idbuf, id), store_i64(&at, at_us)};
+    return store_run(pg,
+                     "UPDATE messages SET scheduled_at ="
+                     " 'epoch'::timestamptz + $2::bigint * interval '1 microsecond' WHERE id = $1",
+                     2, params, err);
+}
+
 int message_store_insert_outgoing(PGconn *pg, int64_t conversation_id, const char *role,
                                   const char *text, int64_t *id, store_err_t *err)
 {

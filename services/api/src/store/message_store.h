@@ -47,6 +47,11 @@ int message_store_insert_outgoing(PGconn *pg, int64_t conversation_id, const cha
                                   const char *text, int64_t *id, store_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Sets the scheduled_at of our message id: when its message.send goes (unix microseconds).
+ * Returns 0 or -1 (err). */
+int message_store_schedule(PGconn *pg, int64_t id, int64_t at_us, store_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* message.send's occurrence for our message id: how many earlier messages of ours in its
  * conversation (role seller or agent, queued or sent, lower id) have the same text, compared
  * after fingerprint_normalize as the monitor's fingerprints do; 0 the first time. A seller

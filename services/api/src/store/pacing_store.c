@@ -5,8 +5,9 @@
 #include <string.h>
 
 const char *const pacing_int_names[PACING_INTS] = {
-    "min_gap_s",      "jitter_s",        "posts_per_day",  "delists_per_day", "updates_per_day",
-    "renews_per_day", "posts_per_month", "hold_blocked_s", "hold_limit_s",    "renew_after_days"};
+    "min_gap_s",       "jitter_s",        "posts_per_day",   "delists_per_day",
+    "updates_per_day", "renews_per_day",  "posts_per_month", "hold_blocked_s",
+    "hold_limit_s",    "renew_after_days", "reply_gap_min_s", "reply_gap_max_s"};
 
 int *pacing_int_at(pacing_row_t *row, int i)
 {
@@ -23,6 +24,10 @@ int *pacing_int_at(pacing_row_t *row, int i)
         return &row->hold_limit_s;
     case 9:
         return &row->renew_after_days;
+    case 10:
+        return &row->reply_gap_min_s;
+    case 11:
+        return &row->reply_gap_max_s;
     default:
         return &row->per_day[i - 2];
     }
@@ -62,6 +67,7 @@ static void read_row(const PGresult *res, const char *prefix, pacing_row_t *row)
     t ".posts_per_month AS " p "posts_per_month, "                                         \
     t ".hold_blocked_s AS " p "hold_blocked_s, " t ".hold_limit_s AS " p "hold_limit_s, "  \
     t ".renew_after_days AS " p "renew_after_days, "                                       \
+    t ".reply_gap_min_s AS " p "reply_gap_min_s, " t ".reply_gap_max_s AS " p "reply_gap_max_s, " \
     t ".timezone AS " p "timezone, "                                                       \
     DB_TS(t ".updated_at") " AS " p "updated_at"
 // clang-format on
@@ -104,8 +110,9 @@ int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const
     return store_run(pg,
                      "INSERT INTO job_pacing (platform, account_id, min_gap_s, jitter_s,"
                      " posts_per_day, delists_per_day, updates_per_day, renews_per_day,"
-                     " posts_per_month, hold_blocked_s, hold_limit_s, renew_after_days, timezone)"
-                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                     " posts_per_month, hold_blocked_s, hold_limit_s, renew_after_days,"
+                     " reply_gap_min_s, reply_gap_max_s, timezone)"
+                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
                      " ON CONFLICT (platform, COALESCE(account_id, 0)) DO UPDATE SET"
                      " min_gap_s = EXCLUDED.min_gap_s, jitter_s = EXCLUDED.jitter_s,"
                      " posts_per_day = EXCLUDED.posts_per_day,"
@@ -115,6 +122,8 @@ int pacing_store_put(PGconn *pg, const char *platform, int64_t account_id, const
                      " renew_after_days = EXCLUDED.renew_after_days,"
                      " posts_per_month = EXCLUDED.posts_per_month,"
                      " hold_blocked_s = EXCLUDED.hold_blocked_s,"
-                     " hold_limit_s = EXCLUDED.hold_limit_s, timezone = EXCLUDED.timezone",
+                     " hold_limit_s = EXCLUDED.hold_limit_s,"
+                     " reply_gap_min_s = EXCLUDED.reply_gap_min_s,"
+                     " reply_gap_max_s = EXCLUDED.reply_gap_max_s, timezone = EXCLUDED.timezone",
                      3 + PACING_INTS, params, err);
 }

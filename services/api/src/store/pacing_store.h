@@ -12,7 +12,7 @@
 
 #define PACING_INHERIT (-1) /* an integer column that is NULL */
 #define PACING_KINDS 4      /* per_day[]: posts, delists, updates, renews (job_kind_t's order) */
-#define PACING_INTS 10      /* the integer settings, in pacing_int_names' order */
+#define PACING_INTS 12      /* the integer settings, in pacing_int_names' order */
 
 typedef struct {
     int min_gap_s; /* PACING_INHERIT or 0.. */
@@ -23,6 +23,8 @@ typedef struct {
     int hold_limit_s;          /* after `limit_reached`; 0: until the next local month */
     int renew_after_days;      /* a posting is renewed this long after it was posted or last
                                 * renewed (migrations/0061_*); 0: never */
+    int reply_gap_min_s;       /* between two sends of the account's messages (0062_*) */
+    int reply_gap_max_s;       /* the gap is random in [min, max] */
     char timezone[64];         /* "" inherit */
     char updated_at[40];       /* "" never saved */
 } pacing_row_t;
