@@ -295,7 +295,11 @@ int job_updated(tx_t *tx, const event_t *ev, cmd_result_t *r)
     return job_event_close(tx, ev, &je, "info", msg, NULL, r);
 }
 
-int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
+/* The failure answer of an update or renew job: the job fails when it was still on its way
+ * (only the current attempt moves it), the marketplace's limit or block holds the account,
+ * and the log says "<what> failed: <why> (<code>)". */
+static int job_op_failed(tx_t *tx, const event_t *ev, const char *kind, const char *what,
+                         cmd_result_t *r)
 {
     job_event_t je;
     store_err_t err;
@@ -303,7 +307,7 @@ int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
     int rc = result_open(tx, ev, &je, r);
     if (rc != 0)
         return rc > 0 ? 0 : -1;
-    if (kind_check(&je, ev, JOB_UPDATE, r) != 0)
+    if (kind_check(&je, ev, kind, r) != 0)
         return -1;
     const char *code = je.pe.error_code ? je.pe.error_code : "unknown";
     const char *why = je.pe.error_message ? je.pe.error_message : "unknown error";
@@ -313,8 +317,13 @@ int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
         return job_event_abort(&je, &err, r);
     if (hold_after(tx, &je, code, why, r) != 0)
         return -1;
-    snprintf(msg, sizeof(msg), "Update failed: %s (%s)", why, code);
+    snprintf(msg, sizeof(msg), "%s failed: %s (%s)", what, why, code);
     return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
+}
+
+int job_update_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
+{
+    return job_op_failed(tx, ev, JOB_UPDATE, "Update", r);
 }
 
 /* The post job's log says when its renews stop: the sweep renews a posting at most
@@ -363,22 +372,5 @@ int job_renewed(tx_t *tx, const event_t *ev, cmd_result_t *r)
 
 int job_renew_failed(tx_t *tx, const event_t *ev, cmd_result_t *r)
 {
-    job_event_t je;
-    store_err_t err;
-    char msg[1200];
-    int rc = result_open(tx, ev, &je, r);
-    if (rc != 0)
-        return rc > 0 ? 0 : -1;
-    if (kind_check(&je, ev, JOB_RENEW, r) != 0)
-        return -1;
-    const char *code = je.pe.error_code ? je.pe.error_code : "unknown";
-    const char *why = je.pe.error_message ? je.pe.error_message : "unknown error";
-    if (je.current &&
-        (strcmp(je.job.status, "pending") == 0 || strcmp(je.job.status, "running") == 0) &&
-        job_store_mark_failed(tx->pg, je.pe.job_id, code, why, je.pe.retryable, &err) != 0)
-        return job_event_abort(&je, &err, r);
-    if (hold_after(tx, &je, code, why, r) != 0)
-        return -1;
-    snprintf(msg, sizeof(msg), "Renew failed: %s (%s)", why, code);
-    return job_event_close(tx, ev, &je, "error", msg, je.pe.artifact, r);
+    return job_op_failed(tx, ev, JOB_RENEW, "Renew", r);
 }
