@@ -33,7 +33,7 @@ endif
 # A fresh machine has none of the libraries yet: say what to run instead of failing on the
 # first missing header. `make deps` (and `make up` / `make test`, which call it) installs them.
 # Skipped for targets that need no compiler (deps itself, the stack commands, clean, format).
-NO_BUILD_GOALS := deps up down status logs token test clean format format-check
+NO_BUILD_GOALS := deps up down status logs token test fuzz-api compose-check clean format format-check
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 ifeq ($(wildcard /usr/include/civetweb.h),)
 $(error civetweb.h not found: the build libraries are not installed; run `make deps` first (it installs what Bye-Buy needs))
