@@ -144,11 +144,12 @@ compose up -d --no-build --scale poster=3 2>&1 | sed 's/^/  /' >&2
 [ "$(compose ps -q poster | wc -l)" = 3 ] || die "expected 3 poster containers, have: $(compose ps -q poster | wc -l)"
 wait_healthy 180
 python3 tests/compose/flow.py burst "$API" "$SANDBOX" "$BURST" "$ACCOUNTS"
-# Which posters did the work: each one's own bb_poster_jobs_total{result="posted"}.
+# Which posters did the work: each one's own count of posts that succeeded (the series without
+# an op label, services/poster/src/worker.c count_result; delists and updates carry op="...").
 busy=0
 for id in $(compose ps -q poster); do
     n="$(podman exec "$id" curl -fsS http://127.0.0.1:8081/metrics |
-        awk '/^bb_poster_jobs_total\{.*result="posted"/ { s += $NF } END { print s + 0 }')"
+        awk '/^bb_poster_jobs_total\{result="succeeded"\}/ { s += $NF } END { print s + 0 }')"
     note "$(podman inspect --format '{{.Name}}' "$id"): $n posted"
     [ "$n" -gt 0 ] && busy=$((busy + 1))
 done
