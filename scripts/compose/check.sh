@@ -55,8 +55,10 @@ cleanup() {
     if [ "$OK" != 1 ] && [ "$UP_STARTED" = 1 ]; then
         say "== compose-check failed in phase '$PHASE': container states and log tails"
         compose ps >&2
-        compose logs --no-color --tail=40 >"$RUN/compose-logs.txt" 2>&1
-        tail -n 200 "$RUN/compose-logs.txt" >&2
+        # The whole logs to the file (a failure's cause is rarely in the last lines of a
+        # service that answered polls meanwhile); their tails on the terminal.
+        compose logs --no-color >"$RUN/compose-logs.txt" 2>&1
+        compose logs --no-color --tail=40 2>&1 | tail -n 200 >&2
         say "(all of it: ${RUN#"$BB_ROOT"/}/compose-logs.txt)"
     fi
     if [ "$UP_STARTED" = 1 ] && [ "${BB_COMPOSE_KEEP:-0}" != 1 -o "$OK" != 1 ]; then

@@ -41,7 +41,9 @@ class Api:
         return r.json() if r.content else None
 
 
-def wait(pred, timeout, what, interval=1.0):
+def wait(pred, timeout, what, interval=1.0, state=None):
+    """pred() until it is true; on timeout, fails saying what it waited for and, with state,
+    what state() says now (e.g. the job's status and last log lines)."""
     end = time.monotonic() + timeout
     last = None
     while time.monotonic() < end:
@@ -49,7 +51,15 @@ def wait(pred, timeout, what, interval=1.0):
         if last:
             return last
         time.sleep(interval)
-    fail(f"timed out after {timeout} s waiting for {what}")
+    fail(f"timed out after {timeout} s waiting for {what}" + (f"; now: {state()}" if state else ""))
+
+
+def job_story(api, job_id):
+    """A job's status and its last log lines, for a failure message."""
+    job = api.call("GET", f"/api/jobs/{job_id}", (200,))
+    logs = api.call("GET", f"/api/jobs/{job_id}/logs", (200,))
+    lines = logs["items"] if isinstance(logs, dict) else logs
+    return f"status {job['status']}; log: " + " | ".join(l.get("message", "") for l in lines[-5:])
 
 
 def create_listing(api, title):
@@ -73,7 +83,7 @@ def tryit(api, sandbox):
     job = api.call("POST", f"/api/listings/{listing['id']}/post", (201,),
                    json={"platform": "facebook_marketplace"})
     job = wait(lambda: (j := job_state(api, job["id"]))["status"] == "posted" and j, 240,
-               f"job {job['id']} to be posted")
+               f"job {job['id']} to be posted", state=lambda: job_story(api, job["id"]))
     item = requests.get(f"{sandbox}/_sandbox/items/{job['external_id']}", timeout=10)
     if item.status_code != 200 or item.json().get("title") != "IKEA desk":
         fail(f"the sandbox has no item {job['external_id']} titled 'IKEA desk': {item.text[:300]}")
