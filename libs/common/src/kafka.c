@@ -1185,6 +1185,55 @@ bool kafka_topic_compacted(const char *topic)
     return false;
 }
 
+/* true when the cluster's metadata (as this broker answers it) has `topic` with all its
+ * partitions led. */
+static bool topic_ready(const rd_kafka_metadata_t *md, const char *topic)
+{
+    for (int i = 0; i < md->topic_cnt; i++) {
+        const rd_kafka_metadata_topic_t *t = &md->topics[i];
+        if (strcmp(t->topic, topic) != 0)
+            continue;
+        if (t->err || t->partition_cnt == 0)
+            return false;
+        for (int p = 0; p < t->partition_cnt; p++)
+            if (t->partitions[p].err || t->partitions[p].leader < 0)
+                return false;
+        return true;
+    }
+    return false;
+}
+
+/* Waits until every topic is in the metadata with its partitions led. CreateTopics answers
+ * once the controller has the topics, before every broker's metadata shows them: a consumer
+ * that subscribes in that window is told "Subscribed topic not available", leaves the topic
+ * out of its assignment and looks again only at the next metadata refresh (5 minutes by
+ * default) - seen under docker-compose, where the api then missed bb.monitor.events. */
+static int topics_wait_ready(rd_kafka_t *rk, const char *const *topics, size_t n, int timeout_ms,
+                             char *errstr, size_t errstr_size)
+{
+    int64_t deadline = util_now_ms() + timeout_ms;
+    const char *missing = NULL;
+    for (;;) {
+        const rd_kafka_metadata_t *md = NULL;
+        missing = NULL;
+        if (rd_kafka_metadata(rk, 1, NULL, &md, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (size_t i = 0; i < n && !missing; i++)
+                if (!topic_ready(md, topics[i]))
+                    missing = topics[i];
+            rd_kafka_metadata_destroy(md);
+            if (!missing)
+                return 0;
+        }
+        if (util_now_ms() >= deadline)
+            break;
+        util_sleep_ms(100, NULL);
+    }
+    snprintf(errstr, errstr_size, "topic %s: not in the cluster's metadata with a leader for "
+             "every partition within %d ms of creating it", missing ? missing : "(metadata)",
+             timeout_ms);
+    return -1;
+}
+
 int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int partitions,
                         int replication, int timeout_ms, char *errstr, size_t errstr_size)
 {
@@ -1259,6 +1308,8 @@ int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int pa
         LOG_INFO("created topic %s (%d partitions, replication %d%s)", name, partitions,
                  replication, kafka_topic_compacted(name) ? ", compacted" : "");
     }
+    if (topics_wait_ready(rk, topics, n, timeout_ms, errstr, errstr_size) != 0)
+        goto cleanup;
     rc = 0;
 cleanup:
     if (ev)

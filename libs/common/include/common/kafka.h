@@ -195,7 +195,8 @@ int64_t kafka_read_partitions(const char *bootstrap, const char *client_id, cons
 
 /* Creates the topics that do not exist yet, with `partitions` partitions and replication
  * factor `replication`, compacted when kafka_topic_compacted says so. Existing topics are
- * left as they are. Returns 0 or -1 (errstr). */
+ * left as they are. Returns once every topic is in the cluster's metadata with its
+ * partitions led (so a consumer that subscribes next sees them all), 0; or -1 (errstr). */
 int kafka_topics_ensure(const char *bootstrap, const char *const *topics, int partitions,
                         int replication, int timeout_ms, char *errstr, size_t errstr_size)
     __attribute__((warn_unused_result));
